@@ -1,0 +1,75 @@
+# Thin wrapper: dependencies are declared once, in pyproject.toml extras.
+# Every target bootstraps what it needs; a second run does no needless work.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# One strict build command, everywhere (here, CI, Read the Docs).
+SPHINXBUILD := $(BIN)/sphinx-build -n -W --keep-going
+SITE   := _build/html
+
+.DEFAULT_GOAL := all
+.PHONY: all install html doctor test lint clean mock lab notebooks linkcheck bench chromium
+
+## all: the main job: build the site, then run spapi-doctor (mock Amazon when no credentials are set)
+all: html doctor
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[docs,test]'
+	touch $(STAMP)
+
+## install: create .venv and install the project with its docs and test extras
+install: $(STAMP)
+
+## html: build the site into _build/html, strictly (warnings are errors)
+html: $(STAMP)
+	$(SPHINXBUILD) -b html . $(SITE)
+
+## doctor: check your credentials, or run the demo against the embedded mock Amazon
+doctor: $(STAMP)
+	$(BIN)/spapi-doctor check
+
+## chromium: the browser the site tests drive (Debian's package; no browser download)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; fi; }
+
+## test: build the site, then run every test (units, mock, notebooks under nbval, browser)
+test: html chromium
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+## lint: ruff over the package, tests and benchmarks
+lint: $(STAMP)
+	$(BIN)/ruff check spapi_docs_helpers tests benchmarks conf.py
+	$(BIN)/ruff format --check spapi_docs_helpers tests benchmarks conf.py
+
+## mock: run the mock Amazon on loopback and print the environment that points at it
+mock: $(STAMP)
+	$(BIN)/spapi-doctor mock --env-file .mock.env
+
+## notebooks: re-execute every notebook against the mock and rewrite its outputs
+notebooks: $(STAMP)
+	$(BIN)/python -m spapi_docs_helpers.notebooks notebooks/*.ipynb
+
+## lab: open JupyterLab on the notebooks (installs the lab extra on first use)
+lab: $(STAMP)
+	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[lab]'
+	$(BIN)/jupyter lab notebooks/
+
+## linkcheck: check the external links (advisory, not part of CI: some hosts are login-walled)
+linkcheck: $(STAMP)
+	$(BIN)/sphinx-build -n -b linkcheck . _build/linkcheck
+
+## bench: start-up and end-to-end timings, written to benchmarks/results.md
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+## clean: remove the build output and the virtual environment
+clean:
+	rm -rf _build $(VENV) .pytest_cache .hypothesis .mock.env
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,55 @@
+"""Helpers for the SP-API authorisation guide: where credentials come from, whether each
+is well formed, the Login with Amazon, AWS STS and SP-API calls, and a verdict that
+names the wrong credential.
+
+The public names are imported lazily, so that ``spapi-doctor check --offline`` starts
+without importing requests or boto3.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# name -> private module that defines it
+_EXPORTS = {
+    "CATALOGUE": "_catalogue",
+    "CheckError": "_errors",
+    "Credentials": "_credentials",
+    "CredentialsError": "_errors",
+    "Endpoints": "_endpoints",
+    "Entry": "_catalogue",
+    "FIELDS": "_credentials",
+    "FieldSpec": "_credentials",
+    "Finding": "_catalogue",
+    "LwaError": "_errors",
+    "MARKETPLACES": "_endpoints",
+    "REGIONS": "_endpoints",
+    "Report": "_report",
+    "Resolution": "_sources",
+    "SpApiError": "_errors",
+    "SpapiDocsError": "_errors",
+    "StsError": "_errors",
+    "TransportError": "_errors",
+    "check_formats": "_formats",
+    "check_offline": "_report",
+    "endpoints_from_env": "_endpoints",
+    "mask": "_redaction",
+    "redact_text": "_redaction",
+    "resolve_credentials": "_sources",
+}
+
+__all__ = sorted(_EXPORTS)
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

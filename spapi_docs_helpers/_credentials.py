@@ -1,0 +1,195 @@
+"""The credentials model: six fields (three LWA, three legacy AWS) and a session token.
+
+``FIELDS`` is the one table that maps each credential to Amazon's label for it, the
+environment variable, the ``credentials.yml`` key, the AWS Secrets Manager JSON key and
+amzn-sp-api's argument. The docs' field map and the sources read it.
+"""
+
+from __future__ import annotations
+
+from ._redaction import mask
+
+__all__ = ["FIELDS", "Credentials", "FieldSpec", "field_spec"]
+
+
+class FieldSpec:
+    """What one credential is called everywhere it appears."""
+
+    __slots__ = (
+        "amazon_label",
+        "env",
+        "key",
+        "legacy",
+        "sdk_argument",
+        "secret",
+        "secret_json_key",
+        "where",
+    )
+
+    def __init__(self, key, *, amazon_label, where, env, secret_json_key, sdk_argument,
+                 secret, legacy):
+        self.key = key
+        self.amazon_label = amazon_label
+        self.where = where
+        self.env = env
+        self.secret_json_key = secret_json_key
+        self.sdk_argument = sdk_argument
+        self.secret = secret
+        self.legacy = legacy
+
+    def __repr__(self):
+        return f"FieldSpec({self.key!r})"
+
+
+FIELDS = (
+    FieldSpec(
+        "refresh_token",
+        amazon_label="Refresh Token",
+        where="Seller Central: Develop Apps → Edit App ▸ Authorize → Authorize app (shown once)",
+        env="SP_API_REFRESH_TOKEN",
+        secret_json_key="SP_API_REFRESH_TOKEN",
+        sdk_argument="SPAPIConfig(refresh_token=...)",
+        secret=True,
+        legacy=False,
+    ),
+    FieldSpec(
+        "lwa_app_id",
+        amazon_label="Client identifier",
+        where="Seller Central: Develop Apps → LWA credentials → View",
+        env="LWA_APP_ID",
+        secret_json_key="LWA_APP_ID",
+        sdk_argument="SPAPIConfig(client_id=...)",
+        secret=True,
+        legacy=False,
+    ),
+    FieldSpec(
+        "lwa_client_secret",
+        amazon_label="Client secret",
+        where="Seller Central: Develop Apps → LWA credentials → View",
+        env="LWA_CLIENT_SECRET",
+        secret_json_key="LWA_CLIENT_SECRET",
+        sdk_argument="SPAPIConfig(client_secret=...)",
+        secret=True,
+        legacy=False,
+    ),
+    FieldSpec(
+        "aws_access_key",
+        amazon_label="Access key ID",
+        where="AWS IAM console: Users → your user → Security credentials → Access keys",
+        env="SP_API_ACCESS_KEY",
+        secret_json_key="SP_API_ACCESS_KEY",
+        sdk_argument=None,
+        secret=True,
+        legacy=True,
+    ),
+    FieldSpec(
+        "aws_secret_key",
+        amazon_label="Secret access key",
+        where="AWS IAM console: shown once, when the access key is created",
+        env="SP_API_SECRET_KEY",
+        secret_json_key="SP_API_SECRET_KEY",
+        sdk_argument=None,
+        secret=True,
+        legacy=True,
+    ),
+    FieldSpec(
+        "role_arn",
+        amazon_label="ARN (of the IAM role)",
+        where="AWS IAM console: Roles → your role → Summary → ARN",
+        env="SP_API_ROLE_ARN",
+        secret_json_key="SP_API_ROLE_ARN",
+        sdk_argument=None,
+        secret=False,
+        legacy=True,
+    ),
+    FieldSpec(
+        "aws_session_token",
+        amazon_label="Session token",
+        where="Only with temporary (ASIA…) keys: returned by STS together with them",
+        # Not read by any python-amazon-sp-api release (which is why pasted ASIA keys
+        # failed there); this project reads it so that temporary keys can be checked.
+        env="SP_API_SESSION_TOKEN",
+        secret_json_key="SP_API_SESSION_TOKEN",
+        sdk_argument=None,
+        secret=True,
+        legacy=True,
+    ),
+)
+
+_BY_KEY = {spec.key: spec for spec in FIELDS}
+FIELD_KEYS = tuple(_BY_KEY)
+LWA_KEYS = ("refresh_token", "lwa_app_id", "lwa_client_secret")
+AWS_KEYS = ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token")
+# What python-amazon-sp-api insists on before it accepts a source.
+REQUIRED_KEYS = ("lwa_app_id", "lwa_client_secret")
+
+
+def field_spec(key: str) -> FieldSpec:
+    """The :class:`FieldSpec` of credential ``key`` (``KeyError`` for an unknown key)."""
+    return _BY_KEY[key]
+
+
+class Credentials:
+    """One set of SP-API credentials. Printing it never shows a secret.
+
+    Values are kept exactly as found (whitespace, quotes and all): the format rules report
+    such problems instead of silently repairing them, so that the stored value gets fixed.
+    """
+
+    __slots__ = FIELD_KEYS
+
+    def __init__(self, refresh_token=None, lwa_app_id=None, lwa_client_secret=None,
+                 aws_access_key=None, aws_secret_key=None, role_arn=None,
+                 aws_session_token=None):
+        self.refresh_token = refresh_token
+        self.lwa_app_id = lwa_app_id
+        self.lwa_client_secret = lwa_client_secret
+        self.aws_access_key = aws_access_key
+        self.aws_secret_key = aws_secret_key
+        self.role_arn = role_arn
+        self.aws_session_token = aws_session_token
+
+    @classmethod
+    def from_mapping(cls, mapping) -> Credentials:
+        """Take the known keys of ``mapping``; other keys are left to the source checks."""
+        return cls(**{key: mapping.get(key) for key in FIELD_KEYS})
+
+    def get(self, key: str):
+        return getattr(self, key)
+
+    def present(self) -> tuple:
+        """The keys that hold a value (empty strings count: they are a finding)."""
+        return tuple(key for key in FIELD_KEYS if getattr(self, key) is not None)
+
+    @property
+    def has_legacy_aws(self) -> bool:
+        return any(getattr(self, key) is not None for key in AWS_KEYS)
+
+    def to_sp_api_dict(self) -> dict:
+        """The ``credentials=`` dict python-amazon-sp-api takes (values unmasked)."""
+        return {key: getattr(self, key) for key in LWA_KEYS if getattr(self, key) is not None}
+
+    def masked(self) -> dict:
+        """Every present field in its masked display form (role ARNs are not secret)."""
+        return {key: display(key, getattr(self, key)) for key in self.present()}
+
+    def __eq__(self, other):
+        if not isinstance(other, Credentials):
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in FIELD_KEYS)
+
+    __hash__ = None
+
+    def __repr__(self):
+        shown = ", ".join(f"{key}={display(key, getattr(self, key))!r}" for key in self.present())
+        return f"Credentials({shown})"
+
+    __str__ = __repr__
+
+
+def display(key: str, value: object) -> str:
+    """How field ``key`` is shown: masked, except a well-formed ARN (not a secret)."""
+    if key == "role_arn" and isinstance(value, str) and value.isascii() and value.isprintable() \
+            and value.startswith("arn:") and len(value) <= 2048:
+        return value
+    return mask(value)

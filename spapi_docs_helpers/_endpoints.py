@@ -1,0 +1,150 @@
+"""Where the services live: Amazon's and AWS's real endpoints, and the overrides.
+
+The same code talks to Amazon and to the mock: only these URLs differ. The mock prints
+the environment variables below; the helper reads them, and botocore reads its own
+``AWS_ENDPOINT_URL_<SERVICE>`` variables itself.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["MARKETPLACES", "REGIONS", "Endpoints", "Marketplace", "endpoints_from_env"]
+
+LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
+
+ENV_LWA = "SPAPI_LWA_ENDPOINT"
+ENV_REGION = {region: f"SPAPI_ENDPOINT_{region}" for region in ("NA", "EU", "FE")}
+ENV_SANDBOX = {region: f"SPAPI_SANDBOX_ENDPOINT_{region}" for region in ("NA", "EU", "FE")}
+ENV_STS = "AWS_ENDPOINT_URL_STS"
+ENV_SECRETSMANAGER = "AWS_ENDPOINT_URL_SECRETSMANAGER"
+# Set by `spapi-doctor mock`, so reports can say which world they ran in.
+ENV_MOCK_SCENARIO = "SPAPI_MOCK_SCENARIO"
+
+ENDPOINT_VARIABLES = (ENV_LWA, *ENV_REGION.values(), *ENV_SANDBOX.values(), ENV_STS,
+                      ENV_SECRETSMANAGER)
+
+
+class Region:
+    __slots__ = ("aws_region", "code", "host", "name", "sandbox_host")
+
+    def __init__(self, code, name, aws_region):
+        self.code = code
+        self.name = name
+        self.aws_region = aws_region
+        self.host = f"sellingpartnerapi-{code.lower()}.amazon.com"
+        self.sandbox_host = f"sandbox.sellingpartnerapi-{code.lower()}.amazon.com"
+
+    def __repr__(self):
+        return f"Region({self.code!r})"
+
+
+REGIONS = {
+    "NA": Region("NA", "North America", "us-east-1"),
+    "EU": Region("EU", "Europe", "eu-west-1"),
+    "FE": Region("FE", "Far East", "us-west-2"),
+}
+
+
+class Marketplace:
+    __slots__ = ("code", "country", "marketplace_id", "region")
+
+    def __init__(self, code, marketplace_id, country, region):
+        self.code = code
+        self.marketplace_id = marketplace_id
+        self.country = country
+        self.region = region
+
+    def __repr__(self):
+        return f"Marketplace({self.code!r})"
+
+
+# python-amazon-sp-api's Marketplaces names (UK is its alias of GB), with Amazon's IDs
+# (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids).
+MARKETPLACES = {
+    m.code: m
+    for m in (
+        Marketplace("CA", "A2EUQ1WTGCTBG2", "Canada", "NA"),
+        Marketplace("US", "ATVPDKIKX0DER", "United States", "NA"),
+        Marketplace("MX", "A1AM78C64UM0Y8", "Mexico", "NA"),
+        Marketplace("BR", "A2Q3Y263D00KWC", "Brazil", "NA"),
+        Marketplace("IE", "A28R8C7NBKEWEA", "Ireland", "EU"),
+        Marketplace("ES", "A1RKKUPIHCS9HS", "Spain", "EU"),
+        Marketplace("GB", "A1F83G8C2ARO7P", "United Kingdom", "EU"),
+        Marketplace("UK", "A1F83G8C2ARO7P", "United Kingdom", "EU"),
+        Marketplace("FR", "A13V1IB3VIYZZH", "France", "EU"),
+        Marketplace("BE", "AMEN7PMS3EDWL", "Belgium", "EU"),
+        Marketplace("NL", "A1805IZSGTT6HS", "Netherlands", "EU"),
+        Marketplace("DE", "A1PA6795UKMFR9", "Germany", "EU"),
+        Marketplace("IT", "APJ6JRA9NG5V4", "Italy", "EU"),
+        Marketplace("SE", "A2NODRKZP88ZB9", "Sweden", "EU"),
+        Marketplace("ZA", "AE08WJ6YKNBMC", "South Africa", "EU"),
+        Marketplace("PL", "A1C3SOZRARQ6R3", "Poland", "EU"),
+        Marketplace("EG", "ARBP9OOSHTCHU", "Egypt", "EU"),
+        Marketplace("TR", "A33AVAJ2PDY3EV", "Turkey", "EU"),
+        Marketplace("SA", "A17E79C6D8DWNP", "Saudi Arabia", "EU"),
+        Marketplace("AE", "A2VIGQ35RCS4UG", "United Arab Emirates", "EU"),
+        Marketplace("IN", "A21TJRUUN4KGV", "India", "EU"),
+        Marketplace("SG", "A19VAU5U5O7RUS", "Singapore", "FE"),
+        Marketplace("AU", "A39IBJ37TRP1C6", "Australia", "FE"),
+        Marketplace("JP", "A1VC38T7YXB528", "Japan", "FE"),
+    )
+}
+
+
+class Endpoints:
+    """The URLs one check talks to, and which world they belong to."""
+
+    __slots__ = ("lwa", "sandbox", "scenario", "secretsmanager", "spapi", "sts")
+
+    def __init__(self, lwa, spapi, *, sandbox=False, sts=None, secretsmanager=None,
+                 scenario=None):
+        self.lwa = lwa
+        self.spapi = dict(spapi)
+        self.sandbox = sandbox
+        self.sts = sts
+        self.secretsmanager = secretsmanager
+        self.scenario = scenario
+
+    @property
+    def world(self) -> str:
+        """``live`` (Amazon's hosts), ``mock`` (the mock Amazon) or ``custom``."""
+        if self.scenario is not None:
+            return "mock"
+        if self.lwa == LWA_TOKEN_URL and all(
+            url.endswith(REGIONS[region].sandbox_host if self.sandbox else REGIONS[region].host)
+            for region, url in self.spapi.items()
+        ):
+            return "live"
+        return "custom"
+
+    def as_dict(self) -> dict:
+        return {
+            "world": self.world,
+            "scenario": self.scenario,
+            "sandbox": self.sandbox,
+            "lwa": self.lwa,
+            "spapi": dict(self.spapi),
+            "sts": self.sts or "https://sts.amazonaws.com (boto3 default)",
+        }
+
+    def __repr__(self):
+        return f"Endpoints(world={self.world!r}, lwa={self.lwa!r})"
+
+
+def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
+    """The endpoints the environment selects (Amazon's own when nothing overrides them)."""
+    env = os.environ if environ is None else environ
+    table = ENV_SANDBOX if sandbox else ENV_REGION
+    spapi = {}
+    for code, region in REGIONS.items():
+        host = region.sandbox_host if sandbox else region.host
+        spapi[code] = (env.get(table[code]) or f"https://{host}").rstrip("/")
+    return Endpoints(
+        env.get(ENV_LWA) or LWA_TOKEN_URL,
+        spapi,
+        sandbox=sandbox,
+        sts=env.get(ENV_STS) or None,
+        secretsmanager=env.get(ENV_SECRETSMANAGER) or None,
+        scenario=env.get(ENV_MOCK_SCENARIO) or None,
+    )

@@ -1,0 +1,67 @@
+"""The exceptions the public API raises.
+
+Every exception carries the finding it stands for, so a caller (or a notebook cell
+tagged ``raises-exception``) sees the same verdict the report gives: which credential,
+why, and the fix. No message ever holds a secret in full.
+
+* SpapiDocsError
+  + CredentialsError (also a ValueError): no usable credentials, or a malformed one
+  + CheckError: an online step failed
+    - LwaError: Login with Amazon refused the token exchange
+    - StsError: AWS STS refused GetCallerIdentity or AssumeRole (legacy path)
+    - SpApiError: the Selling Partner API refused a call
+    - TransportError: no usable answer at all (network failure, timeout, a proxy's
+      HTML page, truncated JSON); blames no credential
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CheckError",
+    "CredentialsError",
+    "LwaError",
+    "SpApiError",
+    "SpapiDocsError",
+    "StsError",
+    "TransportError",
+]
+
+
+class SpapiDocsError(Exception):
+    """Base class: ``finding`` is the verdict, ``str()`` its readable form."""
+
+    def __init__(self, finding, *, findings=None):
+        self.finding = finding
+        self.findings = list(findings) if findings is not None else [finding]
+        super().__init__(finding.one_line())
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.finding.code!r})"
+
+
+class CredentialsError(SpapiDocsError, ValueError):
+    """No usable credentials were found, or one of them is malformed."""
+
+
+class CheckError(SpapiDocsError):
+    """An online step failed; ``result`` holds what the step saw (status, timings)."""
+
+    def __init__(self, finding, *, result=None, findings=None):
+        self.result = result
+        super().__init__(finding, findings=findings)
+
+
+class LwaError(CheckError):
+    """Login with Amazon refused the token exchange."""
+
+
+class StsError(CheckError):
+    """AWS STS refused GetCallerIdentity or AssumeRole."""
+
+
+class SpApiError(CheckError):
+    """The Selling Partner API refused a call."""
+
+
+class TransportError(CheckError):
+    """No usable answer came back: network failure, timeout or an unexpected body."""

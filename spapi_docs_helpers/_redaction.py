@@ -1,0 +1,86 @@
+"""Showing credentials without leaking them.
+
+A value is shown as its public format marker (``Atzr|``, ``amzn1.oa2-cs.v1.``, ``AKIA``...),
+at most four characters after it, and its length: ``Atzr|IwEB…(412 chars)``. That is
+enough to tell two values apart and to see what kind of value sits in a field, and
+never enough to use one. Free text from the outside world (a response body, an
+exception message) goes through :func:`redact_text`, which masks every token- or
+key-shaped run and every secret it is told about.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["mask", "redact_text"]
+
+# Public format markers: they say what a value is and are the same for everyone.
+PUBLIC_PREFIXES = (
+    "amzn1.application-oa2-client.",
+    "amzn1.sellerapps.app.",
+    "amzn1.sp.solution.",
+    "amzn1.oa2-cs.v1.",
+    "Atzr|",
+    "Atza|",
+    "Aztr|",
+    "AKIA",
+    "ASIA",
+)
+
+_SHOWN_BODY = 4
+
+
+def _printable(text: str) -> str:
+    """Escape what a terminal would hide or mangle, so a stray character is visible."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isascii() and ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def mask(value: object) -> str:
+    """A display form of a credential that never holds the value in full."""
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bytes):
+        return f"(bytes, {len(value)} long)"
+    if not isinstance(value, str):
+        return f"({type(value).__name__} value, not text)"
+    if value == "":
+        return "(empty)"
+    prefix = ""
+    for candidate in PUBLIC_PREFIXES:
+        if value.startswith(candidate):
+            prefix = candidate
+            break
+    body = value[len(prefix) :]
+    # Short values show proportionally less, so nothing short is shown whole.
+    shown = min(_SHOWN_BODY, len(body) // 4)
+    return f"{_printable(prefix + body[:shown])}…({len(value)} chars)"
+
+
+# Runs that look like a token, a secret or a key, whatever field they came from.
+_SECRET_SHAPES = re.compile(
+    r"(?P<lead>Atz[ar]\||Aztr\||amzn1\.oa2-cs\.v1\.|amzn1\.application-oa2-client\.)"
+    r"(?P<body>[A-Za-z0-9_\-+/=.%]{4,})"
+    r"|(?<![A-Za-z0-9])(?P<key>(?:AKIA|ASIA)[A-Z0-9]{12,})"
+    r"|(?<![A-Za-z0-9/+])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+    r"|(?<![0-9a-f])(?P<hex>[0-9a-f]{48,})(?![0-9a-f])"
+)
+
+
+def redact_text(text: str, secrets=()) -> str:
+    """Mask every known secret and every token- or key-shaped run in ``text``."""
+    if not isinstance(text, str):
+        text = str(text)
+    for secret in secrets:
+        if isinstance(secret, str) and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, mask(secret))
+    return _SECRET_SHAPES.sub(lambda match: mask(match.group(0)), text)

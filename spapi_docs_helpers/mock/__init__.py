@@ -1,0 +1,1 @@
+"""The mock Amazon (under construction)."""
