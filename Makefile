@@ -18,7 +18,7 @@ all: html doctor
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[docs,test]'
+	$(BIN)/python -m pip install --quiet -e '.[docs,test]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 ## install: create .venv and install the project with its docs and test extras

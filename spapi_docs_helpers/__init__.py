@@ -8,8 +8,6 @@ without importing requests or boto3.
 
 from __future__ import annotations
 
-import importlib
-
 # name -> private module that defines it
 _EXPORTS = {
     "CATALOGUE": "_catalogue",
@@ -31,7 +29,7 @@ _EXPORTS = {
     "StsError": "_errors",
     "TransportError": "_errors",
     "check_formats": "_formats",
-    "check_offline": "_report",
+    "check_offline": "_doctor",
     "endpoints_from_env": "_endpoints",
     "mask": "_redaction",
     "redact_text": "_redaction",
@@ -46,7 +44,9 @@ def __getattr__(name):
     module_name = _EXPORTS.get(name)
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module_name}", __name__), name)
     globals()[name] = value
     return value
 

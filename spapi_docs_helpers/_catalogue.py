@@ -286,14 +286,24 @@ CATALOGUE = (
         sources=(SRC_SW_CONFIG,),
     ),
     _E(
-        "config-file-wrong-shape", "error", "load", None,
-        "credentials.yml does not have the account → keys shape",
-        "The file must be a mapping of account names to mappings of credential keys. A list, a "
-        "plain value, or an account that is not a mapping is either rejected "
-        "(TypeError: YAML config must be a mapping) or skipped.",
-        "Write the file as `version: '1.0'`, then `default:` and the credential keys indented "
-        "under it.",
-        texts=("TypeError: YAML config must be a mapping",),
+        "source-wrong-shape", "error", "load", None,
+        "A source does not have the shape python-amazon-sp-api expects",
+        "credentials.yml must map account names to mappings of credential keys; the code "
+        "dict must be a dict; the Secrets Manager secret must be a JSON object. A list, a "
+        "plain value, or an account that is not a mapping is rejected (TypeError: YAML config "
+        "must be a mapping) or silently skipped.",
+        "Give the source the shape shown: for credentials.yml, `version: '1.0'`, then "
+        "`default:` and the credential keys indented under it.",
+        texts=("TypeError: YAML config must be a mapping",
+               "AttributeError: 'list' object has no attribute 'get'"),
+        sources=(SRC_SW_CONFIG, SRC_SW_CREDS),
+    ),
+    _E(
+        "config-duplicate-key", "warning", "load", None,
+        "A key appears twice in credentials.yml",
+        "YAML keeps only the last of two equal keys, without a word: a second `default:` "
+        "block, or a key repeated inside an account, silently replaces the first.",
+        "Keep one of the two and delete the other.",
         sources=(SRC_SW_CONFIG,),
     ),
     _E(
@@ -400,6 +410,14 @@ CATALOGUE = (
         "The value holds %XX escapes (%7C for |, %2F for /, %2B for +, %3D for =). It was "
         "copied from a URL or a form-encoded body; Amazon expects the decoded value.",
         "Decode it: replace each %XX by its character (for a refresh token, %7C by |).",
+    ),
+    _E(
+        "unexpanded-variable", "error", "format", None,
+        "A variable reference instead of the value",
+        "The value is a reference such as ${LWA_APP_ID}, $LWA_APP_ID or %LWA_APP_ID% that was "
+        "never expanded: .env files read by some tools, docker-compose env_file entries, YAML "
+        "and Python strings do not expand them.",
+        "Store the value itself, or make sure the tool that loads the file expands variables.",
     ),
     _E(
         "value-too-long", "error", "format", None,
@@ -853,6 +871,26 @@ CATALOGUE = (
         texts=("SellingApiForbiddenException: [{'message': 'Access to requested resource is "
                "denied.', 'code': 'Unauthorized', 'details': ''}]",),
         sources=(SRC_ENDPOINTS,),
+    ),
+    _E(
+        "default-marketplace-invalid", "error", "load", None,
+        "SP_API_DEFAULT_MARKETPLACE is not a marketplace name",
+        "python-amazon-sp-api looks the value up in its Marketplaces enum when sp_api.base is "
+        "imported, so anything but an exact member name (US, DE, UK, JP, ...; upper case) stops "
+        "every import with a KeyError.",
+        "Set SP_API_DEFAULT_MARKETPLACE to a two-letter marketplace name such as US or DE, or "
+        "unset it.",
+        texts=("KeyError: 'de'",),
+        sources=(SRC_ENDPOINTS,),
+    ),
+    _E(
+        "aws-env-invalid", "error", "load", None,
+        "AWS_ENV is neither PRODUCTION nor SANDBOX",
+        "python-amazon-sp-api reads AWS_ENV when it is imported and accepts exactly PRODUCTION "
+        "or SANDBOX; any other value (sandbox in lower case, prod, ...) stops the import with a "
+        "ValueError.",
+        "Set AWS_ENV=SANDBOX for the sandbox, or unset it for production.",
+        texts=("ValueError: 'sandbox' is not a valid AwsEnv",),
     ),
     _E(
         "sandbox-selected", "info", "region", None,

@@ -1,0 +1,153 @@
+"""``spapi-doctor``: argument parsing only; the work is done by the package.
+
+Exit status: 0 no error found, 1 at least one error found, 2 usage error,
+3 the doctor itself failed (a bug: the message says what to report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError("the timeout must be between 0 and 600 seconds")
+    return value
+
+
+def _account(text):
+    if not text or not text.strip():
+        raise argparse.ArgumentTypeError("the account name must not be empty")
+    return text
+
+
+def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spapi-doctor",
+        description="Tell which SP-API credential is wrong, why, and how to fix it.",
+        epilog="Without a command, `check` runs. Docs: https://spapi-docs.readthedocs.io/",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # An explicit prog spares argparse a HelpFormatter (and its shutil import) at start-up.
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="spapi-doctor")
+
+    check = commands.add_parser(
+        "check", help="check your credentials (the default command)",
+        description="Load your credentials the way python-amazon-sp-api does, check each one's "
+                    "format, then (unless --offline) exchange the refresh token with Login with "
+                    "Amazon, probe the SP-API regions and roles, and name the wrong credential.",
+    )
+    check.add_argument("--offline", action="store_true",
+                       help="only load the credentials and check their format (no network)")
+    check.add_argument("--account", default="default", type=_account, metavar="NAME",
+                       help="the account name, as in credentials.yml or the _<account> suffix of "
+                            "environment variables (default: %(default)s)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text for a terminal, json for CI (default: %(default)s)")
+    check.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="S",
+                       help="connect and read timeout of each call, in seconds (default: 10)")
+    check.add_argument("--sandbox", action="store_true",
+                       help="probe the SP-API sandbox hosts instead of production")
+    check.add_argument("--grantless", metavar="SCOPE",
+                       help="also get a grantless token for SCOPE, e.g. "
+                            "sellingpartnerapi::notifications")
+    check.add_argument("--legacy", action="store_true",
+                       help="run the AWS STS checks even when no AWS field is set")
+    check.add_argument("--demo", action="store_true",
+                       help="run the whole check against the embedded mock Amazon")
+    check.add_argument("--scenario", default=None, metavar="NAME",
+                       help="with --demo: the mock scenario to run (default: happy)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text output (auto: only on a terminal, unless NO_COLOR)")
+
+    mock = commands.add_parser(
+        "mock", help="run the mock Amazon on loopback",
+        description="Start mock LWA, SP-API (NA, EU, FE and sandbox) and AWS STS/Secrets Manager "
+                    "servers on 127.0.0.1, print the environment that points a client at them, "
+                    "and run until interrupted.",
+    )
+    if with_mock_options:
+        # Only when `mock` is asked for (or for --help): `check` need not import the mock.
+        from .mock._cli import add_arguments
+
+        add_arguments(mock)
+    return parser
+
+
+def _emit(report, args) -> int:
+    from ._report import wants_color
+
+    if args.format == "json":
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        color = {"always": True, "never": False}.get(args.color)
+        if color is None:
+            color = wants_color(sys.stdout)
+        sys.stdout.write(report.render_text(color=color))
+    sys.stdout.flush()
+    return report.exit_code
+
+
+def _run_check(args) -> int:
+    if args.offline:
+        if args.demo:
+            raise _UsageError("--demo runs the online checks against the mock; drop --offline")
+        from ._doctor import check_offline
+
+        return _emit(check_offline(args.account), args)
+    from ._doctor import check_online
+
+    return _emit(check_online(args), args)
+
+
+def _run_mock(args) -> int:
+    from .mock._cli import run
+
+    return run(args)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "check")
+    parser = build_parser(with_mock_options=argv[0] not in ("check",))
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "mock":
+            return _run_mock(args)
+        return _run_check(args)
+    except _UsageError as error:
+        parser.error(str(error))
+    except KeyboardInterrupt:
+        sys.stderr.write("spapi-doctor: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # the last line of defence: no traceback, no secret
+        from ._redaction import redact_text
+
+        sys.stderr.write(
+            "spapi-doctor: internal error "
+            f"({type(error).__name__}: {redact_text(str(error))[:500]}). This is a bug in "
+            "spapi-doctor, not a problem with your credentials; please report it with this line.\n")
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The notebook rendering of reports and step results (``_repr_html_``).
+
+Plain HTML with inline styles that read well in JupyterLab's light and dark themes and
+in the rendered docs; every value passes through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ._credentials import FIELDS, display
+
+__all__ = ["report_html", "table_html"]
+
+_BADGE = {
+    "ok": ("✓", "#1a7f37"),
+    "failed": ("✗", "#cf222e"),
+    "error": ("✗", "#cf222e"),
+    "warning": ("!", "#9a6700"),
+    "info": ("i", "#0969da"),
+    "skipped": ("·", "#6e7781"),
+}
+
+
+def badge(status) -> str:
+    symbol, colour = _BADGE.get(status, ("?", "#6e7781"))
+    return f'<span style="color:{colour};font-weight:bold">{symbol}</span>'
+
+
+def table_html(header, rows) -> str:
+    head = "".join(f'<th style="text-align:left">{escape(str(h))}</th>' for h in header)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="text-align:left">{cell}</td>' for cell in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def report_html(report) -> str:
+    parts = ['<div class="spapi-doctor-report">']
+    status = "ok" if report.ok else "failed"
+    parts.append(f"<p>{badge(status)} <strong>{escape(report.verdict)}</strong></p>")
+    if report.endpoints is not None:
+        endpoints = report.endpoints
+        world = {"live": "Amazon (live)", "mock": f"mock Amazon, scenario {endpoints.scenario}",
+                 "custom": "custom endpoints"}[endpoints.world]
+        parts.append(f"<p>World: {escape(world)}{' · sandbox' if endpoints.sandbox else ''}</p>")
+    resolution = report.resolution
+    if resolution is not None and resolution.credentials is not None:
+        creds = resolution.credentials
+        rows = [(f"<code>{escape(spec.key)}</code>",
+                 f"<code>{escape(display(spec.key, creds.get(spec.key)))}</code>",
+                 escape(resolution.used.origins.get(spec.key, "")))
+                for spec in FIELDS if creds.get(spec.key) is not None]
+        parts.append(f"<p>Credentials from the <strong>{escape(resolution.used.label)}</strong>:</p>")
+        parts.append(table_html(("field", "value (masked)", "origin"), rows))
+    if report.stages:
+        rows = [(badge(s.status), escape(s.title), escape(s.summary)) for s in report.stages]
+        parts.append(table_html(("", "stage", "result"), rows))
+    if report.findings:
+        rows = []
+        for f in report.findings:
+            rows.append((
+                badge(f.severity),
+                f'<a href="{escape(f.docs)}"><code>{escape(f.code)}</code></a>'
+                + (f"<br><code>{escape(f.field)}</code>" if f.field else ""),
+                f"{escape(f.message)}<br><em>Fix:</em> {escape(f.fix)}",
+            ))
+        parts.append(table_html(("", "finding", "what and fix"), rows))
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,0 +1,313 @@
+"""The report of one check, in three renderings: terminal text, JSON and notebook HTML.
+
+The JSON object is the stable, documented interface (``docs/reference/json-report.md``);
+the text and the HTML show the same facts. Nothing here ever holds a secret in full:
+credentials are shown through :func:`~spapi_docs_helpers._credentials.display`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ._credentials import FIELDS, display
+
+__all__ = ["Report", "StageResult"]
+
+SCHEMA_VERSION = 1
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+STAGE_TITLES = {
+    "load": "Load",
+    "format": "Format",
+    "lwa": "LWA token",
+    "sts": "AWS STS (legacy)",
+    "region": "Region",
+    "roles": "Roles",
+}
+
+
+class StageResult:
+    """One stage of a check: what it concluded, how long it took, and what it found.
+
+    ``status`` is ``ok``, ``warning``, ``failed`` or ``skipped``; ``data`` holds the
+    stage's own results (the region and marketplaces, the role table...).
+    """
+
+    __slots__ = ("data", "duration_ms", "name", "status", "summary")
+
+    def __init__(self, name, status, summary, *, duration_ms=None, data=None):
+        self.name = name
+        self.status = status
+        self.summary = summary
+        self.duration_ms = duration_ms
+        self.data = data if data is not None else {}
+
+    @property
+    def title(self) -> str:
+        return STAGE_TITLES.get(self.name, self.name)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "summary": self.summary,
+                "duration_ms": self.duration_ms, "data": self.data}
+
+    def __repr__(self):
+        return f"StageResult({self.name!r}, {self.status!r})"
+
+
+class Report:
+    """Everything one check found. ``exit_code`` is 0 without errors, 1 with any."""
+
+    __slots__ = ("account", "duration_ms", "endpoints", "findings", "mode", "peers",
+                 "resolution", "stages")
+
+    def __init__(self, *, account, mode, resolution, stages, findings, peers, endpoints=None,
+                 duration_ms=None):
+        self.account = account
+        self.mode = mode
+        self.resolution = resolution
+        self.stages = list(stages)
+        self.findings = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
+        self.peers = peers
+        self.endpoints = endpoints
+        self.duration_ms = duration_ms
+
+    # ----------------------------------------------------------------- conclusions
+    @property
+    def credentials(self):
+        return self.resolution.credentials if self.resolution is not None else None
+
+    def count(self, severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("error") == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def stage(self, name):
+        return next((s for s in self.stages if s.name == name), None)
+
+    @property
+    def blamed(self) -> list:
+        """The credentials the errors blame, most certain first, without repeats."""
+        out = []
+        for finding in self.findings:
+            if finding.severity == "error" and finding.field and finding.field not in out:
+                out.append(finding.field)
+        return out
+
+    @property
+    def verdict(self) -> str:
+        errors, warnings = self.count("error"), self.count("warning")
+        if errors:
+            blamed = self.blamed
+            if blamed:
+                first = next(f for f in self.findings if f.severity == "error" and f.field)
+                names = " and ".join(blamed)
+                verb = "is" if len(blamed) == 1 else "are"
+                return f"{names} {verb} wrong: {first.title}."
+            first = next(f for f in self.findings if f.severity == "error")
+            return f"The check could not conclude: {first.title}. No credential is blamed."
+        scope = "offline checks" if self.mode == "offline" else "checks"
+        tail = f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""
+        if self.mode == "offline":
+            return f"No problem found by the {scope}{tail}; run without --offline to try them."
+        return f"Your credentials work{tail}."
+
+    # ----------------------------------------------------------------- JSON
+    def to_dict(self) -> dict:
+        credentials = {}
+        creds = self.credentials
+        for spec in FIELDS:
+            value = creds.get(spec.key) if creds is not None else None
+            if value is None:
+                continue
+            credentials[spec.key] = {
+                "value": display(spec.key, value),
+                "origin": self.resolution.origin(spec.key),
+            }
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "verdict": self.verdict,
+            "blamed": self.blamed,
+            "mode": self.mode,
+            "account": self.account,
+            "world": self.endpoints.as_dict() if self.endpoints is not None else None,
+            "libraries": {name: (peer.as_dict() if peer else None)
+                          for name, peer in (self.peers or {}).items()},
+            "source": self.resolution.as_dict() if self.resolution is not None else None,
+            "credentials": credentials,
+            "stages": [stage.as_dict() for stage in self.stages],
+            "findings": [finding.as_dict() for finding in self.findings],
+            "summary": {s: self.count(s) for s in ("error", "warning", "info")},
+            "duration_ms": self.duration_ms,
+        }
+
+    def to_json(self, indent=2) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    # ----------------------------------------------------------------- text
+    def render_text(self, *, color=False, timings=True, encoding=None) -> str:
+        return _TextRenderer(self, color=color, timings=timings, encoding=encoding).render()
+
+    def __str__(self):
+        return self.render_text(timings=False)
+
+    def __repr__(self):
+        return (f"Report(account={self.account!r}, mode={self.mode!r}, errors={self.count('error')}, "
+                f"warnings={self.count('warning')})")
+
+    # ----------------------------------------------------------------- notebooks
+    def _repr_html_(self) -> str:
+        from ._html import report_html
+
+        return report_html(self)
+
+
+_SYMBOLS_UNICODE = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·", "error": "✗",
+                    "info": "i", "bullet": "·", "arrow": "→"}
+_SYMBOLS_ASCII = {"ok": "OK", "failed": "XX", "warning": "!!", "skipped": "--", "error": "XX",
+                  "info": "ii", "bullet": "-", "arrow": "->"}
+_COLORS = {"ok": "32", "failed": "31", "error": "31", "warning": "33", "skipped": "2",
+           "info": "36", "bold": "1", "dim": "2"}
+
+
+def wants_color(stream=None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class _TextRenderer:
+    def __init__(self, report, *, color, timings, encoding):
+        self.report = report
+        self.color = color
+        self.timings = timings
+        encoding = encoding or getattr(sys.stdout, "encoding", None) or "utf-8"
+        try:
+            "✓✗·→…".encode(encoding)
+            self.symbols = _SYMBOLS_UNICODE
+        except (UnicodeEncodeError, LookupError):
+            self.symbols = _SYMBOLS_ASCII
+        self.lines = []
+
+    def paint(self, text, style) -> str:
+        if not self.color or style not in _COLORS:
+            return text
+        return f"\033[{_COLORS[style]}m{text}\033[0m"
+
+    def mark(self, status) -> str:
+        return self.paint(self.symbols.get(status, "?"), status)
+
+    def add(self, text=""):
+        self.lines.append(text)
+
+    def render(self) -> str:
+        report = self.report
+        mode = "offline" if report.mode == "offline" else "online"
+        self.add(self.paint(f"spapi-doctor · account {report.account!r} · {mode} check", "bold"))
+        self._libraries()
+        if report.endpoints is not None:
+            self._world()
+        self._credentials()
+        self._sources()
+        self._stages()
+        self._findings()
+        self.add()
+        errors, warnings, notes = (report.count(s) for s in ("error", "warning", "info"))
+        counts = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, "
+                  f"{notes} note{'s' * (notes != 1)}")
+        status = "ok" if report.ok else "failed"
+        self.add(f"{self.mark(status)} {self.paint('Verdict:', 'bold')} {report.verdict} ({counts})")
+        # Text output in a file must not end in the middle of a colour sequence or line.
+        return "\n".join(self.lines) + "\n"
+
+    def _libraries(self):
+        peers = self.report.peers or {}
+        shown = [f"{name} {peer.version}" for name, peer in peers.items() if peer]
+        self.add(self.paint("Libraries: " + (", ".join(shown) if shown else
+                                             "neither python-amazon-sp-api nor amzn-sp-api installed"),
+                            "dim"))
+
+    def _world(self):
+        endpoints = self.report.endpoints
+        world = endpoints.world
+        label = {"live": "Amazon (live)", "mock": f"mock Amazon, scenario {endpoints.scenario!r}",
+                 "custom": "custom endpoints"}[world]
+        sandbox = " · sandbox" if endpoints.sandbox else ""
+        self.add(self.paint(f"World: {label}{sandbox} · LWA {endpoints.lwa}", "dim"))
+
+    def _credentials(self):
+        report = self.report
+        resolution = report.resolution
+        self.add()
+        if resolution is None or resolution.credentials is None:
+            self.add(self.paint("Credentials: none found", "bold"))
+            return
+        self.add(self.paint(f"Credentials (from the {resolution.used.label})", "bold"))
+        creds = resolution.credentials
+        rows = [(spec.key, display(spec.key, creds.get(spec.key)),
+                 resolution.used.origins.get(spec.key, ""))
+                for spec in FIELDS if creds.get(spec.key) is not None]
+        width = max(len(r[0]) for r in rows) if rows else 0
+        value_width = max(len(r[1]) for r in rows) if rows else 0
+        for key, value, origin in rows:
+            self.add(f"  {key:<{width}}  {value:<{value_width}}  {self.paint(origin, 'dim')}")
+
+    def _sources(self):
+        resolution = self.report.resolution
+        if resolution is None:
+            return
+        self.add()
+        self.add(self.paint("Sources (the first complete one wins; nothing is merged)", "bold"))
+        width = max(len(s.label) for s in resolution.sources)
+        for source in resolution.sources:
+            status = {"used": "ok", "error": "failed", "skipped": "warning"}.get(source.status,
+                                                                                   "skipped")
+            detail = {
+                "used": "used",
+                "skipped": "skipped: incomplete",
+                "ignored": "not used (a source above won)",
+                "not-consulted": "not consulted (a source above won)",
+                "empty": "nothing for this account",
+                "absent": "not set",
+                "error": "could not be read",
+            }[source.status]
+            where = f" · {source.location}" if source.location and source.name != "environment" else ""
+            note = f" · {source.note}" if source.note and source.status != "used" else ""
+            self.add(f"  {self.mark(status)} {source.label:<{width}}  {detail}{where}{note}")
+
+    def _stages(self):
+        self.add()
+        self.add(self.paint("Stages", "bold"))
+        width = max(len(s.title) for s in self.report.stages) if self.report.stages else 0
+        for stage in self.report.stages:
+            timing = ""
+            if self.timings and stage.duration_ms is not None:
+                timing = self.paint(f" ({stage.duration_ms:.0f} ms)", "dim")
+            self.add(f"  {self.mark(stage.status)} {stage.title:<{width}}  {stage.summary}{timing}")
+            for line in stage.data.get("lines", ()):
+                self.add(f"      {line}")
+
+    def _findings(self):
+        findings = self.report.findings
+        if not findings:
+            return
+        self.add()
+        self.add(self.paint("Findings", "bold"))
+        for finding in findings:
+            blame = f"  [{finding.field}]" if finding.field else ""
+            label = self.paint(f"{finding.severity:<7}", finding.severity)
+            self.add(f"  {self.mark(finding.severity)} {label} {finding.code}{blame}")
+            self.add(f"      {finding.message}")
+            self.add(f"      Fix:  {finding.fix}")
+            self.add(self.paint(f"      Docs: {finding.docs}", "dim"))
