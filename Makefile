@@ -54,7 +54,7 @@ mock: $(STAMP)
 
 ## notebooks: re-execute every notebook against the mock and rewrite its outputs
 notebooks: $(STAMP)
-	$(BIN)/python -m spapi_docs_helpers.notebooks notebooks/*.ipynb
+	$(BIN)/python notebooks/regenerate.py
 
 ## lab: open JupyterLab on the notebooks (installs the lab extra on first use)
 lab: $(STAMP)

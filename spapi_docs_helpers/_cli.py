@@ -99,16 +99,70 @@ def _emit(report, args) -> int:
     return report.exit_code
 
 
+class _TerminalProgress:
+    """Shows each stage on stderr while it runs, then clears the lines for the report."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.lines = 0
+
+    def __call__(self, event, name, payload):
+        from ._report import STAGE_TITLES
+
+        title = STAGE_TITLES.get(name, name)
+        if event == "start":
+            self.stream.write(f"  … {title}: {payload}\n")
+        else:
+            mark = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·"}.get(payload.status, "?")
+            timing = f" ({payload.duration_ms:.0f} ms)" if payload.duration_ms else ""
+            self.stream.write(f"  {mark} {title}: {payload.summary}{timing}\n")
+        self.lines += 1
+        self.stream.flush()
+
+    def clear(self):
+        if self.lines:
+            # Move up over the progress lines and erase them: the report repeats them.
+            self.stream.write(f"\033[{self.lines}F\033[J")
+            self.stream.flush()
+
+
 def _run_check(args) -> int:
+    if args.scenario and not args.demo:
+        raise _UsageError("--scenario selects a mock scenario: use it with --demo")
     if args.offline:
         if args.demo:
             raise _UsageError("--demo runs the online checks against the mock; drop --offline")
         from ._doctor import check_offline
 
         return _emit(check_offline(args.account), args)
-    from ._doctor import check_online
+    from ._doctor import check, check_demo, nothing_configured
+    from ._sources import resolve_credentials
 
-    return _emit(check_online(args), args)
+    demo = args.demo
+    if not demo and args.account == "default" and nothing_configured(resolve_credentials()):
+        demo = True
+        sys.stderr.write(
+            "spapi-doctor: no SP-API credentials anywhere (code, environment, Secrets Manager, "
+            "credentials.yml), so this is a demo against the embedded mock Amazon.\n"
+            "              Set LWA_APP_ID, LWA_CLIENT_SECRET and SP_API_REFRESH_TOKEN (or "
+            "credentials.yml) to check your own.\n")
+    progress = None
+    if args.format == "text" and sys.stderr.isatty():
+        progress = _TerminalProgress(sys.stderr)
+    if demo:
+        from .mock import SCENARIOS
+
+        scenario = args.scenario or "happy"
+        if scenario not in SCENARIOS:
+            raise _UsageError(f"unknown scenario {scenario!r}; the scenarios: "
+                              + ", ".join(SCENARIOS))
+        report = check_demo(scenario, timeout=args.timeout, progress=progress)
+    else:
+        report = check(args.account, timeout=args.timeout, sandbox=args.sandbox,
+                       grantless=args.grantless, legacy=args.legacy, progress=progress)
+    if progress is not None:
+        progress.clear()
+    return _emit(report, args)
 
 
 def _run_mock(args) -> int:

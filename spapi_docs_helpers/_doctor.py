@@ -14,7 +14,7 @@ from ._peers import installed_peers
 from ._report import Report, StageResult
 from ._sources import resolve_credentials
 
-__all__ = ["check_offline"]
+__all__ = ["check", "check_offline"]
 
 
 def _stage_status(findings) -> str:
@@ -89,3 +89,282 @@ def check_offline(account: str = "default", credentials=None, *, environ=None,
         peers=peers,
         duration_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+# --------------------------------------------------------------------------- online
+
+class _Progress:
+    """Tells a listener when a stage starts and ends (the CLI shows it on a terminal)."""
+
+    def __init__(self, listener):
+        self.listener = listener
+
+    def start(self, name, detail):
+        if self.listener is not None:
+            self.listener("start", name, detail)
+
+    def done(self, stage):
+        if self.listener is not None:
+            self.listener("done", stage.name, stage)
+
+
+def _elapsed(started):
+    return (time.perf_counter() - started) * 1000
+
+
+def _lwa_stage(transport, endpoints, creds, format_findings, progress):
+    from ._lwa import request_token
+
+    progress.start("lwa", f"exchanging the refresh token at {endpoints.lwa}")
+    started = time.perf_counter()
+    if not isinstance(creds.refresh_token, str) or not creds.refresh_token:
+        stage = StageResult("lwa", "skipped", "no refresh token to exchange")
+        progress.done(stage)
+        return None, stage
+    result = request_token(transport, endpoints.lwa, creds, format_findings=format_findings)
+    if result.ok:
+        stage = StageResult("lwa", "ok", result.summary(), duration_ms=_elapsed(started),
+                            data=result.as_dict())
+    else:
+        stage = StageResult("lwa", "failed", f"{result.finding.title} ({result.finding.code})",
+                            duration_ms=_elapsed(started), data=result.as_dict())
+    progress.done(stage)
+    return result, stage
+
+
+def _grantless_stage(transport, endpoints, creds, scope, progress):
+    from ._lwa import request_token
+
+    progress.start("grantless", f"asking LWA for a grantless token ({scope})")
+    started = time.perf_counter()
+    result = request_token(transport, endpoints.lwa, creds, grant="client_credentials",
+                           scope=scope)
+    status = "ok" if result.ok else "failed"
+    summary = result.summary() if result.ok else f"{result.finding.title} ({result.finding.code})"
+    stage = StageResult("grantless", status, summary, duration_ms=_elapsed(started),
+                        data=result.as_dict())
+    progress.done(stage)
+    return result, stage
+
+
+def _sts_stage(endpoints, creds, timeout, wanted, progress):
+    """GetCallerIdentity, then AssumeRole; skipped when there is nothing to check."""
+    keys = creds.aws_access_key, creds.aws_secret_key
+    if not wanted:
+        return [], StageResult("sts", "skipped",
+                               "no AWS fields: not needed since 2023-10-02")
+    if not all(isinstance(v, str) and v.strip() for v in keys):
+        return [], StageResult("sts", "skipped",
+                               "needs aws_access_key and aws_secret_key (see the format stage)")
+    from ._sts import assume, identify, sts_client
+
+    progress.start("sts", f"GetCallerIdentity and AssumeRole at {endpoints.sts or 'sts.amazonaws.com'}")
+    started = time.perf_counter()
+    client = sts_client(creds, endpoint_url=endpoints.sts, timeout=timeout)
+    identity = identify(client, creds)
+    findings = [identity.finding] if identity.finding else []
+    data = {"identity": identity.as_dict()}
+    lines = [f"caller: {identity.arn}"] if identity.arn else []
+    if identity.ok and isinstance(creds.role_arn, str) and creds.role_arn.strip():
+        role = assume(client, creds, caller_arn=identity.arn)
+        data["assume_role"] = role.as_dict()
+        if role.ok:
+            lines.append(f"assumed: {role.assumed_role_arn}")
+        else:
+            findings.append(role.finding)
+    if findings:
+        stage = StageResult("sts", "failed", f"{findings[0].title} ({findings[0].code})",
+                            duration_ms=_elapsed(started), data={**data, "lines": lines})
+    else:
+        what = "keys valid, role assumed" if "assume_role" in data else \
+            "keys valid (no role_arn to assume)"
+        stage = StageResult("sts", "ok", what, duration_ms=_elapsed(started),
+                            data={**data, "lines": lines})
+    progress.done(stage)
+    return findings, stage
+
+
+def _library_advice(region):
+    """How to select ``region`` in each library, for the region finding."""
+    from ._endpoints import MARKETPLACES
+
+    example = next(m.code for m in MARKETPLACES.values() if m.region == region)
+    if region == "NA":
+        example = "US"
+    return (f"python-amazon-sp-api: Sellers(marketplace=Marketplaces.{example}) (it defaults to "
+            f"US, which is NA) or SP_API_DEFAULT_MARKETPLACE={example}; amzn-sp-api: "
+            f"SPAPIConfig(..., region=\"{region}\") (it defaults to the NA sandbox).")
+
+
+def _region_findings(probe, environ, sandbox):
+    from ._catalogue import entry
+    from ._endpoints import MARKETPLACES, REGIONS
+
+    findings = []
+    region = probe.region
+    advice = _library_advice(region)
+    findings.append(entry("region-selection-needed").finding(
+        f"The token works in {region} ({REGIONS[region].name}) only.",
+        fix=advice))
+    default = environ.get("SP_API_DEFAULT_MARKETPLACE")
+    if default in MARKETPLACES and MARKETPLACES[default].region != region:
+        findings.append(entry("default-marketplace-wrong-region").finding(
+            f"SP_API_DEFAULT_MARKETPLACE={default} sends python-amazon-sp-api to "
+            f"{MARKETPLACES[default].region}, but the token works in {region} only: every call "
+            "gets 403 Unauthorized with empty details."))
+    return findings
+
+
+def _clock_findings(*results):
+    """Compare this machine's clock with the Date header of Amazon's answers."""
+    from email.utils import parsedate_to_datetime
+
+    from ._catalogue import entry
+
+    for http in results:
+        date = http.header("Date") if http is not None else None
+        if not date:
+            continue
+        try:
+            theirs = parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError):
+            continue
+        # The Date header has one-second resolution and was written during the call.
+        skew = time.time() - theirs
+        if abs(skew) > 60 + http.elapsed_ms / 1000:
+            return [entry("clock-skew").finding(
+                f"This machine's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
+                f"{http.url.split('/')[2]}'s.")]
+        return []
+    return []
+
+
+def check(account: str = "default", credentials=None, *, environ=None, timeout=10.0,
+          sandbox=False, grantless=None, legacy=False, endpoints=None, progress=None,
+          secrets_reader=None, retries=None) -> Report:
+    """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
+
+    Independent calls run at the same time. Never raises on anything the services or
+    the credentials do; the report carries every verdict.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ._endpoints import endpoints_from_env
+    from ._transport import DEFAULT_RETRIES, Transport
+
+    env = os.environ if environ is None else environ
+    started = time.perf_counter()
+    events = _Progress(progress)
+    peers = installed_peers()
+    sw = peers["python-amazon-sp-api"]
+    sp_api_version = sw.version if sw else None
+    endpoints = endpoints or endpoints_from_env(env, sandbox=sandbox)
+
+    events.start("load", "loading the credentials")
+    resolution, load = load_stage(account, credentials, environ, secrets_reader, sp_api_version)
+    events.done(load)
+    format_findings, fmt = format_stage(resolution, sp_api_version)
+    events.done(fmt)
+    stages = [load, fmt]
+    findings = [*resolution.findings, *format_findings]
+
+    def finish():
+        return Report(account=account, mode="online", resolution=resolution, stages=stages,
+                      findings=findings, peers=peers, endpoints=endpoints,
+                      duration_ms=_elapsed(started))
+
+    if resolution.credentials is None:
+        stages.append(StageResult("lwa", "skipped", "no credentials to exchange"))
+        return finish()
+    creds = resolution.credentials
+    wants_sts = legacy or any(creds.get(k) is not None
+                              for k in ("aws_access_key", "aws_secret_key", "role_arn"))
+
+    # STS runs beside the whole LWA → region → roles chain: nothing downstream needs it.
+    with Transport(timeout=timeout,
+                   retries=DEFAULT_RETRIES if retries is None else retries) as transport, \
+            ThreadPoolExecutor(max_workers=3) as pool:
+        sts_future = pool.submit(_sts_stage, endpoints, creds, timeout, wants_sts, events)
+        grantless_future = (pool.submit(_grantless_stage, transport, endpoints, creds, grantless,
+                                        events) if grantless else None)
+        token, lwa = _lwa_stage(transport, endpoints, creds, format_findings, events)
+        stages.append(lwa)
+        if token is not None and token.finding is not None:
+            findings.append(token.finding)
+        if token is not None and token.ok:
+            _spapi_stages(transport, endpoints, env, sandbox, token, creds, stages, findings,
+                          events)
+        else:
+            stages.append(StageResult("region", "skipped", "no access token"))
+            stages.append(StageResult("roles", "skipped", "no access token"))
+            findings.extend(_clock_findings(token.http if token else None))
+        if grantless_future is not None:
+            grantless_result, grantless_stage = grantless_future.result()
+            stages.insert(stages.index(lwa) + 1, grantless_stage)
+            if grantless_result.finding is not None:
+                findings.append(grantless_result.finding)
+        sts_findings, sts = sts_future.result()
+        stages.insert(stages.index(lwa) + 1, sts)
+        findings.extend(sts_findings)
+    return finish()
+
+
+def _spapi_stages(transport, endpoints, env, sandbox, token, creds, stages, findings, events):
+    """Region probes (NA ‖ EU ‖ FE), then role probes in the region that answered."""
+    from ._catalogue import entry
+    from ._spapi import region_probe, role_probe
+
+    secrets = [creds.refresh_token, creds.lwa_client_secret]
+    events.start("region", "asking NA, EU and FE for the seller's marketplaces")
+    region_started = time.perf_counter()
+    probe = region_probe(transport, endpoints, token.access_token, secrets=secrets)
+    if probe.ok:
+        findings.extend(_region_findings(probe, env, sandbox))
+        region = StageResult("region", "ok", probe.summary(),
+                             duration_ms=_elapsed(region_started), data=probe.as_dict())
+    else:
+        problems = probe.findings or [entry("no-region-accepts-token").finding(
+            "LWA issued an access token, but NA, EU and FE all answer 403 Unauthorized "
+            "with empty details to marketplaceParticipations.")]
+        findings.extend(problems)
+        region = StageResult("region", "failed", probe.summary(),
+                             duration_ms=_elapsed(region_started), data=probe.as_dict())
+    events.done(region)
+    stages.append(region)
+    findings.extend(_clock_findings(token.http))
+    if not probe.ok:
+        stages.append(StageResult("roles", "skipped", "no region accepts the token"))
+        return
+    events.start("roles", f"one call per role in {probe.region}")
+    roles_started = time.perf_counter()
+    marketplace = (probe.participating or probe.marketplaces or [{"id": ""}])[0]["id"]
+    table = role_probe(transport, endpoints, token.access_token, probe.region, marketplace,
+                       secrets=secrets)
+    findings.extend(table.findings)
+    status = "warning" if table.missing else ("failed" if table.findings else "ok")
+    roles = StageResult("roles", status, table.summary(), duration_ms=_elapsed(roles_started),
+                        data=table.as_dict())
+    events.done(roles)
+    stages.append(roles)
+
+
+def nothing_configured(resolution) -> bool:
+    """True when no source holds anything credential-like (the newcomer's case)."""
+    if any(source.values or source.status == "error" for source in resolution.sources):
+        return False
+    return all(f.code in ("config-file-not-found",) or f.severity == "info"
+               for f in resolution.findings if f.code != "no-credentials")
+
+
+def check_demo(scenario: str = "happy", *, timeout=10.0, progress=None, latency_ms=0) -> Report:
+    """The full check against the embedded mock Amazon, isolated from your own set-up."""
+    import tempfile
+
+    from .mock import MockAmazon
+
+    with MockAmazon(scenario=scenario, latency_ms=latency_ms) as amazon, \
+            tempfile.TemporaryDirectory(prefix="spapi-demo-") as home:
+        environ = {**amazon.env, "HOME": home}
+        return check(environ=environ, timeout=timeout, progress=progress,
+                     secrets_reader=getattr(amazon, "read_secret", None))

@@ -69,3 +69,34 @@ def report_html(report) -> str:
         parts.append(table_html(("", "finding", "what and fix"), rows))
     parts.append("</div>")
     return "".join(parts)
+
+
+def result_html(title, ok, summary, finding=None) -> str:
+    """A step result: a badge, the summary, and the verdict when the step failed."""
+    parts = [f"<p>{badge('ok' if ok else 'failed')} <strong>{escape(title)}</strong>: "
+             f"{escape(summary)}</p>"]
+    if finding is not None:
+        blame = f" — blames <code>{escape(finding.field)}</code>" if finding.field else ""
+        parts.append(
+            f'<p><a href="{escape(finding.docs)}"><code>{escape(finding.code)}</code></a>{blame}'
+            f"<br>{escape(finding.message)}<br><em>Fix:</em> {escape(finding.fix)}</p>")
+    return "".join(parts)
+
+
+def region_html(probe) -> str:
+    parts = [result_html("Region", probe.ok, probe.summary(),
+                         probe.findings[0] if probe.findings else None)]
+    if probe.marketplaces:
+        rows = [(escape(m["id"] or ""), escape(m["name"] or ""), escape(m["country_code"] or ""),
+                 badge("ok" if m["participating"] else "skipped"))
+                for m in probe.marketplaces]
+        parts.append(table_html(("marketplace id", "name", "country", "participating"), rows))
+    return "".join(parts)
+
+
+def roles_html(table) -> str:
+    status = {"granted": "ok", "missing": "failed", "unknown": "warning"}
+    rows = [(badge(status[r["access"]]), escape(r["role"]), f"<code>{escape(r['operation'])}</code>",
+             escape(r["access"])) for r in table.rows]
+    return (f"<p><strong>Roles in {escape(table.region)}</strong>: {escape(table.summary())}</p>"
+            + table_html(("", "role", "probe", "access"), rows))

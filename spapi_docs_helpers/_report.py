@@ -110,7 +110,9 @@ class Report:
                 verb = "is" if len(blamed) == 1 else "are"
                 return f"{names} {verb} wrong: {first.title}."
             first = next(f for f in self.findings if f.severity == "error")
-            return f"The check could not conclude: {first.title}. No credential is blamed."
+            if all(f.stage == "transport" for f in self.findings if f.severity == "error"):
+                return f"The check could not conclude: {first.title}. No credential is blamed."
+            return f"{first.title}. None of the credentials themselves is to blame."
         scope = "offline checks" if self.mode == "offline" else "checks"
         tail = f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""
         if self.mode == "offline":
@@ -270,6 +272,12 @@ class _TextRenderer:
         self.add()
         self.add(self.paint("Sources (the first complete one wins; nothing is merged)", "bold"))
         width = max(len(s.label) for s in resolution.sources)
+        absent = {
+            "code": "not given (credentials= in Python)",
+            "environment": "no SP-API variables set",
+            "secrets-manager": "not used (SP_API_AWS_SECRET_ID is not set)",
+            "config-file": "not found",
+        }
         for source in resolution.sources:
             status = {"used": "ok", "error": "failed", "skipped": "warning"}.get(source.status,
                                                                                    "skipped")
@@ -279,11 +287,15 @@ class _TextRenderer:
                 "ignored": "not used (a source above won)",
                 "not-consulted": "not consulted (a source above won)",
                 "empty": "nothing for this account",
-                "absent": "not set",
+                "absent": absent[source.name],
                 "error": "could not be read",
             }[source.status]
-            where = f" · {source.location}" if source.location and source.name != "environment" else ""
-            note = f" · {source.note}" if source.note and source.status != "used" else ""
+            where = ""
+            if source.name in ("config-file", "secrets-manager") and source.location:
+                where = f": {source.location}"
+            note = ""
+            if source.note and source.status not in ("used", "absent"):
+                note = f" ({source.note})"
             self.add(f"  {self.mark(status)} {source.label:<{width}}  {detail}{where}{note}")
 
     def _stages(self):

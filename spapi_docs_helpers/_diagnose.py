@@ -1,0 +1,208 @@
+"""From a service's answer to a catalogue entry: the verdict of one call.
+
+LWA errors are keyed on the JSON ``error`` code, never on the HTTP status alone (Amazon's
+own Python SDK maps statuses and loses the distinction between invalid_client and
+invalid_grant). The asymmetries that tell credentials apart: ``invalid_grant`` clears the
+client identifier and secret and blames the refresh token; ``invalid_client`` with a
+well-formed client identifier blames the secret; ``unauthorized_client`` means a token of
+another app. An answer nothing here explains is reported as what it is, and blames no
+credential.
+"""
+
+from __future__ import annotations
+
+from ._catalogue import entry
+
+__all__ = ["diagnose_lwa", "diagnose_spapi", "diagnose_sts", "transport_finding"]
+
+SPAPI_DETAILS = {
+    "The LWA secret token you provided has expired.": "spapi-secret-expired",
+    "The access token you provided is revoked, malformed or invalid.":
+        "spapi-access-token-invalid",
+    "Access token is missing in the request header.": "spapi-access-token-missing",
+}
+SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
+
+
+def transport_finding(http, service, secrets=()):
+    """The finding for an answer that is no verdict (network, throttling, 5xx, junk), or None."""
+    name = SERVICE_NAMES.get(service, service)
+    tries = f" after {http.attempts} attempts" if http.attempts > 1 else ""
+    if http.failure:
+        what = {
+            "network-dns": "the host name could not be resolved",
+            "network-refused": "the connection was refused",
+            "network-reset": "the connection was reset",
+            "network-timeout": "no answer came in time",
+            "network-tls": "the TLS handshake failed",
+        }.get(http.failure, "the call failed")
+        return entry(http.failure).finding(
+            f"{name} at {http.url}: {what}{tries} ({http.failure_detail or 'no detail'}).")
+    if http.status == 429:
+        wait = http.header("Retry-After")
+        return entry("rate-limited").finding(
+            f"{name} at {http.url} answered 429 Too Many Requests{tries}"
+            + (f" (Retry-After: {wait})" if wait else "") + ".")
+    if http.status is not None and http.status >= 500:
+        if http.content_type == "application/json" and http.json() is not None:
+            return entry("service-unavailable").finding(
+                f"{name} at {http.url} answered HTTP {http.status}{tries}: "
+                f"{http.excerpt(secrets=secrets)!r}.")
+        return unexpected(http, service, secrets)
+    return None
+
+
+def unexpected(http, service, secrets=(), why=None):
+    name = SERVICE_NAMES.get(service, service)
+    kind = http.content_type or "no content type"
+    reason = why or ("the body is not JSON" if http.json() is None else "nothing in the "
+                     "catalogue explains this answer")
+    return entry("unexpected-response").finding(
+        f"{name} at {http.url} answered HTTP {http.status} ({kind}; {reason}): "
+        f"{http.excerpt(secrets=secrets)!r}. This says nothing about your credentials.")
+
+
+def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=()):
+    """None when LWA issued a token; otherwise the finding that explains why not."""
+    problem = transport_finding(http, "lwa", secrets)
+    if problem is not None:
+        return problem
+    body = http.json()
+    if http.ok:
+        if isinstance(body, dict) and isinstance(body.get("access_token"), str) \
+                and body["access_token"]:
+            return None
+        return unexpected(http, "lwa", secrets, why="a success status without an access token")
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return unexpected(http, "lwa", secrets)
+    error = body["error"]
+    said = f"LWA answered HTTP {http.status} {error}"
+    description = body.get("error_description")
+    if isinstance(description, str) and description:
+        from ._redaction import redact_text
+
+        said += f" ({redact_text(description, secrets)[:200]!r})"
+    bad = {f.field for f in format_findings if f.severity == "error" and f.field}
+    if error == "invalid_client":
+        if "lwa_app_id" in bad:
+            return entry("lwa-client-id-rejected").finding(
+                f"{said}, and lwa_app_id is not a well-formed Client identifier (see its format "
+                "finding): LWA does not know this client.")
+        extra = (" lwa_client_secret is also malformed (see its format finding)."
+                 if "lwa_client_secret" in bad else
+                 " The client identifier is well formed, so the secret is what LWA refused:"
+                 " from another app, rotated more than 7 days ago, or expired.")
+        return entry("lwa-client-secret-rejected").finding(f"{said}.{extra}")
+    if error == "invalid_grant":
+        tail = (" The refresh token also fails the format check (see above)."
+                if "refresh_token" in bad else
+                " LWA accepted the client identifier and secret (it would say invalid_client "
+                "otherwise), so the refresh token is the one at fault.")
+        return entry("lwa-refresh-token-rejected").finding(f"{said}.{tail}")
+    if error == "unauthorized_client":
+        return entry("lwa-token-from-another-app").finding(
+            f"{said}: the refresh token was issued to another app than this client identifier.")
+    if error == "invalid_request":
+        return entry("lwa-invalid-request").finding(f"{said}.")
+    if error == "unsupported_grant_type":
+        return entry("lwa-unsupported-grant-type").finding(f"{said} for grant_type={grant}.")
+    if error == "invalid_scope":
+        return entry("lwa-invalid-scope").finding(f"{said}.")
+    return unexpected(http, "lwa", secrets, why=f"the LWA error {error!r} is not one Amazon documents")
+
+
+def spapi_denial(http):
+    """``(details, code)`` of an SP-API 403 Unauthorized body, or None for another answer."""
+    if http.status != 403:
+        return None
+    body = http.json()
+    try:
+        first = body["errors"][0]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if not isinstance(first, dict):
+        return None
+    details = first.get("details", "")
+    details = details if isinstance(details, str) else ""
+    return details, SPAPI_DETAILS.get(details)
+
+
+def diagnose_spapi(http, *, secrets=()):
+    """``("ok", None)``, ``("denied", None)`` (a bare 403), or ``("problem", finding)``."""
+    problem = transport_finding(http, "spapi", secrets)
+    if problem is not None:
+        return "problem", problem
+    if http.ok:
+        return "ok", None
+    denial = spapi_denial(http)
+    if denial is not None:
+        details, code = denial
+        if code is None and not details:
+            return "denied", None
+        if code is None:
+            return "problem", unexpected(http, "spapi", secrets,
+                                         why=f"a 403 whose details ({details[:120]!r}) are unknown")
+        return "problem", entry(code).finding(
+            f"SP-API at {http.url} answered 403 Unauthorized: {details!r}")
+    if http.status in (400, 404) and http.json() is not None:
+        # The authorisation passed; the request itself was refused.
+        return "ok", None
+    return "problem", unexpected(http, "spapi", secrets)
+
+
+# --------------------------------------------------------------------------- AWS STS
+
+_BOTOCORE_NETWORK = {
+    "EndpointConnectionError": "network-refused",
+    "ConnectionClosedError": "network-reset",
+    "ConnectTimeoutError": "network-timeout",
+    "ReadTimeoutError": "network-timeout",
+    "SSLError": "network-tls",
+}
+
+
+def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
+    """The finding for an exception of an STS call (botocore's ClientError or network)."""
+    from ._redaction import redact_text
+
+    kind = type(error).__name__
+    if kind in _BOTOCORE_NETWORK or kind.endswith("ConnectionError"):
+        code = _BOTOCORE_NETWORK.get(kind, "network-refused")
+        if "Could not connect" in str(error) and "Name or service not known" in str(error):
+            code = "network-dns"
+        return entry(code).finding(
+            f"AWS STS ({operation}): {redact_text(str(error), secrets)[:300]}.")
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return entry("unexpected-response").finding(
+            f"AWS STS ({operation}) failed with {kind}: {redact_text(str(error), secrets)[:300]}.")
+    details = response.get("Error", {})
+    code = details.get("Code", "")
+    message = redact_text(str(details.get("Message", "")), secrets)[:300]
+    said = f"AWS STS answered {code} to {operation}: {message!r}"
+    if code == "InvalidClientTokenId":
+        return entry("sts-access-key-invalid").finding(f"{said}.")
+    if code == "SignatureDoesNotMatch":
+        return entry("sts-secret-key-wrong").finding(
+            f"{said}: AWS knows the access key, but the secret key does not belong to it.")
+    if code in ("ExpiredToken", "ExpiredTokenException"):
+        return entry("sts-token-expired").finding(f"{said}.")
+    if code == "AccessDenied":
+        if "root account" in message:
+            return entry("sts-root-keys").finding(f"{said}.")
+        role_arn = credentials.role_arn if isinstance(credentials.role_arn, str) else ""
+        if ":user/" in role_arn or (caller_arn and role_arn.strip() == caller_arn):
+            return entry("sts-role-arn-is-caller").finding(
+                f"{said}. role_arn ({role_arn.strip()}) names a user"
+                + (", the very user calling" if caller_arn and role_arn.strip() == caller_arn
+                   else "") + ", not a role.")
+        return entry("sts-assume-role-denied").finding(
+            f"{said}. The user {caller_arn or '(unknown)'} may not assume {role_arn.strip()}.")
+    if code == "ValidationError":
+        return entry("role-arn-malformed").finding(f"{said}.", field="role_arn")
+    if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+        return entry("rate-limited").finding(f"{said}.")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if isinstance(status, int) and status >= 500:
+        return entry("service-unavailable").finding(f"{said} (HTTP {status}).")
+    return entry("unexpected-response").finding(f"{said} (HTTP {status}).")

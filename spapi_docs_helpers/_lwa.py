@@ -1,0 +1,143 @@
+"""Login with Amazon: the token exchange (``POST /auth/o2/token``, form-encoded).
+
+``grant_type=refresh_token`` turns a refresh token into a one-hour access token for
+seller-authorised calls; ``grant_type=client_credentials`` with a scope gives a grantless
+token (notifications, client-secret rotation). :func:`exchange_refresh_token` is the
+notebook-facing step: it returns a :class:`TokenResult` or raises :class:`LwaError` /
+:class:`TransportError` carrying the verdict.
+"""
+
+from __future__ import annotations
+
+from ._credentials import Credentials
+from ._diagnose import diagnose_lwa
+from ._redaction import mask
+
+__all__ = ["GRANTLESS_SCOPES", "TokenResult", "exchange_refresh_token", "get_grantless_token"]
+
+GRANTLESS_SCOPES = (
+    "sellingpartnerapi::notifications",
+    "sellingpartnerapi::client_credential:rotation",
+)
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=UTF-8"
+
+
+class TokenResult:
+    """What LWA answered. ``access_token`` is the real token; display shows it masked."""
+
+    __slots__ = ("_access_token", "expires_in", "finding", "grant", "http", "scope",
+                 "token_type")
+
+    def __init__(self, *, grant, http, finding, access_token=None, token_type=None,
+                 expires_in=None, scope=None):
+        self.grant = grant
+        self.http = http
+        self.finding = finding
+        self._access_token = access_token
+        self.token_type = token_type
+        self.expires_in = expires_in
+        self.scope = scope
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None and bool(self._access_token)
+
+    @property
+    def access_token(self):
+        """The access token itself, to send in x-amz-access-token (never print it)."""
+        return self._access_token
+
+    def summary(self) -> str:
+        if self.ok:
+            scope = f" for {self.scope}" if self.scope else ""
+            return (f"access token {mask(self._access_token)}{scope}, {self.token_type}, "
+                    f"expires in {self.expires_in} s")
+        return f"no token: {self.finding.code}"
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "grant": self.grant, "scope": self.scope,
+                "access_token": mask(self._access_token) if self._access_token else None,
+                "expires_in": self.expires_in, "status": self.http.status if self.http else None,
+                "request_id": self.http.request_id if self.http else None,
+                "attempts": self.http.attempts if self.http else None}
+
+    def __repr__(self):
+        return f"TokenResult({self.summary()})"
+
+    def _repr_html_(self):
+        from ._html import result_html
+
+        return result_html("LWA token", self.ok, self.summary(), self.finding)
+
+
+def request_token(transport, endpoint, credentials, *, grant="refresh_token", scope=None,
+                  format_findings=()) -> TokenResult:
+    """One LWA token request; never raises (the result carries the verdict)."""
+    form = {"grant_type": grant, "client_id": credentials.lwa_app_id,
+            "client_secret": credentials.lwa_client_secret}
+    if grant == "refresh_token":
+        form["refresh_token"] = credentials.refresh_token
+    else:
+        form["scope"] = scope
+    secrets = [v for k, v in form.items() if k != "grant_type" and isinstance(v, str)]
+    http = transport.request("POST", endpoint, data=form,
+                             headers={"Content-Type": FORM_CONTENT_TYPE})
+    finding = diagnose_lwa(http, format_findings=format_findings, grant=grant, secrets=secrets)
+    if finding is not None:
+        return TokenResult(grant=grant, http=http, finding=finding, scope=scope)
+    body = http.json()
+    return TokenResult(grant=grant, http=http, finding=None, access_token=body["access_token"],
+                       token_type=body.get("token_type"), expires_in=body.get("expires_in"),
+                       scope=scope)
+
+
+def _credentials_for(credentials, account):
+    from ._errors import CredentialsError
+    from ._sources import resolve_credentials
+
+    if credentials is not None and isinstance(credentials, Credentials):
+        return credentials
+    resolution = resolve_credentials(account, credentials)
+    if not resolution.ok:
+        raise CredentialsError(resolution.findings[0], findings=resolution.findings)
+    return resolution.credentials
+
+
+def _raise_for(result):
+    from ._errors import LwaError, TransportError
+
+    if result.ok:
+        return result
+    error = LwaError if result.finding.stage == "lwa" else TransportError
+    raise error(result.finding, result=result)
+
+
+def exchange_refresh_token(credentials=None, *, account="default", endpoint=None,
+                           timeout=10.0) -> TokenResult:
+    """Exchange the refresh token for an access token, as every SP-API client does.
+
+    ``credentials`` may be a :class:`Credentials`, a dict, or None to load them the way
+    python-amazon-sp-api does. The endpoint is ``SPAPI_LWA_ENDPOINT`` when set (the mock),
+    else Amazon's. Raises :class:`LwaError` (a verdict naming the credential) or
+    :class:`TransportError` (no usable answer).
+    """
+    from ._endpoints import endpoints_from_env
+    from ._transport import Transport
+
+    creds = _credentials_for(credentials, account)
+    with Transport(timeout=timeout) as transport:
+        result = request_token(transport, endpoint or endpoints_from_env().lwa, creds)
+    return _raise_for(result)
+
+
+def get_grantless_token(scope, credentials=None, *, account="default", endpoint=None,
+                        timeout=10.0) -> TokenResult:
+    """A grantless (client_credentials) token for ``scope``; raises like the exchange."""
+    from ._endpoints import endpoints_from_env
+    from ._transport import Transport
+
+    creds = _credentials_for(credentials, account)
+    with Transport(timeout=timeout) as transport:
+        result = request_token(transport, endpoint or endpoints_from_env().lwa, creds,
+                               grant="client_credentials", scope=scope)
+    return _raise_for(result)

@@ -1,0 +1,259 @@
+"""The Selling Partner API calls of a check: which region takes the token, and what it may do.
+
+A refresh token belongs to one region (NA, EU or FE) and only that region's endpoint
+accepts its access tokens; ``GET /sellers/v1/marketplaceParticipations`` on all three
+tells which one, and lists the seller's marketplaces. Then one cheap read per common role
+tells which roles the token carries: a 403 with empty details means the role is missing,
+or the token was issued before the role was added.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ._diagnose import diagnose_spapi
+from ._endpoints import MARKETPLACES, REGIONS
+from ._redaction import mask
+
+__all__ = ["ROLE_PROBES", "RegionProbe", "RoleProbe", "RoleTable", "probe_regions",
+           "probe_roles"]
+
+PARTICIPATIONS_PATH = "/sellers/v1/marketplaceParticipations"
+
+
+class RoleProbe:
+    """One role-gated read: the role it tests and the operation it calls."""
+
+    __slots__ = ("api", "method", "operation", "params", "path", "role")
+
+    def __init__(self, role, api, operation, method, path, params):
+        self.role = role
+        self.api = api
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.params = params
+
+    def __repr__(self):
+        return f"RoleProbe({self.role!r}, {self.operation!r})"
+
+
+# One read per common role; ``{mp}`` is replaced by a participating marketplace id.
+ROLE_PROBES = (
+    RoleProbe("Inventory and Order Tracking", "Orders v0", "getOrders", "GET",
+              "/orders/v0/orders", {"MarketplaceIds": "{mp}", "CreatedAfter": "2024-01-01T00:00:00Z",
+                                    "MaxResultsPerPage": "1"}),
+    RoleProbe("Product Listing", "Catalog Items 2022-04-01", "searchCatalogItems", "GET",
+              "/catalog/2022-04-01/items", {"marketplaceIds": "{mp}", "keywords": "test",
+                                            "pageSize": "1"}),
+    RoleProbe("Amazon Fulfillment", "FBA Inventory v1", "getInventorySummaries", "GET",
+              "/fba/inventory/v1/summaries", {"granularityType": "Marketplace",
+                                              "granularityId": "{mp}", "marketplaceIds": "{mp}"}),
+    RoleProbe("Selling Partner Insights", "Reports 2021-06-30", "getReports", "GET",
+              "/reports/2021-06-30/reports", {"reportTypes": "GET_V2_SELLER_PERFORMANCE_REPORT",
+                                              "pageSize": "1"}),
+    RoleProbe("Finance and Accounting", "Finances v0", "listFinancialEventGroups", "GET",
+              "/finances/v0/financialEventGroups", {"MaxResultsPerPage": "1"}),
+)
+
+
+def _call(transport, base_url, method, path, token, params=None):
+    headers = {"x-amz-access-token": token, "Accept": "application/json"}
+    return transport.request(method, base_url.rstrip("/") + path, headers=headers,
+                             params=params)
+
+
+class RegionProbe:
+    """Which region accepted the token, its marketplaces, and what each region said."""
+
+    __slots__ = ("answers", "findings", "marketplaces", "region")
+
+    def __init__(self, region, marketplaces, answers, findings):
+        self.region = region
+        self.marketplaces = marketplaces
+        self.answers = answers
+        self.findings = findings
+
+    @property
+    def ok(self) -> bool:
+        return self.region is not None
+
+    @property
+    def participating(self) -> list:
+        return [m for m in self.marketplaces if m["participating"]]
+
+    def summary(self) -> str:
+        if self.region is None:
+            said = ", ".join(f"{code} {verdict}" for code, (verdict, _) in self.answers.items())
+            return f"no region accepts the token ({said})"
+        names = ", ".join(f"{m['country_code']}" for m in self.participating) or "none"
+        return (f"{self.region} ({REGIONS[self.region].name}) accepts the token; "
+                f"marketplaces: {names}")
+
+    def as_dict(self) -> dict:
+        return {
+            "region": self.region,
+            "marketplaces": self.marketplaces,
+            "answers": {code: {"verdict": verdict, "status": http.status if http else None,
+                               "request_id": http.request_id if http else None,
+                               "elapsed_ms": round(http.elapsed_ms, 1) if http else None}
+                        for code, (verdict, http) in self.answers.items()},
+        }
+
+    def __repr__(self):
+        return f"RegionProbe({self.summary()})"
+
+    def _repr_html_(self):
+        from ._html import region_html
+
+        return region_html(self)
+
+
+def _marketplaces(body) -> list:
+    out = []
+    for item in body.get("payload", []) if isinstance(body, dict) else []:
+        marketplace = item.get("marketplace", {}) if isinstance(item, dict) else {}
+        participation = item.get("participation", {}) if isinstance(item, dict) else {}
+        out.append({
+            "id": marketplace.get("id"),
+            "name": marketplace.get("name"),
+            "country_code": marketplace.get("countryCode"),
+            "participating": bool(participation.get("isParticipating")),
+            "suspended_listings": bool(participation.get("hasSuspendedListings")),
+        })
+    return out
+
+
+def region_probe(transport, endpoints, token, *, secrets=()) -> RegionProbe:
+    """marketplaceParticipations on NA, EU and FE at the same time; never raises."""
+    secrets = [token, *secrets]
+
+    def probe(code):
+        http = _call(transport, endpoints.spapi[code], "GET", PARTICIPATIONS_PATH, token)
+        verdict, finding = diagnose_spapi(http, secrets=secrets)
+        return code, verdict, finding, http
+
+    with ThreadPoolExecutor(max_workers=len(endpoints.spapi)) as pool:
+        results = list(pool.map(probe, endpoints.spapi))
+    answers = {code: (verdict, http) for code, verdict, _, http in results}
+    accepted = [(code, http) for code, verdict, _, http in results if verdict == "ok"]
+    findings = []
+    if accepted:
+        region, http = accepted[0]
+        return RegionProbe(region, _marketplaces(http.json()), answers, findings)
+    seen = set()
+    for _code, _verdict, finding, _http in results:
+        if finding is not None and finding.code not in seen:
+            seen.add(finding.code)
+            findings.append(finding)
+    return RegionProbe(None, [], answers, findings)
+
+
+class RoleTable:
+    """What the token may do: one row per role probe (granted, missing or unknown)."""
+
+    __slots__ = ("findings", "region", "rows")
+
+    def __init__(self, region, rows, findings):
+        self.region = region
+        self.rows = rows
+        self.findings = findings
+
+    @property
+    def missing(self) -> list:
+        return [row["role"] for row in self.rows if row["access"] == "missing"]
+
+    def summary(self) -> str:
+        granted = sum(row["access"] == "granted" for row in self.rows)
+        missing = self.missing
+        text = f"{granted} of {len(self.rows)} roles granted"
+        return text + (f"; missing: {', '.join(missing)}" if missing else "")
+
+    def as_dict(self) -> dict:
+        return {"region": self.region, "rows": self.rows}
+
+    def __repr__(self):
+        return f"RoleTable({self.summary()})"
+
+    def _repr_html_(self):
+        from ._html import roles_html
+
+        return roles_html(self)
+
+
+def role_probe(transport, endpoints, token, region, marketplace_id, *, secrets=()) -> RoleTable:
+    """One read per role in ``region``, all at the same time; never raises."""
+    from ._catalogue import entry
+
+    secrets = [token, *secrets]
+    base = endpoints.spapi[region]
+
+    def probe(spec):
+        params = {k: v.replace("{mp}", marketplace_id) for k, v in spec.params.items()}
+        http = _call(transport, base, spec.method, spec.path, token, params)
+        verdict, finding = diagnose_spapi(http, secrets=secrets)
+        return spec, verdict, finding, http
+
+    with ThreadPoolExecutor(max_workers=len(ROLE_PROBES)) as pool:
+        results = list(pool.map(probe, ROLE_PROBES))
+    rows, findings = [], []
+    for spec, verdict, finding, http in results:
+        access = {"ok": "granted", "denied": "missing"}.get(verdict, "unknown")
+        rows.append({"role": spec.role, "operation": spec.operation, "api": spec.api,
+                     "access": access, "status": http.status,
+                     "request_id": http.request_id})
+        if verdict == "denied":
+            findings.append(entry("role-missing").finding(
+                f"{spec.operation} ({spec.api}) answered 403 with empty details: the token "
+                f"does not carry the role {spec.role!r} — the app lacks it, or the refresh token "
+                "was issued before the role was added."))
+        elif finding is not None:
+            findings.append(finding)
+    return RoleTable(region, rows, findings)
+
+
+# --------------------------------------------------------------------------- notebook steps
+
+def _token_of(token):
+    return token.access_token if hasattr(token, "access_token") else token
+
+
+def probe_regions(token, *, sandbox=False, timeout=10.0) -> RegionProbe:
+    """Which region accepts ``token`` (an access token or a TokenResult), and its marketplaces.
+
+    Raises :class:`SpApiError` or :class:`TransportError` when no region accepts it.
+    """
+    from ._endpoints import endpoints_from_env
+    from ._errors import SpApiError, TransportError
+    from ._transport import Transport
+
+    access = _token_of(token)
+    with Transport(timeout=timeout) as transport:
+        result = region_probe(transport, endpoints_from_env(sandbox=sandbox), access)
+    if result.ok:
+        return result
+    if result.findings:
+        finding = result.findings[0]
+        error = TransportError if finding.stage == "transport" else SpApiError
+        raise error(finding, result=result, findings=result.findings)
+    from ._catalogue import entry
+
+    raise SpApiError(entry("no-region-accepts-token").finding(
+        f"LWA issued {mask(access)}, but NA, EU and FE all answer 403 with empty details."),
+        result=result)
+
+
+def probe_roles(token, region, marketplace_id=None, *, sandbox=False,
+                timeout=10.0) -> RoleTable:
+    """One read per common role in ``region``: which roles the token carries (never raises)."""
+    from ._endpoints import endpoints_from_env
+    from ._transport import Transport
+
+    if region not in REGIONS:
+        raise ValueError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
+    if marketplace_id is None:
+        marketplace_id = next(m.marketplace_id for m in MARKETPLACES.values()
+                              if m.region == region)
+    with Transport(timeout=timeout) as transport:
+        return role_probe(transport, endpoints_from_env(sandbox=sandbox), _token_of(token),
+                          region, marketplace_id)

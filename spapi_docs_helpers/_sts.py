@@ -1,0 +1,182 @@
+"""AWS STS for the legacy path: whose keys these are, and may they assume the role.
+
+Only for stacks that still sign SP-API calls (python-amazon-sp-api before 1.0, and
+others): since 2023-10-02 SP-API ignores the signature. GetCallerIdentity first — it needs
+no permission, so it tells an unknown key (InvalidClientTokenId), a wrong secret
+(SignatureDoesNotMatch) and root keys apart — then AssumeRole on the role ARN with a valid
+session name, as python-amazon-sp-api did. boto3 is imported only here.
+"""
+
+from __future__ import annotations
+
+from ._catalogue import entry
+from ._diagnose import diagnose_sts
+from ._redaction import mask
+
+__all__ = ["IdentityResult", "RoleResult", "assume_role", "caller_identity"]
+
+SESSION_NAME = "spapi-doctor"
+GLOBAL_STS_REGION = "us-east-1"
+
+
+def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=timeout, read_timeout=timeout,
+                    retries={"max_attempts": retries + 1, "mode": "standard"})
+    return boto3.session.Session().client(
+        "sts",
+        # Sent exactly as stored: a stray space must fail here as it fails in use.
+        aws_access_key_id=credentials.aws_access_key,
+        aws_secret_access_key=credentials.aws_secret_key,
+        aws_session_token=credentials.aws_session_token or None,
+        region_name=GLOBAL_STS_REGION,
+        endpoint_url=endpoint_url,
+        config=config,
+    )
+
+
+class IdentityResult:
+    __slots__ = ("account", "arn", "finding", "user_id")
+
+    def __init__(self, *, arn=None, account=None, user_id=None, finding=None):
+        self.arn = arn
+        self.account = account
+        self.user_id = user_id
+        self.finding = finding
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+    @property
+    def is_root(self) -> bool:
+        return bool(self.arn) and self.arn.endswith(":root")
+
+    def summary(self) -> str:
+        return f"the keys belong to {self.arn}" if self.arn else f"failed: {self.finding.code}"
+
+    def as_dict(self) -> dict:
+        return {"arn": self.arn, "account": self.account, "ok": self.ok}
+
+    def __repr__(self):
+        return f"IdentityResult({self.summary()})"
+
+    def _repr_html_(self):
+        from ._html import result_html
+
+        return result_html("GetCallerIdentity", self.ok, self.summary(), self.finding)
+
+
+class RoleResult:
+    __slots__ = ("_access_key", "assumed_role_arn", "expiration", "finding", "role_arn")
+
+    def __init__(self, *, role_arn, assumed_role_arn=None, expiration=None, access_key=None,
+                 finding=None):
+        self.role_arn = role_arn
+        self.assumed_role_arn = assumed_role_arn
+        self.expiration = expiration
+        self._access_key = access_key
+        self.finding = finding
+
+    @property
+    def ok(self) -> bool:
+        return self.finding is None
+
+    def summary(self) -> str:
+        if self.ok:
+            return (f"assumed {self.role_arn} as {self.assumed_role_arn}; temporary key "
+                    f"{mask(self._access_key)}")
+        return f"failed: {self.finding.code}"
+
+    def as_dict(self) -> dict:
+        return {"role_arn": self.role_arn, "assumed_role_arn": self.assumed_role_arn,
+                "ok": self.ok}
+
+    def __repr__(self):
+        return f"RoleResult({self.summary()})"
+
+    def _repr_html_(self):
+        from ._html import result_html
+
+        return result_html("AssumeRole", self.ok, self.summary(), self.finding)
+
+
+def _secrets(credentials):
+    return [v for v in (credentials.aws_secret_key, credentials.aws_session_token,
+                        credentials.aws_access_key) if isinstance(v, str)]
+
+
+def identify(client, credentials) -> IdentityResult:
+    """GetCallerIdentity; never raises."""
+    try:
+        answer = client.get_caller_identity()
+    except Exception as error:  # botocore's errors are verdicts here
+        return IdentityResult(finding=diagnose_sts(error, operation="GetCallerIdentity",
+                                                   credentials=credentials,
+                                                   secrets=_secrets(credentials)))
+    result = IdentityResult(arn=answer.get("Arn"), account=answer.get("Account"),
+                            user_id=answer.get("UserId"))
+    if result.is_root:
+        result.finding = entry("sts-root-keys").finding(
+            f"GetCallerIdentity says the keys belong to {result.arn}, the root user of account "
+            f"{result.account}.")
+    return result
+
+
+def assume(client, credentials, caller_arn=None) -> RoleResult:
+    """AssumeRole on ``credentials.role_arn``; never raises."""
+    role_arn = credentials.role_arn.strip() if isinstance(credentials.role_arn, str) else ""
+    try:
+        answer = client.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME,
+                                    DurationSeconds=900)
+    except Exception as error:  # botocore's errors are verdicts here
+        return RoleResult(role_arn=role_arn, finding=diagnose_sts(
+            error, operation="AssumeRole", credentials=credentials, caller_arn=caller_arn,
+            secrets=_secrets(credentials)))
+    user = answer.get("AssumedRoleUser", {})
+    keys = answer.get("Credentials", {})
+    expiration = keys.get("Expiration")
+    return RoleResult(role_arn=role_arn, assumed_role_arn=user.get("Arn"),
+                      expiration=expiration.isoformat() if hasattr(expiration, "isoformat")
+                      else expiration, access_key=keys.get("AccessKeyId"))
+
+
+def _resolved(credentials, account):
+    from ._lwa import _credentials_for
+
+    return _credentials_for(credentials, account)
+
+
+def caller_identity(credentials=None, *, account="default", endpoint_url=None,
+                    timeout=10.0) -> IdentityResult:
+    """Whose AWS keys these are (GetCallerIdentity). Raises :class:`StsError` on failure."""
+    from ._endpoints import endpoints_from_env
+    from ._errors import StsError, TransportError
+
+    creds = _resolved(credentials, account)
+    client = sts_client(creds, endpoint_url=endpoint_url or endpoints_from_env().sts,
+                        timeout=timeout)
+    result = identify(client, creds)
+    if result.finding is not None:
+        error = TransportError if result.finding.stage == "transport" else StsError
+        raise error(result.finding, result=result)
+    return result
+
+
+def assume_role(credentials=None, *, account="default", endpoint_url=None,
+                timeout=10.0) -> RoleResult:
+    """Assume ``role_arn`` with the user's keys (AssumeRole). Raises :class:`StsError`."""
+    from ._endpoints import endpoints_from_env
+    from ._errors import StsError, TransportError
+
+    creds = _resolved(credentials, account)
+    client = sts_client(creds, endpoint_url=endpoint_url or endpoints_from_env().sts,
+                        timeout=timeout)
+    identity = identify(client, creds)
+    result = assume(client, creds, caller_arn=identity.arn)
+    if result.finding is not None:
+        error = TransportError if result.finding.stage == "transport" else StsError
+        raise error(result.finding, result=result)
+    return result
