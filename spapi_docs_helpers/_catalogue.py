@@ -16,7 +16,8 @@ __all__ = ["CATALOGUE", "Entry", "Finding", "docs_url", "entry"]
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("load", "format", "lwa", "sts", "region", "roles", "transport")
 
-DOCS_BASE_URL = "https://spapi-docs.readthedocs.io/en/latest/"
+# The site's pages live under docs/ (conf.py sits at the repository root).
+DOCS_BASE_URL = "https://spapi-docs.readthedocs.io/en/latest/docs/"
 
 _AMZ = "https://developer-docs.amazon.com/sp-api"
 SRC_IAM_REMOVED = (
@@ -45,11 +46,11 @@ SRC_SW_CREDS = (
 )
 SRC_SW_CONFIG = (
     "python-amazon-sp-api docs: config file",
-    "https://python-amazon-sp-api.readthedocs.io/en/latest/credentials/config_file.html",
+    "https://python-amazon-sp-api.readthedocs.io/en/latest/config_file.html",
 )
 SRC_SW_ENV = (
     "python-amazon-sp-api docs: environment variables",
-    "https://python-amazon-sp-api.readthedocs.io/en/latest/credentials/env_variables.html",
+    "https://python-amazon-sp-api.readthedocs.io/en/latest/env_variables.html",
 )
 SRC_SW_1505 = (
     "saleweaver/python-amazon-sp-api#1505 (App ID in lwa_app_id)",
@@ -102,6 +103,7 @@ class Entry:
 
     @property
     def docs(self) -> str:
+        """The URL of this entry's section on the troubleshooting page."""
         return docs_url(self.code)
 
     def finding(self, message, *, field=..., fix=None, source=None, details=None) -> Finding:
@@ -138,17 +140,21 @@ class Finding:
 
     @property
     def docs(self) -> str:
+        """The URL of this finding's section on the troubleshooting page."""
         return docs_url(self.code)
 
     @property
     def title(self) -> str:
+        """The catalogue entry's title (the general name of this problem)."""
         return entry(self.code).title
 
     def one_line(self) -> str:
+        """Code, blamed credential, message, fix and docs URL on one line."""
         blame = f" [{self.field}]" if self.field else ""
         return f"{self.code}{blame}: {self.message} Fix: {self.fix} ({self.docs})"
 
     def as_dict(self) -> dict:
+        """The JSON form used in the report's ``findings`` list."""
         data = {
             "code": self.code,
             "severity": self.severity,
@@ -307,7 +313,7 @@ CATALOGUE = (
         sources=(SRC_SW_CONFIG,),
     ),
     _E(
-        "config-keys-at-top-level", "error", "load", None,
+        "config-keys-at-top-level", "warning", "load", None,
         "Credential keys at the top level of credentials.yml",
         "Keys such as lwa_app_id sit at the top level of the file, outside any account, so "
         "python-amazon-sp-api never finds them.",

@@ -88,6 +88,10 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
 def _emit(report, args) -> int:
     from ._report import wants_color
 
+    # A terminal that cannot show "…" or "✓" gets a replacement character, not a crash.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
     if args.format == "json":
         sys.stdout.write(report.to_json() + "\n")
     else:

@@ -155,6 +155,7 @@ class Credentials:
         return cls(**{key: mapping.get(key) for key in FIELD_KEYS})
 
     def get(self, key: str):
+        """The value of field ``key`` (None when absent)."""
         return getattr(self, key)
 
     def present(self) -> tuple:

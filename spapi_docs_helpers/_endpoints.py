@@ -17,12 +17,16 @@ ENV_LWA = "SPAPI_LWA_ENDPOINT"
 ENV_REGION = {region: f"SPAPI_ENDPOINT_{region}" for region in ("NA", "EU", "FE")}
 ENV_SANDBOX = {region: f"SPAPI_SANDBOX_ENDPOINT_{region}" for region in ("NA", "EU", "FE")}
 ENV_STS = "AWS_ENDPOINT_URL_STS"
-ENV_SECRETSMANAGER = "AWS_ENDPOINT_URL_SECRETSMANAGER"
+# botocore's name: AWS_ENDPOINT_URL_ + the service ID ("Secrets Manager") upper-cased, spaces
+# as underscores. The spelling without the underscore is read too, as an alias, because
+# it is easy to write and botocore would ignore it silently.
+ENV_SECRETSMANAGER = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+ENV_SECRETSMANAGER_ALIAS = "AWS_ENDPOINT_URL_SECRETSMANAGER"
 # Set by `spapi-doctor mock`, so reports can say which world they ran in.
 ENV_MOCK_SCENARIO = "SPAPI_MOCK_SCENARIO"
 
 ENDPOINT_VARIABLES = (ENV_LWA, *ENV_REGION.values(), *ENV_SANDBOX.values(), ENV_STS,
-                      ENV_SECRETSMANAGER)
+                      ENV_SECRETSMANAGER, ENV_SECRETSMANAGER_ALIAS)
 
 
 class Region:
@@ -119,6 +123,7 @@ class Endpoints:
         return "custom"
 
     def as_dict(self) -> dict:
+        """The JSON form used in the report's ``world`` object."""
         return {
             "world": self.world,
             "scenario": self.scenario,
@@ -145,6 +150,6 @@ def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
         spapi,
         sandbox=sandbox,
         sts=env.get(ENV_STS) or None,
-        secretsmanager=env.get(ENV_SECRETSMANAGER) or None,
+        secretsmanager=env.get(ENV_SECRETSMANAGER) or env.get(ENV_SECRETSMANAGER_ALIAS) or None,
         scenario=env.get(ENV_MOCK_SCENARIO) or None,
     )

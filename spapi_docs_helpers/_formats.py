@@ -56,6 +56,7 @@ _ARN = re.compile(r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*
 _ROLE_NAME = re.compile(r"role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
 _AUTH_CODE = re.compile(r"AN[A-Za-z0-9]{14,30}")
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%|\{\{.*\}\}")
+_EMBEDDED_VARIABLE = re.compile(r"\$\{(?:[A-Za-z_][A-Za-z0-9_]*\})?")
 _PLACEHOLDER_WORDS = re.compile(
     r"your[_ \-]?(?:own[_ \-]?)?(?:lwa|app|client|refresh|access|secret|aws|role|token|key|id)"
     r"|change[_ \-]?me|placeholder|replace[_ \-]?(?:me|this)|insert[_ \-]?here|put[_ \-]?here"
@@ -162,7 +163,9 @@ def _describe_char(char: str) -> str:
 
     name = unicodedata.name(char, None) or f"control character 0x{ord(char):02x}"
     folded = unicodedata.normalize("NFKC", char)
-    like = _LOOKALIKES.get(char) or (folded if folded.isascii() and folded.strip() else None)
+    like = _LOOKALIKES.get(char) or (
+        folded if folded != char and folded.isascii() and folded.isprintable() and folded.strip()
+        else None)
     return f"U+{ord(char):04X} {name}" + (f" (looks like {like!r})" if like else "")
 
 
@@ -248,7 +251,15 @@ def _unusual_characters(key, window, findings, source):
             field=key, source=source))
 
 
-def _looks_placeholder(value: str) -> bool:
+def _looks_placeholder(value: str, key: str | None = None) -> bool:
+    if key == "role_arn":
+        # Role names such as 'dummy', 'none' or 'a...b' are legal: in a well-formed role
+        # ARN only a name that is all filler ('...', 'xxxx') is a placeholder.
+        match = _ARN.fullmatch(value)
+        if match and match["service"] == "iam" and re.fullmatch(r"\d{12}", match["account"]) \
+                and _ROLE_NAME.fullmatch(match["resource"]):
+            name = match["resource"].rsplit("/", 1)[1]
+            return _FILLER.fullmatch(name) is not None or set(name) <= set(".…")
     if "<" in value or ">" in value or "..." in value or "…" in value:
         return True
     if _PLACEHOLDER_WORDS.search(value):
@@ -449,12 +460,16 @@ def _check_one(key, value, credentials, source, findings):
         return None
     # A placeholder or a variable reference is the whole story: its spaces don't matter.
     probe = value.strip(_ASCII_WHITESPACE).strip(_QUOTES)
-    if _VARIABLE.fullmatch(probe) or "${" in probe:
+    whole = _VARIABLE.fullmatch(probe) is not None
+    if whole or "${" in probe:
+        # Name the reference only: the rest of a partly expanded value may be a secret.
+        reference = probe if whole else _EMBEDDED_VARIABLE.search(probe).group(0)
+        name = reference.strip("${}% ")[:40] or "(no name)"
         add("unexpanded-variable",
-            f"{key} is the literal text {probe[:60]!r}: a reference to the variable "
-            f"{probe.strip('${}%')[:40]} that was never expanded.")
+            f"{key} {'is' if whole else 'contains'} the literal text {reference[:60]!r}: a "
+            f"reference to the variable {name} that was never expanded.")
         return None
-    if _looks_placeholder(probe[:ANALYSIS_WINDOW]):
+    if _looks_placeholder(probe[:ANALYSIS_WINDOW], key):
         add("placeholder-value",
             f"{key} looks like a placeholder from an example, not a real value.")
         return None
@@ -472,7 +487,7 @@ def _check_one(key, value, credentials, source, findings):
         add("aws-example-key",
             f"{key} is AWS's documented example {'access' if cleaned.startswith('AKIA') else 'secret'} "
             "key, which only a mock accepts.")
-        return identify(cleaned)
+        # ...and it must still sit in its own field: go on with the shape checks.
     kind = identify(cleaned)
     owner = KIND_FIELD.get(kind)
     if owner is not None and owner != key:
@@ -522,7 +537,8 @@ def _swaps(kinds, findings, source):
             findings.append(entry("fields-swapped").finding(
                 f"{key} holds {KIND_LABEL[kind]} and {other} holds {KIND_LABEL[kinds[other]]}: "
                 "the two are swapped.",
-                field=key, fix=f"Swap the values of {key} and {other}.", source=source))
+                field=key, fix=f"Swap the values of {key} and {other}.", source=source,
+                details={"fields": [key, other]}))
 
 
 def _legacy(credentials, sp_api_version, findings, source):
@@ -531,7 +547,9 @@ def _legacy(credentials, sp_api_version, findings, source):
     if not present:
         return
     keys = credentials.get("aws_access_key") is not None, credentials.get("aws_secret_key") is not None
-    if keys[0] != keys[1] or not any(keys):
+    # Incomplete AWS fields matter only where something still signs with them.
+    signs = sp_api_version is not None and sp_api_version.split(".")[0] == "0"
+    if signs and (keys[0] != keys[1] or not any(keys)):
         have = ", ".join(present)
         findings.append(entry("aws-fields-incomplete").finding(
             f"Of the AWS fields only {have} {'is' if len(present) == 1 else 'are'} set; the "

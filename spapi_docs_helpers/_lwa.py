@@ -40,6 +40,7 @@ class TokenResult:
 
     @property
     def ok(self) -> bool:
+        """True when LWA issued an access token."""
         return self.finding is None and bool(self._access_token)
 
     @property
@@ -48,6 +49,7 @@ class TokenResult:
         return self._access_token
 
     def summary(self) -> str:
+        """One line: the masked token and its lifetime, or the finding's code."""
         if self.ok:
             scope = f" for {self.scope}" if self.scope else ""
             return (f"access token {mask(self._access_token)}{scope}, {self.token_type}, "
@@ -55,6 +57,7 @@ class TokenResult:
         return f"no token: {self.finding.code}"
 
     def as_dict(self) -> dict:
+        """The JSON form used in the LWA stage's data (token masked)."""
         return {"ok": self.ok, "grant": self.grant, "scope": self.scope,
                 "access_token": mask(self._access_token) if self._access_token else None,
                 "expires_in": self.expires_in, "status": self.http.status if self.http else None,

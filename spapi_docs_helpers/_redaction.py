@@ -57,7 +57,8 @@ def mask(value: object) -> str:
         return "(empty)"
     prefix = ""
     for candidate in PUBLIC_PREFIXES:
-        if value.startswith(candidate):
+        # A value that is nothing but a marker is shown like any other short value.
+        if value.startswith(candidate) and len(value) > len(candidate):
             prefix = candidate
             break
     body = value[len(prefix) :]
@@ -66,12 +67,14 @@ def mask(value: object) -> str:
     return f"{_printable(prefix + body[:shown])}…({len(value)} chars)"
 
 
-# Runs that look like a token, a secret or a key, whatever field they came from.
+# Runs that look like a token, a secret or a key, whatever field they came from. (A run
+# right after a dot is a URL path, as in amazon.com/sellers/v1/marketplaceParticipations,
+# which is 40 such characters too.)
 _SECRET_SHAPES = re.compile(
     r"(?P<lead>Atz[ar]\||Aztr\||amzn1\.oa2-cs\.v1\.|amzn1\.application-oa2-client\.)"
     r"(?P<body>[A-Za-z0-9_\-+/=.%]{4,})"
     r"|(?<![A-Za-z0-9])(?P<key>(?:AKIA|ASIA)[A-Z0-9]{12,})"
-    r"|(?<![A-Za-z0-9/+])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+    r"|(?<![A-Za-z0-9/+.])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
     r"|(?<![0-9a-f])(?P<hex>[0-9a-f]{48,})(?![0-9a-f])"
 )
 
@@ -80,7 +83,10 @@ def redact_text(text: str, secrets=()) -> str:
     """Mask every known secret and every token- or key-shaped run in ``text``."""
     if not isinstance(text, str):
         text = str(text)
-    for secret in secrets:
-        if isinstance(secret, str) and len(secret) >= 4 and secret in text:
-            text = text.replace(secret, mask(secret))
-    return _SECRET_SHAPES.sub(lambda match: mask(match.group(0)), text)
+    known = sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4 and s in text},
+                   key=len, reverse=True)
+    pattern = _SECRET_SHAPES
+    if known:
+        # One pass over the text: a masked secret is never masked a second time.
+        pattern = re.compile("|".join(map(re.escape, known)) + "|" + _SECRET_SHAPES.pattern)
+    return pattern.sub(lambda match: mask(match.group(0)), text)

@@ -44,9 +44,11 @@ class StageResult:
 
     @property
     def title(self) -> str:
+        """The stage's display name."""
         return STAGE_TITLES.get(self.name, self.name)
 
     def as_dict(self) -> dict:
+        """The JSON form used in the report's ``stages`` list."""
         return {"name": self.name, "status": self.status, "summary": self.summary,
                 "duration_ms": self.duration_ms, "data": self.data}
 
@@ -77,17 +79,21 @@ class Report:
         return self.resolution.credentials if self.resolution is not None else None
 
     def count(self, severity) -> int:
+        """How many findings have ``severity`` (error, warning or info)."""
         return sum(1 for f in self.findings if f.severity == severity)
 
     @property
     def ok(self) -> bool:
+        """True when no finding is an error."""
         return self.count("error") == 0
 
     @property
     def exit_code(self) -> int:
+        """The CLI's exit status for this report: 0 without errors, 1 with any."""
         return 0 if self.ok else 1
 
     def stage(self, name):
+        """The :class:`StageResult` called ``name`` (``load``, ``lwa``...), or None."""
         return next((s for s in self.stages if s.name == name), None)
 
     @property
@@ -95,12 +101,16 @@ class Report:
         """The credentials the errors blame, most certain first, without repeats."""
         out = []
         for finding in self.findings:
-            if finding.severity == "error" and finding.field and finding.field not in out:
-                out.append(finding.field)
+            if finding.severity != "error":
+                continue
+            # A swap blames both fields it names.
+            fields = (finding.details or {}).get("fields") or [finding.field]
+            out.extend(f for f in fields if f and f not in out)
         return out
 
     @property
     def verdict(self) -> str:
+        """One sentence: which credential is wrong and why, or that everything works."""
         errors, warnings = self.count("error"), self.count("warning")
         if errors:
             blamed = self.blamed
@@ -121,6 +131,7 @@ class Report:
 
     # ----------------------------------------------------------------- JSON
     def to_dict(self) -> dict:
+        """The JSON report (see docs/reference/json-report.md); holds no secret."""
         credentials = {}
         creds = self.credentials
         for spec in FIELDS:
@@ -151,12 +162,14 @@ class Report:
         }
 
     def to_json(self, indent=2) -> str:
+        """:meth:`to_dict` as JSON text."""
         import json
 
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     # ----------------------------------------------------------------- text
     def render_text(self, *, color=False, timings=True, encoding=None) -> str:
+        """The terminal report; ``color`` adds ANSI colours, ``timings`` the stage times."""
         return _TextRenderer(self, color=color, timings=timings, encoding=encoding).render()
 
     def __str__(self):

@@ -62,7 +62,7 @@ class SourceReport:
     that are not used) and ``not-consulted`` (below the winner; not looked at).
     """
 
-    __slots__ = ("label", "location", "name", "note", "origins", "status", "values")
+    __slots__ = ("label", "location", "name", "note", "odd_keys", "origins", "status", "values")
 
     def __init__(self, name, location=None):
         self.name = name
@@ -72,6 +72,8 @@ class SourceReport:
         self.values = {}
         self.origins = {}
         self.note = None
+        # Keys that are not text (YAML reads `1:` as an int, `yes:` as True).
+        self.odd_keys = []
 
     def truthy(self, key) -> bool:
         return bool(self.values.get(key))
@@ -117,6 +119,7 @@ class Resolution:
 
     @property
     def ok(self) -> bool:
+        """True when a source holds both lwa_app_id and lwa_client_secret."""
         return self.used is not None
 
     def origin(self, key) -> str | None:
@@ -133,6 +136,7 @@ class Resolution:
         return f"code dict: {origin}"
 
     def as_dict(self) -> dict:
+        """The JSON form used in the report's ``source`` object (values masked)."""
         return {
             "account": self.account,
             "used": self.used.name if self.used else None,
@@ -166,6 +170,8 @@ def _load_code(credentials, findings):
             report.values[key] = credentials.get(key)
             report.origins[key] = f"credentials[{key!r}]"
         else:
+            if not isinstance(key, str):
+                report.odd_keys.append(key)
             _unknown_key(findings, CODE, key, FIELD_KEYS, where="in the credentials dict")
     report.status = "empty" if not report.values else "skipped"
     return report
@@ -305,13 +311,15 @@ def _environment_findings(env, account, env_report, legacy_relevant, findings):
 def _library_environment_findings(env, findings):
     """Variables python-amazon-sp-api reads at import time: a bad value breaks every import."""
     marketplace = env.get("SP_API_DEFAULT_MARKETPLACE")
-    if marketplace and marketplace not in MARKETPLACES:
+    # Set but empty counts: the library looks the value up whenever the variable exists
+    # (Marketplaces[os.environ.get("SP_API_DEFAULT_MARKETPLACE", "US")], at import).
+    if marketplace is not None and marketplace not in MARKETPLACES:
         close = marketplace.strip().upper()
         hint = f" Did you mean {close}?" if close in MARKETPLACES else ""
         findings.append(entry("default-marketplace-invalid").finding(
             f"SP_API_DEFAULT_MARKETPLACE={marketplace!r} is not one of python-amazon-sp-api's "
-            f"marketplace names ({', '.join(sorted(MARKETPLACES))}); importing sp_api.base "
-            f"raises KeyError.{hint}",
+            f"marketplace names ({', '.join(sorted(MARKETPLACES))}); importing its API clients "
+            f"(sp_api.api) raises KeyError.{hint}",
             field=None, source=ENVIRONMENT,
         ))
     aws_env = env.get("AWS_ENV")
@@ -409,8 +417,14 @@ def _load_secrets_manager(env, reader, findings, *, consult):
         from ._redaction import redact_text
 
         kind = type(error).__name__
+        # python-amazon-sp-api catches botocore's ClientError, and with it the modelled
+        # subclasses boto3 raises (ResourceNotFoundException, AccessDeniedException...).
+        # A ClientError can only exist once botocore.exceptions is imported.
+        botocore_exceptions = sys.modules.get("botocore.exceptions")
+        client_error = botocore_exceptions is not None and isinstance(
+            error, botocore_exceptions.ClientError)
         library = ("python-amazon-sp-api skips this source without a word"
-                   if kind == "ClientError" else
+                   if client_error else
                    f"python-amazon-sp-api stops with {kind}")
         report.status = "error"
         report.note = f"{kind}: {redact_text(str(error))[:300]}"
@@ -594,6 +608,33 @@ def _load_config_file(directory, dir_problem, account, findings):
         report.note = dir_problem
         findings.append(entry("config-file-unreadable").finding(dir_problem, source=CONFIG_FILE))
         return report
+    # confuse reads the user's config.yaml in the same folder first, when creating the
+    # Configuration: if that file is broken, python-amazon-sp-api never gets as far as
+    # credentials.yml (ConfigReadError, swallowed) or stops (TypeError for a non-mapping).
+    user_path = os.path.join(directory, CONFUSE_USER_FILENAME)
+    user_data = None
+    if os.path.isfile(user_path):
+        user_data, user_problem, user_message = _read_yaml_file(user_path)
+        if user_problem not in (None, "missing"):
+            report.status = "error"
+            report.note = user_message
+            findings.append(entry(user_problem).finding(
+                f"{user_message}. confuse reads {CONFUSE_USER_FILENAME} before {CONFIG_FILENAME}, "
+                "so python-amazon-sp-api ignores its config file altogether.",
+                source=CONFIG_FILE,
+            ))
+            return report
+        if user_data is not None and not isinstance(user_data, dict):
+            report.status = "error"
+            report.note = (f"{user_path}: a YAML {type(user_data).__name__} at the top, "
+                           "not a mapping")
+            findings.append(entry("source-wrong-shape").finding(
+                f"{user_path} holds a YAML {type(user_data).__name__} at the top level, not a "
+                "mapping (python-amazon-sp-api stops with TypeError: YAML config must be a "
+                "mapping).",
+                source=CONFIG_FILE,
+            ))
+            return report
     data, problem, message = _read_yaml_file(path)
     if problem == "missing":
         report.note = "not found"
@@ -630,16 +671,15 @@ def _load_config_file(directory, dir_problem, account, findings):
             ))
     account_data = data.get(account) if data is not None and account in data else None
     found_in = path
-    if account_data is None and (data is None or account not in data):
-        # confuse falls back to the user's config.yaml in the same folder.
-        fallback_path = os.path.join(directory, CONFUSE_USER_FILENAME)
-        fallback, fallback_problem, _ = _read_yaml_file(fallback_path)
-        if fallback_problem is None and isinstance(fallback, dict) and account in fallback:
-            account_data, found_in = fallback[account], fallback_path
-            report.location = fallback_path
-            data = fallback
-    if data is None and found_in == path:
+    if data is None:
+        # No credentials.yml: confuse's set_file raises ConfigReadError and
+        # python-amazon-sp-api gives up, even when config.yaml holds the account.
         return report
+    if account not in data and isinstance(user_data, dict) and account in user_data:
+        # confuse falls back to the user's config.yaml in the same folder.
+        account_data, found_in = user_data[account], user_path
+        report.location = user_path
+        data = user_data
     if account_data is None and account not in data:
         accounts = [str(k) for k in data if k not in _TOP_LEVEL_KEYS]
         close = [a for a in accounts if a.lower() == account.lower()]
@@ -677,6 +717,8 @@ def _load_config_file(directory, dir_problem, account, findings):
             report.values[key] = value
             report.origins[key] = f"{account}.{key}" + (f" (line {lines[key]})" if key in lines else "")
         else:
+            if not isinstance(key, str):
+                report.odd_keys.append(key)
             _unknown_key(findings, CONFIG_FILE, key, FIELD_KEYS,
                          where=f"in account {account!r} of {found_in}", line=lines.get(key))
     report.status = "empty" if not report.values else "skipped"
@@ -814,6 +856,18 @@ def _settle(sources, winner, findings):
         if report is winner:
             report.status = "used"
             above = False
+            if report.odd_keys:
+                # CredentialProvider.Config(**credentials) takes the winner's keys as
+                # keyword arguments.
+                shown = ", ".join(repr(key)[:40] for key in report.odd_keys[:3])
+                findings.append(entry("source-wrong-shape").finding(
+                    f"The {report.label} has the key(s) {shown}, which are not text: "
+                    "python-amazon-sp-api passes every key as a keyword argument and stops "
+                    "with TypeError: keywords must be strings.",
+                    fix="Remove the key, or quote it (YAML reads 1 as a number and yes/no/on/off "
+                        "as true/false).",
+                    source=report.name,
+                ))
             continue
         if above:
             # Without a winner, no-credentials already describes every partial source.

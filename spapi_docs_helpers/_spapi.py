@@ -76,13 +76,16 @@ class RegionProbe:
 
     @property
     def ok(self) -> bool:
+        """True when a region accepted the token."""
         return self.region is not None
 
     @property
     def participating(self) -> list:
+        """The marketplaces the seller participates in."""
         return [m for m in self.marketplaces if m["participating"]]
 
     def summary(self) -> str:
+        """One line: the token's region and marketplaces, or what each region said."""
         if self.region is None:
             said = ", ".join(f"{code} {verdict}" for code, (verdict, _) in self.answers.items())
             return f"no region accepts the token ({said})"
@@ -91,6 +94,7 @@ class RegionProbe:
                 f"marketplaces: {names}")
 
     def as_dict(self) -> dict:
+        """The JSON form used in the region stage's data."""
         return {
             "region": self.region,
             "marketplaces": self.marketplaces,
@@ -161,15 +165,18 @@ class RoleTable:
 
     @property
     def missing(self) -> list:
+        """The roles whose probe answered 403 with empty details."""
         return [row["role"] for row in self.rows if row["access"] == "missing"]
 
     def summary(self) -> str:
+        """One line: how many roles are granted, and which are missing."""
         granted = sum(row["access"] == "granted" for row in self.rows)
         missing = self.missing
         text = f"{granted} of {len(self.rows)} roles granted"
         return text + (f"; missing: {', '.join(missing)}" if missing else "")
 
     def as_dict(self) -> dict:
+        """The JSON form used in the roles stage's data."""
         return {"region": self.region, "rows": self.rows}
 
     def __repr__(self):

@@ -38,6 +38,8 @@ def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
 
 
 class IdentityResult:
+    """What GetCallerIdentity said: whose keys these are (``arn``), or the finding."""
+
     __slots__ = ("account", "arn", "finding", "user_id")
 
     def __init__(self, *, arn=None, account=None, user_id=None, finding=None):
@@ -48,16 +50,20 @@ class IdentityResult:
 
     @property
     def ok(self) -> bool:
+        """True when the call succeeded."""
         return self.finding is None
 
     @property
     def is_root(self) -> bool:
+        """True when the keys belong to the account's root user."""
         return bool(self.arn) and self.arn.endswith(":root")
 
     def summary(self) -> str:
+        """One line: the caller's ARN, or the finding's code."""
         return f"the keys belong to {self.arn}" if self.arn else f"failed: {self.finding.code}"
 
     def as_dict(self) -> dict:
+        """The JSON form used in the STS stage's data."""
         return {"arn": self.arn, "account": self.account, "ok": self.ok}
 
     def __repr__(self):
@@ -70,6 +76,8 @@ class IdentityResult:
 
 
 class RoleResult:
+    """What AssumeRole said: the assumed-role ARN and a masked temporary key, or the finding."""
+
     __slots__ = ("_access_key", "assumed_role_arn", "expiration", "finding", "role_arn")
 
     def __init__(self, *, role_arn, assumed_role_arn=None, expiration=None, access_key=None,
@@ -82,15 +90,18 @@ class RoleResult:
 
     @property
     def ok(self) -> bool:
+        """True when the call succeeded."""
         return self.finding is None
 
     def summary(self) -> str:
+        """One line: the assumed role, or the finding's code."""
         if self.ok:
             return (f"assumed {self.role_arn} as {self.assumed_role_arn}; temporary key "
                     f"{mask(self._access_key)}")
         return f"failed: {self.finding.code}"
 
     def as_dict(self) -> dict:
+        """The JSON form used in the STS stage's data."""
         return {"role_arn": self.role_arn, "assumed_role_arn": self.assumed_role_arn,
                 "ok": self.ok}
 

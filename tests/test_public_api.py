@@ -1,0 +1,78 @@
+"""The public names, and what the offline check costs at start-up (no requests, no boto3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+
+import spapi_docs_helpers
+
+
+def test_all_is_sorted_and_unique():
+    names = spapi_docs_helpers.__all__
+    assert names == sorted(names)
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("name", spapi_docs_helpers.__all__)
+def test_every_public_name_resolves(name):
+    value = getattr(spapi_docs_helpers, name)
+    assert value is not None
+    # Callables and classes say where they live; constants need not.
+    if callable(value):
+        assert value.__module__.startswith("spapi_docs_helpers.")
+
+
+def test_dir_is_exactly_all():
+    assert dir(spapi_docs_helpers) == spapi_docs_helpers.__all__
+
+
+def test_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no_such_name"):
+        spapi_docs_helpers.no_such_name  # noqa: B018
+
+
+def test_version_matches_the_installed_distribution():
+    assert spapi_docs_helpers.__version__ == version("spapi-docs-helpers")
+
+
+# What one offline check imports, measured in a fresh interpreter.
+PROBE = r"""
+import io, json, sys
+from contextlib import redirect_stdout
+import spapi_docs_helpers._cli as cli
+from spapi_docs_helpers import check_offline
+report = check_offline()
+with redirect_stdout(io.StringIO()):
+    status = cli.main(["check", "--offline", "--format", "json"])
+heavy = ["requests", "boto3", "botocore", "yaml", "sp_api", "spapi", "httpx", "urllib3"]
+json.dump({"loaded": [m for m in heavy if m in sys.modules], "status": status,
+           "ok": report.ok}, sys.stdout)
+"""
+
+
+def _imports(env_extra=None):
+    environ = {**os.environ, **(env_extra or {})}
+    done = subprocess.run([sys.executable, "-c", PROBE], env=environ, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_offline_check_without_a_file_imports_no_heavy_library():
+    result = _imports({"LWA_APP_ID": "amzn1.sp.solution.fake", "LWA_CLIENT_SECRET": "x"})
+    assert result["status"] == 1 and not result["ok"]
+    assert result["loaded"] == []
+
+
+def test_offline_check_with_a_file_imports_yaml_only(isolated_machine):
+    folder = isolated_machine / ".config" / "python-sp-api"
+    folder.mkdir(parents=True)
+    (folder / "credentials.yml").write_text("default:\n  lwa_app_id: a\n")
+    result = _imports()
+    assert result["loaded"] == ["yaml"]
