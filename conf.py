@@ -1,0 +1,139 @@
+"""Sphinx configuration of the SP-API authorisation guide.
+
+This file sits at the repository root on purpose: one Sphinx source tree holds both the
+pages (``docs/``) and the verification notebooks (``notebooks/``). The price is that
+Sphinx must be told exactly what to read (``root_doc``, ``include_patterns`` and
+``exclude_patterns`` below); otherwise it would read ``.venv/``, ``_build/``, the tests
+and the README.
+
+Build (here, in CI and on Read the Docs alike)::
+
+    .venv/bin/sphinx-build -n -W --keep-going -b html . _build/html
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+# The package, for autodoc (also when it is not installed), and the local extension.
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+
+from spapi_docs_helpers import __version__  # noqa: E402  (needs the sys.path above)
+
+# -- Project information -----------------------------------------------------
+# https://www.sphinx-doc.org/en/master/usage/configuration.html#project-information
+
+project = "SP-API authorisation guide"
+author = "the spapi-docs contributors"
+copyright = f"2026, {author}"
+release = __version__
+version = __version__
+
+# -- General configuration ---------------------------------------------------
+# https://www.sphinx-doc.org/en/master/usage/configuration.html#general-configuration
+
+extensions = [
+    "myst_nb",  # MyST Markdown pages and .ipynb notebooks (it loads myst_parser itself)
+    "sphinx_copybutton",
+    "sphinx_design",
+    "sphinx.ext.autodoc",
+    # Local (docs/_ext/spapi_catalogue.py): the troubleshooting catalogue, the field map, the
+    # region, marketplace and role tables and the mock scenario table, generated from the
+    # package so that the pages cannot drift from the code.
+    "spapi_catalogue",
+]
+# No sphinx.ext.intersphinx: it fetches inventories over the network at build time, and
+# the build must work offline.
+
+# conf.py is at the root, so the start page is not "index".
+root_doc = "docs/index"
+# Read only the pages and the notebooks; zero notebooks is fine.
+include_patterns = ["docs/**", "notebooks/*.ipynb"]
+exclude_patterns = [
+    "docs/_ext/**",  # the extension's Python code
+    "docs/_static/**",  # CSS copied as is
+    "docs/_extra/**",  # redirect pages copied as is to the site root
+    "docs/figures/**",  # the SVGs (used by figures) and their README, which is not a page
+    "**/.ipynb_checkpoints",
+]
+
+# -n on the command line; set here too so a plain sphinx-build is just as strict.
+nitpicky = True
+# No entries: every cross-reference resolves today. Add one only with a comment saying why.
+nitpick_ignore: list[tuple[str, str]] = []
+# No entries: the build is warning-free without suppressing anything.
+suppress_warnings: list[str] = []
+
+# -- Options for autodoc -----------------------------------------------------
+# https://www.sphinx-doc.org/en/master/usage/extensions/autodoc.html#configuration
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_preserve_defaults = True
+
+# -- Options for MyST and myst-nb --------------------------------------------
+# https://myst-parser.readthedocs.io/en/latest/configuration.html
+# https://myst-nb.readthedocs.io/en/latest/configuration.html
+
+myst_enable_extensions = [
+    "colon_fence",  # ::: fences for figures, admonitions and sphinx-design
+    "deflist",  # term / definition lists
+    "substitution",  # {{ name }} for the values below
+]
+myst_heading_anchors = 3
+# {{ doctor_version }} in a page: the version of spapi-doctor these pages describe.
+myst_substitutions = {"doctor_version": __version__}
+
+# Notebooks are rendered from their committed outputs (produced against the mock Amazon
+# and pinned by nbval), never executed here: "auto" would re-run any notebook with an
+# empty cell, and that would reach Amazon's real endpoints.
+nb_execution_mode = "off"
+# A stderr output left in a committed notebook (a warning, a stray log line) is a build
+# warning, so -W turns it into a failure instead of publishing it.
+nb_output_stderr = "warn"
+
+# -- Options for HTML output -------------------------------------------------
+# https://www.sphinx-doc.org/en/master/usage/configuration.html#options-for-html-output
+# https://pradyunsg.me/furo/customisation/
+
+html_theme = "furo"
+html_title = "SP-API authorisation guide"
+html_static_path = ["docs/_static"]
+html_css_files = ["spapi.css"]
+# Copied as is to the site root: index.html sends the root URL to docs/index.html (the
+# pages live under docs/ because conf.py sits at the repository root).
+html_extra_path = ["docs/_extra"]
+# Read the Docs sets this; it makes the canonical links point at the default version.
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+html_theme_options = {
+    # No source_repository (edit/view buttons): add it, with source_branch and
+    # source_directory, once the repository has a public URL.
+    "navigation_with_keys": True,
+}
+# Sphinx's own search (searchindex.js) works offline; nothing here loads from a CDN.
+
+# -- Options for sphinx-copybutton -------------------------------------------
+# https://sphinx-copybutton.readthedocs.io/en/latest/use.html
+
+# Shell prompts and Python prompts are not copied, so a copied block runs as is.
+copybutton_prompt_text = r"\$ |>>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+
+# -- Options for the link checker (make linkcheck; advisory, needs the network) ----
+# https://www.sphinx-doc.org/en/master/usage/configuration.html#options-for-the-linkcheck-builder
+
+linkcheck_ignore = [
+    # Seller Central (every marketplace's host) needs a login: the checker sees a sign-in page.
+    r"https://sellercentral(-[a-z]+)?\.amazon\.[a-z.]+(/.*)?",
+    # Solution Provider Portal and Vendor Central need a login too.
+    r"https://solutionproviderportal\.amazon\.com(/.*)?",
+    r"https://vendorcentral\.amazon\.[a-z.]+(/.*)?",
+    # GitHub rate-limits anonymous requests, and the pages cite many issues and pull requests.
+    r"https://github\.com/.*/(issues|pull)/\d+",
+]
+# GitHub renders anchors with JavaScript, so the checker never finds them in the HTML.
+linkcheck_anchors_ignore_for_url = [r"https://github\.com/.*"]

@@ -1,0 +1,388 @@
+"""The documentation site: it builds strictly, and it says what the code does.
+
+The site is built once per test session, with the same strict command as everywhere else
+(``sphinx-build -n -W --keep-going``), into a temporary folder; every test then reads the
+HTML. The tests fail when the docs and the code drift apart: a catalogue code without its
+section (or a section without its code), a credential missing from the field map, an option
+of ``spapi-doctor check`` missing from the CLI reference, a public name missing from the API
+page, a field of the JSON report missing from its reference. They also hold the site to its
+promises: every page of the table of contents is built, every figure has alt text, and
+nothing is loaded from another host.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+# Which page shows which figure (docs/figures/README.md has their callouts and alt texts).
+FIGURES = {
+    "auth-flow.svg": "docs/index.html",
+    "app-overview.svg": "docs/register-app.html",
+    "create-app.svg": "docs/register-app.html",
+    "lwa-credentials.svg": "docs/register-app.html",
+    "authorise-app.svg": "docs/register-app.html",
+}
+# Sources under docs/ that are not pages (conf.py's exclude_patterns).
+NOT_PAGES = ("_ext", "_static", "_extra", "figures")
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def _sphinx_build() -> list:
+    """The sphinx-build of the running interpreter's environment (the project's .venv)."""
+    script = Path(sys.executable).with_name("sphinx-build")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sphinx"]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site, built once: ``sphinx-build -n -W --keep-going -b html . <tmp>/html``."""
+    out = tmp_path_factory.mktemp("site")
+    html = out / "html"
+    command = [
+        *_sphinx_build(),
+        "-n",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-b",
+        "html",
+        "-d",
+        str(out / "doctrees"),
+        str(ROOT),
+        str(html),
+    ]
+    # The docs URL override would change nothing in the site, but keep the build hermetic.
+    env = {name: value for name, value in os.environ.items() if name != "SPAPI_DOCS_URL"}
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    if result.returncode != 0 or "WARNING" in result.stderr or "ERROR" in result.stderr:
+        pytest.fail(
+            f"the strict docs build failed (exit {result.returncode}):\n"
+            f"$ {' '.join(command)}\n{result.stderr}{result.stdout[-3000:]}",
+            pytrace=False,
+        )
+    return html
+
+
+class Page(HTMLParser):
+    """One HTML page: its elements (tag, attributes, enclosing classes) and its text."""
+
+    VOID = frozenset(
+        {
+            "area",
+            "base",
+            "br",
+            "col",
+            "embed",
+            "hr",
+            "img",
+            "input",
+            "link",
+            "meta",
+            "source",
+            "track",
+            "wbr",
+        }
+    )
+
+    def __init__(self, path: Path):
+        super().__init__(convert_charrefs=True)
+        self.path = path
+        self.elements = []  # (tag, attrs, classes of the enclosing elements)
+        self.text_parts = []
+        self._stack = []  # (tag, classes)
+        self.feed(path.read_text(encoding="utf-8"))
+        self.text = " ".join("".join(self.text_parts).split())
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}
+        enclosing = frozenset(c for _tag, classes in self._stack for c in classes)
+        self.elements.append((tag, attributes, enclosing))
+        if tag not in self.VOID:
+            self._stack.append((tag, attributes.get("class", "").split()))
+
+    def handle_startendtag(self, tag, attrs):
+        attributes = {name: value or "" for name, value in attrs}
+        enclosing = frozenset(c for _tag, classes in self._stack for c in classes)
+        self.elements.append((tag, attributes, enclosing))
+
+    def handle_endtag(self, tag):
+        for index in range(len(self._stack) - 1, -1, -1):
+            if self._stack[index][0] == tag:
+                del self._stack[index:]
+                break
+
+    def handle_data(self, data):
+        self.text_parts.append(data)
+
+    def find(self, tag=None, *, cls=None, inside=None):
+        """Attributes of the elements with ``tag``, class ``cls``, inside class ``inside``."""
+        return [
+            attrs
+            for name, attrs, enclosing in self.elements
+            if (tag is None or name == tag)
+            and (cls is None or cls in attrs.get("class", "").split())
+            and (inside is None or inside in enclosing)
+        ]
+
+    @property
+    def ids(self) -> list:
+        return [attrs["id"] for _name, attrs, _enclosing in self.elements if "id" in attrs]
+
+
+@pytest.fixture(scope="session")
+def page(site):
+    cache = {}
+
+    def load(relative: str) -> Page:
+        if relative not in cache:
+            path = site / relative
+            assert path.is_file(), f"{relative} was not built"
+            cache[relative] = Page(path)
+        return cache[relative]
+
+    return load
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+def _catalogue():
+    from spapi_docs_helpers._catalogue import CATALOGUE
+
+    return CATALOGUE
+
+
+def test_every_catalogue_code_is_an_anchor_of_the_troubleshooting_page(page):
+    troubleshooting = page("docs/troubleshooting.html")
+    ids = troubleshooting.ids
+    for entry in _catalogue():
+        assert ids.count(entry.code) == 1, (
+            f"troubleshooting.html has {ids.count(entry.code)} elements with "
+            f'id="{entry.code}"; the CLI links to exactly one'
+        )
+
+
+def test_troubleshooting_page_has_no_code_that_is_not_in_the_catalogue(page):
+    shown = [
+        attrs["id"]
+        for attrs in page("docs/troubleshooting.html").find("section", cls="spapi-entry")
+    ]
+    codes = [entry.code for entry in _catalogue()]
+    assert sorted(shown) == sorted(codes), (
+        f"only on the page: {sorted(set(shown) - set(codes))}; "
+        f"only in the catalogue: {sorted(set(codes) - set(shown))}"
+    )
+
+
+def test_troubleshooting_page_keeps_catalogue_order_within_each_stage(page):
+    shown = [
+        attrs["id"]
+        for attrs in page("docs/troubleshooting.html").find("section", cls="spapi-entry")
+    ]
+    by_code = {entry.code: entry for entry in _catalogue()}
+    for stage in {entry.stage for entry in _catalogue()}:
+        on_page = [code for code in shown if by_code[code].stage == stage]
+        in_catalogue = [entry.code for entry in _catalogue() if entry.stage == stage]
+        assert on_page == in_catalogue, f"stage {stage!r} is out of catalogue order"
+
+
+def test_the_links_the_cli_prints_lead_to_a_built_page(site):
+    from spapi_docs_helpers._catalogue import DOCS_BASE_URL, docs_url
+
+    for entry in _catalogue():
+        url = docs_url(entry.code)
+        assert url.startswith(DOCS_BASE_URL), url
+        # Everything after the version segment is the path inside the built site.
+        path = urlsplit(url).path.split("/en/latest/", 1)[1]
+        assert (site / path).is_file(), f"{url} points at {path}, which the site lacks"
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _source_pages() -> list:
+    pages = []
+    for path in sorted(DOCS.rglob("*.md")):
+        relative = path.relative_to(ROOT)
+        if relative.parts[1] in NOT_PAGES:
+            continue
+        pages.append(relative.with_suffix(".html").as_posix())
+    pages.extend(
+        path.relative_to(ROOT).with_suffix(".html").as_posix()
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
+    )
+    return pages
+
+
+def test_every_page_in_the_toctree_is_built(site, page):
+    index = page("docs/index.html")
+    linked = set()
+    for attrs in index.find("a", inside="sidebar-tree"):
+        href = attrs.get("href", "")
+        if not href or urlsplit(href).scheme:
+            continue
+        target = urlsplit(urljoin("docs/index.html", href)).path
+        assert (site / target).is_file(), f"the navigation links to {target}, which was not built"
+        linked.add(target)
+    for built in _source_pages():
+        if built == "docs/index.html":
+            continue
+        assert (site / built).is_file(), f"{built} was not built"
+        assert built in linked, f"{built} is not in the navigation (add it to a toctree)"
+
+
+def test_the_site_root_forwards_to_the_start_page(site):
+    forward = (site / "index.html").read_text(encoding="utf-8")
+    assert "url=docs/index.html" in forward
+
+
+@pytest.mark.parametrize("figure", sorted(FIGURES))
+def test_each_figure_is_shown_with_alt_text(page, figure):
+    images = [
+        attrs
+        for attrs in page(FIGURES[figure]).find("img")
+        if attrs.get("src", "").endswith("/" + figure)
+    ]
+    assert images, f"{figure} is not on {FIGURES[figure]}"
+    for attrs in images:
+        assert attrs.get("alt", "").strip(), f"{figure} has no alt text on {FIGURES[figure]}"
+
+
+def test_figure_captions_say_they_are_schematic(page):
+    for relative in sorted(set(FIGURES.values())):
+        shown = page(relative)
+        captions = len(shown.find("figcaption"))
+        assert captions and shown.text.count("Schematic, not a screenshot") >= captions, relative
+
+
+def _external(url: str) -> bool:
+    return url.startswith(("http://", "https://", "//"))
+
+
+def test_nothing_is_loaded_from_another_host(site):
+    offenders = []
+    for path in sorted(site.rglob("*.html")):
+        shown = Page(path)
+        for tag, attrs, _enclosing in shown.elements:
+            relation = set(attrs.get("rel", "").lower().split())
+            if tag in (
+                "script",
+                "img",
+                "iframe",
+                "audio",
+                "video",
+                "source",
+                "embed",
+            ) and _external(attrs.get("src", "")):
+                offenders.append((path.relative_to(site), tag, attrs["src"]))
+            if (
+                tag == "link"
+                and relation
+                & {"stylesheet", "preload", "modulepreload", "icon", "prefetch", "manifest"}
+                and _external(attrs.get("href", ""))
+            ):
+                offenders.append((path.relative_to(site), tag, attrs["href"]))
+    assert not offenders, f"loaded from another host: {offenders}"
+
+
+def test_search_works_offline(site):
+    assert (site / "searchindex.js").is_file()
+    assert (site / "search.html").is_file()
+
+
+# --------------------------------------------------------------------------- generated tables
+
+
+def test_field_map_has_every_credential(page):
+    from spapi_docs_helpers._credentials import FIELDS
+
+    configure = page("docs/configure.html")
+    rows = {
+        attrs["id"] for attrs in configure.find("tr", inside="spapi-field-map") if "id" in attrs
+    }
+    for spec in FIELDS:
+        assert f"field-{spec.key}" in rows, f"the field map lacks {spec.key}"
+        assert spec.env in configure.text and spec.amazon_label in configure.text
+
+
+def test_mock_scenarios_are_listed_or_their_absence_is_explained(page):
+    mock = page("docs/reference/mock.html")
+    try:
+        from spapi_docs_helpers.mock import SCENARIOS
+    except (ImportError, AttributeError):
+        assert "spapi_docs_helpers.mock.SCENARIOS" in mock.text
+        return
+    ids = set(mock.ids)
+    for name in SCENARIOS:
+        assert f"scenario-{name}" in ids, f"the scenario {name!r} is not in the table"
+
+
+# --------------------------------------------------------------------------- reference pages
+
+
+def _check_options() -> set:
+    from spapi_docs_helpers._cli import build_parser
+
+    parser = build_parser(with_mock_options=False)
+    commands = next(
+        action
+        for action in parser._actions
+        if hasattr(action, "choices") and isinstance(action.choices, dict)
+    )
+    check = commands.choices["check"]
+    return {option for action in check._actions for option in action.option_strings}
+
+
+def test_cli_reference_documents_every_option_of_check(page):
+    cli = page("docs/reference/cli.html")
+    documented = {
+        identifier.removeprefix("cmdoption-spapi-doctor-check-")
+        for identifier in cli.ids
+        if identifier.startswith("cmdoption-spapi-doctor-check-")
+    }
+    options = _check_options()
+    missing = sorted(option for option in options if option.lstrip("-") not in documented)
+    assert not missing, f"options of `spapi-doctor check` missing from the CLI reference: {missing}"
+    stale = sorted(name for name in documented if not ({f"--{name}", f"-{name}"} & options))
+    assert not stale, f"the CLI reference documents options `check` does not have: {stale}"
+
+
+def test_python_api_page_documents_every_public_name(page):
+    import spapi_docs_helpers
+
+    ids = set(page("docs/reference/python-api.html").ids)
+    missing = [
+        name for name in spapi_docs_helpers.__all__ if f"spapi_docs_helpers.{name}" not in ids
+    ]
+    assert not missing, f"public names missing from the Python API page: {missing}"
+
+
+def test_json_report_reference_documents_every_field(site):
+    from spapi_docs_helpers import check_offline
+    from spapi_docs_helpers._catalogue import entry
+
+    html = (site / "docs/reference/json-report.html").read_text(encoding="utf-8")
+    documented = set(
+        re.findall(r'<dt[^>]*>\s*<code[^>]*><span class="pre">(\w+)</span></code>', html)
+    )
+    report = check_offline(credentials={"lwa_app_id": "amzn1.sp.solution.x"})
+    fields = set(report.to_dict())
+    fields |= set(report.stages[0].as_dict())
+    fields |= set(entry("value-empty").finding("example").as_dict())
+    missing = sorted(fields - documented)
+    assert not missing, f"JSON report fields missing from the reference: {missing}"
