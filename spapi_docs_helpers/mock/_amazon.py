@@ -1,0 +1,219 @@
+"""``MockAmazon``: every service of the mock, started together on loopback ports.
+
+One world (see :mod:`._world`), one scenario (see :mod:`._scenarios`), and these servers,
+each on its own free port of 127.0.0.1:
+
+* Login with Amazon (``lwa_url`` is the full token URL);
+* SP-API for NA, EU and FE, and the three sandbox hosts;
+* STS and Secrets Manager (proxies in front of moto), unless ``aws=False`` or moto is
+  missing; ``aws_unavailable`` then says why.
+
+``env`` holds exactly what a client needs: the endpoint variables of
+:mod:`spapi_docs_helpers._endpoints`, ``SPAPI_MOCK_SCENARIO``, the scenario's credentials
+under their standard names (unless they live in Secrets Manager), and the scenario's
+extra variables. Nothing is printed; ``requests`` and ``errors`` are the journal.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .._credentials import field_spec
+from .._endpoints import (
+    ENV_LWA,
+    ENV_MOCK_SCENARIO,
+    ENV_REGION,
+    ENV_SANDBOX,
+    ENV_SECRETSMANAGER,
+    ENV_STS,
+)
+from ._aws import AwsBackend, AwsProxy, AwsUnavailable, read_secret
+from ._faults import SERVICES, Faults
+from ._http import Journal, MockServer
+from ._lwa import TOKEN_PATH, LoginWithAmazon
+from ._scenarios import Scenario, scenario
+from ._spapi import SellingPartnerApi
+from ._world import MOCK_NOW, default_world
+
+__all__ = ["MockAmazon", "MockAmazonError"]
+
+REGION_CODES = ("NA", "EU", "FE")
+
+
+class MockAmazonError(RuntimeError):
+    """The mock cannot start as asked; the message says why and what to do."""
+
+
+class MockAmazon:
+    """The mock Amazon, as a context manager::
+
+        with MockAmazon("revoked-refresh-token") as amazon:
+            requests.post(amazon.lwa_url, data=...)
+
+    ``scenario``: a name of ``SCENARIOS`` or a :class:`Scenario`. ``latency_ms``: added to
+    every answer of every service (``faults.set_latency`` sets it per service).
+    ``aws``: start STS and Secrets Manager (needs moto). ``now``: the world's fixed
+    time (default :data:`MOCK_NOW`). ``rate_limits``: enforce SP-API's usage plans.
+    """
+
+    def __init__(
+        self,
+        scenario: str | Scenario = "happy",
+        *,
+        latency_ms: int = 0,
+        aws: bool = True,
+        now=None,
+        rate_limits: bool = True,
+    ):
+        self.scenario = _resolve(scenario)
+        self.world = default_world(now or MOCK_NOW)
+        self.faults = Faults()
+        for service in SERVICES:
+            self.faults.set_latency(service, latency_ms)
+        self.credentials = self.scenario.configured_credentials()
+        self.env = {}
+        self.lwa_url = None
+        self.spapi_urls = {}
+        self.sandbox_urls = {}
+        self.sts_url = None
+        self.secretsmanager_url = None
+        self.aws_unavailable = None if aws else "not requested (aws=False)"
+        self._aws_requested = aws
+        self._rate_limits = rate_limits
+        self._journal = Journal()
+        self._stop_event = threading.Event()
+        self._servers = []
+        self._aws_backend = None
+        self._state = "new"
+        self._state_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ the journal
+    @property
+    def requests(self) -> list:
+        """Every request answered so far (service, method, path, status; no secrets)."""
+        return self._journal.requests
+
+    @property
+    def errors(self) -> list:
+        """Unexpected exceptions inside the mock (each was answered with a 500)."""
+        return self._journal.errors
+
+    # ------------------------------------------------------------------ life cycle
+    def __enter__(self) -> MockAmazon:
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def start(self) -> MockAmazon:
+        with self._state_lock:
+            if self._state == "running":
+                return self
+            if self._state == "stopped":
+                raise MockAmazonError("a stopped MockAmazon cannot start again; create a new one")
+            self._state = "running"
+        try:
+            self._start_servers()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _serve(self, service):
+        server = MockServer(
+            service, faults=self.faults, journal=self._journal, stop_event=self._stop_event
+        )
+        self._servers.append(server)
+        server.start()
+        return server.url
+
+    def _start_servers(self):
+        world = self.world
+        self.lwa_url = self._serve(LoginWithAmazon(world)) + TOKEN_PATH
+        for region in REGION_CODES:
+            self.spapi_urls[region] = self._serve(
+                SellingPartnerApi(world, region, sandbox=False, rate_limits=self._rate_limits)
+            )
+        for region in REGION_CODES:
+            self.sandbox_urls[region] = self._serve(
+                SellingPartnerApi(world, region, sandbox=True, rate_limits=self._rate_limits)
+            )
+        if self._aws_requested:
+            self._start_aws()
+        if self.sts_url is None and (
+            self.scenario.credential_source == "secrets-manager"
+            or (self._aws_requested and self.scenario.needs_aws)
+        ):
+            raise MockAmazonError(
+                f"scenario {self.scenario.name!r} needs the AWS part of the mock, which is "
+                f"unavailable: {self.aws_unavailable}"
+            )
+        self.env = self._environment()
+
+    def _start_aws(self):
+        backend = AwsBackend(self.world.aws, self._journal)
+        try:
+            backend.start()
+        except AwsUnavailable as exc:
+            self.aws_unavailable = str(exc)
+            return
+        self._aws_backend = backend
+        self.sts_url = self._serve(AwsProxy("sts", backend.moto_address))
+        self.secretsmanager_url = self._serve(AwsProxy("secretsmanager", backend.moto_address))
+
+    def _environment(self) -> dict:
+        env = {ENV_LWA: self.lwa_url}
+        for region in REGION_CODES:
+            env[ENV_REGION[region]] = self.spapi_urls[region]
+        for region in REGION_CODES:
+            env[ENV_SANDBOX[region]] = self.sandbox_urls[region]
+        if self.sts_url is not None:
+            env[ENV_STS] = self.sts_url
+            env[ENV_SECRETSMANAGER] = self.secretsmanager_url
+        env[ENV_MOCK_SCENARIO] = self.scenario.name
+        if self.scenario.credential_source == "environment":
+            for key, value in self.credentials.items():
+                if value is not None:
+                    env[field_spec(key).env] = value
+        env.update(self.scenario.extra_env)
+        return env
+
+    def stop(self) -> None:
+        """Stop every server and moto; close every port and join every thread. Idempotent."""
+        with self._state_lock:
+            if self._state == "stopped":
+                return
+            self._state = "stopped"
+        self._stop_event.set()
+        # In parallel: each server takes up to one poll interval to notice.
+        stoppers = [
+            threading.Thread(target=server.stop, name=f"mock-amazon stop {server.label}")
+            for server in self._servers
+        ]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
+        if self._aws_backend is not None:
+            self._aws_backend.stop()
+
+    def read_secret(self, secret_id: str) -> str | None:
+        """The secret string of ``secret_id``, read through the mock's Secrets Manager with
+        the AWS identity of ``env`` (for code that checks ``env`` without applying it to
+        ``os.environ``). Raises what boto3 raises: ClientError, NoCredentialsError..."""
+        if self.secretsmanager_url is None:
+            raise MockAmazonError(f"the AWS part is unavailable: {self.aws_unavailable}")
+        return read_secret(self.secretsmanager_url, self.env, secret_id)
+
+    @property
+    def running(self) -> bool:
+        return self._state == "running"
+
+    def __repr__(self):
+        return f"MockAmazon({self.scenario.name!r}, {self._state})"
+
+
+def _resolve(value) -> Scenario:
+    if isinstance(value, Scenario):
+        return value
+    return scenario(value)

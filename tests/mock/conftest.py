@@ -1,0 +1,90 @@
+"""Fixtures for the mock Amazon's tests: every test talks to real servers over loopback.
+
+``start_mock`` starts mocks and, when the test ends, stops them and checks that nothing
+unexpected happened inside (``amazon.errors`` is empty) unless the test says otherwise.
+The reference models (``sellers.json``, ``application_2023-11-30.json``) are read from the
+shared data folder next to the repository, as on CI; the package itself never reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from spapi_docs_helpers.mock import MockAmazon
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+@pytest.fixture
+def start_mock():
+    """``start_mock(scenario="happy", allow_errors=False, **options)`` → a running mock."""
+    started = []
+
+    def start(scenario="happy", *, allow_errors=False, **options):
+        amazon = MockAmazon(scenario, **options).start()
+        started.append((amazon, allow_errors))
+        return amazon
+
+    yield start
+    for amazon, allow_errors in started:
+        amazon.stop()
+        if not allow_errors:
+            assert amazon.errors == [], "unexpected exceptions inside the mock"
+
+
+def _model(name):
+    path = SHARED_DATA / name
+    if not path.exists():
+        message = f"the reference model {name} is not in {SHARED_DATA}"
+        # On CI the shared folder is always there: its absence is a failure, not a skip.
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def sellers_model():
+    return _model("sellers.json")
+
+
+@pytest.fixture(scope="session")
+def application_model():
+    return _model("application_2023-11-30.json")
+
+
+@pytest.fixture(scope="session")
+def validate(sellers_model, application_model):
+    """``validate(instance, "GetMarketplaceParticipationsResponse")`` against a model's
+    definitions (sellers.json first, then the Application Management model)."""
+    import jsonschema
+
+    def check(instance, definition, *, model="sellers"):
+        source = sellers_model if model == "sellers" else application_model
+        schema = {"$ref": f"#/definitions/{definition}", "definitions": source["definitions"]}
+        jsonschema.validate(instance, schema)
+
+    return check
+
+
+@pytest.fixture
+def restore_logging():
+    """amzn-sp-api calls logging.basicConfig(INFO) when imported and adds a handler to
+    its loggers per client: put the logging configuration back afterwards."""
+    names = ("", "spapi", "urllib3", "spapi.auth.lwa_request")
+    saved = {
+        name: (logging.getLogger(name).level, list(logging.getLogger(name).handlers))
+        for name in names
+    }
+    yield
+    for name, (level, handlers) in saved.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        for handler in list(logger.handlers):
+            if handler not in handlers:
+                logger.removeHandler(handler)

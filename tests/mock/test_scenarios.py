@@ -1,0 +1,271 @@
+"""Every scenario exists, starts, and answers over the wire the way its story says."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import boto3
+import botocore.config
+import botocore.exceptions
+import pytest
+from mock_helpers import TIMEOUT_S, lwa_exchange, sp_get
+
+from spapi_docs_helpers._catalogue import entry
+from spapi_docs_helpers._credentials import FIELD_KEYS, field_spec
+from spapi_docs_helpers._endpoints import (
+    ENV_LWA,
+    ENV_MOCK_SCENARIO,
+    ENV_REGION,
+    ENV_SANDBOX,
+    ENV_SECRETSMANAGER,
+    ENV_STS,
+)
+from spapi_docs_helpers.mock import (
+    SCENARIOS,
+    MockAmazon,
+    MockAmazonError,
+    UnknownScenarioError,
+    scenario,
+)
+
+# The failure-modes.md references a scenario may name (section headings A1 … E3).
+FAILURE_MODES = {
+    f"{letter}{n}"
+    for letter, count in (("A", 8), ("B", 7), ("C", 6), ("D", 8), ("E", 3))
+    for n in range(1, count + 1)
+}
+REQUIRED = (
+    "happy",
+    "happy-eu",
+    "happy-legacy",
+    "secrets-manager",
+    "app-id-as-client-id",
+    "wrong-client-secret",
+    "rotated-secret-in-grace-week",
+    "rotated-secret-after-grace-week",
+    "expired-client-secret",
+    "revoked-refresh-token",
+    "truncated-refresh-token",
+    "access-token-as-refresh-token",
+    "token-of-another-app",
+    "eu-token-called-on-na",
+    "role-missing",
+    "role-added-without-reauthorising",
+    "no-region-accepts-token",
+    "user-without-assume-role",
+    "user-arn-as-role-arn",
+    "swapped-aws-keys",
+    "unknown-access-key",
+    "wrong-secret-key",
+    "temporary-keys-without-session-token",
+)
+# One cheap read per role, with the parameters each operation requires.
+ROLE_PROBES = {
+    "Inventory and Order Tracking": (
+        "/orders/v0/orders",
+        {"MarketplaceIds": "{marketplace}", "CreatedAfter": "2026-11-01T00:00:00Z"},
+    ),
+    "Product Listing": (
+        "/catalog/2022-04-01/items",
+        {"marketplaceIds": "{marketplace}", "keywords": "mug"},
+    ),
+    "Amazon Fulfillment": (
+        "/fba/inventory/v1/summaries",
+        {
+            "granularityType": "Marketplace",
+            "granularityId": "{marketplace}",
+            "marketplaceIds": "{marketplace}",
+        },
+    ),
+    "Selling Partner Insights": (
+        "/reports/2021-06-30/reports",
+        {"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"},
+    ),
+    "Finance and Accounting": ("/finances/v0/financialEventGroups", {}),
+}
+NO_RETRIES = botocore.config.Config(
+    retries={"total_max_attempts": 1, "mode": "standard"},
+    connect_timeout=TIMEOUT_S,
+    read_timeout=TIMEOUT_S,
+)
+
+
+def test_the_required_scenarios_exist_and_names_are_kebab_case():
+    assert set(REQUIRED) <= set(SCENARIOS)
+    for name in SCENARIOS:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name), name
+    assert scenario("happy") is SCENARIOS["happy"]
+
+
+def test_an_unknown_scenario_names_the_real_ones():
+    with pytest.raises(UnknownScenarioError) as raised:
+        scenario("hapy")
+    assert "happy-eu" in str(raised.value)
+    with pytest.raises(UnknownScenarioError):
+        MockAmazon("hapy")
+
+
+@pytest.mark.parametrize("item", SCENARIOS.values(), ids=list(SCENARIOS))
+def test_scenario_data_is_complete_and_uses_catalogue_codes(item):
+    assert item.title and item.story and len(item.story) > 80
+    assert item.path in ("modern", "legacy")
+    assert item.failure_mode is None or item.failure_mode in FAILURE_MODES
+    assert tuple(item.credentials) == FIELD_KEYS
+    for code, blamed in item.expect:
+        known = entry(code)  # KeyError: a code the catalogue lacks
+        assert blamed is None or blamed in FIELD_KEYS
+        # An entry that names its field blames that one; a generic entry (field None,
+        # such as whitespace-around) blames whichever field the finding is about.
+        assert known.field is None or blamed == known.field, (code, blamed)
+    has_aws = item.credentials["aws_access_key"] is not None
+    assert has_aws == (item.path == "legacy")
+    assert (item.wire.caller_identity is not None) == has_aws
+
+
+def test_sample_values_are_well_formed_and_recognisably_fake():
+    happy = SCENARIOS["happy"].credentials
+    assert re.fullmatch(r"amzn1\.application-oa2-client\.[0-9a-f]{32}", happy["lwa_app_id"])
+    assert re.fullmatch(r"amzn1\.oa2-cs\.v1\.[0-9a-f]{64}", happy["lwa_client_secret"])
+    assert re.fullmatch(r"Atzr\|IwEBIMOCK[A-Za-z0-9_-]+", happy["refresh_token"])
+    assert 300 < len(happy["refresh_token"]) <= 2048
+    legacy = SCENARIOS["happy-legacy"].credentials
+    assert legacy["aws_access_key"] == "AKIAIOSFODNN7EXAMPLE"
+    assert legacy["role_arn"] == "arn:aws:iam::123456789012:role/SellingPartnerAPIRole"
+    for item in SCENARIOS.values():
+        key = item.credentials["aws_access_key"]
+        if key is not None and key.startswith(("AKIA", "ASIA")):
+            assert re.fullmatch(r"A[KS]IA[A-Z0-9]{16}", key) and key.endswith("EXAMPLE")
+    assert len(SCENARIOS["truncated-refresh-token"].credentials["refresh_token"]) < 60
+
+
+def test_the_environment_holds_exactly_what_a_client_needs(start_mock):
+    amazon = start_mock("happy-legacy")
+    expected = {
+        ENV_LWA,
+        *ENV_REGION.values(),
+        *ENV_SANDBOX.values(),
+        ENV_STS,
+        ENV_SECRETSMANAGER,
+        ENV_MOCK_SCENARIO,
+        *(field_spec(key).env for key in FIELD_KEYS[:6]),
+    }
+    # botocore's own name: boto3 and python-amazon-sp-api's Secrets Manager source read it.
+    assert ENV_SECRETSMANAGER == "AWS_ENDPOINT_URL_SECRETS_MANAGER"
+    assert set(amazon.env) == expected
+    assert amazon.env[ENV_MOCK_SCENARIO] == "happy-legacy"
+    assert amazon.env["SP_API_ACCESS_KEY"] == "AKIAIOSFODNN7EXAMPLE"
+    assert amazon.credentials == {
+        key: SCENARIOS["happy-legacy"].credentials[key] for key in FIELD_KEYS[:6]
+    }
+
+
+def test_secrets_manager_scenario_keeps_lwa_values_out_of_the_environment(start_mock):
+    amazon = start_mock("secrets-manager")
+    assert not {"SP_API_REFRESH_TOKEN", "LWA_APP_ID", "LWA_CLIENT_SECRET"} & set(amazon.env)
+    assert {
+        "SP_API_AWS_SECRET_ID",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_DEFAULT_REGION",
+    } <= set(amazon.env)
+    client = boto3.client(
+        "secretsmanager",
+        endpoint_url=amazon.secretsmanager_url,
+        config=NO_RETRIES,
+        region_name=amazon.env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=amazon.env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=amazon.env["AWS_SECRET_ACCESS_KEY"],
+    )
+    secret = json.loads(
+        client.get_secret_value(SecretId=amazon.env["SP_API_AWS_SECRET_ID"])["SecretString"]
+    )
+    assert secret == {
+        "SP_API_REFRESH_TOKEN": amazon.credentials["refresh_token"],
+        "LWA_APP_ID": amazon.credentials["lwa_app_id"],
+        "LWA_CLIENT_SECRET": amazon.credentials["lwa_client_secret"],
+    }
+    # The same, for code that checks amazon.env without applying it to os.environ.
+    assert json.loads(amazon.read_secret(amazon.env["SP_API_AWS_SECRET_ID"])) == secret
+
+
+def test_read_secret_fails_as_boto3_would_without_an_aws_identity(start_mock):
+    amazon = start_mock("happy")
+    with pytest.raises(botocore.exceptions.NoCredentialsError):
+        amazon.read_secret("spapi-docs/mock/sp-api-credentials")
+    without_aws = start_mock("happy", aws=False)
+    with pytest.raises(MockAmazonError, match="AWS part is unavailable"):
+        without_aws.read_secret("anything")
+    with pytest.raises(MockAmazonError, match="needs the AWS part"):
+        MockAmazon("secrets-manager", aws=False).start()
+
+
+def _sts_outcome(call) -> str:
+    try:
+        call()
+    except botocore.exceptions.ClientError as error:
+        # botocore cannot file an S3-shaped error under "Error" (moto's answer to keys
+        # with a slash, see swapped-aws-keys); the code is then at the top level.
+        return error.response.get("Error", {}).get("Code") or error.response["Code"]
+    return "ok"
+
+
+def _probe(amazon, token, region, role, sandbox):
+    path, template = ROLE_PROBES[role]
+    seller = amazon.world.sellers["mock-seller-eu" if region == "EU" else "mock-seller-na"]
+    from spapi_docs_helpers._endpoints import MARKETPLACES
+
+    marketplace = MARKETPLACES[seller.marketplaces_in(region)[0]].marketplace_id
+    params = {name: value.format(marketplace=marketplace) for name, value in template.items()}
+    return sp_get(amazon, path, token, region=region, sandbox=sandbox, params=params)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_scenario_wire_behaviour(name, start_mock, validate):
+    item = SCENARIOS[name]
+    amazon = start_mock(name, aws=item.needs_aws)
+    wire = item.wire
+
+    answer = lwa_exchange(amazon)
+    assert answer.headers["Content-Type"] == "application/json;charset=UTF-8"
+    body = answer.json()
+    assert (answer.status_code, body.get("error")) == wire.lwa
+    if answer.status_code == 200:
+        token = body["access_token"]
+        for region, (status, details) in wire.regions.items():
+            reply = sp_get(
+                amazon,
+                "/sellers/v1/marketplaceParticipations",
+                token,
+                region=region,
+                sandbox=wire.sandbox,
+            )
+            validate(reply.json(), "GetMarketplaceParticipationsResponse")
+            assert reply.status_code == status, (region, reply.text)
+            if status != 200:
+                assert reply.json()["errors"][0]["details"] == details
+        accepted = [region for region, (status, _) in wire.regions.items() if status == 200]
+        for region in accepted:
+            for role in ROLE_PROBES:
+                reply = _probe(amazon, token, region, role, wire.sandbox)
+                expected = 403 if role in wire.denied_roles else 200
+                assert reply.status_code == expected, (role, reply.text)
+    else:
+        assert wire.regions == {}
+
+    if wire.caller_identity is not None:
+        creds = amazon.credentials
+        sts = boto3.client(
+            "sts",
+            endpoint_url=amazon.env["AWS_ENDPOINT_URL_STS"],
+            region_name="us-east-1",
+            config=NO_RETRIES,
+            aws_access_key_id=creds["aws_access_key"],
+            aws_secret_access_key=creds["aws_secret_key"],
+            aws_session_token=creds.get("aws_session_token"),
+        )
+        assert _sts_outcome(sts.get_caller_identity) == wire.caller_identity
+        assert (
+            _sts_outcome(lambda: sts.assume_role(RoleArn=creds["role_arn"], RoleSessionName="guid"))
+            == wire.assume_role
+        )
