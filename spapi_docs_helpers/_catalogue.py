@@ -899,6 +899,17 @@ CATALOGUE = (
         texts=("ValueError: 'sandbox' is not a valid AwsEnv",),
     ),
     _E(
+        "marketplace-not-participating", "warning", "region", None,
+        "The default marketplace is one the seller does not sell in",
+        "SP_API_DEFAULT_MARKETPLACE names a marketplace of the token's region in which the "
+        "seller does not participate, so calls for it are refused. In the Far East each "
+        "marketplace (JP, AU, SG) is authorised on its own.",
+        "Set SP_API_DEFAULT_MARKETPLACE to one of the marketplaces listed as participating.",
+        texts=('{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
+               'denied.","details":"The marketplaces you provided are not valid for region."}]}',),
+        sources=(SRC_ENDPOINTS,),
+    ),
+    _E(
         "sandbox-selected", "info", "region", None,
         "Calls go to the SP-API sandbox",
         "The sandbox answers canned responses with the same credentials and permission checks "

@@ -180,7 +180,8 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
     code = details.get("Code", "")
     message = redact_text(str(details.get("Message", "")), secrets)[:300]
     said = f"AWS STS answered {code} to {operation}: {message!r}"
-    if code == "InvalidClientTokenId":
+    # InvalidAccessKeyId is the S3-style name some endpoints (and moto) use for the same.
+    if code in ("InvalidClientTokenId", "InvalidAccessKeyId"):
         return entry("sts-access-key-invalid").finding(f"{said}.")
     if code == "SignatureDoesNotMatch":
         return entry("sts-secret-key-wrong").finding(

@@ -212,6 +212,13 @@ def _region_findings(probe, environ, sandbox):
             f"SP_API_DEFAULT_MARKETPLACE={default} sends python-amazon-sp-api to "
             f"{MARKETPLACES[default].region}, but the token works in {region} only: every call "
             "gets 403 Unauthorized with empty details."))
+    elif default in MARKETPLACES:
+        wanted = MARKETPLACES[default].marketplace_id
+        if wanted not in {m["id"] for m in probe.participating}:
+            listed = ", ".join(m["country_code"] or m["id"] for m in probe.participating)
+            findings.append(entry("marketplace-not-participating").finding(
+                f"SP_API_DEFAULT_MARKETPLACE={default} ({wanted}) is in the token's region, but "
+                f"the seller participates only in: {listed or 'none'}."))
     return findings
 
 
@@ -357,14 +364,20 @@ def nothing_configured(resolution) -> bool:
                for f in resolution.findings if f.code != "no-credentials")
 
 
+def _needs_aws(name) -> bool:
+    from .mock import scenario
+
+    return scenario(name).needs_aws
+
+
 def check_demo(scenario: str = "happy", *, timeout=10.0, progress=None, latency_ms=0) -> Report:
     """The full check against the embedded mock Amazon, isolated from your own set-up."""
     import tempfile
 
     from .mock import MockAmazon
 
-    with MockAmazon(scenario=scenario, latency_ms=latency_ms) as amazon, \
+    needs_aws = _needs_aws(scenario)
+    with MockAmazon(scenario=scenario, latency_ms=latency_ms, aws=needs_aws) as amazon, \
             tempfile.TemporaryDirectory(prefix="spapi-demo-") as home:
         environ = {**amazon.env, "HOME": home}
-        return check(environ=environ, timeout=timeout, progress=progress,
-                     secrets_reader=getattr(amazon, "read_secret", None))
+        return check(environ=environ, timeout=timeout, progress=progress)

@@ -22,6 +22,7 @@ PUBLIC_PREFIXES = (
     "amzn1.oa2-cs.v1.",
     "Atzr|",
     "Atza|",
+    "Atc|",  # LWA's grantless (client_credentials) access tokens
     "Aztr|",
     "AKIA",
     "ASIA",
@@ -71,7 +72,7 @@ def mask(value: object) -> str:
 # right after a dot is a URL path, as in amazon.com/sellers/v1/marketplaceParticipations,
 # which is 40 such characters too.)
 _SECRET_SHAPES = re.compile(
-    r"(?P<lead>Atz[ar]\||Aztr\||amzn1\.oa2-cs\.v1\.|amzn1\.application-oa2-client\.)"
+    r"(?P<lead>Atz[ar]\||Atc\||Aztr\||amzn1\.oa2-cs\.v1\.|amzn1\.application-oa2-client\.)"
     r"(?P<body>[A-Za-z0-9_\-+/=.%]{4,})"
     r"|(?<![A-Za-z0-9])(?P<key>(?:AKIA|ASIA)[A-Z0-9]{12,})"
     r"|(?<![A-Za-z0-9/+.])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"

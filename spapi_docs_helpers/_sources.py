@@ -394,11 +394,26 @@ def _unknown_key(findings, source, key, known, *, where, line=None):
 
 # --------------------------------------------------------------------------- Secrets Manager
 
-def _read_secret_with_boto3(secret_id: str) -> str | None:
+def _read_secret_with_boto3(secret_id: str, env) -> str | None:
+    """The secret string, read with boto3 as python-amazon-sp-api reads it.
+
+    The endpoint, region and keys come from ``env`` (os.environ unless a caller passed
+    another mapping); what is absent there falls back to boto3's own chain (profiles...).
+    """
     import boto3  # only here: the offline check must not pay for boto3 otherwise
 
-    response = boto3.client("secretsmanager").get_secret_value(SecretId=secret_id)
-    return response.get("SecretString")
+    from ._endpoints import ENV_SECRETSMANAGER, ENV_SECRETSMANAGER_ALIAS
+
+    session = boto3.session.Session(
+        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=env.get("AWS_SESSION_TOKEN"),
+        region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+    )
+    client = session.client(
+        "secretsmanager",
+        endpoint_url=env.get(ENV_SECRETSMANAGER) or env.get(ENV_SECRETSMANAGER_ALIAS) or None)
+    return client.get_secret_value(SecretId=secret_id).get("SecretString")
 
 
 def _load_secrets_manager(env, reader, findings, *, consult):
@@ -412,7 +427,7 @@ def _load_secrets_manager(env, reader, findings, *, consult):
         report.note = "not called: a source above it won"
         return report
     try:
-        secret_string = (reader or _read_secret_with_boto3)(secret_id)
+        secret_string = reader(secret_id) if reader else _read_secret_with_boto3(secret_id, env)
     except Exception as error:  # any failure of the AWS call is a verdict, not a traceback
         from ._redaction import redact_text
 

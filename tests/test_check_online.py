@@ -1,0 +1,238 @@
+"""The online check against the mock Amazon: every scenario's verdict, every fault.
+
+For each scenario of the mock the checker must report the findings that define it, blame
+the right credential (or none), and print no secret in any rendering. Faults of every
+kind, on every service, must end in a finding that blames no credential; 429 and 5xx are
+retried (honouring Retry-After), 4xx never.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+from spapi_docs_helpers import check
+from spapi_docs_helpers._catalogue import entry
+from spapi_docs_helpers.mock import FAULT_KINDS, SCENARIOS, MockAmazon
+
+SECRET_FIELDS = ("refresh_token", "lwa_app_id", "lwa_client_secret", "aws_access_key",
+                 "aws_secret_key", "aws_session_token")
+
+
+def secret_values(amazon) -> list:
+    values = [v for k, v in amazon.credentials.items() if k in SECRET_FIELDS and v]
+    # The sample AWS keys are AWS's public example keys; their masked prefix is fine, but
+    # the full values and any 12-character piece of them must still never show.
+    return values
+
+
+def rendered(report) -> str:
+    return "\n".join([report.render_text(), report.render_text(color=True), report.to_json(),
+                      report._repr_html_(), repr(report), str(report)])
+
+
+@pytest.fixture
+def run_check(tmp_path):
+    def run(amazon, **options):
+        environ = {**amazon.env, "HOME": str(tmp_path)}
+        options.setdefault("timeout", 5.0)
+        return check(environ=environ, **options)
+
+    return run
+
+
+def codes(report) -> set:
+    return {(f.code, f.field) for f in report.findings}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_scenario_gets_its_verdict_and_leaks_nothing(name, run_check, assert_no_leak):
+    scenario = SCENARIOS[name]
+    with MockAmazon(scenario=name, aws=scenario.needs_aws) as amazon:
+        report = run_check(amazon)
+        secrets = secret_values(amazon)
+    found = codes(report)
+    for code, field in scenario.expect:
+        assert (code, field) in found, f"{name}: expected {code} [{field}], got {sorted(found)}"
+    expected_errors = [(c, f) for c, f in scenario.expect if entry(c).severity == "error"]
+    assert report.ok == (not expected_errors), (name, report.verdict)
+    blamed_expected = {f for c, f in expected_errors if f}
+    # A swap blames both of the fields it names.
+    for finding in report.findings:
+        if (finding.code, finding.field) in expected_errors and finding.details:
+            blamed_expected.update(finding.details.get("fields", ()))
+    assert set(report.blamed) <= blamed_expected, (name, report.blamed)
+    if blamed_expected:
+        assert report.blamed and report.blamed[0] in blamed_expected, (name, report.blamed)
+        assert report.blamed[0] in report.verdict
+    else:
+        assert report.blamed == []
+    assert report.endpoints.world == "mock" and report.endpoints.scenario == name
+    assert_no_leak([rendered(report)], *secrets)
+
+
+def test_happy_path_reports_region_marketplaces_and_roles(run_check):
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        report = run_check(amazon)
+    assert report.ok and report.exit_code == 0
+    region = report.stage("region")
+    assert region.status == "ok" and region.data["region"] == "NA"
+    countries = {m["country_code"] for m in region.data["marketplaces"] if m["participating"]}
+    assert {"US", "CA", "MX"} <= countries
+    roles = report.stage("roles")
+    assert [row["access"] for row in roles.data["rows"]] == ["granted"] * 5
+    data = json.loads(report.to_json())
+    assert [s["name"] for s in data["stages"]] == ["load", "format", "lwa", "sts", "region",
+                                                   "roles"]
+    assert all(s["duration_ms"] is not None for s in data["stages"]
+               if s["status"] != "skipped")
+
+
+def test_region_probe_names_the_token_region_for_an_eu_seller(run_check):
+    with MockAmazon(scenario="happy-eu", aws=False) as amazon:
+        report = run_check(amazon)
+    finding = next(f for f in report.findings if f.code == "region-selection-needed")
+    assert "EU" in finding.message
+    assert "Marketplaces." in finding.fix and 'region="EU"' in finding.fix
+
+
+def test_a_default_marketplace_the_seller_does_not_sell_in_is_a_warning(run_check):
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        amazon.env["SP_API_DEFAULT_MARKETPLACE"] = "BR"
+        report = run_check(amazon)
+    finding = next(f for f in report.findings if f.code == "marketplace-not-participating")
+    assert "BR" in finding.message and finding.severity == "warning"
+
+
+def test_four_hundreds_are_never_retried(run_check):
+    with MockAmazon(scenario="revoked-refresh-token", aws=False) as amazon:
+        report = run_check(amazon)
+        token_calls = [r for r in amazon.requests if r.service == "lwa"]
+    assert report.stage("lwa").data["attempts"] == 1
+    assert len(token_calls) == 1
+
+
+# --------------------------------------------------------------------------- faults
+
+TRANSPORT_VERDICTS = {
+    "server-error": {"service-unavailable", "unexpected-response"},
+    "unavailable": {"service-unavailable", "unexpected-response"},
+    "throttled": {"rate-limited"},
+    "connection-reset": {"network-reset"},
+    "no-response": {"network-timeout"},
+    "proxy-html": {"unexpected-response"},
+    "truncated-json": {"unexpected-response"},
+}
+
+
+@pytest.fixture(scope="module")
+def shared_mock():
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        yield amazon
+
+
+@pytest.fixture
+def mock(shared_mock):
+    shared_mock.faults.clear()
+    yield shared_mock
+    shared_mock.faults.clear()
+
+
+@pytest.mark.parametrize("kind", FAULT_KINDS)
+@pytest.mark.parametrize("service", ["lwa", "spapi"])
+def test_every_fault_ends_in_a_finding_that_blames_no_credential(service, kind, mock, run_check,
+                                                                 assert_no_leak):
+    mock.faults.add(service, kind, times=None, retry_after=0)
+    report = run_check(mock, timeout=0.5, retries=0)
+    problems = [f for f in report.findings if f.severity == "error"]
+    assert problems, report.render_text()
+    assert {f.code for f in problems} <= TRANSPORT_VERDICTS[kind], report.render_text()
+    assert all(f.field is None for f in problems)
+    assert report.blamed == []
+    assert "No credential is blamed" in report.verdict
+    assert_no_leak([rendered(report)], *secret_values(mock))
+
+
+@pytest.mark.parametrize("kind", ["server-error", "unavailable", "throttled", "connection-reset",
+                                  "no-response"])
+def test_transient_faults_are_retried_until_the_answer_comes(kind, mock, run_check):
+    mock.faults.add("lwa", kind, times=1, retry_after=0)
+    report = run_check(mock, timeout=0.5)
+    assert report.ok, report.render_text()
+    assert report.stage("lwa").data["attempts"] == 2
+
+
+def test_retry_after_is_honoured(mock, run_check):
+    mock.faults.add("lwa", "throttled", times=1, retry_after=1)
+    started = time.perf_counter()
+    report = run_check(mock)
+    lwa = report.stage("lwa")
+    assert report.ok and lwa.data["attempts"] == 2
+    assert lwa.duration_ms >= 950, lwa.duration_ms
+    assert time.perf_counter() - started < 5
+
+
+def test_throttling_that_persists_is_reported_after_bounded_retries(mock, run_check):
+    mock.faults.add("spapi", "throttled", times=None, retry_after=0, path="/sellers/v1/marketplaceParticipations")
+    report = run_check(mock, timeout=1)
+    finding = next(f for f in report.findings if f.code == "rate-limited")
+    assert "after 3 attempts" in finding.message
+    assert report.stage("region").status == "failed"
+
+
+def test_an_html_page_from_a_proxy_is_reported_as_what_it_is(mock, run_check):
+    mock.faults.add("lwa", "proxy-html", times=None)
+    report = run_check(mock, retries=0)
+    finding = next(f for f in report.findings if f.code == "unexpected-response")
+    assert "502" in finding.message and "text/html" in finding.message
+    assert "Bad Gateway" in finding.message
+
+
+# --------------------------------------------------------------------------- the network
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_connection_is_named(mock, run_check):
+    port = _free_port()
+    mock.env["SPAPI_LWA_ENDPOINT"] = f"http://127.0.0.1:{port}/auth/o2/token"
+    try:
+        report = run_check(mock, retries=0)
+    finally:
+        mock.env["SPAPI_LWA_ENDPOINT"] = mock.lwa_url
+    finding = next(f for f in report.findings if f.severity == "error")
+    assert finding.code == "network-refused" and finding.field is None
+    assert "refused" in finding.message
+
+
+def test_a_name_that_does_not_resolve_is_named(mock, run_check, monkeypatch):
+    # No DNS here: the resolver's own failure stands in for it, below requests and urllib3.
+    real = socket.getaddrinfo
+
+    def resolve(host, *args, **kwargs):
+        if host == "lwa.example.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    mock.env["SPAPI_LWA_ENDPOINT"] = "http://lwa.example.invalid/auth/o2/token"
+    try:
+        report = run_check(mock, retries=0)
+    finally:
+        mock.env["SPAPI_LWA_ENDPOINT"] = mock.lwa_url
+    finding = next(f for f in report.findings if f.severity == "error")
+    assert finding.code == "network-dns" and finding.field is None
+
+
+def test_progress_is_told_of_every_stage(mock, run_check):
+    events = []
+    run_check(mock, progress=lambda event, name, payload: events.append((event, name)))
+    assert ("start", "lwa") in events and ("done", "lwa") in events
+    assert ("start", "region") in events and ("done", "roles") in events
+    assert events.index(("start", "lwa")) < events.index(("done", "lwa"))

@@ -1,0 +1,106 @@
+"""The notebook-facing steps: results that display well, errors that carry the verdict."""
+
+from __future__ import annotations
+
+import pytest
+
+from spapi_docs_helpers import (
+    LwaError,
+    SpApiError,
+    StsError,
+    assume_role,
+    caller_identity,
+    exchange_refresh_token,
+    get_grantless_token,
+    probe_regions,
+    probe_roles,
+)
+from spapi_docs_helpers.mock import MockAmazon
+
+
+@pytest.fixture
+def amazon_env(monkeypatch):
+    """Start a mock and point os.environ at it, as `source .mock.env` would."""
+    mocks = []
+
+    def start(scenario, **kwargs):
+        amazon = MockAmazon(scenario=scenario, **kwargs).start()
+        mocks.append(amazon)
+        for name, value in amazon.env.items():
+            monkeypatch.setenv(name, value)
+        return amazon
+
+    yield start
+    for amazon in mocks:
+        amazon.stop()
+
+
+def test_the_exchange_returns_a_masked_token_that_works(amazon_env, assert_no_leak):
+    amazon = amazon_env("happy", aws=False)
+    token = exchange_refresh_token()
+    assert token.ok and token.access_token.startswith("Atza|")
+    assert token.expires_in == 3600
+    shown = [repr(token), token.summary(), token._repr_html_(), str(token.as_dict())]
+    assert_no_leak(shown, token.access_token, *amazon.credentials.values())
+    regions = probe_regions(token)
+    assert regions.region == "NA"
+    assert "US" in regions.summary() and "<table>" in regions._repr_html_()
+    table = probe_roles(token, regions.region, regions.participating[0]["id"])
+    assert table.missing == [] and "5 of 5" in table.summary()
+
+
+def test_a_rejected_refresh_token_raises_an_lwa_error_with_the_verdict(amazon_env,
+                                                                        assert_no_leak):
+    amazon = amazon_env("revoked-refresh-token", aws=False)
+    with pytest.raises(LwaError) as caught:
+        exchange_refresh_token()
+    error = caught.value
+    assert error.finding.code == "lwa-refresh-token-rejected"
+    assert error.finding.field == "refresh_token"
+    assert "lwa-refresh-token-rejected" in str(error) and "Fix:" in str(error)
+    assert_no_leak([str(error), repr(error), repr(error.result)], *amazon.credentials.values())
+
+
+def test_a_role_missing_shows_in_the_role_table(amazon_env):
+    amazon_env("role-missing", aws=False)
+    token = exchange_refresh_token()
+    table = probe_roles(token, "NA")
+    assert table.missing == ["Amazon Fulfillment"]
+    assert "missing" in table._repr_html_()
+
+
+def test_no_region_accepting_the_token_raises_an_spapi_error(amazon_env):
+    amazon_env("no-region-accepts-token", aws=False)
+    token = exchange_refresh_token()
+    with pytest.raises(SpApiError) as caught:
+        probe_regions(token)
+    assert caught.value.finding.code == "no-region-accepts-token"
+
+
+def test_grantless_token_for_the_rotation_scope(amazon_env, assert_no_leak):
+    amazon = amazon_env("happy", aws=False)
+    token = get_grantless_token("sellingpartnerapi::client_credential:rotation")
+    assert token.ok and token.scope == "sellingpartnerapi::client_credential:rotation"
+    assert_no_leak([repr(token), token._repr_html_()], token.access_token,
+                   *amazon.credentials.values())
+    with pytest.raises(LwaError) as caught:
+        get_grantless_token("sellingpartnerapi::migrations")
+    assert caught.value.finding.code == "lwa-invalid-scope"
+
+
+def test_legacy_steps_name_the_caller_and_assume_the_role(amazon_env, assert_no_leak):
+    amazon = amazon_env("happy-legacy")
+    identity = caller_identity()
+    assert identity.arn.endswith(":user/sp-api-user") and not identity.is_root
+    role = assume_role()
+    assert role.ok and ":assumed-role/" in role.assumed_role_arn
+    assert_no_leak([repr(role), role._repr_html_(), repr(identity)],
+                   *[v for k, v in amazon.credentials.items() if k != "role_arn" and v])
+
+
+def test_a_user_without_the_sts_policy_gets_an_sts_error(amazon_env):
+    amazon_env("user-without-assume-role")
+    with pytest.raises(StsError) as caught:
+        assume_role()
+    assert caught.value.finding.code == "sts-assume-role-denied"
+    assert caught.value.finding.field == "role_arn"
