@@ -1,0 +1,31 @@
+"""Run every benchmark and print the results as Markdown (`make bench`).
+
+- startup.py: `spapi-doctor check --offline` against a bare interpreter;
+- concurrency.py: a full check against the mock with a fixed latency per call, against its
+  critical path and against the same calls made in sequence through python-amazon-sp-api.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import concurrency  # noqa: E402 — the benchmarks folder is not a package
+import startup  # noqa: E402
+
+
+def main() -> int:
+    print(f"Python {platform.python_version()} on {platform.machine()}, "
+          f"{platform.system()}; medians.\n")
+    print("### Start-up of the offline check\n")
+    startup.main(["--markdown"])
+    print("\n### A full check against the mock (100 ms per call)\n")
+    concurrency.main(["--markdown"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
