@@ -13,12 +13,16 @@ Usage: python notebooks/regenerate.py [NOTEBOOK ...]   (default: every notebook 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# A fixed, empty HOME: the outputs show where credentials.yml would be, and a fixed path
+# keeps them stable (sanitize.cfg masks it too, for machines with another TMPDIR).
+NOTEBOOK_HOME = Path(tempfile.gettempdir()) / "spapi-notebook-home"
 # Variables of the user's own set-up that must not leak into committed outputs.
 PRIVATE_PREFIXES = ("SP_API_", "LWA_", "SPAPI_", "AWS_")
 PRIVATE_NAMES = ("PYTHON-SP-APIDIR",)
@@ -34,18 +38,21 @@ def mock_environment(scenario: str):
     from spapi_docs_helpers.mock import MockAmazon
 
     saved = dict(os.environ)
-    with MockAmazon(scenario=scenario) as amazon, tempfile.TemporaryDirectory() as home:
+    shutil.rmtree(NOTEBOOK_HOME, ignore_errors=True)
+    NOTEBOOK_HOME.mkdir(parents=True)
+    with MockAmazon(scenario=scenario) as amazon:
         for name in list(os.environ):
             if name.startswith(PRIVATE_PREFIXES) or name in PRIVATE_NAMES:
                 del os.environ[name]
         os.environ.update(amazon.env)
-        os.environ["HOME"] = home
-        os.environ["XDG_CONFIG_HOME"] = os.path.join(home, ".config")
+        os.environ["HOME"] = str(NOTEBOOK_HOME)
+        os.environ.pop("XDG_CONFIG_HOME", None)
         try:
             yield amazon
         finally:
             os.environ.clear()
             os.environ.update(saved)
+            shutil.rmtree(NOTEBOOK_HOME, ignore_errors=True)
 
 
 def normalise(notebook):
@@ -64,12 +71,26 @@ def normalise(notebook):
         if cell.cell_type == "code":
             count += 1
             cell.execution_count = count
+            cell.outputs = _merge_streams(cell.outputs)
             for output in cell.get("outputs", []):
                 if "execution_count" in output:
                     output["execution_count"] = count
                 output.get("metadata", {}).pop("execution", None)
     notebook.nbformat_minor = 5
     return notebook
+
+
+def _merge_streams(outputs):
+    """One stream output per run of same-stream chunks (flush timing splits them at random)."""
+    merged = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == output.get("name")):
+            merged[-1]["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def regenerate(path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 # name -> private module that defines it
 _EXPORTS = {
     "CATALOGUE": "_catalogue",
+    "CatalogueView": "_catalogue",
     "CheckError": "_errors",
     "Credentials": "_credentials",
     "CredentialsError": "_errors",
@@ -38,6 +39,7 @@ _EXPORTS = {
     "TransportError": "_errors",
     "assume_role": "_sts",
     "caller_identity": "_sts",
+    "catalogue": "_catalogue",
     "check": "_doctor",
     "check_demo": "_doctor",
     "check_formats": "_formats",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["CATALOGUE", "Entry", "Finding", "docs_url", "entry"]
+__all__ = ["CATALOGUE", "CatalogueView", "Entry", "Finding", "catalogue", "docs_url", "entry"]
 
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("load", "format", "lwa", "sts", "region", "roles", "transport")
@@ -1002,6 +1002,26 @@ CATALOGUE = (
 
 _BY_CODE = {item.code: item for item in CATALOGUE}
 assert len(_BY_CODE) == len(CATALOGUE), "duplicate catalogue code"
+
+
+class CatalogueView(tuple):
+    """Some catalogue entries, shown as a table in a notebook."""
+
+    def __repr__(self):
+        return "\n".join(f"{e.code:<40} {e.field or '-':<18} {e.title}" for e in self)
+
+    def _repr_html_(self):
+        from ._html import catalogue_html
+
+        return catalogue_html(self)
+
+
+def catalogue(stage: str | None = None) -> CatalogueView:
+    """The catalogue's entries (of one ``stage``: load, format, lwa, sts, region, roles,
+    transport), for a notebook to show."""
+    if stage is not None and stage not in STAGES:
+        raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
+    return CatalogueView(e for e in CATALOGUE if stage is None or e.stage == stage)
 
 
 def entry(code: str) -> Entry:

@@ -133,8 +133,28 @@ class Endpoints:
             "sts": self.sts or "https://sts.amazonaws.com (boto3 default)",
         }
 
+    def describe(self) -> str:
+        """Which world this is and where each service lives, one line each."""
+        world = {"live": "Amazon (live)", "mock": f"the mock Amazon, scenario {self.scenario!r}",
+                 "custom": "custom endpoints (not Amazon's own hosts)"}[self.world]
+        lines = [f"World: {world}{' — sandbox hosts' if self.sandbox else ''}",
+                 f"  LWA:    {self.lwa}"]
+        lines += [f"  SP-API {code}: {url}" for code, url in self.spapi.items()]
+        lines.append(f"  STS:    {self.sts or 'https://sts.amazonaws.com (boto3 default)'}")
+        return "\n".join(lines)
+
     def __repr__(self):
-        return f"Endpoints(world={self.world!r}, lwa={self.lwa!r})"
+        return self.describe()
+
+    def _repr_html_(self):
+        from html import escape
+
+        rows = "".join(f"<tr><td>{escape(name)}</td><td><code>{escape(url)}</code></td></tr>"
+                       for name, url in [("LWA", self.lwa),
+                                         *[(f"SP-API {c}", u) for c, u in self.spapi.items()],
+                                         ("STS", self.sts or "https://sts.amazonaws.com")])
+        title = escape(self.describe().splitlines()[0])
+        return f"<p><strong>{title}</strong></p><table><tbody>{rows}</tbody></table>"
 
 
 def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:

@@ -100,3 +100,35 @@ def roles_html(table) -> str:
              escape(r["access"])) for r in table.rows]
     return (f"<p><strong>Roles in {escape(table.region)}</strong>: {escape(table.summary())}</p>"
             + table_html(("", "role", "probe", "access"), rows))
+
+
+def resolution_html(resolution) -> str:
+    """Where each credential came from, and what every source held (masked)."""
+    status = {"used": "ok", "error": "failed", "skipped": "warning"}
+    rows = []
+    for source in resolution.sources:
+        fields = ", ".join(f"<code>{escape(k)}</code>" for k in source.values) or "—"
+        where = escape(source.location or "") if source.name != "environment" else ""
+        rows.append((badge(status.get(source.status, "skipped")), escape(source.label),
+                     escape(source.status), fields, where))
+    parts = [f"<p>Account <code>{escape(resolution.account)}</code>: "
+             + (f"credentials from the <strong>{escape(resolution.used.label)}</strong> "
+                "(the first complete source wins; nothing is merged).</p>" if resolution.ok
+                else "<strong>no source holds lwa_app_id and lwa_client_secret.</strong></p>")]
+    parts.append(table_html(("", "source", "status", "fields", "where"), rows))
+    if resolution.ok:
+        creds = resolution.credentials
+        rows = [(f"<code>{escape(spec.key)}</code>",
+                 f"<code>{escape(display(spec.key, creds.get(spec.key)))}</code>",
+                 escape(resolution.used.origins.get(spec.key, "")))
+                for spec in FIELDS if creds.get(spec.key) is not None]
+        parts.append(table_html(("field", "value (masked)", "origin"), rows))
+    return "".join(parts)
+
+
+def catalogue_html(entries) -> str:
+    """Catalogue entries as a table: code (linked), blamed credential, title, fix."""
+    rows = [(badge(e.severity), f'<a href="{escape(e.docs)}"><code>{escape(e.code)}</code></a>',
+             f"<code>{escape(e.field)}</code>" if e.field else "—", escape(e.title),
+             escape(e.fix)) for e in entries]
+    return table_html(("", "code", "blames", "what", "fix"), rows)

@@ -147,6 +147,11 @@ class Resolution:
     def __repr__(self):
         return f"Resolution(account={self.account!r}, used={self.used.name if self.used else None!r})"
 
+    def _repr_html_(self):
+        from ._html import resolution_html
+
+        return resolution_html(self)
+
 
 # --------------------------------------------------------------------------- the code dict
 

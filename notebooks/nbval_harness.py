@@ -1,0 +1,60 @@
+"""The nbval harness: each notebook runs against the mock Amazon, with no code in it.
+
+Used by notebooks/conftest.py, and by tests/notebooks/conftest.py for the fixtures
+that prove the harness can fail.
+
+Before a notebook's kernel starts (it starts when the notebook's first cell is set up),
+a mock Amazon is started for the scenario in the notebook's metadata
+(``metadata.spapi.mock_scenario``) and os.environ is pointed at it, from an empty HOME —
+exactly what ``make notebooks`` does when it writes the outputs (see regenerate.py). The
+kernel inherits that environment; the mock stops after the notebook's last cell.
+"""
+
+from __future__ import annotations
+
+import pytest
+from regenerate import mock_environment, scenario_of
+
+
+class _MockPerNotebook:
+    def __init__(self):
+        self.parent = None
+        self.context = None
+
+    def enter(self, notebook_item):
+        parent = notebook_item.parent
+        if parent is self.parent:
+            return
+        self.leave()
+        self.context = mock_environment(scenario_of(parent.nb))
+        self.context.__enter__()
+        self.parent = parent
+
+    def leave(self):
+        if self.context is not None:
+            self.context.__exit__(None, None, None)
+        self.context = None
+        self.parent = None
+
+
+_mock = _MockPerNotebook()
+
+
+def _is_notebook_cell(item) -> bool:
+    return hasattr(item.parent, "nb") and item.nodeid.split("::")[0].endswith(".ipynb")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if _is_notebook_cell(item):
+        _mock.enter(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    if _is_notebook_cell(item) and (nextitem is None or nextitem.parent is not item.parent):
+        _mock.leave()
+
+
+def pytest_sessionfinish(session):
+    _mock.leave()
