@@ -104,6 +104,8 @@ html_theme = "furo"
 html_title = "SP-API authorisation guide"
 html_static_path = ["docs/_static"]
 html_css_files = ["spapi.css"]
+# Without one, every browser asks for /favicon.ico, gets a 404 and logs a console error.
+html_favicon = "docs/_static/favicon.svg"
 # Copied as is to the site root: index.html sends the root URL to docs/index.html (the
 # pages live under docs/ because conf.py sits at the repository root).
 html_extra_path = ["docs/_extra"]

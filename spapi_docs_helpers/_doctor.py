@@ -285,6 +285,10 @@ def check(account: str = "default", credentials=None, *, environ=None, timeout=1
         stages.append(StageResult("lwa", "skipped", "no credentials to exchange"))
         return finish()
     creds = resolution.credentials
+    from ._redaction import protect_logs
+
+    # From here on, requests, urllib3 and botocore log at DEBUG what they send: mask it.
+    protect_logs([creds.get(k) for k in creds.present() if k != "role_arn"])
     wants_sts = legacy or any(creds.get(k) is not None
                               for k in ("aws_access_key", "aws_secret_key", "role_arn"))
 

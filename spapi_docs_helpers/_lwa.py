@@ -83,12 +83,16 @@ def request_token(transport, endpoint, credentials, *, grant="refresh_token", sc
     else:
         form["scope"] = scope
     secrets = [v for k, v in form.items() if k != "grant_type" and isinstance(v, str)]
+    from ._redaction import protect_logs
+
+    protect_logs(secrets)
     http = transport.request("POST", endpoint, data=form,
                              headers={"Content-Type": FORM_CONTENT_TYPE})
     finding = diagnose_lwa(http, format_findings=format_findings, grant=grant, secrets=secrets)
     if finding is not None:
         return TokenResult(grant=grant, http=http, finding=finding, scope=scope)
     body = http.json()
+    protect_logs((body["access_token"],))
     return TokenResult(grant=grant, http=http, finding=None, access_token=body["access_token"],
                        token_type=body.get("token_type"), expires_in=body.get("expires_in"),
                        scope=scope)

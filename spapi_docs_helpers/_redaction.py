@@ -10,9 +10,11 @@ key-shaped run and every secret it is told about.
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 
-__all__ = ["mask", "redact_text"]
+__all__ = ["mask", "protect_logs", "redact_text"]
 
 # Public format markers: they say what a value is and are the same for everyone.
 PUBLIC_PREFIXES = (
@@ -91,3 +93,48 @@ def redact_text(text: str, secrets=()) -> str:
         # One pass over the text: a masked secret is never masked a second time.
         pattern = re.compile("|".join(map(re.escape, known)) + "|" + _SECRET_SHAPES.pattern)
     return pattern.sub(lambda match: mask(match.group(0)), text)
+
+
+# --------------------------------------------------------------------------- log records
+
+# Loggers whose DEBUG records can carry credentials: botocore logs signed headers (the
+# access key ID, the session token) and whole response bodies (AssumeRole's temporary
+# keys, GetSecretValue's secret string); urllib3 and requests log URLs; moto (the mock's
+# AWS, in-process in the demo and the tests) logs every request's headers.
+_GUARDED_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3", "requests", "moto",
+                    "werkzeug", "spapi_docs_helpers")
+_registered = set()
+_install_lock = threading.Lock()
+_previous_factory = None
+
+
+def _redacting_record_factory(*args, **kwargs):
+    record = _previous_factory(*args, **kwargs)
+    if record.name.startswith(_GUARDED_LOGGERS):
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format is the logger's problem, not a leak
+            return record
+        redacted = redact_text(message, tuple(_registered))
+        if redacted != message:
+            record.msg, record.args = redacted, None
+    return record
+
+
+def protect_logs(secrets=()) -> None:
+    """Mask credentials in the log records of the libraries a check drives.
+
+    Registers ``secrets`` (every credential in play) and, once per process, wraps the
+    logging record factory so that records of botocore, urllib3, requests and this package
+    have those values, and anything token- or key-shaped, masked before any handler sees
+    them. Records are only built for enabled levels, so this costs nothing unless DEBUG
+    logging is on.
+    """
+    global _previous_factory
+    for secret in secrets:
+        if isinstance(secret, str) and len(secret) >= 8:
+            _registered.add(secret)
+    with _install_lock:
+        if _previous_factory is None:
+            _previous_factory = logging.getLogRecordFactory()
+            logging.setLogRecordFactory(_redacting_record_factory)

@@ -408,6 +408,10 @@ def _read_secret_with_boto3(secret_id: str, env) -> str | None:
     import boto3  # only here: the offline check must not pay for boto3 otherwise
 
     from ._endpoints import ENV_SECRETSMANAGER, ENV_SECRETSMANAGER_ALIAS
+    from ._redaction import protect_logs
+
+    # botocore logs the response body at DEBUG: the stored credentials, in full.
+    protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
 
     session = boto3.session.Session(
         aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),

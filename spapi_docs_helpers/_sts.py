@@ -23,6 +23,9 @@ def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
     import boto3
     from botocore.config import Config
 
+    from ._redaction import protect_logs
+
+    protect_logs(_secrets(credentials))
     config = Config(connect_timeout=timeout, read_timeout=timeout,
                     retries={"max_attempts": retries + 1, "mode": "standard"})
     return boto3.session.Session().client(

@@ -386,3 +386,16 @@ def test_json_report_reference_documents_every_field(site):
     fields |= set(entry("value-empty").finding("example").as_dict())
     missing = sorted(fields - documented)
     assert not missing, f"JSON report fields missing from the reference: {missing}"
+
+
+def test_every_url_of_this_site_written_in_the_sources_exists(site):
+    """Example outputs in the pages and the README quote docs URLs: they must not rot."""
+    sources = [*DOCS.rglob("*.md"), ROOT / "README.md", *(ROOT / "notebooks").glob("*.ipynb")]
+    pattern = re.compile(r"https://spapi-docs\.readthedocs\.io/en/latest/([\w./-]*)")
+    seen = 0
+    for source in sources:
+        for path in pattern.findall(source.read_text()):
+            seen += 1
+            target = site / (path or "index.html")
+            assert target.is_file(), f"{source.relative_to(ROOT)} links {path}, which the site lacks"
+    assert seen, "no URL of the site found: the pattern is wrong"

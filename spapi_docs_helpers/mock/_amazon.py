@@ -34,10 +34,24 @@ from ._lwa import TOKEN_PATH, LoginWithAmazon
 from ._scenarios import Scenario, scenario
 from ._spapi import SellingPartnerApi
 from ._world import MOCK_NOW, default_world
+from .._redaction import protect_logs
 
 __all__ = ["MockAmazon", "MockAmazonError"]
 
 REGION_CODES = ("NA", "EU", "FE")
+
+
+def _world_secrets(world, configured) -> list:
+    """Every secret value of the world (and the scenario's configured values)."""
+    values = [v for k, v in configured.items() if k != "role_arn" and isinstance(v, str)]
+    for app in world.apps.values():
+        values.append(app.client_id)
+        values.extend(secret.value for secret in app.secrets)
+    values.extend(auth.refresh_token for auth in world.authorizations.values())
+    for user in world.aws.users:
+        if user.access_key:
+            values.extend(user.access_key)
+    return values
 
 
 class MockAmazonError(RuntimeError):
@@ -129,6 +143,9 @@ class MockAmazon:
 
     def _start_servers(self):
         world = self.world
+        # The mock handles every credential of its world; with DEBUG logging on, boto3's
+        # records of seeding moto would show them. Mask them like the checker's own.
+        protect_logs(_world_secrets(world, self.credentials))
         self.lwa_url = self._serve(LoginWithAmazon(world)) + TOKEN_PATH
         for region in REGION_CODES:
             self.spapi_urls[region] = self._serve(

@@ -7,13 +7,21 @@ allows letters, the value says what it is: refresh and access tokens start with
 ``EXAMPLE``/``EXAMPLEKEY`` like the example keys of AWS's documentation. Client
 identifiers and secrets are hexadecimal, which leaves no room for a marker: they are
 recognisable as fake only by being published here.
+
+``SPAPI_MOCK_SAMPLE_SALT``, when set before the mock is imported, is mixed into every
+seed and replaces AWS's example keys by generated ones: the whole cast then has values
+never seen anywhere else. The canary test (tests/test_canary.py) runs with one, to look
+for them in everything the project outputs.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import uuid
+
+SALT = os.environ.get("SPAPI_MOCK_SAMPLE_SALT", "")
 
 __all__ = [
     "AWS_EXAMPLE_ACCESS_KEY",
@@ -48,7 +56,7 @@ def _stream(seed: str, size: int) -> bytes:
     out = b""
     counter = 0
     while len(out) < size:
-        out += hashlib.sha256(f"{seed}\x00{counter}".encode()).digest()
+        out += hashlib.sha256(f"{SALT}{seed}\x00{counter}".encode()).digest()
         counter += 1
     return out[:size]
 
@@ -103,3 +111,9 @@ def aws_key_pair(seed: str, *, prefix: str = "AKIA") -> tuple[str, str]:
     middle = "".join(_BASE32_UPPER[byte % 32] for byte in digest)
     secret_head = base64.b64encode(_stream(f"{seed}:aws-secret-key", 30)).decode()[:30]
     return prefix + middle + "EXAMPLE", secret_head + "EXAMPLEKEY"
+
+
+if SALT:
+    # Salted: even the AWS keys are values nobody has seen (see the module docstring).
+    AWS_EXAMPLE_ACCESS_KEY, AWS_EXAMPLE_SECRET_KEY = aws_key_pair("example-1")
+    AWS_SECOND_EXAMPLE_ACCESS_KEY, AWS_SECOND_EXAMPLE_SECRET_KEY = aws_key_pair("example-2")

@@ -1,0 +1,94 @@
+"""No secret anywhere: the canary.
+
+tests/canary_run.py runs everything the project can output with canary credentials (the
+mock's whole world salted with a fresh value, so no one has seen them), with DEBUG logging
+on for the package and its dependencies. This test then searches all of it — the collected
+outputs, the child's stdout and stderr — for each canary value and for any 12-character
+piece of one, and fails on a hit. A second run with a deliberate leak proves the search
+finds what it looks for.
+
+What is searched for is the secret part of each value: the text after its public format
+marker (``Atzr|``, ``amzn1.oa2-cs.v1.``...), which every masked display shows on purpose.
+Role ARNs are no secret and are left out; so is ``spapi-doctor mock``, whose job is to print
+the mock's sample values so that a shell can source them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spapi_docs_helpers._redaction import PUBLIC_PREFIXES
+
+ROOT = Path(__file__).resolve().parents[1]
+PIECE = 12
+
+
+def secret_part(value: str) -> str:
+    for prefix in PUBLIC_PREFIXES:
+        if value.startswith(prefix):
+            return value[len(prefix):]
+    return value
+
+
+def hits(text: str, values) -> list:
+    found = []
+    for value in values:
+        body = secret_part(value)
+        if value in text:
+            found.append(f"{value[:8]}… in full")
+            continue
+        for start in range(0, max(len(body) - PIECE + 1, 0)):
+            piece = body[start:start + PIECE]
+            if piece in text:
+                found.append(f"a piece of {value[:8]}… ({piece[:4]}…, at {start})")
+                break
+    return found
+
+
+def run_canary(tmp_path, *flags):
+    salt = "canary-" + secrets.token_hex(8)
+    env = {k: v for k, v in os.environ.items()}
+    env["SPAPI_MOCK_SAMPLE_SALT"] = salt
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "canary_run.py"), str(tmp_path), *flags],
+        env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    outputs = (tmp_path / "outputs.txt").read_text()
+    values = json.loads((tmp_path / "secrets.json").read_text())
+    return outputs + result.stdout + result.stderr, values
+
+
+def test_no_canary_value_escapes_into_any_output(tmp_path):
+    text, values = run_canary(tmp_path)
+    # The run did exercise what it claims: every scenario, faults, CLI, a notebook, logs.
+    for label in ("=== happy online", "=== user-arn-as-role-arn online", "=== fault sts ",
+                  "=== cli happy check stdout", "=== notebook 06-all-in-one.ipynb",
+                  "=== log records at DEBUG", "botocore", "urllib3"):
+        assert label in text, f"the canary run produced no {label!r}"
+    assert len(values) > 40, "too few canary values collected"
+    # Salted: not even AWS's documented example key is among them.
+    assert "AKIAIOSFODNN7EXAMPLE" not in values
+    leaks = hits(text, values)
+    assert leaks == [], f"{len(leaks)} canary values leaked, e.g. {leaks[:5]}"
+
+
+def test_a_deliberate_leak_makes_the_canary_fail(tmp_path):
+    text, values = run_canary(tmp_path, "--quick", "--leak")
+    assert hits(text, values), "the deliberate leak went unnoticed"
+
+
+@pytest.mark.parametrize("value, shown, leaked", [
+    ("Atzr|IwEBIabcdefghijklmnop", "Atzr|IwEB…(26 chars)", False),
+    ("Atzr|IwEBIabcdefghijklmnop", "token: IwEBIabcdefgh!", True),
+    ("amzn1.oa2-cs.v1." + "ab12" * 16, "amzn1.oa2-cs.v1.ab12…(80 chars)", False),
+    ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz", "K7MDENG/bPxRfi", True),
+])
+def test_the_search_looks_at_the_secret_part_only(value, shown, leaked):
+    assert bool(hits(shown, [value])) == leaked
