@@ -45,8 +45,8 @@ test: html chromium
 
 ## lint: ruff over the package, tests and benchmarks
 lint: $(STAMP)
-	$(BIN)/ruff check spapi_docs_helpers tests benchmarks conf.py
-	$(BIN)/ruff format --check spapi_docs_helpers tests benchmarks conf.py
+	$(BIN)/ruff check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
+	$(BIN)/ruff format --check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
 
 ## mock: run the mock Amazon on loopback and print the environment that points at it
 mock: $(STAMP)
@@ -56,10 +56,16 @@ mock: $(STAMP)
 notebooks: $(STAMP)
 	$(BIN)/python notebooks/regenerate.py
 
-## lab: open JupyterLab on the notebooks (installs the lab extra on first use)
-lab: $(STAMP)
-	@$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[lab]'
-	$(BIN)/jupyter lab notebooks/
+## lab: open JupyterLab on the notebooks, from its own .venv-lab (kept out of the test venv)
+LAB_STAMP := .venv-lab/.installed
+$(LAB_STAMP): pyproject.toml
+	$(PYTHON) -m venv .venv-lab
+	.venv-lab/bin/python -m pip install --quiet --upgrade pip
+	.venv-lab/bin/python -m pip install --quiet -e '.[lab]' --config-settings editable_mode=compat
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	.venv-lab/bin/jupyter lab notebooks/
 
 ## linkcheck: check the external links (advisory, not part of CI: some hosts are login-walled)
 linkcheck: $(STAMP)
@@ -71,5 +77,5 @@ bench: $(STAMP)
 
 ## clean: remove the build output and the virtual environment
 clean:
-	rm -rf _build $(VENV) .pytest_cache .hypothesis .mock.env
+	rm -rf _build $(VENV) .venv-lab .pytest_cache .hypothesis .mock.env test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

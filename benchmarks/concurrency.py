@@ -14,6 +14,7 @@ Usage: python benchmarks/concurrency.py [--latency-ms 100] [--runs 5] [--markdow
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -59,10 +60,16 @@ def _critical_path(amazon, runs) -> dict:
         phases = {
             "lwa": _median_ms(lambda: request_token(transport, endpoints.lwa, creds), runs),
             "sts": _median_ms(sts, runs),
-            "region": _median_ms(lambda: transport.request(
-                "GET", endpoints.spapi["NA"] + PARTICIPATIONS_PATH, headers=headers), runs),
-            "role": _median_ms(lambda: transport.request(
-                "GET", role_url, headers=headers, params=role_params), runs),
+            "region": _median_ms(
+                lambda: transport.request(
+                    "GET", endpoints.spapi["NA"] + PARTICIPATIONS_PATH, headers=headers
+                ),
+                runs,
+            ),
+            "role": _median_ms(
+                lambda: transport.request("GET", role_url, headers=headers, params=role_params),
+                runs,
+            ),
         }
     phases["critical"] = max(phases["lwa"], phases["sts"]) + phases["region"] + phases["role"]
     # The check needs STS for nothing downstream, so it runs STS beside the whole chain.
@@ -79,8 +86,9 @@ def _sequential_peer(amazon, runs) -> float:
 
     host = amazon.lwa_url.split("//", 1)[1].split("/", 1)[0]
     local_lwa = type("MockLWA", (AccessTokenClient,), {"scheme": "http://", "host": host})
-    credentials = {k: amazon.credentials[k]
-                   for k in ("refresh_token", "lwa_app_id", "lwa_client_secret")}
+    credentials = {
+        k: amazon.credentials[k] for k in ("refresh_token", "lwa_app_id", "lwa_client_secret")
+    }
     marketplace = "ATVPDKIKX0DER"
 
     def client(api, region="NA"):
@@ -89,10 +97,16 @@ def _sequential_peer(amazon, runs) -> float:
         return made
 
     role_calls = (
-        (Orders, lambda c: c.get_orders(MarketplaceIds=[marketplace],
-                                        CreatedAfter="2024-01-01T00:00:00Z")),
-        (CatalogItems, lambda c: c.search_catalog_items(marketplaceIds=[marketplace],
-                                                        keywords="test")),
+        (
+            Orders,
+            lambda c: c.get_orders(
+                MarketplaceIds=[marketplace], CreatedAfter="2024-01-01T00:00:00Z"
+            ),
+        ),
+        (
+            CatalogItems,
+            lambda c: c.search_catalog_items(marketplaceIds=[marketplace], keywords="test"),
+        ),
         (Inventories, lambda c: c.get_inventory_summary_marketplace(marketplaceIds=[marketplace])),
         (Reports, lambda c: c.get_reports(reportTypes=["GET_V2_SELLER_PERFORMANCE_REPORT"])),
         (Finances, lambda c: c.list_financial_event_groups()),
@@ -103,15 +117,13 @@ def _sequential_peer(amazon, runs) -> float:
         sellers = client(Sellers)
         sellers.auth  # noqa: B018 — the token exchange happens here
         for region in ("NA", "EU", "FE"):
-            try:
+            # The 403 of the regions that are not the token's is an answer like any other.
+            with contextlib.suppress(SellingApiException):
                 client(Sellers, region).get_marketplace_participation()
-            except SellingApiException:
-                pass  # the 403 of the regions that are not the token's
         for api, call in role_calls:
-            try:
+            # Only the time of each answer counts here, whatever it says.
+            with contextlib.suppress(SellingApiException):
                 call(client(api))
-            except SellingApiException:
-                pass  # an answer is an answer: only its time counts here
 
     run()  # imports and first-use costs are not part of the comparison
     return _median_ms(run, runs)
@@ -135,10 +147,16 @@ def measure(latency_ms=100, runs=5) -> dict:
         phases = _critical_path(amazon, runs)
         check_ms = _full_check(amazon, runs)
         peer_ms = _sequential_peer(amazon, runs)
-    return {"latency_ms": latency_ms, "runs": runs, **phases, "check": check_ms,
-            "peer": peer_ms, "vs_critical": check_ms / phases["critical"],
-            "vs_own_critical": check_ms / phases["own_critical"],
-            "vs_peer": check_ms / peer_ms}
+    return {
+        "latency_ms": latency_ms,
+        "runs": runs,
+        **phases,
+        "check": check_ms,
+        "peer": peer_ms,
+        "vs_critical": check_ms / phases["critical"],
+        "vs_own_critical": check_ms / phases["own_critical"],
+        "vs_peer": check_ms / peer_ms,
+    }
 
 
 def report_lines(result, markdown=False) -> list:
@@ -160,19 +178,25 @@ def report_lines(result, markdown=False) -> list:
         lines.append("|---|---|")
         lines += [f"| {name} | {ms:.0f} |" for name, ms in rows]
         lines.append("")
-        lines.append(f"Latency {result['latency_ms']} ms per call, {result['runs']} runs. "
-                     f"Check / critical path: **{result['vs_critical']:.2f}×** (target ≤ "
-                     f"{CRITICAL_TARGET}×, {'met' if ok_critical else 'MISSED'}); check / its own "
-                     f"critical path: {result['vs_own_critical']:.2f}×; check / "
-                     f"sequential peer: **{result['vs_peer']:.2f}×** (target ≤ {PEER_TARGET}×, "
-                     f"{'met' if ok_peer else 'MISSED'}).")
+        lines.append(
+            f"Latency {result['latency_ms']} ms per call, {result['runs']} runs. "
+            f"Check / critical path: **{result['vs_critical']:.2f}×** (target ≤ "
+            f"{CRITICAL_TARGET}×, {'met' if ok_critical else 'MISSED'}); check / its own "
+            f"critical path: {result['vs_own_critical']:.2f}×; check / "
+            f"sequential peer: **{result['vs_peer']:.2f}×** (target ≤ {PEER_TARGET}×, "
+            f"{'met' if ok_peer else 'MISSED'})."
+        )
     else:
         lines += [f"{name:<72} {ms:7.0f} ms" for name, ms in rows]
-        lines.append(f"check / critical path  {result['vs_critical']:.2f}x "
-                     f"(target <= {CRITICAL_TARGET}x: {'met' if ok_critical else 'MISSED'})")
+        lines.append(
+            f"check / critical path  {result['vs_critical']:.2f}x "
+            f"(target <= {CRITICAL_TARGET}x: {'met' if ok_critical else 'MISSED'})"
+        )
         lines.append(f"check / its own critical path {result['vs_own_critical']:.2f}x")
-        lines.append(f"check / sequential peer {result['vs_peer']:.2f}x "
-                     f"(target <= {PEER_TARGET}x: {'met' if ok_peer else 'MISSED'})")
+        lines.append(
+            f"check / sequential peer {result['vs_peer']:.2f}x "
+            f"(target <= {PEER_TARGET}x: {'met' if ok_peer else 'MISSED'})"
+        )
     return lines
 
 

@@ -13,13 +13,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import concurrency  # noqa: E402 — the benchmarks folder is not a package
-import startup  # noqa: E402
+import concurrency
+import startup
 
 
 def main() -> int:
-    print(f"Python {platform.python_version()} on {platform.machine()}, "
-          f"{platform.system()}; medians.\n")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"{platform.system()}; medians.\n"
+    )
     print("### Start-up of the offline check\n")
     startup.main(["--markdown"])
     print("\n### A full check against the mock (100 ms per call)\n")

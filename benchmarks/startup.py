@@ -51,8 +51,9 @@ def _time(command, env, runs) -> list:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=False)
+        subprocess.run(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
@@ -89,16 +90,24 @@ def main(argv=None) -> int:
     result = measure(args.runs)
     rows = [
         ("python -c pass", result["bare_ms"], None),
-        ("spapi-doctor check --offline (credentials in the environment)", result["check_ms"],
-         result["ratio"]),
-        ("spapi-doctor check --offline (credentials.yml)", result["check_file_ms"],
-         result["ratio_file"]),
+        (
+            "spapi-doctor check --offline (credentials in the environment)",
+            result["check_ms"],
+            result["ratio"],
+        ),
+        (
+            "spapi-doctor check --offline (credentials.yml)",
+            result["check_file_ms"],
+            result["ratio_file"],
+        ),
     ]
     if args.markdown:
         print("| command | median (ms) | × bare |\n|---|---|---|")
         for name, ms, ratio in rows:
             print(f"| `{name}` | {ms:.1f} | {'' if ratio is None else f'{ratio:.2f}×'} |")
-        print(f"\nTarget: at most {TARGET_RATIO:.0f}× the bare interpreter; {result['runs']} runs each.")
+        print(
+            f"\nTarget: at most {TARGET_RATIO:.0f}× the bare interpreter; {result['runs']} runs each."
+        )
     else:
         for name, ms, ratio in rows:
             tail = "" if ratio is None else f"  {ratio:.2f}x"

@@ -57,8 +57,11 @@ def mock_environment(scenario: str):
 
 def normalise(notebook):
     """Strip what varies between runs and Jupyter versions."""
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     notebook.metadata.pop("widgets", None)
     notebook.metadata.setdefault("language_info", {"name": "python"})
     notebook.metadata["language_info"] = {"name": "python"}
@@ -84,9 +87,12 @@ def _merge_streams(outputs):
     """One stream output per run of same-stream chunks (flush timing splits them at random)."""
     merged = []
     for output in outputs:
-        if (output.get("output_type") == "stream" and merged
-                and merged[-1].get("output_type") == "stream"
-                and merged[-1].get("name") == output.get("name")):
+        if (
+            output.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1].get("name") == output.get("name")
+        ):
             merged[-1]["text"] += output["text"]
         else:
             merged.append(output)
@@ -99,8 +105,12 @@ def regenerate(path: Path) -> None:
 
     notebook = nbformat.read(path, as_version=4)
     with mock_environment(scenario_of(notebook)):
-        client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         client.execute()
     nbformat.write(normalise(notebook), path)
 

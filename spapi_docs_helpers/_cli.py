@@ -43,39 +43,73 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="spapi-doctor")
 
     check = commands.add_parser(
-        "check", help="check your credentials (the default command)",
+        "check",
+        help="check your credentials (the default command)",
         description="Load your credentials the way python-amazon-sp-api does, check each one's "
-                    "format, then (unless --offline) exchange the refresh token with Login with "
-                    "Amazon, probe the SP-API regions and roles, and name the wrong credential.",
+        "format, then (unless --offline) exchange the refresh token with Login with "
+        "Amazon, probe the SP-API regions and roles, and name the wrong credential.",
     )
-    check.add_argument("--offline", action="store_true",
-                       help="only load the credentials and check their format (no network)")
-    check.add_argument("--account", default="default", type=_account, metavar="NAME",
-                       help="the account name, as in credentials.yml or the _<account> suffix of "
-                            "environment variables (default: %(default)s)")
-    check.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text for a terminal, json for CI (default: %(default)s)")
-    check.add_argument("--timeout", type=_positive_seconds, default=10.0, metavar="S",
-                       help="connect and read timeout of each call, in seconds (default: 10)")
-    check.add_argument("--sandbox", action="store_true",
-                       help="probe the SP-API sandbox hosts instead of production")
-    check.add_argument("--grantless", metavar="SCOPE",
-                       help="also get a grantless token for SCOPE, e.g. "
-                            "sellingpartnerapi::notifications")
-    check.add_argument("--legacy", action="store_true",
-                       help="run the AWS STS checks even when no AWS field is set")
-    check.add_argument("--demo", action="store_true",
-                       help="run the whole check against the embedded mock Amazon")
-    check.add_argument("--scenario", default=None, metavar="NAME",
-                       help="with --demo: the mock scenario to run (default: happy)")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                       help="colour the text output (auto: only on a terminal, unless NO_COLOR)")
+    check.add_argument(
+        "--offline",
+        action="store_true",
+        help="only load the credentials and check their format (no network)",
+    )
+    check.add_argument(
+        "--account",
+        default="default",
+        type=_account,
+        metavar="NAME",
+        help="the account name, as in credentials.yml or the _<account> suffix of "
+        "environment variables (default: %(default)s)",
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for a terminal, json for CI (default: %(default)s)",
+    )
+    check.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="S",
+        help="connect and read timeout of each call, in seconds (default: 10)",
+    )
+    check.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="probe the SP-API sandbox hosts instead of production",
+    )
+    check.add_argument(
+        "--grantless",
+        metavar="SCOPE",
+        help="also get a grantless token for SCOPE, e.g. sellingpartnerapi::notifications",
+    )
+    check.add_argument(
+        "--legacy", action="store_true", help="run the AWS STS checks even when no AWS field is set"
+    )
+    check.add_argument(
+        "--demo", action="store_true", help="run the whole check against the embedded mock Amazon"
+    )
+    check.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME",
+        help="with --demo: the mock scenario to run (default: happy)",
+    )
+    check.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output (auto: only on a terminal, unless NO_COLOR)",
+    )
 
     mock = commands.add_parser(
-        "mock", help="run the mock Amazon on loopback",
+        "mock",
+        help="run the mock Amazon on loopback",
         description="Start mock LWA, SP-API (NA, EU, FE and sandbox) and AWS STS/Secrets Manager "
-                    "servers on 127.0.0.1, print the environment that points a client at them, "
-                    "and run until interrupted.",
+        "servers on 127.0.0.1, print the environment that points a client at them, "
+        "and run until interrupted.",
     )
     if with_mock_options:
         # Only when `mock` is asked for (or for --help): `check` need not import the mock.
@@ -117,7 +151,9 @@ class _TerminalProgress:
         if event == "start":
             self.stream.write(f"  … {title}: {payload}\n")
         else:
-            mark = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·"}.get(payload.status, "?")
+            mark = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·"}.get(
+                payload.status, "?"
+            )
             timing = f" ({payload.duration_ms:.0f} ms)" if payload.duration_ms else ""
             self.stream.write(f"  {mark} {title}: {payload.summary}{timing}\n")
         self.lines += 1
@@ -149,7 +185,8 @@ def _run_check(args) -> int:
             "spapi-doctor: no SP-API credentials anywhere (code, environment, Secrets Manager, "
             "credentials.yml), so this is a demo against the embedded mock Amazon.\n"
             "              Set LWA_APP_ID, LWA_CLIENT_SECRET and SP_API_REFRESH_TOKEN (or "
-            "credentials.yml) to check your own.\n")
+            "credentials.yml) to check your own.\n"
+        )
     progress = None
     if args.format == "text" and sys.stderr.isatty():
         progress = _TerminalProgress(sys.stderr)
@@ -158,12 +195,19 @@ def _run_check(args) -> int:
 
         scenario = args.scenario or "happy"
         if scenario not in SCENARIOS:
-            raise _UsageError(f"unknown scenario {scenario!r}; the scenarios: "
-                              + ", ".join(SCENARIOS))
+            raise _UsageError(
+                f"unknown scenario {scenario!r}; the scenarios: " + ", ".join(SCENARIOS)
+            )
         report = check_demo(scenario, timeout=args.timeout, progress=progress)
     else:
-        report = check(args.account, timeout=args.timeout, sandbox=args.sandbox,
-                       grantless=args.grantless, legacy=args.legacy, progress=progress)
+        report = check(
+            args.account,
+            timeout=args.timeout,
+            sandbox=args.sandbox,
+            grantless=args.grantless,
+            legacy=args.legacy,
+            progress=progress,
+        )
     if progress is not None:
         progress.clear()
     return _emit(report, args)
@@ -202,7 +246,8 @@ def main(argv=None) -> int:
         sys.stderr.write(
             "spapi-doctor: internal error "
             f"({type(error).__name__}: {redact_text(str(error))[:500]}). This is a bug in "
-            "spapi-doctor, not a problem with your credentials; please report it with this line.\n")
+            "spapi-doctor, not a problem with your credentials; please report it with this line.\n"
+        )
         return EXIT_INTERNAL
     return EXIT_OK
 

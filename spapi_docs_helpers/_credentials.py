@@ -26,8 +26,9 @@ class FieldSpec:
         "where",
     )
 
-    def __init__(self, key, *, amazon_label, where, env, secret_json_key, sdk_argument,
-                 secret, legacy):
+    def __init__(
+        self, key, *, amazon_label, where, env, secret_json_key, sdk_argument, secret, legacy
+    ):
         self.key = key
         self.amazon_label = amazon_label
         self.where = where
@@ -138,9 +139,16 @@ class Credentials:
 
     __slots__ = FIELD_KEYS
 
-    def __init__(self, refresh_token=None, lwa_app_id=None, lwa_client_secret=None,
-                 aws_access_key=None, aws_secret_key=None, role_arn=None,
-                 aws_session_token=None):
+    def __init__(
+        self,
+        refresh_token=None,
+        lwa_app_id=None,
+        lwa_client_secret=None,
+        aws_access_key=None,
+        aws_secret_key=None,
+        role_arn=None,
+        aws_session_token=None,
+    ):
         self.refresh_token = refresh_token
         self.lwa_app_id = lwa_app_id
         self.lwa_client_secret = lwa_client_secret
@@ -190,7 +198,13 @@ class Credentials:
 
 def display(key: str, value: object) -> str:
     """How field ``key`` is shown: masked, except a well-formed ARN (not a secret)."""
-    if key == "role_arn" and isinstance(value, str) and value.isascii() and value.isprintable() \
-            and value.startswith("arn:") and len(value) <= 2048:
+    if (
+        key == "role_arn"
+        and isinstance(value, str)
+        and value.isascii()
+        and value.isprintable()
+        and value.startswith("arn:")
+        and len(value) <= 2048
+    ):
         return value
     return mask(value)

@@ -17,8 +17,7 @@ __all__ = ["diagnose_lwa", "diagnose_spapi", "diagnose_sts", "transport_finding"
 
 SPAPI_DETAILS = {
     "The LWA secret token you provided has expired.": "spapi-secret-expired",
-    "The access token you provided is revoked, malformed or invalid.":
-        "spapi-access-token-invalid",
+    "The access token you provided is revoked, malformed or invalid.": "spapi-access-token-invalid",
     "Access token is missing in the request header.": "spapi-access-token-missing",
 }
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
@@ -37,17 +36,21 @@ def transport_finding(http, service, secrets=()):
             "network-tls": "the TLS handshake failed",
         }.get(http.failure, "the call failed")
         return entry(http.failure).finding(
-            f"{name} at {http.url}: {what}{tries} ({http.failure_detail or 'no detail'}).")
+            f"{name} at {http.url}: {what}{tries} ({http.failure_detail or 'no detail'})."
+        )
     if http.status == 429:
         wait = http.header("Retry-After")
         return entry("rate-limited").finding(
             f"{name} at {http.url} answered 429 Too Many Requests{tries}"
-            + (f" (Retry-After: {wait})" if wait else "") + ".")
+            + (f" (Retry-After: {wait})" if wait else "")
+            + "."
+        )
     if http.status is not None and http.status >= 500:
         if http.content_type == "application/json" and http.json() is not None:
             return entry("service-unavailable").finding(
                 f"{name} at {http.url} answered HTTP {http.status}{tries}: "
-                f"{http.excerpt(secrets=secrets)!r}.")
+                f"{http.excerpt(secrets=secrets)!r}."
+            )
         return unexpected(http, service, secrets)
     return None
 
@@ -55,11 +58,15 @@ def transport_finding(http, service, secrets=()):
 def unexpected(http, service, secrets=(), why=None):
     name = SERVICE_NAMES.get(service, service)
     kind = http.content_type or "no content type"
-    reason = why or ("the body is not JSON" if http.json() is None else "nothing in the "
-                     "catalogue explains this answer")
+    reason = why or (
+        "the body is not JSON"
+        if http.json() is None
+        else "nothing in the catalogue explains this answer"
+    )
     return entry("unexpected-response").finding(
         f"{name} at {http.url} answered HTTP {http.status} ({kind}; {reason}): "
-        f"{http.excerpt(secrets=secrets)!r}. This says nothing about your credentials.")
+        f"{http.excerpt(secrets=secrets)!r}. This says nothing about your credentials."
+    )
 
 
 def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=()):
@@ -69,8 +76,11 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
         return problem
     body = http.json()
     if http.ok:
-        if isinstance(body, dict) and isinstance(body.get("access_token"), str) \
-                and body["access_token"]:
+        if (
+            isinstance(body, dict)
+            and isinstance(body.get("access_token"), str)
+            and body["access_token"]
+        ):
             return None
         return unexpected(http, "lwa", secrets, why="a success status without an access token")
     if not isinstance(body, dict) or not isinstance(body.get("error"), str):
@@ -87,28 +97,36 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
         if "lwa_app_id" in bad:
             return entry("lwa-client-id-rejected").finding(
                 f"{said}, and lwa_app_id is not a well-formed Client identifier (see its format "
-                "finding): LWA does not know this client.")
-        extra = (" lwa_client_secret is also malformed (see its format finding)."
-                 if "lwa_client_secret" in bad else
-                 " The client identifier is well formed, so the secret is what LWA refused:"
-                 " from another app, rotated more than 7 days ago, or expired.")
+                "finding): LWA does not know this client."
+            )
+        extra = (
+            " lwa_client_secret is also malformed (see its format finding)."
+            if "lwa_client_secret" in bad
+            else " The client identifier is well formed, so the secret is what LWA refused:"
+            " from another app, rotated more than 7 days ago, or expired."
+        )
         return entry("lwa-client-secret-rejected").finding(f"{said}.{extra}")
     if error == "invalid_grant":
-        tail = (" The refresh token also fails the format check (see above)."
-                if "refresh_token" in bad else
-                " LWA accepted the client identifier and secret (it would say invalid_client "
-                "otherwise), so the refresh token is the one at fault.")
+        tail = (
+            " The refresh token also fails the format check (see above)."
+            if "refresh_token" in bad
+            else " LWA accepted the client identifier and secret (it would say invalid_client "
+            "otherwise), so the refresh token is the one at fault."
+        )
         return entry("lwa-refresh-token-rejected").finding(f"{said}.{tail}")
     if error == "unauthorized_client":
         return entry("lwa-token-from-another-app").finding(
-            f"{said}: the refresh token was issued to another app than this client identifier.")
+            f"{said}: the refresh token was issued to another app than this client identifier."
+        )
     if error == "invalid_request":
         return entry("lwa-invalid-request").finding(f"{said}.")
     if error == "unsupported_grant_type":
         return entry("lwa-unsupported-grant-type").finding(f"{said} for grant_type={grant}.")
     if error == "invalid_scope":
         return entry("lwa-invalid-scope").finding(f"{said}.")
-    return unexpected(http, "lwa", secrets, why=f"the LWA error {error!r} is not one Amazon documents")
+    return unexpected(
+        http, "lwa", secrets, why=f"the LWA error {error!r} is not one Amazon documents"
+    )
 
 
 def spapi_denial(http):
@@ -140,10 +158,12 @@ def diagnose_spapi(http, *, secrets=()):
         if code is None and not details:
             return "denied", None
         if code is None:
-            return "problem", unexpected(http, "spapi", secrets,
-                                         why=f"a 403 whose details ({details[:120]!r}) are unknown")
+            return "problem", unexpected(
+                http, "spapi", secrets, why=f"a 403 whose details ({details[:120]!r}) are unknown"
+            )
         return "problem", entry(code).finding(
-            f"SP-API at {http.url} answered 403 Unauthorized: {details!r}")
+            f"SP-API at {http.url} answered 403 Unauthorized: {details!r}"
+        )
     if http.status in (400, 404) and http.json() is not None:
         # The authorisation passed; the request itself was refused.
         return "ok", None
@@ -171,11 +191,13 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
         if "Could not connect" in str(error) and "Name or service not known" in str(error):
             code = "network-dns"
         return entry(code).finding(
-            f"AWS STS ({operation}): {redact_text(str(error), secrets)[:300]}.")
+            f"AWS STS ({operation}): {redact_text(str(error), secrets)[:300]}."
+        )
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
         return entry("unexpected-response").finding(
-            f"AWS STS ({operation}) failed with {kind}: {redact_text(str(error), secrets)[:300]}.")
+            f"AWS STS ({operation}) failed with {kind}: {redact_text(str(error), secrets)[:300]}."
+        )
     details = response.get("Error", {})
     code = details.get("Code", "")
     message = redact_text(str(details.get("Message", "")), secrets)[:300]
@@ -185,7 +207,8 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
         return entry("sts-access-key-invalid").finding(f"{said}.")
     if code == "SignatureDoesNotMatch":
         return entry("sts-secret-key-wrong").finding(
-            f"{said}: AWS knows the access key, but the secret key does not belong to it.")
+            f"{said}: AWS knows the access key, but the secret key does not belong to it."
+        )
     if code in ("ExpiredToken", "ExpiredTokenException"):
         return entry("sts-token-expired").finding(f"{said}.")
     if code == "AccessDenied":
@@ -195,10 +218,16 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
         if ":user/" in role_arn or (caller_arn and role_arn.strip() == caller_arn):
             return entry("sts-role-arn-is-caller").finding(
                 f"{said}. role_arn ({role_arn.strip()}) names a user"
-                + (", the very user calling" if caller_arn and role_arn.strip() == caller_arn
-                   else "") + ", not a role.")
+                + (
+                    ", the very user calling"
+                    if caller_arn and role_arn.strip() == caller_arn
+                    else ""
+                )
+                + ", not a role."
+            )
         return entry("sts-assume-role-denied").finding(
-            f"{said}. The user {caller_arn or '(unknown)'} may not assume {role_arn.strip()}.")
+            f"{said}. The user {caller_arn or '(unknown)'} may not assume {role_arn.strip()}."
+        )
     if code == "ValidationError":
         return entry("role-arn-malformed").finding(f"{said}.", field="role_arn")
     if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):

@@ -25,8 +25,14 @@ ENV_SECRETSMANAGER_ALIAS = "AWS_ENDPOINT_URL_SECRETSMANAGER"
 # Set by `spapi-doctor mock`, so reports can say which world they ran in.
 ENV_MOCK_SCENARIO = "SPAPI_MOCK_SCENARIO"
 
-ENDPOINT_VARIABLES = (ENV_LWA, *ENV_REGION.values(), *ENV_SANDBOX.values(), ENV_STS,
-                      ENV_SECRETSMANAGER, ENV_SECRETSMANAGER_ALIAS)
+ENDPOINT_VARIABLES = (
+    ENV_LWA,
+    *ENV_REGION.values(),
+    *ENV_SANDBOX.values(),
+    ENV_STS,
+    ENV_SECRETSMANAGER,
+    ENV_SECRETSMANAGER_ALIAS,
+)
 
 
 class Region:
@@ -101,8 +107,7 @@ class Endpoints:
 
     __slots__ = ("lwa", "sandbox", "scenario", "secretsmanager", "spapi", "sts")
 
-    def __init__(self, lwa, spapi, *, sandbox=False, sts=None, secretsmanager=None,
-                 scenario=None):
+    def __init__(self, lwa, spapi, *, sandbox=False, sts=None, secretsmanager=None, scenario=None):
         self.lwa = lwa
         self.spapi = dict(spapi)
         self.sandbox = sandbox
@@ -135,10 +140,15 @@ class Endpoints:
 
     def describe(self) -> str:
         """Which world this is and where each service lives, one line each."""
-        world = {"live": "Amazon (live)", "mock": f"the mock Amazon, scenario {self.scenario!r}",
-                 "custom": "custom endpoints (not Amazon's own hosts)"}[self.world]
-        lines = [f"World: {world}{' — sandbox hosts' if self.sandbox else ''}",
-                 f"  LWA:    {self.lwa}"]
+        world = {
+            "live": "Amazon (live)",
+            "mock": f"the mock Amazon, scenario {self.scenario!r}",
+            "custom": "custom endpoints (not Amazon's own hosts)",
+        }[self.world]
+        lines = [
+            f"World: {world}{' — sandbox hosts' if self.sandbox else ''}",
+            f"  LWA:    {self.lwa}",
+        ]
         lines += [f"  SP-API {code}: {url}" for code, url in self.spapi.items()]
         lines.append(f"  STS:    {self.sts or 'https://sts.amazonaws.com (boto3 default)'}")
         return "\n".join(lines)
@@ -149,10 +159,14 @@ class Endpoints:
     def _repr_html_(self):
         from html import escape
 
-        rows = "".join(f"<tr><td>{escape(name)}</td><td><code>{escape(url)}</code></td></tr>"
-                       for name, url in [("LWA", self.lwa),
-                                         *[(f"SP-API {c}", u) for c, u in self.spapi.items()],
-                                         ("STS", self.sts or "https://sts.amazonaws.com")])
+        rows = "".join(
+            f"<tr><td>{escape(name)}</td><td><code>{escape(url)}</code></td></tr>"
+            for name, url in [
+                ("LWA", self.lwa),
+                *[(f"SP-API {c}", u) for c, u in self.spapi.items()],
+                ("STS", self.sts or "https://sts.amazonaws.com"),
+            ]
+        )
         title = escape(self.describe().splitlines()[0])
         return f"<p><strong>{title}</strong></p><table><tbody>{rows}</tbody></table>"
 

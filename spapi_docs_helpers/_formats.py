@@ -51,8 +51,10 @@ _QUOTES = "\"'`“”„‟‘’‚‛«»‹›＂＇"
 _AWS_ACCESS_KEY = re.compile(r"(AKIA|ASIA)[A-Z0-9]{16}")
 _AWS_UNIQUE_ID = re.compile(r"(AIDA|AROA|AGPA|ANPA|ANVA|APKA|ABIA|ACCA|AIPA|ASCA)[A-Z0-9]{12,}")
 _AWS_SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
-_ARN = re.compile(r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):"
-                  r"(?P<account>[^:]*):(?P<resource>.*)")
+_ARN = re.compile(
+    r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):"
+    r"(?P<account>[^:]*):(?P<resource>.*)"
+)
 _ROLE_NAME = re.compile(r"role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
 _AUTH_CODE = re.compile(r"AN[A-Za-z0-9]{14,30}")
 _VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|%[A-Za-z_][A-Za-z0-9_]*%|\{\{.*\}\}")
@@ -90,13 +92,18 @@ KIND_FIELD = {
 }
 
 
-def _edit_distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance; with ``limit``, anything beyond it comes back as ``limit + 1``
+    (cheaply, when the lengths alone say so). Near misses of names and prefixes use it."""
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
     previous = list(range(len(b) + 1))
     for i, char_a in enumerate(a, 1):
         current = [i]
         for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
         previous = current
     return previous[-1]
 
@@ -108,7 +115,7 @@ def identify(value: str) -> str | None:
     if value.startswith(ACCESS_PREFIX):
         return "access_token"
     if value.startswith(CLIENT_ID_PREFIX):
-        tail = value[len(CLIENT_ID_PREFIX):]
+        tail = value[len(CLIENT_ID_PREFIX) :]
         full = len(tail) == CLIENT_ID_HEX and _HEX.fullmatch(tail)
         return "client_id" if full else "client_id_partial"
     if value.startswith(CLIENT_SECRET_PREFIX):
@@ -119,8 +126,9 @@ def identify(value: str) -> str | None:
         return "legacy_client_secret"
     if len(value) == CLIENT_ID_HEX and _HEX.fullmatch(value):
         return "client_id_tail"
-    if "oa2-client." in value and value.startswith(("application-", "oa2-client.", "amzn1",
-                                                    "mzn1", "zn1", "n1.", "1.", ".")):
+    if "oa2-client." in value and value.startswith(
+        ("application-", "oa2-client.", "amzn1", "mzn1", "zn1", "n1.", "1.", ".")
+    ):
         return "client_id_prefix_cut"
     if _AWS_ACCESS_KEY.fullmatch(value):
         return "aws_access_key"
@@ -142,8 +150,11 @@ def identify(value: str) -> str | None:
     if _AUTH_CODE.fullmatch(value):
         return "authorization_code"
     head = value[:5]
-    if "|" in value[:7] and _edit_distance(head, REFRESH_PREFIX) <= 2 and \
-            _edit_distance(head, ACCESS_PREFIX) > 1:
+    if (
+        "|" in value[:7]
+        and edit_distance(head, REFRESH_PREFIX) <= 2
+        and edit_distance(head, ACCESS_PREFIX) > 1
+    ):
         return "refresh_token_typo"
     if head.lower() in ("atzr|", "aztr|", "atrz|") or value[:4] in ("Atzr", "Aztr", "Atrz"):
         return "refresh_token_typo"
@@ -151,6 +162,7 @@ def identify(value: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- shared rules
+
 
 def _positions(positions) -> str:
     shown = ", ".join(str(p + 1) for p in positions[:3])
@@ -164,19 +176,66 @@ def _describe_char(char: str) -> str:
     name = unicodedata.name(char, None) or f"control character 0x{ord(char):02x}"
     folded = unicodedata.normalize("NFKC", char)
     like = _LOOKALIKES.get(char) or (
-        folded if folded != char and folded.isascii() and folded.isprintable() and folded.strip()
-        else None)
+        folded
+        if folded != char and folded.isascii() and folded.isprintable() and folded.strip()
+        else None
+    )
     return f"U+{ord(char):04X} {name}" + (f" (looks like {like!r})" if like else "")
 
 
 # Letters that look Latin but are not, the ones copy-paste and keyboards really produce.
 _LOOKALIKES = {
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
-    "ѕ": "s", "ԁ": "d", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
-    "Р": "P", "С": "C", "Т": "T", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "ο": "o", "α": "a",
-    "ν": "v", "Ο": "O", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K",
-    "Μ": "M", "Ν": "N", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ǀ": "|", "│": "|", "∣": "|",
-    "¦": "|", "–": "-", "—": "-", "−": "-", "‐": "-", "‑": "-",
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+    "І": "I",
+    "Ј": "J",
+    "Ѕ": "S",
+    "ο": "o",
+    "α": "a",
+    "ν": "v",
+    "Ο": "O",
+    "Α": "A",
+    "Β": "B",
+    "Ε": "E",
+    "Ζ": "Z",
+    "Η": "H",
+    "Ι": "I",
+    "Κ": "K",
+    "Μ": "M",
+    "Ν": "N",
+    "Ρ": "P",
+    "Τ": "T",
+    "Υ": "Y",
+    "Χ": "X",
+    "ǀ": "|",
+    "│": "|",
+    "∣": "|",
+    "¦": "|",
+    "–": "-",
+    "—": "-",
+    "−": "-",
+    "‐": "-",
+    "‑": "-",
 }
 
 
@@ -193,30 +252,48 @@ def _hygiene(key, value, findings, source):
         if trail:
             what.append(f"{trail} trailing")
         kinds = {"\n": "line break", "\r": "carriage return", "\t": "tab"}
-        seen = sorted({kinds.get(ch, "space") for ch in window[:lead] + window[len(window) - trail:]})
-        findings.append(entry("whitespace-around").finding(
-            f"{key} has {' and '.join(what)} whitespace character(s) ({', '.join(seen)}).",
-            field=key, source=source))
+        seen = sorted(
+            {kinds.get(ch, "space") for ch in window[:lead] + window[len(window) - trail :]}
+        )
+        findings.append(
+            entry("whitespace-around").finding(
+                f"{key} has {' and '.join(what)} whitespace character(s) ({', '.join(seen)}).",
+                field=key,
+                source=source,
+            )
+        )
     offset = len(window) - len(window.lstrip(_ASCII_WHITESPACE))
     inside = [offset + i for i, ch in enumerate(stripped) if ch in _ASCII_WHITESPACE]
     if inside:
         line_break = any(stripped[i - offset] in "\r\n" for i in inside)
-        findings.append(entry("whitespace-inside").finding(
-            f"{key} has {'a line break' if line_break else 'whitespace'} inside it, at "
-            f"{_positions(inside)}: it was copied in pieces.",
-            field=key, source=source))
+        findings.append(
+            entry("whitespace-inside").finding(
+                f"{key} has {'a line break' if line_break else 'whitespace'} inside it, at "
+                f"{_positions(inside)}: it was copied in pieces.",
+                field=key,
+                source=source,
+            )
+        )
     quotes = [i for i, ch in enumerate(window) if ch in _QUOTES]
     if quotes:
         found = "".join(sorted({window[i] for i in quotes}))
-        findings.append(entry("quote-characters").finding(
-            f"{key} contains the quote character(s) {found} at {_positions(quotes)}; they "
-            "become part of the value.",
-            field=key, source=source))
-    if not window.isascii() or any(not ch.isprintable() for ch in window
-                                   if ch not in _ASCII_WHITESPACE):
+        findings.append(
+            entry("quote-characters").finding(
+                f"{key} contains the quote character(s) {found} at {_positions(quotes)}; they "
+                "become part of the value.",
+                field=key,
+                source=source,
+            )
+        )
+    if not window.isascii() or any(
+        not ch.isprintable() for ch in window if ch not in _ASCII_WHITESPACE
+    ):
         _unusual_characters(key, window, findings, source)
-    cleaned = "".join(ch for ch in window if ch not in _QUOTES and ch not in _ASCII_WHITESPACE
-                      and ch.isprintable())
+    cleaned = "".join(
+        ch
+        for ch in window
+        if ch not in _QUOTES and ch not in _ASCII_WHITESPACE and ch.isprintable()
+    )
     if not cleaned.isascii():
         cleaned = "".join(_LOOKALIKES.get(ch, ch) for ch in cleaned)
         cleaned = "".join(ch for ch in cleaned if ch.isascii())
@@ -239,16 +316,24 @@ def _unusual_characters(key, window, findings, source):
             foreign.append(index)
     if invisible:
         names = sorted({_describe_char(window[i]) for i in invisible})
-        findings.append(entry("invisible-character").finding(
-            f"{key} contains {len(invisible)} invisible character(s) at "
-            f"{_positions(invisible)}: {'; '.join(names[:3])}.",
-            field=key, source=source))
+        findings.append(
+            entry("invisible-character").finding(
+                f"{key} contains {len(invisible)} invisible character(s) at "
+                f"{_positions(invisible)}: {'; '.join(names[:3])}.",
+                field=key,
+                source=source,
+            )
+        )
     if foreign:
         names = sorted({_describe_char(window[i]) for i in foreign})
-        findings.append(entry("non-ascii-character").finding(
-            f"{key} contains {len(foreign)} non-ASCII character(s) at {_positions(foreign)}: "
-            f"{'; '.join(names[:3])}.",
-            field=key, source=source))
+        findings.append(
+            entry("non-ascii-character").finding(
+                f"{key} contains {len(foreign)} non-ASCII character(s) at {_positions(foreign)}: "
+                f"{'; '.join(names[:3])}.",
+                field=key,
+                source=source,
+            )
+        )
 
 
 def _looks_placeholder(value: str, key: str | None = None) -> bool:
@@ -256,8 +341,12 @@ def _looks_placeholder(value: str, key: str | None = None) -> bool:
         # Role names such as 'dummy', 'none' or 'a...b' are legal: in a well-formed role
         # ARN only a name that is all filler ('...', 'xxxx') is a placeholder.
         match = _ARN.fullmatch(value)
-        if match and match["service"] == "iam" and re.fullmatch(r"\d{12}", match["account"]) \
-                and _ROLE_NAME.fullmatch(match["resource"]):
+        if (
+            match
+            and match["service"] == "iam"
+            and re.fullmatch(r"\d{12}", match["account"])
+            and _ROLE_NAME.fullmatch(match["resource"])
+        ):
             name = match["resource"].rsplit("/", 1)[1]
             return _FILLER.fullmatch(name) is not None or set(name) <= set(".…")
     if "<" in value or ">" in value or "..." in value or "…" in value:
@@ -265,22 +354,32 @@ def _looks_placeholder(value: str, key: str | None = None) -> bool:
     if _PLACEHOLDER_WORDS.search(value):
         return True
     body = value
-    for prefix in (CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, REFRESH_PREFIX, ACCESS_PREFIX,
-                   *APP_ID_PREFIXES):
+    for prefix in (
+        CLIENT_ID_PREFIX,
+        CLIENT_SECRET_PREFIX,
+        REFRESH_PREFIX,
+        ACCESS_PREFIX,
+        *APP_ID_PREFIXES,
+    ):
         if body.startswith(prefix):
-            body = body[len(prefix):]
+            body = body[len(prefix) :]
             break
     return bool(body) and _FILLER.fullmatch(body) is not None
 
 
 # --------------------------------------------------------------------------- per field
 
+
 def _wrong_field(key, kind, findings, source):
     owner = KIND_FIELD[kind]
-    findings.append(entry("value-in-wrong-field").finding(
-        f"{key} holds {KIND_LABEL[kind]}, which belongs in {owner}.",
-        field=key, fix=f"Move the value to {owner}, and put the right value in {key}.",
-        source=source))
+    findings.append(
+        entry("value-in-wrong-field").finding(
+            f"{key} holds {KIND_LABEL[kind]}, which belongs in {owner}.",
+            field=key,
+            fix=f"Move the value to {owner}, and put the right value in {key}.",
+            source=source,
+        )
+    )
 
 
 def _check_lwa_app_id(value, kind, add):
@@ -288,77 +387,98 @@ def _check_lwa_app_id(value, kind, add):
         return
     if kind == "app_id":
         prefix = next(p for p in APP_ID_PREFIXES if value.startswith(p))
-        add("app-id-in-client-id-field",
+        add(
+            "app-id-in-client-id-field",
             f"lwa_app_id holds the App ID ({prefix}…), which "
             "names your app in Seller Central. LWA needs the Client identifier "
-            "(amzn1.application-oa2-client.…) shown under LWA credentials → View.")
+            "(amzn1.application-oa2-client.…) shown under LWA credentials → View.",
+        )
     elif kind == "client_id_tail":
-        add("client-id-prefix-missing",
+        add(
+            "client-id-prefix-missing",
             "lwa_app_id is 32 hexadecimal characters without the amzn1.application-oa2-client. "
-            "prefix that is part of the identifier.")
+            "prefix that is part of the identifier.",
+        )
     elif kind == "client_id_prefix_cut":
-        add("client-id-prefix-missing",
+        add(
+            "client-id-prefix-missing",
             "lwa_app_id starts with part of the amzn1.application-oa2-client. prefix only; the "
-            "beginning was lost when it was copied.")
+            "beginning was lost when it was copied.",
+        )
     elif kind == "client_id_partial":
-        tail = value[len(CLIENT_ID_PREFIX):]
+        tail = value[len(CLIENT_ID_PREFIX) :]
         if tail and _HEX.fullmatch(tail) and len(tail) < CLIENT_ID_HEX:
-            add("client-id-truncated",
+            add(
+                "client-id-truncated",
                 f"lwa_app_id ends after {len(tail)} of the {CLIENT_ID_HEX} hexadecimal "
-                "characters that follow amzn1.application-oa2-client.")
+                "characters that follow amzn1.application-oa2-client.",
+            )
         else:
-            add("client-id-malformed",
+            add(
+                "client-id-malformed",
                 f"lwa_app_id has {len(tail)} characters after amzn1.application-oa2-client.; "
-                f"an identifier has exactly {CLIENT_ID_HEX} lowercase hexadecimal ones.")
+                f"an identifier has exactly {CLIENT_ID_HEX} lowercase hexadecimal ones.",
+            )
     else:
-        add("client-id-malformed",
-            "lwa_app_id does not start with amzn1.application-oa2-client.")
+        add("client-id-malformed", "lwa_app_id does not start with amzn1.application-oa2-client.")
 
 
 def _check_lwa_client_secret(value, kind, add):
     if kind == "client_secret":
-        body = value[len(CLIENT_SECRET_PREFIX):]
+        body = value[len(CLIENT_SECRET_PREFIX) :]
         if _HEX.fullmatch(body or "-") and len(body) == CLIENT_SECRET_HEX:
             return
         if _HEX.fullmatch(body or "-") and len(body) < CLIENT_SECRET_HEX:
-            add("client-secret-truncated",
+            add(
+                "client-secret-truncated",
                 f"lwa_client_secret ends after {len(body)} of the {CLIENT_SECRET_HEX} "
-                "hexadecimal characters that follow amzn1.oa2-cs.v1.")
+                "hexadecimal characters that follow amzn1.oa2-cs.v1.",
+            )
         else:
-            add("client-secret-malformed",
+            add(
+                "client-secret-malformed",
                 f"lwa_client_secret has {len(body)} characters after amzn1.oa2-cs.v1.; a secret "
-                f"has {CLIENT_SECRET_HEX} lowercase hexadecimal ones.")
+                f"has {CLIENT_SECRET_HEX} lowercase hexadecimal ones.",
+            )
     elif kind == "legacy_client_secret":
-        add("client-secret-legacy-format",
+        add(
+            "client-secret-legacy-format",
             "lwa_client_secret is 64 bare hexadecimal characters: a secret issued before "
-            "180-day rotation (current secrets start with amzn1.oa2-cs.v1.).")
+            "180-day rotation (current secrets start with amzn1.oa2-cs.v1.).",
+        )
     elif kind == "app_id":
-        add("value-in-wrong-field",
+        add(
+            "value-in-wrong-field",
             "lwa_client_secret holds an App ID (amzn1.sp.solution.…), which is no credential; "
             "it needs the Client secret from LWA credentials → View.",
-            fix="Put the Client secret from LWA credentials → View in lwa_client_secret.")
+            fix="Put the Client secret from LWA credentials → View in lwa_client_secret.",
+        )
     else:
-        add("client-secret-malformed",
+        add(
+            "client-secret-malformed",
             "lwa_client_secret neither starts with amzn1.oa2-cs.v1. nor is 64 hexadecimal "
-            "characters.")
+            "characters.",
+        )
 
 
 def _check_refresh_token(value, kind, add):
     if kind == "refresh_token":
         if len(value) < REFRESH_TOKEN_SHORT:
-            add("refresh-token-short",
-                f"refresh_token is only {len(value)} characters long.")
+            add("refresh-token-short", f"refresh_token is only {len(value)} characters long.")
     elif kind == "access_token":
-        add("access-token-in-refresh-token-field",
-            "refresh_token holds an access token (it starts with Atza|, not Atzr|).")
+        add(
+            "access-token-in-refresh-token-field",
+            "refresh_token holds an access token (it starts with Atza|, not Atzr|).",
+        )
     elif kind == "refresh_token_typo":
         head = value[:5].encode("unicode_escape").decode("ascii")
-        add("refresh-token-prefix-typo",
-            f"refresh_token starts with {head!r} instead of 'Atzr|'.")
+        add("refresh-token-prefix-typo", f"refresh_token starts with {head!r} instead of 'Atzr|'.")
     elif kind == "authorization_code":
-        add("authorization-code-in-refresh-token-field",
+        add(
+            "authorization-code-in-refresh-token-field",
             "refresh_token holds an OAuth authorization code (spapi_oauth_code), not a refresh "
-            "token.")
+            "token.",
+        )
     else:
         add("refresh-token-malformed", "refresh_token does not start with Atzr|.")
 
@@ -367,25 +487,35 @@ def _check_aws_access_key(value, kind, add, credentials):
     if kind == "aws_access_key":
         if value.startswith("ASIA"):
             if credentials.aws_session_token:
-                add("aws-temporary-key",
+                add(
+                    "aws-temporary-key",
                     "aws_access_key is a temporary ASIA… key; it stops working when its "
-                    "session expires.")
+                    "session expires.",
+                )
             else:
-                add("aws-temporary-key-without-session-token",
+                add(
+                    "aws-temporary-key-without-session-token",
                     "aws_access_key is a temporary ASIA… key, but no session token "
-                    "(SP_API_SESSION_TOKEN / aws_session_token) comes with it.")
+                    "(SP_API_SESSION_TOKEN / aws_session_token) comes with it.",
+                )
         return
     if kind == "aws_unique_id":
-        add("aws-access-key-malformed",
+        add(
+            "aws-access-key-malformed",
             f"aws_access_key starts with {value[:4]}: that is the unique ID of an IAM "
-            f"{'role' if value.startswith('AROA') else 'identity'}, not an access key.")
+            f"{'role' if value.startswith('AROA') else 'identity'}, not an access key.",
+        )
     elif _AWS_ACCESS_KEY.fullmatch(value.upper()):
-        add("aws-access-key-malformed",
-            "aws_access_key has lower-case letters; access key IDs are all upper case.")
+        add(
+            "aws-access-key-malformed",
+            "aws_access_key has lower-case letters; access key IDs are all upper case.",
+        )
     else:
-        add("aws-access-key-malformed",
+        add(
+            "aws-access-key-malformed",
             f"aws_access_key is {len(value)} characters and does not start with AKIA or ASIA; "
-            "an access key ID is AKIA or ASIA and 16 capitals or digits.")
+            "an access key ID is AKIA or ASIA and 16 capitals or digits.",
+        )
 
 
 def _check_aws_secret_key(value, kind, add):
@@ -393,9 +523,11 @@ def _check_aws_secret_key(value, kind, add):
         return
     bad = sorted({ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch in "/+"))})
     detail = f" and contains {''.join(bad)!r}" if bad else ""
-    add("aws-secret-key-malformed",
+    add(
+        "aws-secret-key-malformed",
         f"aws_secret_key is {len(value)} characters{detail}; a secret access key is 40 "
-        "letters, digits, / and +.")
+        "letters, digits, / and +.",
+    )
 
 
 def _check_role_arn(value, kind, add):
@@ -403,50 +535,65 @@ def _check_role_arn(value, kind, add):
     if kind == "assumed_role_arn" and match:
         role = match["resource"].split("/")[1]
         suggestion = f"arn:{match['partition']}:iam::{match['account']}:role/{role}"
-        add("role-arn-is-assumed-role-arn",
+        add(
+            "role-arn-is-assumed-role-arn",
             f"role_arn is an STS session ARN ({value}); the role's ARN is {suggestion}.",
-            fix=f"Set role_arn to {suggestion}.")
+            fix=f"Set role_arn to {suggestion}.",
+        )
         return
     if match is None:
         add("role-arn-malformed", "role_arn does not start with arn:aws:iam:: .")
         return
     if match["partition"] not in ("aws", "aws-cn", "aws-us-gov") or match["service"] != "iam":
-        add("role-arn-malformed",
+        add(
+            "role-arn-malformed",
             f"role_arn names the {match['service'] or '(empty)'} service in the "
-            f"{match['partition'] or '(empty)'} partition; a role ARN starts arn:aws:iam:: .")
+            f"{match['partition'] or '(empty)'} partition; a role ARN starts arn:aws:iam:: .",
+        )
         return
     if match["region"]:
-        add("role-arn-malformed",
+        add(
+            "role-arn-malformed",
             f"role_arn has a region ({match['region']}); IAM ARNs have none "
-            "(arn:aws:iam::<account>:role/<name>).")
+            "(arn:aws:iam::<account>:role/<name>).",
+        )
         return
     if not re.fullmatch(r"\d{12}", match["account"]):
-        add("role-arn-account-id-malformed",
+        add(
+            "role-arn-account-id-malformed",
             f"The account ID in role_arn, {match['account']!r}, is "
-            f"{len(match['account'])} characters; it must be 12 digits.")
+            f"{len(match['account'])} characters; it must be 12 digits.",
+        )
         return
     resource = match["resource"]
     if resource.startswith("user/"):
-        add("role-arn-is-user-arn",
-            f"role_arn is the ARN of the IAM user {resource[5:]!r}, not of a role.")
+        add(
+            "role-arn-is-user-arn",
+            f"role_arn is the ARN of the IAM user {resource[5:]!r}, not of a role.",
+        )
     elif resource == "root":
-        add("role-arn-malformed",
-            "role_arn names the account's root user, not a role.")
+        add("role-arn-malformed", "role_arn names the account's root user, not a role.")
     elif not _ROLE_NAME.fullmatch(resource):
-        add("role-arn-malformed",
-            f"role_arn names {resource.split('/')[0]!r}; a role ARN ends in role/<name>.")
+        add(
+            "role-arn-malformed",
+            f"role_arn names {resource.split('/')[0]!r}; a role ARN ends in role/<name>.",
+        )
 
 
 # --------------------------------------------------------------------------- the pipeline
 
+
 def _check_one(key, value, credentials, source, findings):
     """Findings for one field; returns the kind identified (for swap detection)."""
+
     def add(code, message, *, fix=None):
         findings.append(entry(code).finding(message, field=key, fix=fix, source=source))
 
     if isinstance(value, bytes) or not isinstance(value, str):
         name = type(value).__name__
-        what = "bytes" if isinstance(value, bytes) else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+        what = (
+            "bytes" if isinstance(value, bytes) else f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+        )
         add("value-not-text", f"{key} is {what}, not text.")
         return None
     if not value.strip():
@@ -465,13 +612,17 @@ def _check_one(key, value, credentials, source, findings):
         # Name the reference only: the rest of a partly expanded value may be a secret.
         reference = probe if whole else _EMBEDDED_VARIABLE.search(probe).group(0)
         name = reference.strip("${}% ")[:40] or "(no name)"
-        add("unexpanded-variable",
+        add(
+            "unexpanded-variable",
             f"{key} {'is' if whole else 'contains'} the literal text {reference[:60]!r}: a "
-            f"reference to the variable {name} that was never expanded.")
+            f"reference to the variable {name} that was never expanded.",
+        )
         return None
     if _looks_placeholder(probe[:ANALYSIS_WINDOW], key):
-        add("placeholder-value",
-            f"{key} looks like a placeholder from an example, not a real value.")
+        add(
+            "placeholder-value",
+            f"{key} looks like a placeholder from an example, not a real value.",
+        )
         return None
     cleaned = _hygiene(key, value, findings, source)
     if _PERCENT_ESCAPE.search(cleaned):
@@ -479,14 +630,18 @@ def _check_one(key, value, credentials, source, findings):
 
         decoded = unquote(cleaned)
         escapes = sorted(set(_PERCENT_ESCAPE.findall(cleaned)))
-        add("url-encoded",
+        add(
+            "url-encoded",
             f"{key} contains the URL escape(s) {', '.join(escapes[:4])}; decoded, the value "
-            "differs.")
+            "differs.",
+        )
         cleaned = decoded
     if cleaned in AWS_EXAMPLE_KEYS:
-        add("aws-example-key",
+        add(
+            "aws-example-key",
             f"{key} is AWS's documented example {'access' if cleaned.startswith('AKIA') else 'secret'} "
-            "key, which only a mock accepts.")
+            "key, which only a mock accepts.",
+        )
         # ...and it must still sit in its own field: go on with the shape checks.
     kind = identify(cleaned)
     owner = KIND_FIELD.get(kind)
@@ -532,47 +687,81 @@ def _swaps(kinds, findings, source):
             continue
         if KIND_FIELD.get(kinds.get(other)) == key:
             done.update((key, other))
-            findings[:] = [f for f in findings
-                           if not (f.code == "value-in-wrong-field" and f.field in (key, other))]
-            findings.append(entry("fields-swapped").finding(
-                f"{key} holds {KIND_LABEL[kind]} and {other} holds {KIND_LABEL[kinds[other]]}: "
-                "the two are swapped.",
-                field=key, fix=f"Swap the values of {key} and {other}.", source=source,
-                details={"fields": [key, other]}))
+            findings[:] = [
+                f
+                for f in findings
+                if not (f.code == "value-in-wrong-field" and f.field in (key, other))
+            ]
+            findings.append(
+                entry("fields-swapped").finding(
+                    f"{key} holds {KIND_LABEL[kind]} and {other} holds {KIND_LABEL[kinds[other]]}: "
+                    "the two are swapped.",
+                    field=key,
+                    fix=f"Swap the values of {key} and {other}.",
+                    source=source,
+                    details={"fields": [key, other]},
+                )
+            )
 
 
 def _legacy(credentials, sp_api_version, findings, source):
-    present = [k for k in ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token")
-               if credentials.get(k) is not None]
+    present = [
+        k
+        for k in ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token")
+        if credentials.get(k) is not None
+    ]
     if not present:
         return
-    keys = credentials.get("aws_access_key") is not None, credentials.get("aws_secret_key") is not None
+    keys = (
+        credentials.get("aws_access_key") is not None,
+        credentials.get("aws_secret_key") is not None,
+    )
     # Incomplete AWS fields matter only where something still signs with them.
     signs = sp_api_version is not None and sp_api_version.split(".")[0] == "0"
     if signs and (keys[0] != keys[1] or not any(keys)):
         have = ", ".join(present)
-        findings.append(entry("aws-fields-incomplete").finding(
-            f"Of the AWS fields only {have} {'is' if len(present) == 1 else 'are'} set; the "
-            "legacy path needs aws_access_key and aws_secret_key together.",
-            source=source))
-    if credentials.get("aws_session_token") and isinstance(credentials.aws_access_key, str) \
-            and credentials.aws_access_key.strip().startswith("AKIA"):
-        findings.append(entry("session-token-with-long-term-key").finding(
-            "A session token is set next to a long-term AKIA… access key.", source=source))
+        findings.append(
+            entry("aws-fields-incomplete").finding(
+                f"Of the AWS fields only {have} {'is' if len(present) == 1 else 'are'} set; the "
+                "legacy path needs aws_access_key and aws_secret_key together.",
+                source=source,
+            )
+        )
+    if (
+        credentials.get("aws_session_token")
+        and isinstance(credentials.aws_access_key, str)
+        and credentials.aws_access_key.strip().startswith("AKIA")
+    ):
+        findings.append(
+            entry("session-token-with-long-term-key").finding(
+                "A session token is set next to a long-term AKIA… access key.", source=source
+            )
+        )
     if sp_api_version and sp_api_version.split(".")[0] == "0":
-        findings.append(entry("aws-fields-used-by-legacy-library").finding(
-            f"python-amazon-sp-api {sp_api_version} is installed: it still assumes the role and "
-            "signs every call with these AWS keys.", source=source))
+        findings.append(
+            entry("aws-fields-used-by-legacy-library").finding(
+                f"python-amazon-sp-api {sp_api_version} is installed: it still assumes the role and "
+                "signs every call with these AWS keys.",
+                source=source,
+            )
+        )
     elif sp_api_version:
-        findings.append(entry("aws-fields-ignored").finding(
-            f"python-amazon-sp-api {sp_api_version} is installed: it ignores "
-            f"{', '.join(present)}; SP-API has not needed them since 2023-10-02.",
-            source=source))
+        findings.append(
+            entry("aws-fields-ignored").finding(
+                f"python-amazon-sp-api {sp_api_version} is installed: it ignores "
+                f"{', '.join(present)}; SP-API has not needed them since 2023-10-02.",
+                source=source,
+            )
+        )
     else:
-        findings.append(entry("aws-fields-ignored").finding(
-            f"{', '.join(present)} {'is' if len(present) == 1 else 'are'} set. SP-API has not "
-            "needed AWS keys since 2023-10-02 and python-amazon-sp-api ignores them from 1.0 on "
-            "(it is not installed here).", source=source))
+        findings.append(
+            entry("aws-fields-ignored").finding(
+                f"{', '.join(present)} {'is' if len(present) == 1 else 'are'} set. SP-API has not "
+                "needed AWS keys since 2023-10-02 and python-amazon-sp-api ignores them from 1.0 on "
+                "(it is not installed here).",
+                source=source,
+            )
+        )
 
 
 def check_formats(credentials, *, sp_api_version=..., source=None) -> list:

@@ -36,36 +36,53 @@ def table_html(header, rows) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def credentials_table(resolution) -> str:
+    """Each credential of the source that won: masked value and where it came from."""
+    creds = resolution.credentials
+    rows = [
+        (
+            f"<code>{escape(spec.key)}</code>",
+            f"<code>{escape(display(spec.key, creds.get(spec.key)))}</code>",
+            escape(resolution.used.origins.get(spec.key, "")),
+        )
+        for spec in FIELDS
+        if creds.get(spec.key) is not None
+    ]
+    return table_html(("field", "value (masked)", "origin"), rows)
+
+
 def report_html(report) -> str:
     parts = ['<div class="spapi-doctor-report">']
     status = "ok" if report.ok else "failed"
     parts.append(f"<p>{badge(status)} <strong>{escape(report.verdict)}</strong></p>")
     if report.endpoints is not None:
         endpoints = report.endpoints
-        world = {"live": "Amazon (live)", "mock": f"mock Amazon, scenario {endpoints.scenario}",
-                 "custom": "custom endpoints"}[endpoints.world]
+        world = {
+            "live": "Amazon (live)",
+            "mock": f"mock Amazon, scenario {endpoints.scenario}",
+            "custom": "custom endpoints",
+        }[endpoints.world]
         parts.append(f"<p>World: {escape(world)}{' · sandbox' if endpoints.sandbox else ''}</p>")
     resolution = report.resolution
     if resolution is not None and resolution.credentials is not None:
-        creds = resolution.credentials
-        rows = [(f"<code>{escape(spec.key)}</code>",
-                 f"<code>{escape(display(spec.key, creds.get(spec.key)))}</code>",
-                 escape(resolution.used.origins.get(spec.key, "")))
-                for spec in FIELDS if creds.get(spec.key) is not None]
-        parts.append(f"<p>Credentials from the <strong>{escape(resolution.used.label)}</strong>:</p>")
-        parts.append(table_html(("field", "value (masked)", "origin"), rows))
+        parts.append(
+            f"<p>Credentials from the <strong>{escape(resolution.used.label)}</strong>:</p>"
+        )
+        parts.append(credentials_table(resolution))
     if report.stages:
         rows = [(badge(s.status), escape(s.title), escape(s.summary)) for s in report.stages]
         parts.append(table_html(("", "stage", "result"), rows))
     if report.findings:
         rows = []
         for f in report.findings:
-            rows.append((
-                badge(f.severity),
-                f'<a href="{escape(f.docs)}"><code>{escape(f.code)}</code></a>'
-                + (f"<br><code>{escape(f.field)}</code>" if f.field else ""),
-                f"{escape(f.message)}<br><em>Fix:</em> {escape(f.fix)}",
-            ))
+            rows.append(
+                (
+                    badge(f.severity),
+                    f'<a href="{escape(f.docs)}"><code>{escape(f.code)}</code></a>'
+                    + (f"<br><code>{escape(f.field)}</code>" if f.field else ""),
+                    f"{escape(f.message)}<br><em>Fix:</em> {escape(f.fix)}",
+                )
+            )
         parts.append(table_html(("", "finding", "what and fix"), rows))
     parts.append("</div>")
     return "".join(parts)
@@ -73,33 +90,54 @@ def report_html(report) -> str:
 
 def result_html(title, ok, summary, finding=None) -> str:
     """A step result: a badge, the summary, and the verdict when the step failed."""
-    parts = [f"<p>{badge('ok' if ok else 'failed')} <strong>{escape(title)}</strong>: "
-             f"{escape(summary)}</p>"]
+    parts = [
+        f"<p>{badge('ok' if ok else 'failed')} <strong>{escape(title)}</strong>: "
+        f"{escape(summary)}</p>"
+    ]
     if finding is not None:
         blame = f" — blames <code>{escape(finding.field)}</code>" if finding.field else ""
         parts.append(
             f'<p><a href="{escape(finding.docs)}"><code>{escape(finding.code)}</code></a>{blame}'
-            f"<br>{escape(finding.message)}<br><em>Fix:</em> {escape(finding.fix)}</p>")
+            f"<br>{escape(finding.message)}<br><em>Fix:</em> {escape(finding.fix)}</p>"
+        )
     return "".join(parts)
 
 
 def region_html(probe) -> str:
-    parts = [result_html("Region", probe.ok, probe.summary(),
-                         probe.findings[0] if probe.findings else None)]
+    parts = [
+        result_html(
+            "Region", probe.ok, probe.summary(), probe.findings[0] if probe.findings else None
+        )
+    ]
     if probe.marketplaces:
-        rows = [(escape(m["id"] or ""), escape(m["name"] or ""), escape(m["country_code"] or ""),
-                 badge("ok" if m["participating"] else "skipped"))
-                for m in probe.marketplaces]
+        rows = [
+            (
+                escape(m["id"] or ""),
+                escape(m["name"] or ""),
+                escape(m["country_code"] or ""),
+                badge("ok" if m["participating"] else "skipped"),
+            )
+            for m in probe.marketplaces
+        ]
         parts.append(table_html(("marketplace id", "name", "country", "participating"), rows))
     return "".join(parts)
 
 
 def roles_html(table) -> str:
     status = {"granted": "ok", "missing": "failed", "unknown": "warning"}
-    rows = [(badge(status[r["access"]]), escape(r["role"]), f"<code>{escape(r['operation'])}</code>",
-             escape(r["access"])) for r in table.rows]
-    return (f"<p><strong>Roles in {escape(table.region)}</strong>: {escape(table.summary())}</p>"
-            + table_html(("", "role", "probe", "access"), rows))
+    rows = [
+        (
+            badge(status[r["access"]]),
+            escape(r["role"]),
+            f"<code>{escape(r['operation'])}</code>",
+            escape(r["access"]),
+        )
+        for r in table.rows
+    ]
+    return (
+        f"<p><strong>Roles in {escape(table.region)}</strong>: {escape(table.summary())}</p>"
+        + table_html(("", "role", "probe", "access"), rows)
+    )
 
 
 def resolution_html(resolution) -> str:
@@ -109,26 +147,40 @@ def resolution_html(resolution) -> str:
     for source in resolution.sources:
         fields = ", ".join(f"<code>{escape(k)}</code>" for k in source.values) or "—"
         where = escape(source.location or "") if source.name != "environment" else ""
-        rows.append((badge(status.get(source.status, "skipped")), escape(source.label),
-                     escape(source.status), fields, where))
-    parts = [f"<p>Account <code>{escape(resolution.account)}</code>: "
-             + (f"credentials from the <strong>{escape(resolution.used.label)}</strong> "
-                "(the first complete source wins; nothing is merged).</p>" if resolution.ok
-                else "<strong>no source holds lwa_app_id and lwa_client_secret.</strong></p>")]
+        rows.append(
+            (
+                badge(status.get(source.status, "skipped")),
+                escape(source.label),
+                escape(source.status),
+                fields,
+                where,
+            )
+        )
+    parts = [
+        f"<p>Account <code>{escape(resolution.account)}</code>: "
+        + (
+            f"credentials from the <strong>{escape(resolution.used.label)}</strong> "
+            "(the first complete source wins; nothing is merged).</p>"
+            if resolution.ok
+            else "<strong>no source holds lwa_app_id and lwa_client_secret.</strong></p>"
+        )
+    ]
     parts.append(table_html(("", "source", "status", "fields", "where"), rows))
     if resolution.ok:
-        creds = resolution.credentials
-        rows = [(f"<code>{escape(spec.key)}</code>",
-                 f"<code>{escape(display(spec.key, creds.get(spec.key)))}</code>",
-                 escape(resolution.used.origins.get(spec.key, "")))
-                for spec in FIELDS if creds.get(spec.key) is not None]
-        parts.append(table_html(("field", "value (masked)", "origin"), rows))
+        parts.append(credentials_table(resolution))
     return "".join(parts)
 
 
 def catalogue_html(entries) -> str:
     """Catalogue entries as a table: code (linked), blamed credential, title, fix."""
-    rows = [(badge(e.severity), f'<a href="{escape(e.docs)}"><code>{escape(e.code)}</code></a>',
-             f"<code>{escape(e.field)}</code>" if e.field else "—", escape(e.title),
-             escape(e.fix)) for e in entries]
+    rows = [
+        (
+            badge(e.severity),
+            f'<a href="{escape(e.docs)}"><code>{escape(e.code)}</code></a>',
+            f"<code>{escape(e.field)}</code>" if e.field else "—",
+            escape(e.title),
+            escape(e.fix),
+        )
+        for e in entries
+    ]
     return table_html(("", "code", "blames", "what", "fix"), rows)

@@ -25,11 +25,19 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=UTF-8"
 class TokenResult:
     """What LWA answered. ``access_token`` is the real token; display shows it masked."""
 
-    __slots__ = ("_access_token", "expires_in", "finding", "grant", "http", "scope",
-                 "token_type")
+    __slots__ = ("_access_token", "expires_in", "finding", "grant", "http", "scope", "token_type")
 
-    def __init__(self, *, grant, http, finding, access_token=None, token_type=None,
-                 expires_in=None, scope=None):
+    def __init__(
+        self,
+        *,
+        grant,
+        http,
+        finding,
+        access_token=None,
+        token_type=None,
+        expires_in=None,
+        scope=None,
+    ):
         self.grant = grant
         self.http = http
         self.finding = finding
@@ -52,17 +60,24 @@ class TokenResult:
         """One line: the masked token and its lifetime, or the finding's code."""
         if self.ok:
             scope = f" for {self.scope}" if self.scope else ""
-            return (f"access token {mask(self._access_token)}{scope}, {self.token_type}, "
-                    f"expires in {self.expires_in} s")
+            return (
+                f"access token {mask(self._access_token)}{scope}, {self.token_type}, "
+                f"expires in {self.expires_in} s"
+            )
         return f"no token: {self.finding.code}"
 
     def as_dict(self) -> dict:
         """The JSON form used in the LWA stage's data (token masked)."""
-        return {"ok": self.ok, "grant": self.grant, "scope": self.scope,
-                "access_token": mask(self._access_token) if self._access_token else None,
-                "expires_in": self.expires_in, "status": self.http.status if self.http else None,
-                "request_id": self.http.request_id if self.http else None,
-                "attempts": self.http.attempts if self.http else None}
+        return {
+            "ok": self.ok,
+            "grant": self.grant,
+            "scope": self.scope,
+            "access_token": mask(self._access_token) if self._access_token else None,
+            "expires_in": self.expires_in,
+            "status": self.http.status if self.http else None,
+            "request_id": self.http.request_id if self.http else None,
+            "attempts": self.http.attempts if self.http else None,
+        }
 
     def __repr__(self):
         return f"TokenResult({self.summary()})"
@@ -73,11 +88,15 @@ class TokenResult:
         return result_html("LWA token", self.ok, self.summary(), self.finding)
 
 
-def request_token(transport, endpoint, credentials, *, grant="refresh_token", scope=None,
-                  format_findings=()) -> TokenResult:
+def request_token(
+    transport, endpoint, credentials, *, grant="refresh_token", scope=None, format_findings=()
+) -> TokenResult:
     """One LWA token request; never raises (the result carries the verdict)."""
-    form = {"grant_type": grant, "client_id": credentials.lwa_app_id,
-            "client_secret": credentials.lwa_client_secret}
+    form = {
+        "grant_type": grant,
+        "client_id": credentials.lwa_app_id,
+        "client_secret": credentials.lwa_client_secret,
+    }
     if grant == "refresh_token":
         form["refresh_token"] = credentials.refresh_token
     else:
@@ -86,16 +105,23 @@ def request_token(transport, endpoint, credentials, *, grant="refresh_token", sc
     from ._redaction import protect_logs
 
     protect_logs(secrets)
-    http = transport.request("POST", endpoint, data=form,
-                             headers={"Content-Type": FORM_CONTENT_TYPE})
+    http = transport.request(
+        "POST", endpoint, data=form, headers={"Content-Type": FORM_CONTENT_TYPE}
+    )
     finding = diagnose_lwa(http, format_findings=format_findings, grant=grant, secrets=secrets)
     if finding is not None:
         return TokenResult(grant=grant, http=http, finding=finding, scope=scope)
     body = http.json()
     protect_logs((body["access_token"],))
-    return TokenResult(grant=grant, http=http, finding=None, access_token=body["access_token"],
-                       token_type=body.get("token_type"), expires_in=body.get("expires_in"),
-                       scope=scope)
+    return TokenResult(
+        grant=grant,
+        http=http,
+        finding=None,
+        access_token=body["access_token"],
+        token_type=body.get("token_type"),
+        expires_in=body.get("expires_in"),
+        scope=scope,
+    )
 
 
 def _credentials_for(credentials, account):
@@ -119,8 +145,9 @@ def _raise_for(result):
     raise error(result.finding, result=result)
 
 
-def exchange_refresh_token(credentials=None, *, account="default", endpoint=None,
-                           timeout=10.0) -> TokenResult:
+def exchange_refresh_token(
+    credentials=None, *, account="default", endpoint=None, timeout=10.0
+) -> TokenResult:
     """Exchange the refresh token for an access token, as every SP-API client does.
 
     ``credentials`` may be a :class:`Credentials`, a dict, or None to load them the way
@@ -137,14 +164,20 @@ def exchange_refresh_token(credentials=None, *, account="default", endpoint=None
     return _raise_for(result)
 
 
-def get_grantless_token(scope, credentials=None, *, account="default", endpoint=None,
-                        timeout=10.0) -> TokenResult:
+def get_grantless_token(
+    scope, credentials=None, *, account="default", endpoint=None, timeout=10.0
+) -> TokenResult:
     """A grantless (client_credentials) token for ``scope``; raises like the exchange."""
     from ._endpoints import endpoints_from_env
     from ._transport import Transport
 
     creds = _credentials_for(credentials, account)
     with Transport(timeout=timeout) as transport:
-        result = request_token(transport, endpoint or endpoints_from_env().lwa, creds,
-                               grant="client_credentials", scope=scope)
+        result = request_token(
+            transport,
+            endpoint or endpoints_from_env().lwa,
+            creds,
+            grant="client_credentials",
+            scope=scope,
+        )
     return _raise_for(result)

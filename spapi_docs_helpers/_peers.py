@@ -32,8 +32,11 @@ class PeerLibrary:
         return int(match.group(1)) if match else None
 
     def as_dict(self) -> dict:
-        return {"distribution": self.distribution, "import": self.import_name,
-                "version": self.version}
+        return {
+            "distribution": self.distribution,
+            "import": self.import_name,
+            "version": self.version,
+        }
 
     def __repr__(self):
         return f"PeerLibrary({self.distribution!r}, {self.version!r})"
@@ -84,8 +87,9 @@ def sp_api_version() -> str | None:
     package_dir = _package_dir("sp_api")
     if package_dir is None:
         return None
-    return _version_from_files(package_dir, ("__version__.py", "__init__.py")) or \
-        _dist_info_version(package_dir, "python-amazon-sp-api")
+    return _version_from_files(
+        package_dir, ("__version__.py", "__init__.py")
+    ) or _dist_info_version(package_dir, "python-amazon-sp-api")
 
 
 def amzn_sp_api_version() -> str | None:
@@ -93,8 +97,9 @@ def amzn_sp_api_version() -> str | None:
     package_dir = _package_dir("spapi")
     if package_dir is None:
         return None
-    return _dist_info_version(package_dir, "amzn-sp-api") or \
-        _version_from_files(package_dir, ("__init__.py",))
+    return _dist_info_version(package_dir, "amzn-sp-api") or _version_from_files(
+        package_dir, ("__init__.py",)
+    )
 
 
 def installed_peers() -> dict:

@@ -86,8 +86,11 @@ def redact_text(text: str, secrets=()) -> str:
     """Mask every known secret and every token- or key-shaped run in ``text``."""
     if not isinstance(text, str):
         text = str(text)
-    known = sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4 and s in text},
-                   key=len, reverse=True)
+    known = sorted(
+        {s for s in secrets if isinstance(s, str) and len(s) >= 4 and s in text},
+        key=len,
+        reverse=True,
+    )
     pattern = _SECRET_SHAPES
     if known:
         # One pass over the text: a masked secret is never masked a second time.
@@ -101,8 +104,16 @@ def redact_text(text: str, secrets=()) -> str:
 # access key ID, the session token) and whole response bodies (AssumeRole's temporary
 # keys, GetSecretValue's secret string); urllib3 and requests log URLs; moto (the mock's
 # AWS, in-process in the demo and the tests) logs every request's headers.
-_GUARDED_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3", "requests", "moto",
-                    "werkzeug", "spapi_docs_helpers")
+_GUARDED_LOGGERS = (
+    "botocore",
+    "boto3",
+    "s3transfer",
+    "urllib3",
+    "requests",
+    "moto",
+    "werkzeug",
+    "spapi_docs_helpers",
+)
 _registered = set()
 _install_lock = threading.Lock()
 _previous_factory = None

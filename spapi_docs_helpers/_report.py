@@ -49,8 +49,13 @@ class StageResult:
 
     def as_dict(self) -> dict:
         """The JSON form used in the report's ``stages`` list."""
-        return {"name": self.name, "status": self.status, "summary": self.summary,
-                "duration_ms": self.duration_ms, "data": self.data}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "summary": self.summary,
+            "duration_ms": self.duration_ms,
+            "data": self.data,
+        }
 
     def __repr__(self):
         return f"StageResult({self.name!r}, {self.status!r})"
@@ -59,11 +64,29 @@ class StageResult:
 class Report:
     """Everything one check found. ``exit_code`` is 0 without errors, 1 with any."""
 
-    __slots__ = ("account", "duration_ms", "endpoints", "findings", "mode", "peers",
-                 "resolution", "stages")
+    __slots__ = (
+        "account",
+        "duration_ms",
+        "endpoints",
+        "findings",
+        "mode",
+        "peers",
+        "resolution",
+        "stages",
+    )
 
-    def __init__(self, *, account, mode, resolution, stages, findings, peers, endpoints=None,
-                 duration_ms=None):
+    def __init__(
+        self,
+        *,
+        account,
+        mode,
+        resolution,
+        stages,
+        findings,
+        peers,
+        endpoints=None,
+        duration_ms=None,
+    ):
         self.account = account
         self.mode = mode
         self.resolution = resolution
@@ -151,8 +174,10 @@ class Report:
             "mode": self.mode,
             "account": self.account,
             "world": self.endpoints.as_dict() if self.endpoints is not None else None,
-            "libraries": {name: (peer.as_dict() if peer else None)
-                          for name, peer in (self.peers or {}).items()},
+            "libraries": {
+                name: (peer.as_dict() if peer else None)
+                for name, peer in (self.peers or {}).items()
+            },
             "source": self.resolution.as_dict() if self.resolution is not None else None,
             "credentials": credentials,
             "stages": [stage.as_dict() for stage in self.stages],
@@ -176,8 +201,10 @@ class Report:
         return self.render_text(timings=False)
 
     def __repr__(self):
-        return (f"Report(account={self.account!r}, mode={self.mode!r}, errors={self.count('error')}, "
-                f"warnings={self.count('warning')})")
+        return (
+            f"Report(account={self.account!r}, mode={self.mode!r}, errors={self.count('error')}, "
+            f"warnings={self.count('warning')})"
+        )
 
     # ----------------------------------------------------------------- notebooks
     def _repr_html_(self) -> str:
@@ -186,12 +213,36 @@ class Report:
         return report_html(self)
 
 
-_SYMBOLS_UNICODE = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·", "error": "✗",
-                    "info": "i", "bullet": "·", "arrow": "→"}
-_SYMBOLS_ASCII = {"ok": "OK", "failed": "XX", "warning": "!!", "skipped": "--", "error": "XX",
-                  "info": "ii", "bullet": "-", "arrow": "->"}
-_COLORS = {"ok": "32", "failed": "31", "error": "31", "warning": "33", "skipped": "2",
-           "info": "36", "bold": "1", "dim": "2"}
+_SYMBOLS_UNICODE = {
+    "ok": "✓",
+    "failed": "✗",
+    "warning": "!",
+    "skipped": "·",
+    "error": "✗",
+    "info": "i",
+    "bullet": "·",
+    "arrow": "→",
+}
+_SYMBOLS_ASCII = {
+    "ok": "OK",
+    "failed": "XX",
+    "warning": "!!",
+    "skipped": "--",
+    "error": "XX",
+    "info": "ii",
+    "bullet": "-",
+    "arrow": "->",
+}
+_COLORS = {
+    "ok": "32",
+    "failed": "31",
+    "error": "31",
+    "warning": "33",
+    "skipped": "2",
+    "info": "36",
+    "bold": "1",
+    "dim": "2",
+}
 
 
 def wants_color(stream=None) -> bool:
@@ -239,25 +290,40 @@ class _TextRenderer:
         self._findings()
         self.add()
         errors, warnings, notes = (report.count(s) for s in ("error", "warning", "info"))
-        counts = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, "
-                  f"{notes} note{'s' * (notes != 1)}")
+        counts = (
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}, "
+            f"{notes} note{'s' * (notes != 1)}"
+        )
         status = "ok" if report.ok else "failed"
-        self.add(f"{self.mark(status)} {self.paint('Verdict:', 'bold')} {report.verdict} ({counts})")
+        self.add(
+            f"{self.mark(status)} {self.paint('Verdict:', 'bold')} {report.verdict} ({counts})"
+        )
         # Text output in a file must not end in the middle of a colour sequence or line.
         return "\n".join(self.lines) + "\n"
 
     def _libraries(self):
         peers = self.report.peers or {}
         shown = [f"{name} {peer.version}" for name, peer in peers.items() if peer]
-        self.add(self.paint("Libraries: " + (", ".join(shown) if shown else
-                                             "neither python-amazon-sp-api nor amzn-sp-api installed"),
-                            "dim"))
+        self.add(
+            self.paint(
+                "Libraries: "
+                + (
+                    ", ".join(shown)
+                    if shown
+                    else "neither python-amazon-sp-api nor amzn-sp-api installed"
+                ),
+                "dim",
+            )
+        )
 
     def _world(self):
         endpoints = self.report.endpoints
         world = endpoints.world
-        label = {"live": "Amazon (live)", "mock": f"mock Amazon, scenario {endpoints.scenario!r}",
-                 "custom": "custom endpoints"}[world]
+        label = {
+            "live": "Amazon (live)",
+            "mock": f"mock Amazon, scenario {endpoints.scenario!r}",
+            "custom": "custom endpoints",
+        }[world]
         sandbox = " · sandbox" if endpoints.sandbox else ""
         self.add(self.paint(f"World: {label}{sandbox} · LWA {endpoints.lwa}", "dim"))
 
@@ -270,9 +336,15 @@ class _TextRenderer:
             return
         self.add(self.paint(f"Credentials (from the {resolution.used.label})", "bold"))
         creds = resolution.credentials
-        rows = [(spec.key, display(spec.key, creds.get(spec.key)),
-                 resolution.used.origins.get(spec.key, ""))
-                for spec in FIELDS if creds.get(spec.key) is not None]
+        rows = [
+            (
+                spec.key,
+                display(spec.key, creds.get(spec.key)),
+                resolution.used.origins.get(spec.key, ""),
+            )
+            for spec in FIELDS
+            if creds.get(spec.key) is not None
+        ]
         width = max(len(r[0]) for r in rows) if rows else 0
         value_width = max(len(r[1]) for r in rows) if rows else 0
         for key, value, origin in rows:
@@ -292,8 +364,9 @@ class _TextRenderer:
             "config-file": "not found",
         }
         for source in resolution.sources:
-            status = {"used": "ok", "error": "failed", "skipped": "warning"}.get(source.status,
-                                                                                   "skipped")
+            status = {"used": "ok", "error": "failed", "skipped": "warning"}.get(
+                source.status, "skipped"
+            )
             detail = {
                 "used": "used",
                 "skipped": "skipped: incomplete",

@@ -23,11 +23,15 @@ import sys
 from ._catalogue import entry
 from ._credentials import FIELDS, REQUIRED_KEYS, Credentials, display
 from ._endpoints import ENDPOINT_VARIABLES, ENV_MOCK_SCENARIO, MARKETPLACES
+from ._formats import edit_distance
 
 __all__ = ["Resolution", "SourceReport", "resolve_credentials"]
 
 CODE, ENVIRONMENT, SECRETS_MANAGER, CONFIG_FILE = (
-    "code", "environment", "secrets-manager", "config-file",
+    "code",
+    "environment",
+    "secrets-manager",
+    "config-file",
 )
 SOURCE_LABELS = {
     CODE: "code dict",
@@ -46,11 +50,19 @@ FIELD_KEYS = tuple(spec.key for spec in FIELDS)
 ENV_NAMES = {spec.env: spec.key for spec in FIELDS}
 SECRET_JSON_KEYS = {spec.secret_json_key: spec.key for spec in FIELDS}
 # Other variables python-amazon-sp-api or this project read: never near misses.
-OTHER_KNOWN_VARIABLES = frozenset({
-    SECRET_ID_VARIABLE, CONFIG_DIR_VARIABLE, "SP_API_DEFAULT_MARKETPLACE", "AWS_ENV",
-    "SP_API_AUTH_CACHE_SIZE", "SP_API_AUTH_CACHE_TTL", "SPAPI_DOCS_URL", ENV_MOCK_SCENARIO,
-    *ENDPOINT_VARIABLES,
-})
+OTHER_KNOWN_VARIABLES = frozenset(
+    {
+        SECRET_ID_VARIABLE,
+        CONFIG_DIR_VARIABLE,
+        "SP_API_DEFAULT_MARKETPLACE",
+        "AWS_ENV",
+        "SP_API_AUTH_CACHE_SIZE",
+        "SP_API_AUTH_CACHE_TTL",
+        "SPAPI_DOCS_URL",
+        ENV_MOCK_SCENARIO,
+        *ENDPOINT_VARIABLES,
+    }
+)
 
 
 class SourceReport:
@@ -105,8 +117,15 @@ class SourceReport:
 class Resolution:
     """The outcome of resolving the credentials of one account."""
 
-    __slots__ = ("account", "config_dir", "config_path", "credentials", "findings", "sources",
-                 "used")
+    __slots__ = (
+        "account",
+        "config_dir",
+        "config_path",
+        "credentials",
+        "findings",
+        "sources",
+        "used",
+    )
 
     def __init__(self, account, sources, used, credentials, findings, config_dir, config_path):
         self.account = account
@@ -145,7 +164,9 @@ class Resolution:
         }
 
     def __repr__(self):
-        return f"Resolution(account={self.account!r}, used={self.used.name if self.used else None!r})"
+        return (
+            f"Resolution(account={self.account!r}, used={self.used.name if self.used else None!r})"
+        )
 
     def _repr_html_(self):
         from ._html import resolution_html
@@ -155,6 +176,7 @@ class Resolution:
 
 # --------------------------------------------------------------------------- the code dict
 
+
 def _load_code(credentials, findings):
     report = SourceReport(CODE, "credentials= argument")
     if credentials is None:
@@ -162,13 +184,15 @@ def _load_code(credentials, findings):
     if not hasattr(credentials, "keys") or not hasattr(credentials, "get"):
         report.status = "error"
         report.note = f"a {type(credentials).__name__}, not a dict"
-        findings.append(entry("source-wrong-shape").finding(
-            f"The credentials passed in code are a {type(credentials).__name__}, not a dict; "
-            "python-amazon-sp-api ignores them and moves on to the environment.",
-            fix="Pass a dict such as {'refresh_token': ..., 'lwa_app_id': ..., "
+        findings.append(
+            entry("source-wrong-shape").finding(
+                f"The credentials passed in code are a {type(credentials).__name__}, not a dict; "
+                "python-amazon-sp-api ignores them and moves on to the environment.",
+                fix="Pass a dict such as {'refresh_token': ..., 'lwa_app_id': ..., "
                 "'lwa_client_secret': ...}.",
-            source=CODE,
-        ))
+                source=CODE,
+            )
+        )
         return report
     for key in list(credentials.keys()):
         if key in FIELD_KEYS:
@@ -184,6 +208,7 @@ def _load_code(credentials, findings):
 
 # --------------------------------------------------------------------------- environment
 
+
 def _load_environment(env, account):
     report = SourceReport(ENVIRONMENT, "os.environ")
     for spec in FIELDS:
@@ -198,10 +223,26 @@ def _load_environment(env, account):
 
 
 _NAME_TOKENS = re.compile(r"[A-Z0-9]+")
-_CONTEXT_TOKENS = frozenset({"SP", "SPAPI", "API", "LWA", "AMAZON", "AMZ", "AMZN", "SELLING",
-                             "PARTNER", "SELLER", "MWS"})
-_CREDENTIAL_WORDS = ("LWA", "SP", "API", "APP", "CLIENT", "SECRET", "REFRESH", "TOKEN", "KEY",
-                     "ROLE", "ARN", "ACCESS", "AMAZON", "AMZ", "SELL")
+_CONTEXT_TOKENS = frozenset(
+    {"SP", "SPAPI", "API", "LWA", "AMAZON", "AMZ", "AMZN", "SELLING", "PARTNER", "SELLER", "MWS"}
+)
+_CREDENTIAL_WORDS = (
+    "LWA",
+    "SP",
+    "API",
+    "APP",
+    "CLIENT",
+    "SECRET",
+    "REFRESH",
+    "TOKEN",
+    "KEY",
+    "ROLE",
+    "ARN",
+    "ACCESS",
+    "AMAZON",
+    "AMZ",
+    "SELL",
+)
 _AWS_STANDARD = {
     "AWS_ACCESS_KEY_ID": "aws_access_key",
     "AWS_SECRET_ACCESS_KEY": "aws_secret_key",
@@ -230,35 +271,27 @@ def _concept(tokens) -> str | None:
     return None
 
 
-def _edit_distance(a: str, b: str, limit: int = 2) -> int:
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
-
-
 def _near_miss_target(name: str, account: str):
     """``(field key, reason)`` when ``name`` looks meant for a credential, else None."""
     upper = name.upper()
     normalised = "_".join(_NAME_TOKENS.findall(upper))
     for env_name, key in ENV_NAMES.items():
         if normalised in (env_name, f"{env_name}_{account.upper()}"):
-            return key, f"environment variable names are case-sensitive; the library reads {env_name}"
+            return (
+                key,
+                f"environment variable names are case-sensitive; the library reads {env_name}",
+            )
     if normalised in _AWS_STANDARD:
         key = _AWS_STANDARD[normalised]
-        return key, (f"boto3 reads {normalised}, but python-amazon-sp-api read "
-                     f"{_env_name(key)} (releases before 1.0)")
+        return key, (
+            f"boto3 reads {normalised}, but python-amazon-sp-api read "
+            f"{_env_name(key)} (releases before 1.0)"
+        )
     # Most variables (PATH, HOME, LANG...) share no word with a credential: skip them cheaply.
     if not any(word in normalised for word in _CREDENTIAL_WORDS):
         return None
     for env_name, key in ENV_NAMES.items():
-        if len(normalised) >= 8 and _edit_distance(normalised, env_name) <= 2:
+        if len(normalised) >= 8 and edit_distance(normalised, env_name, 2) <= 2:
             return key, f"it is one or two letters away from {env_name}"
     tokens = normalised.split("_")
     key = _concept(tokens)
@@ -276,8 +309,7 @@ def _env_name(key: str) -> str:
 
 def _environment_findings(env, account, env_report, legacy_relevant, findings):
     """Near-miss names and account-suffix mismatches, for fields the environment lacks."""
-    suffix_pattern = re.compile(
-        "^(" + "|".join(re.escape(name) for name in ENV_NAMES) + ")_(.+)$")
+    suffix_pattern = re.compile("^(" + "|".join(re.escape(name) for name in ENV_NAMES) + ")_(.+)$")
     for name in sorted(env):
         if name in ENV_NAMES or name in OTHER_KNOWN_VARIABLES:
             continue
@@ -288,13 +320,15 @@ def _environment_findings(env, account, env_report, legacy_relevant, findings):
             if suffix == account or key in env_report.values:
                 continue
             if suffix.lower() == account.lower():
-                findings.append(entry("account-name-mismatch").finding(
-                    f"{name} is set, but the account is {account!r}, so python-amazon-sp-api "
-                    f"looks for {base}_{account} and {base}: account names are case-sensitive.",
-                    field=key,
-                    fix=f"Use account={suffix!r}, or rename the variable to {base}_{account}.",
-                    source=ENVIRONMENT,
-                ))
+                findings.append(
+                    entry("account-name-mismatch").finding(
+                        f"{name} is set, but the account is {account!r}, so python-amazon-sp-api "
+                        f"looks for {base}_{account} and {base}: account names are case-sensitive.",
+                        field=key,
+                        fix=f"Use account={suffix!r}, or rename the variable to {base}_{account}.",
+                        source=ENVIRONMENT,
+                    )
+                )
             continue
         target = _near_miss_target(name, account)
         if target is None:
@@ -302,15 +336,19 @@ def _environment_findings(env, account, env_report, legacy_relevant, findings):
         key, reason = target
         if key in env_report.values:
             continue
-        if key in ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token") \
-                and not legacy_relevant:
+        if (
+            key in ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token")
+            and not legacy_relevant
+        ):
             continue
-        findings.append(entry("env-name-near-miss").finding(
-            f"{name} is set, but no library reads it: {reason}.",
-            field=key,
-            fix=f"Rename {name} to {_env_name(key)}.",
-            source=ENVIRONMENT,
-        ))
+        findings.append(
+            entry("env-name-near-miss").finding(
+                f"{name} is set, but no library reads it: {reason}.",
+                field=key,
+                fix=f"Rename {name} to {_env_name(key)}.",
+                source=ENVIRONMENT,
+            )
+        )
 
 
 def _library_environment_findings(env, findings):
@@ -321,39 +359,61 @@ def _library_environment_findings(env, findings):
     if marketplace is not None and marketplace not in MARKETPLACES:
         close = marketplace.strip().upper()
         hint = f" Did you mean {close}?" if close in MARKETPLACES else ""
-        findings.append(entry("default-marketplace-invalid").finding(
-            f"SP_API_DEFAULT_MARKETPLACE={marketplace!r} is not one of python-amazon-sp-api's "
-            f"marketplace names ({', '.join(sorted(MARKETPLACES))}); importing its API clients "
-            f"(sp_api.api) raises KeyError.{hint}",
-            field=None, source=ENVIRONMENT,
-        ))
+        findings.append(
+            entry("default-marketplace-invalid").finding(
+                f"SP_API_DEFAULT_MARKETPLACE={marketplace!r} is not one of python-amazon-sp-api's "
+                f"marketplace names ({', '.join(sorted(MARKETPLACES))}); importing its API clients "
+                f"(sp_api.api) raises KeyError.{hint}",
+                field=None,
+                source=ENVIRONMENT,
+            )
+        )
     aws_env = env.get("AWS_ENV")
     if aws_env is not None and aws_env not in ("PRODUCTION", "SANDBOX"):
-        findings.append(entry("aws-env-invalid").finding(
-            f"AWS_ENV={aws_env!r}: python-amazon-sp-api accepts exactly PRODUCTION or SANDBOX "
-            "and raises ValueError on import otherwise.",
-            field=None, source=ENVIRONMENT,
-        ))
+        findings.append(
+            entry("aws-env-invalid").finding(
+                f"AWS_ENV={aws_env!r}: python-amazon-sp-api accepts exactly PRODUCTION or SANDBOX "
+                "and raises ValueError on import otherwise.",
+                field=None,
+                source=ENVIRONMENT,
+            )
+        )
     elif aws_env == "SANDBOX":
-        findings.append(entry("sandbox-selected").finding(
-            "AWS_ENV=SANDBOX is set: python-amazon-sp-api sends every call to the sandbox hosts.",
-            field=None, source=ENVIRONMENT,
-        ))
+        findings.append(
+            entry("sandbox-selected").finding(
+                "AWS_ENV=SANDBOX is set: python-amazon-sp-api sends every call to the sandbox hosts.",
+                field=None,
+                source=ENVIRONMENT,
+            )
+        )
 
 
 # --------------------------------------------------------------------------- unknown keys
 
 _KEY_SYNONYMS = {
-    "client_id": "lwa_app_id", "lwa_client_id": "lwa_app_id", "app_id": "lwa_app_id",
-    "client_identifier": "lwa_app_id", "lwa_client_identifier": "lwa_app_id",
-    "lwa_id": "lwa_app_id", "clientid": "lwa_app_id",
-    "client_secret": "lwa_client_secret", "lwa_secret": "lwa_client_secret",
-    "secret": "lwa_client_secret", "clientsecret": "lwa_client_secret",
-    "token": "refresh_token", "refreshtoken": "refresh_token",
-    "sp_api_refresh_token": "refresh_token", "lwa_refresh_token": "refresh_token",
-    "access_key": "aws_access_key", "aws_access_key_id": "aws_access_key",
-    "secret_key": "aws_secret_key", "aws_secret_access_key": "aws_secret_key",
-    "role": "role_arn", "arn": "role_arn", "iam_role_arn": "role_arn", "aws_role_arn": "role_arn",
+    "client_id": "lwa_app_id",
+    "lwa_client_id": "lwa_app_id",
+    "app_id": "lwa_app_id",
+    "client_identifier": "lwa_app_id",
+    "lwa_client_identifier": "lwa_app_id",
+    "lwa_id": "lwa_app_id",
+    "clientid": "lwa_app_id",
+    "client_secret": "lwa_client_secret",
+    "lwa_secret": "lwa_client_secret",
+    "secret": "lwa_client_secret",
+    "clientsecret": "lwa_client_secret",
+    "token": "refresh_token",
+    "refreshtoken": "refresh_token",
+    "sp_api_refresh_token": "refresh_token",
+    "lwa_refresh_token": "refresh_token",
+    "access_key": "aws_access_key",
+    "aws_access_key_id": "aws_access_key",
+    "secret_key": "aws_secret_key",
+    "aws_secret_access_key": "aws_secret_key",
+    "role": "role_arn",
+    "arn": "role_arn",
+    "iam_role_arn": "role_arn",
+    "aws_role_arn": "role_arn",
     "session_token": "aws_session_token",
 }
 
@@ -366,7 +426,7 @@ def _suggest_key(key, known) -> str | None:
         candidate = _KEY_SYNONYMS.get(lowered, lowered)
         if candidate in FIELD_KEYS:
             return candidate
-        spelled = [k for k in FIELD_KEYS if _edit_distance(lowered, k) <= 2]
+        spelled = [k for k in FIELD_KEYS if edit_distance(lowered, k, 2) <= 2]
         return spelled[0] if spelled else None
     # Secrets Manager: upper-case environment-style names.
     upper = lowered.upper()
@@ -376,7 +436,7 @@ def _suggest_key(key, known) -> str | None:
     for json_key, key_name in known.items():
         if key_name == field_key:
             return json_key
-    spelled = [k for k in known if _edit_distance(upper, k) <= 2]
+    spelled = [k for k in known if edit_distance(upper, k, 2) <= 2]
     return spelled[0] if spelled else None
 
 
@@ -385,7 +445,9 @@ def _unknown_key(findings, source, key, known, *, where, line=None):
     at = f" (line {line})" if line else ""
     shown = str(key)[:60]
     if suggestion:
-        message = f"{shown!r} {where}{at} is not a key any library reads; did you mean {suggestion!r}?"
+        message = (
+            f"{shown!r} {where}{at} is not a key any library reads; did you mean {suggestion!r}?"
+        )
         fix = f"Rename {shown!r} to {suggestion!r}."
         field = suggestion if suggestion in FIELD_KEYS else SECRET_JSON_KEYS.get(suggestion)
     else:
@@ -393,11 +455,13 @@ def _unknown_key(findings, source, key, known, *, where, line=None):
         message = f"{shown!r} {where}{at} is not a key any library reads (expected: {expected})."
         fix = None
         field = None
-    findings.append(entry("unknown-credential-key").finding(message, field=field, fix=fix,
-                                                            source=source))
+    findings.append(
+        entry("unknown-credential-key").finding(message, field=field, fix=fix, source=source)
+    )
 
 
 # --------------------------------------------------------------------------- Secrets Manager
+
 
 def _read_secret_with_boto3(secret_id: str, env) -> str | None:
     """The secret string, read with boto3 as python-amazon-sp-api reads it.
@@ -421,7 +485,8 @@ def _read_secret_with_boto3(secret_id: str, env) -> str | None:
     )
     client = session.client(
         "secretsmanager",
-        endpoint_url=env.get(ENV_SECRETSMANAGER) or env.get(ENV_SECRETSMANAGER_ALIAS) or None)
+        endpoint_url=env.get(ENV_SECRETSMANAGER) or env.get(ENV_SECRETSMANAGER_ALIAS) or None,
+    )
     return client.get_secret_value(SecretId=secret_id).get("SecretString")
 
 
@@ -446,16 +511,21 @@ def _load_secrets_manager(env, reader, findings, *, consult):
         # A ClientError can only exist once botocore.exceptions is imported.
         botocore_exceptions = sys.modules.get("botocore.exceptions")
         client_error = botocore_exceptions is not None and isinstance(
-            error, botocore_exceptions.ClientError)
-        library = ("python-amazon-sp-api skips this source without a word"
-                   if client_error else
-                   f"python-amazon-sp-api stops with {kind}")
+            error, botocore_exceptions.ClientError
+        )
+        library = (
+            "python-amazon-sp-api skips this source without a word"
+            if client_error
+            else f"python-amazon-sp-api stops with {kind}"
+        )
         report.status = "error"
         report.note = f"{kind}: {redact_text(str(error))[:300]}"
-        findings.append(entry("secrets-manager-unavailable").finding(
-            f"Reading the secret {secret_id!r} failed with {report.note} ({library}).",
-            source=SECRETS_MANAGER,
-        ))
+        findings.append(
+            entry("secrets-manager-unavailable").finding(
+                f"Reading the secret {secret_id!r} failed with {report.note} ({library}).",
+                source=SECRETS_MANAGER,
+            )
+        )
         return report
     import json
 
@@ -464,11 +534,13 @@ def _load_secrets_manager(env, reader, findings, *, consult):
     except (TypeError, ValueError):
         report.status = "error"
         report.note = "the secret string is not JSON"
-        findings.append(entry("secrets-manager-invalid").finding(
-            f"The secret {secret_id!r} is not a JSON object (python-amazon-sp-api stops with a "
-            "JSON decode error).",
-            source=SECRETS_MANAGER,
-        ))
+        findings.append(
+            entry("secrets-manager-invalid").finding(
+                f"The secret {secret_id!r} is not a JSON object (python-amazon-sp-api stops with a "
+                "JSON decode error).",
+                source=SECRETS_MANAGER,
+            )
+        )
         return report
     if not secret:
         report.status = "empty"
@@ -476,19 +548,26 @@ def _load_secrets_manager(env, reader, findings, *, consult):
     if not isinstance(secret, dict):
         report.status = "error"
         report.note = f"a JSON {type(secret).__name__}, not an object"
-        findings.append(entry("source-wrong-shape").finding(
-            f"The secret {secret_id!r} holds a JSON {type(secret).__name__}, not an object "
-            "(python-amazon-sp-api stops with AttributeError).",
-            fix="Store the secret as key/value pairs: SP_API_REFRESH_TOKEN, LWA_APP_ID, "
+        findings.append(
+            entry("source-wrong-shape").finding(
+                f"The secret {secret_id!r} holds a JSON {type(secret).__name__}, not an object "
+                "(python-amazon-sp-api stops with AttributeError).",
+                fix="Store the secret as key/value pairs: SP_API_REFRESH_TOKEN, LWA_APP_ID, "
                 "LWA_CLIENT_SECRET.",
-            source=SECRETS_MANAGER,
-        ))
+                source=SECRETS_MANAGER,
+            )
+        )
         return report
     for json_key, value in secret.items():
         key = SECRET_JSON_KEYS.get(json_key)
         if key is None:
-            _unknown_key(findings, SECRETS_MANAGER, json_key, SECRET_JSON_KEYS,
-                         where=f"in the secret {secret_id!r}")
+            _unknown_key(
+                findings,
+                SECRETS_MANAGER,
+                json_key,
+                SECRET_JSON_KEYS,
+                where=f"in the secret {secret_id!r}",
+            )
             continue
         report.values[key] = value
         report.origins[key] = json_key
@@ -497,6 +576,7 @@ def _load_secrets_manager(env, reader, findings, *, consult):
 
 
 # --------------------------------------------------------------------------- credentials.yml
+
 
 def _home(env) -> str:
     return env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
@@ -539,9 +619,11 @@ def config_directory(env, system=None):
     if CONFIG_DIR_VARIABLE in env:
         path = _expand(env[CONFIG_DIR_VARIABLE], env)
         if os.path.isfile(path):
-            return path, (f"{CONFIG_DIR_VARIABLE}={env[CONFIG_DIR_VARIABLE]!r} names a file; "
-                          "it must name the folder that holds credentials.yml "
-                          "(python-amazon-sp-api stops with ConfigError)")
+            return path, (
+                f"{CONFIG_DIR_VARIABLE}={env[CONFIG_DIR_VARIABLE]!r} names a file; "
+                "it must name the folder that holds credentials.yml "
+                "(python-amazon-sp-api stops with ConfigError)"
+            )
         return path, None
     candidates = _platform_config_dirs(env, system)
     for folder in candidates:
@@ -579,8 +661,11 @@ def _yaml_load(data: bytes):
                     hash(key)
                 except TypeError:
                     raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping", node.start_mark,
-                        "found an unhashable key", key_node.start_mark) from None
+                        "while constructing a mapping",
+                        node.start_mark,
+                        "found an unhashable key",
+                        key_node.start_mark,
+                    ) from None
                 line = key_node.start_mark.line + 1
                 if key in mapping:
                     mapping.duplicates.append((key, line))
@@ -642,22 +727,27 @@ def _load_config_file(directory, dir_problem, account, findings):
         if user_problem not in (None, "missing"):
             report.status = "error"
             report.note = user_message
-            findings.append(entry(user_problem).finding(
-                f"{user_message}. confuse reads {CONFUSE_USER_FILENAME} before {CONFIG_FILENAME}, "
-                "so python-amazon-sp-api ignores its config file altogether.",
-                source=CONFIG_FILE,
-            ))
+            findings.append(
+                entry(user_problem).finding(
+                    f"{user_message}. confuse reads {CONFUSE_USER_FILENAME} before {CONFIG_FILENAME}, "
+                    "so python-amazon-sp-api ignores its config file altogether.",
+                    source=CONFIG_FILE,
+                )
+            )
             return report
         if user_data is not None and not isinstance(user_data, dict):
             report.status = "error"
-            report.note = (f"{user_path}: a YAML {type(user_data).__name__} at the top, "
-                           "not a mapping")
-            findings.append(entry("source-wrong-shape").finding(
-                f"{user_path} holds a YAML {type(user_data).__name__} at the top level, not a "
-                "mapping (python-amazon-sp-api stops with TypeError: YAML config must be a "
-                "mapping).",
-                source=CONFIG_FILE,
-            ))
+            report.note = (
+                f"{user_path}: a YAML {type(user_data).__name__} at the top, not a mapping"
+            )
+            findings.append(
+                entry("source-wrong-shape").finding(
+                    f"{user_path} holds a YAML {type(user_data).__name__} at the top level, not a "
+                    "mapping (python-amazon-sp-api stops with TypeError: YAML config must be a "
+                    "mapping).",
+                    source=CONFIG_FILE,
+                )
+            )
             return report
     data, problem, message = _read_yaml_file(path)
     if problem == "missing":
@@ -673,26 +763,40 @@ def _load_config_file(directory, dir_problem, account, findings):
     if data is not None and not isinstance(data, dict):
         report.status = "error"
         report.note = f"a YAML {type(data).__name__} at the top, not a mapping"
-        findings.append(entry("source-wrong-shape").finding(
-            f"{path} holds a YAML {type(data).__name__} at the top level, not a mapping of "
-            "accounts (python-amazon-sp-api stops with TypeError: YAML config must be a mapping).",
-            source=CONFIG_FILE,
-        ))
+        findings.append(
+            entry("source-wrong-shape").finding(
+                f"{path} holds a YAML {type(data).__name__} at the top level, not a mapping of "
+                "accounts (python-amazon-sp-api stops with TypeError: YAML config must be a mapping).",
+                source=CONFIG_FILE,
+            )
+        )
         return report
     if data is not None:
         for key, line in getattr(data, "duplicates", ()):
-            findings.append(entry("config-duplicate-key").finding(
-                f"{path}: the top-level key {str(key)!r} appears again at line {line}; only the "
-                "last one counts.", source=CONFIG_FILE,
-            ))
-        stray = [k for k in data if isinstance(k, str) and _suggest_key(k, FIELD_KEYS)
-                 and k not in _TOP_LEVEL_KEYS and not isinstance(data[k], dict)]
+            findings.append(
+                entry("config-duplicate-key").finding(
+                    f"{path}: the top-level key {str(key)!r} appears again at line {line}; only the "
+                    "last one counts.",
+                    source=CONFIG_FILE,
+                )
+            )
+        stray = [
+            k
+            for k in data
+            if isinstance(k, str)
+            and _suggest_key(k, FIELD_KEYS)
+            and k not in _TOP_LEVEL_KEYS
+            and not isinstance(data[k], dict)
+        ]
         if stray:
-            findings.append(entry("config-keys-at-top-level").finding(
-                f"{path}: {', '.join(map(repr, stray))} sit at the top level of the file, "
-                f"outside any account, where python-amazon-sp-api never looks.",
-                fix=f"Indent them under `{account}:`.", source=CONFIG_FILE,
-            ))
+            findings.append(
+                entry("config-keys-at-top-level").finding(
+                    f"{path}: {', '.join(map(repr, stray))} sit at the top level of the file, "
+                    f"outside any account, where python-amazon-sp-api never looks.",
+                    fix=f"Indent them under `{account}:`.",
+                    source=CONFIG_FILE,
+                )
+            )
     account_data = data.get(account) if data is not None and account in data else None
     found_in = path
     if data is None:
@@ -711,10 +815,12 @@ def _load_config_file(directory, dir_problem, account, findings):
         hint = f" Did you mean {close[0]!r}? Account names are case-sensitive." if close else ""
         report.status = "empty"
         report.note = f"no account {account!r}"
-        findings.append(entry("config-account-missing").finding(
-            f"{path} has no account {account!r}; the accounts it has: {listing}.{hint}",
-            source=CONFIG_FILE,
-        ))
+        findings.append(
+            entry("config-account-missing").finding(
+                f"{path} has no account {account!r}; the accounts it has: {listing}.{hint}",
+                source=CONFIG_FILE,
+            )
+        )
         return report
     if account_data is None:
         report.status = "empty"
@@ -723,28 +829,41 @@ def _load_config_file(directory, dir_problem, account, findings):
     if not isinstance(account_data, dict):
         report.status = "error"
         report.note = f"account {account!r} is a {type(account_data).__name__}, not a mapping"
-        findings.append(entry("source-wrong-shape").finding(
-            f"{found_in}: the account {account!r} holds a YAML {type(account_data).__name__}, "
-            "not a mapping of credential keys, so python-amazon-sp-api skips it.",
-            source=CONFIG_FILE,
-        ))
+        findings.append(
+            entry("source-wrong-shape").finding(
+                f"{found_in}: the account {account!r} holds a YAML {type(account_data).__name__}, "
+                "not a mapping of credential keys, so python-amazon-sp-api skips it.",
+                source=CONFIG_FILE,
+            )
+        )
         return report
     lines = getattr(account_data, "lines", {})
     for key, line in getattr(account_data, "duplicates", ()):
-        findings.append(entry("config-duplicate-key").finding(
-            f"{found_in}: {str(key)!r} appears twice in account {account!r} (again at line "
-            f"{line}); only the last one counts.", field=key if key in FIELD_KEYS else None,
-            source=CONFIG_FILE,
-        ))
+        findings.append(
+            entry("config-duplicate-key").finding(
+                f"{found_in}: {str(key)!r} appears twice in account {account!r} (again at line "
+                f"{line}); only the last one counts.",
+                field=key if key in FIELD_KEYS else None,
+                source=CONFIG_FILE,
+            )
+        )
     for key, value in account_data.items():
         if key in FIELD_KEYS:
             report.values[key] = value
-            report.origins[key] = f"{account}.{key}" + (f" (line {lines[key]})" if key in lines else "")
+            report.origins[key] = f"{account}.{key}" + (
+                f" (line {lines[key]})" if key in lines else ""
+            )
         else:
             if not isinstance(key, str):
                 report.odd_keys.append(key)
-            _unknown_key(findings, CONFIG_FILE, key, FIELD_KEYS,
-                         where=f"in account {account!r} of {found_in}", line=lines.get(key))
+            _unknown_key(
+                findings,
+                CONFIG_FILE,
+                key,
+                FIELD_KEYS,
+                where=f"in account {account!r} of {found_in}",
+                line=lines.get(key),
+            )
     report.status = "empty" if not report.values else "skipped"
     return report
 
@@ -780,14 +899,17 @@ def _near_miss_files(directory, env):
                 candidate = os.path.join(folder, name)
                 if os.path.isfile(candidate):
                     found.append(candidate)
-    for candidate in (os.path.join(os.getcwd(), CONFIG_FILENAME),
-                      os.path.join(home, CONFIG_FILENAME)):
+    for candidate in (
+        os.path.join(os.getcwd(), CONFIG_FILENAME),
+        os.path.join(home, CONFIG_FILENAME),
+    ):
         if os.path.isfile(candidate) and candidate not in found:
             found.append(candidate)
     return found
 
 
 # --------------------------------------------------------------------------- the chain
+
 
 def _legacy_relevant(env, sp_api_version) -> bool:
     legacy_names = [spec.env for spec in FIELDS if spec.legacy]
@@ -810,9 +932,15 @@ def _describe_partial(report) -> str:
     return "; ".join(parts) or "holds nothing"
 
 
-def resolve_credentials(account: str = "default", credentials=None, *, environ=None,
-                        secrets_reader=None, platform_system=None,
-                        sp_api_version=None) -> Resolution:
+def resolve_credentials(
+    account: str = "default",
+    credentials=None,
+    *,
+    environ=None,
+    secrets_reader=None,
+    platform_system=None,
+    sp_api_version=None,
+) -> Resolution:
     """Resolve the credentials of ``account`` as python-amazon-sp-api would, with a trace.
 
     ``environ`` defaults to ``os.environ``; ``secrets_reader(secret_id) -> str`` replaces
@@ -834,8 +962,9 @@ def resolve_credentials(account: str = "default", credentials=None, *, environ=N
     environment = _load_environment(env, account)
     sources.append(environment)
     if winner is None:
-        _environment_findings(env, account, environment,
-                              _legacy_relevant(env, sp_api_version), env_findings)
+        _environment_findings(
+            env, account, environment, _legacy_relevant(env, sp_api_version), env_findings
+        )
         findings.extend(env_findings)
         if environment.complete:
             winner = environment
@@ -857,16 +986,22 @@ def resolve_credentials(account: str = "default", credentials=None, *, environ=N
         elif config.note == "not found":
             near = _near_miss_files(directory, env)
             if near:
-                findings.append(entry("config-file-near-miss").finding(
-                    f"{CONFIG_FILENAME} is not in {directory}, but "
-                    f"{', '.join(near[:3])} exists; python-amazon-sp-api never reads "
-                    f"{'it' if len(near) == 1 else 'them'}.",
-                    fix=f"Move or rename it to {config.location}.", source=CONFIG_FILE,
-                ))
+                findings.append(
+                    entry("config-file-near-miss").finding(
+                        f"{CONFIG_FILENAME} is not in {directory}, but "
+                        f"{', '.join(near[:3])} exists; python-amazon-sp-api never reads "
+                        f"{'it' if len(near) == 1 else 'them'}.",
+                        fix=f"Move or rename it to {config.location}.",
+                        source=CONFIG_FILE,
+                    )
+                )
             else:
-                findings.append(entry("config-file-not-found").finding(
-                    f"No {CONFIG_FILENAME} in {directory}.", source=CONFIG_FILE,
-                ))
+                findings.append(
+                    entry("config-file-not-found").finding(
+                        f"No {CONFIG_FILENAME} in {directory}.",
+                        source=CONFIG_FILE,
+                    )
+                )
 
     _settle(sources, winner, findings)
     creds = Credentials.from_mapping(winner.values) if winner is not None else None
@@ -884,55 +1019,79 @@ def _settle(sources, winner, findings):
                 # CredentialProvider.Config(**credentials) takes the winner's keys as
                 # keyword arguments.
                 shown = ", ".join(repr(key)[:40] for key in report.odd_keys[:3])
-                findings.append(entry("source-wrong-shape").finding(
-                    f"The {report.label} has the key(s) {shown}, which are not text: "
-                    "python-amazon-sp-api passes every key as a keyword argument and stops "
-                    "with TypeError: keywords must be strings.",
-                    fix="Remove the key, or quote it (YAML reads 1 as a number and yes/no/on/off "
+                findings.append(
+                    entry("source-wrong-shape").finding(
+                        f"The {report.label} has the key(s) {shown}, which are not text: "
+                        "python-amazon-sp-api passes every key as a keyword argument and stops "
+                        "with TypeError: keywords must be strings.",
+                        fix="Remove the key, or quote it (YAML reads 1 as a number and yes/no/on/off "
                         "as true/false).",
-                    source=report.name,
-                ))
+                        source=report.name,
+                    )
+                )
             continue
         if above:
             # Without a winner, no-credentials already describes every partial source.
             if report.status == "skipped" and winner is not None:
                 missing = [k for k in REQUIRED_KEYS if not report.truthy(k)]
-                findings.append(entry("source-skipped-incomplete").finding(
-                    f"The {report.label} {_describe_partial(report)}, so python-amazon-sp-api "
-                    f"skips it as a whole and takes every credential from the {winner.label}; "
-                    "nothing set there is used.",
-                    field=missing[0] if missing else None, source=report.name,
-                ))
+                findings.append(
+                    entry("source-skipped-incomplete").finding(
+                        f"The {report.label} {_describe_partial(report)}, so python-amazon-sp-api "
+                        f"skips it as a whole and takes every credential from the {winner.label}; "
+                        "nothing set there is used.",
+                        field=missing[0] if missing else None,
+                        source=report.name,
+                    )
+                )
             continue
         if report.status in ("skipped", "empty") and report.values:
             report.status = "ignored"
             report.note = report.note or "below the source that won"
             for key, value in report.values.items():
-                if value and key in winner.values and winner.values[key] \
-                        and value != winner.values[key]:
-                    findings.append(entry("value-shadowed").finding(
-                        f"{key} differs between the {winner.label} "
-                        f"({winner.origin(key)}, used) and the {report.label} "
-                        f"({report.origin(key)}, ignored).",
-                        field=key, source=report.name,
-                    ))
+                if (
+                    value
+                    and key in winner.values
+                    and winner.values[key]
+                    and value != winner.values[key]
+                ):
+                    findings.append(
+                        entry("value-shadowed").finding(
+                            f"{key} differs between the {winner.label} "
+                            f"({winner.origin(key)}, used) and the {report.label} "
+                            f"({report.origin(key)}, ignored).",
+                            field=key,
+                            source=report.name,
+                        )
+                    )
         elif report.status == "skipped":
             report.status = "ignored"
     if winner is None:
         described = "; ".join(
             f"{r.label}: {_describe_partial(r) if r.values else (r.note or r.status)}"
-            for r in sources if r.name != CODE or r.status != "absent"
+            for r in sources
+            if r.name != CODE or r.status != "absent"
         )
-        findings.insert(0, entry("no-credentials").finding(
-            f"No source holds both lwa_app_id and lwa_client_secret ({described}).",
-        ))
+        findings.insert(
+            0,
+            entry("no-credentials").finding(
+                f"No source holds both lwa_app_id and lwa_client_secret ({described}).",
+            ),
+        )
         return
     if not winner.truthy("refresh_token"):
         elsewhere = [r.label for r in sources if r is not winner and r.truthy("refresh_token")]
-        extra = (f" The {' and the '.join(elsewhere)} {'has' if len(elsewhere) == 1 else 'have'} "
-                 "one, but sources are never merged.") if elsewhere else ""
+        extra = (
+            (
+                f" The {' and the '.join(elsewhere)} {'has' if len(elsewhere) == 1 else 'have'} "
+                "one, but sources are never merged."
+            )
+            if elsewhere
+            else ""
+        )
         state = "an empty refresh_token" if "refresh_token" in winner.values else "no refresh_token"
-        findings.append(entry("refresh-token-missing").finding(
-            f"The {winner.label} holds lwa_app_id and lwa_client_secret but {state}.{extra}",
-            source=winner.name,
-        ))
+        findings.append(
+            entry("refresh-token-missing").finding(
+                f"The {winner.label} holds lwa_app_id and lwa_client_secret but {state}.{extra}",
+                source=winner.name,
+            )
+        )

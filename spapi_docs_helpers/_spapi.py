@@ -15,8 +15,7 @@ from ._diagnose import diagnose_spapi
 from ._endpoints import MARKETPLACES, REGIONS
 from ._redaction import mask
 
-__all__ = ["ROLE_PROBES", "RegionProbe", "RoleProbe", "RoleTable", "probe_regions",
-           "probe_roles"]
+__all__ = ["ROLE_PROBES", "RegionProbe", "RoleProbe", "RoleTable", "probe_regions", "probe_roles"]
 
 PARTICIPATIONS_PATH = "/sellers/v1/marketplaceParticipations"
 
@@ -40,27 +39,56 @@ class RoleProbe:
 
 # One read per common role; ``{mp}`` is replaced by a participating marketplace id.
 ROLE_PROBES = (
-    RoleProbe("Inventory and Order Tracking", "Orders v0", "getOrders", "GET",
-              "/orders/v0/orders", {"MarketplaceIds": "{mp}", "CreatedAfter": "2024-01-01T00:00:00Z",
-                                    "MaxResultsPerPage": "1"}),
-    RoleProbe("Product Listing", "Catalog Items 2022-04-01", "searchCatalogItems", "GET",
-              "/catalog/2022-04-01/items", {"marketplaceIds": "{mp}", "keywords": "test",
-                                            "pageSize": "1"}),
-    RoleProbe("Amazon Fulfillment", "FBA Inventory v1", "getInventorySummaries", "GET",
-              "/fba/inventory/v1/summaries", {"granularityType": "Marketplace",
-                                              "granularityId": "{mp}", "marketplaceIds": "{mp}"}),
-    RoleProbe("Selling Partner Insights", "Reports 2021-06-30", "getReports", "GET",
-              "/reports/2021-06-30/reports", {"reportTypes": "GET_V2_SELLER_PERFORMANCE_REPORT",
-                                              "pageSize": "1"}),
-    RoleProbe("Finance and Accounting", "Finances v0", "listFinancialEventGroups", "GET",
-              "/finances/v0/financialEventGroups", {"MaxResultsPerPage": "1"}),
+    RoleProbe(
+        "Inventory and Order Tracking",
+        "Orders v0",
+        "getOrders",
+        "GET",
+        "/orders/v0/orders",
+        {
+            "MarketplaceIds": "{mp}",
+            "CreatedAfter": "2024-01-01T00:00:00Z",
+            "MaxResultsPerPage": "1",
+        },
+    ),
+    RoleProbe(
+        "Product Listing",
+        "Catalog Items 2022-04-01",
+        "searchCatalogItems",
+        "GET",
+        "/catalog/2022-04-01/items",
+        {"marketplaceIds": "{mp}", "keywords": "test", "pageSize": "1"},
+    ),
+    RoleProbe(
+        "Amazon Fulfillment",
+        "FBA Inventory v1",
+        "getInventorySummaries",
+        "GET",
+        "/fba/inventory/v1/summaries",
+        {"granularityType": "Marketplace", "granularityId": "{mp}", "marketplaceIds": "{mp}"},
+    ),
+    RoleProbe(
+        "Selling Partner Insights",
+        "Reports 2021-06-30",
+        "getReports",
+        "GET",
+        "/reports/2021-06-30/reports",
+        {"reportTypes": "GET_V2_SELLER_PERFORMANCE_REPORT", "pageSize": "1"},
+    ),
+    RoleProbe(
+        "Finance and Accounting",
+        "Finances v0",
+        "listFinancialEventGroups",
+        "GET",
+        "/finances/v0/financialEventGroups",
+        {"MaxResultsPerPage": "1"},
+    ),
 )
 
 
 def _call(transport, base_url, method, path, token, params=None):
     headers = {"x-amz-access-token": token, "Accept": "application/json"}
-    return transport.request(method, base_url.rstrip("/") + path, headers=headers,
-                             params=params)
+    return transport.request(method, base_url.rstrip("/") + path, headers=headers, params=params)
 
 
 class RegionProbe:
@@ -90,18 +118,24 @@ class RegionProbe:
             said = ", ".join(f"{code} {verdict}" for code, (verdict, _) in self.answers.items())
             return f"no region accepts the token ({said})"
         names = ", ".join(f"{m['country_code']}" for m in self.participating) or "none"
-        return (f"{self.region} ({REGIONS[self.region].name}) accepts the token; "
-                f"marketplaces: {names}")
+        return (
+            f"{self.region} ({REGIONS[self.region].name}) accepts the token; marketplaces: {names}"
+        )
 
     def as_dict(self) -> dict:
         """The JSON form used in the region stage's data."""
         return {
             "region": self.region,
             "marketplaces": self.marketplaces,
-            "answers": {code: {"verdict": verdict, "status": http.status if http else None,
-                               "request_id": http.request_id if http else None,
-                               "elapsed_ms": round(http.elapsed_ms, 1) if http else None}
-                        for code, (verdict, http) in self.answers.items()},
+            "answers": {
+                code: {
+                    "verdict": verdict,
+                    "status": http.status if http else None,
+                    "request_id": http.request_id if http else None,
+                    "elapsed_ms": round(http.elapsed_ms, 1) if http else None,
+                }
+                for code, (verdict, http) in self.answers.items()
+            },
         }
 
     def __repr__(self):
@@ -118,13 +152,15 @@ def _marketplaces(body) -> list:
     for item in body.get("payload", []) if isinstance(body, dict) else []:
         marketplace = item.get("marketplace", {}) if isinstance(item, dict) else {}
         participation = item.get("participation", {}) if isinstance(item, dict) else {}
-        out.append({
-            "id": marketplace.get("id"),
-            "name": marketplace.get("name"),
-            "country_code": marketplace.get("countryCode"),
-            "participating": bool(participation.get("isParticipating")),
-            "suspended_listings": bool(participation.get("hasSuspendedListings")),
-        })
+        out.append(
+            {
+                "id": marketplace.get("id"),
+                "name": marketplace.get("name"),
+                "country_code": marketplace.get("countryCode"),
+                "participating": bool(participation.get("isParticipating")),
+                "suspended_listings": bool(participation.get("hasSuspendedListings")),
+            }
+        )
     return out
 
 
@@ -150,6 +186,15 @@ def region_probe(transport, endpoints, token, *, secrets=()) -> RegionProbe:
         if finding is not None and finding.code not in seen:
             seen.add(finding.code)
             findings.append(finding)
+    if not findings:
+        from ._catalogue import entry
+
+        findings.append(
+            entry("no-region-accepts-token").finding(
+                f"LWA issued {mask(token)}, but NA, EU and FE all answer 403 Unauthorized with "
+                "empty details to marketplaceParticipations."
+            )
+        )
     return RegionProbe(None, [], answers, findings)
 
 
@@ -206,20 +251,31 @@ def role_probe(transport, endpoints, token, region, marketplace_id, *, secrets=(
     rows, findings = [], []
     for spec, verdict, finding, http in results:
         access = {"ok": "granted", "denied": "missing"}.get(verdict, "unknown")
-        rows.append({"role": spec.role, "operation": spec.operation, "api": spec.api,
-                     "access": access, "status": http.status,
-                     "request_id": http.request_id})
+        rows.append(
+            {
+                "role": spec.role,
+                "operation": spec.operation,
+                "api": spec.api,
+                "access": access,
+                "status": http.status,
+                "request_id": http.request_id,
+            }
+        )
         if verdict == "denied":
-            findings.append(entry("role-missing").finding(
-                f"{spec.operation} ({spec.api}) answered 403 with empty details: the token "
-                f"does not carry the role {spec.role!r} — the app lacks it, or the refresh token "
-                "was issued before the role was added."))
+            findings.append(
+                entry("role-missing").finding(
+                    f"{spec.operation} ({spec.api}) answered 403 with empty details: the token "
+                    f"does not carry the role {spec.role!r} — the app lacks it, or the refresh token "
+                    "was issued before the role was added."
+                )
+            )
         elif finding is not None:
             findings.append(finding)
     return RoleTable(region, rows, findings)
 
 
 # --------------------------------------------------------------------------- notebook steps
+
 
 def _token_of(token):
     return token.access_token if hasattr(token, "access_token") else token
@@ -239,19 +295,12 @@ def probe_regions(token, *, sandbox=False, timeout=10.0) -> RegionProbe:
         result = region_probe(transport, endpoints_from_env(sandbox=sandbox), access)
     if result.ok:
         return result
-    if result.findings:
-        finding = result.findings[0]
-        error = TransportError if finding.stage == "transport" else SpApiError
-        raise error(finding, result=result, findings=result.findings)
-    from ._catalogue import entry
-
-    raise SpApiError(entry("no-region-accepts-token").finding(
-        f"LWA issued {mask(access)}, but NA, EU and FE all answer 403 with empty details."),
-        result=result)
+    finding = result.findings[0]
+    error = TransportError if finding.stage == "transport" else SpApiError
+    raise error(finding, result=result, findings=result.findings)
 
 
-def probe_roles(token, region, marketplace_id=None, *, sandbox=False,
-                timeout=10.0) -> RoleTable:
+def probe_roles(token, region, marketplace_id=None, *, sandbox=False, timeout=10.0) -> RoleTable:
     """One read per common role in ``region``: which roles the token carries (never raises)."""
     from ._endpoints import endpoints_from_env
     from ._transport import Transport
@@ -259,8 +308,8 @@ def probe_roles(token, region, marketplace_id=None, *, sandbox=False,
     if region not in REGIONS:
         raise ValueError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
     if marketplace_id is None:
-        marketplace_id = next(m.marketplace_id for m in MARKETPLACES.values()
-                              if m.region == region)
+        marketplace_id = next(m.marketplace_id for m in MARKETPLACES.values() if m.region == region)
     with Transport(timeout=timeout) as transport:
-        return role_probe(transport, endpoints_from_env(sandbox=sandbox), _token_of(token),
-                          region, marketplace_id)
+        return role_probe(
+            transport, endpoints_from_env(sandbox=sandbox), _token_of(token), region, marketplace_id
+        )

@@ -26,8 +26,11 @@ def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
     from ._redaction import protect_logs
 
     protect_logs(_secrets(credentials))
-    config = Config(connect_timeout=timeout, read_timeout=timeout,
-                    retries={"max_attempts": retries + 1, "mode": "standard"})
+    config = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"max_attempts": retries + 1, "mode": "standard"},
+    )
     return boto3.session.Session().client(
         "sts",
         # Sent exactly as stored: a stray space must fail here as it fails in use.
@@ -83,8 +86,9 @@ class RoleResult:
 
     __slots__ = ("_access_key", "assumed_role_arn", "expiration", "finding", "role_arn")
 
-    def __init__(self, *, role_arn, assumed_role_arn=None, expiration=None, access_key=None,
-                 finding=None):
+    def __init__(
+        self, *, role_arn, assumed_role_arn=None, expiration=None, access_key=None, finding=None
+    ):
         self.role_arn = role_arn
         self.assumed_role_arn = assumed_role_arn
         self.expiration = expiration
@@ -99,14 +103,15 @@ class RoleResult:
     def summary(self) -> str:
         """One line: the assumed role, or the finding's code."""
         if self.ok:
-            return (f"assumed {self.role_arn} as {self.assumed_role_arn}; temporary key "
-                    f"{mask(self._access_key)}")
+            return (
+                f"assumed {self.role_arn} as {self.assumed_role_arn}; temporary key "
+                f"{mask(self._access_key)}"
+            )
         return f"failed: {self.finding.code}"
 
     def as_dict(self) -> dict:
         """The JSON form used in the STS stage's data."""
-        return {"role_arn": self.role_arn, "assumed_role_arn": self.assumed_role_arn,
-                "ok": self.ok}
+        return {"role_arn": self.role_arn, "assumed_role_arn": self.assumed_role_arn, "ok": self.ok}
 
     def __repr__(self):
         return f"RoleResult({self.summary()})"
@@ -118,8 +123,15 @@ class RoleResult:
 
 
 def _secrets(credentials):
-    return [v for v in (credentials.aws_secret_key, credentials.aws_session_token,
-                        credentials.aws_access_key) if isinstance(v, str)]
+    return [
+        v
+        for v in (
+            credentials.aws_secret_key,
+            credentials.aws_session_token,
+            credentials.aws_access_key,
+        )
+        if isinstance(v, str)
+    ]
 
 
 def identify(client, credentials) -> IdentityResult:
@@ -127,15 +139,22 @@ def identify(client, credentials) -> IdentityResult:
     try:
         answer = client.get_caller_identity()
     except Exception as error:  # botocore's errors are verdicts here
-        return IdentityResult(finding=diagnose_sts(error, operation="GetCallerIdentity",
-                                                   credentials=credentials,
-                                                   secrets=_secrets(credentials)))
-    result = IdentityResult(arn=answer.get("Arn"), account=answer.get("Account"),
-                            user_id=answer.get("UserId"))
+        return IdentityResult(
+            finding=diagnose_sts(
+                error,
+                operation="GetCallerIdentity",
+                credentials=credentials,
+                secrets=_secrets(credentials),
+            )
+        )
+    result = IdentityResult(
+        arn=answer.get("Arn"), account=answer.get("Account"), user_id=answer.get("UserId")
+    )
     if result.is_root:
         result.finding = entry("sts-root-keys").finding(
             f"GetCallerIdentity says the keys belong to {result.arn}, the root user of account "
-            f"{result.account}.")
+            f"{result.account}."
+        )
     return result
 
 
@@ -143,18 +162,29 @@ def assume(client, credentials, caller_arn=None) -> RoleResult:
     """AssumeRole on ``credentials.role_arn``; never raises."""
     role_arn = credentials.role_arn.strip() if isinstance(credentials.role_arn, str) else ""
     try:
-        answer = client.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME,
-                                    DurationSeconds=900)
+        answer = client.assume_role(
+            RoleArn=role_arn, RoleSessionName=SESSION_NAME, DurationSeconds=900
+        )
     except Exception as error:  # botocore's errors are verdicts here
-        return RoleResult(role_arn=role_arn, finding=diagnose_sts(
-            error, operation="AssumeRole", credentials=credentials, caller_arn=caller_arn,
-            secrets=_secrets(credentials)))
+        return RoleResult(
+            role_arn=role_arn,
+            finding=diagnose_sts(
+                error,
+                operation="AssumeRole",
+                credentials=credentials,
+                caller_arn=caller_arn,
+                secrets=_secrets(credentials),
+            ),
+        )
     user = answer.get("AssumedRoleUser", {})
     keys = answer.get("Credentials", {})
     expiration = keys.get("Expiration")
-    return RoleResult(role_arn=role_arn, assumed_role_arn=user.get("Arn"),
-                      expiration=expiration.isoformat() if hasattr(expiration, "isoformat")
-                      else expiration, access_key=keys.get("AccessKeyId"))
+    return RoleResult(
+        role_arn=role_arn,
+        assumed_role_arn=user.get("Arn"),
+        expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else expiration,
+        access_key=keys.get("AccessKeyId"),
+    )
 
 
 def _resolved(credentials, account):
@@ -163,15 +193,17 @@ def _resolved(credentials, account):
     return _credentials_for(credentials, account)
 
 
-def caller_identity(credentials=None, *, account="default", endpoint_url=None,
-                    timeout=10.0) -> IdentityResult:
+def caller_identity(
+    credentials=None, *, account="default", endpoint_url=None, timeout=10.0
+) -> IdentityResult:
     """Whose AWS keys these are (GetCallerIdentity). Raises :class:`StsError` on failure."""
     from ._endpoints import endpoints_from_env
     from ._errors import StsError, TransportError
 
     creds = _resolved(credentials, account)
-    client = sts_client(creds, endpoint_url=endpoint_url or endpoints_from_env().sts,
-                        timeout=timeout)
+    client = sts_client(
+        creds, endpoint_url=endpoint_url or endpoints_from_env().sts, timeout=timeout
+    )
     result = identify(client, creds)
     if result.finding is not None:
         error = TransportError if result.finding.stage == "transport" else StsError
@@ -179,15 +211,17 @@ def caller_identity(credentials=None, *, account="default", endpoint_url=None,
     return result
 
 
-def assume_role(credentials=None, *, account="default", endpoint_url=None,
-                timeout=10.0) -> RoleResult:
+def assume_role(
+    credentials=None, *, account="default", endpoint_url=None, timeout=10.0
+) -> RoleResult:
     """Assume ``role_arn`` with the user's keys (AssumeRole). Raises :class:`StsError`."""
     from ._endpoints import endpoints_from_env
     from ._errors import StsError, TransportError
 
     creds = _resolved(credentials, account)
-    client = sts_client(creds, endpoint_url=endpoint_url or endpoints_from_env().sts,
-                        timeout=timeout)
+    client = sts_client(
+        creds, endpoint_url=endpoint_url or endpoints_from_env().sts, timeout=timeout
+    )
     identity = identify(client, creds)
     result = assume(client, creds, caller_arn=identity.arn)
     if result.finding is not None:

@@ -44,11 +44,31 @@ class HttpResult:
     answer came; ``attempts`` counts the tries, retries included.
     """
 
-    __slots__ = ("attempts", "body", "elapsed_ms", "failure", "failure_detail", "headers",
-                 "method", "status", "url")
+    __slots__ = (
+        "attempts",
+        "body",
+        "elapsed_ms",
+        "failure",
+        "failure_detail",
+        "headers",
+        "method",
+        "status",
+        "url",
+    )
 
-    def __init__(self, method, url, *, status=None, headers=None, body=b"", elapsed_ms=0.0,
-                 attempts=1, failure=None, failure_detail=None):
+    def __init__(
+        self,
+        method,
+        url,
+        *,
+        status=None,
+        headers=None,
+        body=b"",
+        elapsed_ms=0.0,
+        attempts=1,
+        failure=None,
+        failure_detail=None,
+    ):
         self.method = method
         self.url = url
         self.status = status
@@ -110,42 +130,73 @@ def _failure_of(error) -> tuple:
             continue
         seen.add(id(item))
         chain.append(item)
-        stack.extend([getattr(item, "reason", None), item.__cause__, item.__context__,
-                      *[a for a in getattr(item, "args", ()) if isinstance(a, BaseException)]])
+        stack.extend(
+            [
+                getattr(item, "reason", None),
+                item.__cause__,
+                item.__context__,
+                *[a for a in getattr(item, "args", ()) if isinstance(a, BaseException)],
+            ]
+        )
     names = {type(item).__name__ for item in chain}
     text = " ".join(str(item) for item in chain).lower()
     if isinstance(error, requests.exceptions.SSLError) or "SSLError" in names:
         return "network-tls"
-    if names & {"NameResolutionError", "gaierror"} or "name or service not known" in text \
-            or "nodename nor servname" in text or "failed to resolve" in text:
+    if (
+        names & {"NameResolutionError", "gaierror"}
+        or "name or service not known" in text
+        or "nodename nor servname" in text
+        or "failed to resolve" in text
+    ):
         return "network-dns"
     if isinstance(error, requests.exceptions.Timeout) or names & {
-            "ReadTimeoutError", "ConnectTimeoutError", "TimeoutError", "timeout"}:
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "TimeoutError",
+        "timeout",
+    }:
         return "network-timeout"
     if "ConnectionRefusedError" in names or "connection refused" in text:
         return "network-refused"
-    if names & {"ConnectionResetError", "RemoteDisconnected", "BrokenPipeError",
-                "IncompleteRead", "ProtocolError", "ChunkedEncodingError"}:
+    if names & {
+        "ConnectionResetError",
+        "RemoteDisconnected",
+        "BrokenPipeError",
+        "IncompleteRead",
+        "ProtocolError",
+        "ChunkedEncodingError",
+    }:
         return "network-reset"
-    return "network-reset" if isinstance(error, requests.exceptions.ConnectionError) \
+    return (
+        "network-reset"
+        if isinstance(error, requests.exceptions.ConnectionError)
         else "unexpected-response"
+    )
 
 
 class Transport:
     """A requests session with the check's timeouts and retry policy."""
 
-    def __init__(self, *, timeout=10.0, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF,
-                 session=None):
+    def __init__(
+        self, *, timeout=10.0, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, session=None
+    ):
         from . import __version__
 
         self.timeout = timeout
         self.retries = retries
         self.session = session or requests.Session()
         retry = _BoundedRetry(
-            total=retries, connect=retries, read=retries, status=retries, other=0,
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
             allowed_methods=None,  # LWA's token POST is safe to repeat
-            status_forcelist=RETRY_STATUSES, backoff_factor=backoff,
-            respect_retry_after_header=True, raise_on_status=False, raise_on_redirect=False,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=backoff,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+            raise_on_redirect=False,
         )
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
         self.session.mount("http://", adapter)
@@ -156,20 +207,37 @@ class Transport:
     def request(self, method, url, *, data=None, headers=None, params=None) -> HttpResult:
         started = time.perf_counter()
         try:
-            response = self.session.request(method, url, data=data, headers=headers,
-                                            params=params, timeout=(self.timeout, self.timeout),
-                                            allow_redirects=False)
+            response = self.session.request(
+                method,
+                url,
+                data=data,
+                headers=headers,
+                params=params,
+                timeout=(self.timeout, self.timeout),
+                allow_redirects=False,
+            )
         except requests.exceptions.RequestException as error:
             # A network failure ends the call only once the retries are spent.
-            return HttpResult(method, url, elapsed_ms=(time.perf_counter() - started) * 1000,
-                              attempts=self.retries + 1, failure=_failure_of(error),
-                              failure_detail=redact_text(str(error))[:300])
+            return HttpResult(
+                method,
+                url,
+                elapsed_ms=(time.perf_counter() - started) * 1000,
+                attempts=self.retries + 1,
+                failure=_failure_of(error),
+                failure_detail=redact_text(str(error))[:300],
+            )
         body = response.content
         retries = getattr(response.raw, "retries", None)
         attempts = 1 + (len(retries.history) if retries is not None else 0)
-        return HttpResult(method, url, status=response.status_code, headers=response.headers,
-                          body=body, elapsed_ms=(time.perf_counter() - started) * 1000,
-                          attempts=attempts)
+        return HttpResult(
+            method,
+            url,
+            status=response.status_code,
+            headers=response.headers,
+            body=body,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            attempts=attempts,
+        )
 
     def close(self):
         self.session.close()

@@ -28,8 +28,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
-SECRET_KEYS = ("refresh_token", "lwa_app_id", "lwa_client_secret", "aws_access_key",
-               "aws_secret_key", "aws_session_token")
+SECRET_KEYS = (
+    "refresh_token",
+    "lwa_app_id",
+    "lwa_client_secret",
+    "aws_access_key",
+    "aws_secret_key",
+    "aws_session_token",
+)
 
 
 class Collector:
@@ -56,8 +62,16 @@ def logs_at_debug():
 
 
 def render(report):
-    return "\n".join([report.render_text(), report.render_text(color=True), report.to_json(),
-                      report._repr_html_(), repr(report), str(report)])
+    return "\n".join(
+        [
+            report.render_text(),
+            report.render_text(color=True),
+            report.to_json(),
+            report._repr_html_(),
+            repr(report),
+            str(report),
+        ]
+    )
 
 
 def exception_text(error):
@@ -75,8 +89,10 @@ def run_steps(collect, amazon):
             ("resolve", lambda: spapi.resolve_credentials()),
             ("formats", lambda: spapi.check_formats(amazon.credentials)),
             ("exchange", lambda: spapi.exchange_refresh_token()),
-            ("grantless", lambda: spapi.get_grantless_token(
-                "sellingpartnerapi::client_credential:rotation")),
+            (
+                "grantless",
+                lambda: spapi.get_grantless_token("sellingpartnerapi::client_credential:rotation"),
+            ),
             ("regions", lambda: spapi.probe_regions(spapi.exchange_refresh_token())),
             ("roles", lambda: spapi.probe_roles(spapi.exchange_refresh_token(), "NA")),
             ("identity", lambda: spapi.caller_identity()),
@@ -91,19 +107,24 @@ def run_steps(collect, amazon):
                 token = getattr(result, "access_token", None)
                 collect.add_secrets([token])
                 html = getattr(result, "_repr_html_", None)
-                collect.add(f"{amazon.scenario.name} {name}",
-                            repr(result) + "\n" + (html() if html else ""))
+                collect.add(
+                    f"{amazon.scenario.name} {name}", repr(result) + "\n" + (html() if html else "")
+                )
     finally:
         os.environ.clear()
         os.environ.update(saved)
 
 
 def run_cli(collect, amazon, home, *args):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SP_API_", "LWA_", "SPAPI_", "AWS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SP_API_", "LWA_", "SPAPI_", "AWS_"))
+    }
     env.update(amazon.env, HOME=home)
-    result = subprocess.run([DOCTOR, *args], env=env, capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [DOCTOR, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     collect.add(f"cli {amazon.scenario.name} {' '.join(args)} stdout", result.stdout)
     collect.add(f"cli {amazon.scenario.name} {' '.join(args)} stderr", result.stderr)
 
@@ -118,8 +139,12 @@ def run_notebook(collect, path):
     notebook = nbformat.read(path, as_version=4)
     with mock_environment(scenario_of(notebook)) as amazon:
         collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_KEYS)
-        NotebookClient(notebook, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
     collect.add(f"notebook {path.name}", json.dumps([c.get("outputs", []) for c in notebook.cells]))
 
 
@@ -148,8 +173,17 @@ def main(argv) -> int:
                 if leak:
                     print(f"deliberate leak: {values[0]}")
                     collect.add("deliberate leak", values[0])
-                if name in ("happy", "happy-legacy", "secrets-manager", "revoked-refresh-token",
-                            "user-arn-as-role-arn") or quick:
+                if (
+                    name
+                    in (
+                        "happy",
+                        "happy-legacy",
+                        "secrets-manager",
+                        "revoked-refresh-token",
+                        "user-arn-as-role-arn",
+                    )
+                    or quick
+                ):
                     run_cli(collect, amazon, home, "check")
                     run_cli(collect, amazon, home, "check", "--format", "json")
                     run_cli(collect, amazon, home, "check", "--offline")
@@ -164,8 +198,11 @@ def main(argv) -> int:
                         report = check(environ=environ, timeout=0.5, retries=0)
                         collect.add(f"fault {service} {kind}", render(report))
                 amazon.faults.clear()
-            for notebook in ("01-load-credentials.ipynb", "03-legacy-aws.ipynb",
-                             "06-all-in-one.ipynb"):
+            for notebook in (
+                "01-load-credentials.ipynb",
+                "03-legacy-aws.ipynb",
+                "06-all-in-one.ipynb",
+            ):
                 run_notebook(collect, ROOT / "notebooks" / notebook)
     collect.add("log records at DEBUG", log_buffer.getvalue())
     output.mkdir(parents=True, exist_ok=True)

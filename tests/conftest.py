@@ -74,7 +74,7 @@ def secret_pieces(secret: str, size: int = PIECE) -> set:
     body = secret
     for prefix in PUBLIC_PREFIXES:
         if body.startswith(prefix):
-            body = body[len(prefix):]
+            body = body[len(prefix) :]
             break
     if len(body) < size:
         pieces = {body} if len(body) >= 4 else set()
@@ -115,7 +115,8 @@ def _assert_no_leak(shown, *secrets):
         for piece in secret_pieces(secret):
             for text in texts:
                 assert piece not in text, (
-                    f"a piece of a secret ({piece[:4]}…) is shown in: {text[:300]!r}")
+                    f"a piece of a secret ({piece[:4]}…) is shown in: {text[:300]!r}"
+                )
 
 
 @pytest.fixture(scope="session")

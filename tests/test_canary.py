@@ -33,7 +33,7 @@ PIECE = 12
 def secret_part(value: str) -> str:
     for prefix in PUBLIC_PREFIXES:
         if value.startswith(prefix):
-            return value[len(prefix):]
+            return value[len(prefix) :]
     return value
 
 
@@ -45,7 +45,7 @@ def hits(text: str, values) -> list:
             found.append(f"{value[:8]}… in full")
             continue
         for start in range(0, max(len(body) - PIECE + 1, 0)):
-            piece = body[start:start + PIECE]
+            piece = body[start : start + PIECE]
             if piece in text:
                 found.append(f"a piece of {value[:8]}… ({piece[:4]}…, at {start})")
                 break
@@ -58,7 +58,12 @@ def run_canary(tmp_path, *flags):
     env["SPAPI_MOCK_SAMPLE_SALT"] = salt
     result = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "canary_run.py"), str(tmp_path), *flags],
-        env=env, capture_output=True, text=True, timeout=600, check=False)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     outputs = (tmp_path / "outputs.txt").read_text()
     values = json.loads((tmp_path / "secrets.json").read_text())
@@ -68,9 +73,16 @@ def run_canary(tmp_path, *flags):
 def test_no_canary_value_escapes_into_any_output(tmp_path):
     text, values = run_canary(tmp_path)
     # The run did exercise what it claims: every scenario, faults, CLI, a notebook, logs.
-    for label in ("=== happy online", "=== user-arn-as-role-arn online", "=== fault sts ",
-                  "=== cli happy check stdout", "=== notebook 06-all-in-one.ipynb",
-                  "=== log records at DEBUG", "botocore", "urllib3"):
+    for label in (
+        "=== happy online",
+        "=== user-arn-as-role-arn online",
+        "=== fault sts ",
+        "=== cli happy check stdout",
+        "=== notebook 06-all-in-one.ipynb",
+        "=== log records at DEBUG",
+        "botocore",
+        "urllib3",
+    ):
         assert label in text, f"the canary run produced no {label!r}"
     assert len(values) > 40, "too few canary values collected"
     # Salted: not even AWS's documented example key is among them.
@@ -84,11 +96,14 @@ def test_a_deliberate_leak_makes_the_canary_fail(tmp_path):
     assert hits(text, values), "the deliberate leak went unnoticed"
 
 
-@pytest.mark.parametrize("value, shown, leaked", [
-    ("Atzr|IwEBIabcdefghijklmnop", "Atzr|IwEB…(26 chars)", False),
-    ("Atzr|IwEBIabcdefghijklmnop", "token: IwEBIabcdefgh!", True),
-    ("amzn1.oa2-cs.v1." + "ab12" * 16, "amzn1.oa2-cs.v1.ab12…(80 chars)", False),
-    ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz", "K7MDENG/bPxRfi", True),
-])
+@pytest.mark.parametrize(
+    "value, shown, leaked",
+    [
+        ("Atzr|IwEBIabcdefghijklmnop", "Atzr|IwEB…(26 chars)", False),
+        ("Atzr|IwEBIabcdefghijklmnop", "token: IwEBIabcdefgh!", True),
+        ("amzn1.oa2-cs.v1." + "ab12" * 16, "amzn1.oa2-cs.v1.ab12…(80 chars)", False),
+        ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz", "K7MDENG/bPxRfi", True),
+    ],
+)
 def test_the_search_looks_at_the_secret_part_only(value, shown, leaked):
     assert bool(hits(shown, [value])) == leaked

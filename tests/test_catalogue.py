@@ -71,20 +71,33 @@ def test_finding_takes_the_entrys_field_unless_told_otherwise():
 def test_finding_carries_the_entrys_severity_stage_and_fix():
     item = entry("client-secret-legacy-format")
     finding = item.finding("the secret is old", source="environment")
-    assert (finding.code, finding.severity, finding.stage, finding.fix, finding.source) == \
-        (item.code, "warning", "format", item.fix, "environment")
+    assert (finding.code, finding.severity, finding.stage, finding.fix, finding.source) == (
+        item.code,
+        "warning",
+        "format",
+        item.fix,
+        "environment",
+    )
     assert finding.title == item.title
     assert item.finding("x", fix="Do this.").fix == "Do this."
 
 
 def test_finding_as_dict_and_one_line():
-    finding = entry("value-empty").finding("lwa_app_id is empty.", field="lwa_app_id",
-                                           details={"length": 0})
+    finding = entry("value-empty").finding(
+        "lwa_app_id is empty.", field="lwa_app_id", details={"length": 0}
+    )
     data = finding.as_dict()
-    assert data == {"code": "value-empty", "severity": "error", "field": "lwa_app_id",
-                    "message": "lwa_app_id is empty.", "fix": entry("value-empty").fix,
-                    "stage": "format", "source": None, "docs": docs_url("value-empty"),
-                    "details": {"length": 0}}
+    assert data == {
+        "code": "value-empty",
+        "severity": "error",
+        "field": "lwa_app_id",
+        "message": "lwa_app_id is empty.",
+        "fix": entry("value-empty").fix,
+        "stage": "format",
+        "source": None,
+        "docs": docs_url("value-empty"),
+        "details": {"length": 0},
+    }
     assert "details" not in entry("value-empty").finding("x").as_dict()
     assert finding.one_line().startswith("value-empty [lwa_app_id]: lwa_app_id is empty. Fix: ")
     assert repr(finding) == "Finding('value-empty', 'error', field='lwa_app_id')"

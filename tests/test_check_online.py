@@ -18,8 +18,14 @@ from spapi_docs_helpers import check
 from spapi_docs_helpers._catalogue import entry
 from spapi_docs_helpers.mock import FAULT_KINDS, SCENARIOS, MockAmazon
 
-SECRET_FIELDS = ("refresh_token", "lwa_app_id", "lwa_client_secret", "aws_access_key",
-                 "aws_secret_key", "aws_session_token")
+SECRET_FIELDS = (
+    "refresh_token",
+    "lwa_app_id",
+    "lwa_client_secret",
+    "aws_access_key",
+    "aws_secret_key",
+    "aws_session_token",
+)
 
 
 def secret_values(amazon) -> list:
@@ -30,8 +36,16 @@ def secret_values(amazon) -> list:
 
 
 def rendered(report) -> str:
-    return "\n".join([report.render_text(), report.render_text(color=True), report.to_json(),
-                      report._repr_html_(), repr(report), str(report)])
+    return "\n".join(
+        [
+            report.render_text(),
+            report.render_text(color=True),
+            report.to_json(),
+            report._repr_html_(),
+            repr(report),
+            str(report),
+        ]
+    )
 
 
 @pytest.fixture
@@ -85,10 +99,15 @@ def test_happy_path_reports_region_marketplaces_and_roles(run_check):
     roles = report.stage("roles")
     assert [row["access"] for row in roles.data["rows"]] == ["granted"] * 5
     data = json.loads(report.to_json())
-    assert [s["name"] for s in data["stages"]] == ["load", "format", "lwa", "sts", "region",
-                                                   "roles"]
-    assert all(s["duration_ms"] is not None for s in data["stages"]
-               if s["status"] != "skipped")
+    assert [s["name"] for s in data["stages"]] == [
+        "load",
+        "format",
+        "lwa",
+        "sts",
+        "region",
+        "roles",
+    ]
+    assert all(s["duration_ms"] is not None for s in data["stages"] if s["status"] != "skipped")
 
 
 def test_region_probe_names_the_token_region_for_an_eu_seller(run_check):
@@ -143,8 +162,9 @@ def mock(shared_mock):
 
 @pytest.mark.parametrize("kind", FAULT_KINDS)
 @pytest.mark.parametrize("service", ["lwa", "spapi"])
-def test_every_fault_ends_in_a_finding_that_blames_no_credential(service, kind, mock, run_check,
-                                                                 assert_no_leak):
+def test_every_fault_ends_in_a_finding_that_blames_no_credential(
+    service, kind, mock, run_check, assert_no_leak
+):
     mock.faults.add(service, kind, times=None, retry_after=0)
     report = run_check(mock, timeout=0.5, retries=0)
     problems = [f for f in report.findings if f.severity == "error"]
@@ -156,8 +176,9 @@ def test_every_fault_ends_in_a_finding_that_blames_no_credential(service, kind, 
     assert_no_leak([rendered(report)], *secret_values(mock))
 
 
-@pytest.mark.parametrize("kind", ["server-error", "unavailable", "throttled", "connection-reset",
-                                  "no-response"])
+@pytest.mark.parametrize(
+    "kind", ["server-error", "unavailable", "throttled", "connection-reset", "no-response"]
+)
 def test_transient_faults_are_retried_until_the_answer_comes(kind, mock, run_check):
     mock.faults.add("lwa", kind, times=1, retry_after=0)
     report = run_check(mock, timeout=0.5)
@@ -176,7 +197,13 @@ def test_retry_after_is_honoured(mock, run_check):
 
 
 def test_throttling_that_persists_is_reported_after_bounded_retries(mock, run_check):
-    mock.faults.add("spapi", "throttled", times=None, retry_after=0, path="/sellers/v1/marketplaceParticipations")
+    mock.faults.add(
+        "spapi",
+        "throttled",
+        times=None,
+        retry_after=0,
+        path="/sellers/v1/marketplaceParticipations",
+    )
     report = run_check(mock, timeout=1)
     finding = next(f for f in report.findings if f.code == "rate-limited")
     assert "after 3 attempts" in finding.message
@@ -192,6 +219,7 @@ def test_an_html_page_from_a_proxy_is_reported_as_what_it_is(mock, run_check):
 
 
 # --------------------------------------------------------------------------- the network
+
 
 def _free_port() -> int:
     with socket.socket() as probe:

@@ -22,8 +22,11 @@ CLIENT_ID = "amzn1.application-oa2-client." + "deadbeef" * 4
 CLIENT_SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
 REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
 APP_ID = "amzn1.sp.solution.12345678-90ab-4cde-8f01-23456789abcd"
-GOOD_ENV = {"LWA_APP_ID": CLIENT_ID, "LWA_CLIENT_SECRET": CLIENT_SECRET,
-            "SP_API_REFRESH_TOKEN": REFRESH_TOKEN}
+GOOD_ENV = {
+    "LWA_APP_ID": CLIENT_ID,
+    "LWA_CLIENT_SECRET": CLIENT_SECRET,
+    "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
+}
 ANSI = "\x1b["
 
 pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason=f"{SCRIPT} is not installed")
@@ -34,8 +37,9 @@ def doctor(*args, env=None, tty=False):
     environ = {**os.environ, **(env or {})}
     command = [str(SCRIPT), *args]
     if not tty:
-        done = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=60,
-                              check=False)
+        done = subprocess.run(
+            command, env=environ, capture_output=True, text=True, timeout=60, check=False
+        )
         return done.returncode, done.stdout, done.stderr
     main, child = pty.openpty()
     with subprocess.Popen(command, env=environ, stdout=child, stderr=subprocess.PIPE) as process:
@@ -68,28 +72,34 @@ def test_good_credentials_exit_0():
     assert err == ""
 
 
-@pytest.mark.parametrize("env", [
-    pytest.param({**GOOD_ENV, "LWA_APP_ID": APP_ID}, id="app-id-as-client-id"),
-    pytest.param({}, id="no-credentials"),
-    pytest.param({**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": "Germany"}, id="bad-marketplace"),
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({**GOOD_ENV, "LWA_APP_ID": APP_ID}, id="app-id-as-client-id"),
+        pytest.param({}, id="no-credentials"),
+        pytest.param({**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": "Germany"}, id="bad-marketplace"),
+    ],
+)
 def test_an_error_exits_1(env):
     status, out, err = check(env=env)
     assert status == 1, out + err
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    pytest.param(["--format", "xml"], "invalid choice: 'xml'", id="format-xml"),
-    pytest.param(["--account", ""], "must not be empty", id="empty-account"),
-    pytest.param(["--account", "  "], "must not be empty", id="blank-account"),
-    pytest.param(["--timeout", "0"], "between 0 and 600", id="zero-timeout"),
-    pytest.param(["--timeout", "601"], "between 0 and 600", id="long-timeout"),
-    pytest.param(["--timeout", "soon"], "not a number", id="timeout-not-a-number"),
-    pytest.param(["--color", "sometimes"], "invalid choice", id="color-choice"),
-    pytest.param(["--demo"], "drop --offline", id="demo-and-offline"),
-    pytest.param(["--no-such-option"], "unrecognized arguments", id="unknown-option"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        pytest.param(["--format", "xml"], "invalid choice: 'xml'", id="format-xml"),
+        pytest.param(["--account", ""], "must not be empty", id="empty-account"),
+        pytest.param(["--account", "  "], "must not be empty", id="blank-account"),
+        pytest.param(["--timeout", "0"], "between 0 and 600", id="zero-timeout"),
+        pytest.param(["--timeout", "601"], "between 0 and 600", id="long-timeout"),
+        pytest.param(["--timeout", "soon"], "not a number", id="timeout-not-a-number"),
+        pytest.param(["--color", "sometimes"], "invalid choice", id="color-choice"),
+        pytest.param(["--demo"], "drop --offline", id="demo-and-offline"),
+        pytest.param(["--no-such-option"], "unrecognized arguments", id="unknown-option"),
+    ],
+)
 def test_usage_error_exits_2_and_says_why(args, words):
     status, out, err = check(*args, env=GOOD_ENV)
     assert status == 2
@@ -110,11 +120,14 @@ def test_version_is_printed():
 # --------------------------------------------------------------------------- JSON
 
 
-@pytest.mark.parametrize(("env", "ok"), [
-    pytest.param(GOOD_ENV, True, id="good"),
-    pytest.param({**GOOD_ENV, "LWA_APP_ID": APP_ID}, False, id="format-error"),
-    pytest.param({}, False, id="no-credentials"),
-])
+@pytest.mark.parametrize(
+    ("env", "ok"),
+    [
+        pytest.param(GOOD_ENV, True, id="good"),
+        pytest.param({**GOOD_ENV, "LWA_APP_ID": APP_ID}, False, id="format-error"),
+        pytest.param({}, False, id="no-credentials"),
+    ],
+)
 def test_json_output_is_one_valid_document(env, ok):
     status, out, _ = check("--format", "json", env=env)
     data = json.loads(out)
@@ -130,8 +143,9 @@ def test_json_names_the_blamed_field():
     _, out, _ = check("--format", "json", env={**GOOD_ENV, "LWA_APP_ID": APP_ID})
     data = json.loads(out)
     assert data["blamed"] == ["lwa_app_id"]
-    assert [(f["code"], f["field"]) for f in data["findings"]] == \
-        [("app-id-in-client-id-field", "lwa_app_id")]
+    assert [(f["code"], f["field"]) for f in data["findings"]] == [
+        ("app-id-in-client-id-field", "lwa_app_id")
+    ]
 
 
 # --------------------------------------------------------------------------- colour
@@ -153,11 +167,14 @@ def test_colour_on_a_terminal_by_default():
     assert ANSI in out
 
 
-@pytest.mark.parametrize(("args", "env"), [
-    pytest.param(["--color", "auto"], {"NO_COLOR": "1"}, id="no-color-with-auto"),
-    pytest.param([], {"NO_COLOR": "1"}, id="no-color-default"),
-    pytest.param(["--color", "never"], {}, id="never"),
-])
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        pytest.param(["--color", "auto"], {"NO_COLOR": "1"}, id="no-color-with-auto"),
+        pytest.param([], {"NO_COLOR": "1"}, id="no-color-default"),
+        pytest.param(["--color", "never"], {}, id="never"),
+    ],
+)
 def test_no_colour_on_a_terminal_when_turned_off(args, env):
     status, out, _ = check(*args, env={**GOOD_ENV, "LWA_APP_ID": APP_ID, **env}, tty=True)
     assert status == 1
@@ -180,7 +197,8 @@ def test_text_names_the_config_file_and_lines(isolated_machine):
     folder.mkdir(parents=True)
     (folder / "credentials.yml").write_text(
         f"version: '1.0'\nshop:\n  refresh_token: '{REFRESH_TOKEN}'\n"
-        f"  lwa_app_id: '{CLIENT_ID}'\n  lwa_client_secret: '{CLIENT_SECRET}'\n")
+        f"  lwa_app_id: '{CLIENT_ID}'\n  lwa_client_secret: '{CLIENT_SECRET}'\n"
+    )
     status, out, _ = check("--account", "shop")
     assert status == 0
     assert "from the config file" in out
@@ -204,13 +222,15 @@ BAD_SET = {
 }
 
 
-@pytest.mark.parametrize("args", [[], ["--format", "json"], ["--color", "always"]],
-                         ids=["text", "json", "colour"])
+@pytest.mark.parametrize(
+    "args", [[], ["--format", "json"], ["--color", "always"]], ids=["text", "json", "colour"]
+)
 def test_no_secret_in_any_output(args, assert_no_leak, isolated_machine):
     folder = isolated_machine / ".config" / "python-sp-api"
     folder.mkdir(parents=True)
     (folder / "credentials.yml").write_text(
-        f"default:\n  lwa_app_id: '{CLIENT_ID}'\n  client_secret: '{CLIENT_SECRET}'\n")
+        f"default:\n  lwa_app_id: '{CLIENT_ID}'\n  client_secret: '{CLIENT_SECRET}'\n"
+    )
     status, out, err = check(*args, env=BAD_SET)
     assert status == 1
     assert "fields-swapped" in out

@@ -19,8 +19,9 @@ DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
 
 
 def doctor(*args, env, timeout=60):
-    result = subprocess.run([DOCTOR, *args], env=env, capture_output=True, text=True,
-                            timeout=timeout, check=False)
+    result = subprocess.run(
+        [DOCTOR, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     return result.returncode, result.stdout, result.stderr
 
 
@@ -31,8 +32,7 @@ def clean_env(tmp_path):
 
 
 @pytest.mark.parametrize("scenario, status", [("happy", 0), ("revoked-refresh-token", 1)])
-def test_check_against_the_mock_from_its_environment(scenario, status, clean_env,
-                                                      assert_no_leak):
+def test_check_against_the_mock_from_its_environment(scenario, status, clean_env, assert_no_leak):
     with MockAmazon(scenario=scenario, aws=False) as amazon:
         code, out, err = doctor("check", "--format", "json", env={**clean_env, **amazon.env})
         secrets = [v for v in amazon.credentials.values() if v]
@@ -59,19 +59,23 @@ def test_demo_of_a_failure_scenario_exits_1_and_blames_the_credential(clean_env)
 
 
 def test_partial_credentials_are_diagnosed_not_replaced_by_the_demo(clean_env):
-    code, out, err = doctor(env={**clean_env, "LWA_CLIENT_ID": "amzn1.application-oa2-client."
-                                 + "0" * 31 + "1"})
+    code, out, err = doctor(
+        env={**clean_env, "LWA_CLIENT_ID": "amzn1.application-oa2-client." + "0" * 31 + "1"}
+    )
     assert code == 1
     assert "demo" not in err
     assert "env-name-near-miss" in out and "LWA_APP_ID" in out
 
 
-@pytest.mark.parametrize("args", [
-    ["check", "--scenario", "happy"],                # --scenario needs --demo
-    ["check", "--demo", "--scenario", "no-such-scenario"],
-    ["check", "--offline", "--demo"],
-    ["check", "--timeout", "0"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--scenario", "happy"],  # --scenario needs --demo
+        ["check", "--demo", "--scenario", "no-such-scenario"],
+        ["check", "--offline", "--demo"],
+        ["check", "--timeout", "0"],
+    ],
+)
 def test_usage_errors_exit_2(args, clean_env):
     code, _, err = doctor(*args, env=clean_env)
     assert code == 2, err
@@ -93,8 +97,11 @@ def test_terminal_progress_shows_each_stage_then_clears_itself():
     stream = _Terminal()
     progress = _TerminalProgress(stream)
     progress("start", "lwa", "exchanging the refresh token at http://127.0.0.1:1/auth/o2/token")
-    progress("done", "lwa", StageResult("lwa", "ok", "access token Atza|IwEB…(364 chars)",
-                                        duration_ms=12.0))
+    progress(
+        "done",
+        "lwa",
+        StageResult("lwa", "ok", "access token Atza|IwEB…(364 chars)", duration_ms=12.0),
+    )
     written = stream.getvalue()
     assert "… LWA token: exchanging" in written
     assert "✓ LWA token: access token" in written and "(12 ms)" in written

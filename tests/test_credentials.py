@@ -25,8 +25,11 @@ SECRETS = [value for key, value in ALL.items() if key != "role_arn"]
 
 def test_fields_are_the_three_lwa_credentials_then_the_legacy_aws_ones():
     assert [spec.key for spec in FIELDS] == list(ALL)
-    assert [spec.key for spec in FIELDS if not spec.legacy] == \
-        ["refresh_token", "lwa_app_id", "lwa_client_secret"]
+    assert [spec.key for spec in FIELDS if not spec.legacy] == [
+        "refresh_token",
+        "lwa_app_id",
+        "lwa_client_secret",
+    ]
 
 
 def test_environment_and_secret_names_are_python_amazon_sp_apis():
@@ -65,8 +68,10 @@ def test_repr_and_str_mask_every_secret_and_show_the_role_arn(assert_no_leak):
 
 
 def test_repr_leaves_out_absent_fields():
-    assert repr(Credentials(lwa_app_id=CLIENT_ID)) == \
-        "Credentials(lwa_app_id='amzn1.application-oa2-client.dead…(61 chars)')"
+    assert (
+        repr(Credentials(lwa_app_id=CLIENT_ID))
+        == "Credentials(lwa_app_id='amzn1.application-oa2-client.dead…(61 chars)')"
+    )
 
 
 def test_secret_pasted_into_role_arn_is_masked(assert_no_leak):
@@ -74,16 +79,21 @@ def test_secret_pasted_into_role_arn_is_masked(assert_no_leak):
     assert_no_leak(repr(credentials), CLIENT_SECRET)
 
 
-@pytest.mark.parametrize("value", [
-    pytest.param(ROLE_ARN + "\u200b", id="invisible-character"),
-    pytest.param("arn:" + "a" * 2100, id="too-long"),
-    pytest.param(12345, id="not-text"),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(ROLE_ARN + "\u200b", id="invisible-character"),
+        pytest.param("arn:" + "a" * 2100, id="too-long"),
+        pytest.param(12345, id="not-text"),
+    ],
+)
 def test_role_arn_that_is_not_a_plain_arn_is_masked(value):
     assert display("role_arn", value) != value
-    assert display("role_arn", value) == \
-        (f"({type(value).__name__} value, not text)" if not isinstance(value, str)
-         else display("lwa_app_id", value))
+    assert display("role_arn", value) == (
+        f"({type(value).__name__} value, not text)"
+        if not isinstance(value, str)
+        else display("lwa_app_id", value)
+    )
 
 
 def test_from_mapping_keeps_the_known_keys_only():
@@ -102,19 +112,24 @@ def test_present_counts_empty_strings_but_not_none():
     assert credentials.present() == ("lwa_app_id", "lwa_client_secret")
 
 
-@pytest.mark.parametrize(("fields", "legacy"), [
-    pytest.param({"lwa_app_id": CLIENT_ID}, False, id="lwa-only"),
-    pytest.param({"role_arn": ""}, True, id="empty-role-arn"),
-    pytest.param({"aws_session_token": "x"}, True, id="session-token"),
-])
+@pytest.mark.parametrize(
+    ("fields", "legacy"),
+    [
+        pytest.param({"lwa_app_id": CLIENT_ID}, False, id="lwa-only"),
+        pytest.param({"role_arn": ""}, True, id="empty-role-arn"),
+        pytest.param({"aws_session_token": "x"}, True, id="session-token"),
+    ],
+)
 def test_has_legacy_aws_when_any_aws_field_is_present(fields, legacy):
     assert Credentials(**fields).has_legacy_aws is legacy
 
 
 def test_to_sp_api_dict_holds_the_present_lwa_credentials_unmasked():
     credentials = Credentials(**{**ALL, "refresh_token": None})
-    assert credentials.to_sp_api_dict() == {"lwa_app_id": CLIENT_ID,
-                                            "lwa_client_secret": CLIENT_SECRET}
+    assert credentials.to_sp_api_dict() == {
+        "lwa_app_id": CLIENT_ID,
+        "lwa_client_secret": CLIENT_SECRET,
+    }
 
 
 def test_masked_shows_every_present_field_masked(assert_no_leak):

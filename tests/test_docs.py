@@ -397,5 +397,7 @@ def test_every_url_of_this_site_written_in_the_sources_exists(site):
         for path in pattern.findall(source.read_text()):
             seen += 1
             target = site / (path or "index.html")
-            assert target.is_file(), f"{source.relative_to(ROOT)} links {path}, which the site lacks"
+            assert target.is_file(), (
+                f"{source.relative_to(ROOT)} links {path}, which the site lacks"
+            )
     assert seen, "no URL of the site found: the pattern is wrong"

@@ -95,9 +95,10 @@ def assert_single(findings, code, severity, field, words):
 
 
 def test_well_formed_lwa_credentials_have_no_finding(check):
-    assert check(
-        refresh_token=REFRESH_TOKEN, lwa_app_id=CLIENT_ID, lwa_client_secret=CLIENT_SECRET
-    ) == []
+    assert (
+        check(refresh_token=REFRESH_TOKEN, lwa_app_id=CLIENT_ID, lwa_client_secret=CLIENT_SECRET)
+        == []
+    )
 
 
 def test_absent_value_none_is_not_checked(check):
@@ -125,35 +126,86 @@ def test_findings_are_stage_format(check):
 # --------------------------------------------------------------------------- lwa_app_id
 
 LWA_APP_ID_CASES = [
-    pytest.param(APP_ID, "app-id-in-client-id-field",
-                 ["App ID", "amzn1.sp.solution.", "Client identifier"], id="app-id-sp-solution"),
-    pytest.param(SELLERAPPS_ID, "app-id-in-client-id-field", ["App ID", "amzn1.sellerapps.app."],
-                 id="app-id-sellerapps"),
-    pytest.param(HEX32, "client-id-prefix-missing", ["32 hexadecimal", "without", "prefix"],
-                 id="hex-without-prefix"),
-    pytest.param("application-oa2-client." + HEX32, "client-id-prefix-missing",
-                 ["part of", "prefix"], id="prefix-cut-application"),
-    pytest.param("oa2-client." + HEX32, "client-id-prefix-missing", ["part of", "prefix"],
-                 id="prefix-cut-oa2-client"),
-    pytest.param("mzn1.application-oa2-client." + HEX32, "client-id-prefix-missing", ["part of"],
-                 id="prefix-cut-first-letter"),
+    pytest.param(
+        APP_ID,
+        "app-id-in-client-id-field",
+        ["App ID", "amzn1.sp.solution.", "Client identifier"],
+        id="app-id-sp-solution",
+    ),
+    pytest.param(
+        SELLERAPPS_ID,
+        "app-id-in-client-id-field",
+        ["App ID", "amzn1.sellerapps.app."],
+        id="app-id-sellerapps",
+    ),
+    pytest.param(
+        HEX32,
+        "client-id-prefix-missing",
+        ["32 hexadecimal", "without", "prefix"],
+        id="hex-without-prefix",
+    ),
+    pytest.param(
+        "application-oa2-client." + HEX32,
+        "client-id-prefix-missing",
+        ["part of", "prefix"],
+        id="prefix-cut-application",
+    ),
+    pytest.param(
+        "oa2-client." + HEX32,
+        "client-id-prefix-missing",
+        ["part of", "prefix"],
+        id="prefix-cut-oa2-client",
+    ),
+    pytest.param(
+        "mzn1.application-oa2-client." + HEX32,
+        "client-id-prefix-missing",
+        ["part of"],
+        id="prefix-cut-first-letter",
+    ),
     pytest.param(CLIENT_ID[:-6], "client-id-truncated", ["26 of the 32"], id="truncated"),
     pytest.param(CLIENT_ID + "00", "client-id-malformed", ["34 characters"], id="too-long"),
-    pytest.param(CLIENT_ID.upper().replace("AMZN1.APPLICATION-OA2-CLIENT.",
-                                           "amzn1.application-oa2-client."),
-                 "client-id-malformed", ["lowercase hexadecimal"], id="upper-case-hex"),
-    pytest.param("my-lwa-client", "client-id-malformed",
-                 ["does not start with amzn1.application-oa2-client."], id="no-prefix"),
-    pytest.param(CLIENT_SECRET, "value-in-wrong-field", ["client secret", "lwa_client_secret"],
-                 id="client-secret-pasted"),
-    pytest.param(LEGACY_SECRET, "value-in-wrong-field",
-                 ["older LWA client secret", "lwa_client_secret"], id="legacy-secret-pasted"),
-    pytest.param(REFRESH_TOKEN, "value-in-wrong-field", ["refresh token", "refresh_token"],
-                 id="refresh-token-pasted"),
-    pytest.param(ACCESS_KEY, "value-in-wrong-field", ["AWS access key ID", "aws_access_key"],
-                 id="aws-access-key-pasted"),
-    pytest.param(f"arn:aws:iam::{ACCOUNT}:user/spapi", "value-in-wrong-field",
-                 ["IAM user ARN", "no SP-API credential"], id="user-arn-pasted"),
+    pytest.param(
+        CLIENT_ID.upper().replace("AMZN1.APPLICATION-OA2-CLIENT.", "amzn1.application-oa2-client."),
+        "client-id-malformed",
+        ["lowercase hexadecimal"],
+        id="upper-case-hex",
+    ),
+    pytest.param(
+        "my-lwa-client",
+        "client-id-malformed",
+        ["does not start with amzn1.application-oa2-client."],
+        id="no-prefix",
+    ),
+    pytest.param(
+        CLIENT_SECRET,
+        "value-in-wrong-field",
+        ["client secret", "lwa_client_secret"],
+        id="client-secret-pasted",
+    ),
+    pytest.param(
+        LEGACY_SECRET,
+        "value-in-wrong-field",
+        ["older LWA client secret", "lwa_client_secret"],
+        id="legacy-secret-pasted",
+    ),
+    pytest.param(
+        REFRESH_TOKEN,
+        "value-in-wrong-field",
+        ["refresh token", "refresh_token"],
+        id="refresh-token-pasted",
+    ),
+    pytest.param(
+        ACCESS_KEY,
+        "value-in-wrong-field",
+        ["AWS access key ID", "aws_access_key"],
+        id="aws-access-key-pasted",
+    ),
+    pytest.param(
+        f"arn:aws:iam::{ACCOUNT}:user/spapi",
+        "value-in-wrong-field",
+        ["IAM user ARN", "no SP-API credential"],
+        id="user-arn-pasted",
+    ),
 ]
 
 
@@ -176,23 +228,51 @@ def test_wrong_field_fix_names_the_field_the_value_belongs_in(check):
 # --------------------------------------------------------------------------- lwa_client_secret
 
 CLIENT_SECRET_CASES = [
-    pytest.param(LEGACY_SECRET, "client-secret-legacy-format", "warning",
-                 ["64 bare hexadecimal", "rotation"], id="legacy-64-hex"),
-    pytest.param(CLIENT_SECRET[:-8], "client-secret-truncated", "error", ["56 of the 64"],
-                 id="truncated"),
-    pytest.param(CLIENT_SECRET + "00", "client-secret-malformed", "error", ["66 characters"],
-                 id="too-long"),
-    pytest.param("amzn1.oa2-cs.v1." + "FEEDFACE" * 8, "client-secret-malformed", "error",
-                 ["lowercase hexadecimal"], id="upper-case-hex"),
-    pytest.param("hunter2-is-not-a-secret", "client-secret-malformed", "error",
-                 ["neither starts with amzn1.oa2-cs.v1."], id="free-text"),
-    pytest.param(LEGACY_SECRET[:-2], "client-secret-malformed", "error", ["64 hexadecimal"],
-                 id="legacy-truncated"),
-    pytest.param(CLIENT_ID, "value-in-wrong-field", "error", ["client identifier", "lwa_app_id"],
-                 id="client-id-pasted"),
+    pytest.param(
+        LEGACY_SECRET,
+        "client-secret-legacy-format",
+        "warning",
+        ["64 bare hexadecimal", "rotation"],
+        id="legacy-64-hex",
+    ),
+    pytest.param(
+        CLIENT_SECRET[:-8], "client-secret-truncated", "error", ["56 of the 64"], id="truncated"
+    ),
+    pytest.param(
+        CLIENT_SECRET + "00", "client-secret-malformed", "error", ["66 characters"], id="too-long"
+    ),
+    pytest.param(
+        "amzn1.oa2-cs.v1." + "FEEDFACE" * 8,
+        "client-secret-malformed",
+        "error",
+        ["lowercase hexadecimal"],
+        id="upper-case-hex",
+    ),
+    pytest.param(
+        "hunter2-is-not-a-secret",
+        "client-secret-malformed",
+        "error",
+        ["neither starts with amzn1.oa2-cs.v1."],
+        id="free-text",
+    ),
+    pytest.param(
+        LEGACY_SECRET[:-2],
+        "client-secret-malformed",
+        "error",
+        ["64 hexadecimal"],
+        id="legacy-truncated",
+    ),
+    pytest.param(
+        CLIENT_ID,
+        "value-in-wrong-field",
+        "error",
+        ["client identifier", "lwa_app_id"],
+        id="client-id-pasted",
+    ),
     pytest.param(APP_ID, "value-in-wrong-field", "error", ["App ID"], id="app-id-pasted"),
-    pytest.param(REFRESH_TOKEN, "value-in-wrong-field", "error", ["refresh token"],
-                 id="refresh-token-pasted"),
+    pytest.param(
+        REFRESH_TOKEN, "value-in-wrong-field", "error", ["refresh token"], id="refresh-token-pasted"
+    ),
 ]
 
 
@@ -223,31 +303,68 @@ def test_app_id_pasted_as_secret_names_the_client_secret_to_use(check):
 # --------------------------------------------------------------------------- refresh_token
 
 AUTH_CODE = "ANfakeAuthCode0000"
-REDIRECT_URL = (f"https://example.com/callback?state=fake&spapi_oauth_code={AUTH_CODE}"
-                "&selling_partner_id=A1FAKESELLER")
+REDIRECT_URL = (
+    f"https://example.com/callback?state=fake&spapi_oauth_code={AUTH_CODE}"
+    "&selling_partner_id=A1FAKESELLER"
+)
 REFRESH_TOKEN_CASES = [
-    pytest.param("Atza|IwEBIFakeAccessToken-" + "QrStUvWxYz" * 8,
-                 "access-token-in-refresh-token-field", "error", ["access token", "Atza|"],
-                 id="access-token"),
-    pytest.param("ANxxxxxxxxxxxxxxxxxx", "authorization-code-in-refresh-token-field", "error",
-                 ["authorization code"], id="authorization-code"),
-    pytest.param(REDIRECT_URL, "authorization-code-in-refresh-token-field", "error",
-                 ["authorization code"], id="redirect-url-with-code"),
-    pytest.param("Aztr|IwEBIFake-" + "QrStUvWxYz" * 8, "refresh-token-prefix-typo", "error",
-                 ["'Aztr|'", "'Atzr|'"], id="aztr-typo"),
-    pytest.param("Atzr%7C" + REFRESH_TOKEN[5:], "url-encoded", "error", ["%7C"],
-                 id="url-encoded-bar"),
-    pytest.param("Atzr|" + "a" * 2044, "value-too-long", "error", ["2049 bytes", "2048"],
-                 id="one-byte-too-long"),
+    pytest.param(
+        "Atza|IwEBIFakeAccessToken-" + "QrStUvWxYz" * 8,
+        "access-token-in-refresh-token-field",
+        "error",
+        ["access token", "Atza|"],
+        id="access-token",
+    ),
+    pytest.param(
+        "ANxxxxxxxxxxxxxxxxxx",
+        "authorization-code-in-refresh-token-field",
+        "error",
+        ["authorization code"],
+        id="authorization-code",
+    ),
+    pytest.param(
+        REDIRECT_URL,
+        "authorization-code-in-refresh-token-field",
+        "error",
+        ["authorization code"],
+        id="redirect-url-with-code",
+    ),
+    pytest.param(
+        "Aztr|IwEBIFake-" + "QrStUvWxYz" * 8,
+        "refresh-token-prefix-typo",
+        "error",
+        ["'Aztr|'", "'Atzr|'"],
+        id="aztr-typo",
+    ),
+    pytest.param(
+        "Atzr%7C" + REFRESH_TOKEN[5:], "url-encoded", "error", ["%7C"], id="url-encoded-bar"
+    ),
+    pytest.param(
+        "Atzr|" + "a" * 2044,
+        "value-too-long",
+        "error",
+        ["2049 bytes", "2048"],
+        id="one-byte-too-long",
+    ),
     # Bytes, not characters: 1,100 two-byte letters are 2,205 bytes.
-    pytest.param("Atzr|" + "é" * 1100, "value-too-long", "error", ["2205 bytes"],
-                 id="multi-byte-too-long"),
-    pytest.param("Atzr|IwEBIFake", "refresh-token-short", "warning", ["14 characters"],
-                 id="short"),
-    pytest.param("IwEBIFakeTokenWithoutItsPrefix-" + "QrStUvWxYz" * 8, "refresh-token-malformed",
-                 "error", ["does not start with Atzr|"], id="no-prefix"),
-    pytest.param(CLIENT_ID, "value-in-wrong-field", "error", ["client identifier", "lwa_app_id"],
-                 id="client-id-pasted"),
+    pytest.param(
+        "Atzr|" + "é" * 1100, "value-too-long", "error", ["2205 bytes"], id="multi-byte-too-long"
+    ),
+    pytest.param("Atzr|IwEBIFake", "refresh-token-short", "warning", ["14 characters"], id="short"),
+    pytest.param(
+        "IwEBIFakeTokenWithoutItsPrefix-" + "QrStUvWxYz" * 8,
+        "refresh-token-malformed",
+        "error",
+        ["does not start with Atzr|"],
+        id="no-prefix",
+    ),
+    pytest.param(
+        CLIENT_ID,
+        "value-in-wrong-field",
+        "error",
+        ["client identifier", "lwa_app_id"],
+        id="client-id-pasted",
+    ),
 ]
 
 
@@ -280,33 +397,60 @@ HYGIENE_DEFECTS = [
     ("trailing-newline", lambda v: v + "\n", "whitespace-around", ["trailing", "line break"]),
     ("trailing-crlf", lambda v: v + "\r\n", "whitespace-around", ["2 trailing", "carriage return"]),
     ("leading-tab", lambda v: "\t" + v, "whitespace-around", ["leading", "tab"]),
-    ("inner-space", lambda v: v[:8] + " " + v[8:], "whitespace-inside",
-     ["whitespace", "position 9"]),
+    (
+        "inner-space",
+        lambda v: v[:8] + " " + v[8:],
+        "whitespace-inside",
+        ["whitespace", "position 9"],
+    ),
     ("inner-line-break", lambda v: v[:8] + "\n" + v[8:], "whitespace-inside", ["line break"]),
     ("double-quotes", lambda v: f'"{v}"', "quote-characters", ['"', "positions 1,"]),
     ("single-quote", lambda v: "'" + v, "quote-characters", ["'", "position 1"]),
     ("typographic-double", lambda v: f"“{v}”", "quote-characters", ["“", "”"]),
     ("typographic-single", lambda v: f"‘{v}’", "quote-characters", ["‘"]),
-    ("zero-width-space", lambda v: v + "\u200b", "invisible-character",
-     ["U+200B", "ZERO WIDTH SPACE"]),
+    (
+        "zero-width-space",
+        lambda v: v + "\u200b",
+        "invisible-character",
+        ["U+200B", "ZERO WIDTH SPACE"],
+    ),
     ("byte-order-mark", lambda v: "\ufeff" + v, "invisible-character", ["U+FEFF", "position 1"]),
-    ("no-break-space", lambda v: v[:8] + "\u00a0" + v[8:], "invisible-character",
-     ["U+00A0", "NO-BREAK SPACE"]),
-    ("soft-hyphen", lambda v: v[:8] + "\u00ad" + v[8:], "invisible-character",
-     ["U+00AD", "SOFT HYPHEN"]),
-    ("control-character", lambda v: v[:8] + "\x07" + v[8:], "invisible-character",
-     ["U+0007", "control character"]),
+    (
+        "no-break-space",
+        lambda v: v[:8] + "\u00a0" + v[8:],
+        "invisible-character",
+        ["U+00A0", "NO-BREAK SPACE"],
+    ),
+    (
+        "soft-hyphen",
+        lambda v: v[:8] + "\u00ad" + v[8:],
+        "invisible-character",
+        ["U+00AD", "SOFT HYPHEN"],
+    ),
+    (
+        "control-character",
+        lambda v: v[:8] + "\x07" + v[8:],
+        "invisible-character",
+        ["U+0007", "control character"],
+    ),
     ("nul-character", lambda v: v + "\x00", "invisible-character", ["U+0000"]),
-    ("accented-letter", lambda v: v + "é", "non-ascii-character",
-     ["U+00E9", "LATIN SMALL LETTER E"]),
+    (
+        "accented-letter",
+        lambda v: v + "é",
+        "non-ascii-character",
+        ["U+00E9", "LATIN SMALL LETTER E"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("key", FIELDS)
-@pytest.mark.parametrize(("transform", "code", "words"),
-                         [pytest.param(*case[1:], id=case[0]) for case in HYGIENE_DEFECTS])
-def test_copy_paste_defect_is_the_only_error_and_blames_its_field(check, key, transform, code,
-                                                                  words):
+@pytest.mark.parametrize(
+    ("transform", "code", "words"),
+    [pytest.param(*case[1:], id=case[0]) for case in HYGIENE_DEFECTS],
+)
+def test_copy_paste_defect_is_the_only_error_and_blames_its_field(
+    check, key, transform, code, words
+):
     findings = check(**{key: transform(WELL_FORMED[key])})
     assert [f.code for f in errors(findings)] == [code]
     finding = the(findings, code)
@@ -317,12 +461,19 @@ def test_copy_paste_defect_is_the_only_error_and_blames_its_field(check, key, tr
 
 
 # Look-alike letters: Cyrillic а, е, о and Greek ο in place of the Latin letter.
-LOOKALIKES = [("а", "a", "CYRILLIC SMALL LETTER A"), ("е", "e", "CYRILLIC SMALL LETTER IE"),
-              ("о", "o", "CYRILLIC SMALL LETTER O"), ("ο", "o", "GREEK SMALL LETTER OMICRON"),
-              ("А", "A", "CYRILLIC CAPITAL LETTER A"), ("Ε", "E", "GREEK CAPITAL LETTER EPSILON")]
+LOOKALIKES = [
+    ("а", "a", "CYRILLIC SMALL LETTER A"),
+    ("е", "e", "CYRILLIC SMALL LETTER IE"),
+    ("о", "o", "CYRILLIC SMALL LETTER O"),
+    ("ο", "o", "GREEK SMALL LETTER OMICRON"),
+    ("А", "A", "CYRILLIC CAPITAL LETTER A"),
+    ("Ε", "E", "GREEK CAPITAL LETTER EPSILON"),
+]
 LOOKALIKE_CASES = [
     pytest.param(key, fake, latin, name, id=f"{key}-{name.lower().replace(' ', '-')}")
-    for key in FIELDS for fake, latin, name in LOOKALIKES if latin in WELL_FORMED[key]
+    for key in FIELDS
+    for fake, latin, name in LOOKALIKES
+    if latin in WELL_FORMED[key]
 ]
 
 
@@ -351,20 +502,41 @@ def test_control_character_is_not_said_to_look_like_itself(check):
 
 
 @pytest.mark.parametrize("key", FIELDS)
-@pytest.mark.parametrize(("value", "words"), [
-    pytest.param("", ["empty"], id="empty"),
-    pytest.param("   ", ["only whitespace"], id="blank"),
-    pytest.param("\n", ["only whitespace"], id="newline-only"),
-])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        pytest.param("", ["empty"], id="empty"),
+        pytest.param("   ", ["only whitespace"], id="blank"),
+        pytest.param("\n", ["only whitespace"], id="newline-only"),
+    ],
+)
 def test_empty_value_is_value_empty(check, key, value, words):
     assert_single(check(**{key: value}), "value-empty", "error", key, words)
 
 
 PLACEHOLDERS = [
-    "<your client id>", "YOUR_LWA_APP_ID", "your-refresh-token", "changeme", "CHANGE_ME",
-    "placeholder", "replace-me", "xxxxxxxx", "********", "...", "…", "TODO", "null", "None",
-    "undefined", "dummy", "REDACTED", "amzn1.application-oa2-client.xxxxxxxxxxxxxxxx",
-    "amzn1.oa2-cs.v1.XXXX", "Atzr|...", "Atzr|xxxx", "Atzr|****",
+    "<your client id>",
+    "YOUR_LWA_APP_ID",
+    "your-refresh-token",
+    "changeme",
+    "CHANGE_ME",
+    "placeholder",
+    "replace-me",
+    "xxxxxxxx",
+    "********",
+    "...",
+    "…",
+    "TODO",
+    "null",
+    "None",
+    "undefined",
+    "dummy",
+    "REDACTED",
+    "amzn1.application-oa2-client.xxxxxxxxxxxxxxxx",
+    "amzn1.oa2-cs.v1.XXXX",
+    "Atzr|...",
+    "Atzr|xxxx",
+    "Atzr|****",
 ]
 
 
@@ -422,10 +594,17 @@ def test_value_that_is_not_text_is_value_not_text(check, key, value, words):
     assert f"{key} is {words}, not text" in finding.message
 
 
-@pytest.mark.parametrize(("key", "limit"), [
-    ("lwa_app_id", 256), ("lwa_client_secret", 256), ("aws_access_key", 128),
-    ("aws_secret_key", 256), ("role_arn", 2048), ("aws_session_token", 8192),
-])
+@pytest.mark.parametrize(
+    ("key", "limit"),
+    [
+        ("lwa_app_id", 256),
+        ("lwa_client_secret", 256),
+        ("aws_access_key", 128),
+        ("aws_secret_key", 256),
+        ("role_arn", 2048),
+        ("aws_session_token", 8192),
+    ],
+)
 def test_value_beyond_the_field_limit_is_value_too_long(check, key, limit):
     findings = check(**{key: "Q" * (limit + 1)})
     assert [f.code for f in errors(findings)] == ["value-too-long"]
@@ -439,6 +618,7 @@ def test_a_megabyte_paste_is_one_finding(check):
 
 # --------------------------------------------------------------------------- AWS (legacy)
 
+
 def value_codes(findings):
     return [f.code for f in findings if f.code not in GROUP_CODES]
 
@@ -449,27 +629,37 @@ def test_long_term_access_key_and_secret_key_are_accepted(check):
 
 def test_temporary_key_without_session_token_is_an_error(check):
     findings = check(aws_access_key=TEMPORARY_KEY, aws_secret_key=SECRET_KEY)
-    assert_single([f for f in findings if f.code not in GROUP_CODES],
-                  "aws-temporary-key-without-session-token", "error", "aws_access_key",
-                  ["temporary ASIA", "no session token"])
+    assert_single(
+        [f for f in findings if f.code not in GROUP_CODES],
+        "aws-temporary-key-without-session-token",
+        "error",
+        "aws_access_key",
+        ["temporary ASIA", "no session token"],
+    )
 
 
 def test_temporary_key_with_session_token_is_a_warning(check):
-    findings = check(aws_access_key=TEMPORARY_KEY, aws_secret_key=SECRET_KEY,
-                     aws_session_token=SESSION_TOKEN)
-    assert_single([f for f in findings if f.code not in GROUP_CODES],
-                  "aws-temporary-key", "warning", "aws_access_key", ["temporary", "expires"])
+    findings = check(
+        aws_access_key=TEMPORARY_KEY, aws_secret_key=SECRET_KEY, aws_session_token=SESSION_TOKEN
+    )
+    assert_single(
+        [f for f in findings if f.code not in GROUP_CODES],
+        "aws-temporary-key",
+        "warning",
+        "aws_access_key",
+        ["temporary", "expires"],
+    )
 
 
 def test_temporary_key_with_empty_session_token_is_still_without_one(check):
-    findings = check(aws_access_key=TEMPORARY_KEY, aws_secret_key=SECRET_KEY,
-                     aws_session_token="")
+    findings = check(aws_access_key=TEMPORARY_KEY, aws_secret_key=SECRET_KEY, aws_session_token="")
     assert "aws-temporary-key-without-session-token" in codes(findings)
 
 
 ACCESS_KEY_CASES = [
-    pytest.param("AIDA" + "FAKEFAKEFAKE0000", ["AIDA", "unique ID", "identity"],
-                 id="user-unique-id"),
+    pytest.param(
+        "AIDA" + "FAKEFAKEFAKE0000", ["AIDA", "unique ID", "identity"], id="user-unique-id"
+    ),
     pytest.param("AROA" + "FAKEFAKEFAKE0000", ["AROA", "unique ID", "role"], id="role-unique-id"),
     pytest.param(ACCESS_KEY.lower(), ["lower-case"], id="lower-case"),
     pytest.param(ACCESS_KEY[:-2], ["18 characters"], id="too-short"),
@@ -481,8 +671,13 @@ ACCESS_KEY_CASES = [
 @pytest.mark.parametrize(("value", "words"), ACCESS_KEY_CASES)
 def test_malformed_access_key_is_aws_access_key_malformed(check, value, words):
     findings = check(aws_access_key=value, aws_secret_key=SECRET_KEY)
-    assert_single([f for f in findings if f.code not in GROUP_CODES], "aws-access-key-malformed",
-                  "error", "aws_access_key", words)
+    assert_single(
+        [f for f in findings if f.code not in GROUP_CODES],
+        "aws-access-key-malformed",
+        "error",
+        "aws_access_key",
+        words,
+    )
 
 
 SECRET_KEY_CASES = [
@@ -497,8 +692,13 @@ SECRET_KEY_CASES = [
 @pytest.mark.parametrize(("value", "words"), SECRET_KEY_CASES)
 def test_malformed_secret_key_is_aws_secret_key_malformed(check, value, words):
     findings = check(aws_access_key=ACCESS_KEY, aws_secret_key=value)
-    assert_single([f for f in findings if f.code not in GROUP_CODES], "aws-secret-key-malformed",
-                  "error", "aws_secret_key", [*words, "40"])
+    assert_single(
+        [f for f in findings if f.code not in GROUP_CODES],
+        "aws-secret-key-malformed",
+        "error",
+        "aws_secret_key",
+        [*words, "40"],
+    )
 
 
 def test_swapped_access_and_secret_key_is_one_fields_swapped_finding(check):
@@ -517,50 +717,84 @@ def test_access_key_in_secret_field_alone_is_value_in_wrong_field(check):
 
 
 ROLE_ARN_CASES = [
-    pytest.param(f"arn:aws:iam::{ACCOUNT}:user/spapi-user", "role-arn-is-user-arn",
-                 ["IAM user 'spapi-user'", "not of a role"], id="user-arn"),
+    pytest.param(
+        f"arn:aws:iam::{ACCOUNT}:user/spapi-user",
+        "role-arn-is-user-arn",
+        ["IAM user 'spapi-user'", "not of a role"],
+        id="user-arn",
+    ),
     pytest.param(f"arn:aws:iam::{ACCOUNT}:root", "role-arn-malformed", ["root user"], id="root"),
-    pytest.param(f"arn:aws:iam:us-east-1:{ACCOUNT}:role/SellingPartnerAPIRole",
-                 "role-arn-malformed", ["region (us-east-1)"], id="region-present"),
-    pytest.param("arn:aws:iam::12345678901:role/SellingPartnerAPIRole",
-                 "role-arn-account-id-malformed", ["'12345678901'", "11 characters", "12 digits"],
-                 id="account-11-digits"),
-    pytest.param("arn:aws:iam::1234567890ab:role/SellingPartnerAPIRole",
-                 "role-arn-account-id-malformed", ["12 digits"], id="account-not-digits"),
-    pytest.param("arn:aws:s3:::spapi-fake-bucket", "role-arn-malformed", ["s3 service"],
-                 id="other-service"),
-    pytest.param(f"arn:aws:iam::{ACCOUNT}:policy/SellingPartnerAPIPolicy", "role-arn-malformed",
-                 ["'policy'", "role/<name>"], id="policy-arn"),
-    pytest.param("SellingPartnerAPIRole", "role-arn-malformed", ["does not start with arn:"],
-                 id="bare-role-name"),
+    pytest.param(
+        f"arn:aws:iam:us-east-1:{ACCOUNT}:role/SellingPartnerAPIRole",
+        "role-arn-malformed",
+        ["region (us-east-1)"],
+        id="region-present",
+    ),
+    pytest.param(
+        "arn:aws:iam::12345678901:role/SellingPartnerAPIRole",
+        "role-arn-account-id-malformed",
+        ["'12345678901'", "11 characters", "12 digits"],
+        id="account-11-digits",
+    ),
+    pytest.param(
+        "arn:aws:iam::1234567890ab:role/SellingPartnerAPIRole",
+        "role-arn-account-id-malformed",
+        ["12 digits"],
+        id="account-not-digits",
+    ),
+    pytest.param(
+        "arn:aws:s3:::spapi-fake-bucket", "role-arn-malformed", ["s3 service"], id="other-service"
+    ),
+    pytest.param(
+        f"arn:aws:iam::{ACCOUNT}:policy/SellingPartnerAPIPolicy",
+        "role-arn-malformed",
+        ["'policy'", "role/<name>"],
+        id="policy-arn",
+    ),
+    pytest.param(
+        "SellingPartnerAPIRole",
+        "role-arn-malformed",
+        ["does not start with arn:"],
+        id="bare-role-name",
+    ),
 ]
 
 
 def test_role_arn_with_a_path_is_accepted(check):
-    findings = check(aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY,
-                     role_arn=f"arn:aws:iam::{ACCOUNT}:role/spapi/SellingPartnerAPIRole")
+    findings = check(
+        aws_access_key=ACCESS_KEY,
+        aws_secret_key=SECRET_KEY,
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/spapi/SellingPartnerAPIRole",
+    )
     assert value_codes(findings) == []
 
 
 @pytest.mark.parametrize(("value", "code", "words"), ROLE_ARN_CASES)
 def test_role_arn_rule_blames_role_arn(check, value, code, words):
     findings = check(aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY, role_arn=value)
-    assert_single([f for f in findings if f.code not in GROUP_CODES], code, "error", "role_arn",
-                  words)
+    assert_single(
+        [f for f in findings if f.code not in GROUP_CODES], code, "error", "role_arn", words
+    )
 
 
 @pytest.mark.parametrize("name", ["dummy", "none", "a...b", "service-role/todo"])
 def test_role_named_like_a_placeholder_word_is_accepted(check, name):
-    findings = check(aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY,
-                     role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}")
+    findings = check(
+        aws_access_key=ACCESS_KEY,
+        aws_secret_key=SECRET_KEY,
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/{name}",
+    )
     assert value_codes(findings) == []
 
 
-@pytest.mark.parametrize("value", [
-    "arn:aws:iam::<account-id>:role/<role-name>",
-    f"arn:aws:iam::{ACCOUNT}:role/...",
-    f"arn:aws:iam::{ACCOUNT}:role/xxxx",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "arn:aws:iam::<account-id>:role/<role-name>",
+        f"arn:aws:iam::{ACCOUNT}:role/...",
+        f"arn:aws:iam::{ACCOUNT}:role/xxxx",
+    ],
+)
 def test_role_arn_placeholder_is_placeholder_value(check, value):
     findings = check(aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY, role_arn=value)
     assert_single(findings, "placeholder-value", "error", "role_arn", ["placeholder"])
@@ -576,10 +810,13 @@ def test_assumed_role_arn_suggests_the_role_arn(check):
     assert ROLE_ARN in finding.message
 
 
-@pytest.mark.parametrize(("key", "value", "word"), [
-    ("aws_access_key", EXAMPLE_ACCESS_KEY, "access"),
-    ("aws_secret_key", EXAMPLE_SECRET_KEY, "secret"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "word"),
+    [
+        ("aws_access_key", EXAMPLE_ACCESS_KEY, "access"),
+        ("aws_secret_key", EXAMPLE_SECRET_KEY, "secret"),
+    ],
+)
 def test_aws_example_key_is_an_info_on_its_field(check, key, value, word):
     findings = check(**{key: value})
     finding = the(findings, "aws-example-key")
@@ -606,13 +843,18 @@ def test_swapped_aws_example_keys_are_fields_swapped(check):
     assert "value-in-wrong-field" not in codes(findings)
 
 
-@pytest.mark.parametrize("fields", [
-    pytest.param({"aws_access_key": ACCESS_KEY}, id="access-key-only"),
-    pytest.param({"aws_secret_key": SECRET_KEY}, id="secret-key-only"),
-    pytest.param({"role_arn": ROLE_ARN}, id="role-arn-only"),
-    pytest.param({"aws_session_token": SESSION_TOKEN}, id="session-token-only"),
-    pytest.param({"aws_access_key": ACCESS_KEY, "role_arn": ROLE_ARN}, id="access-key-and-role"),
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"aws_access_key": ACCESS_KEY}, id="access-key-only"),
+        pytest.param({"aws_secret_key": SECRET_KEY}, id="secret-key-only"),
+        pytest.param({"role_arn": ROLE_ARN}, id="role-arn-only"),
+        pytest.param({"aws_session_token": SESSION_TOKEN}, id="session-token-only"),
+        pytest.param(
+            {"aws_access_key": ACCESS_KEY, "role_arn": ROLE_ARN}, id="access-key-and-role"
+        ),
+    ],
+)
 def test_aws_fields_without_both_keys_are_aws_fields_incomplete(check, fields):
     # Only where something still signs with them: python-amazon-sp-api before 1.0.
     finding = the(check(sp_api_version="0.19.4", **fields), "aws-fields-incomplete")
@@ -628,35 +870,47 @@ def test_incomplete_aws_fields_do_not_matter_to_a_library_that_ignores_them(chec
     assert "aws-fields-ignored" in codes(findings)
 
 
-@pytest.mark.parametrize("fields", [
-    pytest.param({"aws_access_key": ACCESS_KEY, "aws_secret_key": SECRET_KEY}, id="both-keys"),
-    pytest.param({"aws_access_key": ACCESS_KEY, "aws_secret_key": SECRET_KEY, "role_arn": ROLE_ARN},
-                 id="both-keys-and-role"),
-    pytest.param({"lwa_app_id": CLIENT_ID}, id="no-aws-field"),
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"aws_access_key": ACCESS_KEY, "aws_secret_key": SECRET_KEY}, id="both-keys"),
+        pytest.param(
+            {"aws_access_key": ACCESS_KEY, "aws_secret_key": SECRET_KEY, "role_arn": ROLE_ARN},
+            id="both-keys-and-role",
+        ),
+        pytest.param({"lwa_app_id": CLIENT_ID}, id="no-aws-field"),
+    ],
+)
 def test_complete_or_absent_aws_fields_are_not_incomplete(check, fields):
     assert "aws-fields-incomplete" not in codes(check(**fields))
 
 
 def test_session_token_next_to_a_long_term_key_is_a_warning_on_the_session_token(check):
-    findings = check(aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY,
-                     aws_session_token=SESSION_TOKEN)
+    findings = check(
+        aws_access_key=ACCESS_KEY, aws_secret_key=SECRET_KEY, aws_session_token=SESSION_TOKEN
+    )
     finding = the(findings, "session-token-with-long-term-key")
     assert finding.severity == "warning"
     assert finding.field == "aws_session_token"
     assert "AKIA" in finding.message
 
 
-@pytest.mark.parametrize(("version", "code", "words"), [
-    pytest.param("2.1.35", "aws-fields-ignored", ["2.1.35", "ignores role_arn"], id="current"),
-    pytest.param("1.0.0", "aws-fields-ignored", ["1.0.0"], id="first-without-aws"),
-    pytest.param("0.19.4", "aws-fields-used-by-legacy-library", ["0.19.4", "signs"], id="legacy"),
-    pytest.param(None, "aws-fields-ignored", ["not installed"], id="not-installed"),
-])
+@pytest.mark.parametrize(
+    ("version", "code", "words"),
+    [
+        pytest.param("2.1.35", "aws-fields-ignored", ["2.1.35", "ignores role_arn"], id="current"),
+        pytest.param("1.0.0", "aws-fields-ignored", ["1.0.0"], id="first-without-aws"),
+        pytest.param(
+            "0.19.4", "aws-fields-used-by-legacy-library", ["0.19.4", "signs"], id="legacy"
+        ),
+        pytest.param(None, "aws-fields-ignored", ["not installed"], id="not-installed"),
+    ],
+)
 def test_aws_fields_verdict_depends_on_the_installed_library(check, version, code, words):
     findings = check(sp_api_version=version, role_arn=ROLE_ARN)
-    group = [f for f in findings if f.code in ("aws-fields-ignored",
-                                               "aws-fields-used-by-legacy-library")]
+    group = [
+        f for f in findings if f.code in ("aws-fields-ignored", "aws-fields-used-by-legacy-library")
+    ]
     assert [f.code for f in group] == [code]
     assert group[0].severity == "info"
     for word in words:
@@ -692,5 +946,6 @@ def test_no_finding_of_a_bad_set_shows_a_secret(check, assert_no_leak):
     findings = check(sp_api_version="0.19.4", **fields)
     assert len(findings) >= 4
     for finding in findings:
-        assert_no_leak([finding.message, finding.fix, repr(finding), finding.one_line()],
-                       *fields.values())
+        assert_no_leak(
+            [finding.message, finding.fix, repr(finding), finding.one_line()], *fields.values()
+        )

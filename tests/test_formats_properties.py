@@ -33,8 +33,9 @@ huge_text = st.builds(
     st.text(max_size=4),
 )
 # Lone surrogates reach os.environ from undecodable bytes (surrogateescape).
-any_characters = st.characters(codec=None) | st.characters(min_codepoint=0xD800,
-                                                             max_codepoint=0xDFFF)
+any_characters = st.characters(codec=None) | st.characters(
+    min_codepoint=0xD800, max_codepoint=0xDFFF
+)
 any_value = st.one_of(
     st.none(),
     st.text(),
@@ -51,7 +52,9 @@ any_value = st.one_of(
 any_credentials = st.fixed_dictionaries({}, optional={key: any_value for key in FIELD_KEYS})
 
 PROPERTY_SETTINGS = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 
@@ -85,8 +88,10 @@ def test_huge_values_are_checked_quickly_without_error(key, value):
 
 # A random alphabet per example: pieces of a value drawn from it are its own, not words of
 # a message. ($ % { } would make it a variable reference, whose name is shown on purpose.)
-_POOL = sorted(set(string.ascii_letters + string.digits + "/+=-_.|:@!#&*()[]<>?,;~^'\"` ")
-               | set("éßöа ο\u200b\ufeff\u00a0\t\n"))
+_POOL = sorted(
+    set(string.ascii_letters + string.digits + "/+=-_.|:@!#&*()[]<>?,;~^'\"` ")
+    | set("éßöа ο\u200b\ufeff\u00a0\t\n")
+)
 
 
 @st.composite
@@ -117,15 +122,21 @@ WELL_FORMED = {
     "aws_secret_key": st.from_regex(r"[A-Za-z0-9/+]{40}", fullmatch=True),
     "role_arn": st.from_regex(
         r"arn:aws:iam::[0-9]{12}:role/([A-Za-z0-9_+=,@-]{1,20}/)?[A-Za-z0-9_+=,.@-]{1,64}",
-        fullmatch=True),
+        fullmatch=True,
+    ),
     # Real session tokens run to hundreds of characters (40 would be a secret key's shape).
     "aws_session_token": st.from_regex(r"[A-Za-z0-9/+=]{100,1000}", fullmatch=True),
 }
 well_formed_credentials = st.fixed_dictionaries(
-    {"lwa_app_id": WELL_FORMED["lwa_app_id"],
-     "lwa_client_secret": WELL_FORMED["lwa_client_secret"]},
-    optional={key: strategy for key, strategy in WELL_FORMED.items()
-              if key not in ("lwa_app_id", "lwa_client_secret")},
+    {
+        "lwa_app_id": WELL_FORMED["lwa_app_id"],
+        "lwa_client_secret": WELL_FORMED["lwa_client_secret"],
+    },
+    optional={
+        key: strategy
+        for key, strategy in WELL_FORMED.items()
+        if key not in ("lwa_app_id", "lwa_client_secret")
+    },
 )
 
 
@@ -165,8 +176,11 @@ def test_mask_never_shows_the_whole_value_and_always_gives_its_length(value):
     assert revealed is not None, (value, masked)
     assert revealed < len(value)
     # Beyond a public marker, at most four characters, and at most a quarter of the rest.
-    marker = max((p for p in PUBLIC_PREFIXES if value.startswith(p) and len(value) > len(p)),
-                 key=len, default="")
+    marker = max(
+        (p for p in PUBLIC_PREFIXES if value.startswith(p) and len(value) > len(p)),
+        key=len,
+        default="",
+    )
     assert revealed - len(marker) <= min(4, (len(value) - len(marker)) // 4)
 
 

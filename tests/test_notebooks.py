@@ -37,8 +37,13 @@ def _outputs_text(path: Path) -> str:
 
 def test_there_are_six_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
-        "01-load-credentials.ipynb", "02-lwa-exchange.ipynb", "03-legacy-aws.ipynb",
-        "04-first-call.ipynb", "05-troubleshooting-tour.ipynb", "06-all-in-one.ipynb"]
+        "01-load-credentials.ipynb",
+        "02-lwa-exchange.ipynb",
+        "03-legacy-aws.ipynb",
+        "04-first-call.ipynb",
+        "05-troubleshooting-tour.ipynb",
+        "06-all-in-one.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -87,11 +92,15 @@ def test_every_notebook_is_linked_from_the_docs(path):
 def test_every_notebook_starts_by_saying_which_world_it_talks_to():
     for path in NOTEBOOKS:
         notebook = json.loads(path.read_text())
-        first = next(c for c in notebook["cells"] if c["cell_type"] == "code"
-                     and "remove-cell" not in c["metadata"].get("tags", []))
+        first = next(
+            c
+            for c in notebook["cells"]
+            if c["cell_type"] == "code" and "remove-cell" not in c["metadata"].get("tags", [])
+        )
         text = _outputs_text(path)
-        assert "endpoints_from_env()" in "".join(first["source"]) or path.name.startswith("05"), \
+        assert "endpoints_from_env()" in "".join(first["source"]) or path.name.startswith("05"), (
             path.name
+        )
         if not path.name.startswith("05"):
             assert "World: the mock Amazon" in text
 
@@ -102,14 +111,34 @@ def test_the_harness_fails_a_notebook_whose_stored_output_is_wrong(tmp_path):
     report = tmp_path / "report.xml"
     env = {**os.environ, "SPAPI_NBVAL_FIXTURES": "1"}
     subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env",
-         "--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), "-p",
-         "no:cacheprovider", "-q", f"--junitxml={report}", str(ROOT / "tests" / "notebooks")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(ROOT / "notebooks" / "sanitize.cfg"),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--junitxml={report}",
+            str(ROOT / "tests" / "notebooks"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     xml = report.read_text()
     for path in FIXTURES:
-        cases = re.findall(rf'<testcase classname="[^"]*{re.escape(path.stem)}[^"]*"[^>]*?(/>|>.*?</testcase>)',
-                           xml, flags=re.S)
+        cases = re.findall(
+            rf'<testcase classname="[^"]*{re.escape(path.stem)}[^"]*"[^>]*?(/>|>.*?</testcase>)',
+            xml,
+            flags=re.S,
+        )
         assert cases, f"{path.name} did not run"
         failed = any("<failure" in case or "<error" in case for case in cases)
         expected = path.name.split("-")[2] == "fail"

@@ -29,26 +29,42 @@ def test_installed_peers_describes_both():
     peers = installed_peers()
     assert list(peers) == ["python-amazon-sp-api", "amzn-sp-api"]
     sw = peers["python-amazon-sp-api"]
-    assert (sw.distribution, sw.import_name, sw.version) == \
-        ("python-amazon-sp-api", "sp_api", version("python-amazon-sp-api"))
-    assert sw.as_dict() == {"distribution": "python-amazon-sp-api", "import": "sp_api",
-                            "version": sw.version}
+    assert (sw.distribution, sw.import_name, sw.version) == (
+        "python-amazon-sp-api",
+        "sp_api",
+        version("python-amazon-sp-api"),
+    )
+    assert sw.as_dict() == {
+        "distribution": "python-amazon-sp-api",
+        "import": "sp_api",
+        "version": sw.version,
+    }
     assert repr(sw) == f"PeerLibrary('python-amazon-sp-api', {sw.version!r})"
     assert peers["amzn-sp-api"].import_name == "spapi"
 
 
 def test_reading_the_versions_imports_neither_library():
-    code = ("import json, sys\nfrom spapi_docs_helpers._peers import installed_peers\n"
-            "peers = installed_peers()\n"
-            "json.dump([m for m in ('sp_api', 'spapi') if m in sys.modules], sys.stdout)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
+    code = (
+        "import json, sys\nfrom spapi_docs_helpers._peers import installed_peers\n"
+        "peers = installed_peers()\n"
+        "json.dump([m for m in ('sp_api', 'spapi') if m in sys.modules], sys.stdout)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert json.loads(done.stdout) == []
 
 
-@pytest.mark.parametrize(("text", "major"), [
-    ("2.1.35", 2), ("0.19.4", 0), ("10.0", 10), ("dev", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "major"),
+    [
+        ("2.1.35", 2),
+        ("0.19.4", 0),
+        ("10.0", 10),
+        ("dev", None),
+        (None, None),
+    ],
+)
 def test_major_version(text, major):
     assert PeerLibrary("python-amazon-sp-api", "sp_api", text).major == major
 
@@ -62,15 +78,26 @@ def site(tmp_path, monkeypatch):
     return folder
 
 
-@pytest.mark.parametrize(("files", "expected"), [
-    pytest.param({"sp_api/__init__.py": "", "sp_api/__version__.py": "__version__ = '0.19.4'\n"},
-                 "0.19.4", id="version-module"),
-    pytest.param({"sp_api/__init__.py": 'from x import y\n__version__ = "0.8.3"\n'}, "0.8.3",
-                 id="init-module"),
-    pytest.param({"sp_api/__init__.py": "",
-                  "python_amazon_sp_api-0.17.0.dist-info/METADATA": ""}, "0.17.0",
-                 id="dist-info"),
-])
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(
+            {"sp_api/__init__.py": "", "sp_api/__version__.py": "__version__ = '0.19.4'\n"},
+            "0.19.4",
+            id="version-module",
+        ),
+        pytest.param(
+            {"sp_api/__init__.py": 'from x import y\n__version__ = "0.8.3"\n'},
+            "0.8.3",
+            id="init-module",
+        ),
+        pytest.param(
+            {"sp_api/__init__.py": "", "python_amazon_sp_api-0.17.0.dist-info/METADATA": ""},
+            "0.17.0",
+            id="dist-info",
+        ),
+    ],
+)
 def test_the_first_sp_api_on_sys_path_gives_the_version(site, files, expected):
     for relative, text in files.items():
         path = site / relative

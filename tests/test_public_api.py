@@ -58,8 +58,14 @@ json.dump({"loaded": [m for m in heavy if m in sys.modules], "status": status,
 
 def _imports(env_extra=None):
     environ = {**os.environ, **(env_extra or {})}
-    done = subprocess.run([sys.executable, "-c", PROBE], env=environ, capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

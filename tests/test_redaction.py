@@ -17,24 +17,31 @@ SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 # --------------------------------------------------------------------------- mask
 
-@pytest.mark.parametrize(("value", "shown"), [
-    pytest.param(CLIENT_ID, "amzn1.application-oa2-client.dead…(61 chars)", id="client-id"),
-    pytest.param(CLIENT_SECRET, "amzn1.oa2-cs.v1.feed…(80 chars)", id="client-secret"),
-    pytest.param(REFRESH_TOKEN, f"Atzr|IwEB…({len(REFRESH_TOKEN)} chars)", id="refresh-token"),
-    pytest.param(ACCESS_KEY, "AKIAIOSF…(20 chars)", id="access-key"),
-    pytest.param(SECRET_KEY, "wJal…(40 chars)", id="secret-key"),
-    pytest.param(LEGACY_SECRET, "c0ff…(64 chars)", id="legacy-secret"),
-    pytest.param("amzn1.sp.solution.1234abcd", "amzn1.sp.solution.12…(26 chars)", id="app-id"),
-])
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param(CLIENT_ID, "amzn1.application-oa2-client.dead…(61 chars)", id="client-id"),
+        pytest.param(CLIENT_SECRET, "amzn1.oa2-cs.v1.feed…(80 chars)", id="client-secret"),
+        pytest.param(REFRESH_TOKEN, f"Atzr|IwEB…({len(REFRESH_TOKEN)} chars)", id="refresh-token"),
+        pytest.param(ACCESS_KEY, "AKIAIOSF…(20 chars)", id="access-key"),
+        pytest.param(SECRET_KEY, "wJal…(40 chars)", id="secret-key"),
+        pytest.param(LEGACY_SECRET, "c0ff…(64 chars)", id="legacy-secret"),
+        pytest.param("amzn1.sp.solution.1234abcd", "amzn1.sp.solution.12…(26 chars)", id="app-id"),
+    ],
+)
 def test_mask_shows_the_public_marker_four_characters_and_the_length(value, shown):
     assert mask(value) == shown
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    pytest.param("abc", "…(3 chars)", id="3-chars-show-none"),
-    pytest.param("abcdefgh", "ab…(8 chars)", id="8-chars-show-a-quarter"),
-    pytest.param("Atzr|abc", "Atzr|…(8 chars)", id="short-body-after-marker"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param("abc", "…(3 chars)", id="3-chars-show-none"),
+        pytest.param("abcdefgh", "ab…(8 chars)", id="8-chars-show-a-quarter"),
+        pytest.param("Atzr|abc", "Atzr|…(8 chars)", id="short-body-after-marker"),
+    ],
+)
 def test_short_values_show_proportionally_less(value, shown):
     assert mask(value) == shown
 
@@ -46,52 +53,65 @@ def test_value_that_is_only_a_marker_is_not_shown_whole(value):
     assert masked.endswith(f"…({len(value)} chars)")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    pytest.param(None, "(not set)", id="none"),
-    pytest.param("", "(empty)", id="empty"),
-    pytest.param(b"secret-bytes", "(bytes, 12 long)", id="bytes"),
-    pytest.param(12345, "(int value, not text)", id="int"),
-    pytest.param(["x"], "(list value, not text)", id="list"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(None, "(not set)", id="none"),
+        pytest.param("", "(empty)", id="empty"),
+        pytest.param(b"secret-bytes", "(bytes, 12 long)", id="bytes"),
+        pytest.param(12345, "(int value, not text)", id="int"),
+        pytest.param(["x"], "(list value, not text)", id="list"),
+    ],
+)
 def test_mask_of_what_is_not_a_string(value, expected):
     assert mask(value) == expected
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    pytest.param("\u200babcdefgh", "\\u200ba…(9 chars)", id="zero-width-space"),
-    pytest.param("\U0001f600abcdefgh", "\\U0001f600a…(9 chars)", id="astral"),
-    pytest.param("\x1b[31mabcdefgh", "\\u001b[3…(13 chars)", id="escape-sequence"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param("\u200babcdefgh", "\\u200ba…(9 chars)", id="zero-width-space"),
+        pytest.param("\U0001f600abcdefgh", "\\U0001f600a…(9 chars)", id="astral"),
+        pytest.param("\x1b[31mabcdefgh", "\\u001b[3…(13 chars)", id="escape-sequence"),
+    ],
+)
 def test_mask_escapes_characters_a_terminal_would_hide(value, shown):
     assert mask(value) == shown
 
 
 # --------------------------------------------------------------------------- redact_text
 
-@pytest.mark.parametrize(("secret", "masked"), [
-    pytest.param(REFRESH_TOKEN, f"Atzr|IwEB…({len(REFRESH_TOKEN)} chars)", id="refresh-token"),
-    pytest.param(ACCESS_TOKEN, f"Atza|IwEB…({len(ACCESS_TOKEN)} chars)", id="access-token"),
-    pytest.param(CLIENT_SECRET, "amzn1.oa2-cs.v1.feed…(80 chars)", id="client-secret"),
-    pytest.param(CLIENT_ID, "amzn1.application-oa2-client.dead…(61 chars)", id="client-id"),
-    pytest.param(ACCESS_KEY, "AKIAIOSF…(20 chars)", id="access-key"),
-    pytest.param(SECRET_KEY, "wJal…(40 chars)", id="secret-key"),
-    pytest.param(LEGACY_SECRET, "c0ff…(64 chars)", id="legacy-secret"),
-])
+
+@pytest.mark.parametrize(
+    ("secret", "masked"),
+    [
+        pytest.param(REFRESH_TOKEN, f"Atzr|IwEB…({len(REFRESH_TOKEN)} chars)", id="refresh-token"),
+        pytest.param(ACCESS_TOKEN, f"Atza|IwEB…({len(ACCESS_TOKEN)} chars)", id="access-token"),
+        pytest.param(CLIENT_SECRET, "amzn1.oa2-cs.v1.feed…(80 chars)", id="client-secret"),
+        pytest.param(CLIENT_ID, "amzn1.application-oa2-client.dead…(61 chars)", id="client-id"),
+        pytest.param(ACCESS_KEY, "AKIAIOSF…(20 chars)", id="access-key"),
+        pytest.param(SECRET_KEY, "wJal…(40 chars)", id="secret-key"),
+        pytest.param(LEGACY_SECRET, "c0ff…(64 chars)", id="legacy-secret"),
+    ],
+)
 def test_token_and_key_shaped_runs_are_masked_in_free_text(secret, masked):
     text = f'LWA said: {{"error": "invalid_client", "value": "{secret}"}}.'
     assert redact_text(text) == f'LWA said: {{"error": "invalid_client", "value": "{masked}"}}.'
 
 
 def test_known_secret_of_any_shape_is_masked():
-    assert redact_text("password hunter2-fake-pw was refused",
-                       secrets=["hunter2-fake-pw"]) == "password hun…(15 chars) was refused"
+    assert (
+        redact_text("password hunter2-fake-pw was refused", secrets=["hunter2-fake-pw"])
+        == "password hun…(15 chars) was refused"
+    )
 
 
 def test_known_token_shaped_secret_is_masked_once():
     text = f"token {REFRESH_TOKEN} and again {REFRESH_TOKEN}"
     masked = f"Atzr|IwEB…({len(REFRESH_TOKEN)} chars)"
-    assert redact_text(text, secrets=[REFRESH_TOKEN, "Atzr"]) == \
-        f"token {masked} and again {masked}"
+    assert (
+        redact_text(text, secrets=[REFRESH_TOKEN, "Atzr"]) == f"token {masked} and again {masked}"
+    )
 
 
 def test_longest_known_secret_is_masked_first():
@@ -104,8 +124,10 @@ def test_known_secrets_shorter_than_four_characters_are_ignored():
 
 
 def test_text_without_secrets_is_unchanged():
-    text = ("GET https://sellingpartnerapi-eu.amazon.com/sellers/v1/marketplaceParticipations "
-            "returned 403 Unauthorized: Access to requested resource is denied.")
+    text = (
+        "GET https://sellingpartnerapi-eu.amazon.com/sellers/v1/marketplaceParticipations "
+        "returned 403 Unauthorized: Access to requested resource is denied."
+    )
     assert redact_text(text) == text
 
 
@@ -114,5 +136,4 @@ def test_secret_key_at_the_end_of_a_sentence_is_masked():
 
 
 def test_what_is_not_text_is_converted_first():
-    assert redact_text(ValueError(f"bad {CLIENT_SECRET}")) == \
-        "bad amzn1.oa2-cs.v1.feed…(80 chars)"
+    assert redact_text(ValueError(f"bad {CLIENT_SECRET}")) == "bad amzn1.oa2-cs.v1.feed…(80 chars)"

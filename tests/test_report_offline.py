@@ -19,8 +19,11 @@ LEGACY_SECRET = "c0ffee00" * 8
 REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
 APP_ID = "amzn1.sp.solution.12345678-90ab-4cde-8f01-23456789abcd"
 SECRETS = (CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN)
-GOOD_ENV = {"LWA_APP_ID": CLIENT_ID, "LWA_CLIENT_SECRET": CLIENT_SECRET,
-            "SP_API_REFRESH_TOKEN": REFRESH_TOKEN}
+GOOD_ENV = {
+    "LWA_APP_ID": CLIENT_ID,
+    "LWA_CLIENT_SECRET": CLIENT_SECRET,
+    "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
+}
 
 
 @pytest.fixture
@@ -31,9 +34,18 @@ def run(isolated_machine, assert_no_leak):
         environ = {"HOME": str(isolated_machine), **(env or {})}
         report = check_offline(account, credentials, environ=environ)
         assert isinstance(report, Report)
-        assert_no_leak([report.to_dict(), report.to_json(), report.render_text(),
-                        report.render_text(color=True), report._repr_html_(), repr(report),
-                        str(report)], *SECRETS)
+        assert_no_leak(
+            [
+                report.to_dict(),
+                report.to_json(),
+                report.render_text(),
+                report.render_text(color=True),
+                report._repr_html_(),
+                repr(report),
+                str(report),
+            ],
+            *SECRETS,
+        )
         return report
 
     return check
@@ -48,8 +60,10 @@ def test_good_credentials_pass_with_exit_code_0(run):
     assert report.ok and report.exit_code == 0
     assert report.findings == [] and report.blamed == []
     assert report.mode == "offline"
-    assert [(stage.name, stage.status) for stage in report.stages] == \
-        [("load", "ok"), ("format", "ok")]
+    assert [(stage.name, stage.status) for stage in report.stages] == [
+        ("load", "ok"),
+        ("format", "ok"),
+    ]
     assert "offline" in report.verdict
 
 
@@ -86,24 +100,35 @@ def test_no_credentials_blames_no_field_and_skips_the_format_stage(run):
 
 
 def test_findings_are_ordered_errors_warnings_notes(run):
-    report = run({**GOOD_ENV, "LWA_CLIENT_SECRET": LEGACY_SECRET, "LWA_APP_ID": APP_ID,
-                  "AWS_ENV": "SANDBOX"})
+    report = run(
+        {**GOOD_ENV, "LWA_CLIENT_SECRET": LEGACY_SECRET, "LWA_APP_ID": APP_ID, "AWS_ENV": "SANDBOX"}
+    )
     order = {"error": 0, "warning": 1, "info": 2}
     ranks = [order[finding.severity] for finding in report.findings]
     assert ranks == sorted(ranks) and len(set(ranks)) == 3
 
 
 def test_code_dict_is_checked_too(run):
-    report = run(credentials={"lwa_app_id": CLIENT_SECRET, "lwa_client_secret": CLIENT_ID,
-                              "refresh_token": REFRESH_TOKEN})
+    report = run(
+        credentials={
+            "lwa_app_id": CLIENT_SECRET,
+            "lwa_client_secret": CLIENT_ID,
+            "refresh_token": REFRESH_TOKEN,
+        }
+    )
     assert codes(report) == ["fields-swapped"]
     assert report.resolution.used.name == "code"
     assert report.findings[0].source == "code"
 
 
 def test_a_swap_blames_both_fields(run):
-    report = run(credentials={"lwa_app_id": CLIENT_SECRET, "lwa_client_secret": CLIENT_ID,
-                              "refresh_token": REFRESH_TOKEN})
+    report = run(
+        credentials={
+            "lwa_app_id": CLIENT_SECRET,
+            "lwa_client_secret": CLIENT_ID,
+            "refresh_token": REFRESH_TOKEN,
+        }
+    )
     assert report.blamed == ["lwa_app_id", "lwa_client_secret"]
     assert report.to_dict()["blamed"] == ["lwa_app_id", "lwa_client_secret"]
     assert report.verdict.startswith("lwa_app_id and lwa_client_secret are wrong")
@@ -121,8 +146,11 @@ def test_json_report_holds_the_documented_keys(run):
     assert data["summary"] == {"error": 1, "warning": 0, "info": 0}
     finding = data["findings"][0]
     assert {"code", "severity", "field", "message", "fix"} <= set(finding)
-    assert (finding["code"], finding["severity"], finding["field"]) == \
-        ("app-id-in-client-id-field", "error", "lwa_app_id")
+    assert (finding["code"], finding["severity"], finding["field"]) == (
+        "app-id-in-client-id-field",
+        "error",
+        "lwa_app_id",
+    )
     assert data["source"]["used"] == "environment"
     assert [stage["name"] for stage in data["stages"]] == ["load", "format"]
 
@@ -131,7 +159,8 @@ def test_json_credentials_are_masked_with_their_origin(run):
     data = run(GOOD_ENV).to_dict()
     assert data["credentials"]["lwa_app_id"] == {
         "value": "amzn1.application-oa2-client.dead…(61 chars)",
-        "origin": "environment variable LWA_APP_ID"}
+        "origin": "environment variable LWA_APP_ID",
+    }
     assert set(data["credentials"]) == {"refresh_token", "lwa_app_id", "lwa_client_secret"}
 
 
@@ -157,7 +186,8 @@ def test_text_names_the_file_and_line_of_each_field(run, isolated_machine):
     folder.mkdir(parents=True)
     (folder / "credentials.yml").write_text(
         f"default:\n  lwa_app_id: '{CLIENT_ID}'\n  lwa_client_secret: '{CLIENT_SECRET}'\n"
-        f"  refresh_token: '{REFRESH_TOKEN}'\n")
+        f"  refresh_token: '{REFRESH_TOKEN}'\n"
+    )
     text = run().render_text()
     assert "from the config file" in text
     assert "default.lwa_app_id (line 2)" in text
@@ -194,8 +224,9 @@ def test_timings_can_be_left_out(run):
 
 
 def test_html_escapes_what_it_shows(run):
-    report = run(credentials={"lwa_app_id": CLIENT_ID, "lwa_client_secret": CLIENT_SECRET,
-                              "<script>": "x"})
+    report = run(
+        credentials={"lwa_app_id": CLIENT_ID, "lwa_client_secret": CLIENT_SECRET, "<script>": "x"}
+    )
     html = report._repr_html_()
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "unknown-credential-key" in html

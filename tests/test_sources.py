@@ -29,15 +29,22 @@ OTHER_SECRET = "amzn1.oa2-cs.v1." + "5ca1ab1e" * 8
 OTHER_TOKEN = "Atzr|IwEBIAnotherFakeRefreshToken-" + "9876543210" * 8
 SECRETS = (CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, OTHER_CLIENT_ID, OTHER_SECRET, OTHER_TOKEN)
 
-ENV = {"LWA_APP_ID": CLIENT_ID, "LWA_CLIENT_SECRET": CLIENT_SECRET,
-       "SP_API_REFRESH_TOKEN": REFRESH_TOKEN}
-CODE_DICT = {"lwa_app_id": CLIENT_ID, "lwa_client_secret": CLIENT_SECRET,
-             "refresh_token": REFRESH_TOKEN}
+ENV = {
+    "LWA_APP_ID": CLIENT_ID,
+    "LWA_CLIENT_SECRET": CLIENT_SECRET,
+    "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
+}
+CODE_DICT = {
+    "lwa_app_id": CLIENT_ID,
+    "lwa_client_secret": CLIENT_SECRET,
+    "refresh_token": REFRESH_TOKEN,
+}
 CODES = {item.code for item in CATALOGUE}
 
 
-def yaml_account(name="default", *, app_id=CLIENT_ID, secret=CLIENT_SECRET, token=REFRESH_TOKEN,
-                 extra=""):
+def yaml_account(
+    name="default", *, app_id=CLIENT_ID, secret=CLIENT_SECRET, token=REFRESH_TOKEN, extra=""
+):
     lines = [f"{name}:"]
     if token is not None:
         lines.append(f"  refresh_token: '{token}'")
@@ -91,8 +98,15 @@ def resolve(assert_no_leak):
         resolution = resolve_credentials(account, credentials, **kwargs)
         for finding in resolution.findings:
             assert isinstance(finding, Finding) and finding.code in CODES
-        assert_no_leak([resolution.findings, resolution.as_dict(), repr(resolution),
-                        [repr(source) for source in resolution.sources]], *SECRETS)
+        assert_no_leak(
+            [
+                resolution.findings,
+                resolution.as_dict(),
+                repr(resolution),
+                [repr(source) for source in resolution.sources],
+            ],
+            *SECRETS,
+        )
         return resolution
 
     return run
@@ -128,8 +142,9 @@ def test_no_source_at_all_is_no_credentials_and_says_where_it_looked(resolve, co
     assert resolution.findings[0] is finding
     assert "environment: empty" in finding.message
     assert "config file: not found" in finding.message
-    assert the(resolution, "config-file-not-found").message == \
-        f"No credentials.yml in {config_dir}."
+    assert (
+        the(resolution, "config-file-not-found").message == f"No credentials.yml in {config_dir}."
+    )
 
 
 def test_code_dict_wins_over_the_environment(resolve, setenv):
@@ -233,18 +248,29 @@ NEAR_MISSES = [
     pytest.param("LWA_SECRET", "lwa_client_secret", "LWA_CLIENT_SECRET", id="lwa-secret"),
     pytest.param("REFRESH_TOKEN", "refresh_token", "SP_API_REFRESH_TOKEN", id="bare-token"),
     pytest.param("LWA_REFRESH_TOKEN", "refresh_token", "SP_API_REFRESH_TOKEN", id="lwa-token"),
-    pytest.param("sp_api_refresh_token_default", "refresh_token", "case-sensitive",
-                 id="lower-case-with-account"),
+    pytest.param(
+        "sp_api_refresh_token_default",
+        "refresh_token",
+        "case-sensitive",
+        id="lower-case-with-account",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "field", "words"), NEAR_MISSES)
-def test_near_miss_variable_name_blames_the_field_it_was_meant_for(resolve, monkeypatch, name,
-                                                                  field, words):
-    env = {"LWA_APP_ID": CLIENT_ID, "LWA_CLIENT_SECRET": CLIENT_SECRET,
-           "SP_API_REFRESH_TOKEN": REFRESH_TOKEN}
-    env_name = {"lwa_app_id": "LWA_APP_ID", "lwa_client_secret": "LWA_CLIENT_SECRET",
-                "refresh_token": "SP_API_REFRESH_TOKEN"}[field]
+def test_near_miss_variable_name_blames_the_field_it_was_meant_for(
+    resolve, monkeypatch, name, field, words
+):
+    env = {
+        "LWA_APP_ID": CLIENT_ID,
+        "LWA_CLIENT_SECRET": CLIENT_SECRET,
+        "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
+    }
+    env_name = {
+        "lwa_app_id": "LWA_APP_ID",
+        "lwa_client_secret": "LWA_CLIENT_SECRET",
+        "refresh_token": "SP_API_REFRESH_TOKEN",
+    }[field]
     value = env.pop(env_name)
     for key, item in env.items():
         monkeypatch.setenv(key, item)
@@ -267,10 +293,20 @@ def test_near_miss_is_not_reported_when_the_code_dict_wins(resolve, setenv):
     assert "env-name-near-miss" not in codes(resolve(credentials=CODE_DICT))
 
 
-@pytest.mark.parametrize("name", ["PATH", "LANG", "SP_API_DEFAULT_MARKETPLACE",
-                                  "SP_API_AUTH_CACHE_TTL", "SP_API_AWS_SECRET_ID",
-                                  "SPAPI_LWA_ENDPOINT", "AWS_ENDPOINT_URL_STS", "GITHUB_TOKEN",
-                                  "AWS_REGION"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PATH",
+        "LANG",
+        "SP_API_DEFAULT_MARKETPLACE",
+        "SP_API_AUTH_CACHE_TTL",
+        "SP_API_AWS_SECRET_ID",
+        "SPAPI_LWA_ENDPOINT",
+        "AWS_ENDPOINT_URL_STS",
+        "GITHUB_TOKEN",
+        "AWS_REGION",
+    ],
+)
 def test_unrelated_and_known_variables_are_not_near_misses(resolve, monkeypatch, name):
     monkeypatch.setenv(name, "DE" if name == "SP_API_DEFAULT_MARKETPLACE" else "x")
     monkeypatch.setenv("LWA_APP_ID", CLIENT_ID)
@@ -279,14 +315,18 @@ def test_unrelated_and_known_variables_are_not_near_misses(resolve, monkeypatch,
     assert "env-name-near-miss" not in codes(resolution)
 
 
-@pytest.mark.parametrize(("sp_api_version", "extra", "reported"), [
-    pytest.param("2.1.35", {}, False, id="current-library"),
-    pytest.param(None, {}, False, id="no-library"),
-    pytest.param("0.19.4", {}, True, id="legacy-library"),
-    pytest.param("2.1.35", {"SP_API_SECRET_KEY": "x"}, True, id="legacy-variable-set"),
-])
+@pytest.mark.parametrize(
+    ("sp_api_version", "extra", "reported"),
+    [
+        pytest.param("2.1.35", {}, False, id="current-library"),
+        pytest.param(None, {}, False, id="no-library"),
+        pytest.param("0.19.4", {}, True, id="legacy-library"),
+        pytest.param("2.1.35", {"SP_API_SECRET_KEY": "x"}, True, id="legacy-variable-set"),
+    ],
+)
 def test_aws_access_key_id_is_a_near_miss_only_when_the_legacy_path_matters(
-        resolve, setenv, sp_api_version, extra, reported):
+    resolve, setenv, sp_api_version, extra, reported
+):
     setenv({"LWA_APP_ID": CLIENT_ID, "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", **extra})
     resolution = resolve(sp_api_version=sp_api_version)
     near = [f for f in resolution.findings if f.code == "env-name-near-miss"]
@@ -313,12 +353,15 @@ def test_suffix_of_another_account_is_not_a_mismatch(resolve, setenv):
 # --------------------------------------------------------------------------- import-time variables
 
 
-@pytest.mark.parametrize(("value", "hint"), [
-    pytest.param("de", "Did you mean DE?", id="lower-case"),
-    pytest.param(" DE ", "Did you mean DE?", id="spaces"),
-    pytest.param("Germany", None, id="country-name"),
-    pytest.param("", None, id="set-but-empty"),
-])
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        pytest.param("de", "Did you mean DE?", id="lower-case"),
+        pytest.param(" DE ", "Did you mean DE?", id="spaces"),
+        pytest.param("Germany", None, id="country-name"),
+        pytest.param("", None, id="set-but-empty"),
+    ],
+)
 def test_invalid_default_marketplace_is_an_error(resolve, setenv, value, hint):
     setenv({**ENV, "SP_API_DEFAULT_MARKETPLACE": value})
     finding = the(resolve(), "default-marketplace-invalid")
@@ -333,12 +376,15 @@ def test_valid_default_marketplace_is_no_finding(resolve, setenv):
     assert codes(resolve()) == []
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    pytest.param("sandbox", ["aws-env-invalid"], id="lower-case"),
-    pytest.param("PROD", ["aws-env-invalid"], id="abbreviated"),
-    pytest.param("SANDBOX", ["sandbox-selected"], id="sandbox"),
-    pytest.param("PRODUCTION", [], id="production"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("sandbox", ["aws-env-invalid"], id="lower-case"),
+        pytest.param("PROD", ["aws-env-invalid"], id="abbreviated"),
+        pytest.param("SANDBOX", ["sandbox-selected"], id="sandbox"),
+        pytest.param("PRODUCTION", [], id="production"),
+    ],
+)
 def test_aws_env_is_checked_as_python_amazon_sp_api_reads_it(resolve, setenv, value, expected):
     setenv({**ENV, "AWS_ENV": value})
     assert codes(resolve()) == expected
@@ -347,11 +393,14 @@ def test_aws_env_is_checked_as_python_amazon_sp_api_reads_it(resolve, setenv, va
 # --------------------------------------------------------------------------- the code dict
 
 
-@pytest.mark.parametrize("credentials", [
-    pytest.param([CLIENT_ID, CLIENT_SECRET], id="list"),
-    pytest.param("lwa_app_id=x", id="string"),
-    pytest.param(42, id="int"),
-])
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        pytest.param([CLIENT_ID, CLIENT_SECRET], id="list"),
+        pytest.param("lwa_app_id=x", id="string"),
+        pytest.param(42, id="int"),
+    ],
+)
 def test_code_credentials_that_are_not_a_dict_are_source_wrong_shape(resolve, credentials):
     resolution = resolve(credentials=credentials)
     finding = the(resolution, "source-wrong-shape")
@@ -403,8 +452,11 @@ def reader():
     class Reader:
         def __init__(self):
             self.calls = []
-            self.answer = secret_json(LWA_APP_ID=CLIENT_ID, LWA_CLIENT_SECRET=CLIENT_SECRET,
-                                      SP_API_REFRESH_TOKEN=REFRESH_TOKEN)
+            self.answer = secret_json(
+                LWA_APP_ID=CLIENT_ID,
+                LWA_CLIENT_SECRET=CLIENT_SECRET,
+                SP_API_REFRESH_TOKEN=REFRESH_TOKEN,
+            )
 
         def __call__(self, secret_id):
             self.calls.append(secret_id)
@@ -445,17 +497,28 @@ def test_no_secret_id_means_no_call(resolve, reader):
     assert status(resolution)["secrets-manager"] == "absent"
 
 
-@pytest.mark.parametrize(("error", "words"), [
-    pytest.param(client_error(), ["ClientError", "skips this source"], id="client-error"),
-    pytest.param(client_error("AccessDeniedException"), ["AccessDeniedException"],
-                 id="access-denied"),
-    pytest.param(client_error(cls=ResourceNotFoundException),
-                 ["ResourceNotFoundException", "skips this source"], id="modelled-subclass"),
-    pytest.param(ConnectionError("no route to host"), ["stops with ConnectionError"],
-                 id="other-exception"),
-])
-def test_failing_secret_read_is_secrets_manager_unavailable(resolve, setenv, reader, write_config,
-                                                             error, words):
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        pytest.param(client_error(), ["ClientError", "skips this source"], id="client-error"),
+        pytest.param(
+            client_error("AccessDeniedException"), ["AccessDeniedException"], id="access-denied"
+        ),
+        pytest.param(
+            client_error(cls=ResourceNotFoundException),
+            ["ResourceNotFoundException", "skips this source"],
+            id="modelled-subclass",
+        ),
+        pytest.param(
+            ConnectionError("no route to host"),
+            ["stops with ConnectionError"],
+            id="other-exception",
+        ),
+    ],
+)
+def test_failing_secret_read_is_secrets_manager_unavailable(
+    resolve, setenv, reader, write_config, error, words
+):
     setenv({"SP_API_AWS_SECRET_ID": "spapi/fake"})
     write_config(GOOD_FILE)
     reader.answer = error
@@ -475,12 +538,15 @@ def test_secret_read_error_message_is_redacted(resolve, setenv, reader):
     assert "bad credentials amzn1.oa2-cs.v1." in finding.message
 
 
-@pytest.mark.parametrize(("answer", "code", "words"), [
-    pytest.param("not json", "secrets-manager-invalid", ["not a JSON object"], id="not-json"),
-    pytest.param(None, "secrets-manager-invalid", ["not a JSON object"], id="binary-secret"),
-    pytest.param('["LWA_APP_ID"]', "source-wrong-shape", ["JSON list"], id="list"),
-    pytest.param('"LWA_APP_ID"', "source-wrong-shape", ["JSON str"], id="string"),
-])
+@pytest.mark.parametrize(
+    ("answer", "code", "words"),
+    [
+        pytest.param("not json", "secrets-manager-invalid", ["not a JSON object"], id="not-json"),
+        pytest.param(None, "secrets-manager-invalid", ["not a JSON object"], id="binary-secret"),
+        pytest.param('["LWA_APP_ID"]', "source-wrong-shape", ["JSON list"], id="list"),
+        pytest.param('"LWA_APP_ID"', "source-wrong-shape", ["JSON str"], id="string"),
+    ],
+)
 def test_secret_of_the_wrong_shape_is_reported(resolve, setenv, reader, answer, code, words):
     setenv({"SP_API_AWS_SECRET_ID": "spapi/fake"})
     reader.answer = answer
@@ -529,14 +595,24 @@ BOTOCORE_SECRETS_MANAGER_ENDPOINT = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 def test_default_reader_uses_boto3_against_secrets_manager(resolve, setenv, moto_endpoint):
     import boto3
 
-    setenv({BOTOCORE_SECRETS_MANAGER_ENDPOINT: moto_endpoint,
+    setenv(
+        {
+            BOTOCORE_SECRETS_MANAGER_ENDPOINT: moto_endpoint,
             "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
             "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        }
+    )
     name = f"spapi/test-{os.getpid()}-{id(setenv)}"
     boto3.client("secretsmanager").create_secret(
-        Name=name, SecretString=secret_json(LWA_APP_ID=CLIENT_ID, LWA_CLIENT_SECRET=CLIENT_SECRET,
-                                            SP_API_REFRESH_TOKEN=REFRESH_TOKEN))
+        Name=name,
+        SecretString=secret_json(
+            LWA_APP_ID=CLIENT_ID,
+            LWA_CLIENT_SECRET=CLIENT_SECRET,
+            SP_API_REFRESH_TOKEN=REFRESH_TOKEN,
+        ),
+    )
     setenv({"SP_API_AWS_SECRET_ID": name})
     resolution = resolve()
     assert resolution.used.name == "secrets-manager"
@@ -587,8 +663,9 @@ def test_python_sp_api_dir_naming_a_file_is_unreadable(resolve, write_config, mo
     assert not resolution.ok
 
 
-def test_confuse_picks_the_first_candidate_folder_holding_config_yaml(resolve, write_config,
-                                                                      home, monkeypatch):
+def test_confuse_picks_the_first_candidate_folder_holding_config_yaml(
+    resolve, write_config, home, monkeypatch
+):
     xdg = home / "xdg-home"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
     # ~/.config/python-sp-api has credentials.yml but no config.yaml: confuse passes it by.
@@ -601,8 +678,9 @@ def test_confuse_picks_the_first_candidate_folder_holding_config_yaml(resolve, w
     assert resolution.credentials.lwa_app_id == OTHER_CLIENT_ID
 
 
-def test_home_config_wins_when_both_folders_hold_config_yaml(resolve, write_config, config_dir,
-                                                              home, monkeypatch):
+def test_home_config_wins_when_both_folders_hold_config_yaml(
+    resolve, write_config, config_dir, home, monkeypatch
+):
     xdg = home / "xdg-home"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
     write_config("", name="config.yaml", folder=xdg / "python-sp-api")
@@ -621,10 +699,13 @@ def test_xdg_config_dirs_are_candidates_too(resolve, write_config, tmp_path):
     assert resolve().config_dir == str(folder)
 
 
-@pytest.mark.parametrize(("system", "folder"), [
-    pytest.param("Darwin", "Library/Application Support", id="macos"),
-    pytest.param("Windows", "AppData/Roaming", id="windows-appdata"),
-])
+@pytest.mark.parametrize(
+    ("system", "folder"),
+    [
+        pytest.param("Darwin", "Library/Application Support", id="macos"),
+        pytest.param("Windows", "AppData/Roaming", id="windows-appdata"),
+    ],
+)
 def test_platform_candidates_follow_confuse(resolve, write_config, home, system, folder):
     chosen = home / folder / "python-sp-api"
     write_config("", name="config.yaml", folder=chosen)
@@ -647,13 +728,19 @@ def test_config_yaml_without_credentials_yml_is_not_read(resolve, write_config):
     assert "config-file-not-found" in codes(resolution)
 
 
-@pytest.mark.parametrize(("text", "code", "words"), [
-    pytest.param("default:\n\tlwa_app_id: x\n", "config-file-invalid-yaml",
-                 ["config.yaml", "line 2"], id="invalid"),
-    pytest.param("- a\n- b\n", "source-wrong-shape", ["config.yaml", "YAML list"], id="list"),
-])
-def test_broken_config_yaml_spoils_a_good_credentials_yml(resolve, write_config, text, code,
-                                                          words):
+@pytest.mark.parametrize(
+    ("text", "code", "words"),
+    [
+        pytest.param(
+            "default:\n\tlwa_app_id: x\n",
+            "config-file-invalid-yaml",
+            ["config.yaml", "line 2"],
+            id="invalid",
+        ),
+        pytest.param("- a\n- b\n", "source-wrong-shape", ["config.yaml", "YAML list"], id="list"),
+    ],
+)
+def test_broken_config_yaml_spoils_a_good_credentials_yml(resolve, write_config, text, code, words):
     write_config(GOOD_FILE)
     write_config(text, name="config.yaml")
     resolution = resolve()
@@ -663,11 +750,15 @@ def test_broken_config_yaml_spoils_a_good_credentials_yml(resolve, write_config,
         assert word in finding.message
 
 
-@pytest.mark.parametrize(("account", "words"), [
-    pytest.param("Default", ["no account 'Default'", "'default'", "Did you mean 'default'?"],
-                 id="case"),
-    pytest.param("europe", ["no account 'europe'", "'default'"], id="other-name"),
-])
+@pytest.mark.parametrize(
+    ("account", "words"),
+    [
+        pytest.param(
+            "Default", ["no account 'Default'", "'default'", "Did you mean 'default'?"], id="case"
+        ),
+        pytest.param("europe", ["no account 'europe'", "'default'"], id="other-name"),
+    ],
+)
 def test_missing_account_lists_the_accounts_of_the_file(resolve, write_config, account, words):
     write_config(GOOD_FILE)
     finding = the(resolve(account), "config-account-missing")
@@ -702,16 +793,17 @@ def test_duplicate_key_inside_an_account_blames_that_field(resolve, write_config
     assert "line 6" in finding.message
 
 
-@pytest.mark.parametrize(("key", "suggestion"), [
-    pytest.param("lws_app_id", "lwa_app_id", id="library-doc-typo"),
-    pytest.param("client_id", "lwa_app_id", id="client-id"),
-    pytest.param("LWA_APP_ID", "lwa_app_id", id="env-style"),
-    pytest.param("aws_secret_access_key", "aws_secret_key", id="boto3-name"),
-])
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        pytest.param("lws_app_id", "lwa_app_id", id="library-doc-typo"),
+        pytest.param("client_id", "lwa_app_id", id="client-id"),
+        pytest.param("LWA_APP_ID", "lwa_app_id", id="env-style"),
+        pytest.param("aws_secret_access_key", "aws_secret_key", id="boto3-name"),
+    ],
+)
 def test_unknown_key_in_the_file_suggests_the_known_one(resolve, write_config, key, suggestion):
-    write_config("default:\n"
-                 f"  {key}: '{CLIENT_ID}'\n"
-                 f"  lwa_client_secret: '{CLIENT_SECRET}'\n")
+    write_config(f"default:\n  {key}: '{CLIENT_ID}'\n  lwa_client_secret: '{CLIENT_SECRET}'\n")
     finding = the(resolve(), "unknown-credential-key")
     assert finding.field == suggestion
     assert f"did you mean {suggestion!r}?" in finding.message
@@ -725,13 +817,17 @@ def test_unrelated_key_in_the_file_lists_the_expected_keys(resolve, write_config
     assert "expected: refresh_token, lwa_app_id, lwa_client_secret" in finding.message
 
 
-@pytest.mark.parametrize(("name", "folder"), [
-    pytest.param("credentials.yaml", ".config/python-sp-api", id="yaml-extension"),
-    pytest.param("credentials.yml", ".config/python-amazon-sp-api", id="package-name-folder"),
-    pytest.param("credentials.yml", ".", id="home-directory"),
-])
-def test_file_in_a_near_miss_place_is_config_file_near_miss(resolve, write_config, home, name,
-                                                            folder):
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        pytest.param("credentials.yaml", ".config/python-sp-api", id="yaml-extension"),
+        pytest.param("credentials.yml", ".config/python-amazon-sp-api", id="package-name-folder"),
+        pytest.param("credentials.yml", ".", id="home-directory"),
+    ],
+)
+def test_file_in_a_near_miss_place_is_config_file_near_miss(
+    resolve, write_config, home, name, folder
+):
     path = write_config(GOOD_FILE, name=name, folder=home / folder)
     resolution = resolve()
     finding = the(resolution, "config-file-near-miss")
@@ -751,8 +847,10 @@ def test_directory_named_credentials_yml_is_unreadable(resolve, config_dir):
     assert "is a directory" in finding.message
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root reads a file whatever its mode, so chmod 000 hides nothing")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root reads a file whatever its mode, so chmod 000 hides nothing",
+)
 def test_file_without_read_permission_is_unreadable(resolve, write_config):
     path = write_config(GOOD_FILE)
     path.chmod(0)
@@ -777,13 +875,22 @@ def test_tab_indented_file_is_invalid_yaml_with_its_line(resolve, write_config):
     assert "line 3, column 1" in finding.message and "'\\t'" in finding.message
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    pytest.param("- default\n- europe\n", ["YAML list at the top level"], id="top-level-list"),
-    pytest.param("default: Atzr-not-a-mapping\n", ["account 'default' holds a YAML str"],
-                 id="account-is-text"),
-    pytest.param("default:\n  - lwa_app_id\n", ["account 'default' holds a YAML list"],
-                 id="account-is-list"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        pytest.param("- default\n- europe\n", ["YAML list at the top level"], id="top-level-list"),
+        pytest.param(
+            "default: Atzr-not-a-mapping\n",
+            ["account 'default' holds a YAML str"],
+            id="account-is-text",
+        ),
+        pytest.param(
+            "default:\n  - lwa_app_id\n",
+            ["account 'default' holds a YAML list"],
+            id="account-is-list",
+        ),
+    ],
+)
 def test_file_of_the_wrong_shape_is_source_wrong_shape(resolve, write_config, text, words):
     write_config(text)
     resolution = resolve()
@@ -821,7 +928,9 @@ def test_as_dict_shows_masked_values_and_origins(resolve, setenv, write_config):
     assert data["used"] == "environment"
     sources = {source["name"]: source for source in data["sources"]}
     assert sources["environment"]["fields"]["lwa_app_id"] == {
-        "origin": "LWA_APP_ID", "value": "amzn1.application-oa2-client.dead…(61 chars)"}
+        "origin": "LWA_APP_ID",
+        "value": "amzn1.application-oa2-client.dead…(61 chars)",
+    }
     assert sources["config-file"]["status"] == "ignored"
     json.dumps(data)
 
@@ -830,8 +939,12 @@ def test_source_statuses_describe_the_whole_chain(resolve, setenv, write_config)
     setenv({"LWA_APP_ID": CLIENT_ID, "SP_API_AWS_SECRET_ID": "spapi/fake"})
     write_config(GOOD_FILE)
     resolution = resolve(secrets_reader=lambda secret_id: "{}")
-    assert status(resolution) == {"code": "absent", "environment": "skipped",
-                                  "secrets-manager": "empty", "config-file": "used"}
+    assert status(resolution) == {
+        "code": "absent",
+        "environment": "skipped",
+        "secrets-manager": "empty",
+        "config-file": "used",
+    }
 
 
 @pytest.mark.parametrize("account", ["", None, 3])
@@ -842,25 +955,41 @@ def test_account_that_is_not_a_name_is_a_programming_error(account):
 
 # --------------------------------------------------------------------------- nothing raises
 
-env_names = st.sampled_from([
-    "LWA_APP_ID", "LWA_CLIENT_SECRET", "SP_API_REFRESH_TOKEN", "LWA_APP_ID_default",
-    "LWA_APP_ID_Default", "LWA_CLIENT_ID", "lwa_app_id", "CLIENT_SECRET", "AWS_ENV",
-    "SP_API_DEFAULT_MARKETPLACE", "SP_API_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "SP_API_AWS_SECRET_ID",
-    "PYTHON-SP-APIDIR",
-]) | st.text(st.characters(codec="utf-8", exclude_characters="\x00="), min_size=1, max_size=20)
+env_names = st.sampled_from(
+    [
+        "LWA_APP_ID",
+        "LWA_CLIENT_SECRET",
+        "SP_API_REFRESH_TOKEN",
+        "LWA_APP_ID_default",
+        "LWA_APP_ID_Default",
+        "LWA_CLIENT_ID",
+        "lwa_app_id",
+        "CLIENT_SECRET",
+        "AWS_ENV",
+        "SP_API_DEFAULT_MARKETPLACE",
+        "SP_API_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "SP_API_AWS_SECRET_ID",
+        "PYTHON-SP-APIDIR",
+    ]
+) | st.text(st.characters(codec="utf-8", exclude_characters="\x00="), min_size=1, max_size=20)
 env_values = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=60)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(env=st.dictionaries(env_names, env_values, max_size=8),
-       account=st.text(min_size=1, max_size=12),
-       credentials=st.none() | st.dictionaries(st.text(max_size=20), st.none() | st.text())
-       | st.lists(st.text(), max_size=2),
-       yaml_text=st.none() | st.text(max_size=200),
-       secret=st.none() | st.text(max_size=60) | st.just('{"LWA_APP_ID": 1}'),
-       version=st.sampled_from(["2.1.35", "0.19.4", None]))
-def test_resolution_never_raises_on_bad_input(env, account, credentials, yaml_text, secret,
-                                              version):
+@given(
+    env=st.dictionaries(env_names, env_values, max_size=8),
+    account=st.text(min_size=1, max_size=12),
+    credentials=st.none()
+    | st.dictionaries(st.text(max_size=20), st.none() | st.text())
+    | st.lists(st.text(), max_size=2),
+    yaml_text=st.none() | st.text(max_size=200),
+    secret=st.none() | st.text(max_size=60) | st.just('{"LWA_APP_ID": 1}'),
+    version=st.sampled_from(["2.1.35", "0.19.4", None]),
+)
+def test_resolution_never_raises_on_bad_input(
+    env, account, credentials, yaml_text, secret, version
+):
     with tempfile.TemporaryDirectory() as home:
         env = {**env, "HOME": home}
         if "PYTHON-SP-APIDIR" in env:
@@ -870,9 +999,13 @@ def test_resolution_never_raises_on_bad_input(env, account, credentials, yaml_te
             os.makedirs(folder, exist_ok=True)
             with open(os.path.join(folder, "credentials.yml"), "w", encoding="utf-8") as handle:
                 handle.write(yaml_text)
-        resolution = resolve_credentials(account, credentials, environ=env,
-                                         secrets_reader=lambda secret_id: secret,
-                                         sp_api_version=version)
+        resolution = resolve_credentials(
+            account,
+            credentials,
+            environ=env,
+            secrets_reader=lambda secret_id: secret,
+            sp_api_version=version,
+        )
         assert all(finding.code in CODES for finding in resolution.findings)
         assert resolution.ok == (resolution.credentials is not None)
         json.dumps(resolution.as_dict())

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 from spapi_docs_helpers import resolve_credentials
 
 # Not imported here: the library runs in the subprocess only.
-pytestmark = pytest.mark.skipif(find_spec("sp_api") is None,
-                                reason="python-amazon-sp-api is not installed")
+pytestmark = pytest.mark.skipif(
+    find_spec("sp_api") is None, reason="python-amazon-sp-api is not installed"
+)
 
 RUNNER = r"""
 import json, os, sys
@@ -50,15 +51,21 @@ CID = "amzn1.application-oa2-client." + "deadbeef" * 4
 SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
 TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-0123456789"
 # Values that say where they came from.
-ENV_SET = {"LWA_APP_ID": "env-id", "LWA_CLIENT_SECRET": "env-secret",
-           "SP_API_REFRESH_TOKEN": "Atzr|env-token"}
+ENV_SET = {
+    "LWA_APP_ID": "env-id",
+    "LWA_CLIENT_SECRET": "env-secret",
+    "SP_API_REFRESH_TOKEN": "Atzr|env-token",
+}
 CONFIG = ".config/python-sp-api"
 
 
 def account_yaml(name="default", app_id="file-id", secret="file-secret", token="Atzr|file-token"):
     lines = [f"{name}:"]
-    for key, value in (("refresh_token", token), ("lwa_app_id", app_id),
-                       ("lwa_client_secret", secret)):
+    for key, value in (
+        ("refresh_token", token),
+        ("lwa_app_id", app_id),
+        ("lwa_client_secret", secret),
+    ):
         if value is not None:
             lines.append(f"  {key}: {json.dumps(value)}")
     return "\n".join(lines) + "\n"
@@ -70,25 +77,47 @@ GOOD = "version: '1.0'\n" + account_yaml()
 def case(id, *, env=None, files=None, account="default", credentials=None, crash=None):
     """One case. ``{home}`` in an environment value is the case's HOME; ``crash`` is
     ``(exception name, finding code)`` when the library is expected to crash."""
-    return pytest.param({"env": env or {}, "files": files or {}, "account": account,
-                         "credentials": credentials, "crash": crash}, id=id)
+    return pytest.param(
+        {
+            "env": env or {},
+            "files": files or {},
+            "account": account,
+            "credentials": credentials,
+            "crash": crash,
+        },
+        id=id,
+    )
 
 
 CASES = [
     # --- the environment
     case("env-only", env=ENV_SET),
-    case("env-real-looking-values", env={"LWA_APP_ID": CID, "LWA_CLIENT_SECRET": SECRET,
-                                         "SP_API_REFRESH_TOKEN": TOKEN}),
+    case(
+        "env-real-looking-values",
+        env={"LWA_APP_ID": CID, "LWA_CLIENT_SECRET": SECRET, "SP_API_REFRESH_TOKEN": TOKEN},
+    ),
     case("env-without-refresh-token", env={"LWA_APP_ID": "a", "LWA_CLIENT_SECRET": "b"}),
     case("env-without-secret", env={"LWA_APP_ID": "a", "SP_API_REFRESH_TOKEN": "Atzr|t"}),
     case("env-default-suffix-first", env={**ENV_SET, "LWA_APP_ID_default": "suffixed-id"}),
-    case("env-account-suffix", account="shop",
-         env={"LWA_APP_ID_shop": "shop-id", "LWA_CLIENT_SECRET_shop": "shop-secret",
-              "SP_API_REFRESH_TOKEN_shop": "Atzr|shop"}),
-    case("env-account-suffix-mixed-with-plain", account="shop",
-         env={**ENV_SET, "LWA_CLIENT_SECRET_shop": "shop-secret"}),
-    case("env-account-suffix-other-case", account="shop",
-         env={"LWA_APP_ID_Shop": "a", "LWA_CLIENT_SECRET_Shop": "b"}),
+    case(
+        "env-account-suffix",
+        account="shop",
+        env={
+            "LWA_APP_ID_shop": "shop-id",
+            "LWA_CLIENT_SECRET_shop": "shop-secret",
+            "SP_API_REFRESH_TOKEN_shop": "Atzr|shop",
+        },
+    ),
+    case(
+        "env-account-suffix-mixed-with-plain",
+        account="shop",
+        env={**ENV_SET, "LWA_CLIENT_SECRET_shop": "shop-secret"},
+    ),
+    case(
+        "env-account-suffix-other-case",
+        account="shop",
+        env={"LWA_APP_ID_Shop": "a", "LWA_CLIENT_SECRET_Shop": "b"},
+    ),
     case("env-empty-app-id", env={**ENV_SET, "LWA_APP_ID": ""}),
     case("env-empty-suffix-hides-plain", env={**ENV_SET, "LWA_CLIENT_SECRET_default": ""}),
     case("env-empty-refresh-token", env={**ENV_SET, "SP_API_REFRESH_TOKEN": ""}),
@@ -96,101 +125,194 @@ CASES = [
     case("env-near-miss-names-only", env={"LWA_CLIENT_ID": "a", "LWA_CLIENT_SECRET": "b"}),
     # --- credentials.yml
     case("file-default-account", files={f"{CONFIG}/credentials.yml": GOOD}),
-    case("file-named-account", account="europe",
-         files={f"{CONFIG}/credentials.yml": GOOD + account_yaml("europe", app_id="eu-id")}),
+    case(
+        "file-named-account",
+        account="europe",
+        files={f"{CONFIG}/credentials.yml": GOOD + account_yaml("europe", app_id="eu-id")},
+    ),
     case("file-missing-account", account="europe", files={f"{CONFIG}/credentials.yml": GOOD}),
     case("file-account-other-case", account="Default", files={f"{CONFIG}/credentials.yml": GOOD}),
-    case("file-without-refresh-token",
-         files={f"{CONFIG}/credentials.yml": account_yaml(token=None)}),
+    case(
+        "file-without-refresh-token", files={f"{CONFIG}/credentials.yml": account_yaml(token=None)}
+    ),
     case("file-empty-secret", files={f"{CONFIG}/credentials.yml": account_yaml(secret="")}),
-    case("file-numbers-are-values",
-         files={f"{CONFIG}/credentials.yml": "default:\n  lwa_app_id: 12345\n"
-                                             "  lwa_client_secret: 0x1f\n"}),
-    case("file-plain-scalar-starting-with-percent",
-         files={f"{CONFIG}/credentials.yml": "default:\n  lwa_app_id: %abc\n"
-                                             "  lwa_client_secret: b\n"}),
-    case("file-anchor-and-merge-key",
-         files={f"{CONFIG}/credentials.yml": "base: &base\n  lwa_app_id: a\n"
-                                             "  lwa_client_secret: b\n"
-                                             "default:\n  <<: *base\n  refresh_token: Atzr|m\n"}),
-    case("file-duplicate-account-last-wins",
-         files={f"{CONFIG}/credentials.yml": GOOD + account_yaml(app_id="second-id")}),
+    case(
+        "file-numbers-are-values",
+        files={
+            f"{CONFIG}/credentials.yml": "default:\n  lwa_app_id: 12345\n"
+            "  lwa_client_secret: 0x1f\n"
+        },
+    ),
+    case(
+        "file-plain-scalar-starting-with-percent",
+        files={
+            f"{CONFIG}/credentials.yml": "default:\n  lwa_app_id: %abc\n  lwa_client_secret: b\n"
+        },
+    ),
+    case(
+        "file-anchor-and-merge-key",
+        files={
+            f"{CONFIG}/credentials.yml": "base: &base\n  lwa_app_id: a\n"
+            "  lwa_client_secret: b\n"
+            "default:\n  <<: *base\n  refresh_token: Atzr|m\n"
+        },
+    ),
+    case(
+        "file-duplicate-account-last-wins",
+        files={f"{CONFIG}/credentials.yml": GOOD + account_yaml(app_id="second-id")},
+    ),
     case("file-empty", files={f"{CONFIG}/credentials.yml": ""}),
     case("file-account-null", files={f"{CONFIG}/credentials.yml": "default:\n"}),
     case("file-account-is-text", files={f"{CONFIG}/credentials.yml": "default: abc\n"}),
-    case("file-keys-at-top-level",
-         files={f"{CONFIG}/credentials.yml": "lwa_app_id: a\nlwa_client_secret: b\n"}),
+    case(
+        "file-keys-at-top-level",
+        files={f"{CONFIG}/credentials.yml": "lwa_app_id: a\nlwa_client_secret: b\n"},
+    ),
     case("file-tab-indented", files={f"{CONFIG}/credentials.yml": "default:\n\tlwa_app_id: a\n"}),
     case("file-is-a-directory", files={f"{CONFIG}/credentials.yml/": None}),
     case("config-folder-is-a-file", files={CONFIG: GOOD}),
     case("file-under-wrong-name", files={f"{CONFIG}/credentials.yaml": GOOD}),
-    case("file-top-level-list", files={f"{CONFIG}/credentials.yml": "- a\n- b\n"},
-         crash=("TypeError", "source-wrong-shape")),
-    case("file-number-key-in-the-winning-account",
-         files={f"{CONFIG}/credentials.yml": GOOD + "  1: one\n"},
-         crash=("TypeError", "source-wrong-shape")),
-    case("file-yes-key-in-the-winning-account",
-         files={f"{CONFIG}/credentials.yml": GOOD + "  yes: true\n"},
-         crash=("TypeError", "source-wrong-shape")),
-    case("file-number-key-in-an-incomplete-account",
-         files={f"{CONFIG}/credentials.yml": account_yaml(secret=None) + "  1: one\n"}),
-    case("file-number-key-below-the-winner", env=ENV_SET,
-         files={f"{CONFIG}/credentials.yml": GOOD + "  1: one\n"}),
+    case(
+        "file-top-level-list",
+        files={f"{CONFIG}/credentials.yml": "- a\n- b\n"},
+        crash=("TypeError", "source-wrong-shape"),
+    ),
+    case(
+        "file-number-key-in-the-winning-account",
+        files={f"{CONFIG}/credentials.yml": GOOD + "  1: one\n"},
+        crash=("TypeError", "source-wrong-shape"),
+    ),
+    case(
+        "file-yes-key-in-the-winning-account",
+        files={f"{CONFIG}/credentials.yml": GOOD + "  yes: true\n"},
+        crash=("TypeError", "source-wrong-shape"),
+    ),
+    case(
+        "file-number-key-in-an-incomplete-account",
+        files={f"{CONFIG}/credentials.yml": account_yaml(secret=None) + "  1: one\n"},
+    ),
+    case(
+        "file-number-key-below-the-winner",
+        env=ENV_SET,
+        files={f"{CONFIG}/credentials.yml": GOOD + "  1: one\n"},
+    ),
     # --- precedence and no merging
     case("env-beats-file", env=ENV_SET, files={f"{CONFIG}/credentials.yml": GOOD}),
-    case("partial-env-then-complete-file-no-merge",
-         env={"LWA_APP_ID": "env-id", "SP_API_REFRESH_TOKEN": "Atzr|env-token"},
-         files={f"{CONFIG}/credentials.yml": GOOD}),
-    case("complete-env-without-token-file-token-unused",
-         env={"LWA_APP_ID": "env-id", "LWA_CLIENT_SECRET": "env-secret"},
-         files={f"{CONFIG}/credentials.yml": GOOD}),
-    case("empty-suffix-env-falls-to-file", env={**ENV_SET, "LWA_APP_ID_default": ""},
-         files={f"{CONFIG}/credentials.yml": GOOD}),
+    case(
+        "partial-env-then-complete-file-no-merge",
+        env={"LWA_APP_ID": "env-id", "SP_API_REFRESH_TOKEN": "Atzr|env-token"},
+        files={f"{CONFIG}/credentials.yml": GOOD},
+    ),
+    case(
+        "complete-env-without-token-file-token-unused",
+        env={"LWA_APP_ID": "env-id", "LWA_CLIENT_SECRET": "env-secret"},
+        files={f"{CONFIG}/credentials.yml": GOOD},
+    ),
+    case(
+        "empty-suffix-env-falls-to-file",
+        env={**ENV_SET, "LWA_APP_ID_default": ""},
+        files={f"{CONFIG}/credentials.yml": GOOD},
+    ),
     # --- the code dict
-    case("code-dict-beats-env", env=ENV_SET,
-         credentials={"lwa_app_id": "code-id", "lwa_client_secret": "code-secret"}),
-    case("code-dict-partial-falls-to-env", env=ENV_SET,
-         credentials={"lwa_app_id": "code-id", "refresh_token": "Atzr|code"}),
-    case("code-dict-empty-secret-falls-to-file",
-         credentials={"lwa_app_id": "code-id", "lwa_client_secret": ""},
-         files={f"{CONFIG}/credentials.yml": GOOD}),
-    case("code-dict-extra-keys",
-         credentials={"lwa_app_id": "code-id", "lwa_client_secret": "code-secret",
-                      "client_id": "x", "aws_access_key": "AKIAIOSFODNN7EXAMPLE"}),
+    case(
+        "code-dict-beats-env",
+        env=ENV_SET,
+        credentials={"lwa_app_id": "code-id", "lwa_client_secret": "code-secret"},
+    ),
+    case(
+        "code-dict-partial-falls-to-env",
+        env=ENV_SET,
+        credentials={"lwa_app_id": "code-id", "refresh_token": "Atzr|code"},
+    ),
+    case(
+        "code-dict-empty-secret-falls-to-file",
+        credentials={"lwa_app_id": "code-id", "lwa_client_secret": ""},
+        files={f"{CONFIG}/credentials.yml": GOOD},
+    ),
+    case(
+        "code-dict-extra-keys",
+        credentials={
+            "lwa_app_id": "code-id",
+            "lwa_client_secret": "code-secret",
+            "client_id": "x",
+            "aws_access_key": "AKIAIOSFODNN7EXAMPLE",
+        },
+    ),
     case("code-dict-empty", env=ENV_SET, credentials={}),
     case("code-list-falls-to-env", env=ENV_SET, credentials=["code-id", "code-secret"]),
     # --- which folder confuse reads
-    case("python-sp-api-dir", env={"PYTHON-SP-APIDIR": "{home}/elsewhere"},
-         files={"elsewhere/credentials.yml": GOOD,
-                f"{CONFIG}/credentials.yml": account_yaml(app_id="home-id")}),
-    case("python-sp-api-dir-missing-folder", env={"PYTHON-SP-APIDIR": "{home}/nowhere"},
-         files={f"{CONFIG}/credentials.yml": GOOD}),
-    case("python-sp-api-dir-names-a-file", env={"PYTHON-SP-APIDIR": "{home}/file.yml"},
-         files={"file.yml": GOOD}, crash=("ConfigError", "config-file-unreadable")),
-    case("xdg-folder-with-config-yaml-is-chosen", env={"XDG_CONFIG_HOME": "{home}/xdg"},
-         files={"xdg/python-sp-api/config.yaml": "",
-                "xdg/python-sp-api/credentials.yml": account_yaml(app_id="xdg-id"),
-                f"{CONFIG}/credentials.yml": GOOD}),
-    case("home-folder-wins-when-both-have-config-yaml", env={"XDG_CONFIG_HOME": "{home}/xdg"},
-         files={"xdg/python-sp-api/config.yaml": "",
-                "xdg/python-sp-api/credentials.yml": account_yaml(app_id="xdg-id"),
-                f"{CONFIG}/config.yaml": "", f"{CONFIG}/credentials.yml": GOOD}),
-    case("xdg-folder-without-config-yaml-is-passed-by", env={"XDG_CONFIG_HOME": "{home}/xdg"},
-         files={"xdg/python-sp-api/credentials.yml": account_yaml(app_id="xdg-id")}),
-    case("xdg-config-dirs-candidate", env={"XDG_CONFIG_DIRS": "{home}/etc-xdg"},
-         files={"etc-xdg/python-sp-api/config.yaml": "",
-                "etc-xdg/python-sp-api/credentials.yml": GOOD}),
-    case("account-only-in-config-yaml",
-         files={f"{CONFIG}/config.yaml": GOOD, f"{CONFIG}/credentials.yml": "version: '1.0'\n"}),
+    case(
+        "python-sp-api-dir",
+        env={"PYTHON-SP-APIDIR": "{home}/elsewhere"},
+        files={
+            "elsewhere/credentials.yml": GOOD,
+            f"{CONFIG}/credentials.yml": account_yaml(app_id="home-id"),
+        },
+    ),
+    case(
+        "python-sp-api-dir-missing-folder",
+        env={"PYTHON-SP-APIDIR": "{home}/nowhere"},
+        files={f"{CONFIG}/credentials.yml": GOOD},
+    ),
+    case(
+        "python-sp-api-dir-names-a-file",
+        env={"PYTHON-SP-APIDIR": "{home}/file.yml"},
+        files={"file.yml": GOOD},
+        crash=("ConfigError", "config-file-unreadable"),
+    ),
+    case(
+        "xdg-folder-with-config-yaml-is-chosen",
+        env={"XDG_CONFIG_HOME": "{home}/xdg"},
+        files={
+            "xdg/python-sp-api/config.yaml": "",
+            "xdg/python-sp-api/credentials.yml": account_yaml(app_id="xdg-id"),
+            f"{CONFIG}/credentials.yml": GOOD,
+        },
+    ),
+    case(
+        "home-folder-wins-when-both-have-config-yaml",
+        env={"XDG_CONFIG_HOME": "{home}/xdg"},
+        files={
+            "xdg/python-sp-api/config.yaml": "",
+            "xdg/python-sp-api/credentials.yml": account_yaml(app_id="xdg-id"),
+            f"{CONFIG}/config.yaml": "",
+            f"{CONFIG}/credentials.yml": GOOD,
+        },
+    ),
+    case(
+        "xdg-folder-without-config-yaml-is-passed-by",
+        env={"XDG_CONFIG_HOME": "{home}/xdg"},
+        files={"xdg/python-sp-api/credentials.yml": account_yaml(app_id="xdg-id")},
+    ),
+    case(
+        "xdg-config-dirs-candidate",
+        env={"XDG_CONFIG_DIRS": "{home}/etc-xdg"},
+        files={
+            "etc-xdg/python-sp-api/config.yaml": "",
+            "etc-xdg/python-sp-api/credentials.yml": GOOD,
+        },
+    ),
+    case(
+        "account-only-in-config-yaml",
+        files={f"{CONFIG}/config.yaml": GOOD, f"{CONFIG}/credentials.yml": "version: '1.0'\n"},
+    ),
     case("config-yaml-without-credentials-yml", files={f"{CONFIG}/config.yaml": GOOD}),
-    case("credentials-yml-beats-config-yaml",
-         files={f"{CONFIG}/config.yaml": account_yaml(app_id="yaml-id"),
-                f"{CONFIG}/credentials.yml": GOOD}),
-    case("broken-config-yaml-spoils-credentials-yml",
-         files={f"{CONFIG}/config.yaml": "default:\n\tx: 1\n", f"{CONFIG}/credentials.yml": GOOD}),
-    case("config-yaml-list", files={f"{CONFIG}/config.yaml": "- 1\n",
-                                    f"{CONFIG}/credentials.yml": GOOD},
-         crash=("TypeError", "source-wrong-shape")),
+    case(
+        "credentials-yml-beats-config-yaml",
+        files={
+            f"{CONFIG}/config.yaml": account_yaml(app_id="yaml-id"),
+            f"{CONFIG}/credentials.yml": GOOD,
+        },
+    ),
+    case(
+        "broken-config-yaml-spoils-credentials-yml",
+        files={f"{CONFIG}/config.yaml": "default:\n\tx: 1\n", f"{CONFIG}/credentials.yml": GOOD},
+    ),
+    case(
+        "config-yaml-list",
+        files={f"{CONFIG}/config.yaml": "- 1\n", f"{CONFIG}/credentials.yml": GOOD},
+        crash=("TypeError", "source-wrong-shape"),
+    ),
 ]
 
 
@@ -209,22 +331,30 @@ def _materialise(spec, home):
 
 
 def _ours(spec, env):
-    resolution = resolve_credentials(spec["account"], spec["credentials"], environ=env,
-                                     sp_api_version="2.1.35")
+    resolution = resolve_credentials(
+        spec["account"], spec["credentials"], environ=env, sp_api_version="2.1.35"
+    )
     creds = resolution.credentials
-    return {"ok": resolution.ok,
-            "credentials": None if creds is None else
-            [creds.refresh_token, creds.lwa_app_id, creds.lwa_client_secret],
-            "errors": [f.code for f in resolution.findings if f.severity == "error"]}
+    return {
+        "ok": resolution.ok,
+        "credentials": None
+        if creds is None
+        else [creds.refresh_token, creds.lwa_app_id, creds.lwa_client_secret],
+        "errors": [f.code for f in resolution.findings if f.severity == "error"],
+    }
 
 
 def _theirs(cases):
     """python-amazon-sp-api's outcome for each ``{"env", "account", "credentials"}``."""
     completed = subprocess.run(
-        [sys.executable, "-c", RUNNER], input=json.dumps(cases), capture_output=True, text=True,
+        [sys.executable, "-c", RUNNER],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
         # The environment the library imports with; each case then replaces os.environ.
         env={"PATH": "/usr/bin:/bin", "HOME": cases[0]["env"]["HOME"]},
-        timeout=60, check=False,
+        timeout=60,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
@@ -245,10 +375,16 @@ def _compare(specs, homes):
     envs = [_materialise(spec, home) for spec, home in zip(specs, homes, strict=True)]
     # Ours first: the library's confuse creates folders as it goes.
     ours = [_ours(spec, env) for spec, env in zip(specs, envs, strict=True)]
-    theirs = _theirs([{"env": env, "account": spec["account"], "credentials": spec["credentials"]}
-                      for spec, env in zip(specs, envs, strict=True)])
-    return [(spec, env, mine, other, _agree(spec, mine, other))
-            for spec, env, mine, other in zip(specs, envs, ours, theirs, strict=True)]
+    theirs = _theirs(
+        [
+            {"env": env, "account": spec["account"], "credentials": spec["credentials"]}
+            for spec, env in zip(specs, envs, strict=True)
+        ]
+    )
+    return [
+        (spec, env, mine, other, _agree(spec, mine, other))
+        for spec, env, mine, other in zip(specs, envs, ours, theirs, strict=True)
+    ]
 
 
 def _homes(root, count):
@@ -284,8 +420,11 @@ def test_the_table_sees_credentials_missing_credentials_and_crashes(table_rows):
 # --------------------------------------------------------------------------- generated mixes
 
 PLACES = ("code", "env", "env_suffix", "file_account", "file_default")
-FIELD_ENV = {"refresh_token": "SP_API_REFRESH_TOKEN", "lwa_app_id": "LWA_APP_ID",
-             "lwa_client_secret": "LWA_CLIENT_SECRET"}
+FIELD_ENV = {
+    "refresh_token": "SP_API_REFRESH_TOKEN",
+    "lwa_app_id": "LWA_APP_ID",
+    "lwa_client_secret": "LWA_CLIENT_SECRET",
+}
 
 
 @st.composite
@@ -309,7 +448,8 @@ def mixed_case(draw):
     if file_accounts or draw(st.booleans()):
         text = "version: '1.0'\n" + "".join(
             f"{name}:\n" + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in fields.items())
-            for name, fields in file_accounts.items())
+            for name, fields in file_accounts.items()
+        )
         where = draw(st.sampled_from(["home", "python-sp-api-dir"]))
         if where == "home":
             files[f"{CONFIG}/credentials.yml"] = text
@@ -317,17 +457,28 @@ def mixed_case(draw):
             env["PYTHON-SP-APIDIR"] = "{home}/custom"
             files["custom/credentials.yml"] = text
     credentials = draw(st.sampled_from([None, code])) if code else draw(st.sampled_from([None, {}]))
-    return {"env": env, "files": files, "account": account, "credentials": credentials,
-            "crash": None}
+    return {
+        "env": env,
+        "files": files,
+        "account": account,
+        "credentials": credentials,
+        "crash": None,
+    }
 
 
-@settings(max_examples=4, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(specs=st.lists(mixed_case(), min_size=40, max_size=40))
 def test_generated_mixes_of_sources_match_python_amazon_sp_api(specs, tmp_path_factory):
     rows = _compare(specs, _homes(tmp_path_factory.mktemp("mix"), len(specs)))
-    disagreements = [{"spec": spec, "ours": ours, "python-amazon-sp-api": theirs}
-                     for spec, _, ours, theirs, agree in rows if not agree]
+    disagreements = [
+        {"spec": spec, "ours": ours, "python-amazon-sp-api": theirs}
+        for spec, _, ours, theirs, agree in rows
+        if not agree
+    ]
     assert disagreements == []
 
 
@@ -353,16 +504,34 @@ json.dump({"marketplace": {v: fails(Marketplaces.__getitem__, v) for v in values
            "names": {name: m.marketplace_id for name, m in Marketplaces.__members__.items()}},
           sys.stdout)
 """
-IMPORT_VALUES = ["", "DE", "de", " DE", "Germany", "UK", "GB", "US", "SANDBOX", "sandbox",
-                 "PRODUCTION", "Production", "PROD"]
+IMPORT_VALUES = [
+    "",
+    "DE",
+    "de",
+    " DE",
+    "Germany",
+    "UK",
+    "GB",
+    "US",
+    "SANDBOX",
+    "sandbox",
+    "PRODUCTION",
+    "Production",
+    "PROD",
+]
 
 
 @pytest.fixture(scope="module")
 def import_time(tmp_path_factory):
     done = subprocess.run(
-        [sys.executable, "-c", IMPORT_RUNNER], input=json.dumps(IMPORT_VALUES),
-        capture_output=True, text=True, timeout=60, check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path_factory.mktemp("import"))})
+        [sys.executable, "-c", IMPORT_RUNNER],
+        input=json.dumps(IMPORT_VALUES),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path_factory.mktemp("import"))},
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -373,13 +542,17 @@ def test_marketplace_names_and_ids_are_python_amazon_sp_apis(import_time):
     assert {name: m.marketplace_id for name, m in MARKETPLACES.items()} == import_time["names"]
 
 
-@pytest.mark.parametrize(("variable", "code"), [
-    ("SP_API_DEFAULT_MARKETPLACE", "default-marketplace-invalid"),
-    ("AWS_ENV", "aws-env-invalid"),
-])
+@pytest.mark.parametrize(
+    ("variable", "code"),
+    [
+        ("SP_API_DEFAULT_MARKETPLACE", "default-marketplace-invalid"),
+        ("AWS_ENV", "aws-env-invalid"),
+    ],
+)
 @pytest.mark.parametrize("value", IMPORT_VALUES)
 def test_import_time_variable_is_an_error_exactly_when_the_library_fails(
-        import_time, tmp_path, variable, code, value):
+    import_time, tmp_path, variable, code, value
+):
     resolution = resolve_credentials(environ={"HOME": str(tmp_path), variable: value})
     key = "marketplace" if variable == "SP_API_DEFAULT_MARKETPLACE" else "aws_env"
     assert (code in [f.code for f in resolution.findings]) == import_time[key][value]

@@ -49,8 +49,7 @@ def test_the_exchange_returns_a_masked_token_that_works(amazon_env, assert_no_le
     assert table.missing == [] and "5 of 5" in table.summary()
 
 
-def test_a_rejected_refresh_token_raises_an_lwa_error_with_the_verdict(amazon_env,
-                                                                        assert_no_leak):
+def test_a_rejected_refresh_token_raises_an_lwa_error_with_the_verdict(amazon_env, assert_no_leak):
     amazon = amazon_env("revoked-refresh-token", aws=False)
     with pytest.raises(LwaError) as caught:
         exchange_refresh_token()
@@ -81,8 +80,9 @@ def test_grantless_token_for_the_rotation_scope(amazon_env, assert_no_leak):
     amazon = amazon_env("happy", aws=False)
     token = get_grantless_token("sellingpartnerapi::client_credential:rotation")
     assert token.ok and token.scope == "sellingpartnerapi::client_credential:rotation"
-    assert_no_leak([repr(token), token._repr_html_()], token.access_token,
-                   *amazon.credentials.values())
+    assert_no_leak(
+        [repr(token), token._repr_html_()], token.access_token, *amazon.credentials.values()
+    )
     with pytest.raises(LwaError) as caught:
         get_grantless_token("sellingpartnerapi::migrations")
     assert caught.value.finding.code == "lwa-invalid-scope"
@@ -94,8 +94,10 @@ def test_legacy_steps_name_the_caller_and_assume_the_role(amazon_env, assert_no_
     assert identity.arn.endswith(":user/sp-api-user") and not identity.is_root
     role = assume_role()
     assert role.ok and ":assumed-role/" in role.assumed_role_arn
-    assert_no_leak([repr(role), role._repr_html_(), repr(identity)],
-                   *[v for k, v in amazon.credentials.items() if k != "role_arn" and v])
+    assert_no_leak(
+        [repr(role), role._repr_html_(), repr(identity)],
+        *[v for k, v in amazon.credentials.items() if k != "role_arn" and v],
+    )
 
 
 def test_a_user_without_the_sts_policy_gets_an_sts_error(amazon_env):

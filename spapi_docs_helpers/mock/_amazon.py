@@ -27,6 +27,7 @@ from .._endpoints import (
     ENV_SECRETSMANAGER,
     ENV_STS,
 )
+from .._redaction import protect_logs
 from ._aws import AwsBackend, AwsProxy, AwsUnavailable, read_secret
 from ._faults import SERVICES, Faults
 from ._http import Journal, MockServer
@@ -34,7 +35,6 @@ from ._lwa import TOKEN_PATH, LoginWithAmazon
 from ._scenarios import Scenario, scenario
 from ._spapi import SellingPartnerApi
 from ._world import MOCK_NOW, default_world
-from .._redaction import protect_logs
 
 __all__ = ["MockAmazon", "MockAmazonError"]
 

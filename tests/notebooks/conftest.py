@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "notebooks"))
 
-from nbval_harness import (  # noqa: E402 — the harness lives next to the real notebooks
+from nbval_harness import (
     pytest_runtest_setup,
     pytest_runtest_teardown,
     pytest_sessionfinish,
