@@ -30,9 +30,23 @@ def _account(text):
     return text
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse builds a formatter at every add_argument, to validate metavars; measuring
+    the terminal there imports shutil on every start. The width comes from COLUMNS, as
+    shutil would take it, else a readable 100."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        import os
+
+        columns = os.environ.get("COLUMNS", "")
+        width = width or (int(columns) - 2 if columns.isdigit() and int(columns) > 20 else 100)
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spapi-doctor",
+        formatter_class=_HelpFormatter,
         description="Tell which SP-API credential is wrong, why, and how to fix it.",
         epilog="Without a command, `check` runs. Docs: https://spapi-docs.readthedocs.io/",
     )
@@ -44,6 +58,7 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
+        formatter_class=_HelpFormatter,
         help="check your credentials (the default command)",
         description="Load your credentials the way python-amazon-sp-api does, check each one's "
         "format, then (unless --offline) exchange the refresh token with Login with "
@@ -106,6 +121,7 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
 
     mock = commands.add_parser(
         "mock",
+        formatter_class=_HelpFormatter,
         help="run the mock Amazon on loopback",
         description="Start mock LWA, SP-API (NA, EU, FE and sandbox) and AWS STS/Secrets Manager "
         "servers on 127.0.0.1, print the environment that points a client at them, "

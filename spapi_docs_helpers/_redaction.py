@@ -10,9 +10,8 @@ key-shaped run and every secret it is told about.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
+from _thread import allocate_lock  # threading and logging load only when a check goes online
 
 __all__ = ["mask", "protect_logs", "redact_text"]
 
@@ -115,7 +114,7 @@ _GUARDED_LOGGERS = (
     "spapi_docs_helpers",
 )
 _registered = set()
-_install_lock = threading.Lock()
+_install_lock = allocate_lock()
 _previous_factory = None
 
 
@@ -142,6 +141,8 @@ def protect_logs(secrets=()) -> None:
     logging is on.
     """
     global _previous_factory
+    import logging
+
     for secret in secrets:
         if isinstance(secret, str) and len(secret) >= 8:
             _registered.add(secret)

@@ -12,6 +12,7 @@ import json
 import socket
 import time
 
+import canary_run
 import pytest
 
 from spapi_docs_helpers import check
@@ -35,17 +36,8 @@ def secret_values(amazon) -> list:
     return values
 
 
-def rendered(report) -> str:
-    return "\n".join(
-        [
-            report.render_text(),
-            report.render_text(color=True),
-            report.to_json(),
-            report._repr_html_(),
-            repr(report),
-            str(report),
-        ]
-    )
+# Every rendering of a report, as the canary run collects them.
+rendered = canary_run.render
 
 
 @pytest.fixture

@@ -50,7 +50,8 @@ from spapi_docs_helpers import check_offline
 report = check_offline()
 with redirect_stdout(io.StringIO()):
     status = cli.main(["check", "--offline", "--format", "json"])
-heavy = ["requests", "boto3", "botocore", "yaml", "sp_api", "spapi", "httpx", "urllib3"]
+heavy = ["requests", "boto3", "botocore", "yaml", "sp_api", "spapi", "httpx", "urllib3",
+         "logging", "shutil"]
 json.dump({"loaded": [m for m in heavy if m in sys.modules], "status": status,
            "ok": report.ok}, sys.stdout)
 """
