@@ -1153,6 +1153,17 @@ CATALOGUE = (
         sources=(SRC_ENDPOINTS,),
     ),
     _E(
+        "endpoint-url-invalid",
+        "error",
+        "load",
+        None,
+        "An endpoint setting is not an http(s) URL",
+        "SPAPI_LWA_ENDPOINT, SPAPI_ENDPOINT_NA/EU/FE (and their sandbox twins) and "
+        "AWS_ENDPOINT_URL_STS must be full URLs such as https://host or http://127.0.0.1:PORT. "
+        "A value without a scheme or a host sends nothing anywhere.",
+        "Fix or unset the variable named; unset, Amazon's and AWS's own endpoints are used.",
+    ),
+    _E(
         "default-marketplace-invalid",
         "error",
         "load",
@@ -1197,7 +1208,7 @@ CATALOGUE = (
     _E(
         "sandbox-selected",
         "info",
-        "region",
+        "load",
         None,
         "Calls go to the SP-API sandbox",
         "The sandbox answers canned responses with the same credentials and permission checks "

@@ -154,32 +154,50 @@ def _emit(report, args) -> int:
 
 
 class _TerminalProgress:
-    """Shows each stage on stderr while it runs, then clears the lines for the report."""
+    """Shows each stage on stderr while it runs, then clears the lines for the report.
+
+    Called from the check's worker threads too (STS and grantless run beside LWA).
+    """
 
     def __init__(self, stream):
+        from threading import Lock
+
         self.stream = stream
         self.lines = 0
+        self.lock = Lock()
 
     def __call__(self, event, name, payload):
         from ._report import STAGE_TITLES
 
         title = STAGE_TITLES.get(name, name)
         if event == "start":
-            self.stream.write(f"  … {title}: {payload}\n")
+            line = f"  … {title}: {payload}\n"
         else:
             mark = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·"}.get(
                 payload.status, "?"
             )
             timing = f" ({payload.duration_ms:.0f} ms)" if payload.duration_ms else ""
-            self.stream.write(f"  {mark} {title}: {payload.summary}{timing}\n")
-        self.lines += 1
-        self.stream.flush()
+            line = f"  {mark} {title}: {payload.summary}{timing}\n"
+        with self.lock:
+            self.stream.write(line)
+            self.lines += 1
+            self.stream.flush()
 
     def clear(self):
-        if self.lines:
-            # Move up over the progress lines and erase them: the report repeats them.
-            self.stream.write(f"\033[{self.lines}F\033[J")
-            self.stream.flush()
+        with self.lock:
+            if self.lines:
+                # Move up over the progress lines and erase them: the report repeats them.
+                self.stream.write(f"\033[{self.lines}F\033[J")
+                self.stream.flush()
+                self.lines = 0
+
+
+DEMO_NOTE = (
+    "spapi-doctor: no SP-API credentials anywhere (code, environment, Secrets Manager, "
+    "credentials.yml), so this is a demo against the embedded mock Amazon.\n"
+    "              Set LWA_APP_ID, LWA_CLIENT_SECRET and SP_API_REFRESH_TOKEN (or "
+    "credentials.yml) to check your own.\n"
+)
 
 
 def _run_check(args) -> int:
@@ -192,30 +210,20 @@ def _run_check(args) -> int:
 
         return _emit(check_offline(args.account), args)
     from ._doctor import check, check_demo, nothing_configured
-    from ._sources import resolve_credentials
 
-    demo = args.demo
-    if not demo and args.account == "default" and nothing_configured(resolve_credentials()):
-        demo = True
-        sys.stderr.write(
-            "spapi-doctor: no SP-API credentials anywhere (code, environment, Secrets Manager, "
-            "credentials.yml), so this is a demo against the embedded mock Amazon.\n"
-            "              Set LWA_APP_ID, LWA_CLIENT_SECRET and SP_API_REFRESH_TOKEN (or "
-            "credentials.yml) to check your own.\n"
-        )
-    progress = None
-    if args.format == "text" and sys.stderr.isatty():
-        progress = _TerminalProgress(sys.stderr)
-    if demo:
+    scenario = args.scenario or "happy"
+    if args.demo:
         from .mock import SCENARIOS
 
-        scenario = args.scenario or "happy"
         if scenario not in SCENARIOS:
             raise _UsageError(
                 f"unknown scenario {scenario!r}; the scenarios: " + ", ".join(SCENARIOS)
             )
-        report = check_demo(scenario, timeout=args.timeout, progress=progress)
-    else:
+    progress = None
+    if args.format == "text" and sys.stderr.isatty():
+        progress = _TerminalProgress(sys.stderr)
+    report = None
+    if not args.demo:
         report = check(
             args.account,
             timeout=args.timeout,
@@ -224,6 +232,13 @@ def _run_check(args) -> int:
             legacy=args.legacy,
             progress=progress,
         )
+        # With nothing configured the check stopped after loading, having called nothing:
+        # the newcomer gets the demo instead of a bare "no credentials".
+        if args.account == "default" and nothing_configured(report.resolution):
+            sys.stderr.write(DEMO_NOTE)
+            report = None
+    if report is None:
+        report = check_demo(scenario, timeout=args.timeout, progress=progress)
     if progress is not None:
         progress.clear()
     return _emit(report, args)

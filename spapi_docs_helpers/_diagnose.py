@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from ._catalogue import entry
 
-__all__ = ["diagnose_lwa", "diagnose_spapi", "diagnose_sts", "transport_finding"]
+__all__ = [
+    "diagnose_lwa",
+    "diagnose_spapi",
+    "diagnose_sts",
+    "network_failure",
+    "transport_finding",
+]
 
 SPAPI_DETAILS = {
     "The LWA secret token you provided has expired.": "spapi-secret-expired",
@@ -21,6 +27,72 @@ SPAPI_DETAILS = {
     "Access token is missing in the request header.": "spapi-access-token-missing",
 }
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
+
+
+def _exception_chain(error) -> list:
+    """The error and every exception it was caused by or wraps (requests, urllib3 and
+    botocore nest them in ``reason``, ``args``, ``kwargs["error"]``, causes and contexts)."""
+    chain, seen, stack = [], set(), [error]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        chain.append(item)
+        kwargs = getattr(item, "kwargs", None)
+        stack.extend(
+            [
+                getattr(item, "reason", None),
+                item.__cause__,
+                item.__context__,
+                kwargs.get("error") if isinstance(kwargs, dict) else None,
+                *item.args,
+            ]
+        )
+    return chain
+
+
+def network_failure(error) -> str | None:
+    """The catalogue code of a network failure (DNS, TLS, refused, reset, timeout), from
+    the names and texts of the exceptions involved; None when it is none of those. Used
+    for requests' and botocore's errors alike."""
+    chain = _exception_chain(error)
+    names = {type(item).__name__ for item in chain}
+    text = " ".join(str(item) for item in chain).lower()
+    if names & {"SSLError", "SSLCertVerificationError", "SSLZeroReturnError"}:
+        return "network-tls"
+    if names & {"NameResolutionError", "gaierror"} or any(
+        words in text
+        for words in (
+            "name or service not known",
+            "nodename nor servname",
+            "failed to resolve",
+            "temporary failure in name resolution",
+        )
+    ):
+        return "network-dns"
+    if names & {
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "TimeoutError",
+        "timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+    }:
+        return "network-timeout"
+    if "ConnectionRefusedError" in names or "connection refused" in text:
+        return "network-refused"
+    if names & {
+        "ConnectionResetError",
+        "RemoteDisconnected",
+        "BrokenPipeError",
+        "IncompleteRead",
+        "ProtocolError",
+        "ChunkedEncodingError",
+        "ConnectionClosedError",
+    }:
+        return "network-reset"
+    return None
 
 
 def transport_finding(http, service, secrets=()):
@@ -56,12 +128,18 @@ def transport_finding(http, service, secrets=()):
 
 
 def unexpected(http, service, secrets=(), why=None):
+    from ._redaction import redact_text
+
     name = SERVICE_NAMES.get(service, service)
     kind = http.content_type or "no content type"
-    reason = why or (
-        "the body is not JSON"
-        if http.json() is None
-        else "nothing in the catalogue explains this answer"
+    reason = (
+        redact_text(why, secrets)
+        if why
+        else (
+            "the body is not JSON"
+            if http.json() is None
+            else "nothing in the catalogue explains this answer"
+        )
     )
     return entry("unexpected-response").finding(
         f"{name} at {http.url} answered HTTP {http.status} ({kind}; {reason}): "
@@ -76,13 +154,13 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
         return problem
     body = http.json()
     if http.ok:
-        if (
-            isinstance(body, dict)
-            and isinstance(body.get("access_token"), str)
-            and body["access_token"]
-        ):
+        token = body.get("access_token") if isinstance(body, dict) else None
+        # A token goes into an HTTP header: printable ASCII, or it is no token at all.
+        if isinstance(token, str) and token and token.isascii() and token.isprintable():
             return None
-        return unexpected(http, "lwa", secrets, why="a success status without an access token")
+        return unexpected(
+            http, "lwa", secrets, why="a success status without a usable access token"
+        )
     if not isinstance(body, dict) or not isinstance(body.get("error"), str):
         return unexpected(http, "lwa", secrets)
     error = body["error"]
@@ -145,12 +223,20 @@ def spapi_denial(http):
     return details, SPAPI_DETAILS.get(details)
 
 
-def diagnose_spapi(http, *, secrets=()):
-    """``("ok", None)``, ``("denied", None)`` (a bare 403), or ``("problem", finding)``."""
+def diagnose_spapi(http, *, secrets=(), refusal_is_access=False):
+    """``("ok", None)``, ``("denied", None)`` (a bare 403), or ``("problem", finding)``.
+
+    ``refusal_is_access``: a 400 or 404 with a JSON error body means the call got past
+    the authorisation (role probes send made-up parameters); elsewhere it is no success.
+    """
     problem = transport_finding(http, "spapi", secrets)
     if problem is not None:
         return "problem", problem
     if http.ok:
+        if http.json() is None:
+            return "problem", unexpected(
+                http, "spapi", secrets, why="a success status whose body is not JSON"
+            )
         return "ok", None
     denial = spapi_denial(http)
     if denial is not None:
@@ -164,7 +250,7 @@ def diagnose_spapi(http, *, secrets=()):
         return "problem", entry(code).finding(
             f"SP-API at {http.url} answered 403 Unauthorized: {details!r}"
         )
-    if http.status in (400, 404) and http.json() is not None:
+    if refusal_is_access and http.status in (400, 404) and http.json() is not None:
         # The authorisation passed; the request itself was refused.
         return "ok", None
     return "problem", unexpected(http, "spapi", secrets)
@@ -172,25 +258,18 @@ def diagnose_spapi(http, *, secrets=()):
 
 # --------------------------------------------------------------------------- AWS STS
 
-_BOTOCORE_NETWORK = {
-    "EndpointConnectionError": "network-refused",
-    "ConnectionClosedError": "network-reset",
-    "ConnectTimeoutError": "network-timeout",
-    "ReadTimeoutError": "network-timeout",
-    "SSLError": "network-tls",
-}
-
 
 def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
     """The finding for an exception of an STS call (botocore's ClientError or network)."""
     from ._redaction import redact_text
 
     kind = type(error).__name__
-    if kind in _BOTOCORE_NETWORK or kind.endswith("ConnectionError"):
-        code = _BOTOCORE_NETWORK.get(kind, "network-refused")
-        if "Could not connect" in str(error) and "Name or service not known" in str(error):
-            code = "network-dns"
-        return entry(code).finding(
+    network = network_failure(error)
+    if network is None and kind.endswith(("ConnectionError", "ConnectionClosedError")):
+        # botocore's own wrapper, whose cause was not recognised: no answer came.
+        network = "network-refused"
+    if network is not None:
+        return entry(network).finding(
             f"AWS STS ({operation}): {redact_text(str(error), secrets)[:300]}."
         )
     response = getattr(error, "response", None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+from ._credentials import AWS_KEYS
+from ._endpoints import STS_DEFAULT
 from ._formats import check_formats
 from ._peers import installed_peers
 from ._report import Report, StageResult
@@ -167,22 +169,41 @@ def _grantless_stage(transport, endpoints, creds, scope, progress):
     return result, stage
 
 
-def _sts_stage(endpoints, creds, timeout, wanted, progress):
-    """GetCallerIdentity, then AssumeRole; skipped when there is nothing to check."""
+def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
+    """GetCallerIdentity, then AssumeRole; skipped when there is nothing to check.
+
+    ``wanted``: AWS fields are set, or ``asked`` (--legacy) says to try anyway.
+    """
+    from ._catalogue import entry
+
     keys = creds.aws_access_key, creds.aws_secret_key
     if not wanted:
         return [], StageResult("sts", "skipped", "no AWS fields: not needed since 2023-10-02")
     if not all(isinstance(v, str) and v.strip() for v in keys):
-        return [], StageResult(
+        findings = []
+        if asked and not any(creds.get(k) is not None for k in AWS_KEYS):
+            findings.append(
+                entry("aws-fields-incomplete").finding(
+                    "--legacy asks for the STS checks, but no AWS field is set: they need "
+                    "aws_access_key and aws_secret_key (SP_API_ACCESS_KEY, SP_API_SECRET_KEY)."
+                )
+            )
+        return findings, StageResult(
             "sts", "skipped", "needs aws_access_key and aws_secret_key (see the format stage)"
         )
-    from ._sts import assume, identify, sts_client
+    from ._sts import assume, identify, sts_client_or_finding
 
-    progress.start(
-        "sts", f"GetCallerIdentity and AssumeRole at {endpoints.sts or 'sts.amazonaws.com'}"
-    )
+    progress.start("sts", f"GetCallerIdentity and AssumeRole at {endpoints.sts or STS_DEFAULT}")
     started = time.perf_counter()
-    client = sts_client(creds, endpoint_url=endpoints.sts, timeout=timeout)
+    client, problem = sts_client_or_finding(
+        creds, endpoint_url=endpoints.sts, timeout=timeout, retries=retries
+    )
+    if problem is not None:
+        stage = StageResult(
+            "sts", "failed", f"{problem.title} ({problem.code})", duration_ms=_elapsed(started)
+        )
+        progress.done(stage)
+        return [problem], stage
     identity = identify(client, creds)
     findings = [identity.finding] if identity.finding else []
     data = {"identity": identity.as_dict()}
@@ -215,30 +236,38 @@ def _sts_stage(endpoints, creds, timeout, wanted, progress):
     return findings, stage
 
 
-def _library_advice(region):
-    """How to select ``region`` in each library, for the region finding."""
+def _library_advice(probe):
+    """How to select the token's region in each library, for the region finding."""
     from ._endpoints import MARKETPLACES
 
-    example = next(m.code for m in MARKETPLACES.values() if m.region == region)
-    if region == "NA":
-        example = "US"
+    by_id = {m.marketplace_id: m.code for m in MARKETPLACES.values() if m.code != "UK"}
+    # The seller's own marketplace when the probe listed one, else the region's largest.
+    example = by_id.get(probe.marketplace_id) or {"NA": "US", "EU": "DE", "FE": "JP"}[probe.region]
+    if probe.region == "NA":
+        sw = "its default (the US marketplace) is in NA"
+        if example != "US":
+            sw += f"; for your marketplace pass marketplace=Marketplaces.{example}"
+    else:
+        sw = (
+            f"pass marketplace=Marketplaces.{example} (or set SP_API_DEFAULT_MARKETPLACE="
+            f"{example}): it defaults to the US marketplace, in NA"
+        )
     return (
-        f"python-amazon-sp-api: Sellers(marketplace=Marketplaces.{example}) (it defaults to "
-        f"US, which is NA) or SP_API_DEFAULT_MARKETPLACE={example}; amzn-sp-api: "
-        f'SPAPIConfig(..., region="{region}") (it defaults to the NA sandbox).'
+        f"python-amazon-sp-api: {sw}. amzn-sp-api: SPAPIConfig(..., "
+        f'region="{probe.region}") (it defaults to the NA sandbox).'
     )
 
 
-def _region_findings(probe, environ, sandbox):
+def _region_findings(probe, environ):
     from ._catalogue import entry
     from ._endpoints import MARKETPLACES, REGIONS
 
     findings = []
     region = probe.region
-    advice = _library_advice(region)
     findings.append(
         entry("region-selection-needed").finding(
-            f"The token works in {region} ({REGIONS[region].name}) only.", fix=advice
+            f"The token works in {region} ({REGIONS[region].name}) only.",
+            fix=_library_advice(probe),
         )
     )
     default = environ.get("SP_API_DEFAULT_MARKETPLACE")
@@ -263,31 +292,30 @@ def _region_findings(probe, environ, sandbox):
     return findings
 
 
-def _clock_findings(*results):
-    """Compare this machine's clock with the Date header of Amazon's answers."""
+def _clock_findings(http):
+    """Compare this machine's clock with the Date header of an answer from Amazon."""
     from email.utils import parsedate_to_datetime
 
     from ._catalogue import entry
 
-    for http in results:
-        date = http.header("Date") if http is not None else None
-        if not date:
-            continue
-        try:
-            theirs = parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            continue
-        # The Date header has one-second resolution and was written during the call.
-        skew = time.time() - theirs
-        if abs(skew) > 60 + http.elapsed_ms / 1000:
-            return [
-                entry("clock-skew").finding(
-                    f"This machine's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} "
-                    f"{http.url.split('/')[2]}'s."
-                )
-            ]
+    date = http.header("Date") if http is not None else None
+    if not date:
         return []
-    return []
+    try:
+        theirs = parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return []
+    # The Date header has one-second resolution and was written during the call.
+    skew = time.time() - theirs
+    if abs(skew) <= 60 + http.elapsed_ms / 1000:
+        return []
+    direction = "ahead of" if skew > 0 else "behind"
+    host = http.url.split("/")[2]
+    return [
+        entry("clock-skew").finding(
+            f"This machine's clock is {abs(skew):.0f} s {direction} {host}'s."
+        )
+    ]
 
 
 def check(
@@ -306,8 +334,10 @@ def check(
 ) -> Report:
     """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
 
-    Independent calls run at the same time. Never raises on anything the services or
-    the credentials do; the report carries every verdict.
+    Independent calls run at the same time. Whatever the credentials hold and whatever
+    the services answer, the report carries the verdict: nothing they do raises.
+    ``endpoints`` (an :class:`Endpoints`) replaces those the environment selects, and
+    with them ``sandbox``.
     """
     import os
     from concurrent.futures import ThreadPoolExecutor
@@ -346,23 +376,31 @@ def check(
     if resolution.credentials is None:
         stages.append(StageResult("lwa", "skipped", "no credentials to exchange"))
         return finish()
+    if endpoints.invalid:
+        from ._catalogue import entry
+
+        findings.extend(
+            entry("endpoint-url-invalid").finding(f"{name}={value!r} is not an http(s) URL.")
+            for name, value in endpoints.invalid.items()
+        )
+        stages.append(StageResult("lwa", "skipped", "an endpoint setting is not a URL"))
+        return finish()
     creds = resolution.credentials
     from ._redaction import protect_logs
 
     # From here on, requests, urllib3 and botocore log at DEBUG what they send: mask it.
     protect_logs([creds.get(k) for k in creds.present() if k != "role_arn"])
-    wants_sts = legacy or any(
-        creds.get(k) is not None for k in ("aws_access_key", "aws_secret_key", "role_arn")
-    )
+    wants_sts = legacy or creds.has_legacy_aws
+    retries = DEFAULT_RETRIES if retries is None else retries
 
     # STS runs beside the whole LWA → region → roles chain: nothing downstream needs it.
     with (
-        Transport(
-            timeout=timeout, retries=DEFAULT_RETRIES if retries is None else retries
-        ) as transport,
+        Transport(timeout=timeout, retries=retries) as transport,
         ThreadPoolExecutor(max_workers=3) as pool,
     ):
-        sts_future = pool.submit(_sts_stage, endpoints, creds, timeout, wants_sts, events)
+        sts_future = pool.submit(
+            _sts_stage, endpoints, creds, timeout, retries, wants_sts, legacy, events
+        )
         grantless_future = (
             pool.submit(_grantless_stage, transport, endpoints, creds, grantless, events)
             if grantless
@@ -373,9 +411,7 @@ def check(
         if token is not None and token.finding is not None:
             findings.append(token.finding)
         if token is not None and token.ok:
-            _spapi_stages(
-                transport, endpoints, env, sandbox, token, creds, stages, findings, events
-            )
+            _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events)
         else:
             stages.append(StageResult("region", "skipped", "no access token"))
             stages.append(StageResult("roles", "skipped", "no access token"))
@@ -391,7 +427,7 @@ def check(
     return finish()
 
 
-def _spapi_stages(transport, endpoints, env, sandbox, token, creds, stages, findings, events):
+def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events):
     """Region probes (NA ‖ EU ‖ FE), then role probes in the region that answered."""
     from ._spapi import region_probe, role_probe
 
@@ -400,7 +436,7 @@ def _spapi_stages(transport, endpoints, env, sandbox, token, creds, stages, find
     region_started = time.perf_counter()
     probe = region_probe(transport, endpoints, token.access_token, secrets=secrets)
     if probe.ok:
-        findings.extend(_region_findings(probe, env, sandbox))
+        findings.extend(_region_findings(probe, env))
     findings.extend(probe.findings)
     region = StageResult(
         "region",
@@ -415,11 +451,18 @@ def _spapi_stages(transport, endpoints, env, sandbox, token, creds, stages, find
     if not probe.ok:
         stages.append(StageResult("roles", "skipped", "no region accepts the token"))
         return
+    if probe.marketplace_id is None:
+        stages.append(StageResult("roles", "skipped", "the seller has no marketplace to call in"))
+        return
     events.start("roles", f"one call per role in {probe.region}")
     roles_started = time.perf_counter()
-    marketplace = (probe.participating or probe.marketplaces or [{"id": ""}])[0]["id"]
     table = role_probe(
-        transport, endpoints, token.access_token, probe.region, marketplace, secrets=secrets
+        transport,
+        endpoints,
+        token.access_token,
+        probe.region,
+        probe.marketplace_id,
+        secrets=secrets,
     )
     findings.extend(table.findings)
     status = "warning" if table.missing else ("failed" if table.findings else "ok")

@@ -102,18 +102,41 @@ MARKETPLACES = {
 }
 
 
+STS_DEFAULT = "https://sts.amazonaws.com (boto3's default)"
+WORLD_LABELS = {
+    "live": "Amazon (live)",
+    "mock": "the mock Amazon, scenario {scenario!r}",
+    "custom": "custom endpoints (not Amazon's own hosts)",
+}
+
+
 class Endpoints:
-    """The URLs one check talks to, and which world they belong to."""
+    """The URLs one check talks to, and which world they belong to.
 
-    __slots__ = ("lwa", "sandbox", "scenario", "secretsmanager", "spapi", "sts")
+    ``invalid`` maps each endpoint variable whose value is no http(s) URL to that value;
+    nothing is sent to those.
+    """
 
-    def __init__(self, lwa, spapi, *, sandbox=False, sts=None, secretsmanager=None, scenario=None):
+    __slots__ = ("invalid", "lwa", "sandbox", "scenario", "secretsmanager", "spapi", "sts")
+
+    def __init__(
+        self,
+        lwa,
+        spapi,
+        *,
+        sandbox=False,
+        sts=None,
+        secretsmanager=None,
+        scenario=None,
+        invalid=None,
+    ):
         self.lwa = lwa
         self.spapi = dict(spapi)
         self.sandbox = sandbox
         self.sts = sts
         self.secretsmanager = secretsmanager
         self.scenario = scenario
+        self.invalid = dict(invalid or {})
 
     @property
     def world(self) -> str:
@@ -127,6 +150,12 @@ class Endpoints:
             return "live"
         return "custom"
 
+    @property
+    def label(self) -> str:
+        """The world in words, e.g. ``the mock Amazon, scenario 'happy'``."""
+        text = WORLD_LABELS[self.world].format(scenario=self.scenario)
+        return text + (" — sandbox hosts" if self.sandbox else "")
+
     def as_dict(self) -> dict:
         """The JSON form used in the report's ``world`` object."""
         return {
@@ -135,23 +164,21 @@ class Endpoints:
             "sandbox": self.sandbox,
             "lwa": self.lwa,
             "spapi": dict(self.spapi),
-            "sts": self.sts or "https://sts.amazonaws.com (boto3 default)",
+            "sts": self.sts or STS_DEFAULT,
         }
+
+    def _rows(self):
+        return [
+            ("LWA", self.lwa),
+            *[(f"SP-API {c}", u) for c, u in self.spapi.items()],
+            ("STS", self.sts or STS_DEFAULT),
+        ]
 
     def describe(self) -> str:
         """Which world this is and where each service lives, one line each."""
-        world = {
-            "live": "Amazon (live)",
-            "mock": f"the mock Amazon, scenario {self.scenario!r}",
-            "custom": "custom endpoints (not Amazon's own hosts)",
-        }[self.world]
-        lines = [
-            f"World: {world}{' — sandbox hosts' if self.sandbox else ''}",
-            f"  LWA:    {self.lwa}",
-        ]
-        lines += [f"  SP-API {code}: {url}" for code, url in self.spapi.items()]
-        lines.append(f"  STS:    {self.sts or 'https://sts.amazonaws.com (boto3 default)'}")
-        return "\n".join(lines)
+        return "\n".join(
+            [f"World: {self.label}", *(f"  {name + ':':<10} {url}" for name, url in self._rows())]
+        )
 
     def __repr__(self):
         return self.describe()
@@ -161,20 +188,33 @@ class Endpoints:
 
         rows = "".join(
             f"<tr><td>{escape(name)}</td><td><code>{escape(url)}</code></td></tr>"
-            for name, url in [
-                ("LWA", self.lwa),
-                *[(f"SP-API {c}", u) for c, u in self.spapi.items()],
-                ("STS", self.sts or "https://sts.amazonaws.com"),
-            ]
+            for name, url in self._rows()
         )
-        title = escape(self.describe().splitlines()[0])
-        return f"<p><strong>{title}</strong></p><table><tbody>{rows}</tbody></table>"
+        return (
+            f"<p><strong>World: {escape(self.label)}</strong></p>"
+            f"<table><tbody>{rows}</tbody></table>"
+        )
+
+
+def _is_url(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
     """The endpoints the environment selects (Amazon's own when nothing overrides them)."""
     env = os.environ if environ is None else environ
     table = ENV_SANDBOX if sandbox else ENV_REGION
+    invalid = {
+        name: env[name]
+        for name in (ENV_LWA, *table.values(), ENV_STS)
+        if env.get(name) and not _is_url(env[name])
+    }
     spapi = {}
     for code, region in REGIONS.items():
         host = region.sandbox_host if sandbox else region.host
@@ -186,4 +226,5 @@ def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
         sts=env.get(ENV_STS) or None,
         secretsmanager=env.get(ENV_SECRETSMANAGER) or env.get(ENV_SECRETSMANAGER_ALIAS) or None,
         scenario=env.get(ENV_MOCK_SCENARIO) or None,
+        invalid=invalid,
     )

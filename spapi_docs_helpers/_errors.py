@@ -65,3 +65,10 @@ class SpApiError(CheckError):
 
 class TransportError(CheckError):
     """No usable answer came back: network failure, timeout or an unexpected body."""
+
+
+def raise_verdict(finding, error_class, *, result=None, findings=None):
+    """Raise ``error_class`` for ``finding`` — or :class:`TransportError` when the finding
+    is about the transport (no usable answer), which blames no credential."""
+    error = TransportError if finding.stage == "transport" else error_class
+    raise error(finding, result=result, findings=findings)

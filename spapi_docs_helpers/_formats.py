@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from ._catalogue import entry
-from ._credentials import FIELDS, Credentials
+from ._credentials import AWS_KEYS, FIELDS, Credentials
+from ._peers import signs_with_aws
 
 __all__ = ["check_formats"]
 
@@ -382,7 +383,7 @@ def _wrong_field(key, kind, findings, source):
     )
 
 
-def _check_lwa_app_id(value, kind, add):
+def _check_lwa_app_id(value, kind, add, credentials):
     if kind == "client_id":
         return
     if kind == "app_id":
@@ -423,7 +424,7 @@ def _check_lwa_app_id(value, kind, add):
         add("client-id-malformed", "lwa_app_id does not start with amzn1.application-oa2-client.")
 
 
-def _check_lwa_client_secret(value, kind, add):
+def _check_lwa_client_secret(value, kind, add, credentials):
     if kind == "client_secret":
         body = value[len(CLIENT_SECRET_PREFIX) :]
         if _HEX.fullmatch(body or "-") and len(body) == CLIENT_SECRET_HEX:
@@ -461,7 +462,7 @@ def _check_lwa_client_secret(value, kind, add):
         )
 
 
-def _check_refresh_token(value, kind, add):
+def _check_refresh_token(value, kind, add, credentials):
     if kind == "refresh_token":
         if len(value) < REFRESH_TOKEN_SHORT:
             add("refresh-token-short", f"refresh_token is only {len(value)} characters long.")
@@ -518,7 +519,7 @@ def _check_aws_access_key(value, kind, add, credentials):
         )
 
 
-def _check_aws_secret_key(value, kind, add):
+def _check_aws_secret_key(value, kind, add, credentials):
     if kind == "aws_secret_key":
         return
     bad = sorted({ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch in "/+"))})
@@ -530,7 +531,7 @@ def _check_aws_secret_key(value, kind, add):
     )
 
 
-def _check_role_arn(value, kind, add):
+def _check_role_arn(value, kind, add, credentials):
     match = _ARN.fullmatch(value)
     if kind == "assumed_role_arn" and match:
         role = match["resource"].split("/")[1]
@@ -652,19 +653,13 @@ def _check_one(key, value, credentials, source, findings):
         _wrong_field_label(key, kind, add)
         return kind
     check = _CHECKS.get(key)
-    if check is _check_aws_access_key:
+    if check is not None:
         check(cleaned, kind, add, credentials)
-    elif check is not None:
-        check(cleaned, kind, add)
     return kind
 
 
 def _wrong_field_label(key, kind, add):
     add("value-in-wrong-field", f"{key} holds {KIND_LABEL[kind]}, which is no SP-API credential.")
-
-
-def _check_session_token(value, kind, add):
-    """Session tokens have no documented shape; only their company is checked."""
 
 
 _CHECKS = {
@@ -674,7 +669,7 @@ _CHECKS = {
     "aws_access_key": _check_aws_access_key,
     "aws_secret_key": _check_aws_secret_key,
     "role_arn": _check_role_arn,
-    "aws_session_token": _check_session_token,
+    # aws_session_token has no documented shape: only its company is checked (_legacy).
 }
 
 
@@ -705,11 +700,7 @@ def _swaps(kinds, findings, source):
 
 
 def _legacy(credentials, sp_api_version, findings, source):
-    present = [
-        k
-        for k in ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token")
-        if credentials.get(k) is not None
-    ]
+    present = [k for k in AWS_KEYS if credentials.get(k) is not None]
     if not present:
         return
     keys = (
@@ -717,7 +708,7 @@ def _legacy(credentials, sp_api_version, findings, source):
         credentials.get("aws_secret_key") is not None,
     )
     # Incomplete AWS fields matter only where something still signs with them.
-    signs = sp_api_version is not None and sp_api_version.split(".")[0] == "0"
+    signs = signs_with_aws(sp_api_version)
     if signs and (keys[0] != keys[1] or not any(keys)):
         have = ", ".join(present)
         findings.append(
@@ -737,7 +728,7 @@ def _legacy(credentials, sp_api_version, findings, source):
                 "A session token is set next to a long-term AKIA… access key.", source=source
             )
         )
-    if sp_api_version and sp_api_version.split(".")[0] == "0":
+    if signs:
         findings.append(
             entry("aws-fields-used-by-legacy-library").finding(
                 f"python-amazon-sp-api {sp_api_version} is installed: it still assumes the role and "

@@ -56,13 +56,7 @@ def report_html(report) -> str:
     status = "ok" if report.ok else "failed"
     parts.append(f"<p>{badge(status)} <strong>{escape(report.verdict)}</strong></p>")
     if report.endpoints is not None:
-        endpoints = report.endpoints
-        world = {
-            "live": "Amazon (live)",
-            "mock": f"mock Amazon, scenario {endpoints.scenario}",
-            "custom": "custom endpoints",
-        }[endpoints.world]
-        parts.append(f"<p>World: {escape(world)}{' · sandbox' if endpoints.sandbox else ''}</p>")
+        parts.append(f"<p>World: {escape(report.endpoints.label)}</p>")
     resolution = report.resolution
     if resolution is not None and resolution.credentials is not None:
         parts.append(

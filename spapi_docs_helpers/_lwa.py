@@ -9,7 +9,6 @@ notebook-facing step: it returns a :class:`TokenResult` or raises :class:`LwaErr
 
 from __future__ import annotations
 
-from ._credentials import Credentials
 from ._diagnose import diagnose_lwa
 from ._redaction import mask
 
@@ -124,25 +123,12 @@ def request_token(
     )
 
 
-def _credentials_for(credentials, account):
-    from ._errors import CredentialsError
-    from ._sources import resolve_credentials
-
-    if credentials is not None and isinstance(credentials, Credentials):
-        return credentials
-    resolution = resolve_credentials(account, credentials)
-    if not resolution.ok:
-        raise CredentialsError(resolution.findings[0], findings=resolution.findings)
-    return resolution.credentials
-
-
 def _raise_for(result):
-    from ._errors import LwaError, TransportError
+    from ._errors import LwaError, raise_verdict
 
-    if result.ok:
-        return result
-    error = LwaError if result.finding.stage == "lwa" else TransportError
-    raise error(result.finding, result=result)
+    if not result.ok:
+        raise_verdict(result.finding, LwaError, result=result)
+    return result
 
 
 def exchange_refresh_token(
@@ -156,9 +142,10 @@ def exchange_refresh_token(
     :class:`TransportError` (no usable answer).
     """
     from ._endpoints import endpoints_from_env
+    from ._sources import credentials_for
     from ._transport import Transport
 
-    creds = _credentials_for(credentials, account)
+    creds = credentials_for(credentials, account)
     with Transport(timeout=timeout) as transport:
         result = request_token(transport, endpoint or endpoints_from_env().lwa, creds)
     return _raise_for(result)
@@ -169,9 +156,10 @@ def get_grantless_token(
 ) -> TokenResult:
     """A grantless (client_credentials) token for ``scope``; raises like the exchange."""
     from ._endpoints import endpoints_from_env
+    from ._sources import credentials_for
     from ._transport import Transport
 
-    creds = _credentials_for(credentials, account)
+    creds = credentials_for(credentials, account)
     with Transport(timeout=timeout) as transport:
         result = request_token(
             transport,

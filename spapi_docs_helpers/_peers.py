@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-__all__ = ["PeerLibrary", "installed_peers", "sp_api_version"]
+__all__ = ["PeerLibrary", "installed_peers", "signs_with_aws", "sp_api_version"]
 
 _VERSION_ASSIGNMENT = re.compile(r"""__version__\s*=\s*['"]([^'"]+)['"]""")
 
@@ -80,6 +80,13 @@ def _dist_info_version(package_dir: str, distribution: str) -> str | None:
         if lowered.startswith(prefix) and lowered.endswith(".dist-info"):
             return name[len(prefix) : -len(".dist-info")]
     return None
+
+
+def signs_with_aws(sp_api_version: str | None) -> bool:
+    """True for python-amazon-sp-api releases before 1.0, which still assume the IAM role
+    and sign every call with the AWS keys (1.0 dropped that, 2023-10-15)."""
+    major = re.match(r"(\d+)", sp_api_version or "")
+    return major is not None and int(major.group(1)) == 0
 
 
 def sp_api_version() -> str | None:

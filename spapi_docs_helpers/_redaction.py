@@ -78,7 +78,18 @@ _SECRET_SHAPES = re.compile(
     r"|(?<![A-Za-z0-9])(?P<key>(?:AKIA|ASIA)[A-Z0-9]{12,})"
     r"|(?<![A-Za-z0-9/+.])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
     r"|(?<![0-9a-f])(?P<hex>[0-9a-f]{48,})(?![0-9a-f])"
+    # STS session tokens: long base64 runs with nothing else to recognise them by.
+    r"|(?<![A-Za-z0-9/+])(?P<long>[A-Za-z0-9/+]{100,}={0,2})"
+    # A value named by its key in XML, JSON or a header, whatever its shape.
+    r"|(?P<name>(?:SessionToken|SecretAccessKey|AccessKeyId|X-Amz-Security-Token)"
+    r"""["']?\s*[>:=]\s*["']?)(?P<value>[^\s"'<>,}]{8,})"""
 )
+
+
+def _mask_match(match) -> str:
+    if match.group("name"):
+        return match.group("name") + mask(match.group("value"))
+    return mask(match.group(0))
 
 
 def redact_text(text: str, secrets=()) -> str:
@@ -94,7 +105,7 @@ def redact_text(text: str, secrets=()) -> str:
     if known:
         # One pass over the text: a masked secret is never masked a second time.
         pattern = re.compile("|".join(map(re.escape, known)) + "|" + _SECRET_SHAPES.pattern)
-    return pattern.sub(lambda match: mask(match.group(0)), text)
+    return pattern.sub(_mask_match, text)
 
 
 # --------------------------------------------------------------------------- log records
@@ -113,7 +124,8 @@ _GUARDED_LOGGERS = (
     "werkzeug",
     "spapi_docs_helpers",
 )
-_registered = set()
+# Replaced, never changed in place: the record factory may be reading it on another thread.
+_registered = frozenset()
 _install_lock = allocate_lock()
 _previous_factory = None
 
@@ -125,7 +137,7 @@ def _redacting_record_factory(*args, **kwargs):
             message = record.getMessage()
         except Exception:  # a broken format is the logger's problem, not a leak
             return record
-        redacted = redact_text(message, tuple(_registered))
+        redacted = redact_text(message, _registered)
         if redacted != message:
             record.msg, record.args = redacted, None
     return record
@@ -140,13 +152,13 @@ def protect_logs(secrets=()) -> None:
     them. Records are only built for enabled levels, so this costs nothing unless DEBUG
     logging is on.
     """
-    global _previous_factory
+    global _previous_factory, _registered
     import logging
 
-    for secret in secrets:
-        if isinstance(secret, str) and len(secret) >= 8:
-            _registered.add(secret)
+    fresh = {s for s in secrets if isinstance(s, str) and len(s) >= 8}
     with _install_lock:
+        if not fresh <= _registered:
+            _registered = _registered | fresh
         if _previous_factory is None:
             _previous_factory = logging.getLogRecordFactory()
             logging.setLogRecordFactory(_redacting_record_factory)

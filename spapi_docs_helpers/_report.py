@@ -318,14 +318,7 @@ class _TextRenderer:
 
     def _world(self):
         endpoints = self.report.endpoints
-        world = endpoints.world
-        label = {
-            "live": "Amazon (live)",
-            "mock": f"mock Amazon, scenario {endpoints.scenario!r}",
-            "custom": "custom endpoints",
-        }[world]
-        sandbox = " · sandbox" if endpoints.sandbox else ""
-        self.add(self.paint(f"World: {label}{sandbox} · LWA {endpoints.lwa}", "dim"))
+        self.add(self.paint(f"World: {endpoints.label} · LWA {endpoints.lwa}", "dim"))
 
     def _credentials(self):
         report = self.report

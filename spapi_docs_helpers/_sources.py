@@ -21,9 +21,18 @@ import re
 import sys
 
 from ._catalogue import entry
-from ._credentials import FIELDS, REQUIRED_KEYS, Credentials, display
+from ._credentials import (
+    AWS_KEYS,
+    FIELD_KEYS,
+    FIELDS,
+    REQUIRED_KEYS,
+    Credentials,
+    display,
+    field_spec,
+)
 from ._endpoints import ENDPOINT_VARIABLES, ENV_MOCK_SCENARIO, MARKETPLACES
 from ._formats import edit_distance
+from ._peers import signs_with_aws
 
 __all__ = ["Resolution", "SourceReport", "resolve_credentials"]
 
@@ -46,7 +55,6 @@ CONFIG_FILENAME = "credentials.yml"
 # confuse also reads the user's config.yaml from the same folder, behind credentials.yml.
 CONFUSE_USER_FILENAME = "config.yaml"
 
-FIELD_KEYS = tuple(spec.key for spec in FIELDS)
 ENV_NAMES = {spec.env: spec.key for spec in FIELDS}
 SECRET_JSON_KEYS = {spec.secret_json_key: spec.key for spec in FIELDS}
 # Other variables python-amazon-sp-api or this project read: never near misses.
@@ -181,6 +189,8 @@ def _load_code(credentials, findings):
     report = SourceReport(CODE, "credentials= argument")
     if credentials is None:
         return report
+    if isinstance(credentials, Credentials):
+        credentials = {key: credentials.get(key) for key in credentials.present()}
     if not hasattr(credentials, "keys") or not hasattr(credentials, "get"):
         report.status = "error"
         report.note = f"a {type(credentials).__name__}, not a dict"
@@ -285,7 +295,7 @@ def _near_miss_target(name: str, account: str):
         key = _AWS_STANDARD[normalised]
         return key, (
             f"boto3 reads {normalised}, but python-amazon-sp-api read "
-            f"{_env_name(key)} (releases before 1.0)"
+            f"{field_spec(key).env} (releases before 1.0)"
         )
     # Most variables (PATH, HOME, LANG...) share no word with a credential: skip them cheaply.
     if not any(word in normalised for word in _CREDENTIAL_WORDS):
@@ -299,12 +309,8 @@ def _near_miss_target(name: str, account: str):
         return None
     bare = normalised in ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "ROLE_ARN", "APP_ID")
     if bare or set(tokens) & _CONTEXT_TOKENS:
-        return key, f"python-amazon-sp-api reads the {key} from {_env_name(key)} only"
+        return key, f"python-amazon-sp-api reads the {key} from {field_spec(key).env} only"
     return None
-
-
-def _env_name(key: str) -> str:
-    return next(spec.env for spec in FIELDS if spec.key == key)
 
 
 def _environment_findings(env, account, env_report, legacy_relevant, findings):
@@ -336,16 +342,13 @@ def _environment_findings(env, account, env_report, legacy_relevant, findings):
         key, reason = target
         if key in env_report.values:
             continue
-        if (
-            key in ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token")
-            and not legacy_relevant
-        ):
+        if key in AWS_KEYS and not legacy_relevant:
             continue
         findings.append(
             entry("env-name-near-miss").finding(
                 f"{name} is set, but no library reads it: {reason}.",
                 field=key,
-                fix=f"Rename {name} to {_env_name(key)}.",
+                fix=f"Rename {name} to {field_spec(key).env}.",
                 source=ENVIRONMENT,
             )
         )
@@ -471,22 +474,21 @@ def _read_secret_with_boto3(secret_id: str, env) -> str | None:
     """
     import boto3  # only here: the offline check must not pay for boto3 otherwise
 
-    from ._endpoints import ENV_SECRETSMANAGER, ENV_SECRETSMANAGER_ALIAS
+    from ._endpoints import endpoints_from_env
     from ._redaction import protect_logs
 
-    # botocore logs the response body at DEBUG: the stored credentials, in full.
+    # botocore logs its requests at DEBUG, signed with these keys.
     protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
 
     session = boto3.session.Session(
         aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
         aws_session_token=env.get("AWS_SESSION_TOKEN"),
-        region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+        # botocore's own variable; unset, botocore's chain (profiles...) decides, as for
+        # python-amazon-sp-api.
+        region_name=env.get("AWS_DEFAULT_REGION"),
     )
-    client = session.client(
-        "secretsmanager",
-        endpoint_url=env.get(ENV_SECRETSMANAGER) or env.get(ENV_SECRETSMANAGER_ALIAS) or None,
-    )
+    client = session.client("secretsmanager", endpoint_url=endpoints_from_env(env).secretsmanager)
     return client.get_secret_value(SecretId=secret_id).get("SecretString")
 
 
@@ -682,7 +684,7 @@ def _yaml_load(data: bytes):
             data.duplicates.extend(built.duplicates)
 
     Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
-    return yaml.load(data, Loader=Loader), yaml.YAMLError
+    return yaml.load(data, Loader=Loader)
 
 
 def _read_yaml_file(path):
@@ -697,7 +699,7 @@ def _read_yaml_file(path):
     except OSError as error:
         return None, "config-file-unreadable", f"{path} cannot be read ({error.strerror})"
     try:
-        data, _ = _yaml_load(raw)
+        data = _yaml_load(raw)
     except Exception as error:  # yaml.YAMLError and friends: report, never raise
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -915,7 +917,7 @@ def _legacy_relevant(env, sp_api_version) -> bool:
     legacy_names = [spec.env for spec in FIELDS if spec.legacy]
     if any(name in env or any(k.startswith(name + "_") for k in env) for name in legacy_names):
         return True
-    return bool(sp_api_version) and sp_api_version.split(".")[0] == "0"
+    return signs_with_aws(sp_api_version)
 
 
 def _describe_partial(report) -> str:
@@ -944,7 +946,9 @@ def resolve_credentials(
     """Resolve the credentials of ``account`` as python-amazon-sp-api would, with a trace.
 
     ``environ`` defaults to ``os.environ``; ``secrets_reader(secret_id) -> str`` replaces
-    the boto3 call to Secrets Manager (tests pass one); nothing here raises on bad input.
+    the boto3 call to Secrets Manager (tests pass one). Nothing the sources hold makes it
+    raise; only an account that is not a non-empty string does (ValueError), which is a
+    programming error.
     """
     env = os.environ if environ is None else environ
     if not isinstance(account, str) or not account:
@@ -1063,8 +1067,6 @@ def _settle(sources, winner, findings):
                             source=report.name,
                         )
                     )
-        elif report.status == "skipped":
-            report.status = "ignored"
     if winner is None:
         described = "; ".join(
             f"{r.label}: {_describe_partial(r) if r.values else (r.note or r.status)}"
@@ -1095,3 +1097,17 @@ def _settle(sources, winner, findings):
                 source=winner.name,
             )
         )
+
+
+def credentials_for(credentials=None, account: str = "default") -> Credentials:
+    """``credentials`` as a :class:`Credentials`, loading them as python-amazon-sp-api would
+    when they are a dict or None; raises :class:`CredentialsError` when nothing usable is
+    found (the notebook steps' way in)."""
+    from ._errors import CredentialsError
+
+    if isinstance(credentials, Credentials):
+        return credentials
+    resolution = resolve_credentials(account, credentials)
+    if not resolution.ok:
+        raise CredentialsError(resolution.findings[0], findings=resolution.findings)
+    return resolution.credentials

@@ -12,7 +12,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from ._diagnose import diagnose_spapi
-from ._endpoints import MARKETPLACES, REGIONS
+from ._endpoints import REGIONS
 from ._redaction import mask
 
 __all__ = ["ROLE_PROBES", "RegionProbe", "RoleProbe", "RoleTable", "probe_regions", "probe_roles"]
@@ -108,6 +108,12 @@ class RegionProbe:
         return self.region is not None
 
     @property
+    def marketplace_id(self) -> str | None:
+        """A marketplace to call in: the first the seller participates in, else any listed."""
+        chosen = (self.participating or self.marketplaces or [{"id": None}])[0]
+        return chosen["id"]
+
+    @property
     def participating(self) -> list:
         """The marketplaces the seller participates in."""
         return [m for m in self.marketplaces if m["participating"]]
@@ -148,17 +154,23 @@ class RegionProbe:
 
 
 def _marketplaces(body) -> list:
+    """The payload of marketplaceParticipations, tolerant of any shape it may come in."""
+    payload = body.get("payload") if isinstance(body, dict) else None
     out = []
-    for item in body.get("payload", []) if isinstance(body, dict) else []:
-        marketplace = item.get("marketplace", {}) if isinstance(item, dict) else {}
-        participation = item.get("participation", {}) if isinstance(item, dict) else {}
+    for item in payload if isinstance(payload, list) else []:
+        item = item if isinstance(item, dict) else {}
+        marketplace = item.get("marketplace") if isinstance(item.get("marketplace"), dict) else {}
+        participation = item.get("participation")
+        participation = participation if isinstance(participation, dict) else {}
+        if not isinstance(marketplace.get("id"), str):
+            continue  # without an id the entry names nothing a call could use
         out.append(
             {
-                "id": marketplace.get("id"),
+                "id": marketplace["id"],
                 "name": marketplace.get("name"),
                 "country_code": marketplace.get("countryCode"),
-                "participating": bool(participation.get("isParticipating")),
-                "suspended_listings": bool(participation.get("hasSuspendedListings")),
+                "participating": participation.get("isParticipating") is True,
+                "suspended_listings": participation.get("hasSuspendedListings") is True,
             }
         )
     return out
@@ -243,7 +255,7 @@ def role_probe(transport, endpoints, token, region, marketplace_id, *, secrets=(
     def probe(spec):
         params = {k: v.replace("{mp}", marketplace_id) for k, v in spec.params.items()}
         http = _call(transport, base, spec.method, spec.path, token, params)
-        verdict, finding = diagnose_spapi(http, secrets=secrets)
+        verdict, finding = diagnose_spapi(http, secrets=secrets, refusal_is_access=True)
         return spec, verdict, finding, http
 
     with ThreadPoolExecutor(max_workers=len(ROLE_PROBES)) as pool:
@@ -281,35 +293,45 @@ def _token_of(token):
     return token.access_token if hasattr(token, "access_token") else token
 
 
+def _endpoints(sandbox):
+    from ._endpoints import endpoints_from_env
+
+    return endpoints_from_env(sandbox=sandbox)
+
+
 def probe_regions(token, *, sandbox=False, timeout=10.0) -> RegionProbe:
     """Which region accepts ``token`` (an access token or a TokenResult), and its marketplaces.
 
     Raises :class:`SpApiError` or :class:`TransportError` when no region accepts it.
     """
-    from ._endpoints import endpoints_from_env
-    from ._errors import SpApiError, TransportError
+    from ._errors import SpApiError, raise_verdict
     from ._transport import Transport
 
-    access = _token_of(token)
     with Transport(timeout=timeout) as transport:
-        result = region_probe(transport, endpoints_from_env(sandbox=sandbox), access)
-    if result.ok:
-        return result
-    finding = result.findings[0]
-    error = TransportError if finding.stage == "transport" else SpApiError
-    raise error(finding, result=result, findings=result.findings)
+        result = region_probe(transport, _endpoints(sandbox), _token_of(token))
+    if not result.ok:
+        raise_verdict(result.findings[0], SpApiError, result=result, findings=result.findings)
+    return result
 
 
-def probe_roles(token, region, marketplace_id=None, *, sandbox=False, timeout=10.0) -> RoleTable:
-    """One read per common role in ``region``: which roles the token carries (never raises)."""
-    from ._endpoints import endpoints_from_env
+def probe_roles(
+    token, region=None, marketplace_id=None, *, sandbox=False, timeout=10.0
+) -> RoleTable:
+    """One read per common role: which roles ``token`` carries.
+
+    ``region`` and ``marketplace_id`` are where to call; when either is missing the regions
+    are probed first, and the first marketplace the seller participates in is used (a
+    marketplace the seller does not sell in would make every role look missing). Raises
+    like :func:`probe_regions` when no region accepts the token.
+    """
     from ._transport import Transport
 
-    if region not in REGIONS:
+    if region is not None and region not in REGIONS:
         raise ValueError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
-    if marketplace_id is None:
-        marketplace_id = next(m.marketplace_id for m in MARKETPLACES.values() if m.region == region)
+    endpoints = _endpoints(sandbox)
     with Transport(timeout=timeout) as transport:
-        return role_probe(
-            transport, endpoints_from_env(sandbox=sandbox), _token_of(token), region, marketplace_id
-        )
+        if region is None or marketplace_id is None:
+            found = probe_regions(token, sandbox=sandbox, timeout=timeout)
+            region = region or found.region
+            marketplace_id = marketplace_id or found.marketplace_id
+        return role_probe(transport, endpoints, _token_of(token), region, marketplace_id)

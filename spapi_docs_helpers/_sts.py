@@ -4,7 +4,8 @@ Only for stacks that still sign SP-API calls (python-amazon-sp-api before 1.0, a
 others): since 2023-10-02 SP-API ignores the signature. GetCallerIdentity first — it needs
 no permission, so it tells an unknown key (InvalidClientTokenId), a wrong secret
 (SignatureDoesNotMatch) and root keys apart — then AssumeRole on the role ARN with a valid
-session name, as python-amazon-sp-api did. boto3 is imported only here.
+session name, as python-amazon-sp-api did. boto3 is imported only here and where the
+credentials come from AWS Secrets Manager (_sources), never on the offline path.
 """
 
 from __future__ import annotations
@@ -17,6 +18,21 @@ __all__ = ["IdentityResult", "RoleResult", "assume_role", "caller_identity"]
 
 SESSION_NAME = "spapi-doctor"
 GLOBAL_STS_REGION = "us-east-1"
+
+
+def sts_client_or_finding(credentials, **options):
+    """:func:`sts_client`, or the finding that says why none can be made (an endpoint that
+    is no URL, a key botocore refuses before sending anything)."""
+    from ._catalogue import entry
+    from ._redaction import redact_text
+
+    try:
+        return sts_client(credentials, **options), None
+    except Exception as error:  # botocore validates early; that is a verdict too
+        return None, entry("endpoint-url-invalid").finding(
+            f"No STS client could be made: {type(error).__name__}: "
+            f"{redact_text(str(error), _secrets(credentials))[:200]}."
+        )
 
 
 def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
@@ -160,7 +176,8 @@ def identify(client, credentials) -> IdentityResult:
 
 def assume(client, credentials, caller_arn=None) -> RoleResult:
     """AssumeRole on ``credentials.role_arn``; never raises."""
-    role_arn = credentials.role_arn.strip() if isinstance(credentials.role_arn, str) else ""
+    # Sent exactly as stored, like the keys: a stray space fails here as it fails in use.
+    role_arn = credentials.role_arn if isinstance(credentials.role_arn, str) else ""
     try:
         answer = client.assume_role(
             RoleArn=role_arn, RoleSessionName=SESSION_NAME, DurationSeconds=900
@@ -187,44 +204,45 @@ def assume(client, credentials, caller_arn=None) -> RoleResult:
     )
 
 
-def _resolved(credentials, account):
-    from ._lwa import _credentials_for
+def _client_for(credentials, account, endpoint_url, timeout):
+    from ._endpoints import endpoints_from_env
+    from ._errors import StsError, raise_verdict
+    from ._sources import credentials_for
 
-    return _credentials_for(credentials, account)
+    creds = credentials_for(credentials, account)
+    client, finding = sts_client_or_finding(
+        creds, endpoint_url=endpoint_url or endpoints_from_env().sts, timeout=timeout
+    )
+    if finding is not None:
+        raise_verdict(finding, StsError)
+    return creds, client
 
 
 def caller_identity(
     credentials=None, *, account="default", endpoint_url=None, timeout=10.0
 ) -> IdentityResult:
     """Whose AWS keys these are (GetCallerIdentity). Raises :class:`StsError` on failure."""
-    from ._endpoints import endpoints_from_env
-    from ._errors import StsError, TransportError
+    from ._errors import StsError, raise_verdict
 
-    creds = _resolved(credentials, account)
-    client = sts_client(
-        creds, endpoint_url=endpoint_url or endpoints_from_env().sts, timeout=timeout
-    )
+    creds, client = _client_for(credentials, account, endpoint_url, timeout)
     result = identify(client, creds)
     if result.finding is not None:
-        error = TransportError if result.finding.stage == "transport" else StsError
-        raise error(result.finding, result=result)
+        raise_verdict(result.finding, StsError, result=result)
     return result
 
 
 def assume_role(
     credentials=None, *, account="default", endpoint_url=None, timeout=10.0
 ) -> RoleResult:
-    """Assume ``role_arn`` with the user's keys (AssumeRole). Raises :class:`StsError`."""
-    from ._endpoints import endpoints_from_env
-    from ._errors import StsError, TransportError
+    """Assume ``role_arn`` with the user's keys (AssumeRole). Raises :class:`StsError`,
+    with GetCallerIdentity's verdict when the keys themselves are the problem."""
+    from ._errors import StsError, raise_verdict
 
-    creds = _resolved(credentials, account)
-    client = sts_client(
-        creds, endpoint_url=endpoint_url or endpoints_from_env().sts, timeout=timeout
-    )
+    creds, client = _client_for(credentials, account, endpoint_url, timeout)
     identity = identify(client, creds)
+    if identity.finding is not None:
+        raise_verdict(identity.finding, StsError, result=identity)
     result = assume(client, creds, caller_arn=identity.arn)
     if result.finding is not None:
-        error = TransportError if result.finding.stage == "transport" else StsError
-        raise error(result.finding, result=result)
+        raise_verdict(result.finding, StsError, result=result)
     return result

@@ -37,6 +37,9 @@ class _BoundedRetry(Retry):
         return min(seconds, MAX_RETRY_AFTER)
 
 
+_UNPARSED = object()
+
+
 class HttpResult:
     """One call's outcome: ``status``/``headers``/``body`` or a ``failure`` code.
 
@@ -45,6 +48,7 @@ class HttpResult:
     """
 
     __slots__ = (
+        "_json",
         "attempts",
         "body",
         "elapsed_ms",
@@ -78,6 +82,7 @@ class HttpResult:
         self.attempts = attempts
         self.failure = failure
         self.failure_detail = failure_detail
+        self._json = _UNPARSED
 
     @property
     def ok(self) -> bool:
@@ -92,26 +97,30 @@ class HttpResult:
 
     @property
     def request_id(self):
-        return self.header("x-amzn-RequestId") or self.header("x-amzn-requestid")
+        return self.header("x-amzn-RequestId")
 
     @property
     def content_type(self) -> str:
         return (self.header("Content-Type") or "").split(";")[0].strip().lower()
 
     def json(self):
-        """The body parsed as JSON, or None when it is not JSON (HTML, truncated...)."""
-        import json
+        """The body parsed as JSON (once), or None when it is not JSON (HTML, truncated...)."""
+        if self._json is _UNPARSED:
+            import json
 
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return None
+            try:
+                self._json = json.loads(self.body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                self._json = None
+        return self._json
 
     def excerpt(self, limit=200, secrets=()) -> str:
-        """A redacted, one-line beginning of the body, for reports."""
-        text = self.body[: limit * 4].decode("utf-8", "replace")
+        """A redacted, one-line beginning of the body, for reports.
+
+        Redacted before it is cut, so that a secret straddling the cut is still recognised.
+        """
+        text = redact_text(self.body[: limit * 16].decode("utf-8", "replace"), secrets)
         text = " ".join(text.split())
-        text = redact_text(text, secrets)
         return text[:limit] + ("…" if len(text) > limit else "")
 
     def __repr__(self):
@@ -119,59 +128,22 @@ class HttpResult:
         return f"HttpResult({self.method} {self.url} → {what}, {self.elapsed_ms:.0f} ms)"
 
 
-def _failure_of(error) -> tuple:
-    """The catalogue code of a requests exception: what kind of network failure it was."""
-    chain = []
-    seen = set()
-    stack = [error]
-    while stack:
-        item = stack.pop()
-        if item is None or id(item) in seen:
-            continue
-        seen.add(id(item))
-        chain.append(item)
-        stack.extend(
-            [
-                getattr(item, "reason", None),
-                item.__cause__,
-                item.__context__,
-                *[a for a in getattr(item, "args", ()) if isinstance(a, BaseException)],
-            ]
-        )
-    names = {type(item).__name__ for item in chain}
-    text = " ".join(str(item) for item in chain).lower()
-    if isinstance(error, requests.exceptions.SSLError) or "SSLError" in names:
+def _failure_of(error) -> str:
+    """The catalogue code of a requests exception: what kind of failure stood in the way."""
+    from ._diagnose import network_failure
+
+    if isinstance(error, requests.exceptions.SSLError):
         return "network-tls"
-    if (
-        names & {"NameResolutionError", "gaierror"}
-        or "name or service not known" in text
-        or "nodename nor servname" in text
-        or "failed to resolve" in text
-    ):
-        return "network-dns"
-    if isinstance(error, requests.exceptions.Timeout) or names & {
-        "ReadTimeoutError",
-        "ConnectTimeoutError",
-        "TimeoutError",
-        "timeout",
-    }:
+    if isinstance(error, requests.exceptions.Timeout):
         return "network-timeout"
-    if "ConnectionRefusedError" in names or "connection refused" in text:
-        return "network-refused"
-    if names & {
-        "ConnectionResetError",
-        "RemoteDisconnected",
-        "BrokenPipeError",
-        "IncompleteRead",
-        "ProtocolError",
-        "ChunkedEncodingError",
-    }:
-        return "network-reset"
-    return (
-        "network-reset"
-        if isinstance(error, requests.exceptions.ConnectionError)
-        else "unexpected-response"
-    )
+    code = network_failure(error)
+    if code is None:
+        code = (
+            "network-reset"
+            if isinstance(error, requests.exceptions.ConnectionError)
+            else "unexpected-response"
+        )
+    return code
 
 
 class Transport:
@@ -216,14 +188,24 @@ class Transport:
                 timeout=(self.timeout, self.timeout),
                 allow_redirects=False,
             )
-        except requests.exceptions.RequestException as error:
-            # A network failure ends the call only once the retries are spent.
+        except (requests.exceptions.RequestException, ValueError) as error:
+            # ValueError covers what requests lets through before sending: a header that is
+            # not Latin-1 (a token of strange characters), an unusable URL.
+            failure = _failure_of(error)
+            # Connection failures and timeouts end the call only once the retries are spent;
+            # TLS failures and the rest are not retried.
+            retried = failure in (
+                "network-dns",
+                "network-refused",
+                "network-reset",
+                "network-timeout",
+            )
             return HttpResult(
                 method,
                 url,
                 elapsed_ms=(time.perf_counter() - started) * 1000,
-                attempts=self.retries + 1,
-                failure=_failure_of(error),
+                attempts=self.retries + 1 if retried else 1,
+                failure=failure,
                 failure_detail=redact_text(str(error))[:300],
             )
         body = response.content

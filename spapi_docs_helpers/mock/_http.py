@@ -4,9 +4,10 @@ One :class:`MockServer` per service and port, on 127.0.0.1. It reads each reques
 completely (Content-Length or chunked, with a size limit), applies the configured
 latency and faults, asks its :class:`Service` for the answer, and writes it with
 ``Date``, ``x-amzn-RequestId`` and ``Content-Length``. Whatever goes wrong is answered in
-the service's own error format: a request the HTTP parser rejects, a body that is too
-large, and an exception inside a service (a 500, recorded in the journal for tests). No
-Python traceback ever reaches a client, and nothing is printed: the journal is the log.
+the service's own error format: a request the HTTP parser rejects, a malformed,
+incomplete or too large body, and an exception inside a service (a 500, recorded in the
+journal for tests). No Python traceback ever reaches a client, and nothing is printed:
+the journal is the log.
 
 Connections are kept alive (HTTP/1.1) the way real clients use them. Stopping a server
 closes the listening socket, shuts down every open connection (idle keep-alive ones and
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import http.server
 import itertools
+import re
 import socket
 import socketserver
 import struct
@@ -25,6 +27,7 @@ import sys
 import threading
 import traceback
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from http.client import HTTPMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -32,6 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .._redaction import redact_text
 
 __all__ = [
+    "ConnectionTracking",
     "HandlerError",
     "Journal",
     "LoggedRequest",
@@ -39,6 +43,7 @@ __all__ = [
     "Request",
     "Response",
     "Service",
+    "TrackedHandler",
 ]
 
 HOST = "127.0.0.1"
@@ -52,6 +57,14 @@ IDLE_TIMEOUT_S = 60
 # How often a server's accept loop checks whether it must stop.
 POLL_INTERVAL_S = 0.05
 JOIN_TIMEOUT_S = 5.0
+# The journal keeps the latest entries only: `spapi-doctor mock` may run for days.
+JOURNAL_LIMIT = 10_000
+# What HTTP/1.1 allows (RFC 9112): digits only for Content-Length (no sign, no "0x", no
+# "_" as int() accepts), hexadecimal digits only for a chunk size. The bounds keep the
+# numbers small; a longer one is refused as invalid.
+_CONTENT_LENGTH = re.compile(rb"[0-9]{1,18}")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+MAX_TRAILER_LINES = 100
 _REQUEST_ID_NAMESPACE = uuid.UUID("0c3f7a8e-2d5b-4e61-8f90-6a1b2c3d4e5f")
 
 PROXY_HTML = (
@@ -114,12 +127,13 @@ class HandlerError:
 
 
 class Journal:
-    """The request log and the unexpected errors of one running mock."""
+    """The request log and the unexpected errors of one running mock (the latest
+    :data:`JOURNAL_LIMIT` of each)."""
 
-    def __init__(self):
+    def __init__(self, limit: int = JOURNAL_LIMIT):
         self._lock = threading.Lock()
-        self._requests = []
-        self._errors = []
+        self._requests = deque(maxlen=limit)
+        self._errors = deque(maxlen=limit)
 
     def request(self, entry: LoggedRequest) -> None:
         with self._lock:
@@ -141,7 +155,8 @@ class Journal:
 
 
 class Service:
-    """What one server answers. Subclasses implement :meth:`handle` and :meth:`error`."""
+    """What one server answers. Subclasses implement :meth:`handle`, and give their
+    error table (:attr:`status_errors`) and body (:meth:`error_answer`)."""
 
     # The key of the service in Faults (lwa, spapi, sts, secretsmanager).
     fault_service = ""
@@ -150,6 +165,9 @@ class Service:
     max_body = MAX_BODY
     # The MockServer serving it (for request IDs); set when the server is created.
     server = None
+    # HTTP status -> the service's own description of that error (a tuple its
+    # error_answer reads). Must hold 400 and 500: every other 4xx and 5xx falls back there.
+    status_errors: dict = {}
 
     def handle(self, request: Request) -> Response:
         raise NotImplementedError
@@ -158,6 +176,14 @@ class Service:
         self, status: int, message: str | None = None, *, retry_after: int | None = None
     ) -> Response:
         """The service's own error answer for an HTTP status (400, 404, 413, 429, 500...)."""
+        table = self.status_errors
+        described = table.get(status) or table[500 if status >= 500 else 400]
+        headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
+        return self.error_answer(status, described, message, headers)
+
+    def error_answer(self, status: int, described: tuple, message, headers: tuple) -> Response:
+        """The answer for ``status``: ``described`` is its entry of :attr:`status_errors`,
+        ``message`` replaces the entry's default text when given."""
         raise NotImplementedError
 
 
@@ -172,15 +198,9 @@ def _unexpected(server, method, path, exc) -> HandlerError:
     )
 
 
-class MockRequestHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # So that an answer to an unparsable request line still has a status line and headers.
-    default_request_version = "HTTP/1.0"
-    timeout = IDLE_TIMEOUT_S
-
-    def version_string(self):
-        """What Amazon's front ends put in the Server header."""
-        return "Server"
+class TrackedHandler:
+    """A request handler mixin: its connection is known to its server while it is open
+    (see :class:`ConnectionTracking`)."""
 
     def setup(self):
         super().setup()
@@ -191,6 +211,18 @@ class MockRequestHandler(http.server.BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.unregister_connection(self.connection)
+
+
+class MockRequestHandler(TrackedHandler, http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # So that an answer to an unparsable request line still has a status line and headers.
+    default_request_version = "HTTP/1.0"
+    # Also the longest wait for the next piece of a request's body.
+    timeout = IDLE_TIMEOUT_S
+
+    def version_string(self):
+        """What Amazon's front ends put in the Server header."""
+        return "Server"
 
     def log_message(self, format, *args):
         """Silent: the mock's journal is its log, and stderr stays clean."""
@@ -229,6 +261,8 @@ class MockRequestHandler(http.server.BaseHTTPRequestHandler):
         if "x-amzn-requestid" not in names:
             self.send_header("x-amzn-RequestId", self.server.next_request_id())
         if response.close:
+            # The connection ends after this answer: a failure to send it is no surprise.
+            self.server.mark_closing(self.connection)
             self.send_header("Connection", "close")
         self.end_headers()
         if body and not head_only:
@@ -284,7 +318,10 @@ class MockRequestHandler(http.server.BaseHTTPRequestHandler):
                 )
                 response = self._answer(service, request, fault)
         except Exception as exc:
-            server.journal.error(_unexpected(server.label, self.command, self.path, exc))
+            # Once the mock is stopping, sockets are shut down under the handlers (the
+            # AWS proxies' connections to moto too): a failed read or write is expected.
+            if not (isinstance(exc, OSError) and server.stop_event.is_set()):
+                server.journal.error(_unexpected(server.label, self.command, self.path, exc))
             response = service.error(500)
         # Logged before it is sent, so the journal is complete once the client has it.
         self._log(response, fault)
@@ -302,10 +339,11 @@ class MockRequestHandler(http.server.BaseHTTPRequestHandler):
             return service.error(429, retry_after=fault.retry_after)
         if fault.kind == "proxy-html":
             return Response(502, PROXY_HTML, "text/html", error_code="proxy-html")
-        # truncated-json: the real answer, cut in the middle of its body.
+        # truncated-json: the real answer, cut in the middle of its body. An answer without
+        # a body (204) has nothing to cut and is sent as it is.
         response = service.handle(request)
-        body = response.body or b'{"errors":[]}'
-        response.body = body[: max(1, len(body) // 2)]
+        if response.body:
+            response.body = response.body[: max(1, len(response.body) // 2)]
         return response
 
     def _drop_connection(self, *, reset: bool):
@@ -323,38 +361,53 @@ class MockRequestHandler(http.server.BaseHTTPRequestHandler):
         """The complete body, or the error Response to send instead."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             return self._read_chunked(service)
-        length_text = self.headers.get("Content-Length")
-        if length_text is None:
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or ()}
+        if not lengths:
             return b""
-        try:
-            length = int(length_text)
-            if length < 0:
-                raise ValueError(length_text)
-        except ValueError:
+        length_text = lengths.pop().encode("latin-1", errors="replace")
+        # Two different lengths are as invalid as a malformed one.
+        if lengths or not _CONTENT_LENGTH.fullmatch(length_text):
             return self._refuse(service.error(400, "The Content-Length header is invalid."))
+        length = int(length_text)
         if length > service.max_body:
             self._drain(length)
             return self._refuse(service.error(413))
-        return self.rfile.read(length)
+        try:
+            body = self.rfile.read(length)
+        except OSError:  # TimeoutError included: the client stopped sending
+            body = b""
+        if len(body) < length:
+            return self._refuse(service.error(400, "The request body is incomplete."))
+        return body
 
     def _read_chunked(self, service):
         chunks = []
         total = 0
         try:
             while True:
-                size_line = self.rfile.readline(1024)
-                size = int(size_line.split(b";", 1)[0].strip(), 16)
+                size_text = self.rfile.readline(1024).split(b";", 1)[0].strip()
+                if not _CHUNK_SIZE.fullmatch(size_text):
+                    raise ValueError(size_text)
+                size = int(size_text, 16)
                 if size == 0:
-                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
-                        pass  # trailer fields are not used
-                    return b"".join(chunks)
+                    break
                 total += size
                 if total > service.max_body:
                     self._drain(DRAIN_LIMIT)
                     return self._refuse(service.error(413))
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(3)
-        except ValueError:
+                chunk = self.rfile.read(size)
+                if len(chunk) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                    raise ValueError("chunk")
+                chunks.append(chunk)
+            # Trailer fields are not used; a bounded number of them is read and skipped.
+            for _ in range(MAX_TRAILER_LINES):
+                line = self.rfile.readline(65537)
+                if line in (b"\r\n", b"\n"):
+                    return b"".join(chunks)
+                if not line:
+                    raise ValueError("trailer")
+            raise ValueError("trailer")
+        except (ValueError, OSError):  # OSError: the client stopped sending (timeout, EOF)
             return self._refuse(service.error(400, "The chunked body is malformed."))
 
     def _drain(self, length):
@@ -375,21 +428,106 @@ class MockRequestHandler(http.server.BaseHTTPRequestHandler):
         return response
 
 
-class MockServer(http.server.HTTPServer):
+class ConnectionTracking:
+    """A socketserver mixin: one daemon thread per connection, and a record of the open
+    connections and of the threads, so that the server can be stopped without waiting for
+    its clients: :meth:`close_connections` shuts every connection down and joins every
+    thread (each for at most :data:`JOIN_TIMEOUT_S`). The handler must be a
+    :class:`TrackedHandler`; unexpected errors go to ``self.journal``, under ``self.label``.
+    """
+
+    connection_thread_name = "mock-amazon connection"
+
+    def init_tracking(self):
+        self._lock = threading.Lock()
+        self._connections = set()
+        # Connections whose last answer said "Connection: close".
+        self._closing_connections = set()
+        self._threads = []
+        self._closing = False
+
+    def process_request(self, request, client_address):
+        thread = threading.Thread(
+            target=self._serve_connection,
+            args=(request, client_address),
+            name=self.connection_thread_name,
+            daemon=True,
+        )
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def _serve_connection(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            with self._lock:
+                self._closing_connections.discard(request)
+
+    def handle_error(self, request, client_address):
+        """Record what escaped a handler, except a client that went away, or a socket
+        failing once its connection (or the whole server) is closing."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)) or exc is None:
+            return
+        if isinstance(exc, OSError):
+            with self._lock:
+                if self._closing or request in self._closing_connections:
+                    return
+        self.journal.error(_unexpected(self.label, "-", "-", exc))
+
+    def mark_closing(self, connection):
+        with self._lock:
+            self._closing_connections.add(connection)
+
+    def register_connection(self, connection):
+        with self._lock:
+            self._connections.add(connection)
+            closing = self._closing
+        if closing:
+            _shutdown_socket(connection)
+
+    def unregister_connection(self, connection):
+        with self._lock:
+            self._connections.discard(connection)
+
+    def begin_closing(self) -> bool:
+        """Mark the server as closing; False if it already was."""
+        with self._lock:
+            if self._closing:
+                return False
+            self._closing = True
+            return True
+
+    def close_connections(self):
+        """Shut down every open connection, then join every connection thread."""
+        with self._lock:
+            self._closing = True
+            connections = list(self._connections)
+            threads = list(self._threads)
+        for connection in connections:
+            _shutdown_socket(connection)
+        for thread in threads:
+            thread.join(JOIN_TIMEOUT_S)
+
+
+class MockServer(ConnectionTracking, http.server.HTTPServer):
     """One service on one loopback port, each connection in its own thread."""
 
     def __init__(self, service: Service, *, faults, journal, stop_event):
         self.service = service
         service.server = self
         self.label = service.label
+        self.connection_thread_name = f"mock-amazon {self.label} connection"
         self.faults = faults
         self.journal = journal
         self.stop_event = stop_event
-        self._lock = threading.Lock()
-        self._connections = set()
+        self.init_tracking()
         self._to_reset = set()
-        self._threads = []
-        self._closing = False
         self._request_counter = itertools.count(1)
         self._serve_thread = None
         super().__init__((HOST, 0), MockRequestHandler)
@@ -418,26 +556,6 @@ class MockServer(http.server.HTTPServer):
         )
         self._serve_thread.start()
 
-    def process_request(self, request, client_address):
-        thread = threading.Thread(
-            target=self._serve_connection,
-            args=(request, client_address),
-            name=f"mock-amazon {self.label} connection",
-            daemon=True,
-        )
-        with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            self._threads.append(thread)
-        thread.start()
-
-    def _serve_connection(self, request, client_address):
-        try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
     def mark_for_reset(self, connection):
         with self._lock:
             self._to_reset.add(connection)
@@ -451,43 +569,15 @@ class MockServer(http.server.HTTPServer):
         else:
             super().shutdown_request(request)
 
-    def handle_error(self, request, client_address):
-        """Record what escaped a handler, except a client that went away."""
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)) or exc is None:
-            return
-        if isinstance(exc, OSError) and self._closing:
-            return  # the socket was shut down by stop(); expected
-        self.journal.error(_unexpected(self.label, "-", "-", exc))
-
-    def register_connection(self, connection):
-        with self._lock:
-            self._connections.add(connection)
-            closing = self._closing
-        if closing:
-            _shutdown_socket(connection)
-
-    def unregister_connection(self, connection):
-        with self._lock:
-            self._connections.discard(connection)
-
     def stop(self):
         """Stop accepting, close every connection and join every thread. Idempotent."""
-        with self._lock:
-            if self._closing:
-                return
-            self._closing = True
+        if not self.begin_closing():
+            return
         if self._serve_thread is not None:
             self.shutdown()
             self._serve_thread.join(JOIN_TIMEOUT_S)
         self.server_close()
-        with self._lock:
-            connections = list(self._connections)
-            threads = list(self._threads)
-        for connection in connections:
-            _shutdown_socket(connection)
-        for thread in threads:
-            thread.join(JOIN_TIMEOUT_S)
+        self.close_connections()
 
 
 def _shutdown_socket(connection):
