@@ -80,8 +80,9 @@ _SECRET_SHAPES = re.compile(
     r"|(?<![0-9a-f])(?P<hex>[0-9a-f]{48,})(?![0-9a-f])"
     # STS session tokens: long base64 runs with nothing else to recognise them by.
     r"|(?<![A-Za-z0-9/+])(?P<long>[A-Za-z0-9/+]{100,}={0,2})"
-    # A value named by its key in XML, JSON or a header, whatever its shape.
-    r"|(?P<name>(?:SessionToken|SecretAccessKey|AccessKeyId|X-Amz-Security-Token)"
+    # A value named by its key in XML, JSON or a header, whatever its shape (not a closing
+    # tag: that would take the text after it for the value).
+    r"|(?<!/)(?P<name>(?:SessionToken|SecretAccessKey|AccessKeyId|X-Amz-Security-Token)"
     r"""["']?\s*[>:=]\s*["']?)(?P<value>[^\s"'<>,}]{8,})"""
 )
 
