@@ -484,21 +484,15 @@ def nothing_configured(resolution) -> bool:
     )
 
 
-def _needs_aws(name) -> bool:
-    from .mock import scenario
-
-    return scenario(name).needs_aws
-
-
 def check_demo(scenario: str = "happy", *, timeout=10.0, progress=None, latency_ms=0) -> Report:
     """The full check against the embedded mock Amazon, isolated from your own set-up."""
     import tempfile
 
     from .mock import MockAmazon
 
-    needs_aws = _needs_aws(scenario)
+    # The mock starts its AWS part (moto) only when the scenario needs it.
     with (
-        MockAmazon(scenario=scenario, latency_ms=latency_ms, aws=needs_aws) as amazon,
+        MockAmazon(scenario=scenario, latency_ms=latency_ms) as amazon,
         tempfile.TemporaryDirectory(prefix="spapi-demo-") as home,
     ):
         environ = {**amazon.env, "HOME": home}

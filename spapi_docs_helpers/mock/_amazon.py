@@ -5,8 +5,10 @@ each on its own free port of 127.0.0.1:
 
 * Login with Amazon (``lwa_url`` is the full token URL);
 * SP-API for NA, EU and FE, and the three sandbox hosts;
-* STS and Secrets Manager (proxies in front of moto), unless ``aws=False`` or moto is
-  missing; ``aws_unavailable`` then says why.
+* STS and Secrets Manager (proxies in front of moto), when the scenario talks to AWS (or
+  ``aws=True`` asks for them); ``aws_unavailable`` says why they are not running. A
+  scenario that needs them does not start without them (:class:`MockAmazonError`): its
+  environment would send a client to the real AWS.
 
 ``env`` holds exactly what a client needs: the endpoint variables of
 :mod:`spapi_docs_helpers._endpoints`, ``SPAPI_MOCK_SCENARIO``, the scenario's credentials
@@ -26,9 +28,10 @@ from .._endpoints import (
     ENV_SANDBOX,
     ENV_SECRETSMANAGER,
     ENV_STS,
+    REGIONS,
 )
 from .._redaction import protect_logs
-from ._aws import AwsBackend, AwsProxy, AwsUnavailable, read_secret
+from ._aws import AwsBackend, AwsProxy, AwsUnavailable
 from ._faults import SERVICES, Faults
 from ._http import Journal, MockServer
 from ._lwa import TOKEN_PATH, LoginWithAmazon
@@ -38,7 +41,7 @@ from ._world import MOCK_NOW, default_world
 
 __all__ = ["MockAmazon", "MockAmazonError"]
 
-REGION_CODES = ("NA", "EU", "FE")
+REGION_CODES = tuple(REGIONS)
 
 
 def _world_secrets(world, configured) -> list:
@@ -66,8 +69,10 @@ class MockAmazon:
 
     ``scenario``: a name of ``SCENARIOS`` or a :class:`Scenario`. ``latency_ms``: added to
     every answer of every service (``faults.set_latency`` sets it per service).
-    ``aws``: start STS and Secrets Manager (needs moto). ``now``: the world's fixed
-    time (default :data:`MOCK_NOW`). ``rate_limits``: enforce SP-API's usage plans.
+    ``aws``: start STS and Secrets Manager (they need moto): None (the default) when the
+    scenario talks to AWS, True always, False never (refused for a scenario that needs
+    them). ``now``: the world's fixed time (default :data:`MOCK_NOW`). ``rate_limits``:
+    enforce SP-API's usage plans.
     """
 
     def __init__(
@@ -75,11 +80,16 @@ class MockAmazon:
         scenario: str | Scenario = "happy",
         *,
         latency_ms: int = 0,
-        aws: bool = True,
+        aws: bool | None = None,
         now=None,
         rate_limits: bool = True,
     ):
         self.scenario = _resolve(scenario)
+        if aws is False and self.scenario.needs_aws:
+            raise MockAmazonError(
+                f"scenario {self.scenario.name!r} talks to AWS (STS or Secrets Manager), so it "
+                "needs the AWS part of the mock: leave aws unset, or pass aws=True"
+            )
         self.world = default_world(now or MOCK_NOW)
         self.faults = Faults()
         for service in SERVICES:
@@ -91,8 +101,13 @@ class MockAmazon:
         self.sandbox_urls = {}
         self.sts_url = None
         self.secretsmanager_url = None
-        self.aws_unavailable = None if aws else "not requested (aws=False)"
-        self._aws_requested = aws
+        self._aws_requested = self.scenario.needs_aws if aws is None else aws
+        if self._aws_requested:
+            self.aws_unavailable = None
+        elif aws is None:
+            self.aws_unavailable = "not needed by this scenario (aws=True starts it anyway)"
+        else:
+            self.aws_unavailable = "not requested (aws=False)"
         self._rate_limits = rate_limits
         self._journal = Journal()
         self._stop_event = threading.Event()
@@ -157,10 +172,7 @@ class MockAmazon:
             )
         if self._aws_requested:
             self._start_aws()
-        if self.sts_url is None and (
-            self.scenario.credential_source == "secrets-manager"
-            or (self._aws_requested and self.scenario.needs_aws)
-        ):
+        if self.sts_url is None and self.scenario.needs_aws:
             raise MockAmazonError(
                 f"scenario {self.scenario.name!r} needs the AWS part of the mock, which is "
                 f"unavailable: {self.aws_unavailable}"
@@ -190,8 +202,7 @@ class MockAmazon:
         env[ENV_MOCK_SCENARIO] = self.scenario.name
         if self.scenario.credential_source == "environment":
             for key, value in self.credentials.items():
-                if value is not None:
-                    env[field_spec(key).env] = value
+                env[field_spec(key).env] = value
         env.update(self.scenario.extra_env)
         return env
 
@@ -213,14 +224,6 @@ class MockAmazon:
             stopper.join()
         if self._aws_backend is not None:
             self._aws_backend.stop()
-
-    def read_secret(self, secret_id: str) -> str | None:
-        """The secret string of ``secret_id``, read through the mock's Secrets Manager with
-        the AWS identity of ``env`` (for code that checks ``env`` without applying it to
-        ``os.environ``). Raises what boto3 raises: ClientError, NoCredentialsError..."""
-        if self.secretsmanager_url is None:
-            raise MockAmazonError(f"the AWS part is unavailable: {self.aws_unavailable}")
-        return read_secret(self.secretsmanager_url, self.env, secret_id)
 
     @property
     def running(self) -> bool:

@@ -2,7 +2,8 @@
 
 moto runs in this process on its own loopback port, in werkzeug's threaded server (what
 ``moto.server.ThreadedMotoServer`` runs, built here directly so that stopping closes the
-listening socket, joins the request threads and prints no access log). Clients never
+listening socket and every connection, joins the request threads without waiting for a
+stuck client, and prints no access log). Clients never
 talk to it directly: two small proxies (one for STS, one for Secrets Manager) forward
 each request unchanged (SigV4 signatures stay valid: the Host header is kept) and apply
 the configured latency and faults there, so moto itself is never made to misbehave.
@@ -17,7 +18,8 @@ IAM has no API to import an access key, and the sample scenarios use AWS's docum
 example keys (``AKIAIOSFODNN7EXAMPLE``). So each key is created through the API and then
 given the sample values in moto's IAM model: the one place this module touches moto's
 internals, and it fails loudly (the AWS part is then reported unavailable) if a moto
-release changes that model.
+release changes that model. Any other failure to start or seed moto is reported the same
+way (:class:`AwsUnavailable`, with a redacted message), never as a traceback.
 
 What moto does differently from AWS (the scenarios and tests document each):
 
@@ -55,9 +57,18 @@ import urllib.request
 from xml.sax.saxutils import escape
 
 from .._redaction import redact_text
-from ._http import HOST, POLL_INTERVAL_S, HandlerError, Response, Service
+from ._http import (
+    HOST,
+    JOIN_TIMEOUT_S,
+    POLL_INTERVAL_S,
+    ConnectionTracking,
+    HandlerError,
+    Response,
+    Service,
+    TrackedHandler,
+)
 
-__all__ = ["AwsBackend", "AwsProxy", "AwsUnavailable", "read_secret"]
+__all__ = ["AwsBackend", "AwsProxy", "AwsUnavailable"]
 
 # moto's random generator is seeded with this, so IDs repeat from run to run.
 MOTO_SEED = 20231002
@@ -93,16 +104,15 @@ class AwsProxy(Service):
     def __init__(self, service: str, moto_address):
         self.fault_service = service
         self.label = service
+        self.status_errors = _STS_ERRORS if service == "sts" else _JSON_ERRORS
         self._moto_address = moto_address
 
     # ------------------------------------------------------------------ errors
-    def error(self, status, message=None, *, retry_after=None) -> Response:
-        table = _STS_ERRORS if self.fault_service == "sts" else _JSON_ERRORS
-        code, kind, default = table.get(status, table[500 if status >= 500 else 400])
+    def error_answer(self, status, described, message, headers) -> Response:
+        code, kind, default = described
+        # The same ID in the header and in STS's body.
         request_id = self.server.next_request_id()
-        headers = [("x-amzn-RequestId", request_id)]
-        if retry_after is not None:
-            headers.append(("Retry-After", str(retry_after)))
+        headers = (("x-amzn-RequestId", request_id), *headers)
         text = message or default
         if self.fault_service == "sts":
             body = (
@@ -111,9 +121,9 @@ class AwsProxy(Service):
                 f"    <Message>{escape(text)}</Message>\n  </Error>\n"
                 f"  <RequestId>{request_id}</RequestId>\n</ErrorResponse>\n"
             ).encode()
-            return Response(status, body, "text/xml", tuple(headers), code)
+            return Response(status, body, "text/xml", headers, code)
         body = json.dumps({"__type": code, "message": text}).encode()
-        return Response(status, body, "application/x-amz-json-1.1", tuple(headers), code)
+        return Response(status, body, "application/x-amz-json-1.1", headers, code)
 
     # ------------------------------------------------------------------ forwarding
     def handle(self, request) -> Response:
@@ -224,33 +234,6 @@ def _shared_session():
         return _session
 
 
-def read_secret(endpoint_url: str, env, secret_id: str) -> str | None:
-    """GetSecretValue through the mock's Secrets Manager, with the AWS identity and region
-    that ``env`` gives boto3, and nothing else (no profile, no credentials file)."""
-    import botocore.exceptions
-
-    access_key = env.get("AWS_ACCESS_KEY_ID")
-    secret_key = env.get("AWS_SECRET_ACCESS_KEY")
-    region = env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION")
-    # What boto3 raises when that environment lacks them.
-    if not access_key or not secret_key:
-        raise botocore.exceptions.NoCredentialsError()
-    if not region:
-        raise botocore.exceptions.NoRegionError()
-    client = _shared_session().create_client(
-        "secretsmanager",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        aws_session_token=env.get("AWS_SESSION_TOKEN"),
-    )
-    try:
-        return client.get_secret_value(SecretId=secret_id).get("SecretString")
-    finally:
-        client.close()
-
-
 class AwsBackend:
     """moto, seeded with the world's AWS part, behind the STS and Secrets Manager proxies."""
 
@@ -267,6 +250,7 @@ class AwsBackend:
         return self._moto.server_address[:2]
 
     def start(self):
+        """Start and seed moto; :class:`AwsUnavailable` says why it cannot run."""
         try:
             from moto.moto_server.werkzeug_app import (
                 DomainDispatcherApplication,
@@ -279,6 +263,8 @@ class AwsBackend:
                 f"moto is not installed ({exc.name} is missing); install the 'mock' extra: "
                 "pip install 'spapi-docs-helpers[mock]'"
             ) from None
+        except Exception as exc:  # a broken installation: reported, never a traceback
+            raise AwsUnavailable(f"moto cannot be imported: {_describe(exc)}") from None
         if not _moto_in_use.acquire(blocking=False):
             raise AwsUnavailable(
                 "another mock Amazon in this process is running the AWS part (moto's state "
@@ -297,21 +283,34 @@ class AwsBackend:
             self._seed()
             answer = self._moto_api("/moto-api/reset-auth", b"0")
             self._previous_auth_count = json.loads(answer)["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]
-        except Exception:
+        except AwsUnavailable:
             self.stop()
             raise
+        except Exception as exc:  # whatever moto or botocore raised: the AWS part is out
+            self.stop()
+            raise AwsUnavailable(f"moto failed to start: {_describe(exc)}") from None
 
     def _start_moto(self, application, handler_base, create_app, server_base):
         journal = self._journal
 
-        class QuietHandler(handler_base):
+        class QuietHandler(TrackedHandler, handler_base):
+            # moto's clients are the proxies, which send whole requests and close the
+            # connection after the answer; anything slower than this is given up on.
+            timeout = FORWARD_TIMEOUT_S
+
             def log(self, type, message, *args):
                 """Silent: no access log on stderr; the proxies keep the mock's journal."""
 
-        class MotoServer(server_base):
-            # Non-daemon request threads, so that server_close() joins them.
-            daemon_threads = False
-            block_on_close = True
+        class MotoServer(ConnectionTracking, server_base):
+            label = "moto"
+            connection_thread_name = "mock-amazon moto connection"
+            # ConnectionTracking starts and joins the threads (server_close must not wait).
+            block_on_close = False
+
+            def __init__(self, *args, **kwargs):
+                self.journal = journal
+                self.init_tracking()
+                super().__init__(*args, **kwargs)
 
             def log(self, type, message, *args):
                 """werkzeug's "Error on request" (moto's app raised): into the journal."""
@@ -409,7 +408,8 @@ class AwsBackend:
             ) from None
 
     def stop(self):
-        """Reset moto, restore its authentication switch, stop its server. Idempotent."""
+        """Reset moto, restore its authentication switch, stop its server: close its
+        connections and join its threads, each wait bounded. Idempotent."""
         if self._moto is not None:
             try:
                 if self._previous_auth_count is not None:
@@ -417,10 +417,17 @@ class AwsBackend:
                 self._moto_api("/moto-api/reset")
             except OSError:
                 pass  # moto is going away anyway; the next start resets it again
-            self._moto.shutdown()
-            self._thread.join()
+            self._moto.begin_closing()
+            if self._thread is not None and self._thread.is_alive():
+                self._moto.shutdown()
+                self._thread.join(JOIN_TIMEOUT_S)
             self._moto.server_close()
+            self._moto.close_connections()
             self._moto = None
         if self._locked:
             self._locked = False
             _moto_in_use.release()
+
+
+def _describe(exc) -> str:
+    return redact_text(f"{type(exc).__name__}: {exc}")

@@ -129,7 +129,10 @@ def run(args) -> int:
             print(f"spapi-doctor mock: not writing the environment: {problem}.", file=sys.stderr)
             return EXIT_FAILED
     try:
-        amazon = MockAmazon(args.scenario, latency_ms=args.latency_ms)
+        # Every service, STS and Secrets Manager included, whatever the scenario: the user
+        # experiments with their own code. Without moto, a scenario that does not need AWS
+        # still runs (the output says so); one that needs it stops with the reason.
+        amazon = MockAmazon(args.scenario, latency_ms=args.latency_ms, aws=True)
     except UnknownScenarioError as exc:
         print(f"spapi-doctor mock: {exc.args[0]}", file=sys.stderr)
         return EXIT_USAGE
@@ -138,6 +141,9 @@ def run(args) -> int:
             amazon.start()
         except MockAmazonError as exc:
             print(f"spapi-doctor mock: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        except OSError as exc:  # no free loopback port, no loopback at all...
+            print(f"spapi-doctor mock: cannot start the mock: {exc}", file=sys.stderr)
             return EXIT_FAILED
         try:
             lines = _lines(amazon)

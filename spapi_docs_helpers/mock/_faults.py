@@ -12,7 +12,7 @@ request, ``times=None``). The kinds are what real clients meet in the wild:
   the mock stops (stopping does not wait for it);
 * ``proxy-html``: a 502 ``text/html`` "Bad Gateway" page, as a proxy in between sends it;
 * ``truncated-json``: the normal answer cut in the middle; Content-Length matches what is
-  sent.
+  sent. An answer without a body (rotateApplicationClientSecret's 204) is sent whole.
 
 Services: ``lwa``, ``spapi`` (all six SP-API hosts, production and sandbox), ``sts`` and
 ``secretsmanager`` (applied by the mock's proxy in front of moto, so moto itself is never
@@ -38,7 +38,9 @@ FAULT_KINDS = (
 )
 
 
-@dataclass
+# Compared by identity: two faults added with the same arguments are still two faults, and
+# remove() takes out the one it is given.
+@dataclass(eq=False)
 class Fault:
     """One fault: ``remaining`` answers left (None: every request, until removed)."""
 

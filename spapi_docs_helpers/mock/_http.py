@@ -30,6 +30,7 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from http.client import HTTPMessage
+from typing import ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .._redaction import redact_text
@@ -167,7 +168,7 @@ class Service:
     server = None
     # HTTP status -> the service's own description of that error (a tuple its
     # error_answer reads). Must hold 400 and 500: every other 4xx and 5xx falls back there.
-    status_errors: dict = {}
+    status_errors: ClassVar[dict] = {}
 
     def handle(self, request: Request) -> Response:
         raise NotImplementedError
@@ -198,13 +199,39 @@ def _unexpected(server, method, path, exc) -> HandlerError:
     )
 
 
+class _LineTrackingReader:
+    """A handler's ``rfile`` that remembers the last line read."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self.last_line = None
+
+    def readline(self, limit=-1):
+        self.last_line = self._raw.readline(limit)
+        return self.last_line
+
+    def __getattr__(self, name):
+        return getattr(self._raw, name)
+
+
 class TrackedHandler:
     """A request handler mixin: its connection is known to its server while it is open
-    (see :class:`ConnectionTracking`)."""
+    (see :class:`ConnectionTracking`), and a request whose headers end with the stream
+    instead of an empty line (the client stopped sending, or stop() shut the connection
+    down) is refused with a 400, never served: http.server would take it as complete."""
 
     def setup(self):
         super().setup()
+        self.rfile = _LineTrackingReader(self.rfile)
         self.server.register_connection(self.connection)
+
+    def parse_request(self):
+        if not super().parse_request():
+            return False
+        if self.rfile.last_line == b"":
+            self.send_error(400, "The request headers are incomplete.")
+            return False
+        return True
 
     def finish(self):
         try:
@@ -261,8 +288,6 @@ class MockRequestHandler(TrackedHandler, http.server.BaseHTTPRequestHandler):
         if "x-amzn-requestid" not in names:
             self.send_header("x-amzn-RequestId", self.server.next_request_id())
         if response.close:
-            # The connection ends after this answer: a failure to send it is no surprise.
-            self.server.mark_closing(self.connection)
             self.send_header("Connection", "close")
         self.end_headers()
         if body and not head_only:
@@ -441,9 +466,7 @@ class ConnectionTracking:
     def init_tracking(self):
         self._lock = threading.Lock()
         self._connections = set()
-        # Connections whose last answer said "Connection: close".
-        self._closing_connections = set()
-        self._threads = []
+        self._connection_threads = []
         self._closing = False
 
     def process_request(self, request, client_address):
@@ -454,8 +477,8 @@ class ConnectionTracking:
             daemon=True,
         )
         with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            self._threads.append(thread)
+            self._connection_threads = [t for t in self._connection_threads if t.is_alive()]
+            self._connection_threads.append(thread)
         thread.start()
 
     def _serve_connection(self, request, client_address):
@@ -465,24 +488,21 @@ class ConnectionTracking:
             self.handle_error(request, client_address)
         finally:
             self.shutdown_request(request)
-            with self._lock:
-                self._closing_connections.discard(request)
 
     def handle_error(self, request, client_address):
         """Record what escaped a handler, except a client that went away, or a socket
-        failing once its connection (or the whole server) is closing."""
+        failing once the server is closing (stop() shuts the sockets down).
+
+        A request refused for its body (malformed, incomplete, timed out) closes its
+        connection: no later read can fail on the dead stream."""
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)) or exc is None:
             return
         if isinstance(exc, OSError):
             with self._lock:
-                if self._closing or request in self._closing_connections:
+                if self._closing:
                     return
         self.journal.error(_unexpected(self.label, "-", "-", exc))
-
-    def mark_closing(self, connection):
-        with self._lock:
-            self._closing_connections.add(connection)
 
     def register_connection(self, connection):
         with self._lock:
@@ -508,7 +528,7 @@ class ConnectionTracking:
         with self._lock:
             self._closing = True
             connections = list(self._connections)
-            threads = list(self._threads)
+            threads = list(self._connection_threads)
         for connection in connections:
             _shutdown_socket(connection)
         for thread in threads:

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from .._endpoints import MARKETPLACES
 
-__all__ = ["MARKETPLACE_DETAILS", "participations", "sandbox_payload", "seller_payload"]
+__all__ = [
+    "MARKETPLACE_BY_ID",
+    "MARKETPLACE_DETAILS",
+    "participations",
+    "sandbox_payload",
+    "seller_payload",
+]
 
 # code -> (name, currency, language, domain), as getMarketplaceParticipations reports them.
+# The codes are python-amazon-sp-api's, as the world's sellers use them: the United Kingdom
+# is "UK" (its payloads say "GB", see _country_code).
 MARKETPLACE_DETAILS = {
     "US": ("Amazon.com", "USD", "en_US", "www.amazon.com"),
     "CA": ("Amazon.ca", "CAD", "en_CA", "www.amazon.ca"),
@@ -21,7 +29,6 @@ MARKETPLACE_DETAILS = {
     "IE": ("Amazon.ie", "EUR", "en_IE", "www.amazon.ie"),
     "ES": ("Amazon.es", "EUR", "es_ES", "www.amazon.es"),
     "UK": ("Amazon.co.uk", "GBP", "en_GB", "www.amazon.co.uk"),
-    "GB": ("Amazon.co.uk", "GBP", "en_GB", "www.amazon.co.uk"),
     "FR": ("Amazon.fr", "EUR", "fr_FR", "www.amazon.fr"),
     "BE": ("Amazon.com.be", "EUR", "fr_BE", "www.amazon.com.be"),
     "NL": ("Amazon.nl", "EUR", "nl_NL", "www.amazon.nl"),
@@ -39,6 +46,11 @@ MARKETPLACE_DETAILS = {
     "AU": ("Amazon.com.au", "AUD", "en_AU", "www.amazon.com.au"),
     "JP": ("Amazon.co.jp", "JPY", "ja_JP", "www.amazon.co.jp"),
 }
+
+
+# marketplace ID -> Marketplace. _endpoints knows the United Kingdom under both codes,
+# with one ID; the index keeps "UK", the code of MARKETPLACE_DETAILS.
+MARKETPLACE_BY_ID = {m.marketplace_id: m for m in MARKETPLACES.values() if m.code != "GB"}
 
 
 def _country_code(code: str) -> str:
@@ -73,12 +85,10 @@ def participations(seller, region: str) -> list:
 _TIME = "2026-11-27T09:30:00Z"
 
 
-_CODE_BY_ID = {m.marketplace_id: m.code for m in MARKETPLACES.values() if m.code != "GB"}
-
-
 def _orders(marketplace_ids):
     marketplace_id = marketplace_ids[0]
-    code = _CODE_BY_ID.get(marketplace_id, "US")
+    known = MARKETPLACE_BY_ID.get(marketplace_id)
+    code = known.code if known else "US"
     currency = MARKETPLACE_DETAILS[code][1]
     return {
         "payload": {
@@ -180,7 +190,8 @@ def _reports(marketplace_ids):
     }
 
 
-def _financial_event_groups(currency):
+def _financial_event_groups(marketplace_ids):
+    currency = MARKETPLACE_DETAILS[MARKETPLACE_BY_ID[marketplace_ids[0]].code][1]
     return {
         "payload": {
             "FinancialEventGroupList": [
@@ -200,24 +211,23 @@ def _financial_event_groups(currency):
     }
 
 
+# operation -> builder of its payload, from the marketplace IDs the answer is about.
+_BUILDERS = {
+    "getOrders": _orders,
+    "searchCatalogItems": _catalog,
+    "getInventorySummaries": _fba_inventory,
+    "getReports": _reports,
+    "listFinancialEventGroups": _financial_event_groups,
+}
+
+
 def seller_payload(operation: str, seller, region: str, marketplace_ids: list) -> dict:
-    """The production answer of ``operation`` for the seller behind the token."""
-    own_ids = [MARKETPLACES[code].marketplace_id for code in seller.marketplaces_in(region)]
-    ids = list(marketplace_ids) or own_ids
+    """The production answer of ``operation`` for the seller behind the token: about the
+    requested marketplaces, or the seller's own ones in ``region``."""
     if operation == "getMarketplaceParticipations":
         return {"payload": participations(seller, region)}
-    if operation == "getOrders":
-        return _orders(ids)
-    if operation == "searchCatalogItems":
-        return _catalog(ids)
-    if operation == "getInventorySummaries":
-        return _fba_inventory(ids)
-    if operation == "getReports":
-        return _reports(ids)
-    if operation == "listFinancialEventGroups":
-        first = seller.marketplaces_in(region)[0]
-        return _financial_event_groups(MARKETPLACE_DETAILS[first][1])
-    raise KeyError(operation)
+    own_ids = [MARKETPLACES[code].marketplace_id for code in seller.marketplaces_in(region)]
+    return _BUILDERS[operation](list(marketplace_ids) or own_ids)
 
 
 # The Sellers model's sandbox example, verbatim (sellers.json, x-amzn-api-sandbox).
@@ -241,15 +251,4 @@ def sandbox_payload(operation: str) -> dict:
     """The sandbox's canned answer of ``operation`` (the same for every seller)."""
     if operation == "getMarketplaceParticipations":
         return {"payload": _SANDBOX_PARTICIPATIONS}
-    us = [MARKETPLACES["US"].marketplace_id]
-    if operation == "getOrders":
-        return _orders(us)
-    if operation == "searchCatalogItems":
-        return _catalog(us)
-    if operation == "getInventorySummaries":
-        return _fba_inventory(us)
-    if operation == "getReports":
-        return _reports(us)
-    if operation == "listFinancialEventGroups":
-        return _financial_event_groups("USD")
-    raise KeyError(operation)
+    return _BUILDERS[operation]([MARKETPLACES["US"].marketplace_id])

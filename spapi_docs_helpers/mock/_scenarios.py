@@ -91,11 +91,8 @@ class Scenario:
         return self.path == "legacy" or self.credential_source == "secrets-manager"
 
     def configured_credentials(self) -> dict:
-        """The six credential fields, plus aws_session_token when one is configured."""
-        configured = {key: self.credentials[key] for key in FIELD_KEYS[:6]}
-        if self.credentials["aws_session_token"] is not None:
-            configured["aws_session_token"] = self.credentials["aws_session_token"]
-        return configured
+        """The fields the user has a value for (in the order of FIELD_KEYS)."""
+        return {key: value for key, value in self.credentials.items() if value is not None}
 
     def __repr__(self):
         return f"Scenario({self.name!r})"

@@ -15,7 +15,8 @@ with the role and the query parameters each needs:
 * ``GET /finances/v0/financialEventGroups`` (listFinancialEventGroups): Finance and
   Accounting;
 * ``POST /applications/2023-11-30/clientSecret`` (rotateApplicationClientSecret): a
-  grantless token with the scope ``sellingpartnerapi::client_credential:rotation``.
+  grantless token with the scope ``sellingpartnerapi::client_credential:rotation``. (Every
+  app of the mock's world has registered the rotation queue the operation requires.)
 
 Every call needs ``x-amz-access-token``; the checks run in the gateway's order and answer
 exactly as Amazon does (403 ``Unauthorized`` "Access to requested resource is denied."):
@@ -33,12 +34,11 @@ exactly as Amazon does (403 ``Unauthorized`` "Access to requested resource is de
 Then the rate limit (a token bucket per operation and authorisation, with the models'
 rates and bursts): 429 ``QuotaExceeded``. Then the parameters: 400 ``InvalidInput``. A
 success carries ``x-amzn-RateLimit-Limit``. rotateApplicationClientSecret answers 204 and
-rotates the app's secret in the world (the old one keeps working for 7 days), or 400 when
-the app has no rotation queue registered.
+rotates the app's secret in the world (the old one keeps working for 7 days).
 
 The sandbox hosts run the same checks and answer the models' canned payloads; as the
-real sandbox, they refuse the rotation ("cannot be called using a sandbox application",
-with the model's sandbox 400). Unlike the real sandbox, they do not match request
+real sandbox, they refuse the rotation with the model's sandbox 400 (``InvalidInput``,
+"Application is not enrolled for rotation notification..."). Unlike the real sandbox, they do not match request
 parameters against the models' ``TEST_CASE`` examples (those models are not part of
 this project), so real parameters get the canned answer too.
 
@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from .._endpoints import MARKETPLACES
 from . import _payloads
 from ._http import Response, Service
+from ._payloads import MARKETPLACE_BY_ID
 from ._world import (
     ROLE_FINANCE,
     ROLE_FULFILLMENT,
@@ -71,6 +72,8 @@ from ._world import (
 __all__ = ["OPERATIONS", "Operation", "SellingPartnerApi"]
 
 CONTENT_TYPE = "application/json"
+# Amazon's wording. The checker has its own copy of the texts it recognises, on purpose: the
+# mock must not agree with it by construction (a drift in either shows up in the tests).
 DENIED = "Access to requested resource is denied."
 TOKEN_MISSING = "Access token is missing in the request header."
 TOKEN_INVALID = "The access token you provided is revoked, malformed or invalid."
@@ -217,6 +220,7 @@ def _values(query, name) -> list:
 
 class SellingPartnerApi(Service):
     fault_service = "spapi"
+    status_errors = _STATUS_ERRORS
 
     def __init__(self, world, region: str, *, sandbox: bool, rate_limits: bool = True):
         self.world = world
@@ -227,10 +231,8 @@ class SellingPartnerApi(Service):
         self._buckets = {}
         self._lock = threading.Lock()
 
-    def error(self, status, message=None, *, retry_after=None) -> Response:
-        fallback = _STATUS_ERRORS[500 if status >= 500 else 400]
-        code, default = _STATUS_ERRORS.get(status, fallback)
-        headers = (("Retry-After", str(retry_after)),) if retry_after is not None else ()
+    def error_answer(self, status, described, message, headers) -> Response:
+        code, default = described
         return _errors(status, code, message or default, headers=headers)
 
     def handle(self, request) -> Response:
@@ -276,8 +278,10 @@ class SellingPartnerApi(Service):
         if operation.marketplace_parameter is None or self.sandbox:
             return None
         requested = _values(query, operation.marketplace_parameter)
-        by_id = {m.marketplace_id: m for m in MARKETPLACES.values()}
-        if any(mid not in by_id or by_id[mid].region != self.region for mid in requested):
+        if any(
+            mid not in MARKETPLACE_BY_ID or MARKETPLACE_BY_ID[mid].region != self.region
+            for mid in requested
+        ):
             return _denied(MARKETPLACES_INVALID)
         seller = self.world.sellers[grant.seller]
         own = {MARKETPLACES[code].marketplace_id for code in seller.marketplaces_in(self.region)}
@@ -299,10 +303,9 @@ class SellingPartnerApi(Service):
     def _answer(self, operation, grant, request) -> Response:
         rate_header = (("x-amzn-RateLimit-Limit", str(operation.rate)),)
         if operation.name == "rotateApplicationClientSecret":
-            app = self.world.apps[grant.app]
-            if self.sandbox or not app.rotation_enrolled:
+            if self.sandbox:
                 return _errors(400, "InvalidInput", NOT_ENROLLED, headers=rate_header)
-            self.world.rotate_client_secret(app)
+            self.world.rotate_client_secret(self.world.apps[grant.app])
             return Response(204, b"", None, headers=rate_header)
         if self.sandbox:
             payload = _payloads.sandbox_payload(operation.name)

@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
+from .._credentials import field_spec
 from . import _samples
 
 __all__ = [
@@ -104,9 +105,9 @@ class App:
     roles: frozenset
     # Newest first: secrets[0] is the current one.
     secrets: list
-    # Registered an SQS queue for "Application Client New Secret" notifications, which
-    # rotateApplicationClientSecret requires.
-    rotation_enrolled: bool = True
+    # The number of the current secret: 0 for the app's first, one more per rotation. It
+    # seeds the next secret's value (the list of secrets is trimmed, so its length cannot).
+    generation: int = 0
     client_id: str = field(init=False)
     app_id: str = field(init=False)
 
@@ -233,9 +234,6 @@ class World:
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ LWA's view
-    def app_for_client_id(self, client_id: str) -> App | None:
-        return self._by_client_id.get(client_id)
-
     def authenticate_client(self, client_id: str, secret: str):
         """``(app, client_secret)`` when LWA accepts the pair, else None."""
         with self._lock:
@@ -286,8 +284,8 @@ class World:
     def rotate_client_secret(self, app: App) -> ClientSecret:
         """rotateApplicationClientSecret: a new current secret; the old one gets 7 days."""
         with self._lock:
-            generation = len(app.secrets)
-            fresh = ClientSecret(_samples.client_secret(f"{app.key}#{generation}"), self.now)
+            app.generation += 1
+            fresh = ClientSecret(_samples.client_secret(f"{app.key}#{app.generation}"), self.now)
             app.current_secret.superseded_at = self.now
             # Only one previous secret stays usable; older ones are gone for good.
             app.secrets = [fresh, app.secrets[0]]
@@ -331,15 +329,11 @@ ACCOUNT_ID = "123456789012"  # moto's default account, also AWS's documentation 
 SECRET_NAME = "spapi-docs/mock/sp-api-credentials"
 
 
-def _app(
-    key,
-    name,
-    roles,
-    *,
-    issued_days_ago=30,
-    rotated_days_ago=None,
-    previous_issued_days_ago=150,
-):
+# A rotated app of the cast got its previous secret this long ago.
+PREVIOUS_SECRET_AGE = timedelta(days=150)
+
+
+def _app(key, name, roles, *, issued_days_ago=30, rotated_days_ago=None):
     """An app of the cast; its dates count back from MOCK_NOW."""
     if rotated_days_ago is None:
         secrets = [
@@ -347,17 +341,15 @@ def _app(
                 _samples.client_secret(f"{key}#0"), MOCK_NOW - timedelta(days=issued_days_ago)
             )
         ]
-    else:
-        rotated_at = MOCK_NOW - timedelta(days=rotated_days_ago)
-        secrets = [
-            ClientSecret(_samples.client_secret(f"{key}#1"), rotated_at),
-            ClientSecret(
-                _samples.client_secret(f"{key}#0"),
-                MOCK_NOW - timedelta(days=previous_issued_days_ago),
-                rotated_at,
-            ),
-        ]
-    return App(key, name, frozenset(roles), secrets)
+        return App(key, name, frozenset(roles), secrets)
+    rotated_at = MOCK_NOW - timedelta(days=rotated_days_ago)
+    secrets = [
+        ClientSecret(_samples.client_secret(f"{key}#1"), rotated_at),
+        ClientSecret(
+            _samples.client_secret(f"{key}#0"), MOCK_NOW - PREVIOUS_SECRET_AGE, rotated_at
+        ),
+    ]
+    return App(key, name, frozenset(roles), secrets, generation=1)
 
 
 def default_world(now: datetime = MOCK_NOW) -> World:
@@ -424,7 +416,8 @@ def default_world(now: datetime = MOCK_NOW) -> World:
 
 
 def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
-    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{IAM_ROLE}"
+    account = AwsWorld(ACCOUNT_ID, "us-east-1", users=(), roles=(), secrets=())
+    role_arn = account.role_arn(IAM_ROLE)
     assume_policy = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}],
@@ -473,12 +466,13 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
             IAM_ROLE, (IAM_USER, IAM_USER_WITHOUT_STS), (("SellingPartnerAPI", execute_api_policy),)
         ),
     )
+    # The JSON keys python-amazon-sp-api reads from the secret.
+    stored = {
+        "refresh_token": main_refresh_token,
+        "lwa_app_id": main_app.client_id,
+        "lwa_client_secret": main_app.current_secret.value,
+    }
     secret = StoredSecret(
-        SECRET_NAME,
-        {
-            "SP_API_REFRESH_TOKEN": main_refresh_token,
-            "LWA_APP_ID": main_app.client_id,
-            "LWA_CLIENT_SECRET": main_app.current_secret.value,
-        },
+        SECRET_NAME, {field_spec(key).secret_json_key: value for key, value in stored.items()}
     )
-    return AwsWorld(ACCOUNT_ID, "us-east-1", users, roles, (secret,))
+    return replace(account, users=users, roles=roles, secrets=(secret,))

@@ -1,7 +1,8 @@
 """Fixtures for the mock Amazon's tests: every test talks to real servers over loopback.
 
 ``start_mock`` starts mocks and, when the test ends, stops them and checks that nothing
-unexpected happened inside (``amazon.errors`` is empty) unless the test says otherwise.
+unexpected happened inside (``amazon.errors`` is empty) unless the test says otherwise;
+``amazon`` is one such mock, of the happy scenario.
 The reference models (``sellers.json``, ``application_2023-11-30.json``) are read from the
 shared data folder next to the repository, as on CI; the package itself never reads them.
 """
@@ -35,6 +36,12 @@ def start_mock():
         amazon.stop()
         if not allow_errors:
             assert amazon.errors == [], "unexpected exceptions inside the mock"
+
+
+@pytest.fixture
+def amazon(start_mock):
+    """A running mock of the happy scenario (LWA and SP-API only: it needs no AWS)."""
+    return start_mock()
 
 
 def _model(name):

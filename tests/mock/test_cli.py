@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import select
 import signal
 import socket
 import subprocess
@@ -11,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from mock_helpers import TIMEOUT_S
+from mock_helpers import TIMEOUT_S, lwa_form
 
 from spapi_docs_helpers.mock import SCENARIOS
 from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER
@@ -24,39 +26,59 @@ RUN = (
     "sys.exit(_cli.run(parser.parse_args(sys.argv[1:])))\n"
 )
 READY = "# The mock runs until Ctrl-C."
+# Generous: only a mock that does not start (or stop) at all reaches them.
+START_DEADLINE_S = 60
+STOP_DEADLINE_S = 30
 
 
-def _run(*args, timeout=60):
+def _run(*args, code=RUN, timeout=60):
     return subprocess.run(
-        [sys.executable, "-c", RUN, *args], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout
     )
 
 
 def _start(*args):
-    """Start the mock in the background; returns (process, stdout lines up to READY)."""
+    """Start the mock in the background; returns (process, stdout lines up to READY).
+    The child is killed if READY does not come by the deadline."""
     process = subprocess.Popen(
         [sys.executable, "-u", "-c", RUN, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
-    lines = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line.rstrip("\n"))
-        if line.startswith(READY):
-            return process, lines
-    process.kill()
-    raise AssertionError(f"the mock did not start: {lines} {process.stderr.read()}")
+    deadline = time.monotonic() + START_DEADLINE_S
+    output = err = b""
+    ready = False
+    try:
+        # select() on the raw pipe: a readline() could wait past any deadline.
+        while not ready:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([process.stdout], [], [], remaining)[0]:
+                break
+            data = os.read(process.stdout.fileno(), 65536)
+            if not data:
+                break
+            output += data
+            ready = any(line.startswith(READY.encode()) for line in output.splitlines())
+    finally:
+        if not ready:
+            process.kill()
+            _, err = process.communicate(timeout=STOP_DEADLINE_S)
+    if not ready:
+        raise AssertionError(f"the mock did not start: {output!r} {err!r}")
+    lines = output.decode().splitlines()
+    return process, lines[: next(i for i, line in enumerate(lines) if line.startswith(READY)) + 1]
 
 
 def _stop(process, signum):
+    """Send ``signum``; (exit status, rest of stdout, stderr). Killed if it does not stop."""
     process.send_signal(signum)
-    out, err = process.communicate(timeout=30)
-    return process.returncode, out, err
+    try:
+        out, err = process.communicate(timeout=STOP_DEADLINE_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return process.returncode, out.decode(), err.decode()
 
 
 def _sourced(path, variable) -> str:
@@ -102,16 +124,7 @@ def test_env_file_is_sourceable_and_points_at_the_running_mock(tmp_path):
         assert _sourced(env_file, "SP_API_REFRESH_TOKEN") == expected["refresh_token"]
         assert _sourced(env_file, "SP_API_SECRET_KEY") == expected["aws_secret_key"]
         lwa_url = _sourced(env_file, "SPAPI_LWA_ENDPOINT")
-        answer = requests.post(
-            lwa_url,
-            timeout=TIMEOUT_S,
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": expected["refresh_token"],
-                "client_id": expected["lwa_app_id"],
-                "client_secret": expected["lwa_client_secret"],
-            },
-        )
+        answer = requests.post(lwa_url, timeout=TIMEOUT_S, data=lwa_form(expected))
         assert answer.status_code == 200
         # Standard output holds the same assignments, and the hint.
         assert [line for line in lines if "=" in line and not line.startswith("#")] == [
@@ -155,3 +168,23 @@ def test_the_mocks_own_env_file_is_replaced(tmp_path):
     returncode, _, err = _stop(process, signal.SIGINT)
     assert returncode == 0, err
     assert _sourced(env_file, "SPAPI_MOCK_SCENARIO") == "happy"
+    # The command runs every service, for the user's own experiments: AWS too.
+    assert _sourced(env_file, "AWS_ENDPOINT_URL_STS").startswith("http://127.0.0.1:")
+
+
+# The command, with moto failing while it is seeded.
+BROKEN_MOTO = (
+    "from spapi_docs_helpers.mock import _aws\n"
+    "def broken(self):\n"
+    "    raise RuntimeError('seeding failed near Atzr|IwEBIsecretlookingvalue1234567890')\n"
+    "_aws.AwsBackend._seed = broken\n"
+) + RUN
+
+
+def test_a_moto_failure_is_a_message_not_a_traceback():
+    result = _run("--scenario", "happy-legacy", code=BROKEN_MOTO)
+    assert result.returncode == 1
+    assert "needs the AWS part of the mock" in result.stderr
+    assert "moto failed to start: RuntimeError" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "secretlookingvalue" not in result.stderr + result.stdout

@@ -6,11 +6,10 @@ from __future__ import annotations
 import contextlib
 
 import boto3
-import botocore.config
 import botocore.exceptions
 import pytest
 import sp_api.auth.access_token_client
-from mock_helpers import TIMEOUT_S
+from mock_helpers import NO_RETRIES, TIMEOUT_S, aws_client, user_sts
 from sp_api.api import ApplicationManagement, Sellers
 from sp_api.auth import AccessTokenClient
 from sp_api.auth.exceptions import AuthorizationError
@@ -18,11 +17,6 @@ from sp_api.base import SellingApiForbiddenException
 from sp_api.base.credential_provider import CredentialProvider
 
 LWA_KEYS = ("refresh_token", "lwa_app_id", "lwa_client_secret")
-NO_RETRIES = botocore.config.Config(
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=TIMEOUT_S,
-    read_timeout=TIMEOUT_S,
-)
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +58,7 @@ def _client(amazon, api=Sellers, region="NA"):
 
 
 def test_python_amazon_sp_api_happy_path(start_mock, validate):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     with _client(amazon) as sellers:
         answer = sellers.get_marketplace_participation()
     assert [item["marketplace"]["countryCode"] for item in answer.payload] == ["US", "CA", "MX"]
@@ -82,7 +76,7 @@ def test_python_amazon_sp_api_happy_path(start_mock, validate):
     ],
 )
 def test_python_amazon_sp_api_lwa_errors(start_mock, name, error):
-    amazon = start_mock(name, aws=False)
+    amazon = start_mock(name)
     with _client(amazon) as sellers, pytest.raises(AuthorizationError) as raised:
         sellers.get_marketplace_participation()
     assert (raised.value.error_code, raised.value.status_code) == error
@@ -97,7 +91,7 @@ def test_python_amazon_sp_api_lwa_errors(start_mock, name, error):
     ],
 )
 def test_python_amazon_sp_api_forbidden(start_mock, name, details):
-    amazon = start_mock(name, aws=False)
+    amazon = start_mock(name)
     with _client(amazon) as sellers, pytest.raises(SellingApiForbiddenException) as raised:
         sellers.get_marketplace_participation()
     assert raised.value.amzn_code == "Unauthorized"
@@ -105,7 +99,7 @@ def test_python_amazon_sp_api_forbidden(start_mock, name, details):
 
 
 def test_python_amazon_sp_api_rotates_the_secret(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     with _client(amazon, api=ApplicationManagement) as management:
         management.rotate_application_client_secret()
     assert (
@@ -135,7 +129,7 @@ def amzn_lwa(restore_logging):
 
 def test_amzn_sp_api_gets_tokens(start_mock, amzn_lwa):
     access_token_cache, _ = amzn_lwa
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     values = amazon.credentials
     cache = access_token_cache(
         values["lwa_app_id"],
@@ -161,7 +155,7 @@ def test_amzn_sp_api_reports_lwa_refusals_as_server_error(start_mock, amzn_lwa, 
     # Its known bug (sp-api-auth-facts §2.1): `if e.response` is False for any 4xx, so every
     # refusal becomes server_error, "Token request failed." The mock's answer is right.
     access_token_cache, lwa_exception = amzn_lwa
-    amazon = start_mock(name, aws=False)
+    amazon = start_mock(name)
     values = amazon.credentials
     cache = access_token_cache(
         values["lwa_app_id"],
@@ -178,21 +172,9 @@ def test_amzn_sp_api_reports_lwa_refusals_as_server_error(start_mock, amzn_lwa, 
     )
 
 
-def _sts(amazon):
-    creds = amazon.credentials
-    return boto3.client(
-        "sts",
-        endpoint_url=amazon.sts_url,
-        region_name="us-east-1",
-        config=NO_RETRIES,
-        aws_access_key_id=creds["aws_access_key"],
-        aws_secret_access_key=creds["aws_secret_key"],
-    )
-
-
 def test_boto3_assumes_the_role_on_the_legacy_path(start_mock):
     amazon = start_mock("happy-legacy")
-    sts = _sts(amazon)
+    sts = user_sts(amazon)
     assert sts.get_caller_identity()["Arn"] == "arn:aws:iam::123456789012:user/sp-api-user"
     assumed = sts.assume_role(
         RoleArn=amazon.credentials["role_arn"], RoleSessionName="guid", DurationSeconds=3600
@@ -202,14 +184,8 @@ def test_boto3_assumes_the_role_on_the_legacy_path(start_mock):
     )
     keys = assumed["Credentials"]
     assert keys["AccessKeyId"].startswith("ASIA")
-    as_role = boto3.client(
-        "sts",
-        endpoint_url=amazon.sts_url,
-        region_name="us-east-1",
-        config=NO_RETRIES,
-        aws_access_key_id=keys["AccessKeyId"],
-        aws_secret_access_key=keys["SecretAccessKey"],
-        aws_session_token=keys["SessionToken"],
+    as_role = aws_client(
+        amazon, "sts", keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"]
     )
     assert as_role.get_caller_identity()["Arn"].endswith(":assumed-role/SellingPartnerAPIRole/guid")
 

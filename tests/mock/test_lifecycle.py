@@ -1,5 +1,6 @@
 """Starting and stopping: quick, complete (no thread, no port left), isolated from the
-previous mock, and graceful when moto is missing or already in use."""
+previous mock, moto started only when the scenario needs it, and graceful when moto is
+missing, broken or already in use."""
 
 from __future__ import annotations
 
@@ -10,19 +11,15 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-import boto3
-import botocore.config
 import botocore.exceptions
 import pytest
-from mock_helpers import TIMEOUT_S, lwa_exchange
+from mock_helpers import aws_client, lwa_exchange
 
-from spapi_docs_helpers.mock import MockAmazon, MockAmazonError
+from spapi_docs_helpers.mock import MockAmazon, MockAmazonError, _aws
+from spapi_docs_helpers.mock._http import Journal, LoggedRequest
 
-NO_RETRIES = botocore.config.Config(
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=TIMEOUT_S,
-    read_timeout=TIMEOUT_S,
-)
+# Far more than a stop takes; only a stop that hangs reaches it.
+STOP_BOUND_S = 30
 
 
 def _urls(amazon):
@@ -45,6 +42,14 @@ def _refused(url) -> bool:
 
 def _mock_threads():
     return [t.name for t in threading.enumerate() if t.name.startswith("mock-amazon")]
+
+
+def _stops(amazon) -> bool:
+    """Whether amazon.stop() returns (within STOP_BOUND_S, so a hang fails the test)."""
+    stopper = threading.Thread(target=amazon.stop, daemon=True)
+    stopper.start()
+    stopper.join(STOP_BOUND_S)
+    return not stopper.is_alive()
 
 
 def test_start_and_stop_take_well_under_two_seconds():
@@ -70,7 +75,7 @@ def test_stop_closes_every_port_and_joins_every_thread():
 
 
 def test_stop_does_not_wait_for_a_held_connection():
-    amazon = MockAmazon(aws=False).start()
+    amazon = MockAmazon().start()
     amazon.faults.add("lwa", "no-response", times=None)
     parts = urlsplit(amazon.lwa_url)
     holders = []
@@ -88,28 +93,73 @@ def test_stop_does_not_wait_for_a_held_connection():
         conn.close()
 
 
+def _half_sent(address, data: bytes) -> socket.socket:
+    conn = socket.create_connection(address, timeout=5)
+    conn.sendall(data)
+    return conn
+
+
+def test_half_sent_requests_do_not_hold_up_stop():
+    amazon = MockAmazon("happy-legacy").start()
+    sts = urlsplit(amazon.sts_url)
+    held = [
+        # The headers, and part of the body they announce.
+        _half_sent(
+            (sts.hostname, sts.port),
+            b"POST / HTTP/1.1\r\nHost: sts\r\nContent-Length: 100\r\n\r\nAction=",
+        ),
+        # Half the headers.
+        _half_sent((sts.hostname, sts.port), b"POST / HTTP/1.1\r\nHost: sts\r\n"),
+        # moto itself (only the proxies talk to it, but nothing may hold it up either).
+        _half_sent(amazon._aws_backend.moto_address, b"POST / HTTP/1.1\r\nHost: sts\r\n"),
+    ]
+    time.sleep(0.2)  # let the servers start reading them
+    try:
+        assert _stops(amazon)
+    finally:
+        for conn in held:
+            conn.close()
+    assert _mock_threads() == []
+    # Neither a half-sent body forwarded to moto nor a socket error along the way.
+    assert amazon.errors == []
+
+
+@pytest.mark.parametrize(
+    ("name", "aws", "runs"),
+    [
+        ("happy", None, False),
+        ("happy-legacy", None, True),
+        ("secrets-manager", None, True),
+        ("happy", True, True),
+        ("happy", False, False),
+    ],
+)
+def test_aws_runs_when_the_scenario_needs_it_or_when_asked(name, aws, runs):
+    with MockAmazon(name, aws=aws) as amazon:
+        assert (amazon.sts_url is not None) == runs
+        assert (amazon.aws_unavailable is None) == runs
+        assert ("AWS_ENDPOINT_URL_STS" in amazon.env) == runs
+        assert ("AWS_ENDPOINT_URL_SECRETS_MANAGER" in amazon.env) == runs
+
+
+@pytest.mark.parametrize("name", ["happy-legacy", "secrets-manager"])
+def test_a_scenario_that_needs_aws_refuses_aws_false(name):
+    # Its environment would hold AWS keys (or a secret ID) and no AWS endpoint: a client
+    # would call the real AWS.
+    with pytest.raises(MockAmazonError, match="needs the AWS part"):
+        MockAmazon(name, aws=False)
+
+
 def test_a_failing_block_still_stops_the_mock():
-    with pytest.raises(ZeroDivisionError), MockAmazon(aws=False) as amazon:
+    with pytest.raises(ZeroDivisionError), MockAmazon() as amazon:
         1 / 0  # noqa: B018 - the point is to raise inside the block
     assert not amazon.running
     assert _refused(amazon.lwa_url)
 
 
-def _sts(amazon, access_key, secret_key, session_token=None):
-    return boto3.client(
-        "sts",
-        endpoint_url=amazon.sts_url,
-        region_name="us-east-1",
-        config=NO_RETRIES,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        aws_session_token=session_token,
-    )
-
-
 def _assume(amazon, session_name):
     creds = amazon.credentials
-    sts = _sts(amazon, creds["aws_access_key"], creds["aws_secret_key"])
+    sts = aws_client(amazon, "sts", creds["aws_access_key"], creds["aws_secret_key"])
     return sts.assume_role(RoleArn=creds["role_arn"], RoleSessionName=session_name)
 
 
@@ -118,7 +168,9 @@ def test_two_mocks_in_a_row_do_not_share_moto_state():
         keys = _assume(first, "only-in-the-first-mock")["Credentials"]
         assert first.errors == []
     with MockAmazon("happy-legacy") as second:
-        stale = _sts(second, keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"])
+        stale = aws_client(
+            second, "sts", keys["AccessKeyId"], keys["SecretAccessKey"], keys["SessionToken"]
+        )
         with pytest.raises(botocore.exceptions.ClientError) as raised:
             stale.get_caller_identity()
         assert raised.value.response["Error"]["Code"] == "InvalidClientTokenId"
@@ -147,7 +199,7 @@ def test_moto_authentication_is_switched_back_off_after_stop():
 
 def test_only_one_mock_at_a_time_runs_moto():
     with MockAmazon("happy-legacy") as first:
-        with MockAmazon("happy") as second:
+        with MockAmazon("happy", aws=True) as second:
             assert second.sts_url is None
             assert "another mock Amazon" in second.aws_unavailable
             assert "AWS_ENDPOINT_URL_STS" not in second.env
@@ -160,21 +212,37 @@ def test_only_one_mock_at_a_time_runs_moto():
 def test_without_moto_lwa_and_spapi_still_run(monkeypatch):
     # None in sys.modules makes the import fail as if moto were not installed.
     monkeypatch.setitem(sys.modules, "moto.moto_server.werkzeug_app", None)
-    with MockAmazon() as amazon:
+    # Asked for, moto is missed but not needed: the rest runs, and says why AWS does not.
+    with MockAmazon(aws=True) as amazon:
         assert "moto is not installed" in amazon.aws_unavailable
         assert not {"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SECRETS_MANAGER"} & set(amazon.env)
         assert lwa_exchange(amazon).status_code == 200
-    with pytest.raises(MockAmazonError, match="moto is not installed"):
-        MockAmazon("secrets-manager").start()
-    with MockAmazon("happy-legacy", aws=False) as legacy:
-        assert legacy.aws_unavailable == "not requested (aws=False)"
+    # Needed, it is a clear refusal.
+    for name in ("secrets-manager", "happy-legacy"):
+        with pytest.raises(MockAmazonError, match="moto is not installed"):
+            MockAmazon(name).start()
+
+
+def test_a_moto_failure_is_reported_not_raised(monkeypatch):
+    def broken_seeding(self):
+        raise RuntimeError("seeding failed near Atzr|IwEBIsecretlookingvalue1234567890")
+
+    monkeypatch.setattr(_aws.AwsBackend, "_seed", broken_seeding)
+    with pytest.raises(MockAmazonError, match="moto failed to start: RuntimeError") as raised:
+        MockAmazon("happy-legacy").start()
+    assert "secretlookingvalue" not in str(raised.value)
+    # moto was stopped and released: the next mock gets the same reason, not "in use".
+    with MockAmazon(aws=True) as amazon:
+        assert amazon.aws_unavailable.startswith("moto failed to start: RuntimeError")
+        assert lwa_exchange(amazon).status_code == 200
+    assert _mock_threads() == []
 
 
 def test_lwa_and_spapi_need_only_the_standard_library():
     code = (
         "import sys\n"
         "from spapi_docs_helpers.mock import MockAmazon\n"
-        "with MockAmazon(aws=False) as amazon:\n"
+        "with MockAmazon() as amazon:\n"
         "    pass\n"
         "heavy = {'moto', 'boto3', 'botocore', 'requests', 'werkzeug', 'flask', 'urllib3'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
@@ -184,3 +252,11 @@ def test_lwa_and_spapi_need_only_the_standard_library():
     )
     assert result.stdout.strip() == "[]"
     assert result.stderr == ""
+
+
+def test_the_journal_keeps_the_latest_entries_only():
+    # `spapi-doctor mock` may run for days: its journal must not grow without bound.
+    journal = Journal(limit=3)
+    for number in range(5):
+        journal.request(LoggedRequest("lwa", "lwa", "GET", f"/{number}", 200))
+    assert [entry.path for entry in journal.requests] == ["/2", "/3", "/4"]

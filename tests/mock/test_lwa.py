@@ -6,7 +6,7 @@ import json
 
 import pytest
 import requests
-from mock_helpers import ROTATION_SCOPE, TIMEOUT_S, lwa_exchange
+from mock_helpers import ROTATION_SCOPE, TIMEOUT_S, lwa_exchange, lwa_form
 
 from spapi_docs_helpers.mock import SCENARIOS
 
@@ -25,7 +25,7 @@ def _error(answer):
 
 
 def test_refresh_token_grant_returns_amazons_token_response(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     answer = lwa_exchange(amazon)
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == LWA_CONTENT_TYPE
@@ -39,10 +39,10 @@ def test_refresh_token_grant_returns_amazons_token_response(start_mock):
 
 
 def test_access_tokens_are_deterministic_across_mocks(start_mock):
-    first = lwa_exchange(start_mock(aws=False)).json()["access_token"]
-    second = lwa_exchange(start_mock(aws=False)).json()["access_token"]
+    first = lwa_exchange(start_mock()).json()["access_token"]
+    second = lwa_exchange(start_mock()).json()["access_token"]
     assert first == second
-    other = lwa_exchange(start_mock("happy-eu", aws=False)).json()["access_token"]
+    other = lwa_exchange(start_mock("happy-eu")).json()["access_token"]
     assert other != first
 
 
@@ -55,7 +55,7 @@ def test_access_tokens_are_deterministic_across_mocks(start_mock):
     ],
 )
 def test_client_credentials_grant(start_mock, scope):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     answer = _post(
         amazon,
         {
@@ -82,7 +82,7 @@ def test_client_credentials_grant(start_mock, scope):
     ],
 )
 def test_unknown_or_legacy_scope_is_invalid_scope(start_mock, scope):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     answer = _post(
         amazon,
         {
@@ -95,16 +95,8 @@ def test_unknown_or_legacy_scope_is_invalid_scope(start_mock, scope):
     assert _error(answer) == (400, "invalid_scope", "The request has an invalid parameter : scope")
 
 
-def test_json_body_is_read_like_amazons_java_sdk_sends_it(start_mock):
-    amazon = start_mock(aws=False)
-    values = amazon.credentials
-    body = {
-        "grant_type": "refresh_token",
-        "refresh_token": values["refresh_token"],
-        "client_id": values["lwa_app_id"],
-        "client_secret": values["lwa_client_secret"],
-    }
-    answer = requests.post(amazon.lwa_url, json=body, timeout=TIMEOUT_S)
+def test_json_body_is_read_like_amazons_java_sdk_sends_it(amazon):
+    answer = requests.post(amazon.lwa_url, json=lwa_form(amazon.credentials), timeout=TIMEOUT_S)
     assert answer.status_code == 200
 
 
@@ -114,16 +106,8 @@ def test_json_body_is_read_like_amazons_java_sdk_sends_it(start_mock):
 )
 def test_json_sent_as_anything_else_is_invalid_client(start_mock, content_type):
     # failure-modes B4: the client identifier cannot be read, so the client is unknown.
-    amazon = start_mock(aws=False)
-    values = amazon.credentials
-    payload = json.dumps(
-        {
-            "grant_type": "refresh_token",
-            "client_id": values["lwa_app_id"],
-            "client_secret": values["lwa_client_secret"],
-            "refresh_token": values["refresh_token"],
-        }
-    )
+    amazon = start_mock()
+    payload = json.dumps(lwa_form(amazon.credentials))
     headers = {"Content-Type": content_type} if content_type else {}
     answer = requests.post(
         amazon.lwa_url, data=payload.encode(), headers=headers, timeout=TIMEOUT_S
@@ -167,29 +151,19 @@ def test_json_sent_as_anything_else_is_invalid_client(start_mock, content_type):
         ),
     ],
 )
-def test_request_errors(start_mock, change, expected):
-    amazon = start_mock(aws=False)
-    values = amazon.credentials
-    form = {
-        "grant_type": "refresh_token",
-        "refresh_token": values["refresh_token"],
-        "client_id": values["lwa_app_id"],
-        "client_secret": values["lwa_client_secret"],
-    }
-    form.update(change)
-    answer = _post(amazon, {key: value for key, value in form.items() if value is not None})
-    assert _error(answer) == expected
+def test_request_errors(amazon, change, expected):
+    assert _error(_post(amazon, lwa_form(amazon.credentials, **change))) == expected
 
 
 def test_client_is_checked_before_the_grant(start_mock):
     # A wrong secret and a wrong token: LWA blames the client (failure-modes B2's asymmetry).
-    amazon = start_mock("wrong-client-secret", aws=False)
+    amazon = start_mock("wrong-client-secret")
     answer = lwa_exchange(amazon, refresh_token="Atzr|IwEBInot-a-real-token")
     assert _error(answer)[:2] == (401, "invalid_client")
 
 
 def test_repeated_parameter_is_invalid_request(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     values = amazon.credentials
     body = (
         f"grant_type=refresh_token&grant_type=refresh_token&client_id={values['lwa_app_id']}"
@@ -200,7 +174,7 @@ def test_repeated_parameter_is_invalid_request(start_mock):
 
 
 def test_other_methods_and_paths(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     answer = requests.get(amazon.lwa_url, timeout=TIMEOUT_S)
     assert _error(answer)[:2] == (405, "invalid_request")
     assert answer.headers["Allow"] == "POST"
@@ -211,28 +185,28 @@ def test_other_methods_and_paths(start_mock):
 
 
 def test_rotation_grace_week(start_mock):
-    inside = start_mock("rotated-secret-in-grace-week", aws=False)
+    inside = start_mock("rotated-secret-in-grace-week")
     assert lwa_exchange(inside).status_code == 200
     app = inside.world.apps["mock-app-rotated-3-days-ago"]
     assert lwa_exchange(inside, client_secret=app.current_secret.value).status_code == 200
-    after = start_mock("rotated-secret-after-grace-week", aws=False)
+    after = start_mock("rotated-secret-after-grace-week")
     assert _error(lwa_exchange(after))[:2] == (401, "invalid_client")
 
 
 def test_expired_secret_still_gets_a_token(start_mock):
-    amazon = start_mock("expired-client-secret", aws=False)
+    amazon = start_mock("expired-client-secret")
     assert lwa_exchange(amazon).status_code == 200
 
 
 def test_revoking_after_issue_invalidates_the_grant(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     assert lwa_exchange(amazon).status_code == 200
     amazon.world.revoke("mock-app-1/mock-seller-na")
     assert _error(lwa_exchange(amazon))[:2] == (400, "invalid_grant")
 
 
 def test_failures_are_logged_without_secrets(start_mock):
-    amazon = start_mock("wrong-client-secret", aws=False)
+    amazon = start_mock("wrong-client-secret")
     lwa_exchange(amazon)
     (logged,) = amazon.requests
     assert (logged.service, logged.method, logged.path, logged.status, logged.error) == (
@@ -254,5 +228,5 @@ def test_the_worlds_time_decides_secret_ages(start_mock):
     from spapi_docs_helpers.mock import MOCK_NOW
 
     # Five days later, the secret rotated 3 days ago is 8 days past its rotation.
-    later = start_mock("rotated-secret-in-grace-week", aws=False, now=MOCK_NOW + timedelta(days=5))
+    later = start_mock("rotated-secret-in-grace-week", now=MOCK_NOW + timedelta(days=5))
     assert _error(lwa_exchange(later))[:2] == (401, "invalid_client")

@@ -6,22 +6,29 @@ from __future__ import annotations
 import json
 import socket
 import string
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mock_helpers import TIMEOUT_S, lwa_exchange
+from mock_helpers import TIMEOUT_S, lwa_exchange, lwa_form
 
-from spapi_docs_helpers.mock import _lwa
+from spapi_docs_helpers.mock import _http, _lwa
+
+POST_TOKEN = b"POST /auth/o2/token HTTP/1.1\r\nHost: x\r\n"
+FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
+CHUNKED = POST_TOKEN + FORM + b"Transfer-Encoding: chunked\r\n\r\n"
 
 
-def _raw(url, data: bytes, *, read_timeout=TIMEOUT_S) -> bytes:
-    """Send raw bytes to the server of ``url``; return everything it answers."""
+def _raw(url, data: bytes, *, half_close=False, until_closed=False) -> bytes:
+    """Send raw bytes to the server of ``url`` (then stop sending, with ``half_close``);
+    return its answer (and whatever follows until it closes, with ``until_closed``)."""
     parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=read_timeout) as conn:
+    with socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT_S) as conn:
         conn.sendall(data)
+        if half_close:
+            conn.shutdown(socket.SHUT_WR)
         chunks = []
         while True:
             try:
@@ -31,12 +38,14 @@ def _raw(url, data: bytes, *, read_timeout=TIMEOUT_S) -> bytes:
             if not chunk:
                 break
             chunks.append(chunk)
-            if b"\r\n\r\n" in b"".join(chunks) and _complete(b"".join(chunks)):
+            if not until_closed and _complete(b"".join(chunks)):
                 break
         return b"".join(chunks)
 
 
 def _complete(data: bytes) -> bool:
+    if b"\r\n\r\n" not in data:
+        return False
     head, _, body = data.partition(b"\r\n\r\n")
     for line in head.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
@@ -73,32 +82,85 @@ def _spapi_error(answer: bytes):
     return status, error["code"]
 
 
-@pytest.fixture
-def amazon(start_mock):
-    return start_mock(aws=False)
+def _length(value: bytes, body=b"abcde") -> bytes:
+    return POST_TOKEN + FORM + b"Content-Length: " + value + b"\r\n\r\n" + body
 
 
+# Each row's body would be read (and answered 401 invalid_client) by a lenient parser:
+# only the strict one answers the pinned 400.
 @pytest.mark.parametrize(
     ("request_bytes", "expected"),
     [
-        (b"\x00\x01\x02\xff garbage \xfe\r\n\r\n", 400),
-        (b"GET\r\n\r\n", 400),
-        (b"GET / HTTP/9.1\r\n\r\n", 505),
-        (b"BREW /auth/o2/token HTTP/1.1\r\nHost: x\r\n\r\n", 501),
-        (b"POST /auth/o2/token HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400),
-        (b"POST /auth/o2/token HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
-        (b"POST /auth/o2/token HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", 431),
-        (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414),
-        (
-            b"POST /auth/o2/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-            400,
-        ),
+        (b"\x00\x01\x02\xff garbage \xfe\r\n\r\n", (400, "invalid_request")),
+        (b"GET\r\n\r\n", (400, "invalid_request")),
+        # Statuses LWA has no error of its own for fall back to 400's or 500's.
+        (b"GET / HTTP/9.1\r\n\r\n", (505, "server_error")),
+        (b"BREW /auth/o2/token HTTP/1.1\r\nHost: x\r\n\r\n", (501, "server_error")),
+        (POST_TOKEN + b"X-Long: " + b"a" * 70000 + b"\r\n\r\n", (431, "invalid_request")),
+        (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", (414, "invalid_request")),
+        # Content-Length: digits only, one value.
+        (_length(b"-5"), (400, "invalid_request")),
+        (_length(b"abc"), (400, "invalid_request")),
+        (_length(b"+5"), (400, "invalid_request")),
+        (_length(b"0x5"), (400, "invalid_request")),
+        (_length(b"0_5"), (400, "invalid_request")),
+        (_length(b"5\r\nContent-Length: 3"), (400, "invalid_request")),
+        # Chunk sizes: hexadecimal digits only; each chunk ends with CRLF.
+        (CHUNKED + b"zz\r\n", (400, "invalid_request")),
+        (CHUNKED + b"-1\r\nabcde\r\n0\r\n\r\n", (400, "invalid_request")),
+        (CHUNKED + b"+5\r\nabcde\r\n0\r\n\r\n", (400, "invalid_request")),
+        (CHUNKED + b"0x5\r\nabcde\r\n0\r\n\r\n", (400, "invalid_request")),
+        (CHUNKED + b"0_5\r\nabcde\r\n0\r\n\r\n", (400, "invalid_request")),
+        (CHUNKED + b"5\r\nabcdefg\r\n0\r\n\r\n", (400, "invalid_request")),
     ],
 )
 def test_unparsable_requests_get_lwa_errors(amazon, request_bytes, expected):
-    status, error = _lwa_error(_raw(amazon.lwa_url, request_bytes))
-    assert status == expected
-    assert error in ("invalid_request", "server_error")
+    assert _lwa_error(_raw(amazon.lwa_url, request_bytes)) == expected
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "description"),
+    [
+        # Fewer bytes than the Content-Length announces, then the client stops sending.
+        (_length(b"10", b"abc"), "The request body is incomplete."),
+        (CHUNKED + b"5\r\nabc", "The chunked body is malformed."),
+        # The headers end with the stream, without their empty line.
+        (POST_TOKEN + b"Content-Type: text/plain\r\n", "The request headers are incomplete."),
+    ],
+)
+def test_requests_cut_short_are_refused_and_the_connection_closed(
+    amazon, request_bytes, description
+):
+    answer = _raw(amazon.lwa_url, request_bytes, half_close=True, until_closed=True)
+    status, headers, body = _parse(answer)
+    assert (status, json.loads(body)) == (
+        400,
+        {"error_description": description, "error": "invalid_request"},
+    )
+    assert headers["connection"] == "close"
+    assert amazon.errors == []
+
+
+def test_a_body_that_stops_coming_times_out_into_a_400(amazon, monkeypatch):
+    # The handler's timeout is also its wait for the rest of a body (60 s by default).
+    monkeypatch.setattr(_http.MockRequestHandler, "timeout", 0.3)
+    answer = _raw(amazon.lwa_url, _length(b"10", b"abc"), until_closed=True)
+    status, headers, body = _parse(answer)
+    assert (status, json.loads(body)["error"]) == (400, "invalid_request")
+    assert headers["connection"] == "close"
+    # Neither the timeout nor the closed connection after it is an unexpected error.
+    assert amazon.errors == []
+
+
+def test_deeply_nested_json_is_an_unreadable_body(amazon):
+    answer = requests.post(
+        amazon.lwa_url,
+        data=b"[" * 60000,
+        headers={"Content-Type": "application/json"},
+        timeout=TIMEOUT_S,
+    )
+    assert (answer.status_code, answer.json()["error"]) == (401, "invalid_client")
+    assert amazon.errors == []
 
 
 def test_unparsable_requests_get_spapi_errors(amazon):
@@ -117,16 +179,21 @@ def test_binary_junk_form_body_is_invalid_client(amazon):
     assert (answer.status_code, answer.json()["error"]) == (401, "invalid_client")
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 @pytest.mark.parametrize("service", ["lwa", "spapi"])
-def test_huge_bodies_are_refused_with_413(amazon, service):
+def test_huge_bodies_are_refused_with_413(amazon, service, chunked):
     url = (
         amazon.lwa_url
         if service == "lwa"
         else (amazon.spapi_urls["NA"] + "/applications/2023-11-30/clientSecret")
     )
+    body = b"x" * (2 << 20)
     answer = requests.post(
         url,
-        data=b"x" * (2 << 20),
+        # A generator is sent chunked, in pieces of 256 KiB.
+        data=(body[i : i + (256 << 10)] for i in range(0, len(body), 256 << 10))
+        if chunked
+        else body,
         timeout=TIMEOUT_S,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
@@ -146,11 +213,7 @@ def test_a_declared_but_never_sent_body_does_not_hang(amazon):
 
 
 def test_chunked_bodies_are_read(amazon):
-    values = amazon.credentials
-    body = (
-        f"grant_type=refresh_token&refresh_token={values['refresh_token'].replace('|', '%7C')}"
-        f"&client_id={values['lwa_app_id']}&client_secret={values['lwa_client_secret']}"
-    )
+    body = urlencode(lwa_form(amazon.credentials))
 
     def chunks():
         yield body[:100].encode()
@@ -173,7 +236,7 @@ def test_keep_alive_connections_serve_several_requests(amazon):
 
 
 def test_an_exception_inside_a_service_is_a_shaped_500_and_recorded(start_mock, monkeypatch):
-    amazon = start_mock(aws=False, allow_errors=True)
+    amazon = start_mock(allow_errors=True)
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom with Atzr|IwEBIsecretlookingvalue1234567890")

@@ -6,13 +6,20 @@ import json
 import re
 
 import boto3
-import botocore.config
 import botocore.exceptions
 import pytest
-from mock_helpers import TIMEOUT_S, lwa_exchange, sp_get
+from mock_helpers import (
+    NO_RETRIES,
+    PARTICIPATIONS,
+    ROLE_PROBES,
+    lwa_exchange,
+    probe,
+    sp_get,
+    user_sts,
+)
 
 from spapi_docs_helpers._catalogue import entry
-from spapi_docs_helpers._credentials import FIELD_KEYS, field_spec
+from spapi_docs_helpers._credentials import FIELD_KEYS
 from spapi_docs_helpers._endpoints import (
     ENV_LWA,
     ENV_MOCK_SCENARIO,
@@ -21,13 +28,8 @@ from spapi_docs_helpers._endpoints import (
     ENV_SECRETSMANAGER,
     ENV_STS,
 )
-from spapi_docs_helpers.mock import (
-    SCENARIOS,
-    MockAmazon,
-    MockAmazonError,
-    UnknownScenarioError,
-    scenario,
-)
+from spapi_docs_helpers._sources import _read_secret_with_boto3
+from spapi_docs_helpers.mock import SCENARIOS, MockAmazon, UnknownScenarioError, scenario
 
 # The failure-modes.md references a scenario may name (section headings A1 … E3).
 FAILURE_MODES = {
@@ -60,35 +62,6 @@ REQUIRED = (
     "wrong-secret-key",
     "temporary-keys-without-session-token",
 )
-# One cheap read per role, with the parameters each operation requires.
-ROLE_PROBES = {
-    "Inventory and Order Tracking": (
-        "/orders/v0/orders",
-        {"MarketplaceIds": "{marketplace}", "CreatedAfter": "2026-11-01T00:00:00Z"},
-    ),
-    "Product Listing": (
-        "/catalog/2022-04-01/items",
-        {"marketplaceIds": "{marketplace}", "keywords": "mug"},
-    ),
-    "Amazon Fulfillment": (
-        "/fba/inventory/v1/summaries",
-        {
-            "granularityType": "Marketplace",
-            "granularityId": "{marketplace}",
-            "marketplaceIds": "{marketplace}",
-        },
-    ),
-    "Selling Partner Insights": (
-        "/reports/2021-06-30/reports",
-        {"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"},
-    ),
-    "Finance and Accounting": ("/finances/v0/financialEventGroups", {}),
-}
-NO_RETRIES = botocore.config.Config(
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=TIMEOUT_S,
-    read_timeout=TIMEOUT_S,
-)
 
 
 def test_the_required_scenarios_exist_and_names_are_kebab_case():
@@ -109,9 +82,7 @@ def test_an_unknown_scenario_names_the_real_ones():
 @pytest.mark.parametrize("item", SCENARIOS.values(), ids=list(SCENARIOS))
 def test_scenario_data_is_complete_and_uses_catalogue_codes(item):
     assert item.title and item.story and len(item.story) > 80
-    assert item.path in ("modern", "legacy")
     assert item.failure_mode is None or item.failure_mode in FAILURE_MODES
-    assert tuple(item.credentials) == FIELD_KEYS
     for code, blamed in item.expect:
         known = entry(code)  # KeyError: a code the catalogue lacks
         assert blamed is None or blamed in FIELD_KEYS
@@ -139,65 +110,75 @@ def test_sample_values_are_well_formed_and_recognisably_fake():
     assert len(SCENARIOS["truncated-refresh-token"].credentials["refresh_token"]) < 60
 
 
-def test_the_environment_holds_exactly_what_a_client_needs(start_mock):
-    amazon = start_mock("happy-legacy")
-    expected = {
-        ENV_LWA,
-        *ENV_REGION.values(),
-        *ENV_SANDBOX.values(),
-        ENV_STS,
-        ENV_SECRETSMANAGER,
-        ENV_MOCK_SCENARIO,
-        *(field_spec(key).env for key in FIELD_KEYS[:6]),
-    }
-    # botocore's own name: boto3 and python-amazon-sp-api's Secrets Manager source read it.
-    assert ENV_SECRETSMANAGER == "AWS_ENDPOINT_URL_SECRETS_MANAGER"
-    assert set(amazon.env) == expected
-    assert amazon.env[ENV_MOCK_SCENARIO] == "happy-legacy"
-    assert amazon.env["SP_API_ACCESS_KEY"] == "AKIAIOSFODNN7EXAMPLE"
-    assert amazon.credentials == {
-        key: SCENARIOS["happy-legacy"].credentials[key] for key in FIELD_KEYS[:6]
-    }
+LWA_VARIABLES = {"SP_API_REFRESH_TOKEN", "LWA_APP_ID", "LWA_CLIENT_SECRET"}
+AWS_FIELD_VARIABLES = {"SP_API_ACCESS_KEY", "SP_API_SECRET_KEY", "SP_API_ROLE_ARN"}
+ENDPOINTS = {ENV_LWA, *ENV_REGION.values(), *ENV_SANDBOX.values(), ENV_MOCK_SCENARIO}
+
+
+@pytest.mark.parametrize(
+    ("name", "fields", "variables"),
+    [
+        ("happy", {"refresh_token", "lwa_app_id", "lwa_client_secret"}, LWA_VARIABLES),
+        (
+            "happy-legacy",
+            {
+                "refresh_token",
+                "lwa_app_id",
+                "lwa_client_secret",
+                "aws_access_key",
+                "aws_secret_key",
+                "role_arn",
+            },
+            LWA_VARIABLES | AWS_FIELD_VARIABLES | {ENV_STS, ENV_SECRETSMANAGER},
+        ),
+    ],
+)
+def test_the_environment_holds_exactly_what_a_client_needs(start_mock, name, fields, variables):
+    amazon = start_mock(name)
+    assert set(amazon.credentials) == fields
+    assert set(amazon.env) == ENDPOINTS | variables
+    assert amazon.env[ENV_MOCK_SCENARIO] == name
+    assert amazon.env["LWA_APP_ID"] == amazon.credentials["lwa_app_id"]
+    if "aws_access_key" in fields:
+        assert amazon.env["SP_API_ACCESS_KEY"] == "AKIAIOSFODNN7EXAMPLE"
 
 
 def test_secrets_manager_scenario_keeps_lwa_values_out_of_the_environment(start_mock):
     amazon = start_mock("secrets-manager")
-    assert not {"SP_API_REFRESH_TOKEN", "LWA_APP_ID", "LWA_CLIENT_SECRET"} & set(amazon.env)
+    assert not LWA_VARIABLES & set(amazon.env)
     assert {
         "SP_API_AWS_SECRET_ID",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_DEFAULT_REGION",
     } <= set(amazon.env)
-    client = boto3.client(
-        "secretsmanager",
-        endpoint_url=amazon.secretsmanager_url,
-        config=NO_RETRIES,
-        region_name=amazon.env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=amazon.env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=amazon.env["AWS_SECRET_ACCESS_KEY"],
-    )
-    secret = json.loads(
-        client.get_secret_value(SecretId=amazon.env["SP_API_AWS_SECRET_ID"])["SecretString"]
-    )
+    # Read with the environment alone, as python-amazon-sp-api (and the checker) read it.
+    secret = json.loads(_read_secret_with_boto3(amazon.env["SP_API_AWS_SECRET_ID"], amazon.env))
     assert secret == {
         "SP_API_REFRESH_TOKEN": amazon.credentials["refresh_token"],
         "LWA_APP_ID": amazon.credentials["lwa_app_id"],
         "LWA_CLIENT_SECRET": amazon.credentials["lwa_client_secret"],
     }
-    # The same, for code that checks amazon.env without applying it to os.environ.
-    assert json.loads(amazon.read_secret(amazon.env["SP_API_AWS_SECRET_ID"])) == secret
 
 
-def test_read_secret_fails_as_boto3_would_without_an_aws_identity(start_mock):
-    amazon = start_mock("happy")
+def test_boto3_follows_the_secrets_manager_endpoint_variable(start_mock, monkeypatch):
+    amazon = start_mock("secrets-manager")
+    for name, value in amazon.env.items():
+        monkeypatch.setenv(name, value)
+    # No endpoint_url, no keys, no region: all from the environment. A variable name
+    # botocore does not read would send this call to the real AWS, and fail.
+    client = boto3.client("secretsmanager", config=NO_RETRIES)
+    answer = client.get_secret_value(SecretId=amazon.env["SP_API_AWS_SECRET_ID"])
+    assert json.loads(answer["SecretString"])["LWA_APP_ID"] == amazon.credentials["lwa_app_id"]
+
+
+def test_reading_the_secret_without_an_aws_identity_fails_as_boto3_does(start_mock, monkeypatch):
+    # No instance metadata either: the machine's own identity must not answer.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    amazon = start_mock("happy", aws=True)
+    env = {**amazon.env, "AWS_DEFAULT_REGION": "us-east-1"}
     with pytest.raises(botocore.exceptions.NoCredentialsError):
-        amazon.read_secret("spapi-docs/mock/sp-api-credentials")
-    without_aws = start_mock("happy", aws=False)
-    with pytest.raises(MockAmazonError, match="AWS part is unavailable"):
-        without_aws.read_secret("anything")
-    with pytest.raises(MockAmazonError, match="needs the AWS part"):
-        MockAmazon("secrets-manager", aws=False).start()
+        _read_secret_with_boto3("spapi-docs/mock/sp-api-credentials", env)
 
 
 def _sts_outcome(call) -> str:
@@ -210,20 +191,10 @@ def _sts_outcome(call) -> str:
     return "ok"
 
 
-def _probe(amazon, token, region, role, sandbox):
-    path, template = ROLE_PROBES[role]
-    seller = amazon.world.sellers["mock-seller-eu" if region == "EU" else "mock-seller-na"]
-    from spapi_docs_helpers._endpoints import MARKETPLACES
-
-    marketplace = MARKETPLACES[seller.marketplaces_in(region)[0]].marketplace_id
-    params = {name: value.format(marketplace=marketplace) for name, value in template.items()}
-    return sp_get(amazon, path, token, region=region, sandbox=sandbox, params=params)
-
-
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario_wire_behaviour(name, start_mock, validate):
     item = SCENARIOS[name]
-    amazon = start_mock(name, aws=item.needs_aws)
+    amazon = start_mock(name)
     wire = item.wire
 
     answer = lwa_exchange(amazon)
@@ -235,7 +206,7 @@ def test_scenario_wire_behaviour(name, start_mock, validate):
         for region, (status, details) in wire.regions.items():
             reply = sp_get(
                 amazon,
-                "/sellers/v1/marketplaceParticipations",
+                PARTICIPATIONS,
                 token,
                 region=region,
                 sandbox=wire.sandbox,
@@ -247,7 +218,7 @@ def test_scenario_wire_behaviour(name, start_mock, validate):
         accepted = [region for region, (status, _) in wire.regions.items() if status == 200]
         for region in accepted:
             for role in ROLE_PROBES:
-                reply = _probe(amazon, token, region, role, wire.sandbox)
+                reply = probe(amazon, token, role, region=region, sandbox=wire.sandbox)
                 expected = 403 if role in wire.denied_roles else 200
                 assert reply.status_code == expected, (role, reply.text)
     else:
@@ -255,15 +226,7 @@ def test_scenario_wire_behaviour(name, start_mock, validate):
 
     if wire.caller_identity is not None:
         creds = amazon.credentials
-        sts = boto3.client(
-            "sts",
-            endpoint_url=amazon.env["AWS_ENDPOINT_URL_STS"],
-            region_name="us-east-1",
-            config=NO_RETRIES,
-            aws_access_key_id=creds["aws_access_key"],
-            aws_secret_access_key=creds["aws_secret_key"],
-            aws_session_token=creds.get("aws_session_token"),
-        )
+        sts = user_sts(amazon)
         assert _sts_outcome(sts.get_caller_identity) == wire.caller_identity
         assert (
             _sts_outcome(lambda: sts.assume_role(RoleArn=creds["role_arn"], RoleSessionName="guid"))

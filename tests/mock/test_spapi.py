@@ -4,13 +4,22 @@ rate limits, request IDs, the sandbox, and the grantless secret rotation."""
 from __future__ import annotations
 
 import email.utils
+import time
 import uuid
 
 import pytest
 import requests
-from mock_helpers import TIMEOUT_S, access_token, grantless_token, lwa_exchange, sp_get
+from mock_helpers import (
+    PARTICIPATIONS,
+    ROLE_PROBES,
+    TIMEOUT_S,
+    access_token,
+    grantless_token,
+    lwa_exchange,
+    probe,
+    sp_get,
+)
 
-PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
 ROTATE = "/applications/2023-11-30/clientSecret"
 DENIED = "Access to requested resource is denied."
 
@@ -21,7 +30,7 @@ def _only_error(answer):
 
 
 def test_participations_match_the_sellers_model(start_mock, validate):
-    amazon = start_mock("happy-eu", aws=False)
+    amazon = start_mock("happy-eu")
     answer = sp_get(amazon, PARTICIPATIONS, access_token(amazon), region="EU")
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "application/json"
@@ -43,7 +52,7 @@ def test_participations_match_the_sellers_model(start_mock, validate):
     ],
 )
 def test_token_denials(start_mock, validate, token, details):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     if token == "refresh-token":
         token = amazon.credentials["refresh_token"]
     answer = sp_get(amazon, PARTICIPATIONS, token)
@@ -52,7 +61,7 @@ def test_token_denials(start_mock, validate, token, details):
 
 
 def test_a_token_revoked_after_issue_is_refused(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     token = access_token(amazon)
     amazon.world.revoke("mock-app-1/mock-seller-na")
     assert _only_error(sp_get(amazon, PARTICIPATIONS, token))[3] == (
@@ -61,7 +70,7 @@ def test_a_token_revoked_after_issue_is_refused(start_mock):
 
 
 def test_an_access_token_keeps_the_roles_it_was_issued_with(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     groups = "/finances/v0/financialEventGroups"
     before = access_token(amazon)
     app = amazon.world.apps["mock-app-1"]
@@ -73,7 +82,7 @@ def test_an_access_token_keeps_the_roles_it_was_issued_with(start_mock):
 
 
 def test_role_probes_need_their_parameters(start_mock, validate):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     token = access_token(amazon)
     answer = sp_get(amazon, "/orders/v0/orders", token, params={"MarketplaceIds": "ATVPDKIKX0DER"})
     assert _only_error(answer)[:2] == (400, "InvalidInput")
@@ -89,7 +98,7 @@ def test_role_probes_need_their_parameters(start_mock, validate):
 
 
 def test_marketplaces_of_another_region_or_seller(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     token = access_token(amazon)
     params = {"MarketplaceIds": "A1PA6795UKMFR9", "CreatedAfter": "2026-11-01"}  # DE
     assert _only_error(sp_get(amazon, "/orders/v0/orders", token, params=params))[3] == (
@@ -99,33 +108,15 @@ def test_marketplaces_of_another_region_or_seller(start_mock):
     assert _only_error(sp_get(amazon, "/orders/v0/orders", token, params=params))[3] == ""
 
 
-def test_every_role_probe_has_its_real_top_level_shape(start_mock):
-    amazon = start_mock(aws=False)
-    token = access_token(amazon)
-    us = "ATVPDKIKX0DER"
-    shapes = {
-        "/catalog/2022-04-01/items": (
-            {"marketplaceIds": us, "keywords": "mug"},
-            {"numberOfResults", "pagination", "refinements", "items"},
-        ),
-        "/fba/inventory/v1/summaries": (
-            {"granularityType": "Marketplace", "granularityId": us, "marketplaceIds": us},
-            {"payload", "pagination"},
-        ),
-        "/reports/2021-06-30/reports": (
-            {"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"},
-            {"reports"},
-        ),
-        "/finances/v0/financialEventGroups": ({}, {"payload"}),
-    }
-    for path, (params, keys) in shapes.items():
-        answer = sp_get(amazon, path, token, params=params)
-        assert answer.status_code == 200, (path, answer.text)
-        assert set(answer.json()) == keys
+@pytest.mark.parametrize("role", list(ROLE_PROBES))
+def test_every_role_probe_has_its_real_top_level_shape(amazon, role):
+    answer = probe(amazon, access_token(amazon), role)
+    assert answer.status_code == 200, answer.text
+    assert set(answer.json()) == ROLE_PROBES[role][2]
 
 
 def test_unknown_paths_and_methods(start_mock, validate):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     token = access_token(amazon)
     # Without a token: the gateway's answer (failure-modes B4: /auth/o2/token on an SP-API host).
     answer = requests.post(amazon.spapi_urls["NA"] + "/auth/o2/token", timeout=TIMEOUT_S)
@@ -142,7 +133,7 @@ def test_unknown_paths_and_methods(start_mock, validate):
 
 
 def test_quota_exceeded_after_the_burst(start_mock, validate):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     token = access_token(amazon)
     statuses = [sp_get(amazon, PARTICIPATIONS, token).status_code for _ in range(16)]
     assert statuses == [200] * 15 + [429]
@@ -160,13 +151,13 @@ def test_quota_exceeded_after_the_burst(start_mock, validate):
 
 
 def test_rate_limits_can_be_switched_off(start_mock):
-    amazon = start_mock(aws=False, rate_limits=False)
+    amazon = start_mock(rate_limits=False)
     token = access_token(amazon)
     assert {sp_get(amazon, PARTICIPATIONS, token).status_code for _ in range(20)} == {200}
 
 
 def test_every_answer_has_a_request_id_and_a_real_date(start_mock):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     answers = [
         sp_get(amazon, PARTICIPATIONS),
         lwa_exchange(amazon),
@@ -176,22 +167,17 @@ def test_every_answer_has_a_request_id_and_a_real_date(start_mock):
     for answer in answers:
         uuid.UUID(answer.headers["x-amzn-RequestId"])
         sent = email.utils.parsedate_to_datetime(answer.headers["Date"])
-        assert (
-            abs(
-                sent.timestamp()
-                - email.utils.parsedate_to_datetime(email.utils.formatdate(usegmt=True)).timestamp()
-            )
-            < 60
-        )
+        # The real clock (not the world's fixed one), to the second: a generous margin.
+        assert abs(sent.timestamp() - time.time()) < 60
     ids = [a.headers["x-amzn-RequestId"] for a in answers]
     assert len(set(ids)) == len(ids)
     # The n-th answer of a host has the same ID in every run.
-    again = start_mock(aws=False)
+    again = start_mock()
     assert sp_get(again, PARTICIPATIONS).headers["x-amzn-RequestId"] == ids[0]
 
 
 def test_sandbox_answers_canned_data_with_the_same_checks(start_mock, sellers_model):
-    amazon = start_mock("happy-eu", aws=False)
+    amazon = start_mock("happy-eu")
     token = access_token(amazon)
     answer = sp_get(amazon, PARTICIPATIONS, token, region="EU", sandbox=True)
     assert answer.status_code == 200
@@ -211,7 +197,7 @@ def _rotate(amazon, token, *, region="NA", sandbox=False):
 
 
 def test_rotation_rotates_the_secret_in_the_world(start_mock, validate):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     old_secret = amazon.credentials["lwa_client_secret"]
     answer = _rotate(amazon, grantless_token(amazon))
     assert (answer.status_code, answer.content) == (204, b"")
@@ -228,8 +214,22 @@ def test_rotation_rotates_the_secret_in_the_world(start_mock, validate):
     assert _only_error(throttled)[:2] == (429, "QuotaExceeded")
 
 
+def test_every_rotation_issues_a_new_secret(start_mock):
+    amazon = start_mock(rate_limits=False)
+    app = amazon.world.apps["mock-app-1"]
+    secrets = [app.current_secret.value]
+    for _ in range(3):
+        token = grantless_token(amazon, client_secret=secrets[-1])
+        assert _rotate(amazon, token).status_code == 204
+        secrets.append(app.current_secret.value)
+    assert len(set(secrets)) == 4
+    # The current secret and the one before it work; older ones are gone for good.
+    statuses = [lwa_exchange(amazon, client_secret=secret).status_code for secret in secrets]
+    assert statuses == [401, 401, 200, 200]
+
+
 def test_rotation_refuses_seller_tokens_wrong_scopes_and_the_sandbox(start_mock, validate):
-    amazon = start_mock(aws=False)
+    amazon = start_mock()
     assert _only_error(_rotate(amazon, access_token(amazon)))[:2] == (403, "Unauthorized")
     notifications = grantless_token(amazon, "sellingpartnerapi::notifications")
     assert _only_error(_rotate(amazon, notifications))[:2] == (403, "Unauthorized")
