@@ -1,16 +1,22 @@
-"""The canary run: everything the project can output, with credential values never seen
-anywhere else, collected into one file for tests/test_canary.py to search.
+"""The canary run: what only a whole run shows, with credential values never seen anywhere
+else, collected into one file for tests/test_canary.py to search.
 
 Run in a child process with SPAPI_MOCK_SAMPLE_SALT set, so that every value of the mock's
-world (client identifiers, secrets, refresh tokens, AWS keys) is a fresh canary. Collected:
-the offline and online checks in text, JSON and HTML on every scenario and every fault,
-the notebook step functions (results, exceptions and their tracebacks), the CLI's stdout
-and stderr, a notebook executed against the mock, and every log record of the package and
-its dependencies at DEBUG.
+world (client identifiers, secrets, refresh tokens, AWS keys) is a fresh canary.
+
+tests/test_check_online.py already searches every rendering of the report for every
+scenario and every fault, in-process. This run collects what those tests cannot see: every
+log record of the package and its dependencies at DEBUG (botocore, urllib3, moto...), the
+CLI's stdout and stderr in a real process, notebooks executed in a kernel, and what the
+notebook step functions raise (exceptions and their tracebacks). So it drives a
+representative subset: the happy paths (LWA only, legacy AWS, Secrets Manager), one
+failure of each service (LWA, STS, SP-API), and every fault kind once, each on one service
+in turn.
 
 Usage: python tests/canary_run.py OUTPUT_DIR [--quick] [--leak]
-  --quick  one scenario, one CLI run, no notebook (for the deliberate-leak test)
-  --leak   print one secret in full, on purpose: the search must find it
+  --quick  one scenario, one CLI run, no fault, no notebook (for the deliberate-leak test)
+  --leak   log a 12-character piece of one secret at DEBUG, through a logger the package
+           does not guard: the search of the log records must find it
 """
 
 from __future__ import annotations
@@ -27,7 +33,24 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "notebooks"))
+
+from _values import PUBLIC_PREFIXES  # noqa: E402  (this file's folder is on sys.path)
+from regenerate import clean_environ, mock_environment, scenario_of  # noqa: E402
+
 DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
+# The happy paths, then one failure of LWA, of STS and of SP-API.
+SCENARIOS = (
+    "happy",
+    "happy-legacy",
+    "secrets-manager",
+    "revoked-refresh-token",
+    "user-arn-as-role-arn",
+    "expired-client-secret",
+)
+# Every fault kind once, each on one service in turn (all three services are hit).
+FAULT_SERVICES = ("lwa", "spapi", "sts")
+NOTEBOOKS = ("03-legacy-aws.ipynb", "06-all-in-one.ipynb")
 SECRET_KEYS = (
     "refresh_token",
     "lwa_app_id",
@@ -104,8 +127,10 @@ def run_steps(collect, amazon):
                 collect.add(f"{amazon.scenario.name} {name} raised", exception_text(error))
                 result = getattr(error, "result", None)
             if result is not None:
-                token = getattr(result, "access_token", None)
-                collect.add_secrets([token])
+                # The access tokens LWA issued, and AssumeRole's temporary access key.
+                collect.add_secrets(
+                    [getattr(result, "access_token", None), getattr(result, "_access_key", None)]
+                )
                 html = getattr(result, "_repr_html_", None)
                 collect.add(
                     f"{amazon.scenario.name} {name}", repr(result) + "\n" + (html() if html else "")
@@ -116,11 +141,7 @@ def run_steps(collect, amazon):
 
 
 def run_cli(collect, amazon, home, *args):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SP_API_", "LWA_", "SPAPI_", "AWS_"))
-    }
+    env = clean_environ()
     env.update(amazon.env, HOME=home)
     result = subprocess.run(
         [DOCTOR, *args], env=env, capture_output=True, text=True, timeout=120, check=False
@@ -132,9 +153,6 @@ def run_cli(collect, amazon, home, *args):
 def run_notebook(collect, path):
     import nbformat
     from nbclient import NotebookClient
-
-    sys.path.insert(0, str(ROOT / "notebooks"))
-    from regenerate import mock_environment, scenario_of
 
     notebook = nbformat.read(path, as_version=4)
     with mock_environment(scenario_of(notebook)) as amazon:
@@ -148,6 +166,25 @@ def run_notebook(collect, path):
     collect.add(f"notebook {path.name}", json.dumps([c.get("outputs", []) for c in notebook.cells]))
 
 
+def secret_part(value: str) -> str:
+    """``value`` without its public marker (``Atzr|``, ``amzn1.oa2-cs.v1.``...)."""
+    for prefix in PUBLIC_PREFIXES:
+        if value.startswith(prefix):
+            return value[len(prefix) :]
+    return value
+
+
+def leak_on_purpose(value: str) -> None:
+    """Log a 12-character piece of ``value`` at DEBUG, where no masking applies.
+
+    The logger's name looks like one of the guarded ones but is none of them, so the
+    package's log masking leaves the record alone: only the search of the log records can
+    find the piece.
+    """
+    piece = secret_part(value)[2:14]
+    logging.getLogger("canary.deliberate").debug("deliberate leak of a piece: %s", piece)
+
+
 def main(argv) -> int:
     output = Path(argv[0])
     quick = "--quick" in argv
@@ -156,53 +193,39 @@ def main(argv) -> int:
     collect = Collector()
 
     from spapi_docs_helpers import check, check_offline
-    from spapi_docs_helpers.mock import FAULT_KINDS, SCENARIOS, MockAmazon
+    from spapi_docs_helpers.mock import FAULT_KINDS, MockAmazon
+    from spapi_docs_helpers.mock import SCENARIOS as ALL_SCENARIOS
 
     names = ["happy"] if quick else list(SCENARIOS)
+    assert set(names) <= set(ALL_SCENARIOS), set(names) - set(ALL_SCENARIOS)
     with tempfile.TemporaryDirectory() as home:
         for name in names:
-            scenario = SCENARIOS[name]
+            scenario = ALL_SCENARIOS[name]
             with MockAmazon(scenario=name, aws=scenario.needs_aws) as amazon:
                 values = [v for k, v in amazon.credentials.items() if k in SECRET_KEYS]
                 collect.add_secrets(values)
                 environ = {**amazon.env, "HOME": home}
                 collect.add(f"{name} offline", render(check_offline(environ=environ)))
-                report = check(environ=environ, timeout=5)
-                collect.add(f"{name} online", render(report))
+                collect.add(f"{name} online", render(check(environ=environ, timeout=5)))
                 run_steps(collect, amazon)
                 if leak:
-                    print(f"deliberate leak: {values[0]}")
-                    collect.add("deliberate leak", values[0])
-                if (
-                    name
-                    in (
-                        "happy",
-                        "happy-legacy",
-                        "secrets-manager",
-                        "revoked-refresh-token",
-                        "user-arn-as-role-arn",
-                    )
-                    or quick
-                ):
-                    run_cli(collect, amazon, home, "check")
+                    leak_on_purpose(max(values, key=len))
+                run_cli(collect, amazon, home, "check")
+                if name == "happy-legacy":
                     run_cli(collect, amazon, home, "check", "--format", "json")
                     run_cli(collect, amazon, home, "check", "--offline")
         if not quick:
             with MockAmazon(scenario="happy-legacy") as amazon:
                 environ = {**amazon.env, "HOME": home}
                 collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_KEYS)
-                for service in ("lwa", "spapi", "sts"):
-                    for kind in FAULT_KINDS:
-                        amazon.faults.clear()
-                        amazon.faults.add(service, kind, times=None, retry_after=0)
-                        report = check(environ=environ, timeout=0.5, retries=0)
-                        collect.add(f"fault {service} {kind}", render(report))
+                for index, kind in enumerate(FAULT_KINDS):
+                    service = FAULT_SERVICES[index % len(FAULT_SERVICES)]
+                    amazon.faults.clear()
+                    amazon.faults.add(service, kind, times=None, retry_after=0)
+                    report = check(environ=environ, timeout=0.5, retries=0)
+                    collect.add(f"fault {service} {kind}", render(report))
                 amazon.faults.clear()
-            for notebook in (
-                "01-load-credentials.ipynb",
-                "03-legacy-aws.ipynb",
-                "06-all-in-one.ipynb",
-            ):
+            for notebook in NOTEBOOKS:
                 run_notebook(collect, ROOT / "notebooks" / notebook)
     collect.add("log records at DEBUG", log_buffer.getvalue())
     output.mkdir(parents=True, exist_ok=True)

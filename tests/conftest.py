@@ -9,24 +9,39 @@ test, and no test writes outside ``tmp_path``.
 
 It also provides ``assert_no_leak``: the one check, used throughout, that a text (a
 message, a fix, a repr, a whole CLI output) holds no secret or any 12-character piece of
-one. Tests in ``tests/mock/`` have their own conftest.
+one; ``config_file`` (write a credentials.yml into the fake HOME); ``doctor`` (run the
+installed ``spapi-doctor``, on a pipe or a terminal); and ``site`` (the documentation,
+built once per session with the strict command). Shared values are in ``_values.py``.
+Tests in ``tests/mock/`` have their own conftest as well.
 """
 
 from __future__ import annotations
 
 import os
+import pty
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "notebooks"))
+
+# The one list of the user's credential variables, shared with `make notebooks`, the canary
+# and the benchmarks.
+from _values import PIECE, PUBLIC_PREFIXES  # noqa: E402  (tests/ is on sys.path)
+from regenerate import clean_environ, is_private  # noqa: E402  (needs the sys.path above)
 
 # The nbval fixture notebooks in notebooks/ fail on purpose; only test_notebooks.py runs
 # them, in a child pytest that sets SPAPI_NBVAL_FIXTURES=1.
 collect_ignore_glob = [] if os.environ.get("SPAPI_NBVAL_FIXTURES") else ["notebooks/*"]
 
-# Variable families a credential, an endpoint, the docs URL or an AWS setting comes from.
-_REMOVED_PREFIXES = ("SP_API_", "LWA_", "SPAPI_", "AWS_")
-# confuse's override of the config folder (the hyphens are part of the name) and the
-# colour switch the CLI honours.
-_REMOVED_NAMES = ("PYTHON-SP-APIDIR", "NO_COLOR")
+# Besides the credential variables: the colour switch the CLI honours.
+_REMOVED_NAMES = ("NO_COLOR",)
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +51,7 @@ def isolated_machine(tmp_path, monkeypatch):
     Returns the fake home directory.
     """
     for name in list(os.environ):
-        # Lower-case variants too (lwa_app_id is a near miss the sources report).
-        if name.upper().startswith(_REMOVED_PREFIXES) or name in _REMOVED_NAMES:
+        if is_private(name) or name in _REMOVED_NAMES:
             monkeypatch.delenv(name)
     home = tmp_path / "home"
     home.mkdir()
@@ -50,20 +64,158 @@ def isolated_machine(tmp_path, monkeypatch):
     return home
 
 
-# The markers that say what a value is; they are public, the same for everyone, and the
-# masked display form shows them.
-PUBLIC_PREFIXES = (
-    "amzn1.application-oa2-client.",
-    "amzn1.sellerapps.app.",
-    "amzn1.sp.solution.",
-    "amzn1.oa2-cs.v1.",
-    "Atzr|",
-    "Atza|",
-    "Aztr|",
-    "AKIA",
-    "ASIA",
-)
-PIECE = 12
+# --------------------------------------------------------------------------- credentials.yml
+
+
+@pytest.fixture
+def config_dir(isolated_machine) -> Path:
+    """python-amazon-sp-api's config folder in the fake HOME (created, empty)."""
+    folder = isolated_machine / ".config" / "python-sp-api"
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def config_file(config_dir):
+    """``config_file(text, name="credentials.yml", folder=None)``: write a config file.
+
+    Into the fake HOME's ``.config/python-sp-api`` unless ``folder`` says otherwise;
+    returns its path.
+    """
+
+    def write(text: str, name: str = "credentials.yml", folder=None) -> Path:
+        path = Path(folder or config_dir) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+# --------------------------------------------------------------------------- spapi-doctor
+
+DOCTOR = Path(sys.executable).with_name("spapi-doctor")
+
+
+def _on_a_terminal(command, environ, timeout):
+    """Run ``command`` with stdout on a pseudo-terminal; ``(status, stdout, stderr)``.
+
+    Never hangs: the reads wait at most until the deadline, and the child is killed if it
+    is still running then (the test fails). stderr goes to a file, so a child that writes
+    much there cannot block on a full pipe while stdout is read.
+    """
+    main, child = pty.openpty()
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(
+                command, env=environ, stdin=subprocess.DEVNULL, stdout=child, stderr=errors
+            )
+        finally:
+            os.close(child)
+        chunks = []
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail(f"{command} did not finish within {timeout} s", pytrace=False)
+                ready, _, _ = select.select([main], [], [], left)
+                if not ready:
+                    continue
+                try:
+                    chunk = os.read(main, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            status = process.wait(timeout=max(deadline - time.monotonic(), 1))
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            os.close(main)
+        errors.seek(0)
+        return status, b"".join(chunks).decode(), errors.read().decode()
+
+
+def run_doctor(*args, env=None, tty=False, timeout=60):
+    """The installed ``spapi-doctor`` with ``args``: ``(exit status, stdout, stderr)``.
+
+    The environment is this process's (the isolated one of ``isolated_machine``) plus
+    ``env``; ``tty``: stdout is a terminal.
+    """
+    environ = {**os.environ, **(env or {})}
+    command = [str(DOCTOR), *args]
+    if tty:
+        return _on_a_terminal(command, environ, timeout)
+    done = subprocess.run(
+        command, env=environ, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture
+def doctor():
+    """``doctor(*args, env=None, tty=False, timeout=60)``; see :func:`run_doctor`."""
+    return run_doctor
+
+
+# --------------------------------------------------------------------------- the site
+
+# The strict build: the same options as the Makefile's `html`, CI and Read the Docs
+# (conf.py's docstring). This is the tests' one definition of it.
+SPHINX_STRICT = ("-n", "-W", "--keep-going")
+
+
+def sphinx_build_command(out: Path) -> list:
+    """The strict build of the site into ``out/html`` (doctrees in ``out/doctrees``)."""
+    script = Path(sys.executable).with_name("sphinx-build")
+    sphinx = [str(script)] if script.exists() else [sys.executable, "-m", "sphinx"]
+    return [
+        *sphinx,
+        *SPHINX_STRICT,
+        "-q",
+        "-b",
+        "html",
+        "-d",
+        str(out / "doctrees"),
+        str(ROOT),
+        str(out / "html"),
+    ]
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site, built once per session, fresh, with the strict command; its html folder.
+
+    Used by test_docs.py and the browser tests, so that both read the site of the sources
+    as they are now, never a stale ``_build/html``.
+    """
+    out = tmp_path_factory.mktemp("site")
+    command = sphinx_build_command(out)
+    # Hermetic: no docs URL override, no credential of the machine's.
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0 or "WARNING" in result.stderr or "ERROR" in result.stderr:
+        pytest.fail(
+            f"the strict docs build failed (exit {result.returncode}):\n"
+            f"$ {' '.join(command)}\n{result.stderr}{result.stdout[-3000:]}",
+            pytrace=False,
+        )
+    html = out / "html"
+    assert (html / "docs" / "index.html").is_file(), f"the build wrote no start page in {html}"
+    return html
+
+
+# --------------------------------------------------------------------------- leaks
 
 
 def secret_pieces(secret: str, size: int = PIECE) -> set:

@@ -1,11 +1,14 @@
 """No secret anywhere: the canary.
 
-tests/canary_run.py runs everything the project can output with canary credentials (the
-mock's whole world salted with a fresh value, so no one has seen them), with DEBUG logging
-on for the package and its dependencies. This test then searches all of it — the collected
-outputs, the child's stdout and stderr — for each canary value and for any 12-character
-piece of one, and fails on a hit. A second run with a deliberate leak proves the search
-finds what it looks for.
+tests/canary_run.py runs what only a whole run shows (log records of the package and its
+dependencies at DEBUG, the CLI in a real process, notebooks in a kernel, the exceptions of
+the step functions) with canary credentials: the mock's whole world salted with a fresh
+value, so no one has seen them. tests/test_check_online.py leak-checks every scenario and
+fault in-process; the canary drives a representative subset of them. This test then
+searches all of it — the collected outputs, the child's stdout and stderr — for each canary
+value and for any 12-character piece of one, and fails on a hit. A second run, which logs a
+piece of a secret at DEBUG through a logger nothing masks, proves that the search finds what
+it looks for, in the log records too.
 
 What is searched for is the secret part of each value: the text after its public format
 marker (``Atzr|``, ``amzn1.oa2-cs.v1.``...), which every masked display shows on purpose.
@@ -23,11 +26,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from spapi_docs_helpers._redaction import PUBLIC_PREFIXES
+from _values import PIECE, PUBLIC_PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
-PIECE = 12
+LOG_SECTION = "=== log records at DEBUG\n"
 
 
 def secret_part(value: str) -> str:
@@ -72,28 +74,57 @@ def run_canary(tmp_path, *flags):
 
 def test_no_canary_value_escapes_into_any_output(tmp_path):
     text, values = run_canary(tmp_path)
-    # The run did exercise what it claims: every scenario, faults, CLI, a notebook, logs.
+    # The run did exercise what it claims: each service's failure, faults on each service,
+    # the CLI, notebooks, and the dependencies' DEBUG logs.
     for label in (
         "=== happy online",
-        "=== user-arn-as-role-arn online",
+        "=== secrets-manager online",
+        "=== revoked-refresh-token exchange raised",
+        "=== user-arn-as-role-arn assume raised",
+        "=== expired-client-secret online",
+        "=== fault lwa ",
+        "=== fault spapi ",
         "=== fault sts ",
         "=== cli happy check stdout",
+        "=== cli happy-legacy check --format json stdout",
         "=== notebook 06-all-in-one.ipynb",
-        "=== log records at DEBUG",
+        LOG_SECTION,
         "botocore",
         "urllib3",
+        "moto",
     ):
         assert label in text, f"the canary run produced no {label!r}"
-    assert len(values) > 40, "too few canary values collected"
+    # Every kind of secret is among the canaries: the three LWA credentials, the access
+    # tokens LWA issued (grant and grantless), the AWS keys and AssumeRole's temporary key.
+    for marker in (
+        "Atzr|",
+        "amzn1.application-oa2-client.",
+        "amzn1.oa2-cs.v1.",
+        "Atza|",
+        "Atc|",
+        "AKIA",
+        "ASIA",
+    ):
+        assert any(value.startswith(marker) for value in values), f"no {marker} canary"
+    assert any(len(value) == 40 and value[:4] not in ("AKIA", "ASIA") for value in values), (
+        "no AWS secret key among the canaries"
+    )
     # Salted: not even AWS's documented example key is among them.
     assert "AKIAIOSFODNN7EXAMPLE" not in values
     leaks = hits(text, values)
     assert leaks == [], f"{len(leaks)} canary values leaked, e.g. {leaks[:5]}"
 
 
-def test_a_deliberate_leak_makes_the_canary_fail(tmp_path):
+def test_a_deliberate_leak_in_a_log_record_makes_the_canary_fail(tmp_path):
     text, values = run_canary(tmp_path, "--quick", "--leak")
-    assert hits(text, values), "the deliberate leak went unnoticed"
+    before, logs = text.split(LOG_SECTION, 1)
+    assert "deliberate leak of a piece" in logs
+    found = hits(logs, values)
+    assert found, "the piece of a secret logged at DEBUG went unnoticed"
+    # A piece, not the whole value, and only in the log records: so it is the search of
+    # that channel, for pieces, that caught it.
+    assert all(hit.startswith("a piece of") for hit in found), found
+    assert hits(before, values) == []
 
 
 @pytest.mark.parametrize(

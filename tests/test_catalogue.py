@@ -117,3 +117,36 @@ def test_docs_url_points_at_the_troubleshooting_anchor(monkeypatch):
     assert entry("value-empty").docs == f"{DOCS_BASE_URL}troubleshooting.html#value-empty"
     monkeypatch.setenv("SPAPI_DOCS_URL", "http://127.0.0.1:8000/site")
     assert docs_url("value-empty") == "http://127.0.0.1:8000/site/troubleshooting.html#value-empty"
+
+
+# --------------------------------------------------------------------------- every code is tested
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _mentions(text: str, code: str) -> bool:
+    """Whether ``text`` names ``code`` whole (``network-tls``, not ``network-tls-foo``)."""
+    return re.search(rf"(?<![a-z0-9-]){re.escape(code)}(?![a-z0-9-])", text) is not None
+
+
+def _tested_codes() -> set:
+    """Codes named in a test file under tests/, or expected by a scenario of the mock."""
+    from spapi_docs_helpers.mock import SCENARIOS
+
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(TESTS.rglob("*.py")))
+    named = {code for code in CODES if _mentions(text, code)}
+    expected = {code for scenario in SCENARIOS.values() for code, _field in scenario.expect}
+    return named | expected
+
+
+def test_every_catalogue_code_is_named_by_a_test_or_a_mock_scenario():
+    """A rule whose code no test names can break unnoticed (mutation testing found five)."""
+    untested = sorted(set(CODES) - _tested_codes())
+    assert untested == [], f"catalogue codes no test names and no scenario expects: {untested}"
+
+
+def test_the_search_for_tested_codes_matches_whole_codes_only():
+    assert _mentions('"network-tls"', "network-tls")
+    assert _mentions("== 'network-tls'", "network-tls")
+    assert not _mentions('"network-tls-foo"', "network-tls")
+    assert not _mentions('"no-network-tls"', "network-tls")

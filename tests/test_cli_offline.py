@@ -1,72 +1,48 @@
 """``spapi-doctor check --offline``, run as a user runs it: the installed script, a subprocess.
 
-Exit status: 0 no error, 1 an error found, 2 a usage error. The environment is the
-isolated one of conftest (fake HOME, no credential variable) plus what each test sets.
+Exit status: 0 no error, 1 an error found, 2 a usage error, 3 the doctor itself failed,
+130 interrupted (the last two in-process, where a failure can be provoked). The environment
+is the isolated one of conftest (fake HOME, no credential variable) plus what each test
+sets.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from _values import (
+    APP_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    EXAMPLE_ACCESS_KEY,
+    EXAMPLE_SECRET_KEY,
+    GOOD_ENV,
+    REFRESH_TOKEN,
+)
 
 import spapi_docs_helpers
+from spapi_docs_helpers import _cli, _doctor
 
-SCRIPT = Path(sys.executable).with_name("spapi-doctor")
-CLIENT_ID = "amzn1.application-oa2-client." + "deadbeef" * 4
-CLIENT_SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
-REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
-APP_ID = "amzn1.sp.solution.12345678-90ab-4cde-8f01-23456789abcd"
-GOOD_ENV = {
-    "LWA_APP_ID": CLIENT_ID,
-    "LWA_CLIENT_SECRET": CLIENT_SECRET,
-    "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
-}
 ANSI = "\x1b["
-
-pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason=f"{SCRIPT} is not installed")
-
-
-def doctor(*args, env=None, tty=False):
-    """Run spapi-doctor; ``(exit status, stdout, stderr)``. ``tty``: stdout is a terminal."""
-    environ = {**os.environ, **(env or {})}
-    command = [str(SCRIPT), *args]
-    if not tty:
-        done = subprocess.run(
-            command, env=environ, capture_output=True, text=True, timeout=60, check=False
-        )
-        return done.returncode, done.stdout, done.stderr
-    main, child = pty.openpty()
-    with subprocess.Popen(command, env=environ, stdout=child, stderr=subprocess.PIPE) as process:
-        os.close(child)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        stderr = process.stderr.read().decode()
-        process.wait(timeout=60)
-    os.close(main)
-    return process.returncode, b"".join(chunks).decode(), stderr
+# Every key of a finding in the JSON report; "details" only when the finding has some.
+FINDING_KEYS = {"code", "severity", "field", "message", "fix", "stage", "source", "docs"}
 
 
-def check(*args, **kwargs):
-    return doctor("check", "--offline", *args, **kwargs)
+@pytest.fixture
+def check(doctor):
+    """``check(*args, env=None, tty=False)``: ``spapi-doctor check --offline *args``."""
+
+    def run(*args, **kwargs):
+        return doctor("check", "--offline", *args, **kwargs)
+
+    return run
 
 
 # --------------------------------------------------------------------------- exit status
 
 
-def test_good_credentials_exit_0():
+def test_good_credentials_exit_0(check):
     status, out, err = check(env=GOOD_ENV)
     assert status == 0, out + err
     assert err == ""
@@ -80,7 +56,7 @@ def test_good_credentials_exit_0():
         pytest.param({**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": "Germany"}, id="bad-marketplace"),
     ],
 )
-def test_an_error_exits_1(env):
+def test_an_error_exits_1(env, check):
     status, out, err = check(env=env)
     assert status == 1, out + err
     assert "Traceback" not in err
@@ -100,21 +76,48 @@ def test_an_error_exits_1(env):
         pytest.param(["--no-such-option"], "unrecognized arguments", id="unknown-option"),
     ],
 )
-def test_usage_error_exits_2_and_says_why(args, words):
+def test_usage_error_exits_2_and_says_why(args, words, check):
     status, out, err = check(*args, env=GOOD_ENV)
     assert status == 2
     assert out == ""
     assert "usage: spapi-doctor" in err and words in err
 
 
-def test_check_is_the_default_command():
+def test_check_is_the_default_command(doctor):
     assert doctor("--offline", env={**GOOD_ENV, "LWA_APP_ID": APP_ID})[0] == 1
     assert doctor("--offline", env=GOOD_ENV)[0] == 0
 
 
-def test_version_is_printed():
+def test_version_is_printed(doctor):
     status, out, _ = doctor("--version")
     assert (status, out.strip()) == (0, f"spapi-doctor {spapi_docs_helpers.__version__}")
+
+
+def test_a_failure_of_the_doctor_itself_exits_3_says_bug_and_shows_no_secret(
+    monkeypatch, capsys, assert_no_leak
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"boom {REFRESH_TOKEN} {CLIENT_SECRET}")
+
+    # _cli imports it from _doctor when the check runs.
+    monkeypatch.setattr(_doctor, "check_offline", broken)
+    status = _cli.main(["check", "--offline"])
+    out, err = capsys.readouterr()
+    assert status == 3
+    assert out == ""
+    assert "This is a bug" in err and "RuntimeError: boom" in err
+    assert "Traceback" not in err
+    assert_no_leak([err], REFRESH_TOKEN, CLIENT_SECRET)
+
+
+def test_an_interrupted_check_exits_130(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_doctor, "check_offline", interrupted)
+    assert _cli.main(["check", "--offline"]) == 130
+    out, err = capsys.readouterr()
+    assert out == "" and err == "spapi-doctor: interrupted\n"
 
 
 # --------------------------------------------------------------------------- JSON
@@ -128,18 +131,21 @@ def test_version_is_printed():
         pytest.param({}, False, id="no-credentials"),
     ],
 )
-def test_json_output_is_one_valid_document(env, ok):
+def test_json_output_is_one_valid_document(env, ok, check):
     status, out, _ = check("--format", "json", env=env)
     data = json.loads(out)
     assert data["schema_version"] == 1
     assert data["ok"] is ok and data["exit_code"] == status == (0 if ok else 1)
     assert isinstance(data["findings"], list)
+    if not ok:
+        assert data["findings"], "not ok, but no finding says why"
     for finding in data["findings"]:
-        assert {"code", "severity", "field", "message", "fix"} <= set(finding)
+        assert set(finding) - {"details"} == FINDING_KEYS, sorted(finding)
+        assert finding["docs"].endswith("#" + finding["code"]), finding["docs"]
     assert ANSI not in out
 
 
-def test_json_names_the_blamed_field():
+def test_json_names_the_blamed_field(check):
     _, out, _ = check("--format", "json", env={**GOOD_ENV, "LWA_APP_ID": APP_ID})
     data = json.loads(out)
     assert data["blamed"] == ["lwa_app_id"]
@@ -151,17 +157,17 @@ def test_json_names_the_blamed_field():
 # --------------------------------------------------------------------------- colour
 
 
-def test_no_colour_when_stdout_is_not_a_terminal():
+def test_no_colour_when_stdout_is_not_a_terminal(check):
     _, out, _ = check(env={**GOOD_ENV, "LWA_APP_ID": APP_ID})
     assert ANSI not in out
 
 
-def test_colour_always_colours_a_pipe():
+def test_colour_always_colours_a_pipe(check):
     _, out, _ = check("--color", "always", env={**GOOD_ENV, "LWA_APP_ID": APP_ID})
     assert ANSI in out
 
 
-def test_colour_on_a_terminal_by_default():
+def test_colour_on_a_terminal_by_default(check):
     status, out, _ = check(env={**GOOD_ENV, "LWA_APP_ID": APP_ID}, tty=True)
     assert status == 1
     assert ANSI in out
@@ -175,27 +181,42 @@ def test_colour_on_a_terminal_by_default():
         pytest.param(["--color", "never"], {}, id="never"),
     ],
 )
-def test_no_colour_on_a_terminal_when_turned_off(args, env):
+def test_no_colour_on_a_terminal_when_turned_off(args, env, check):
     status, out, _ = check(*args, env={**GOOD_ENV, "LWA_APP_ID": APP_ID, **env}, tty=True)
     assert status == 1
     assert "app-id-in-client-id-field" in out
     assert ANSI not in out
 
 
+def test_an_empty_no_color_does_not_turn_colour_off(check):
+    """https://no-color.org: only a NO_COLOR that is set *and not empty* turns colour off."""
+    status, out, _ = check(env={**GOOD_ENV, "LWA_APP_ID": APP_ID, "NO_COLOR": ""}, tty=True)
+    assert status == 1
+    assert ANSI in out
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["pipe", "terminal"])
+def test_color_always_wins_over_no_color(check, tty):
+    """An explicit --color always is the user's latest word: NO_COLOR only changes auto."""
+    status, out, _ = check(
+        "--color", "always", env={**GOOD_ENV, "LWA_APP_ID": APP_ID, "NO_COLOR": "1"}, tty=tty
+    )
+    assert status == 1
+    assert ANSI in out
+
+
 # --------------------------------------------------------------------------- text
 
 
-def test_text_names_the_source_and_each_fields_origin():
+def test_text_names_the_source_and_each_fields_origin(check):
     _, out, _ = check(env=GOOD_ENV)
     assert "from the environment" in out
     for name in GOOD_ENV:
         assert name in out
 
 
-def test_text_names_the_config_file_and_lines(isolated_machine):
-    folder = isolated_machine / ".config" / "python-sp-api"
-    folder.mkdir(parents=True)
-    (folder / "credentials.yml").write_text(
+def test_text_names_the_config_file_and_lines(config_file, check):
+    config_file(
         f"version: '1.0'\nshop:\n  refresh_token: '{REFRESH_TOKEN}'\n"
         f"  lwa_app_id: '{CLIENT_ID}'\n  lwa_client_secret: '{CLIENT_SECRET}'\n"
     )
@@ -205,7 +226,7 @@ def test_text_names_the_config_file_and_lines(isolated_machine):
     assert "shop.lwa_app_id (line 4)" in out
 
 
-def test_account_option_selects_the_suffixed_variables():
+def test_account_option_selects_the_suffixed_variables(check):
     env = {f"{name}_shop": value for name, value in GOOD_ENV.items()}
     assert check("--account", "shop", env=env)[0] == 0
     assert check(env=env)[0] == 1
@@ -215,8 +236,8 @@ BAD_SET = {
     "LWA_APP_ID": CLIENT_SECRET,
     "LWA_CLIENT_SECRET": CLIENT_ID,
     "SP_API_REFRESH_TOKEN": f'"{REFRESH_TOKEN}"\n',
-    "SP_API_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    "SP_API_SECRET_KEY": "AKIAIOSFODNN7EXAMPLE",
+    "SP_API_ACCESS_KEY": EXAMPLE_SECRET_KEY,
+    "SP_API_SECRET_KEY": EXAMPLE_ACCESS_KEY,
     "LWA_CLIENT_ID": REFRESH_TOKEN,
     "CLIENT_SECRET": CLIENT_SECRET,
 }
@@ -225,19 +246,15 @@ BAD_SET = {
 @pytest.mark.parametrize(
     "args", [[], ["--format", "json"], ["--color", "always"]], ids=["text", "json", "colour"]
 )
-def test_no_secret_in_any_output(args, assert_no_leak, isolated_machine):
-    folder = isolated_machine / ".config" / "python-sp-api"
-    folder.mkdir(parents=True)
-    (folder / "credentials.yml").write_text(
-        f"default:\n  lwa_app_id: '{CLIENT_ID}'\n  client_secret: '{CLIENT_SECRET}'\n"
-    )
+def test_no_secret_in_any_output(args, assert_no_leak, config_file, check):
+    config_file(f"default:\n  lwa_app_id: '{CLIENT_ID}'\n  client_secret: '{CLIENT_SECRET}'\n")
     status, out, err = check(*args, env=BAD_SET)
     assert status == 1
     assert "fields-swapped" in out
     assert_no_leak([out, err], *BAD_SET.values())
 
 
-def test_an_ascii_terminal_gets_the_report_not_an_internal_error():
+def test_an_ascii_terminal_gets_the_report_not_an_internal_error(check):
     status, out, err = check(env={**GOOD_ENV, "PYTHONIOENCODING": "ascii"})
     assert (status, err) == (0, "")
     assert "Verdict" in out

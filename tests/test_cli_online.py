@@ -4,37 +4,22 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from spapi_docs_helpers._cli import _TerminalProgress
 from spapi_docs_helpers._report import StageResult
 from spapi_docs_helpers.mock import MockAmazon
+from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER
 
-DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
-
-
-def doctor(*args, env, timeout=60):
-    result = subprocess.run(
-        [DOCTOR, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    return result.returncode, result.stdout, result.stderr
-
-
-@pytest.fixture
-def clean_env(tmp_path):
-    """The isolated test environment (conftest) as a dict for a child process."""
-    return {**os.environ, "HOME": str(tmp_path)}
+# The doctor runs in the isolated environment of conftest (fake HOME, no credential
+# variable), plus what each test gives it.
 
 
 @pytest.mark.parametrize("scenario, status", [("happy", 0), ("revoked-refresh-token", 1)])
-def test_check_against_the_mock_from_its_environment(scenario, status, clean_env, assert_no_leak):
+def test_check_against_the_mock_from_its_environment(scenario, status, doctor, assert_no_leak):
     with MockAmazon(scenario=scenario, aws=False) as amazon:
-        code, out, err = doctor("check", "--format", "json", env={**clean_env, **amazon.env})
+        code, out, err = doctor("check", "--format", "json", env=amazon.env)
         secrets = [v for v in amazon.credentials.values() if v]
     assert code == status, err
     data = json.loads(out)
@@ -43,25 +28,23 @@ def test_check_against_the_mock_from_its_environment(scenario, status, clean_env
     assert_no_leak([out, err], *secrets)
 
 
-def test_plain_doctor_without_credentials_runs_the_demo_and_says_so(clean_env):
-    code, out, err = doctor(env=clean_env)
+def test_plain_doctor_without_credentials_runs_the_demo_and_says_so(doctor):
+    code, out, err = doctor()
     assert code == 0, err
     assert "demo against the embedded mock Amazon" in err
     assert "mock Amazon, scenario 'happy'" in out
     assert "Your credentials work" in out
 
 
-def test_demo_of_a_failure_scenario_exits_1_and_blames_the_credential(clean_env):
-    code, out, _ = doctor("check", "--demo", "--scenario", "token-of-another-app", env=clean_env)
+def test_demo_of_a_failure_scenario_exits_1_and_blames_the_credential(doctor):
+    code, out, _ = doctor("check", "--demo", "--scenario", "token-of-another-app")
     assert code == 1
     assert "refresh_token is wrong" in out
     assert "lwa-token-from-another-app" in out
 
 
-def test_partial_credentials_are_diagnosed_not_replaced_by_the_demo(clean_env):
-    code, out, err = doctor(
-        env={**clean_env, "LWA_CLIENT_ID": "amzn1.application-oa2-client." + "0" * 31 + "1"}
-    )
+def test_partial_credentials_are_diagnosed_not_replaced_by_the_demo(doctor):
+    code, out, err = doctor(env={"LWA_CLIENT_ID": "amzn1.application-oa2-client." + "0" * 31 + "1"})
     assert code == 1
     assert "demo" not in err
     assert "env-name-near-miss" in out and "LWA_APP_ID" in out
@@ -74,18 +57,36 @@ def test_partial_credentials_are_diagnosed_not_replaced_by_the_demo(clean_env):
         ["check", "--demo", "--scenario", "no-such-scenario"],
         ["check", "--offline", "--demo"],
         ["check", "--timeout", "0"],
+        ["bogus"],  # no such command
     ],
 )
-def test_usage_errors_exit_2(args, clean_env):
-    code, _, err = doctor(*args, env=clean_env)
+def test_usage_errors_exit_2(args, doctor):
+    code, out, err = doctor(*args)
     assert code == 2, err
-    assert "usage:" in err or "error:" in err
+    assert out == ""
+    assert "usage: spapi-doctor" in err and "error:" in err
 
 
-def test_mock_subcommand_lists_its_scenarios(clean_env):
-    code, out, _ = doctor("mock", "--list", env=clean_env)
+def test_mock_subcommand_lists_its_scenarios(doctor):
+    code, out, _ = doctor("mock", "--list")
     assert code == 0
     assert "revoked-refresh-token" in out and "happy-legacy" in out
+
+
+def test_mock_refuses_to_overwrite_a_foreign_env_file(doctor, tmp_path):
+    """Through the installed entry point: a file the mock did not write is left alone.
+
+    Refusing is immediate; a mock that started instead would run until the timeout and
+    fail the test.
+    """
+    foreign = tmp_path / ".env"
+    foreign.write_text("LWA_CLIENT_SECRET=my-real-secret\n")
+    code, out, err = doctor("mock", "--env-file", str(foreign), timeout=30)
+    assert code == 1, out + err
+    assert "not writing the environment" in err and "left untouched" in err
+    assert "my-real-secret" not in out + err
+    assert foreign.read_text() == "LWA_CLIENT_SECRET=my-real-secret\n"
+    assert ENV_FILE_MARKER not in out
 
 
 class _Terminal(io.StringIO):

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import pytest
+from _values import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    EXAMPLE_ACCESS_KEY,
+    EXAMPLE_SECRET_KEY,
+    REFRESH_TOKEN,
+    ROLE_ARN,
+)
 
 from spapi_docs_helpers import FIELDS, Credentials, FieldSpec
 from spapi_docs_helpers._credentials import display, field_spec
 
-CLIENT_ID = "amzn1.application-oa2-client." + "deadbeef" * 4
-CLIENT_SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
-REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
-ROLE_ARN = "arn:aws:iam::123456789012:role/SellingPartnerAPIRole"
 ALL = {
     "refresh_token": REFRESH_TOKEN,
     "lwa_app_id": CLIENT_ID,
     "lwa_client_secret": CLIENT_SECRET,
-    "aws_access_key": "AKIAIOSFODNN7EXAMPLE",
-    "aws_secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "aws_access_key": EXAMPLE_ACCESS_KEY,
+    "aws_secret_key": EXAMPLE_SECRET_KEY,
     "role_arn": ROLE_ARN,
     "aws_session_token": "FwoGZXIvYXdzEFakeSessionTokenForTestsOnly0000000000",
 }

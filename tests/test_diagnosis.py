@@ -2,21 +2,30 @@
 
 moto has no root user and never answers ExpiredToken (see spapi_docs_helpers/mock/_aws.py),
 so those STS answers are given to a real boto3 client through botocore's Stubber; the
-clock check reads a real ``Date`` header. Everything else is covered against the mock.
+clock check reads a real ``Date`` header. LWA's rarer error codes and SP-API's other 403
+details are given to the diagnosis as the ``HttpResult`` a call would return, with Amazon's
+documented bodies; a TLS failure is a real one (HTTPS spoken to a plain-HTTP server on
+loopback). Everything else is covered against the mock.
 """
 
 from __future__ import annotations
 
+import http.server
+import json
+import ssl
+import threading
 import time
 from email.utils import formatdate
 
+import botocore.exceptions
 import pytest
 from botocore.stub import Stubber
 
 from spapi_docs_helpers import Credentials
+from spapi_docs_helpers._diagnose import diagnose_lwa, diagnose_spapi, diagnose_sts
 from spapi_docs_helpers._doctor import _clock_findings
 from spapi_docs_helpers._sts import assume, identify, sts_client
-from spapi_docs_helpers._transport import HttpResult
+from spapi_docs_helpers._transport import HttpResult, Transport
 
 CREDS = Credentials(
     aws_access_key="AKIAIOSFODNN7EXAMPLE",
@@ -113,4 +122,158 @@ def test_a_clock_within_a_minute_is_fine(seconds):
 
 
 def test_no_date_header_no_verdict():
-    assert _clock_findings(HttpResult("GET", "http://x", status=200), None) == []
+    assert _clock_findings(HttpResult("GET", "http://x", status=200)) == []
+    assert _clock_findings(None) == []
+
+
+def test_an_unreadable_date_header_no_verdict():
+    http = HttpResult("GET", "http://x", status=200, headers={"Date": "yesterday-ish"})
+    assert _clock_findings(http) == []
+
+
+# --------------------------------------------------------------------------- LWA error codes
+
+LWA_URL = "https://api.amazon.com/auth/o2/token"
+
+
+def _answer(status, body, url=LWA_URL):
+    return HttpResult(
+        "POST",
+        url,
+        status=status,
+        headers={"Content-Type": "application/json;charset=UTF-8"},
+        body=json.dumps(body).encode(),
+        elapsed_ms=40,
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "words"),
+    [
+        pytest.param(
+            "invalid_request",
+            "lwa-invalid-request",
+            ["invalid_request"],
+            id="invalid-request",
+        ),
+        pytest.param(
+            "unsupported_grant_type",
+            "lwa-unsupported-grant-type",
+            ["unsupported_grant_type", "grant_type=refresh_token"],
+            id="unsupported-grant-type",
+        ),
+    ],
+)
+def test_lwa_error_codes_of_a_malformed_request(error, code, words):
+    http = _answer(400, {"error": error, "error_description": "The request is missing a parameter"})
+    finding = diagnose_lwa(http)
+    assert finding is not None and finding.code == code
+    # The request, not a credential, is at fault.
+    assert finding.field is None
+    for word in words:
+        assert word in finding.message
+
+
+def test_the_grant_type_lwa_refused_is_named():
+    http = _answer(400, {"error": "unsupported_grant_type"})
+    finding = diagnose_lwa(http, grant="client_credentials")
+    assert finding.code == "lwa-unsupported-grant-type"
+    assert "grant_type=client_credentials" in finding.message
+
+
+# --------------------------------------------------------------------------- SP-API 403 details
+
+SPAPI_URL = "https://sellingpartnerapi-na.amazon.com/sellers/v1/marketplaceParticipations"
+
+
+def _denied(details):
+    return _answer(
+        403,
+        {
+            "errors": [
+                {
+                    "code": "Unauthorized",
+                    "message": "Access to requested resource is denied.",
+                    "details": details,
+                }
+            ]
+        },
+        url=SPAPI_URL,
+    )
+
+
+@pytest.mark.parametrize(
+    ("details", "code"),
+    [
+        pytest.param(
+            "The access token you provided is revoked, malformed or invalid.",
+            "spapi-access-token-invalid",
+            id="access-token-invalid",
+        ),
+        pytest.param(
+            "Access token is missing in the request header.",
+            "spapi-access-token-missing",
+            id="access-token-missing",
+        ),
+    ],
+)
+def test_sp_api_403_details_name_the_access_token_problem(details, code):
+    verdict, finding = diagnose_spapi(_denied(details))
+    assert verdict == "problem"
+    assert finding.code == code
+    assert details in finding.message
+
+
+def test_a_bare_sp_api_403_is_a_denial_not_a_finding():
+    assert diagnose_spapi(_denied("")) == ("denied", None)
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture
+def plain_http_port():
+    """A plain-HTTP server on loopback: an HTTPS client's handshake with it fails."""
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass  # a TLS hello is a malformed request: nothing to log in the test output
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, name="plain-http", daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_a_failed_tls_handshake_is_named(plain_http_port):
+    url = f"https://127.0.0.1:{plain_http_port}/auth/o2/token"
+    with Transport(timeout=5, retries=0) as transport:
+        http = transport.request("POST", url, data={"grant_type": "refresh_token"})
+    assert http.failure == "network-tls", (http.failure, http.failure_detail)
+    assert http.status is None and not http.ok
+    finding = diagnose_lwa(http)
+    assert finding.code == "network-tls" and finding.field is None
+    assert "TLS" in finding.message
+
+
+def test_a_failed_tls_handshake_of_sts_is_named(plain_http_port):
+    client = sts_client(CREDS, endpoint_url=f"https://127.0.0.1:{plain_http_port}", retries=0)
+    result = identify(client, CREDS)
+    assert result.finding.code == "network-tls", result.finding.message
+    assert result.finding.field is None
+
+
+def test_botocores_ssl_error_is_network_tls():
+    error = botocore.exceptions.SSLError(
+        endpoint_url="https://sts.amazonaws.com/",
+        error=ssl.SSLError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+    )
+    finding = diagnose_sts(error, operation="GetCallerIdentity", credentials=CREDS)
+    assert finding.code == "network-tls"
+    assert finding.field is None
+    assert "GetCallerIdentity" in finding.message

@@ -8,27 +8,31 @@ must contain; a removed or broken rule turns its case red. Every call also goes 
 from __future__ import annotations
 
 import pytest
+from _values import (
+    APP_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    EXAMPLE_ACCESS_KEY,
+    EXAMPLE_SECRET_KEY,
+    LEGACY_SECRET,
+    REFRESH_TOKEN,
+    ROLE_ARN,
+    codes,
+    the,
+)
 
 from spapi_docs_helpers import Credentials, check_formats
 from spapi_docs_helpers._catalogue import CATALOGUE, SEVERITIES
 
-# Obviously fake values in each credential's real shape.
-CLIENT_ID = "amzn1.application-oa2-client." + "deadbeef" * 4
+# Obviously fake values in each credential's real shape (the shared ones: _values.py).
 HEX32 = CLIENT_ID.rsplit(".", 1)[1]
-CLIENT_SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
-LEGACY_SECRET = "c0ffee00" * 8
-REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
-APP_ID = "amzn1.sp.solution.12345678-90ab-4cde-8f01-23456789abcd"
 SELLERAPPS_ID = "amzn1.sellerapps.app.12345678-90ab-4cde-8f01-23456789abcd"
-# AWS's documented example keys, and fake keys of the same shape that are not the examples.
-EXAMPLE_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
-EXAMPLE_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+# Fake keys of the same shape as AWS's documented example keys, but not the examples.
 ACCESS_KEY = "AKIAFAKEFAKEFAKE0000"
 SECRET_KEY = "Fake/Secret+Key/For/Tests/00000000000000"
 TEMPORARY_KEY = "ASIAFAKEFAKEFAKE0000"
 SESSION_TOKEN = "FwoGZXIvYXdzEFakeSessionTokenForTestsOnly0000000000"
-ACCOUNT = "123456789012"  # AWS's documented example account ID
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/SellingPartnerAPIRole"
+ACCOUNT = "123456789012"  # AWS's documented example account ID, the one of ROLE_ARN
 
 WELL_FORMED = {
     "refresh_token": REFRESH_TOKEN,
@@ -61,19 +65,8 @@ def check(assert_no_leak):
     return run
 
 
-def codes(findings) -> list:
-    return [finding.code for finding in findings]
-
-
 def errors(findings) -> list:
     return [finding for finding in findings if finding.severity == "error"]
-
-
-def the(findings, code):
-    """The one finding with ``code``."""
-    matching = [finding for finding in findings if finding.code == code]
-    assert len(matching) == 1, f"expected one {code}, got {codes(findings)}"
-    return matching[0]
 
 
 # Findings about the AWS fields as a group, not about one value.

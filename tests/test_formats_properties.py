@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import string
 
+from _values import PUBLIC_PREFIXES
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from spapi_docs_helpers import Finding, check_formats, mask
 from spapi_docs_helpers._catalogue import CATALOGUE, SEVERITIES
 from spapi_docs_helpers._credentials import FIELD_KEYS, FIELDS
-from spapi_docs_helpers._redaction import PUBLIC_PREFIXES
 
 CODES = {item.code: item.severity for item in CATALOGUE}
 SECRET_KEYS = [spec.key for spec in FIELDS if spec.secret]

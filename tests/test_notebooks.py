@@ -8,6 +8,7 @@ whose stored output is wrong (the fixtures in tests/notebooks/).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -15,7 +16,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+import regenerate  # notebooks/ is on sys.path (conftest)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -89,20 +92,171 @@ def test_every_notebook_is_linked_from_the_docs(path):
     assert f"../notebooks/{path.name}" in pages
 
 
-def test_every_notebook_starts_by_saying_which_world_it_talks_to():
-    for path in NOTEBOOKS:
-        notebook = json.loads(path.read_text())
-        first = next(
-            c
-            for c in notebook["cells"]
-            if c["cell_type"] == "code" and "remove-cell" not in c["metadata"].get("tags", [])
-        )
-        text = _outputs_text(path)
-        assert "endpoints_from_env()" in "".join(first["source"]) or path.name.startswith("05"), (
-            path.name
-        )
-        if not path.name.startswith("05"):
-            assert "World: the mock Amazon" in text
+def _first_output_text(cell) -> str:
+    """The text of a cell's first output: its stream text, or its ``text/plain`` data."""
+    if not cell.get("outputs"):
+        return ""
+    output = cell["outputs"][0]
+    text = output.get("text") if output["output_type"] == "stream" else None
+    if text is None:
+        text = output.get("data", {}).get("text/plain", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_starts_by_saying_which_world_it_talks_to(path):
+    """The first output a reader sees names the world: Amazon, the mock, or custom hosts."""
+    notebook = json.loads(path.read_text())
+    first = next(
+        cell
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code" and "remove-cell" not in cell["metadata"].get("tags", [])
+    )
+    shown = _first_output_text(first)
+    assert shown.startswith("World:"), (
+        f"{path.name}: the first output of its first code cell is {shown[:80]!r}; "
+        "start the notebook with spapi.endpoints_from_env()"
+    )
+
+
+# --------------------------------------------------------------------------- make notebooks
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebooks_are_what_make_notebooks_writes(path):
+    """Normalising a committed notebook again changes nothing, not even a byte of the file."""
+    notebook = nbformat.read(path, as_version=4)
+    normalised = regenerate.normalise(copy.deepcopy(notebook))
+    assert notebook == normalised
+    assert path.read_text(encoding="utf-8") == nbformat.writes(normalised) + "\n"
+
+
+def _messy_notebook():
+    """A notebook as a Jupyter session leaves it: everything normalise must strip or fix."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    timing = {
+        "iopub.execute_input": "2026-11-28T10:00:00.000Z",
+        "iopub.status.busy": "2026-11-28T10:00:00.000Z",
+        "iopub.status.idle": "2026-11-28T10:00:01.000Z",
+        "shell.execute_reply": "2026-11-28T10:00:01.000Z",
+    }
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("# Title", id="f3a9c2d1"),
+            new_code_cell(
+                "print('a'); print('b', file=sys.stderr); print('c')",
+                id="0b1e77aa-2c3d",
+                execution_count=17,
+                metadata={"execution": timing, "collapsed": False, "scrolled": True, "tags": ["x"]},
+                outputs=[
+                    new_output("stream", name="stdout", text="a\n"),
+                    new_output("stream", name="stdout", text="still a\n"),
+                    new_output("stream", name="stderr", text="b\n"),
+                    new_output("stream", name="stdout", text="c\n"),
+                ],
+            ),
+            new_code_cell(
+                "1 + 1",
+                id="99",
+                execution_count=3,
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={"text/plain": "2"},
+                        execution_count=3,
+                        metadata={"execution": timing},
+                    )
+                ],
+            ),
+        ],
+        metadata={
+            "kernelspec": {
+                "name": "my-venv",
+                "display_name": "Python (my venv)",
+                "language": "python",
+            },
+            "language_info": {"name": "python", "version": "3.12.1", "mimetype": "text/x-python"},
+            "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}},
+            "spapi": {"mock_scenario": "happy-legacy"},
+        },
+    )
+    notebook.nbformat_minor = 4
+    return notebook
+
+
+def test_normalise_strips_what_varies_between_runs():
+    notebook = regenerate.normalise(_messy_notebook())
+    assert notebook.metadata == {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+        "spapi": {"mock_scenario": "happy-legacy"},
+    }
+    assert notebook.nbformat_minor == 5
+    assert [cell.id for cell in notebook.cells] == ["cell-01", "cell-02", "cell-03"]
+    markdown, printing, adding = notebook.cells
+    assert printing.metadata == {"tags": ["x"]}
+    assert [c.execution_count for c in (printing, adding)] == [1, 2]
+    # Same-stream chunks in a row are merged; a change of stream is kept.
+    assert [(o.name, o.text) for o in printing.outputs] == [
+        ("stdout", "a\nstill a\n"),
+        ("stderr", "b\n"),
+        ("stdout", "c\n"),
+    ]
+    (result,) = adding.outputs
+    assert result.execution_count == 2
+    assert result.metadata == {}
+    assert result.data == {"text/plain": "2"}
+    assert markdown.source == "# Title"
+    # And it is a fixed point: what it writes, it leaves alone.
+    assert regenerate.normalise(copy.deepcopy(notebook)) == notebook
+    nbformat.validate(notebook)
+
+
+def test_each_run_gets_its_own_empty_home_without_the_users_credentials(monkeypatch):
+    monkeypatch.setenv("LWA_APP_ID", "mine")
+    monkeypatch.setenv("PYTHON-SP-APIDIR", "/somewhere/of/mine")
+    monkeypatch.setenv("XDG_CONFIG_DIRS", "/etc/xdg-of-mine")
+    with regenerate.mock_environment("happy") as amazon:
+        home = Path(os.environ["HOME"])
+        assert home.name.startswith(regenerate.HOME_PREFIX)
+        assert home.is_dir() and list(home.iterdir()) == []
+        assert os.environ["LWA_APP_ID"] == amazon.env["LWA_APP_ID"] != "mine"
+        assert "PYTHON-SP-APIDIR" not in os.environ
+        assert "XDG_CONFIG_HOME" not in os.environ
+        assert Path(os.environ["XDG_CONFIG_DIRS"]).is_relative_to(home)
+        # A second run at the same time (nbval beside `make notebooks`) gets a home of its
+        # own, and its end leaves this one alone.
+        with regenerate.mock_environment("happy"):
+            second = Path(os.environ["HOME"])
+            assert second != home and second.is_dir()
+        assert not second.exists()
+        assert home.is_dir() and Path(os.environ["HOME"]) == home
+    assert not home.exists()
+    assert os.environ["LWA_APP_ID"] == "mine"
+    assert os.environ["XDG_CONFIG_DIRS"] == "/etc/xdg-of-mine"
+
+
+def test_the_sanitizer_masks_every_run_home():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "notebooks" / "sanitize.cfg")
+    masks = [
+        (re.compile(config[section]["regex"]), config[section]["replace"])
+        for section in config.sections()
+    ]
+
+    def sanitized(text):
+        for pattern, replace in masks:
+            text = pattern.sub(replace, text)
+        return text
+
+    first = regenerate.HOME_PREFIX + "ab_c9x1z"
+    second = regenerate.HOME_PREFIX + "q0w9e8r7"
+    shown = "<td>/tmp/{}/.config/python-sp-api/credentials.yml</td>"
+    assert sanitized(shown.format(first)) == sanitized(shown.format(second))
+    assert sanitized(shown.format(first)) == "<td>~/.config/python-sp-api/credentials.yml</td>"
 
 
 def test_the_harness_fails_a_notebook_whose_stored_output_is_wrong(tmp_path):
@@ -110,7 +264,7 @@ def test_the_harness_fails_a_notebook_whose_stored_output_is_wrong(tmp_path):
     assert {p.name.split("-")[2] for p in FIXTURES} == {"pass", "fail"}
     report = tmp_path / "report.xml"
     env = {**os.environ, "SPAPI_NBVAL_FIXTURES": "1"}
-    subprocess.run(
+    child = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -132,6 +286,12 @@ def test_the_harness_fails_a_notebook_whose_stored_output_is_wrong(tmp_path):
         timeout=300,
         check=False,
     )
+    # Half the fixtures fail on purpose, so the child's status is 1; anything else (2: an
+    # internal or usage error, 4: no test collected...) means the fixtures did not run.
+    assert report.is_file() and child.returncode in (0, 1), (
+        f"the child pytest wrote no report, or failed to run (exit {child.returncode}):\n"
+        f"{child.stdout[-4000:]}\n{child.stderr[-4000:]}"
+    )
     xml = report.read_text()
     for path in FIXTURES:
         cases = re.findall(
@@ -143,3 +303,31 @@ def test_the_harness_fails_a_notebook_whose_stored_output_is_wrong(tmp_path):
         failed = any("<failure" in case or "<error" in case for case in cases)
         expected = path.name.split("-")[2] == "fail"
         assert failed == expected, f"{path.name}: failed={failed}, expected {expected}"
+
+
+def test_regenerated_outputs_hold_neither_ports_nor_the_run_home(tmp_path):
+    """What varies per run is written as sanitize.cfg masks it: regenerating is stable."""
+    import nbformat
+    from regenerate import _stable_outputs
+
+    home = str(tmp_path / "spapi-notebook-home-abc123")
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "x",
+                outputs=[
+                    nbformat.v4.new_output(
+                        "stream",
+                        name="stdout",
+                        text=f"LWA http://127.0.0.1:41234/auth/o2/token\nnot found: {home}/.config/x.yml\n",
+                    )
+                ],
+            )
+        ]
+    )
+    text = _stable_outputs(notebook, home).cells[0].outputs[0]["text"]
+    assert text == "LWA http://127.0.0.1:PORT/auth/o2/token\nnot found: ~/.config/x.yml\n"
+    for path in NOTEBOOKS:
+        committed = path.read_text()
+        assert not re.search(r"127\.0\.0\.1:\d", committed), path.name
+        assert "spapi-notebook-home" not in committed, path.name

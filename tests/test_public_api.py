@@ -77,9 +77,7 @@ def test_offline_check_without_a_file_imports_no_heavy_library():
     assert result["loaded"] == []
 
 
-def test_offline_check_with_a_file_imports_yaml_only(isolated_machine):
-    folder = isolated_machine / ".config" / "python-sp-api"
-    folder.mkdir(parents=True)
-    (folder / "credentials.yml").write_text("default:\n  lwa_app_id: a\n")
+def test_offline_check_with_a_file_imports_yaml_only(config_file):
+    config_file("default:\n  lwa_app_id: a\n")
     result = _imports()
     assert result["loaded"] == ["yaml"]

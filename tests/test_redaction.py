@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from _values import CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN
+from _values import EXAMPLE_ACCESS_KEY as ACCESS_KEY
+from _values import EXAMPLE_SECRET_KEY as SECRET_KEY
 
 from spapi_docs_helpers import mask, redact_text
 
-CLIENT_ID = "amzn1.application-oa2-client." + "deadbeef" * 4
-CLIENT_SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
-LEGACY_SECRET = "c0ffee00" * 8
-REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
 ACCESS_TOKEN = "Atza|IwEBIFakeAccessTokenForTestsOnly-" + "QrStUvWxYz" * 8
-ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
-SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
 # --------------------------------------------------------------------------- mask

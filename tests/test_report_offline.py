@@ -9,21 +9,20 @@ from __future__ import annotations
 import json
 
 import pytest
+from _values import (
+    APP_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    GOOD_ENV,
+    LEGACY_SECRET,
+    REFRESH_TOKEN,
+    codes,
+)
 
 from spapi_docs_helpers import Report, check_offline
 from spapi_docs_helpers._report import SCHEMA_VERSION
 
-CLIENT_ID = "amzn1.application-oa2-client." + "deadbeef" * 4
-CLIENT_SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
-LEGACY_SECRET = "c0ffee00" * 8
-REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
-APP_ID = "amzn1.sp.solution.12345678-90ab-4cde-8f01-23456789abcd"
 SECRETS = (CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN)
-GOOD_ENV = {
-    "LWA_APP_ID": CLIENT_ID,
-    "LWA_CLIENT_SECRET": CLIENT_SECRET,
-    "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
-}
 
 
 @pytest.fixture
@@ -49,10 +48,6 @@ def run(isolated_machine, assert_no_leak):
         return report
 
     return check
-
-
-def codes(report):
-    return [finding.code for finding in report.findings]
 
 
 def test_good_credentials_pass_with_exit_code_0(run):
@@ -181,17 +176,15 @@ def test_text_names_the_source_and_each_fields_origin(run):
     assert "amzn1.application-oa2-client.dead…(61 chars)" in text
 
 
-def test_text_names_the_file_and_line_of_each_field(run, isolated_machine):
-    folder = isolated_machine / ".config" / "python-sp-api"
-    folder.mkdir(parents=True)
-    (folder / "credentials.yml").write_text(
+def test_text_names_the_file_and_line_of_each_field(run, config_file):
+    path = config_file(
         f"default:\n  lwa_app_id: '{CLIENT_ID}'\n  lwa_client_secret: '{CLIENT_SECRET}'\n"
         f"  refresh_token: '{REFRESH_TOKEN}'\n"
     )
     text = run().render_text()
     assert "from the config file" in text
     assert "default.lwa_app_id (line 2)" in text
-    assert str(folder / "credentials.yml") in text
+    assert str(path) in text
 
 
 def test_text_shows_each_finding_with_code_field_message_and_fix(run):

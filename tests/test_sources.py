@@ -13,6 +13,7 @@ import os
 import tempfile
 
 import pytest
+from _values import CLIENT_ID, CLIENT_SECRET, GOOD_ENV, REFRESH_TOKEN, codes, the
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,20 +21,12 @@ from hypothesis import strategies as st
 from spapi_docs_helpers import Finding, resolve_credentials
 from spapi_docs_helpers._catalogue import CATALOGUE
 
-CLIENT_ID = "amzn1.application-oa2-client." + "deadbeef" * 4
-CLIENT_SECRET = "amzn1.oa2-cs.v1." + "feedface" * 8
-REFRESH_TOKEN = "Atzr|IwEBIFakeRefreshTokenForTestsOnly-" + "QrStUvWxYz" * 8
 # A second, different set: which one shows tells which source won.
 OTHER_CLIENT_ID = "amzn1.application-oa2-client." + "0ddba11a" * 4
 OTHER_SECRET = "amzn1.oa2-cs.v1." + "5ca1ab1e" * 8
 OTHER_TOKEN = "Atzr|IwEBIAnotherFakeRefreshToken-" + "9876543210" * 8
 SECRETS = (CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, OTHER_CLIENT_ID, OTHER_SECRET, OTHER_TOKEN)
 
-ENV = {
-    "LWA_APP_ID": CLIENT_ID,
-    "LWA_CLIENT_SECRET": CLIENT_SECRET,
-    "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
-}
 CODE_DICT = {
     "lwa_app_id": CLIENT_ID,
     "lwa_client_secret": CLIENT_SECRET,
@@ -64,21 +57,9 @@ def home(isolated_machine):
 
 
 @pytest.fixture
-def config_dir(home):
-    folder = home / ".config" / "python-sp-api"
-    folder.mkdir(parents=True)
-    return folder
-
-
-@pytest.fixture
-def write_config(config_dir):
-    def write(text, name="credentials.yml", folder=None):
-        path = (folder or config_dir) / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    return write
+def write_config(config_file):
+    """conftest's ``config_file``: ``write_config(text, name=..., folder=...)``."""
+    return config_file
 
 
 @pytest.fixture
@@ -110,16 +91,6 @@ def resolve(assert_no_leak):
         return resolution
 
     return run
-
-
-def codes(resolution) -> list:
-    return [finding.code for finding in resolution.findings]
-
-
-def the(resolution, code):
-    matching = [finding for finding in resolution.findings if finding.code == code]
-    assert len(matching) == 1, f"expected one {code}, got {codes(resolution)}"
-    return matching[0]
 
 
 def status(resolution) -> dict:
@@ -157,7 +128,7 @@ def test_code_dict_wins_over_the_environment(resolve, setenv):
 
 
 def test_environment_gives_every_credential_and_names_each_variable(resolve, setenv):
-    setenv(ENV)
+    setenv(GOOD_ENV)
     resolution = resolve()
     assert resolution.ok and resolution.used.name == "environment"
     assert triple(resolution) == (REFRESH_TOKEN, CLIENT_ID, CLIENT_SECRET)
@@ -168,7 +139,7 @@ def test_environment_gives_every_credential_and_names_each_variable(resolve, set
 
 
 def test_account_suffixed_variable_is_tried_before_the_plain_one(resolve, setenv):
-    setenv({**ENV, "LWA_APP_ID_shop": OTHER_CLIENT_ID})
+    setenv({**GOOD_ENV, "LWA_APP_ID_shop": OTHER_CLIENT_ID})
     resolution = resolve("shop")
     assert resolution.credentials.lwa_app_id == OTHER_CLIENT_ID
     assert resolution.origin("lwa_app_id") == "environment variable LWA_APP_ID_shop"
@@ -176,14 +147,14 @@ def test_account_suffixed_variable_is_tried_before_the_plain_one(resolve, setenv
 
 
 def test_default_account_reads_the_default_suffix_first(resolve, setenv):
-    setenv({**ENV, "SP_API_REFRESH_TOKEN_default": OTHER_TOKEN})
+    setenv({**GOOD_ENV, "SP_API_REFRESH_TOKEN_default": OTHER_TOKEN})
     resolution = resolve()
     assert resolution.credentials.refresh_token == OTHER_TOKEN
 
 
 def test_empty_suffixed_variable_hides_the_plain_one(resolve, setenv):
     # os.environ.get(f"{key}_{account}", os.environ.get(key)): "" is found, and falsy.
-    setenv({**ENV, "LWA_APP_ID_default": ""})
+    setenv({**GOOD_ENV, "LWA_APP_ID_default": ""})
     resolution = resolve()
     assert not resolution.ok
     assert "LWA_APP_ID_default set but empty" in the(resolution, "no-credentials").message
@@ -215,12 +186,12 @@ def test_refresh_token_only_in_a_lower_source_is_not_used(resolve, setenv, write
 
 
 def test_empty_refresh_token_in_the_winner_is_refresh_token_missing(resolve, setenv):
-    setenv({**ENV, "SP_API_REFRESH_TOKEN": ""})
+    setenv({**GOOD_ENV, "SP_API_REFRESH_TOKEN": ""})
     assert "an empty refresh_token" in the(resolve(), "refresh-token-missing").message
 
 
 def test_differing_value_in_a_lower_source_is_value_shadowed(resolve, setenv, write_config):
-    setenv({**ENV, "LWA_APP_ID": OTHER_CLIENT_ID})
+    setenv({**GOOD_ENV, "LWA_APP_ID": OTHER_CLIENT_ID})
     write_config(GOOD_FILE)
     resolution = resolve()
     finding = the(resolution, "value-shadowed")
@@ -231,7 +202,7 @@ def test_differing_value_in_a_lower_source_is_value_shadowed(resolve, setenv, wr
 
 
 def test_equal_value_in_a_lower_source_is_not_shadowed(resolve, setenv, write_config):
-    setenv(ENV)
+    setenv(GOOD_ENV)
     write_config(GOOD_FILE)
     assert "value-shadowed" not in codes(resolve())
 
@@ -284,7 +255,7 @@ def test_near_miss_variable_name_blames_the_field_it_was_meant_for(
 
 
 def test_near_miss_is_not_reported_when_the_real_variable_is_set(resolve, setenv):
-    setenv({**ENV, "LWA_CLIENT_ID": OTHER_CLIENT_ID})
+    setenv({**GOOD_ENV, "LWA_CLIENT_ID": OTHER_CLIENT_ID})
     assert "env-name-near-miss" not in codes(resolve())
 
 
@@ -346,7 +317,7 @@ def test_account_suffix_in_another_case_is_account_name_mismatch(resolve, setenv
 
 
 def test_suffix_of_another_account_is_not_a_mismatch(resolve, setenv):
-    setenv({**ENV, "LWA_APP_ID_europe": OTHER_CLIENT_ID})
+    setenv({**GOOD_ENV, "LWA_APP_ID_europe": OTHER_CLIENT_ID})
     assert codes(resolve()) == []
 
 
@@ -363,7 +334,7 @@ def test_suffix_of_another_account_is_not_a_mismatch(resolve, setenv):
     ],
 )
 def test_invalid_default_marketplace_is_an_error(resolve, setenv, value, hint):
-    setenv({**ENV, "SP_API_DEFAULT_MARKETPLACE": value})
+    setenv({**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": value})
     finding = the(resolve(), "default-marketplace-invalid")
     assert finding.severity == "error"
     assert f"SP_API_DEFAULT_MARKETPLACE={value!r}" in finding.message
@@ -372,7 +343,7 @@ def test_invalid_default_marketplace_is_an_error(resolve, setenv, value, hint):
 
 
 def test_valid_default_marketplace_is_no_finding(resolve, setenv):
-    setenv({**ENV, "SP_API_DEFAULT_MARKETPLACE": "DE"})
+    setenv({**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": "DE"})
     assert codes(resolve()) == []
 
 
@@ -386,7 +357,7 @@ def test_valid_default_marketplace_is_no_finding(resolve, setenv):
     ],
 )
 def test_aws_env_is_checked_as_python_amazon_sp_api_reads_it(resolve, setenv, value, expected):
-    setenv({**ENV, "AWS_ENV": value})
+    setenv({**GOOD_ENV, "AWS_ENV": value})
     assert codes(resolve()) == expected
 
 
@@ -425,7 +396,7 @@ def test_key_that_is_not_text_in_the_winning_dict_is_source_wrong_shape(resolve)
 
 
 def test_key_that_is_not_text_in_a_losing_source_is_only_an_unknown_key(resolve, setenv):
-    setenv(ENV)
+    setenv(GOOD_ENV)
     resolution = resolve(credentials={"lwa_app_id": CLIENT_ID, 1: "one"})
     assert resolution.used.name == "environment"
     assert "source-wrong-shape" not in codes(resolution)
@@ -485,7 +456,7 @@ def test_secret_is_read_when_the_environment_is_incomplete(resolve, setenv, read
 
 
 def test_secret_is_not_read_when_a_higher_source_wins(resolve, setenv, reader):
-    setenv({**ENV, "SP_API_AWS_SECRET_ID": "spapi/fake"})
+    setenv({**GOOD_ENV, "SP_API_AWS_SECRET_ID": "spapi/fake"})
     resolution = resolve(secrets_reader=reader)
     assert reader.calls == []
     assert status(resolution)["secrets-manager"] == "not-consulted"
@@ -922,7 +893,7 @@ def test_origin_is_none_for_an_absent_field_and_without_a_winner(resolve, setenv
 
 
 def test_as_dict_shows_masked_values_and_origins(resolve, setenv, write_config):
-    setenv(ENV)
+    setenv(GOOD_ENV)
     write_config(yaml_account(app_id=OTHER_CLIENT_ID))
     data = resolve().as_dict()  # leak-checked
     assert data["used"] == "environment"

@@ -22,10 +22,12 @@ from hypothesis import strategies as st
 
 from spapi_docs_helpers import resolve_credentials
 
-# Not imported here: the library runs in the subprocess only.
-pytestmark = pytest.mark.skipif(
-    find_spec("sp_api") is None, reason="python-amazon-sp-api is not installed"
-)
+
+def test_python_amazon_sp_api_is_installed():
+    """A pinned test dependency (the `test` extra): without it every case here fails, and
+    this test says why. Not imported here: the library runs in the subprocess only."""
+    assert find_spec("sp_api") is not None, "python-amazon-sp-api is missing: make install"
+
 
 RUNNER = r"""
 import json, os, sys

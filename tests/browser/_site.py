@@ -16,9 +16,6 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
-START_PAGE = SITE / "docs" / "index.html"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CONF = ROOT / "conf.py"
 
 # Generated listings, not pages of the guide: they are still checked as link targets (every
@@ -42,7 +39,7 @@ LAUNCH_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-def built_pages(site: Path = SITE) -> list:
+def built_pages(site: Path) -> list:
     """Every page of the guide and every notebook page, as paths relative to the site root.
 
     ``docs/**/*.html`` and ``notebooks/*.html``; folders whose name starts with ``_``
@@ -58,7 +55,7 @@ def built_pages(site: Path = SITE) -> list:
     return pages
 
 
-def notebook_pages(site: Path = SITE) -> list:
+def notebook_pages(site: Path) -> list:
     return [page for page in built_pages(site) if page.startswith("notebooks/")]
 
 

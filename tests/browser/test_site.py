@@ -1,10 +1,11 @@
 """The built site, as a reader's browser shows it (half of issue #7).
 
-Headless Chromium loads every page of ``_build/html`` from a loopback server and checks
-what a reader would run into: console errors, failed or external requests, broken images,
-images without alt text, links and anchors that lead nowhere (including the troubleshooting
-links that ``spapi-doctor`` prints), the search, the light/dark switch, the copy buttons,
-and that the main pages render to something other than a blank screen.
+Headless Chromium loads every page of the site (the session's fresh strict build, the
+``site`` fixture) from a loopback server and checks what a reader would run into: console
+errors, failed or external requests, broken images, images without alt text, links and
+anchors that lead nowhere (including the troubleshooting links that ``spapi-doctor``
+prints), the search, the light/dark switch, the copy buttons, and that the main pages
+render to something other than a blank screen.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import pytest
 from _png import decode, distinct_colours
 from _site import (
     ROOT,
-    SCREENSHOTS,
-    SITE,
     VIEWPORT,
     LinkTargets,
     PageWatch,
@@ -75,9 +74,9 @@ def _report(failures: list, what: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def crawl(browser, site_url) -> dict:
+def crawl(browser, site, site_url) -> dict:
     """Every page of the guide (and every notebook page), loaded once in a fresh context."""
-    pages = built_pages(SITE)
+    pages = built_pages(site)
     assert "docs/index.html" in pages, f"page discovery found no start page in {pages}"
     context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
     context.set_default_timeout(15_000)
@@ -249,23 +248,23 @@ def test_the_site_root_forwards_to_the_start_page(new_context, site_url):
 # --------------------------------------------------------------------------- search
 
 
-def _search_page() -> str:
+def _search_page(site) -> str:
     found = sorted(
         (
-            path.relative_to(SITE).as_posix()
-            for path in SITE.rglob("search.html")
-            if not path.relative_to(SITE).parts[0].startswith("_")
+            path.relative_to(site).as_posix()
+            for path in site.rglob("search.html")
+            if not path.relative_to(site).parts[0].startswith("_")
         ),
         key=lambda rel: (rel.count("/"), rel),
     )
-    assert found, f"no search.html in {SITE}"
+    assert found, f"no search.html in {site}"
     return found[0]
 
 
-def test_search_finds_the_refresh_token_pages(new_context, site_url, link_targets):
+def test_search_finds_the_refresh_token_pages(new_context, site, site_url, link_targets):
     page = new_context().new_page()
     watch = PageWatch(page)
-    page.goto(f"{site_url}{_search_page()}?q=refresh+token")
+    page.goto(f"{site_url}{_search_page(site)}?q=refresh+token")
     # searchtools.js retitles the results "Search Results" once it has shown them all.
     expect(page.locator("#search-results h2")).to_have_text(
         re.compile("^Search Results"), timeout=15_000
@@ -374,27 +373,21 @@ def test_copy_buttons_copy_what_the_block_shows(new_context, site_url, path):
 MIN_COLOURS = 16
 
 
-def _screenshot_page(name: str) -> str:
+def _screenshot_page(name: str, site) -> str:
     if name == "start":
         return "docs/index.html"
     if name == "troubleshooting":
         return "docs/troubleshooting.html"
-    notebooks = notebook_pages(SITE)
-    if not notebooks:
-        sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
-        if sources:
-            pytest.fail(
-                f"{len(sources)} notebooks/*.ipynb but no notebooks/*.html in "
-                f"{SITE}: the site is stale, rebuild it",
-                pytrace=False,
-            )
-        pytest.skip("no notebook page yet: there is no notebooks/*.ipynb to render")
+    notebooks = notebook_pages(site)
+    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert sources, "no notebooks/*.ipynb: the notebook screenshot has nothing to show"
+    assert notebooks, f"{len(sources)} notebooks/*.ipynb but no notebooks/*.html in {site}"
     return notebooks[0]
 
 
 @pytest.mark.parametrize("name", ["start", "notebook", "troubleshooting"])
-def test_screenshot_of_the_page_is_not_blank(new_context, name):
-    path = _screenshot_page(name)
+def test_screenshot_of_the_page_is_not_blank(new_context, site, screenshots, name):
+    path = _screenshot_page(name, site)
     page = new_context().new_page()
     watch = PageWatch(page)
     page.goto(path)
@@ -405,8 +398,7 @@ def test_screenshot_of_the_page_is_not_blank(new_context, name):
       height: document.documentElement.scrollHeight,
     })""")
     assert shown["text"] > 0 and shown["width"] > 0, f"{path} shows nothing: {shown}"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    target = SCREENSHOTS / f"{name}.png"
+    target = screenshots / f"{name}.png"
     png = page.screenshot(full_page=True, path=str(target))
     width, height, _channels, _rows = decode(png, max_rows=1)
     assert (width, height) == (VIEWPORT["width"], shown["height"]), (
