@@ -41,6 +41,16 @@ PUBLIC_PREFIXES = (
     "ASIA",
 )
 # The length of a piece of a secret that no output may show.
+# The credential fields whose values are secret (role ARNs are not).
+SECRET_FIELDS = (
+    "refresh_token",
+    "lwa_app_id",
+    "lwa_client_secret",
+    "aws_access_key",
+    "aws_secret_key",
+    "aws_session_token",
+)
+
 PIECE = 12
 
 

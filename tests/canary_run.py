@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "notebooks"))
 
-from _values import PUBLIC_PREFIXES  # noqa: E402  (this file's folder is on sys.path)
+from _values import PUBLIC_PREFIXES, SECRET_FIELDS  # noqa: E402  (this file's folder is on sys.path)
 from regenerate import clean_environ, mock_environment, scenario_of  # noqa: E402
 
 DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
@@ -51,14 +51,6 @@ SCENARIOS = (
 # Every fault kind once, each on one service in turn (all three services are hit).
 FAULT_SERVICES = ("lwa", "spapi", "sts")
 NOTEBOOKS = ("03-legacy-aws.ipynb", "06-all-in-one.ipynb")
-SECRET_KEYS = (
-    "refresh_token",
-    "lwa_app_id",
-    "lwa_client_secret",
-    "aws_access_key",
-    "aws_secret_key",
-    "aws_session_token",
-)
 
 
 class Collector:
@@ -156,7 +148,7 @@ def run_notebook(collect, path):
 
     notebook = nbformat.read(path, as_version=4)
     with mock_environment(scenario_of(notebook)) as amazon:
-        collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_KEYS)
+        collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
         NotebookClient(
             notebook,
             timeout=120,
@@ -202,7 +194,7 @@ def main(argv) -> int:
         for name in names:
             scenario = ALL_SCENARIOS[name]
             with MockAmazon(scenario=name, aws=scenario.needs_aws) as amazon:
-                values = [v for k, v in amazon.credentials.items() if k in SECRET_KEYS]
+                values = [v for k, v in amazon.credentials.items() if k in SECRET_FIELDS]
                 collect.add_secrets(values)
                 environ = {**amazon.env, "HOME": home}
                 collect.add(f"{name} offline", render(check_offline(environ=environ)))
@@ -217,7 +209,7 @@ def main(argv) -> int:
         if not quick:
             with MockAmazon(scenario="happy-legacy") as amazon:
                 environ = {**amazon.env, "HOME": home}
-                collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_KEYS)
+                collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
                 for index, kind in enumerate(FAULT_KINDS):
                     service = FAULT_SERVICES[index % len(FAULT_SERVICES)]
                     amazon.faults.clear()

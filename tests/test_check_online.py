@@ -16,19 +16,11 @@ import types
 import canary_run
 import pytest
 import urllib3.util.retry
+from _values import SECRET_FIELDS
 
 from spapi_docs_helpers import check
 from spapi_docs_helpers._catalogue import entry
 from spapi_docs_helpers.mock import FAULT_KINDS, SCENARIOS, MockAmazon
-
-SECRET_FIELDS = (
-    "refresh_token",
-    "lwa_app_id",
-    "lwa_client_secret",
-    "aws_access_key",
-    "aws_secret_key",
-    "aws_session_token",
-)
 
 
 def secret_values(amazon) -> list:
