@@ -3,22 +3,21 @@
 ``start_mock`` starts mocks and, when the test ends, stops them and checks that nothing
 unexpected happened inside (``amazon.errors`` is empty) unless the test says otherwise;
 ``amazon`` is one such mock, of the happy scenario.
-The reference models (``sellers.json``, ``application_2023-11-30.json``) are read from the
-shared data folder next to the repository, as on CI; the package itself never reads them.
+The reference models (``sellers.json``, ``application_2023-11-30.json``...) are Amazon's
+published API models, vendored under ``tests/data/amazon-models``; the package never reads them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 import pytest
 
 from spapi_docs_helpers.mock import MockAmazon
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+MODELS = Path(__file__).resolve().parents[1] / "data" / "amazon-models"
 
 
 @pytest.fixture
@@ -45,14 +44,7 @@ def amazon(start_mock):
 
 
 def _model(name):
-    path = SHARED_DATA / name
-    if not path.exists():
-        message = f"the reference model {name} is not in {SHARED_DATA}"
-        # On CI the shared folder is always there: its absence is a failure, not a skip.
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads((MODELS / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
