@@ -39,6 +39,14 @@ SRC_CONNECT = (
 )
 SRC_ENDPOINTS = ("Amazon: SP-API endpoints", f"{_AMZ}/docs/sp-api-endpoints")
 SRC_GRANTLESS = ("Amazon: grantless operations", f"{_AMZ}/docs/grantless-operations")
+SRC_ROLE_MAPPINGS = (
+    "Amazon: Role Mappings for SP-API Operations (any one listed role grants access)",
+    f"{_AMZ}/docs/role-mappings",
+)
+SRC_SANDBOX = (
+    "amzn/selling-partner-api-models#4958 (the sandbox applies production's permission checks)",
+    "https://github.com/amzn/selling-partner-api-models/issues/4958",
+)
 SRC_RENEW = (
     "Amazon: renew authorizations (roles need a new token)",
     f"{_AMZ}/docs/renew-authorizations",
@@ -1120,6 +1128,99 @@ CATALOGUE = (
             'denied.","details":""}]}',
         ),
         sources=(SRC_SELF_AUTH, SRC_ENDPOINTS),
+    ),
+    Entry(
+        code="roles-deny-every-probe",
+        severity="error",
+        stage="region",
+        field=None,
+        title="The credentials work, but the app's roles deny every operation probed",
+        cause="LWA issued an access token, so the client identifier, the client secret and the "
+        "refresh token are right for some region. Yet no region let any probed operation through: "
+        "each answered the bare 403 (empty details). Every SP-API operation needs one of the roles "
+        "Amazon lists for it, and the probes cover every role a seller or vendor app can hold. The "
+        "likely causes, most likely first: the app holds no role (or only roles no probe tests); a "
+        "role was added after the refresh token was issued; the app is registered for the sandbox "
+        "only; the account behind the token is of another type than the app serves.",
+        fix="In the Solution Provider Portal, open the app (Edit App) and check its roles; add one "
+        "your developer profile has, then authorise the app again and use the new refresh token.",
+        texts=(
+            '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
+            'denied.","details":""}]}',
+        ),
+        sources=(SRC_ROLE_MAPPINGS, SRC_RENEW),
+    ),
+    Entry(
+        code="app-sandbox-only",
+        severity="error",
+        stage="region",
+        field=None,
+        title="The app is answered only in the sandbox",
+        cause="Every production region denied every probed operation, while the sandbox host let "
+        "them through with the same access token: the app is registered for the sandbox only, or "
+        "has not been given production access yet.",
+        fix="Use the sandbox endpoints for this app, or register a production app (or switch this "
+        "one to production) and authorise it again.",
+        sources=(SRC_SANDBOX,),
+    ),
+    Entry(
+        code="participations-not-permitted",
+        severity="warning",
+        stage="roles",
+        field=None,
+        title="The token may not call getMarketplaceParticipations",
+        cause="In North America and Europe only Product Listing and Selling Partner Insights "
+        "grant getMarketplaceParticipations (other roles count for it in the Far East only). "
+        "The token works, but the seller's marketplaces cannot be listed, and the usual first "
+        "call (Sellers().get_marketplace_participation()) answers 403.",
+        fix="Add Product Listing or Selling Partner Insights to the app and authorise it again, "
+        "or make your first call one your app's roles allow.",
+        sources=(SRC_ROLE_MAPPINGS,),
+    ),
+    Entry(
+        code="vendor-account",
+        severity="info",
+        stage="region",
+        field=None,
+        title="The token belongs to a vendor (Vendor Central)",
+        cause="A vendor-only operation let the token through: the app was authorised from Vendor "
+        "Central. Vendors can hold five roles only (Amazon Fulfillment, Amazon Warehousing and "
+        "Distribution, Brand Analytics, Direct to Consumer Shipping (Restricted), Product "
+        "Listing), and the Sellers API and seller-only operations answer 403.",
+        fix="Use the vendor APIs (for example Vendor Orders) and the region shown.",
+        sources=(SRC_ROLE_MAPPINGS,),
+    ),
+    Entry(
+        code="spapi-missing-authentication-token",
+        severity="error",
+        stage="region",
+        field=None,
+        title="SP-API found no operation at the address called",
+        cause="The gateway answered 403 MissingAuthenticationToken, its answer to a path that "
+        "names no operation (whatever the token): the endpoint setting carries a path, a proxy "
+        "rewrites the URL, or the request went to the wrong host. It says nothing about the "
+        "credentials.",
+        fix="Set SPAPI_ENDPOINT_NA/EU/FE to a bare base URL (https://sellingpartnerapi-na.amazon.com), "
+        "or unset them.",
+        texts=(
+            '{"message":"Access to requested resource is denied.","code":"MissingAuthenticationToken"}',
+        ),
+        sources=(SRC_ENDPOINTS,),
+    ),
+    Entry(
+        code="spapi-security-token-expired",
+        severity="error",
+        stage="region",
+        field=None,
+        title="SP-API answered that a security token has expired",
+        cause="'The security token included in the request is expired' is AWS's answer to a signed "
+        "request with old temporary AWS credentials. SP-API calls carry no AWS signature since "
+        "2023-10-02, so this comes from Amazon's side (an incident) or from something on the way "
+        "that signs requests. It says nothing about the LWA credentials.",
+        fix="Retry later; if it persists, check for a proxy or an old library that signs requests, "
+        "and report it to Amazon with the request id.",
+        texts=("The security token included in the request is expired",),
+        sources=(SRC_IAM_REMOVED,),
     ),
     Entry(
         code="region-selection-needed",
