@@ -25,7 +25,7 @@ _EXPORTS = {
     "LwaError": "_errors",
     "MARKETPLACES": "_endpoints",
     "REGIONS": "_endpoints",
-    "ROLE_PROBES": "_spapi",
+    "PROBES": "_probes",
     "RegionProbe": "_spapi",
     "Report": "_report",
     "Resolution": "_sources",
@@ -52,6 +52,7 @@ _EXPORTS = {
     "probe_roles": "_spapi",
     "redact_text": "_redaction",
     "resolve_credentials": "_sources",
+    "role_model": "_roles",
 }
 
 __all__ = sorted(_EXPORTS)
