@@ -14,6 +14,8 @@ each on its own free port of 127.0.0.1:
 :mod:`spapi_docs_helpers._endpoints`, ``SPAPI_MOCK_SCENARIO``, the scenario's credentials
 under their standard names (unless they live in Secrets Manager), and the scenario's
 extra variables. Nothing is printed; ``requests`` and ``errors`` are the journal.
+:meth:`MockAmazon.new_authorisation` adds an app and its authorisation to the running
+world, for tests that try many role sets against one mock.
 """
 
 from __future__ import annotations
@@ -224,6 +226,29 @@ class MockAmazon:
             stopper.join()
         if self._aws_backend is not None:
             self._aws_backend.stop()
+
+    def new_authorisation(
+        self, roles, region: str, *, account_type: str = "seller", sandbox_only: bool = False
+    ) -> dict:
+        """The LWA credentials of a new authorisation: an app holding ``roles`` (names of
+        Amazon's role model; one app per distinct role set), authorised on the cast's
+        ``account_type`` account ("seller" or "vendor") in ``region`` (NA, EU or FE);
+        ``sandbox_only`` registers the app for the sandbox only. The values are derived
+        from the arguments (the same arguments give the same values) and obviously fake.
+        Thread-safe; usable before and while the mock runs. A bad argument raises
+        ValueError naming it."""
+        authorization = self.world.new_authorisation(
+            roles, region, account_type=account_type, sandbox_only=sandbox_only
+        )
+        app = self.world.apps[authorization.app]
+        credentials = {
+            "lwa_app_id": app.client_id,
+            "lwa_client_secret": app.current_secret.value,
+            "refresh_token": authorization.refresh_token,
+        }
+        # Masked in log records like the cast's own credentials (see _start_servers).
+        protect_logs(credentials.values())
+        return credentials
 
     @property
     def running(self) -> bool:

@@ -33,7 +33,11 @@ __all__ = [
     "aws_key_pair",
     "client_id",
     "client_secret",
+    "order_id",
+    "purchase_order_number",
     "refresh_token",
+    "restricted_data_token",
+    "selling_partner_id",
 ]
 
 # The example key pairs AWS's own documentation uses (IAM user guide, "Managing access
@@ -101,7 +105,33 @@ def access_token(seed: str, *, grantless: bool = False) -> str:
     return _token(marker, f"{seed}:access-token", ACCESS_TOKEN_LENGTH)
 
 
+def restricted_data_token(seed: str) -> str:
+    """A Restricted Data Token as createRestrictedDataToken returns it:
+    ``Atz.sprdt|IwEBIMOCK…`` (the prefix of the Tokens API model's examples)."""
+    return _token("Atz.sprdt|", f"{seed}:restricted-data-token", ACCESS_TOKEN_LENGTH)
+
+
 _BASE32_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def selling_partner_id(seed: str) -> str:
+    """A selling partner (merchant) identifier, the ``sellerId`` of the Listings Items API:
+    14 upper-case letters and digits starting with ``A``, here ``AMOCK`` so that nobody
+    takes it for a real account. Not a credential."""
+    digest = _stream(f"{seed}:selling-partner-id", 9)
+    return "AMOCK" + "".join(_UPPER_ALNUM[byte % 36] for byte in digest)
+
+
+def order_id(seed: str) -> str:
+    """An Amazon order number, ``3-7-7`` digits (``902-3159896-1390916``)."""
+    digits = "".join(str(byte % 10) for byte in _stream(f"{seed}:order-id", 17))
+    return f"{digits[:3]}-{digits[3:10]}-{digits[10:]}"
+
+
+def purchase_order_number(seed: str) -> str:
+    """A Vendor Central purchase order number: 8 upper-case letters and digits."""
+    return "".join(_UPPER_ALNUM[byte % 36] for byte in _stream(f"{seed}:purchase-order", 8))
 
 
 def aws_key_pair(seed: str, *, prefix: str = "AKIA") -> tuple[str, str]:

@@ -6,12 +6,14 @@ records, as data, what the services answer to them (:class:`Wire`) and which fin
 the checker must report (``expect``). There is one scenario for each failure of
 ``failure-modes.md`` that shows over the wire and that the mock can reproduce
 faithfully; ``A5`` (root-account keys) is missing because moto has no root user (see
-:mod:`._aws`).
+:mod:`._aws`). The role scenarios follow Amazon's role model: the developer guide's
+example roles, each role held alone, no role, a vendor, a sandbox-only app and an app
+with restricted roles only.
 
-``expect`` lists catalogue codes with the field each blames: the findings that define
-the scenario. The checker may report more (for example ``aws-fields-ignored``, which
-depends on the installed python-amazon-sp-api, or ``aws-example-key`` for AWS's example
-keys); those are not listed.
+``expect`` lists catalogue codes with the field each blames (None: no credential): the
+findings that define the scenario. The checker may report more (for example
+``aws-fields-ignored``, which depends on the installed python-amazon-sp-api, or
+``aws-example-key`` for AWS's example keys); those are not listed.
 """
 
 from __future__ import annotations
@@ -36,26 +38,42 @@ SECRET_EXPIRED = "The LWA secret token you provided has expired."
 class Wire:
     """What the services answer to the scenario's credentials.
 
+    Written by hand from Amazon's documents (the role mappings, the quoted error texts of
+    the research), never computed from the role model or the world: the test that compares
+    it with the running mock's answers then checks the mock against the documents, not
+    against itself.
+
     ``lwa``: (status, ``error``) of the refresh-token exchange, error None on success.
-    ``regions``: per region, (status, ``details``) of ``GET
-    /sellers/v1/marketplaceParticipations`` with the access token (details None on 200).
-    ``denied_roles``: roles whose probe answers 403 in the region that accepts the token.
-    ``caller_identity`` / ``assume_role``: "ok" or the error code of the answer to STS
-    GetCallerIdentity and AssumeRole(role_arn) with the configured AWS keys (None when the
-    scenario has no AWS keys). ``sandbox``: the calls go to the sandbox hosts.
+    ``region``: the production region whose gateway lets a call with the access token
+    through to the service (a 2xx, or a 400 or 404 from the service), None when no region
+    does (or LWA issued no token). ``sandbox_region``: the same on the sandbox hosts.
+    ``refusal``: the ``details`` of the 403 every call gets where none goes through
+    (``""``: the bare 403). ``account_type``: "seller" or "vendor", the account the
+    refresh token was issued for (None without one). ``operations``: for a few operations
+    (named as the role model names them; ``API:name`` where the name is ambiguous), the
+    status they get in ``region`` (in ``sandbox_region`` when ``sandbox``), called with
+    valid parameters. ``caller_identity`` / ``assume_role``: "ok" or the error code of the
+    answer to STS GetCallerIdentity and AssumeRole(role_arn) with the configured AWS keys
+    (None when the scenario has no AWS keys). ``sandbox``: the calls go to the sandbox hosts.
     """
 
     lwa: tuple = (200, None)
-    regions: dict = field(
-        default_factory=lambda: {"NA": (200, None), "EU": (403, DENIED), "FE": (403, DENIED)}
-    )
-    denied_roles: frozenset = frozenset()
+    region: str | None = "NA"
+    sandbox_region: str | None = "NA"
+    refusal: str = DENIED
+    account_type: str | None = "seller"
+    operations: dict = field(default_factory=dict)
     caller_identity: str | None = None
     assume_role: str | None = None
     sandbox: bool = False
 
     def __post_init__(self):
-        object.__setattr__(self, "regions", MappingProxyType(dict(self.regions)))
+        object.__setattr__(self, "operations", MappingProxyType(dict(self.operations)))
+
+
+def _refused_by_lwa(status: int, error: str) -> Wire:
+    """LWA refuses the exchange: no access token, so no SP-API call is made."""
+    return Wire(lwa=(status, error), region=None, sandbox_region=None, account_type=None)
 
 
 # Compared by identity: every scenario is a distinct constant.
@@ -138,8 +156,137 @@ _NA_TOKEN = _CAST.authorizations[w.AUTH_MAIN_NA].refresh_token
 _ACCESS_TOKEN = _CAST.issue_access_token(
     _MAIN_APP, _MAIN_APP.current_secret, authorization=_CAST.authorizations[w.AUTH_MAIN_NA]
 )
-_ALL_DENIED = {"NA": (403, DENIED), "EU": (403, DENIED), "FE": (403, DENIED)}
 _LWA_OK_STS_OK = {"caller_identity": "ok", "assume_role": "ok"}
+# The five common roles (Inventory and Order Tracking, Product Listing, Amazon Fulfillment,
+# Selling Partner Insights, Finance and Accounting) in NA: the role probes' operations go
+# through; getAccount exists in EU only; a seller cannot call the Vendor Orders API.
+_NA_OPERATIONS = {
+    "getMarketplaceParticipations": 200,
+    "getOrders": 200,
+    "searchCatalogItems": 200,
+    "getInventorySummaries": 200,
+    "getReports": 200,
+    "listFinancialEventGroups": 200,
+    "getAccount": 403,
+    "getPurchaseOrders": 403,
+}
+_NA_WIRE = Wire(operations=_NA_OPERATIONS)
+# The same roles in EU, where Finance and Accounting grants getAccount.
+_EU_WIRE = Wire(
+    region="EU",
+    sandbox_region="EU",
+    operations={"getMarketplaceParticipations": 200, "getAccount": 200, "getOrders": 200},
+)
+
+# The common roles without Product Listing: getMarketplaceParticipations through Selling
+# Partner Insights, the FBA inventory through Amazon Fulfillment, no catalogue call.
+_WITHOUT_LISTING = {
+    "getMarketplaceParticipations": 200,
+    "getInventorySummaries": 200,
+    "getOrders": 200,
+    "searchCatalogItems": 403,
+    "getCatalogItem": 403,
+}
+
+# One app per role, holding that role alone: (region, what getMarketplaceParticipations
+# answers there, a few other operations and their status). From the Sellers API roles table
+# (Product Listing, Selling Partner Insights and Direct to Consumer Shipping in every
+# region, five more in FE only), the role pages and the other APIs' roles tables.
+_SINGLE_ROLE = {
+    "Account Information Service Provider": (
+        "EU",
+        403,
+        {"getAccount": 200, "listFinancialEventGroups": 200, "searchOrders": 403},
+    ),
+    "Amazon Fulfillment": (
+        "NA",
+        403,
+        {"getInventorySummaries": 200, "searchOrders": 200, "searchCatalogItems": 403},
+    ),
+    "Amazon Warehousing and Distribution": (
+        "NA",
+        403,
+        {"listInventory": 200, "searchOrders": 403, "getReports": 403},
+    ),
+    "Brand Analytics": ("NA", 403, {"getReports": 200, "getQueries": 200, "searchOrders": 403}),
+    "Buyer Communication": ("NA", 403, {"searchOrders": 200, "getReports": 200, "getOrders": 403}),
+    "Buyer Solicitation": (
+        "NA",
+        403,
+        {"getOrders": 200, "searchOrders": 200, "getOrderMetrics": 403},
+    ),
+    "Direct to Consumer Shipping (Restricted)": (
+        "NA",
+        200,
+        {"searchOrders": 200, "getFeeds": 200, "getOrders": 403},
+    ),
+    "Finance and Accounting": (
+        "NA",
+        403,
+        {"listFinancialEventGroups": 200, "listTransactions": 200, "getAccount": 403},
+    ),
+    "Inventory and Order Tracking": (
+        "NA",
+        403,
+        {"getOrders": 200, "searchDefinitionsProductTypes": 200, "getInventorySummaries": 403},
+    ),
+    "Pricing": ("NA", 403, {"getPricing": 200, "getCompetitiveSummary": 200, "getOrders": 403}),
+    "Product Listing": (
+        "NA",
+        200,
+        {"searchCatalogItems": 200, "getInventorySummaries": 200, "getOrders": 403},
+    ),
+    "Professional Services (Restricted)": (
+        "NA",
+        403,
+        {"searchOrders": 200, "createRestrictedDataToken": 200, "getReports": 403},
+    ),
+    "Selling Partner Insights": (
+        "NA",
+        200,
+        {"getReports": 200, "getMyFeesEstimateForASIN": 200, "searchCatalogItems": 403},
+    ),
+    "Tax Invoicing (Restricted)": (
+        "NA",
+        403,
+        {"searchOrders": 200, "getFeeds": 200, "getOrders": 403},
+    ),
+    "Tax Remittance (Restricted)": (
+        "NA",
+        403,
+        {"getReports": 200, "getMyFeesEstimateForASIN": 200, "getFeeds": 403},
+    ),
+}
+_REGION_NAMES = {"NA": "North America", "EU": "Europe", "FE": "the Far East"}
+
+
+def _single_role_scenario(role, region, participations, operations) -> Scenario:
+    if participations == 200:
+        listed = "getMarketplaceParticipations lists the seller's marketplaces"
+    else:
+        listed = (
+            "getMarketplaceParticipations answers the bare 403, as the role does not count "
+            f"for it in {region}"
+        )
+    return Scenario(
+        name=f"role-only-{w.role_slug(role)}",
+        title=f"The app holds {role} only",
+        story=(
+            f"An app registered with the {role} role alone, self-authorised by a seller in "
+            f"{_REGION_NAMES[region]}. LWA issues a token, and the {region} endpoint lets "
+            f"through the operations that role grants; {listed}."
+        ),
+        path="modern",
+        failure_mode="D3" if participations == 403 else None,
+        credentials=_credentials(w.single_role_authorization(role)),
+        expect=(("participations-not-permitted", None),) if participations == 403 else (),
+        wire=Wire(
+            region=region,
+            sandbox_region=region,
+            operations={"getMarketplaceParticipations": participations, **operations},
+        ),
+    )
+
 
 _SCENARIO_LIST = (
     Scenario(
@@ -155,7 +302,7 @@ _SCENARIO_LIST = (
         failure_mode=None,
         credentials=_credentials(w.AUTH_MAIN_NA),
         expect=(),
-        wire=Wire(),
+        wire=_NA_WIRE,
     ),
     Scenario(
         name="happy-eu",
@@ -169,7 +316,7 @@ _SCENARIO_LIST = (
         failure_mode="D1",
         credentials=_credentials(w.AUTH_MAIN_EU),
         expect=(("region-selection-needed", None),),
-        wire=Wire(regions={"NA": (403, DENIED), "EU": (200, None), "FE": (403, DENIED)}),
+        wire=_EU_WIRE,
     ),
     Scenario(
         name="happy-legacy",
@@ -184,7 +331,7 @@ _SCENARIO_LIST = (
         failure_mode=None,
         credentials=_credentials(_LEGACY_LWA, aws=_aws(*_EXAMPLE_KEYS, _ROLE_ARN)),
         expect=(),
-        wire=Wire(**_LWA_OK_STS_OK),
+        wire=Wire(operations=_NA_OPERATIONS, **_LWA_OK_STS_OK),
     ),
     Scenario(
         name="sandbox",
@@ -198,7 +345,7 @@ _SCENARIO_LIST = (
         failure_mode="D5",
         credentials=_credentials(w.AUTH_MAIN_NA),
         expect=(("sandbox-selected", None),),
-        wire=Wire(sandbox=True),
+        wire=Wire(operations=_NA_OPERATIONS, sandbox=True),
         extra_env={"AWS_ENV": "SANDBOX"},
     ),
     Scenario(
@@ -213,7 +360,7 @@ _SCENARIO_LIST = (
         failure_mode=None,
         credentials=_credentials(w.AUTH_MAIN_NA),
         expect=(),
-        wire=Wire(),
+        wire=_NA_WIRE,
         credential_source="secrets-manager",
         extra_env={
             "SP_API_AWS_SECRET_ID": w.SECRET_NAME,
@@ -237,7 +384,7 @@ _SCENARIO_LIST = (
             ("app-id-in-client-id-field", "lwa_app_id"),
             ("lwa-client-id-rejected", "lwa_app_id"),
         ),
-        wire=Wire(lwa=(401, "invalid_client"), regions={}),
+        wire=_refused_by_lwa(401, "invalid_client"),
     ),
     Scenario(
         name="client-id-without-prefix",
@@ -253,7 +400,7 @@ _SCENARIO_LIST = (
             ("client-id-prefix-missing", "lwa_app_id"),
             ("lwa-client-id-rejected", "lwa_app_id"),
         ),
-        wire=Wire(lwa=(401, "invalid_client"), regions={}),
+        wire=_refused_by_lwa(401, "invalid_client"),
     ),
     Scenario(
         name="wrong-client-secret",
@@ -268,7 +415,7 @@ _SCENARIO_LIST = (
             w.AUTH_MAIN_NA, lwa_client_secret=_CAST.apps[w.APP_OTHER].current_secret.value
         ),
         expect=(("lwa-client-secret-rejected", "lwa_client_secret"),),
-        wire=Wire(lwa=(401, "invalid_client"), regions={}),
+        wire=_refused_by_lwa(401, "invalid_client"),
     ),
     Scenario(
         name="whitespace-in-client-secret",
@@ -286,7 +433,7 @@ _SCENARIO_LIST = (
             ("whitespace-around", "lwa_client_secret"),
             ("lwa-client-secret-rejected", "lwa_client_secret"),
         ),
-        wire=Wire(lwa=(401, "invalid_client"), regions={}),
+        wire=_refused_by_lwa(401, "invalid_client"),
     ),
     Scenario(
         name="rotated-secret-in-grace-week",
@@ -303,7 +450,7 @@ _SCENARIO_LIST = (
             lwa_client_secret=_CAST.apps[w.APP_ROTATED_3_DAYS].previous_secret.value,
         ),
         expect=(),
-        wire=Wire(),
+        wire=_NA_WIRE,
     ),
     Scenario(
         name="rotated-secret-after-grace-week",
@@ -319,7 +466,7 @@ _SCENARIO_LIST = (
             lwa_client_secret=_CAST.apps[w.APP_ROTATED_10_DAYS].previous_secret.value,
         ),
         expect=(("lwa-client-secret-rejected", "lwa_client_secret"),),
-        wire=Wire(lwa=(401, "invalid_client"), regions={}),
+        wire=_refused_by_lwa(401, "invalid_client"),
     ),
     Scenario(
         name="expired-client-secret",
@@ -333,13 +480,7 @@ _SCENARIO_LIST = (
         failure_mode="B1",
         credentials=_credentials(w.AUTH_EXPIRED_SECRET),
         expect=(("spapi-secret-expired", "lwa_client_secret"),),
-        wire=Wire(
-            regions={
-                "NA": (403, SECRET_EXPIRED),
-                "EU": (403, SECRET_EXPIRED),
-                "FE": (403, SECRET_EXPIRED),
-            }
-        ),
+        wire=Wire(region=None, sandbox_region=None, refusal=SECRET_EXPIRED),
     ),
     Scenario(
         name="revoked-refresh-token",
@@ -354,7 +495,7 @@ _SCENARIO_LIST = (
             w.AUTH_MAIN_NA, refresh_token=_CAST.authorizations[w.AUTH_MAIN_NA_REVOKED].refresh_token
         ),
         expect=(("lwa-refresh-token-rejected", "refresh_token"),),
-        wire=Wire(lwa=(400, "invalid_grant"), regions={}),
+        wire=_refused_by_lwa(400, "invalid_grant"),
     ),
     Scenario(
         name="truncated-refresh-token",
@@ -370,7 +511,7 @@ _SCENARIO_LIST = (
             ("refresh-token-short", "refresh_token"),
             ("lwa-refresh-token-rejected", "refresh_token"),
         ),
-        wire=Wire(lwa=(400, "invalid_grant"), regions={}),
+        wire=_refused_by_lwa(400, "invalid_grant"),
     ),
     Scenario(
         name="access-token-as-refresh-token",
@@ -386,7 +527,7 @@ _SCENARIO_LIST = (
             ("access-token-in-refresh-token-field", "refresh_token"),
             ("lwa-refresh-token-rejected", "refresh_token"),
         ),
-        wire=Wire(lwa=(400, "invalid_grant"), regions={}),
+        wire=_refused_by_lwa(400, "invalid_grant"),
     ),
     Scenario(
         name="token-of-another-app",
@@ -401,7 +542,7 @@ _SCENARIO_LIST = (
             w.AUTH_MAIN_NA, refresh_token=_CAST.authorizations[w.AUTH_OTHER_NA].refresh_token
         ),
         expect=(("lwa-token-from-another-app", "refresh_token"),),
-        wire=Wire(lwa=(400, "unauthorized_client"), regions={}),
+        wire=_refused_by_lwa(400, "unauthorized_client"),
     ),
     Scenario(
         name="eu-token-called-on-na",
@@ -414,49 +555,134 @@ _SCENARIO_LIST = (
         failure_mode="D1",
         credentials=_credentials(w.AUTH_MAIN_EU),
         expect=(("default-marketplace-wrong-region", None),),
-        wire=Wire(regions={"NA": (403, DENIED), "EU": (200, None), "FE": (403, DENIED)}),
+        wire=_EU_WIRE,
         extra_env={"SP_API_DEFAULT_MARKETPLACE": "US"},
     ),
     Scenario(
         name="role-missing",
-        title="The app lacks the Amazon Fulfillment role",
+        title="The app lacks the Product Listing role",
         story=(
-            "The app was registered without Amazon Fulfillment. The token works, but the FBA "
-            "inventory call answers the bare 403 while the other roles' calls succeed."
+            "The app was registered with the common roles except Product Listing, the one role "
+            "that grants the Catalog Items and Listings Items reads. The token works and the "
+            "other roles' calls succeed, but the catalogue calls answer the bare 403."
         ),
         path="modern",
         failure_mode="D3",
-        credentials=_credentials(w.AUTH_WITHOUT_FULFILLMENT),
-        expect=(("role-missing", "refresh_token"),),
-        wire=Wire(denied_roles=frozenset({w.ROLE_FULFILLMENT})),
+        credentials=_credentials(w.AUTH_WITHOUT_LISTING),
+        expect=(("role-missing", None),),
+        wire=Wire(operations=_WITHOUT_LISTING),
     ),
     Scenario(
         name="role-added-without-reauthorising",
         title="A role was added, but the app was not authorised again",
         story=(
-            "Amazon Fulfillment was added to the app last week; the refresh token dates from "
-            "before that. Roles reach a token only when the app is authorised again, so the FBA "
-            "call still answers the bare 403."
+            "Product Listing was added to the app last week; the refresh token dates from "
+            "before that. Roles reach a token only when the app is authorised again, so the "
+            "catalogue calls still answer the bare 403."
         ),
         path="modern",
         failure_mode="D3",
-        credentials=_credentials(w.AUTH_FULFILLMENT_ADDED),
-        expect=(("role-missing", "refresh_token"),),
-        wire=Wire(denied_roles=frozenset({w.ROLE_FULFILLMENT})),
+        credentials=_credentials(w.AUTH_LISTING_ADDED),
+        expect=(("role-missing", None),),
+        wire=Wire(operations=_WITHOUT_LISTING),
     ),
     Scenario(
-        name="no-region-accepts-token",
-        title="LWA issues a token that no region accepts",
+        name="no-roles",
+        title="The app holds no role",
         story=(
-            "The app was authorised while it had no role, so the refresh token reaches no data: "
-            "LWA issues access tokens, and NA, EU and FE all answer the bare 403."
+            "The app was registered and authorised without any role. LWA issues access tokens, "
+            "as the three credentials belong together, but every operation needs at least one "
+            "role: NA, EU and FE answer the bare 403 to every call."
         ),
         path="modern",
         failure_mode="D3",
         credentials=_credentials(w.AUTH_WITHOUT_ROLES),
-        expect=(("no-region-accepts-token", "refresh_token"),),
-        wire=Wire(regions=_ALL_DENIED, denied_roles=frozenset(w.ROLES)),
+        expect=(("roles-deny-every-probe", None),),
+        wire=Wire(region=None, sandbox_region=None),
     ),
+    Scenario(
+        name="roles-guide-example",
+        title="The app holds the guide's example roles",
+        story=(
+            "The app holds Inventory and Order Tracking and Amazon Fulfillment, the roles the "
+            "developer guide ticks in its example. Orders and FBA inventory work in NA, but "
+            "getMarketplaceParticipations answers the bare 403: in NA and EU only Product "
+            "Listing and Selling Partner Insights grant it."
+        ),
+        path="modern",
+        failure_mode="D3",
+        credentials=_credentials(w.AUTH_GUIDE_EXAMPLE),
+        expect=(("participations-not-permitted", None),),
+        wire=Wire(
+            operations={
+                "getMarketplaceParticipations": 403,
+                "getOrders": 200,
+                "searchOrders": 200,
+                "getInventorySummaries": 200,
+                "searchCatalogItems": 403,
+            }
+        ),
+    ),
+    Scenario(
+        name="vendor",
+        title="A vendor's token (Vendor Central)",
+        story=(
+            "A vendor authorised an app holding Amazon Fulfillment, Product Listing and Brand "
+            "Analytics from Vendor Central in North America. Vendor Orders, the catalogue and "
+            "reports work; the Sellers API and the FBA inventory, which serve sellers only, "
+            "answer the bare 403."
+        ),
+        path="modern",
+        failure_mode=None,
+        credentials=_credentials(w.AUTH_VENDOR),
+        expect=(("vendor-account", None),),
+        wire=Wire(
+            account_type="vendor",
+            operations={
+                "getMarketplaceParticipations": 403,
+                "getPurchaseOrders": 200,
+                "searchCatalogItems": 200,
+                "getReports": 200,
+                "getInventorySummaries": 403,
+            },
+        ),
+    ),
+    Scenario(
+        name="sandbox-only-app",
+        title="A sandbox app called on the production hosts",
+        story=(
+            "The app is registered for the sandbox only. LWA issues tokens with its credentials "
+            "and the sandbox hosts let its calls through, but every production region answers "
+            "every call with the bare 403."
+        ),
+        path="modern",
+        failure_mode="D5",
+        credentials=_credentials(w.AUTH_SANDBOX_ONLY),
+        expect=(("app-sandbox-only", None),),
+        wire=Wire(region=None, sandbox_region="NA"),
+    ),
+    Scenario(
+        name="restricted-role-only",
+        title="The app holds restricted roles only",
+        story=(
+            "A tax compliance app holds Tax Invoicing (Restricted) and Tax Remittance "
+            "(Restricted) and no general role. The orders search and reports work in NA; "
+            "getMarketplaceParticipations and the Orders v0 list answer the bare 403."
+        ),
+        path="modern",
+        failure_mode="D3",
+        credentials=_credentials(w.AUTH_RESTRICTED_ONLY),
+        expect=(("participations-not-permitted", None),),
+        wire=Wire(
+            operations={
+                "getMarketplaceParticipations": 403,
+                "searchOrders": 200,
+                "getReports": 200,
+                "getOrders": 403,
+            }
+        ),
+    ),
+    *(_single_role_scenario(role, *facts) for role, facts in _SINGLE_ROLE.items()),
     Scenario(
         name="user-without-assume-role",
         title="The IAM user may not assume the role",

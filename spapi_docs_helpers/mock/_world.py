@@ -1,17 +1,23 @@
-"""The mock's world, as data: apps, sellers, authorisations, IAM users and roles.
+"""The mock's world, as data: apps, selling partners, authorisations, IAM users and roles.
 
 Amazon's side of SP-API authorisation is a handful of facts, and every answer the mock
 gives is computed from them:
 
 * an **app** has an LWA client identifier, its client secrets (the current one, and the
-  previous one for 7 days after a rotation), and the roles it was granted;
-* a **seller** has selling accounts in one or more regions (NA, EU, FE), each with its
-  marketplaces;
-* an **authorisation** ("Authorize app" in Seller Central) is a refresh token: it binds
-  one app to one seller's account in one region, with the roles the app had at that
-  moment, and it can be revoked;
-* an **access token** issued by LWA carries all of that (app, seller, region, roles,
+  previous one for 7 days after a rotation), the roles it was granted, and whether it is
+  registered for the sandbox only;
+* a **selling partner** is a seller (Seller Central) or a vendor (Vendor Central) with an
+  account in one region (NA, EU or FE) and that account's marketplaces;
+* an **authorisation** ("Authorize app" in Seller Central or Vendor Central) is a refresh
+  token: it binds one app to one partner's account in one region, with the roles the app
+  had at that moment, and it can be revoked;
+* an **access token** issued by LWA carries all of that (app, partner, region, roles,
   the client secret used), frozen when it is issued.
+
+Roles are named as Amazon's role model names them (:func:`spapi_docs_helpers._roles.role_model`,
+the only holder of role facts): the world only says which roles each app holds, and
+refuses a name the model does not know. Which operation a role grants, in which region, is
+the model's to say; the SP-API servers ask it (:mod:`._spapi`).
 
 Time is a fixed "now" (:data:`MOCK_NOW` unless configured), so secret ages, and with them
 every answer, are the same on every run; a later "now" ages the world's secrets. Rules
@@ -30,7 +36,8 @@ The AWS part (IAM users, keys, the role and the Secrets Manager secret) is descr
 here as data; :mod:`._aws` loads it into moto, which then answers for it.
 
 One world, :func:`default_world`, holds every cast member the scenarios need; a scenario
-only chooses which credentials the user has configured.
+only chooses which credentials the user has configured. :meth:`World.new_authorisation`
+adds apps and authorisations while the mock runs (for tests that try many role sets).
 """
 
 from __future__ import annotations
@@ -41,11 +48,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from .._credentials import field_spec
+from .._roles import ACCOUNT_TYPES, REGION_CODES, role_model
 from . import _samples
 
 __all__ = [
     "MOCK_NOW",
-    "ROLES",
     "AccessGrant",
     "App",
     "Authorization",
@@ -53,10 +60,12 @@ __all__ = [
     "ClientSecret",
     "IamRole",
     "IamUser",
-    "Seller",
+    "Partner",
     "StoredSecret",
     "World",
+    "checked_roles",
     "default_world",
+    "role_slug",
 ]
 
 MOCK_NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
@@ -64,18 +73,31 @@ MOCK_NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
 SECRET_LIFETIME = timedelta(days=180)
 ROTATION_GRACE = timedelta(days=7)
 
-ROLE_ORDERS = "Inventory and Order Tracking"
-ROLE_LISTING = "Product Listing"
-ROLE_FULFILLMENT = "Amazon Fulfillment"
-ROLE_INSIGHTS = "Selling Partner Insights"
-ROLE_FINANCE = "Finance and Accounting"
-# The common roles, each with one cheap read the mock serves (see _spapi.OPERATIONS).
-ROLES = (ROLE_ORDERS, ROLE_LISTING, ROLE_FULFILLMENT, ROLE_INSIGHTS, ROLE_FINANCE)
-
 # Scopes of grantless (client_credentials) tokens that LWA grants today.
 SCOPE_NOTIFICATIONS = "sellingpartnerapi::notifications"
 SCOPE_ROTATION = "sellingpartnerapi::client_credential:rotation"
 GRANTLESS_SCOPES = frozenset({SCOPE_NOTIFICATIONS, SCOPE_ROTATION})
+
+
+def checked_roles(roles) -> frozenset:
+    """``roles`` as a frozenset, each a role of Amazon's role model (else ValueError)."""
+    if isinstance(roles, str):
+        raise ValueError(f"roles must be a collection of role names, not the string {roles!r}")
+    names = frozenset(roles)
+    known = role_model().roles
+    unknown = sorted(name for name in names if name not in known)
+    if unknown:
+        raise ValueError(
+            f"unknown role(s) {', '.join(map(repr, unknown))}; Amazon's role model names these "
+            f"roles: {', '.join(sorted(known))}"
+        )
+    return names
+
+
+def role_slug(role: str) -> str:
+    """A role's name in lower-case words joined by ``-`` ("Product Listing" → product-listing)."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in role).split()
+    return "-".join(words)
 
 
 @dataclass
@@ -108,10 +130,13 @@ class App:
     # The number of the current secret: 0 for the app's first, one more per rotation. It
     # seeds the next secret's value (the list of secrets is trimmed, so its length cannot).
     generation: int = 0
+    # Registered for the sandbox only: the production hosts deny it every operation.
+    sandbox_only: bool = False
     client_id: str = field(init=False)
     app_id: str = field(init=False)
 
     def __post_init__(self):
+        self.roles = checked_roles(self.roles)
         self.client_id = _samples.client_id(self.key)
         self.app_id = _samples.app_id(self.key)
 
@@ -125,25 +150,46 @@ class App:
 
 
 @dataclass(frozen=True)
-class Seller:
-    """A selling partner: a store with accounts in one or more regions."""
+class Partner:
+    """A selling partner's account in one region: a seller's (Seller Central) or a
+    vendor's (Vendor Central)."""
 
     key: str
     store_name: str
-    # region code -> marketplace codes (python-amazon-sp-api's names, see _endpoints)
-    marketplaces: dict
+    account_type: str
+    region: str
+    # Marketplace codes (python-amazon-sp-api's names, see _endpoints), all in ``region``.
+    marketplaces: tuple
+    selling_partner_id: str = field(init=False)
+    # The one order of the account: an Amazon order number for a seller (Orders API), a
+    # purchase order number for a vendor (Vendor Orders API).
+    order_id: str = field(init=False)
+
+    def __post_init__(self):
+        if self.account_type not in ACCOUNT_TYPES:
+            raise ValueError(f"account_type must be one of {ACCOUNT_TYPES}: {self.account_type!r}")
+        if self.region not in REGION_CODES:
+            raise ValueError(f"region must be one of {REGION_CODES}: {self.region!r}")
+        object.__setattr__(self, "marketplaces", tuple(self.marketplaces))
+        object.__setattr__(self, "selling_partner_id", _samples.selling_partner_id(self.key))
+        order_id = (
+            _samples.order_id(self.key)
+            if self.account_type == "seller"
+            else _samples.purchase_order_number(self.key)
+        )
+        object.__setattr__(self, "order_id", order_id)
 
     def marketplaces_in(self, region: str) -> tuple:
-        return tuple(self.marketplaces.get(region, ()))
+        return self.marketplaces if region == self.region else ()
 
 
 @dataclass
 class Authorization:
-    """One self-authorisation: a refresh token for (app, seller, region, roles)."""
+    """One self-authorisation: a refresh token for (app, partner, region, roles)."""
 
     key: str
     app: str
-    seller: str
+    partner: str
     region: str
     roles: frozenset
     issued_at: datetime
@@ -151,6 +197,7 @@ class Authorization:
     refresh_token: str = field(init=False)
 
     def __post_init__(self):
+        self.roles = checked_roles(self.roles)
         self.refresh_token = _samples.refresh_token(self.key)
 
 
@@ -171,8 +218,8 @@ class AccessGrant:
         return self.authorization.region if self.authorization else None
 
     @property
-    def seller(self) -> str | None:
-        return self.authorization.seller if self.authorization else None
+    def partner(self) -> str | None:
+        return self.authorization.partner if self.authorization else None
 
 
 @dataclass(frozen=True)
@@ -222,10 +269,10 @@ class AwsWorld:
 class World:
     """The state the mock serves. Thread-safe: the servers share one world."""
 
-    def __init__(self, *, now, apps, sellers, authorizations, aws):
+    def __init__(self, *, now, apps, partners, authorizations, aws):
         self.now = now
         self.apps = {app.key: app for app in apps}
-        self.sellers = {seller.key: seller for seller in sellers}
+        self.partners = {partner.key: partner for partner in partners}
         self.authorizations = {auth.key: auth for auth in authorizations}
         self.aws = aws
         self._by_refresh_token = {auth.refresh_token: auth for auth in authorizations}
@@ -246,7 +293,8 @@ class World:
             return None
 
     def authorization(self, refresh_token: str) -> Authorization | None:
-        return self._by_refresh_token.get(refresh_token)
+        with self._lock:
+            return self._by_refresh_token.get(refresh_token)
 
     def issue_access_token(
         self, app: App, secret: ClientSecret, *, authorization=None, scopes=()
@@ -292,9 +340,51 @@ class World:
             return fresh
 
     def revoke(self, authorization_key: str) -> None:
-        """The seller removes the app's authorisation (Manage Your Apps)."""
+        """The partner removes the app's authorisation (Manage Your Apps)."""
         with self._lock:
             self.authorizations[authorization_key].revoked = True
+
+    # ------------------------------------------------------------------ new members
+    def new_authorisation(
+        self, roles, region: str, *, account_type: str = "seller", sandbox_only: bool = False
+    ) -> Authorization:
+        """Register an app holding ``roles`` (one app per distinct role set and
+        ``sandbox_only``) and authorise it on the cast's ``account_type`` account in
+        ``region``. The values derive from the arguments alone: the same arguments give
+        the same app and refresh token, on every run and in every mock."""
+        roles = checked_roles(roles)
+        if region not in REGION_CODES:
+            raise ValueError(f"region must be one of {', '.join(REGION_CODES)}, not {region!r}")
+        if account_type not in ACCOUNT_TYPES:
+            raise ValueError(
+                f"account_type must be one of {', '.join(ACCOUNT_TYPES)}, not {account_type!r}"
+            )
+        if not isinstance(sandbox_only, bool):
+            raise ValueError(f"sandbox_only must be True or False, not {sandbox_only!r}")
+        digest = hashlib.sha256("|".join(sorted(roles)).encode()).hexdigest()[:16]
+        app_key = f"mock-app-roles-{digest}" + ("-sandbox-only" if sandbox_only else "")
+        partner_key = PARTNER_BY_REGION[(region, account_type)]
+        with self._lock:
+            app = self.apps.get(app_key)
+            if app is None:
+                app = _app(
+                    app_key,
+                    f"App holding {len(roles)} role(s)",
+                    roles,
+                    sandbox_only=sandbox_only,
+                    issued_at=self.now - timedelta(days=30),
+                )
+                self.apps[app.key] = app
+                self._by_client_id[app.client_id] = app
+            key = f"{app_key}/{partner_key}"
+            authorization = self.authorizations.get(key)
+            if authorization is None:
+                authorization = Authorization(
+                    key, app_key, partner_key, region, roles, self.now - timedelta(days=1)
+                )
+                self.authorizations[key] = authorization
+                self._by_refresh_token[authorization.refresh_token] = authorization
+            return authorization
 
 
 # ---------------------------------------------------------------------- the cast
@@ -303,12 +393,29 @@ APP_OTHER = "mock-app-2"
 APP_ROTATED_3_DAYS = "mock-app-rotated-3-days-ago"
 APP_ROTATED_10_DAYS = "mock-app-rotated-10-days-ago"
 APP_EXPIRED_SECRET = "mock-app-secret-200-days-old"
-APP_WITHOUT_FULFILLMENT = "mock-app-without-fulfillment"
-APP_FULFILLMENT_ADDED = "mock-app-fulfillment-added-later"
+APP_WITHOUT_LISTING = "mock-app-without-product-listing"
+APP_LISTING_ADDED = "mock-app-product-listing-added-later"
 APP_WITHOUT_ROLES = "mock-app-without-roles"
+APP_GUIDE_EXAMPLE = "mock-app-guide-example-roles"
+APP_VENDOR = "mock-app-vendor-roles"
+APP_SANDBOX_ONLY = "mock-app-sandbox-only"
+APP_RESTRICTED_ONLY = "mock-app-restricted-roles-only"
 
 SELLER_NA = "mock-seller-na"
 SELLER_EU = "mock-seller-eu"
+SELLER_FE = "mock-seller-fe"
+VENDOR_NA = "mock-vendor-na"
+VENDOR_EU = "mock-vendor-eu"
+VENDOR_FE = "mock-vendor-fe"
+# The account new_authorisation() authorises on, per (region, account type).
+PARTNER_BY_REGION = {
+    ("NA", "seller"): SELLER_NA,
+    ("EU", "seller"): SELLER_EU,
+    ("FE", "seller"): SELLER_FE,
+    ("NA", "vendor"): VENDOR_NA,
+    ("EU", "vendor"): VENDOR_EU,
+    ("FE", "vendor"): VENDOR_FE,
+}
 
 AUTH_MAIN_NA = "mock-app-1/mock-seller-na"
 AUTH_MAIN_EU = "mock-app-1/mock-seller-eu"
@@ -317,9 +424,36 @@ AUTH_OTHER_NA = "mock-app-2/mock-seller-na"
 AUTH_ROTATED_3_DAYS = "mock-app-rotated-3-days-ago/mock-seller-na"
 AUTH_ROTATED_10_DAYS = "mock-app-rotated-10-days-ago/mock-seller-na"
 AUTH_EXPIRED_SECRET = "mock-app-secret-200-days-old/mock-seller-na"
-AUTH_WITHOUT_FULFILLMENT = "mock-app-without-fulfillment/mock-seller-na"
-AUTH_FULFILLMENT_ADDED = "mock-app-fulfillment-added-later/mock-seller-na"
+AUTH_WITHOUT_LISTING = "mock-app-without-product-listing/mock-seller-na"
+AUTH_LISTING_ADDED = "mock-app-product-listing-added-later/mock-seller-na"
 AUTH_WITHOUT_ROLES = "mock-app-without-roles/mock-seller-na"
+AUTH_GUIDE_EXAMPLE = "mock-app-guide-example-roles/mock-seller-na"
+AUTH_VENDOR = "mock-app-vendor-roles/mock-vendor-na"
+AUTH_SANDBOX_ONLY = "mock-app-sandbox-only/mock-seller-na"
+AUTH_RESTRICTED_ONLY = "mock-app-restricted-roles-only/mock-seller-na"
+
+# The roles of the cast's apps: scenario data, in the role model's names.
+# The five roles most private seller apps start with.
+COMMON_ROLES = frozenset(
+    {
+        "Inventory and Order Tracking",
+        "Product Listing",
+        "Amazon Fulfillment",
+        "Selling Partner Insights",
+        "Finance and Accounting",
+    }
+)
+# The roles the developer guide's registration example ticks.
+GUIDE_EXAMPLE_ROLES = frozenset({"Inventory and Order Tracking", "Amazon Fulfillment"})
+# Three of the roles a vendor can hold.
+VENDOR_APP_ROLES = frozenset({"Amazon Fulfillment", "Product Listing", "Brand Analytics"})
+# An app for tax compliance work, registered with the two restricted tax roles only.
+RESTRICTED_APP_ROLES = frozenset({"Tax Invoicing (Restricted)", "Tax Remittance (Restricted)"})
+# The role that role-missing lacks: the only one granting the catalogue and listings reads.
+LISTING = "Product Listing"
+# Where an app holding one role alone is authorised: NA, except for a role that counts in
+# one other region only (Account Information Service Provider: its operations are EU-only).
+SINGLE_ROLE_REGION = {"Account Information Service Provider": "EU"}
 
 IAM_USER = "sp-api-user"
 IAM_USER_WITHOUT_STS = "sp-api-user-without-sts-policy"
@@ -333,15 +467,31 @@ SECRET_NAME = "spapi-docs/mock/sp-api-credentials"
 PREVIOUS_SECRET_AGE = timedelta(days=150)
 
 
-def _app(key, name, roles, *, issued_days_ago=30, rotated_days_ago=None):
-    """An app of the cast; its dates count back from MOCK_NOW."""
+def single_role_app(role: str) -> str:
+    """The key of the cast's app that holds ``role`` alone."""
+    return f"mock-app-only-{role_slug(role)}"
+
+
+def single_role_authorization(role: str) -> str:
+    region = SINGLE_ROLE_REGION.get(role, "NA")
+    return f"{single_role_app(role)}/{PARTNER_BY_REGION[(region, 'seller')]}"
+
+
+def _app(
+    key,
+    name,
+    roles,
+    *,
+    issued_days_ago=30,
+    rotated_days_ago=None,
+    sandbox_only=False,
+    issued_at=None,
+):
+    """An app of the cast; its dates count back from MOCK_NOW (or from ``issued_at``)."""
     if rotated_days_ago is None:
-        secrets = [
-            ClientSecret(
-                _samples.client_secret(f"{key}#0"), MOCK_NOW - timedelta(days=issued_days_ago)
-            )
-        ]
-        return App(key, name, frozenset(roles), secrets)
+        issued = issued_at or MOCK_NOW - timedelta(days=issued_days_ago)
+        secrets = [ClientSecret(_samples.client_secret(f"{key}#0"), issued)]
+        return App(key, name, frozenset(roles), secrets, sandbox_only=sandbox_only)
     rotated_at = MOCK_NOW - timedelta(days=rotated_days_ago)
     secrets = [
         ClientSecret(_samples.client_secret(f"{key}#1"), rotated_at),
@@ -349,7 +499,7 @@ def _app(key, name, roles, *, issued_days_ago=30, rotated_days_ago=None):
             _samples.client_secret(f"{key}#0"), MOCK_NOW - PREVIOUS_SECRET_AGE, rotated_at
         ),
     ]
-    return App(key, name, frozenset(roles), secrets, generation=1)
+    return App(key, name, frozenset(roles), secrets, generation=1, sandbox_only=sandbox_only)
 
 
 def default_world(now: datetime = MOCK_NOW) -> World:
@@ -358,58 +508,82 @@ def default_world(now: datetime = MOCK_NOW) -> World:
     The cast's dates are fixed, counted back from :data:`MOCK_NOW`; ``now`` is the world's
     clock. A later ``now`` ages every secret: ``MOCK_NOW + 5 days`` puts the secret rotated
     "3 days ago" 8 days past its rotation, out of its grace week."""
-    all_roles = frozenset(ROLES)
-    without_fulfillment = all_roles - {ROLE_FULFILLMENT}
+    without_listing = COMMON_ROLES - {LISTING}
     apps = [
-        _app(APP_MAIN, "My SP-API App", all_roles),
-        _app(APP_OTHER, "My SP-API App (second registration)", all_roles, issued_days_ago=60),
-        _app(APP_ROTATED_3_DAYS, "App rotated 3 days ago", all_roles, rotated_days_ago=3),
-        _app(APP_ROTATED_10_DAYS, "App rotated 10 days ago", all_roles, rotated_days_ago=10),
-        _app(APP_EXPIRED_SECRET, "App with a 200-day-old secret", all_roles, issued_days_ago=200),
-        _app(APP_WITHOUT_FULFILLMENT, "App without Amazon Fulfillment", without_fulfillment),
-        _app(APP_FULFILLMENT_ADDED, "App that got Amazon Fulfillment last week", all_roles),
+        _app(APP_MAIN, "My SP-API App", COMMON_ROLES),
+        _app(APP_OTHER, "My SP-API App (second registration)", COMMON_ROLES, issued_days_ago=60),
+        _app(APP_ROTATED_3_DAYS, "App rotated 3 days ago", COMMON_ROLES, rotated_days_ago=3),
+        _app(APP_ROTATED_10_DAYS, "App rotated 10 days ago", COMMON_ROLES, rotated_days_ago=10),
+        _app(
+            APP_EXPIRED_SECRET, "App with a 200-day-old secret", COMMON_ROLES, issued_days_ago=200
+        ),
+        _app(APP_WITHOUT_LISTING, "App without Product Listing", without_listing),
+        _app(APP_LISTING_ADDED, "App that got Product Listing last week", COMMON_ROLES),
         _app(APP_WITHOUT_ROLES, "App registered without roles", ()),
+        _app(APP_GUIDE_EXAMPLE, "App with the guide's example roles", GUIDE_EXAMPLE_ROLES),
+        _app(APP_VENDOR, "Vendor app", VENDOR_APP_ROLES),
+        _app(APP_SANDBOX_ONLY, "Sandbox app", COMMON_ROLES, sandbox_only=True),
+        _app(APP_RESTRICTED_ONLY, "Tax compliance app", RESTRICTED_APP_ROLES),
     ]
-    sellers = [
-        Seller(SELLER_NA, "Mock Store North America", {"NA": ("US", "CA", "MX")}),
-        Seller(SELLER_EU, "Mock Store Europe", {"EU": ("DE", "FR", "IT", "ES", "UK")}),
+    apps.extend(
+        _app(single_role_app(role), f"App holding {role} only", {role})
+        for role in role_model().roles
+    )
+    partners = [
+        Partner(SELLER_NA, "Mock Store North America", "seller", "NA", ("US", "CA", "MX")),
+        Partner(SELLER_EU, "Mock Store Europe", "seller", "EU", ("DE", "FR", "IT", "ES", "UK")),
+        Partner(SELLER_FE, "Mock Store Far East", "seller", "FE", ("JP", "AU", "SG")),
+        Partner(VENDOR_NA, "Mock Vendor North America", "vendor", "NA", ("US", "CA")),
+        Partner(VENDOR_EU, "Mock Vendor Europe", "vendor", "EU", ("DE", "UK")),
+        Partner(VENDOR_FE, "Mock Vendor Far East", "vendor", "FE", ("JP",)),
     ]
+    by_key = {partner.key: partner for partner in partners}
 
-    def authorize(key, app, seller, region, roles, *, days_ago=20, revoked=False):
+    def authorize(key, app, partner, roles, *, days_ago=20, revoked=False):
         return Authorization(
-            key, app, seller, region, frozenset(roles), MOCK_NOW - timedelta(days=days_ago), revoked
+            key,
+            app,
+            partner,
+            by_key[partner].region,
+            frozenset(roles),
+            MOCK_NOW - timedelta(days=days_ago),
+            revoked,
         )
 
     authorizations = [
-        authorize(AUTH_MAIN_NA, APP_MAIN, SELLER_NA, "NA", all_roles),
-        authorize(AUTH_MAIN_EU, APP_MAIN, SELLER_EU, "EU", all_roles),
+        authorize(AUTH_MAIN_NA, APP_MAIN, SELLER_NA, COMMON_ROLES),
+        authorize(AUTH_MAIN_EU, APP_MAIN, SELLER_EU, COMMON_ROLES),
         authorize(
-            AUTH_MAIN_NA_REVOKED, APP_MAIN, SELLER_NA, "NA", all_roles, days_ago=90, revoked=True
+            AUTH_MAIN_NA_REVOKED, APP_MAIN, SELLER_NA, COMMON_ROLES, days_ago=90, revoked=True
         ),
-        authorize(AUTH_OTHER_NA, APP_OTHER, SELLER_NA, "NA", all_roles, days_ago=50),
-        authorize(AUTH_ROTATED_3_DAYS, APP_ROTATED_3_DAYS, SELLER_NA, "NA", all_roles),
-        authorize(AUTH_ROTATED_10_DAYS, APP_ROTATED_10_DAYS, SELLER_NA, "NA", all_roles),
-        authorize(AUTH_EXPIRED_SECRET, APP_EXPIRED_SECRET, SELLER_NA, "NA", all_roles),
-        authorize(
-            AUTH_WITHOUT_FULFILLMENT, APP_WITHOUT_FULFILLMENT, SELLER_NA, "NA", without_fulfillment
-        ),
+        authorize(AUTH_OTHER_NA, APP_OTHER, SELLER_NA, COMMON_ROLES, days_ago=50),
+        authorize(AUTH_ROTATED_3_DAYS, APP_ROTATED_3_DAYS, SELLER_NA, COMMON_ROLES),
+        authorize(AUTH_ROTATED_10_DAYS, APP_ROTATED_10_DAYS, SELLER_NA, COMMON_ROLES),
+        authorize(AUTH_EXPIRED_SECRET, APP_EXPIRED_SECRET, SELLER_NA, COMMON_ROLES),
+        authorize(AUTH_WITHOUT_LISTING, APP_WITHOUT_LISTING, SELLER_NA, without_listing),
         # Authorised 40 days ago, before the role was added to the app.
-        authorize(
-            AUTH_FULFILLMENT_ADDED,
-            APP_FULFILLMENT_ADDED,
-            SELLER_NA,
-            "NA",
-            without_fulfillment,
-            days_ago=40,
-        ),
-        authorize(AUTH_WITHOUT_ROLES, APP_WITHOUT_ROLES, SELLER_NA, "NA", ()),
+        authorize(AUTH_LISTING_ADDED, APP_LISTING_ADDED, SELLER_NA, without_listing, days_ago=40),
+        authorize(AUTH_WITHOUT_ROLES, APP_WITHOUT_ROLES, SELLER_NA, ()),
+        authorize(AUTH_GUIDE_EXAMPLE, APP_GUIDE_EXAMPLE, SELLER_NA, GUIDE_EXAMPLE_ROLES),
+        authorize(AUTH_VENDOR, APP_VENDOR, VENDOR_NA, VENDOR_APP_ROLES),
+        authorize(AUTH_SANDBOX_ONLY, APP_SANDBOX_ONLY, SELLER_NA, COMMON_ROLES),
+        authorize(AUTH_RESTRICTED_ONLY, APP_RESTRICTED_ONLY, SELLER_NA, RESTRICTED_APP_ROLES),
     ]
+    authorizations.extend(
+        authorize(
+            single_role_authorization(role),
+            single_role_app(role),
+            PARTNER_BY_REGION[(SINGLE_ROLE_REGION.get(role, "NA"), "seller")],
+            {role},
+        )
+        for role in role_model().roles
+    )
     main_app = apps[0]
     main_token = authorizations[0].refresh_token
     return World(
         now=now,
         apps=apps,
-        sellers=sellers,
+        partners=partners,
         authorizations=authorizations,
         aws=_default_aws(main_app, main_token),
     )

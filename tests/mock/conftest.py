@@ -5,6 +5,7 @@ unexpected happened inside (``amazon.errors`` is empty) unless the test says oth
 ``amazon`` is one such mock, of the happy scenario.
 The reference models (``sellers.json``, ``application_2023-11-30.json``...) are Amazon's
 published API models, vendored under ``tests/data/amazon-models``; the package never reads them.
+``api_models`` indexes them by route, ``validate_answer`` checks an answer against them.
 """
 
 from __future__ import annotations
@@ -55,6 +56,35 @@ def sellers_model():
 @pytest.fixture(scope="session")
 def application_model():
     return _model("application_2023-11-30.json")
+
+
+@pytest.fixture(scope="session")
+def api_models():
+    """(method, path) -> (file name, operation object, whole model) for every operation of
+    every vendored model."""
+    found = {}
+    for path in sorted(MODELS.glob("*.json")):
+        model = json.loads(path.read_text(encoding="utf-8"))
+        for route, item in model["paths"].items():
+            for method, operation in item.items():
+                if method != "parameters":
+                    found[(method.upper(), route)] = (path.name, operation, model)
+    return found
+
+
+@pytest.fixture(scope="session")
+def validate_answer(api_models):
+    """``validate_answer(route, answer)``: the answer's JSON body against the schema the
+    operation's model gives for the answer's status."""
+    import jsonschema
+
+    def check(route, answer):
+        _name, operation, model = api_models[(route.method, route.path)]
+        response = operation["responses"][str(answer.status_code)]
+        schema = {**response["schema"], "definitions": model["definitions"]}
+        jsonschema.validate(answer.json(), schema)
+
+    return check
 
 
 @pytest.fixture(scope="session")

@@ -17,35 +17,219 @@ NO_RETRIES = botocore.config.Config(
 ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
 PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
 
-# One cheap read per role, with the parameters each operation requires ("{marketplace}":
-# a marketplace ID of the seller's), and the top-level keys of its answer in Amazon's model.
+# One cheap read per common role (the five roles of the happy app), and the top-level keys
+# of its answer in Amazon's model.
 ROLE_PROBES = {
-    "Inventory and Order Tracking": (
-        "/orders/v0/orders",
-        {"MarketplaceIds": "{marketplace}", "CreatedAfter": "2026-11-01T00:00:00Z"},
-        {"payload"},
-    ),
+    "Inventory and Order Tracking": ("Orders API v0:getOrders", {"payload"}),
     "Product Listing": (
-        "/catalog/2022-04-01/items",
-        {"marketplaceIds": "{marketplace}", "keywords": "mug"},
+        "Catalog Items API v2022-04-01:searchCatalogItems",
         {"numberOfResults", "pagination", "refinements", "items"},
     ),
-    "Amazon Fulfillment": (
-        "/fba/inventory/v1/summaries",
-        {
-            "granularityType": "Marketplace",
-            "granularityId": "{marketplace}",
-            "marketplaceIds": "{marketplace}",
-        },
-        {"payload", "pagination"},
-    ),
-    "Selling Partner Insights": (
-        "/reports/2021-06-30/reports",
-        {"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"},
-        {"reports"},
-    ),
-    "Finance and Accounting": ("/finances/v0/financialEventGroups", {}, {"payload"}),
+    "Amazon Fulfillment": ("FBA Inventory API v1:getInventorySummaries", {"payload", "pagination"}),
+    "Selling Partner Insights": ("Reports API v2021-06-30:getReports", {"reports"}),
+    "Finance and Accounting": ("Finances API v0:listFinancialEventGroups", {"payload"}),
 }
+
+
+def valid_calls(partner) -> dict:
+    """For every operation the mock serves (role model key), a call Amazon's model accepts,
+    about ``partner``'s resources: (path, query parameters, JSON body or None). The
+    parameters are the model's required ones and the ones its descriptions require."""
+    from spapi_docs_helpers._endpoints import MARKETPLACES
+    from spapi_docs_helpers.mock._payloads import CATALOGUE_ASIN, LISTING_SKU, NOTIFICATION_TYPE
+
+    marketplace = MARKETPLACES[partner.marketplaces[0]].marketplace_id
+    currency = {"NA": "USD", "EU": "EUR", "FE": "JPY"}[partner.region]
+    since = "2026-11-01T00:00:00Z"
+    return {
+        "Sellers API v1:getMarketplaceParticipations": (
+            "/sellers/v1/marketplaceParticipations",
+            {},
+            None,
+        ),
+        "Sellers API v1:getAccount": ("/sellers/v1/account", {}, None),
+        "Orders API v0:getOrders": (
+            "/orders/v0/orders",
+            {"MarketplaceIds": marketplace, "CreatedAfter": since},
+            None,
+        ),
+        "Orders API v0:getOrder": (f"/orders/v0/orders/{partner.order_id}", {}, None),
+        "Orders API v2026-01-01:searchOrders": (
+            "/orders/2026-01-01/orders",
+            {"marketplaceIds": marketplace, "createdAfter": since},
+            None,
+        ),
+        "Orders API v2026-01-01:getOrder": (
+            f"/orders/2026-01-01/orders/{partner.order_id}",
+            {},
+            None,
+        ),
+        "Catalog Items API v2022-04-01:searchCatalogItems": (
+            "/catalog/2022-04-01/items",
+            {"marketplaceIds": marketplace, "keywords": "mug"},
+            None,
+        ),
+        "Catalog Items API v2022-04-01:getCatalogItem": (
+            f"/catalog/2022-04-01/items/{CATALOGUE_ASIN}",
+            {"marketplaceIds": marketplace},
+            None,
+        ),
+        "Listings Items API v2021-08-01:getListingsItem": (
+            f"/listings/2021-08-01/items/{partner.selling_partner_id}/{LISTING_SKU}",
+            {"marketplaceIds": marketplace},
+            None,
+        ),
+        "Listings Items API v2021-08-01:searchListingsItems": (
+            f"/listings/2021-08-01/items/{partner.selling_partner_id}",
+            {"marketplaceIds": marketplace},
+            None,
+        ),
+        "FBA Inventory API v1:getInventorySummaries": (
+            "/fba/inventory/v1/summaries",
+            {
+                "granularityType": "Marketplace",
+                "granularityId": marketplace,
+                "marketplaceIds": marketplace,
+            },
+            None,
+        ),
+        "Reports API v2021-06-30:getReports": (
+            "/reports/2021-06-30/reports",
+            {"reportTypes": "GET_MERCHANT_LISTINGS_ALL_DATA"},
+            None,
+        ),
+        "Feeds API v2021-06-30:getFeeds": (
+            "/feeds/2021-06-30/feeds",
+            {"feedTypes": "JSON_LISTINGS_FEED"},
+            None,
+        ),
+        "Finances API v0:listFinancialEventGroups": ("/finances/v0/financialEventGroups", {}, None),
+        "Finances API v2024-06-19:listTransactions": (
+            "/finances/2024-06-19/transactions",
+            {"postedAfter": since},
+            None,
+        ),
+        "Product Pricing API v0:getPricing": (
+            "/products/pricing/v0/price",
+            {"MarketplaceId": marketplace, "ItemType": "Asin", "Asins": CATALOGUE_ASIN},
+            None,
+        ),
+        "Product Pricing API v2022-05-01:getCompetitiveSummary": (
+            "/batches/products/pricing/2022-05-01/items/competitiveSummary",
+            {},
+            {
+                "requests": [
+                    {
+                        "asin": CATALOGUE_ASIN,
+                        "marketplaceId": marketplace,
+                        "includedData": ["featuredBuyingOptions", "referencePrices"],
+                        "method": "GET",
+                        "uri": "/products/pricing/2022-05-01/items/competitiveSummary",
+                    }
+                ]
+            },
+        ),
+        "Product Pricing API v2022-05-01:getFeaturedOfferExpectedPriceBatch": (
+            "/batches/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice",
+            {},
+            {
+                "requests": [
+                    {
+                        "uri": "/products/pricing/2022-05-01/offer/featuredOfferExpectedPrice",
+                        "method": "GET",
+                        "marketplaceId": marketplace,
+                        "sku": LISTING_SKU,
+                    }
+                ]
+            },
+        ),
+        "Notifications API v1:getSubscription": (
+            f"/notifications/v1/subscriptions/{NOTIFICATION_TYPE}",
+            {},
+            None,
+        ),
+        "Notifications API v1:getDestinations": ("/notifications/v1/destinations", {}, None),
+        "Application Management API v2023-11-30:rotateApplicationClientSecret": (
+            "/applications/2023-11-30/clientSecret",
+            {},
+            None,
+        ),
+        "Tokens API v2021-03-01:createRestrictedDataToken": (
+            "/tokens/2021-03-01/restrictedDataToken",
+            {},
+            {
+                "restrictedResources": [
+                    {
+                        "method": "GET",
+                        "path": f"/orders/v0/orders/{partner.order_id}",
+                        "dataElements": ["buyerInfo", "shippingAddress"],
+                    }
+                ]
+            },
+        ),
+        "Data Kiosk API v2023-11-15:getQueries": ("/dataKiosk/2023-11-15/queries", {}, None),
+        "Vendor Retail Procurement Orders API v1:getPurchaseOrders": (
+            "/vendor/orders/v1/purchaseOrders",
+            {},
+            None,
+        ),
+        "Vendor Retail Procurement Orders API v1:getPurchaseOrdersStatus": (
+            "/vendor/orders/v1/purchaseOrdersStatus",
+            {},
+            None,
+        ),
+        "Amazon Warehousing and Distribution API v2024-05-09:listInventory": (
+            "/awd/2024-05-09/inventory",
+            {},
+            None,
+        ),
+        "Product Type Definitions API v2020-09-01:searchDefinitionsProductTypes": (
+            "/definitions/2020-09-01/productTypes",
+            {"marketplaceIds": marketplace, "keywords": "mug"},
+            None,
+        ),
+        "Sales API v1:getOrderMetrics": (
+            "/sales/v1/orderMetrics",
+            {
+                "marketplaceIds": marketplace,
+                "interval": "2026-11-01T00:00:00Z--2026-11-08T00:00:00Z",
+                "granularity": "Day",
+                "granularityTimeZone": "UTC",
+            },
+            None,
+        ),
+        "Product Fees API v0:getMyFeesEstimateForASIN": (
+            f"/products/fees/v0/items/{CATALOGUE_ASIN}/feesEstimate",
+            {},
+            {
+                "FeesEstimateRequest": {
+                    "MarketplaceId": marketplace,
+                    "IsAmazonFulfilled": False,
+                    "PriceToEstimateFees": {
+                        "ListingPrice": {"CurrencyCode": currency, "Amount": 24.99}
+                    },
+                    "Identifier": "mock-estimate-1",
+                }
+            },
+        ),
+    }
+
+
+def operation_key(name: str) -> str:
+    """The role model key of an operation named as a Wire names it ("getOrders", or
+    "Orders API v0:getOrder" where the name is ambiguous)."""
+    from spapi_docs_helpers._roles import role_model
+
+    if ":" in name:
+        return role_model().operation(*reversed(name.split(":", 1))).key
+    return role_model().operation(name).key
+
+
+def partner_of(amazon, credentials=None):
+    """The selling partner the credentials' refresh token was issued for."""
+    refresh_token = (credentials or amazon.credentials)["refresh_token"]
+    authorization = amazon.world.authorization(refresh_token)
+    return amazon.world.partners[authorization.partner]
 
 
 def aws_client(amazon, service, access_key, secret_key, session_token=None, *, timeout=None):
@@ -104,7 +288,7 @@ def access_token(amazon, **overrides) -> str:
     return answer.json()["access_token"]
 
 
-def grantless_token(amazon, scope=ROTATION_SCOPE, *, client_secret=None) -> str:
+def grantless_token(amazon, scope=ROTATION_SCOPE, *, client_id=None, client_secret=None) -> str:
     values = amazon.credentials
     answer = requests.post(
         amazon.lwa_url,
@@ -112,7 +296,7 @@ def grantless_token(amazon, scope=ROTATION_SCOPE, *, client_secret=None) -> str:
         data={
             "grant_type": "client_credentials",
             "scope": scope,
-            "client_id": values["lwa_app_id"],
+            "client_id": client_id or values["lwa_app_id"],
             "client_secret": client_secret or values["lwa_client_secret"],
         },
     )
@@ -126,14 +310,34 @@ def sp_get(amazon, path, token=None, *, region="NA", sandbox=False, params=None,
     return requests.get(base + path, headers=headers, params=params, timeout=timeout or TIMEOUT_S)
 
 
-def probe(amazon, token, role, *, region="NA", sandbox=False, marketplace=None):
-    """The role's probe call (ROLE_PROBES), for ``marketplace`` (default: the seller's
-    first in ``region``)."""
-    from spapi_docs_helpers._endpoints import MARKETPLACES
+def sp_call(amazon, key, token, *, partner, region="NA", sandbox=False, session=None, changes=None):
+    """Call operation ``key`` (role model key) with its valid call for ``partner``;
+    ``changes(path, params, body)`` may return an altered call."""
+    from spapi_docs_helpers._roles import role_model
 
-    path, template, _ = ROLE_PROBES[role]
-    if marketplace is None:
-        seller = amazon.world.sellers["mock-seller-eu" if region == "EU" else "mock-seller-na"]
-        marketplace = MARKETPLACES[seller.marketplaces_in(region)[0]].marketplace_id
-    params = {name: value.format(marketplace=marketplace) for name, value in template.items()}
-    return sp_get(amazon, path, token, region=region, sandbox=sandbox, params=params)
+    (operation,) = [op for op in role_model().operations if op.key == key]
+    path, params, body = valid_calls(partner)[key]
+    if changes is not None:
+        path, params, body = changes(path, dict(params), body)
+    base = (amazon.sandbox_urls if sandbox else amazon.spapi_urls)[region]
+    headers = {"x-amz-access-token": token} if token is not None else {}
+    return (session or requests).request(
+        operation.method,
+        base + path,
+        headers=headers,
+        params=params,
+        json=body,
+        timeout=TIMEOUT_S,
+    )
+
+
+def probe(amazon, token, role, *, region="NA", sandbox=False):
+    """The role's probe call (ROLE_PROBES), for the token's partner."""
+    return sp_call(
+        amazon,
+        ROLE_PROBES[role][0],
+        token,
+        partner=partner_of(amazon),
+        region=region,
+        sandbox=sandbox,
+    )

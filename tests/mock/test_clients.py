@@ -87,7 +87,8 @@ def test_python_amazon_sp_api_lwa_errors(start_mock, name, error):
     [
         ("expired-client-secret", "The LWA secret token you provided has expired."),
         ("happy-eu", ""),
-        ("no-region-accepts-token", ""),
+        ("no-roles", ""),
+        ("roles-guide-example", ""),
     ],
 )
 def test_python_amazon_sp_api_forbidden(start_mock, name, details):

@@ -10,11 +10,10 @@ import botocore.exceptions
 import pytest
 from mock_helpers import (
     NO_RETRIES,
-    PARTICIPATIONS,
-    ROLE_PROBES,
     lwa_exchange,
-    probe,
-    sp_get,
+    operation_key,
+    partner_of,
+    sp_call,
     user_sts,
 )
 
@@ -28,8 +27,11 @@ from spapi_docs_helpers._endpoints import (
     ENV_SECRETSMANAGER,
     ENV_STS,
 )
+from spapi_docs_helpers._roles import REGION_CODES, role_model
 from spapi_docs_helpers._sources import _read_secret_with_boto3
 from spapi_docs_helpers.mock import SCENARIOS, MockAmazon, UnknownScenarioError, scenario
+from spapi_docs_helpers.mock._spapi import ROUTES
+from spapi_docs_helpers.mock._world import role_slug
 
 # The failure-modes.md references a scenario may name (section headings A1 … E3).
 FAILURE_MODES = {
@@ -54,7 +56,11 @@ REQUIRED = (
     "eu-token-called-on-na",
     "role-missing",
     "role-added-without-reauthorising",
-    "no-region-accepts-token",
+    "no-roles",
+    "roles-guide-example",
+    "vendor",
+    "sandbox-only-app",
+    "restricted-role-only",
     "user-without-assume-role",
     "user-arn-as-role-arn",
     "swapped-aws-keys",
@@ -86,9 +92,10 @@ def test_scenario_data_is_complete_and_uses_catalogue_codes(item):
     for code, blamed in item.expect:
         known = entry(code)  # KeyError: a code the catalogue lacks
         assert blamed is None or blamed in FIELD_KEYS
-        # An entry that names its field blames that one; a generic entry (field None,
-        # such as whitespace-around) blames whichever field the finding is about.
-        assert known.field is None or blamed == known.field, (code, blamed)
+        # A finding blames the field its entry names, or whichever field it is about when
+        # the entry is generic (whitespace-around), or none at all (role-missing blames the
+        # app's roles: no credential).
+        assert blamed is None or known.field in (None, blamed), (code, blamed)
     has_aws = item.credentials["aws_access_key"] is not None
     assert has_aws == (item.path == "legacy")
     assert (item.wire.caller_identity is not None) == has_aws
@@ -181,6 +188,21 @@ def test_reading_the_secret_without_an_aws_identity_fails_as_boto3_does(start_mo
         _read_secret_with_boto3("spapi-docs/mock/sp-api-credentials", env)
 
 
+def test_every_role_of_the_model_has_a_scenario_of_its_own():
+    assert {f"role-only-{role_slug(role)}" for role in role_model().roles} <= set(SCENARIOS)
+
+
+@pytest.mark.parametrize("item", SCENARIOS.values(), ids=list(SCENARIOS))
+def test_no_scenario_blames_a_credential_lwa_accepted_for_an_sp_api_denial(item):
+    if item.wire.lwa[0] != 200:
+        return
+    lwa_fields = {"refresh_token", "lwa_app_id", "lwa_client_secret"}
+    blamed = {field for _code, field in item.expect if field in lwa_fields}
+    # Only SP-API's own words may blame one: "The LWA secret token you provided has expired."
+    allowed = {"lwa_client_secret"} if item.wire.refusal.startswith("The LWA secret") else set()
+    assert blamed <= allowed, blamed
+
+
 def _sts_outcome(call) -> str:
     try:
         call()
@@ -191,8 +213,30 @@ def _sts_outcome(call) -> str:
     return "ok"
 
 
+# Every operation a seller or vendor token may call (grantless ones take another token).
+SELLER_ROUTES = [route for route in ROUTES if not route.operation.grantless]
+
+
+def _scan(amazon, token, partner, sandbox):
+    """region -> operation key -> answer, for every seller route in every region."""
+    return {
+        region: {
+            route.key: sp_call(
+                amazon, route.key, token, partner=partner, region=region, sandbox=sandbox
+            )
+            for route in SELLER_ROUTES
+        }
+        for region in REGION_CODES
+    }
+
+
+def _passed(answer) -> bool:
+    """The gateway let the call through: a 2xx, or the service's own 400 or 404."""
+    return answer.status_code < 300 or answer.status_code in (400, 404)
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_scenario_wire_behaviour(name, start_mock, validate):
+def test_scenario_wire_behaviour(name, start_mock):
     item = SCENARIOS[name]
     amazon = start_mock(name)
     wire = item.wire
@@ -203,26 +247,28 @@ def test_scenario_wire_behaviour(name, start_mock, validate):
     assert (answer.status_code, body.get("error")) == wire.lwa
     if answer.status_code == 200:
         token = body["access_token"]
-        for region, (status, details) in wire.regions.items():
-            reply = sp_get(
-                amazon,
-                PARTICIPATIONS,
-                token,
-                region=region,
-                sandbox=wire.sandbox,
-            )
-            validate(reply.json(), "GetMarketplaceParticipationsResponse")
-            assert reply.status_code == status, (region, reply.text)
-            if status != 200:
-                assert reply.json()["errors"][0]["details"] == details
-        accepted = [region for region, (status, _) in wire.regions.items() if status == 200]
-        for region in accepted:
-            for role in ROLE_PROBES:
-                reply = probe(amazon, token, role, region=region, sandbox=wire.sandbox)
-                expected = 403 if role in wire.denied_roles else 200
-                assert reply.status_code == expected, (role, reply.text)
+        partner = partner_of(amazon)
+        assert partner.account_type == wire.account_type
+        for sandbox, expected_region in ((False, wire.region), (True, wire.sandbox_region)):
+            answers = _scan(amazon, token, partner, sandbox)
+            passed = [r for r in REGION_CODES if any(map(_passed, answers[r].values()))]
+            assert passed == ([expected_region] if expected_region else []), (sandbox, passed)
+            for region in REGION_CODES:
+                if region == expected_region:
+                    continue
+                for key, reply in answers[region].items():
+                    assert reply.status_code == 403, (region, key)
+                    error = reply.json()
+                    if error.get("code") == "MissingAuthenticationToken":
+                        continue  # an operation that does not exist in this region
+                    assert error["errors"][0]["details"] == wire.refusal, (region, key)
+            if sandbox == wire.sandbox and expected_region:
+                for operation, status in wire.operations.items():
+                    reply = answers[expected_region][operation_key(operation)]
+                    assert reply.status_code == status, (operation, reply.text)
+        assert wire.operations == {} or wire.region or wire.sandbox
     else:
-        assert wire.regions == {}
+        assert (wire.region, wire.sandbox_region, wire.account_type) == (None, None, None)
 
     if wire.caller_identity is not None:
         creds = amazon.credentials
