@@ -261,9 +261,13 @@ def _said(body) -> str:
     return body if isinstance(body, str) else ""
 
 
-def spapi_answer(http, *, secrets=(), operation=None):
+def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
     """``(kind, finding)`` of one SP-API answer: ``AUTHORISED`` or ``DENIED`` with no
-    finding, or ``PROBLEM`` with the finding that explains it (see the notes above)."""
+    finding, or ``PROBLEM`` with the finding that explains it (see the notes above).
+
+    ``success_key``: the top-level key a success of the operation holds (from Amazon's
+    model); a 2xx without it proves nothing.
+    """
     problem = transport_finding(http, "spapi", secrets)
     if problem is not None:
         return PROBLEM, problem
@@ -277,6 +281,10 @@ def spapi_answer(http, *, secrets=(), operation=None):
         if not isinstance(body, dict):
             return PROBLEM, unexpected(
                 http, "spapi", secrets, why="a success status whose body is no JSON object"
+            )
+        if success_key is not None and body.get(success_key) is None:
+            return PROBLEM, unexpected(
+                http, "spapi", secrets, why=f"a success status without {success_key!r}"
             )
         if operation == PARTICIPATIONS and not isinstance(body.get("payload"), list):
             return PROBLEM, unexpected(

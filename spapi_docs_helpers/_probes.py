@@ -47,6 +47,9 @@ class Probe:
     body: str | None = None
     # Why the answer, when the token may call the operation, is what it is.
     expect: str = ""
+    # The top-level key every success of the operation holds (Amazon's model): a 2xx
+    # without it is no SP-API answer, whatever sent it.
+    success_key: str = "payload"
 
     @property
     def spec(self):
@@ -62,8 +65,8 @@ class Probe:
         return self.spec.path
 
 
-def _probe(operation, api, expect, params=None, body=None) -> Probe:
-    return Probe(operation, api, MappingProxyType(dict(params or {})), body, expect)
+def _probe(operation, api, expect, params=None, body=None, success_key="payload") -> Probe:
+    return Probe(operation, api, MappingProxyType(dict(params or {})), body, expect, success_key)
 
 
 # Every operation the doctor may call. Each is read-only in the model (a test checks it).
@@ -79,18 +82,21 @@ PROBES = (
         "Tokens API v2021-03-01",
         "400 InvalidInput: the body names no restricted resource, so no token is created",
         body="{}",
+        success_key="restrictedDataToken",
     ),
     _probe(
         "listInventory",
         "Amazon Warehousing and Distribution API v2024-05-09",
         "200 with at most one inventory summary",
         params={"maxResults": "1"},
+        success_key="inventory",
     ),
     _probe(
         "getReports",
         "Reports API v2021-06-30",
         "400 InvalidInput: reportTypes (or nextToken) is required",
         params={"pageSize": "1"},
+        success_key="reports",
     ),
     _probe(
         "listFinancialEventGroups",
@@ -103,11 +109,13 @@ PROBES = (
         "Catalog Items API v2022-04-01",
         "400 InvalidInput: marketplaceIds is required",
         params={"pageSize": "1"},
+        success_key="items",
     ),
     _probe(
         "searchDefinitionsProductTypes",
         "Product Type Definitions API v2020-09-01",
         "400 InvalidInput: marketplaceIds is required",
+        success_key="productTypes",
     ),
     _probe(
         "getInventorySummaries",
@@ -119,6 +127,7 @@ PROBES = (
         "Product Pricing API v2022-05-01",
         "400 InvalidInput: the batch body holds no request",
         body="{}",
+        success_key="responses",
     ),
     _probe(
         "getPurchaseOrders",

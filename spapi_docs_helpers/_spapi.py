@@ -85,7 +85,9 @@ def call(transport, base_url, item, token, *, secrets=()):
         params=dict(item.params) or None,
         data=data,
     )
-    kind, finding = spapi_answer(http, secrets=secrets, operation=item.operation)
+    kind, finding = spapi_answer(
+        http, secrets=secrets, operation=item.operation, success_key=item.success_key
+    )
     return http, kind, finding
 
 

@@ -146,3 +146,12 @@ def test_the_account_information_role_is_probed_in_europe_only():
 def test_an_unknown_region_is_refused():
     with pytest.raises(ValueError, match="NA, EU, FE"):
         region_probes("US")
+
+
+@pytest.mark.parametrize("item", probes(), ids=lambda item: item.operation)
+def test_the_key_a_success_must_hold_is_in_the_models_answer(item):
+    _method, _route, operation, model = OPERATIONS[item.operation]
+    schema = operation["responses"]["200"]["schema"]
+    if "$ref" in schema:
+        schema = model["definitions"][schema["$ref"].rsplit("/", 1)[1]]
+    assert item.success_key in schema["properties"]
