@@ -730,15 +730,17 @@ CATALOGUE = (
         sources=(SRC_ROTATION,),
     ),
     Entry(
-        code="client-secret-truncated",
-        severity="error",
+        code="client-secret-length-unusual",
+        severity="warning",
         stage="format",
         prevalence="rare",
         field="lwa_client_secret",
-        title="The client secret is cut short",
-        cause="A client secret is amzn1.oa2-cs.v1. followed by 64 hexadecimal characters; part of it "
-        "is missing.",
-        fix="Copy the whole Client secret again from LWA credentials → View.",
+        title="The client secret is not the length seen so far",
+        cause="Every client secret seen so far is amzn1.oa2-cs.v1. followed by 64 hexadecimal "
+        "characters, and this one has another number. Amazon publishes no length, so this is a "
+        "warning only: the secret may be fine, or its end was lost when it was copied.",
+        fix="If LWA answers invalid_client, copy the whole Client secret again from LWA "
+        "credentials → View.",
         texts=('{"error_description":"Client authentication failed","error":"invalid_client"}',),
     ),
     Entry(
