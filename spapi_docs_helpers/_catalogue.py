@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 
+from . import __version__
+
 __all__ = [
     "CATALOGUE",
     "CatalogueView",
     "Entry",
     "Finding",
     "catalogue",
+    "docs_home",
     "docs_page",
     "docs_url",
     "entry",
@@ -37,8 +40,20 @@ STAGES = ("load", "format", "lwa", "sts", "region", "roles", "transport")
 # another entry's error, a note, the doctor's settings and its reading of network failures).
 PREVALENCES = ("common", "occasional", "rare", "doctor-only")
 
+DOCS_SITE = "https://spapi-docs.readthedocs.io/"
+
+
+def _docs_version(version: str) -> str:
+    """The docs version a release links to: Read the Docs names it after the release's tag
+    (releases are tagged with the bare version, 0.1.0); a development version reads the
+    newest docs ("latest")."""
+    return version if all(part.isdigit() for part in version.split(".")) else "latest"
+
+
+# The docs of this very version, so that a link never explains another version's codes.
+DOCS_VERSION = _docs_version(__version__)
 # The site's pages live under docs/ (conf.py sits at the repository root).
-DOCS_BASE_URL = "https://spapi-docs.readthedocs.io/en/latest/docs/"
+DOCS_BASE_URL = f"{DOCS_SITE}en/{DOCS_VERSION}/docs/"
 # The page of an entry's section, by who meets it (see PREVALENCES).
 TROUBLESHOOTING_PAGE = "troubleshooting.html"
 FINDINGS_PAGE = "reference/findings.html"
@@ -258,12 +273,19 @@ def docs_page(code: str) -> str:
     return TROUBLESHOOTING_PAGE
 
 
+def _docs_base() -> str:
+    base = os.environ.get("SPAPI_DOCS_URL") or DOCS_BASE_URL
+    return base if base.endswith("/") else base + "/"
+
+
 def docs_url(code: str) -> str:
     """The section of ``code`` in the docs (``SPAPI_DOCS_URL`` overrides the site)."""
-    base = os.environ.get("SPAPI_DOCS_URL") or DOCS_BASE_URL
-    if not base.endswith("/"):
-        base += "/"
-    return f"{base}{docs_page(code)}#{code}"
+    return f"{_docs_base()}{docs_page(code)}#{code}"
+
+
+def docs_home() -> str:
+    """The start page of the docs the links point into (``spapi-doctor --version`` shows it)."""
+    return f"{_docs_base()}index.html"
 
 
 CATALOGUE = (

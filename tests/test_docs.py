@@ -392,16 +392,33 @@ def test_json_report_reference_documents_every_field(site):
     assert not missing, f"JSON report fields missing from the reference: {missing}"
 
 
+# A URL of this site as the doctor prints it: the docs version, then the path in the site.
+SITE_URL = re.compile(r"https://spapi-docs\.readthedocs\.io/en/([^/\s]+)/([\w./-]*)")
+
+
 def test_every_url_of_this_site_written_in_the_sources_exists(site):
     """Example outputs in the pages and the README quote docs URLs: they must not rot."""
     sources = [*DOCS.rglob("*.md"), ROOT / "README.md", *(ROOT / "notebooks").glob("*.ipynb")]
-    pattern = re.compile(r"https://spapi-docs\.readthedocs\.io/en/latest/([\w./-]*)")
     seen = 0
     for source in sources:
-        for path in pattern.findall(source.read_text()):
+        for _version, path in SITE_URL.findall(source.read_text()):
             seen += 1
             target = site / (path or "index.html")
             assert target.is_file(), (
                 f"{source.relative_to(ROOT)} links {path}, which the site lacks"
             )
     assert seen, "no URL of the site found: the pattern is wrong"
+
+
+def test_the_pages_quote_the_docs_version_the_doctor_links_to():
+    """The example outputs show the links of this version (the notebooks' outputs are
+    written by `make notebooks`, and nbval compares them with the version masked)."""
+    from spapi_docs_helpers._catalogue import DOCS_VERSION
+
+    versions = {
+        (source.relative_to(ROOT).as_posix(), version)
+        for source in [*DOCS.rglob("*.md"), ROOT / "README.md"]
+        for version, _path in SITE_URL.findall(source.read_text())
+    }
+    assert versions, "no URL of the site in the pages: the pattern is wrong"
+    assert {version for _source, version in versions} == {DOCS_VERSION}, sorted(versions)
