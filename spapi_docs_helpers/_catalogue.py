@@ -510,9 +510,12 @@ CATALOGUE = (
         prevalence="doctor-only",
         field=None,
         title="The AWS Secrets Manager secret could not be read",
-        cause="SP_API_AWS_SECRET_ID is set, but reading the secret failed (it does not exist, the "
-        "AWS credentials in use may not read it, or no AWS credentials or region are "
-        "configured). python-amazon-sp-api swallows this error and moves on to the next source.",
+        cause="SP_API_AWS_SECRET_ID is set, but reading the secret failed. When AWS refused the "
+        "read (the secret does not exist, or the AWS credentials in use may not read it), "
+        "python-amazon-sp-api swallows the error (a botocore ClientError) and moves on to the "
+        "next source. When no AWS region or no AWS credentials are configured at all, boto3 "
+        "raises NoRegionError or NoCredentialsError, which python-amazon-sp-api does not catch: "
+        "your program stops.",
         fix="Check the secret's name and region, and that the AWS identity in use may call "
         "secretsmanager:GetSecretValue on it.",
         sources=(SRC_SW_CREDS,),

@@ -28,7 +28,8 @@ FIGURES = {
     "app-overview.svg": "docs/register-app.html",
     "create-app.svg": "docs/register-app.html",
     "lwa-credentials.svg": "docs/register-app.html",
-    "authorise-app.svg": "docs/register-app.html",
+    "authorise-app.svg": "docs/authorise.html",
+    "developer-profile.svg": "docs/developer-registration.html",
 }
 # Sources under docs/ that are not pages (conf.py's exclude_patterns).
 NOT_PAGES = ("_ext", "_static", "_extra", "figures")
@@ -422,3 +423,44 @@ def test_the_pages_quote_the_docs_version_the_doctor_links_to():
     }
     assert versions, "no URL of the site in the pages: the pattern is wrong"
     assert {version for _source, version in versions} == {DOCS_VERSION}, sorted(versions)
+
+
+def test_the_install_section_names_the_distribution_and_project_page_of_pyproject(page):
+    """The install commands and the project's page come from one setting (conf.py reads
+    pyproject.toml); no page writes them by hand."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, from the docs extra
+        import tomli as tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    start = page("docs/start-here.html")
+    assert f"pipx install {project['name']}" in start.text
+    assert f"python -m pip install {project['name']}" in start.text
+    links = {attrs.get("href") for attrs in start.find("a")}
+    assert project["urls"]["Homepage"] in links
+    for source in DOCS.rglob("*.md"):
+        assert project["urls"]["Homepage"] not in source.read_text(), (
+            f"{source.relative_to(ROOT)} writes the project URL by hand: use spapi-install"
+        )
+
+
+def test_the_guide_runs_in_order_with_legacy_aws_as_an_appendix(page):
+    """register -> authorise -> configure -> check -> first call; the legacy path last."""
+    index = page("docs/index.html")
+    order = [
+        urlsplit(urljoin("docs/index.html", attrs["href"])).path
+        for attrs in index.find("a", inside="sidebar-tree")
+        if attrs.get("href") and not urlsplit(attrs["href"]).scheme
+    ]
+    guide = [
+        "docs/developer-registration.html",
+        "docs/register-app.html",
+        "docs/authorise.html",
+        "docs/configure.html",
+        "docs/check.html",
+        "docs/first-call.html",
+    ]
+    positions = [order.index(path) for path in guide]
+    assert positions == sorted(positions), order
+    assert order.index("docs/aws-legacy.html") > order.index("docs/troubleshooting.html")

@@ -1,6 +1,6 @@
 """Pages generated from the package's own data, so that the docs and the code cannot disagree.
 
-Six directives, each reading a table of ``spapi_docs_helpers``:
+Nine directives, each reading a table of ``spapi_docs_helpers``:
 
 ``spapi-catalogue``
     The failure catalogue (``_catalogue.CATALOGUE``): one section per entry. Option
@@ -29,6 +29,10 @@ Six directives, each reading a table of ``spapi_docs_helpers``:
 
 ``spapi-role-probes``
     The one call per role that the check makes (``_spapi.ROLE_PROBES``).
+
+``spapi-install``
+    The commands that install ``spapi-doctor`` and the project's page, from the
+    ``spapi_distribution`` and ``spapi_project_url`` settings of conf.py.
 
 ``spapi-mock-scenarios``
     The mock Amazon's scenarios (``spapi_docs_helpers.mock.SCENARIOS``). When the mock cannot
@@ -650,12 +654,50 @@ class MockScenariosDirective(_Directive):
         return row
 
 
+# --------------------------------------------------------------------------- install
+
+
+class InstallDirective(_Directive):
+    """How to install spapi-doctor: the commands, and the project page, from conf.py."""
+
+    has_content = False
+
+    def run(self):
+        distribution = self.config.spapi_distribution
+        url = self.config.spapi_project_url
+        if not (distribution and url):
+            logger.warning(
+                "spapi-install needs spapi_distribution and spapi_project_url in conf.py",
+                location=self.get_location(),
+            )
+            return []
+        commands = (
+            f"pipx install {distribution}             # the spapi-doctor command, in its own environment\n"
+            f"python -m pip install {distribution}    # or into the environment of your project"
+        )
+        block = nodes.literal_block(commands, commands, language="sh", classes=["spapi-install"])
+        page = nodes.paragraph(
+            "",
+            "",
+            nodes.Text("The project's page: "),
+            nodes.reference(url, url, refuri=url),
+            nodes.Text(". Check what you installed with "),
+            nodes.literal("spapi-doctor --version", "spapi-doctor --version"),
+            nodes.Text(": it names its version and the docs of that version."),
+        )
+        return [block, page]
+
+
 # --------------------------------------------------------------------------- setup
 
 
 def setup(app):
     # Which module holds SCENARIOS (a build can point it at a stand-in with -D).
     app.add_config_value("spapi_mock_module", "spapi_docs_helpers.mock", "env")
+    # Where readers get the tool (conf.py reads both from pyproject.toml).
+    app.add_config_value("spapi_distribution", "", "env")
+    app.add_config_value("spapi_project_url", "", "env")
+    app.add_directive("spapi-install", InstallDirective)
     app.add_directive("spapi-catalogue", CatalogueDirective)
     app.add_directive("spapi-catalogue-index", CatalogueIndexDirective)
     app.add_directive("spapi-field-map", FieldMapDirective)
