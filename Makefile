@@ -10,7 +10,7 @@ SPHINXBUILD := $(BIN)/sphinx-build -n -W --keep-going
 SITE   := _build/html
 
 .DEFAULT_GOAL := all
-.PHONY: all install html doctor test lint clean mock lab notebooks linkcheck bench chromium
+.PHONY: all install html doctor test lint clean mock lab notebooks linkcheck bench chromium curl dist
 
 ## all: the main job: build the site, then run spapi-doctor (mock Amazon when no credentials are set)
 all: html doctor
@@ -44,10 +44,25 @@ chromium:
 	    echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; \
 	    if [ "$$SPAPI_REQUIRE_BROWSER" = 1 ]; then exit 1; fi; }; }
 
+## curl: the recipes the site shows use it, and tests/test_recipes.py runs them (Debian's package)
+curl:
+	@command -v curl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq curl >/dev/null; \
+	  fi; \
+	  command -v curl >/dev/null 2>&1 || { echo "curl is missing: install Debian's curl package (the recipe tests need it)"; exit 1; }; }
+
 ## test: every test (units, mock, the site built strictly and checked in headless Chromium,
-## notebooks under nbval); the tests build the site themselves, fresh, into a temporary folder
-test: $(STAMP) chromium
+## the recipes the site shows, the packaging, notebooks under nbval); the tests build the site
+## and the wheel themselves, fresh, into temporary folders
+test: $(STAMP) chromium curl
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+## dist: the sdist and the wheel into dist/, offline, with the build backend of .venv
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
 
 ## lint: ruff (lint and format check) over the package, tests, benchmarks, notebook tools, docs/_ext, conf.py
 lint: $(STAMP)
@@ -83,5 +98,5 @@ bench: $(STAMP)
 
 ## clean: remove the build output, both virtual environments, the caches, .mock.env and test-artifacts
 clean:
-	rm -rf _build $(VENV) .venv-lab .pytest_cache .hypothesis .mock.env test-artifacts
+	rm -rf _build dist build $(VENV) .venv-lab .pytest_cache .hypothesis .mock.env test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -24,6 +24,14 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 from spapi_docs_helpers import __version__  # noqa: E402  (needs the sys.path above)
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from the docs extra
+    import tomli as tomllib
+
+with open(ROOT / "pyproject.toml", "rb") as _file:
+    _PROJECT = tomllib.load(_file)["project"]
+
 # -- Project information -----------------------------------------------------
 # https://www.sphinx-doc.org/en/master/usage/configuration.html#project-information
 
@@ -32,6 +40,13 @@ author = "the spapi-docs contributors"
 copyright = f"2026, {author}"
 release = __version__
 version = __version__
+
+# -- Where readers get the tool ----------------------------------------------
+# The one setting the site's install section reads (the `spapi-install` directive of
+# docs/_ext/spapi_catalogue.py): the distribution and its project page, both taken from
+# pyproject.toml, where the wheel's metadata comes from too. No page writes them by hand.
+spapi_distribution = _PROJECT["name"]
+spapi_project_url = _PROJECT["urls"]["Homepage"]
 
 # -- General configuration ---------------------------------------------------
 # https://www.sphinx-doc.org/en/master/usage/configuration.html#general-configuration

@@ -1,15 +1,19 @@
 """The failure catalogue: every finding the doctor can report, as data.
 
-One entry per failure mode: a stable code (also the anchor of its section on the
-troubleshooting page), a severity, the stage that detects it, the credential it blames
+One entry per failure mode: a stable code (also the anchor of its section in the docs),
+a severity, the stage that detects it, how often users meet it, the credential it blames
 (or None), a title, the cause, the fix, the exact error texts that identify it in the
 wild, and where the facts come from. The checker raises its findings from these entries
-and ``docs/troubleshooting.md`` is rendered from them, so the two cannot disagree.
+and the docs are rendered from them, so the two cannot disagree: what users meet on
+``docs/troubleshooting.md`` (most frequent first), the doctor's own findings on
+``docs/reference/findings.md``.
 """
 
 from __future__ import annotations
 
 import os
+
+from . import __version__
 
 __all__ = [
     "CATALOGUE",
@@ -18,15 +22,42 @@ __all__ = [
     "Entry",
     "Finding",
     "catalogue",
+    "docs_home",
+    "docs_page",
     "docs_url",
     "entry",
 ]
 
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("load", "format", "lwa", "sts", "region", "roles", "transport")
+# Who meets a failure, and how often: it decides where the docs show the entry, and in
+# which order. The first three are failures users of python-amazon-sp-api or amzn-sp-api
+# meet whether or not they run the doctor, so each such entry quotes the error text they
+# see (``texts``); the tiers follow the evidence in the project's research on real users
+# (failure-modes.md): "common" for the failures marked as common there, "occasional" for
+# those several independent reports describe, "rare" for one report or a behaviour known
+# only from a library's code or Amazon's documents. "doctor-only": the doctor's own
+# finding, which no library shows as an error of its own (a format rule whose symptom is
+# another entry's error, a note, the doctor's settings and its reading of network failures).
+PREVALENCES = ("common", "occasional", "rare", "doctor-only")
 
+DOCS_SITE = "https://spapi-docs.readthedocs.io/"
+
+
+def _docs_version(version: str) -> str:
+    """The docs version a release links to: Read the Docs names it after the release's tag
+    (releases are tagged with the bare version, 0.1.0); a development version reads the
+    newest docs ("latest")."""
+    return version if all(part.isdigit() for part in version.split(".")) else "latest"
+
+
+# The docs of this very version, so that a link never explains another version's codes.
+DOCS_VERSION = _docs_version(__version__)
 # The site's pages live under docs/ (conf.py sits at the repository root).
-DOCS_BASE_URL = "https://spapi-docs.readthedocs.io/en/latest/docs/"
+DOCS_BASE_URL = f"{DOCS_SITE}en/{DOCS_VERSION}/docs/"
+# The page of an entry's section, by who meets it (see PREVALENCES).
+TROUBLESHOOTING_PAGE = "troubleshooting.html"
+FINDINGS_PAGE = "reference/findings.html"
 
 _AMZ = "https://developer-docs.amazon.com/sp-api"
 SRC_IAM_REMOVED = (
@@ -119,7 +150,7 @@ class Entry:
     """One failure mode of the catalogue.
 
     ``field``: the credential it blames, or None. ``subject``: what it blames instead of a
-    credential (a key of :data:`SUBJECTS`), or None. ``match``: the exact text that
+    credential (a key of ``SUBJECTS``), or None. ``match``: the exact text that
     identifies the failure in a service's answer, for the diagnosis to key on (``texts``
     are the whole answers as users see them, for the docs).
     """
@@ -130,6 +161,7 @@ class Entry:
         "field",
         "fix",
         "match",
+        "prevalence",
         "severity",
         "sources",
         "stage",
@@ -144,6 +176,7 @@ class Entry:
         code,
         severity,
         stage,
+        prevalence,
         field,
         title,
         cause,
@@ -160,9 +193,12 @@ class Entry:
             raise ValueError(f"{code}: stage must be one of {STAGES}, not {stage!r}")
         if subject is not None and (field is not None or subject not in SUBJECTS):
             raise ValueError(f"{code}: subject must be one of {tuple(SUBJECTS)}, without a field")
+        if prevalence not in PREVALENCES:
+            raise ValueError(f"{code}: prevalence must be one of {PREVALENCES}, not {prevalence!r}")
         self.code = code
         self.severity = severity
         self.stage = stage
+        self.prevalence = prevalence
         self.field = field
         self.subject = subject
         self.title = title
@@ -174,7 +210,7 @@ class Entry:
 
     @property
     def docs(self) -> str:
-        """The URL of this entry's section on the troubleshooting page."""
+        """The URL of this entry's section in the docs."""
         return docs_url(self.code)
 
     def finding(self, message, *, field=..., fix=None, source=None, details=None) -> Finding:
@@ -226,7 +262,7 @@ class Finding:
 
     @property
     def docs(self) -> str:
-        """The URL of this finding's section on the troubleshooting page."""
+        """The URL of this finding's section in the docs."""
         return docs_url(self.code)
 
     @property
@@ -267,12 +303,29 @@ class Finding:
         return f"Finding({self.code!r}, {self.severity!r}, field={self.field!r})"
 
 
-def docs_url(code: str) -> str:
-    """The troubleshooting section of ``code`` (``SPAPI_DOCS_URL`` overrides the site)."""
+def docs_page(code: str) -> str:
+    """The page that explains ``code``, relative to the docs: the doctor's own findings are
+    on the findings reference, everything users meet (and an unknown code) on the
+    troubleshooting page."""
+    known = _BY_CODE.get(code)
+    if known is not None and known.prevalence == "doctor-only":
+        return FINDINGS_PAGE
+    return TROUBLESHOOTING_PAGE
+
+
+def _docs_base() -> str:
     base = os.environ.get("SPAPI_DOCS_URL") or DOCS_BASE_URL
-    if not base.endswith("/"):
-        base += "/"
-    return f"{base}troubleshooting.html#{code}"
+    return base if base.endswith("/") else base + "/"
+
+
+def docs_url(code: str) -> str:
+    """The section of ``code`` in the docs (``SPAPI_DOCS_URL`` overrides the site)."""
+    return f"{_docs_base()}{docs_page(code)}#{code}"
+
+
+def docs_home() -> str:
+    """The start page of the docs the links point into (``spapi-doctor --version`` shows it)."""
+    return f"{_docs_base()}index.html"
 
 
 CATALOGUE = (
@@ -281,6 +334,7 @@ CATALOGUE = (
         code="no-credentials",
         severity="error",
         stage="load",
+        prevalence="occasional",
         field=None,
         title="No credentials found in any source",
         cause="python-amazon-sp-api takes the first source that holds both lwa_app_id and "
@@ -298,6 +352,7 @@ CATALOGUE = (
         code="refresh-token-missing",
         severity="error",
         stage="load",
+        prevalence="occasional",
         field="refresh_token",
         title="No refresh token in the source that is used",
         cause="The source that wins holds the LWA client identifier and secret but no refresh token. "
@@ -312,6 +367,7 @@ CATALOGUE = (
         code="source-skipped-incomplete",
         severity="warning",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="A source was skipped because it is incomplete (sources are not merged)",
         cause="A source that holds only some of the credentials is skipped as a whole: "
@@ -325,6 +381,7 @@ CATALOGUE = (
         code="value-shadowed",
         severity="warning",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="A different value in a lower source is ignored",
         cause="The same credential is set in more than one source with different values. Only the "
@@ -336,6 +393,7 @@ CATALOGUE = (
         code="env-name-near-miss",
         severity="warning",
         stage="load",
+        prevalence="occasional",
         field=None,
         title="An environment variable looks like a credential but has a name no library reads",
         cause="python-amazon-sp-api reads exactly SP_API_REFRESH_TOKEN, LWA_APP_ID and LWA_CLIENT_SECRET "
@@ -350,6 +408,7 @@ CATALOGUE = (
         code="account-name-mismatch",
         severity="warning",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="Credentials exist for an account name that differs only in case or spelling",
         cause="Account names are case-sensitive, in the _<account> suffix of environment variables and "
@@ -361,6 +420,7 @@ CATALOGUE = (
         code="config-file-not-found",
         severity="info",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="No credentials.yml where python-amazon-sp-api looks",
         cause="python-amazon-sp-api reads credentials.yml from one directory: PYTHON-SP-APIDIR when set, "
@@ -373,6 +433,7 @@ CATALOGUE = (
         code="config-file-near-miss",
         severity="warning",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="A credentials file sits where python-amazon-sp-api does not look",
         cause="A file named like the credentials file (credentials.yaml, a copy in another folder or "
@@ -385,6 +446,7 @@ CATALOGUE = (
         code="config-file-unreadable",
         severity="error",
         stage="load",
+        prevalence="rare",
         field=None,
         title="credentials.yml cannot be read",
         cause="The file (or the directory PYTHON-SP-APIDIR names) exists but cannot be read: a "
@@ -399,6 +461,7 @@ CATALOGUE = (
         code="config-file-invalid-yaml",
         severity="error",
         stage="load",
+        prevalence="rare",
         field=None,
         title="credentials.yml is not valid YAML",
         cause="python-amazon-sp-api skips a file it cannot parse without a word, and then reports "
@@ -412,6 +475,7 @@ CATALOGUE = (
         code="source-wrong-shape",
         severity="error",
         stage="load",
+        prevalence="rare",
         field=None,
         title="A source does not have the shape python-amazon-sp-api expects",
         cause="credentials.yml must map account names to mappings of credential keys; the code "
@@ -430,6 +494,7 @@ CATALOGUE = (
         code="config-duplicate-key",
         severity="warning",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="A key appears twice in credentials.yml",
         cause="YAML keeps only the last of two equal keys, without a word: a second `default:` "
@@ -441,6 +506,7 @@ CATALOGUE = (
         code="config-keys-at-top-level",
         severity="warning",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="Credential keys at the top level of credentials.yml",
         cause="Keys such as lwa_app_id sit at the top level of the file, outside any account, so "
@@ -452,6 +518,7 @@ CATALOGUE = (
         code="config-account-missing",
         severity="error",
         stage="load",
+        prevalence="occasional",
         field=None,
         title="The account is not in credentials.yml",
         cause="credentials.yml has no top-level key with this account name, so the file gives "
@@ -467,6 +534,7 @@ CATALOGUE = (
         code="unknown-credential-key",
         severity="warning",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="A key no library reads",
         cause="The source holds a key that python-amazon-sp-api ignores, such as lws_app_id (a typo "
@@ -479,11 +547,15 @@ CATALOGUE = (
         code="secrets-manager-unavailable",
         severity="error",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="The AWS Secrets Manager secret could not be read",
-        cause="SP_API_AWS_SECRET_ID is set, but reading the secret failed (it does not exist, the "
-        "AWS credentials in use may not read it, or no AWS credentials or region are "
-        "configured). python-amazon-sp-api swallows this error and moves on to the next source.",
+        cause="SP_API_AWS_SECRET_ID is set, but reading the secret failed. When AWS refused the "
+        "read (the secret does not exist, or the AWS credentials in use may not read it), "
+        "python-amazon-sp-api swallows the error (a botocore ClientError) and moves on to the "
+        "next source. When no AWS region or no AWS credentials are configured at all, boto3 "
+        "raises NoRegionError or NoCredentialsError, which python-amazon-sp-api does not catch: "
+        "your program stops.",
         fix="Check the secret's name and region, and that the AWS identity in use may call "
         "secretsmanager:GetSecretValue on it.",
         sources=(SRC_SW_CREDS,),
@@ -492,6 +564,7 @@ CATALOGUE = (
         code="secrets-manager-invalid",
         severity="error",
         stage="load",
+        prevalence="rare",
         field=None,
         title="The AWS Secrets Manager secret is not a JSON object",
         cause="The secret string must be a JSON object with the keys SP_API_REFRESH_TOKEN, LWA_APP_ID and "
@@ -505,6 +578,7 @@ CATALOGUE = (
         code="value-not-text",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="The value is not text",
         cause="A credential must be a string. A number, a list, a mapping or a YAML null is not one "
@@ -515,6 +589,7 @@ CATALOGUE = (
         code="value-empty",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="The value is empty",
         cause="The key is present but holds nothing (or only whitespace).",
@@ -524,6 +599,7 @@ CATALOGUE = (
         code="whitespace-around",
         severity="error",
         stage="format",
+        prevalence="occasional",
         field=None,
         title="Leading or trailing whitespace",
         cause="Spaces, tabs or a line break around the value are sent to Amazon as part of it, and "
@@ -539,6 +615,7 @@ CATALOGUE = (
         code="whitespace-inside",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="Whitespace or a line break inside the value",
         cause="A value split over two lines, or with a space inside, was copied in pieces. No "
@@ -549,6 +626,7 @@ CATALOGUE = (
         code="quote-characters",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="Quote characters in the value",
         cause="Quotes were copied along with the value (for example '\"Atzr|...'), or typographic "
@@ -559,6 +637,7 @@ CATALOGUE = (
         code="invisible-character",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="An invisible character in the value",
         cause="A zero-width space, a byte-order mark, a soft hyphen, a non-breaking space or a "
@@ -569,6 +648,7 @@ CATALOGUE = (
         code="non-ascii-character",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="A non-ASCII character in the value",
         cause="Credentials are plain ASCII. A letter that only looks like a Latin one (Cyrillic а, "
@@ -579,6 +659,7 @@ CATALOGUE = (
         code="url-encoded",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="The value is URL-encoded",
         cause="The value holds %XX escapes (%7C for |, %2F for /, %2B for +, %3D for =). It was "
@@ -589,6 +670,7 @@ CATALOGUE = (
         code="unexpanded-variable",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="A variable reference instead of the value",
         cause="The value is a reference such as ${LWA_APP_ID}, $LWA_APP_ID or %LWA_APP_ID% that was "
@@ -600,6 +682,7 @@ CATALOGUE = (
         code="value-too-long",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="The value is longer than any valid one",
         cause="The value is longer than Amazon or AWS allows for this credential (a refresh token is "
@@ -610,6 +693,7 @@ CATALOGUE = (
         code="placeholder-value",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="A placeholder instead of the real value",
         cause="The value is a placeholder from an example (<your token>, xxxx, ..., your_client_id, "
@@ -620,6 +704,7 @@ CATALOGUE = (
         code="value-in-wrong-field",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="A value of another credential in this field",
         cause="The value has the exact shape of another credential (for example a client secret in "
@@ -630,6 +715,7 @@ CATALOGUE = (
         code="fields-swapped",
         severity="error",
         stage="format",
+        prevalence="occasional",
         field=None,
         title="Two credentials are swapped",
         cause="Each of two fields holds the value that belongs in the other.",
@@ -643,6 +729,7 @@ CATALOGUE = (
         code="app-id-in-client-id-field",
         severity="error",
         stage="format",
+        prevalence="common",
         field="lwa_app_id",
         title="The App ID is in lwa_app_id; it needs the LWA Client identifier",
         cause="lwa_app_id (LWA_APP_ID) must hold the LWA Client identifier, "
@@ -661,6 +748,7 @@ CATALOGUE = (
         code="client-id-prefix-missing",
         severity="error",
         stage="format",
+        prevalence="occasional",
         field="lwa_app_id",
         title="The client identifier lacks its amzn1.application-oa2-client. prefix",
         cause="Only the hexadecimal tail of the Client identifier was copied. LWA needs the whole "
@@ -672,6 +760,7 @@ CATALOGUE = (
         code="client-id-truncated",
         severity="error",
         stage="format",
+        prevalence="rare",
         field="lwa_app_id",
         title="The client identifier is cut short",
         cause="A Client identifier is amzn1.application-oa2-client. followed by 32 hexadecimal "
@@ -683,6 +772,7 @@ CATALOGUE = (
         code="client-id-malformed",
         severity="error",
         stage="format",
+        prevalence="rare",
         field="lwa_app_id",
         title="lwa_app_id does not look like an LWA client identifier",
         cause="A Client identifier is amzn1.application-oa2-client. followed by 32 hexadecimal "
@@ -694,6 +784,7 @@ CATALOGUE = (
         code="client-secret-legacy-format",
         severity="warning",
         stage="format",
+        prevalence="doctor-only",
         field="lwa_client_secret",
         title="The client secret predates 180-day rotation",
         cause="Secrets issued since rotation became mandatory (2023) start with amzn1.oa2-cs.v1.; a "
@@ -704,20 +795,24 @@ CATALOGUE = (
         sources=(SRC_ROTATION,),
     ),
     Entry(
-        code="client-secret-truncated",
-        severity="error",
+        code="client-secret-length-unusual",
+        severity="warning",
         stage="format",
+        prevalence="rare",
         field="lwa_client_secret",
-        title="The client secret is cut short",
-        cause="A client secret is amzn1.oa2-cs.v1. followed by 64 hexadecimal characters; part of it "
-        "is missing.",
-        fix="Copy the whole Client secret again from LWA credentials → View.",
+        title="The client secret is not the length seen so far",
+        cause="Every client secret seen so far is amzn1.oa2-cs.v1. followed by 64 hexadecimal "
+        "characters, and this one has another number. Amazon publishes no length, so this is a "
+        "warning only: the secret may be fine, or its end was lost when it was copied.",
+        fix="If LWA answers invalid_client, copy the whole Client secret again from LWA "
+        "credentials → View.",
         texts=('{"error_description":"Client authentication failed","error":"invalid_client"}',),
     ),
     Entry(
         code="client-secret-malformed",
         severity="error",
         stage="format",
+        prevalence="rare",
         field="lwa_client_secret",
         title="lwa_client_secret does not look like an LWA client secret",
         cause="A client secret is amzn1.oa2-cs.v1. followed by hexadecimal characters (older secrets "
@@ -729,6 +824,7 @@ CATALOGUE = (
         code="access-token-in-refresh-token-field",
         severity="error",
         stage="format",
+        prevalence="occasional",
         field="refresh_token",
         title="An access token (Atza|) where the refresh token (Atzr|) belongs",
         cause="Access tokens start with Atza| and live one hour; refresh tokens start with Atzr| and "
@@ -745,6 +841,7 @@ CATALOGUE = (
         code="authorization-code-in-refresh-token-field",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field="refresh_token",
         title="An OAuth authorization code where the refresh token belongs",
         cause="The short code an OAuth redirect carries (spapi_oauth_code) lives five minutes and must "
@@ -757,6 +854,7 @@ CATALOGUE = (
         code="refresh-token-prefix-typo",
         severity="error",
         stage="format",
+        prevalence="rare",
         field="refresh_token",
         title="The refresh token's Atzr| prefix is mistyped",
         cause="Refresh tokens start with exactly Atzr| (A-t-z-r and a vertical bar). Amazon's own "
@@ -771,6 +869,7 @@ CATALOGUE = (
         code="refresh-token-malformed",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field="refresh_token",
         title="refresh_token does not look like a refresh token",
         cause="A refresh token starts with Atzr| and is several hundred characters long.",
@@ -780,6 +879,7 @@ CATALOGUE = (
         code="refresh-token-short",
         severity="warning",
         stage="format",
+        prevalence="doctor-only",
         field="refresh_token",
         title="The refresh token is unusually short",
         cause="Refresh tokens Amazon issues are several hundred characters long; a much shorter one "
@@ -790,6 +890,7 @@ CATALOGUE = (
         code="aws-access-key-malformed",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field="aws_access_key",
         title="aws_access_key does not look like an AWS access key ID",
         cause="An access key ID is 20 characters: AKIA (long-term, an IAM user's) or ASIA "
@@ -802,6 +903,7 @@ CATALOGUE = (
         code="aws-temporary-key-without-session-token",
         severity="error",
         stage="format",
+        prevalence="occasional",
         field="aws_access_key",
         title="Temporary AWS keys (ASIA…) without their session token",
         cause="Keys starting with ASIA come from STS (assume-role, SSO, a Lambda or EC2 role) and "
@@ -815,6 +917,7 @@ CATALOGUE = (
         code="aws-temporary-key",
         severity="warning",
         stage="format",
+        prevalence="rare",
         field="aws_access_key",
         title="Temporary AWS keys will expire",
         cause="ASIA… keys with a session token work until they expire (usually within hours).",
@@ -826,6 +929,7 @@ CATALOGUE = (
         code="session-token-with-long-term-key",
         severity="warning",
         stage="format",
+        prevalence="doctor-only",
         field="aws_session_token",
         title="A session token next to a long-term AKIA… key",
         cause="Session tokens belong to temporary ASIA… keys. With a long-term key, AWS rejects the "
@@ -836,6 +940,7 @@ CATALOGUE = (
         code="aws-secret-key-malformed",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field="aws_secret_key",
         title="aws_secret_key does not look like an AWS secret access key",
         cause="A secret access key is 40 characters of letters, digits, / and +.",
@@ -846,6 +951,7 @@ CATALOGUE = (
         code="role-arn-is-user-arn",
         severity="error",
         stage="format",
+        prevalence="occasional",
         field="role_arn",
         title="role_arn holds a user ARN",
         cause="role_arn must name the IAM role (arn:aws:iam::<account>:role/<name>). A user ARN "
@@ -859,6 +965,7 @@ CATALOGUE = (
         code="role-arn-is-assumed-role-arn",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field="role_arn",
         title="role_arn holds an STS assumed-role ARN",
         cause="arn:aws:sts::<account>:assumed-role/<role>/<session> names one session of the role, "
@@ -871,6 +978,7 @@ CATALOGUE = (
         code="role-arn-account-id-malformed",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field="role_arn",
         title="The account ID in role_arn is not 12 digits",
         cause="The account part of an IAM ARN is exactly 12 digits (leading zeros included).",
@@ -881,6 +989,7 @@ CATALOGUE = (
         code="role-arn-malformed",
         severity="error",
         stage="format",
+        prevalence="doctor-only",
         field="role_arn",
         title="role_arn is not an IAM role ARN",
         cause="A role ARN reads arn:aws:iam::<12-digit account>:role/<path/name>; IAM ARNs have no "
@@ -892,6 +1001,7 @@ CATALOGUE = (
         code="aws-example-key",
         severity="info",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="AWS's documented example key",
         cause="AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY are the example keys "
@@ -904,6 +1014,7 @@ CATALOGUE = (
         code="aws-fields-ignored",
         severity="info",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="The AWS fields are not needed, and the installed library ignores them",
         cause="Since 2023-10-02 SP-API authorises with the LWA access token alone. "
@@ -916,6 +1027,7 @@ CATALOGUE = (
         code="aws-fields-used-by-legacy-library",
         severity="info",
         stage="format",
+        prevalence="occasional",
         field=None,
         title="The installed python-amazon-sp-api is older than 1.0 and still signs with AWS keys",
         cause="Releases before 1.0 assume the IAM role and sign every call with SigV4. Amazon has not "
@@ -928,6 +1040,7 @@ CATALOGUE = (
         code="aws-fields-incomplete",
         severity="warning",
         stage="format",
+        prevalence="doctor-only",
         field=None,
         title="Only some of the AWS fields are set",
         cause="The legacy path needs an access key and its secret key (and, to assume a role, the "
@@ -939,6 +1052,7 @@ CATALOGUE = (
         code="lwa-client-id-rejected",
         severity="error",
         stage="lwa",
+        prevalence="common",
         field="lwa_app_id",
         title="LWA rejected the client: the client identifier is wrong",
         cause="LWA answered invalid_client and lwa_app_id is not a well-formed Client identifier (see "
@@ -954,6 +1068,7 @@ CATALOGUE = (
         code="lwa-client-secret-rejected",
         severity="error",
         stage="lwa",
+        prevalence="common",
         field="lwa_client_secret",
         title="LWA rejected the client: the client secret is wrong, rotated or expired",
         cause="LWA answered invalid_client although lwa_app_id is a well-formed Client identifier. "
@@ -971,6 +1086,7 @@ CATALOGUE = (
         code="lwa-refresh-token-rejected",
         severity="error",
         stage="lwa",
+        prevalence="common",
         field="refresh_token",
         title="LWA rejected the refresh token",
         cause="LWA answered invalid_grant: it accepted the client identifier and secret (otherwise it "
@@ -990,6 +1106,7 @@ CATALOGUE = (
         code="lwa-token-from-another-app",
         severity="error",
         stage="lwa",
+        prevalence="occasional",
         field="refresh_token",
         title="The refresh token belongs to another app",
         cause="LWA answered unauthorized_client: the refresh token was issued to a different app "
@@ -1007,6 +1124,7 @@ CATALOGUE = (
         code="lwa-invalid-request",
         severity="error",
         stage="lwa",
+        prevalence="rare",
         field=None,
         title="LWA rejected the request as malformed",
         cause="LWA answered invalid_request: a parameter is missing or repeated, or the body is not "
@@ -1022,6 +1140,7 @@ CATALOGUE = (
         code="lwa-unsupported-grant-type",
         severity="error",
         stage="lwa",
+        prevalence="rare",
         field=None,
         title="LWA does not support the grant type sent",
         cause="grant_type must be refresh_token (seller-authorised calls) or client_credentials "
@@ -1034,6 +1153,7 @@ CATALOGUE = (
         code="lwa-invalid-scope",
         severity="error",
         stage="lwa",
+        prevalence="occasional",
         field=None,
         title="LWA rejected the grantless scope",
         cause="A grantless (client_credentials) token needs one of Amazon's scopes, spelled exactly: "
@@ -1051,6 +1171,7 @@ CATALOGUE = (
         code="sts-access-key-invalid",
         severity="error",
         stage="sts",
+        prevalence="occasional",
         field="aws_access_key",
         title="AWS does not know this access key",
         cause="STS answered InvalidClientTokenId to GetCallerIdentity: the access key ID does not "
@@ -1067,6 +1188,7 @@ CATALOGUE = (
         code="sts-secret-key-wrong",
         severity="error",
         stage="sts",
+        prevalence="occasional",
         field="aws_secret_key",
         title="The AWS secret key does not match the access key",
         cause="STS answered SignatureDoesNotMatch: AWS knows the access key, but the secret key "
@@ -1083,6 +1205,7 @@ CATALOGUE = (
         code="sts-token-expired",
         severity="error",
         stage="sts",
+        prevalence="occasional",
         field="aws_session_token",
         title="The temporary AWS credentials have expired",
         cause="STS answered ExpiredToken: the ASIA… keys and their session token have run out.",
@@ -1093,6 +1216,7 @@ CATALOGUE = (
         code="sts-root-keys",
         severity="error",
         stage="sts",
+        prevalence="occasional",
         field="aws_access_key",
         title="The AWS keys belong to the root user",
         cause="GetCallerIdentity names the account's root user. Root keys cannot assume a role "
@@ -1105,6 +1229,7 @@ CATALOGUE = (
         code="sts-role-arn-is-caller",
         severity="error",
         stage="sts",
+        prevalence="occasional",
         field="role_arn",
         title="AssumeRole was asked to assume a user",
         cause="AccessDenied names the same user as caller and resource: role_arn holds the user's "
@@ -1120,6 +1245,7 @@ CATALOGUE = (
         code="sts-assume-role-denied",
         severity="error",
         stage="sts",
+        prevalence="common",
         field="role_arn",
         title="The IAM user may not assume the role",
         cause="STS answered AccessDenied to AssumeRole: the user lacks a policy allowing "
@@ -1138,6 +1264,7 @@ CATALOGUE = (
         code="spapi-secret-expired",
         severity="error",
         stage="region",
+        prevalence="common",
         field="lwa_client_secret",
         title="SP-API says the LWA client secret has expired",
         cause="Client secrets expire 180 days after they were issued. SP-API answers 403 with 'The LWA "
@@ -1155,6 +1282,7 @@ CATALOGUE = (
         code="spapi-access-token-invalid",
         severity="error",
         stage="region",
+        prevalence="occasional",
         field=None,
         title="SP-API refuses the access token as revoked, malformed or invalid",
         cause="SP-API answered 'The access token you provided is revoked, malformed or invalid.' "
@@ -1175,6 +1303,7 @@ CATALOGUE = (
         code="spapi-access-token-missing",
         severity="error",
         stage="region",
+        prevalence="occasional",
         field=None,
         title="The SP-API call carried no access token",
         cause="SP-API answered 'Access token is missing in the request header.': the "
@@ -1191,6 +1320,7 @@ CATALOGUE = (
         code="roles-deny-every-probe",
         severity="error",
         stage="region",
+        prevalence="occasional",
         field=None,
         title="The credentials work, but the app's roles deny every operation probed",
         cause="LWA issued an access token, so the client identifier, the client secret and the "
@@ -1213,6 +1343,7 @@ CATALOGUE = (
         code="app-sandbox-only",
         severity="error",
         stage="region",
+        prevalence="doctor-only",
         field=None,
         title="The app is answered only in the sandbox",
         cause="Every production region denied every probed operation, while the sandbox host let "
@@ -1227,6 +1358,7 @@ CATALOGUE = (
         code="participations-not-permitted",
         severity="warning",
         stage="roles",
+        prevalence="doctor-only",
         field=None,
         title="The token may not call getMarketplaceParticipations",
         cause="In North America and Europe only Product Listing and Selling Partner Insights "
@@ -1241,6 +1373,7 @@ CATALOGUE = (
         code="vendor-account",
         severity="info",
         stage="region",
+        prevalence="doctor-only",
         field=None,
         title="The token belongs to a vendor (Vendor Central)",
         cause="A vendor-only operation let the token through: the app was authorised from Vendor "
@@ -1254,6 +1387,7 @@ CATALOGUE = (
         code="spapi-missing-authentication-token",
         severity="error",
         stage="region",
+        prevalence="occasional",
         field=None,
         title="SP-API found no operation at the address called",
         cause="The gateway answered 403 MissingAuthenticationToken, its answer to a path that "
@@ -1273,6 +1407,7 @@ CATALOGUE = (
         code="spapi-security-token-expired",
         severity="error",
         stage="region",
+        prevalence="rare",
         field=None,
         title="SP-API answered that a security token has expired",
         cause="'The security token included in the request is expired' is AWS's answer to a signed "
@@ -1290,6 +1425,7 @@ CATALOGUE = (
         code="region-selection-needed",
         severity="info",
         stage="region",
+        prevalence="common",
         field=None,
         title="Your token belongs to a region your library may not call by default",
         cause="Refresh tokens are issued per region (NA, EU, FE) and work only against that region's "
@@ -1306,6 +1442,7 @@ CATALOGUE = (
         code="default-marketplace-wrong-region",
         severity="error",
         stage="region",
+        prevalence="rare",
         field=None,
         title="SP_API_DEFAULT_MARKETPLACE points at a region the token does not work in",
         cause="python-amazon-sp-api sends every call to the region of SP_API_DEFAULT_MARKETPLACE, "
@@ -1322,6 +1459,7 @@ CATALOGUE = (
         code="endpoint-url-invalid",
         severity="error",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="An endpoint setting is not an http(s) URL",
         cause="SPAPI_LWA_ENDPOINT, SPAPI_ENDPOINT_NA/EU/FE (and their sandbox twins) and "
@@ -1333,6 +1471,7 @@ CATALOGUE = (
         code="default-marketplace-invalid",
         severity="error",
         stage="load",
+        prevalence="rare",
         field=None,
         title="SP_API_DEFAULT_MARKETPLACE is not a marketplace name",
         cause="python-amazon-sp-api looks the value up in its Marketplaces enum when sp_api.base is "
@@ -1347,6 +1486,7 @@ CATALOGUE = (
         code="aws-env-invalid",
         severity="error",
         stage="load",
+        prevalence="rare",
         field=None,
         title="AWS_ENV is neither PRODUCTION nor SANDBOX",
         cause="python-amazon-sp-api reads AWS_ENV when it is imported and accepts exactly PRODUCTION "
@@ -1359,6 +1499,7 @@ CATALOGUE = (
         code="marketplace-not-participating",
         severity="warning",
         stage="region",
+        prevalence="occasional",
         field=None,
         title="The default marketplace is one the seller does not sell in",
         cause="SP_API_DEFAULT_MARKETPLACE names a marketplace of the token's region in which the "
@@ -1375,6 +1516,7 @@ CATALOGUE = (
         code="sandbox-selected",
         severity="info",
         stage="load",
+        prevalence="doctor-only",
         field=None,
         title="Calls go to the SP-API sandbox",
         cause="The sandbox answers canned responses with the same credentials and permission checks "
@@ -1386,6 +1528,7 @@ CATALOGUE = (
         code="role-missing",
         severity="info",
         stage="roles",
+        prevalence="common",
         field=None,
         title="The token does not carry some roles",
         cause="An operation answers the bare 403 (empty details) when the token carries none of "
@@ -1406,6 +1549,7 @@ CATALOGUE = (
         code="clock-skew",
         severity="warning",
         stage="transport",
+        prevalence="occasional",
         field=None,
         title="Your clock differs from Amazon's",
         cause="The Date header of Amazon's answer differs from this machine's clock by more than a "
@@ -1419,6 +1563,7 @@ CATALOGUE = (
         code="unexpected-response",
         severity="error",
         stage="transport",
+        prevalence="doctor-only",
         field=None,
         title="An answer nothing in the catalogue explains",
         cause="The service answered something no known failure produces: an HTML page (often from a "
@@ -1431,6 +1576,7 @@ CATALOGUE = (
         code="rate-limited",
         severity="error",
         stage="transport",
+        prevalence="rare",
         field=None,
         title="Amazon kept answering 429 (too many requests)",
         cause="The call was throttled and stayed throttled after the retries. It says nothing about "
@@ -1445,6 +1591,7 @@ CATALOGUE = (
         code="service-unavailable",
         severity="error",
         stage="transport",
+        prevalence="doctor-only",
         field=None,
         title="The service kept answering with a server error",
         cause="5xx answers stayed after the retries: the service (or something in front of it) is "
@@ -1455,6 +1602,7 @@ CATALOGUE = (
         code="network-dns",
         severity="error",
         stage="transport",
+        prevalence="doctor-only",
         field=None,
         title="The host name could not be resolved",
         cause="DNS did not resolve the service's host: no network, a DNS problem, or a mistyped "
@@ -1465,6 +1613,7 @@ CATALOGUE = (
         code="network-refused",
         severity="error",
         stage="transport",
+        prevalence="doctor-only",
         field=None,
         title="The connection was refused",
         cause="Nothing listens at the endpoint's address and port: a wrong endpoint URL, a mock that "
@@ -1475,6 +1624,7 @@ CATALOGUE = (
         code="network-reset",
         severity="error",
         stage="transport",
+        prevalence="doctor-only",
         field=None,
         title="The connection was reset",
         cause="The peer closed the connection in the middle of the exchange: a proxy, a firewall or "
@@ -1485,6 +1635,7 @@ CATALOGUE = (
         code="network-timeout",
         severity="error",
         stage="transport",
+        prevalence="doctor-only",
         field=None,
         title="No answer in time",
         cause="The service did not answer within the timeout, even after retries.",
@@ -1494,6 +1645,7 @@ CATALOGUE = (
         code="network-tls",
         severity="error",
         stage="transport",
+        prevalence="doctor-only",
         field=None,
         title="The secure connection failed",
         cause="The TLS handshake failed: an intercepting proxy with its own certificate, an outdated "

@@ -44,15 +44,20 @@ class _HelpFormatter(argparse.HelpFormatter):
 
 
 def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
+    from ._catalogue import docs_home
+
     parser = argparse.ArgumentParser(
         prog="spapi-doctor",
         formatter_class=_HelpFormatter,
         description="Tell which SP-API credential is wrong, why, and how to fix it.",
-        epilog="Without a command, `check` runs. Docs: https://spapi-docs.readthedocs.io/",
+        epilog=f"Without a command, `check` runs. Docs: {docs_home()}",
     )
     from . import __version__
 
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # The version and the docs of that version, the ones every Docs: link points into.
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__} (docs: {docs_home()})"
+    )
     # An explicit prog spares argparse a HelpFormatter (and its shutil import) at start-up.
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="spapi-doctor")
 

@@ -25,6 +25,9 @@ APP_ID_PREFIXES = ("amzn1.sp.solution.", "amzn1.sellerapps.app.")
 REFRESH_PREFIX = "Atzr|"
 ACCESS_PREFIX = "Atza|"
 CLIENT_ID_HEX = 32
+# Observed, not published: every client secret seen so far (Amazon's samples, users' reports)
+# has 64 hexadecimal characters after its prefix, but Amazon documents no length. Another
+# length is therefore a warning (perhaps cut short when copied), never an error: LWA decides.
 CLIENT_SECRET_HEX = 64
 REFRESH_TOKEN_MAX_BYTES = 2048
 REFRESH_TOKEN_SHORT = 64
@@ -429,17 +432,20 @@ def _check_lwa_client_secret(value, kind, add, credentials):
         body = value[len(CLIENT_SECRET_PREFIX) :]
         if _HEX.fullmatch(body or "-") and len(body) == CLIENT_SECRET_HEX:
             return
-        if _HEX.fullmatch(body or "-") and len(body) < CLIENT_SECRET_HEX:
+        if _HEX.fullmatch(body or "-"):
+            shorter = len(body) < CLIENT_SECRET_HEX
             add(
-                "client-secret-truncated",
-                f"lwa_client_secret ends after {len(body)} of the {CLIENT_SECRET_HEX} "
-                "hexadecimal characters that follow amzn1.oa2-cs.v1.",
+                "client-secret-length-unusual",
+                f"lwa_client_secret has {len(body)} hexadecimal characters after "
+                f"amzn1.oa2-cs.v1.; every secret seen so far has {CLIENT_SECRET_HEX}"
+                + (", so its end may have been lost when it was copied." if shorter else "."),
             )
         else:
             add(
                 "client-secret-malformed",
                 f"lwa_client_secret has {len(body)} characters after amzn1.oa2-cs.v1.; a secret "
-                f"has {CLIENT_SECRET_HEX} lowercase hexadecimal ones.",
+                f"has lowercase hexadecimal ones there ({CLIENT_SECRET_HEX} in every secret seen "
+                "so far).",
             )
     elif kind == "legacy_client_secret":
         add(

@@ -190,7 +190,8 @@ def _kinds(answers) -> str:
 
 class RoleTable:
     """What the token may do in its region: one row per probed operation, and what the
-    answers prove about the roles it holds (:func:`._diagnose.role_evidence`)."""
+    answers prove about the roles it holds (``evidence``: ``holds_one_of``, lists of roles
+    the token carries at least one of; ``holds_none_of``, roles it does not carry)."""
 
     __slots__ = ("account_type", "elapsed_ms", "evidence", "findings", "region", "rows")
 

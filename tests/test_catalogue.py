@@ -113,11 +113,23 @@ def test_findings_compare_by_content_and_are_unhashable():
         hash(first)
 
 
-def test_docs_url_points_at_the_troubleshooting_anchor(monkeypatch):
+def test_docs_url_points_at_the_anchor_on_the_page_for_who_meets_it(monkeypatch):
     assert DOCS_BASE_URL.startswith("https://") and DOCS_BASE_URL.endswith("/")
-    assert entry("value-empty").docs == f"{DOCS_BASE_URL}troubleshooting.html#value-empty"
+    # Users meet an LWA error without the doctor: the troubleshooting page explains it.
+    assert entry("lwa-refresh-token-rejected").prevalence != "doctor-only"
+    assert (
+        entry("lwa-refresh-token-rejected").docs
+        == f"{DOCS_BASE_URL}troubleshooting.html#lwa-refresh-token-rejected"
+    )
+    # An empty value is the doctor's own finding: the findings reference explains it.
+    assert entry("value-empty").prevalence == "doctor-only"
+    assert entry("value-empty").docs == f"{DOCS_BASE_URL}reference/findings.html#value-empty"
+    # A code the catalogue lacks still gets a page that exists.
+    assert docs_url("no-such-code").endswith("troubleshooting.html#no-such-code")
     monkeypatch.setenv("SPAPI_DOCS_URL", "http://127.0.0.1:8000/site")
-    assert docs_url("value-empty") == "http://127.0.0.1:8000/site/troubleshooting.html#value-empty"
+    assert docs_url("value-empty") == (
+        "http://127.0.0.1:8000/site/reference/findings.html#value-empty"
+    )
 
 
 # --------------------------------------------------------------------------- every code is tested

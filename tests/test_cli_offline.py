@@ -88,9 +88,16 @@ def test_check_is_the_default_command(doctor):
     assert doctor("--offline", env=GOOD_ENV)[0] == 0
 
 
-def test_version_is_printed(doctor):
+def test_version_is_printed_with_the_docs_its_links_point_into(doctor):
+    from spapi_docs_helpers._catalogue import docs_url
+
     status, out, _ = doctor("--version")
-    assert (status, out.strip()) == (0, f"spapi-doctor {spapi_docs_helpers.__version__}")
+    version = spapi_docs_helpers.__version__
+    docs = docs_url("no-credentials").split("troubleshooting.html")[0]
+    assert (status, out.strip()) == (0, f"spapi-doctor {version} (docs: {docs}index.html)")
+    # A release links to its own docs, a development version to the newest.
+    released = version.replace(".", "").isdigit()
+    assert (f"/en/{version}/" in docs) if released else ("/en/latest/" in docs)
 
 
 def test_a_failure_of_the_doctor_itself_exits_3_says_bug_and_shows_no_secret(

@@ -28,7 +28,8 @@ FIGURES = {
     "app-overview.svg": "docs/register-app.html",
     "create-app.svg": "docs/register-app.html",
     "lwa-credentials.svg": "docs/register-app.html",
-    "authorise-app.svg": "docs/register-app.html",
+    "authorise-app.svg": "docs/authorise.html",
+    "developer-profile.svg": "docs/developer-registration.html",
 }
 # Sources under docs/ that are not pages (conf.py's exclude_patterns).
 NOT_PAGES = ("_ext", "_static", "_extra", "figures")
@@ -126,48 +127,96 @@ def _catalogue():
     return CATALOGUE
 
 
-def test_every_catalogue_code_is_an_anchor_of_the_troubleshooting_page(page):
-    troubleshooting = page("docs/troubleshooting.html")
-    ids = troubleshooting.ids
+# The two pages the catalogue is rendered on: what users meet, and the doctor's own findings.
+USERS_PAGE = "docs/troubleshooting.html"
+DOCTOR_PAGE = "docs/reference/findings.html"
+
+
+def _entry_sections(page, relative):
+    return [attrs["id"] for attrs in page(relative).find("section", cls="spapi-entry")]
+
+
+def test_every_entry_says_who_meets_it_and_what_they_see():
+    from spapi_docs_helpers._catalogue import PREVALENCES
+
     for entry in _catalogue():
-        assert ids.count(entry.code) == 1, (
-            f"troubleshooting.html has {ids.count(entry.code)} elements with "
-            f'id="{entry.code}"; the CLI links to exactly one'
-        )
+        assert entry.prevalence in PREVALENCES, entry.code
+        if entry.prevalence != "doctor-only":
+            # Users meet it without the doctor: the page must quote what they see, so that
+            # a search for the error text finds the section.
+            assert entry.texts, (
+                f"{entry.code} is met by users ({entry.prevalence}) but quotes no error text; "
+                "add the text they see, or make it doctor-only"
+            )
 
 
-def test_troubleshooting_page_has_no_code_that_is_not_in_the_catalogue(page):
-    shown = [
-        attrs["id"]
-        for attrs in page("docs/troubleshooting.html").find("section", cls="spapi-entry")
+def test_each_code_is_an_anchor_of_exactly_the_page_the_cli_links_to(page):
+    from spapi_docs_helpers._catalogue import docs_page
+
+    for entry in _catalogue():
+        wanted = f"docs/{docs_page(entry.code)}"
+        for relative in (USERS_PAGE, DOCTOR_PAGE):
+            count = page(relative).ids.count(entry.code)
+            expected = 1 if relative == wanted else 0
+            assert count == expected, (
+                f'{relative} has {count} elements with id="{entry.code}"; the CLI links '
+                f"{entry.code} to {wanted}"
+            )
+
+
+def test_the_troubleshooting_page_shows_what_users_meet_most_frequent_first(page):
+    from spapi_docs_helpers._catalogue import PREVALENCES
+
+    met = [entry for entry in _catalogue() if entry.prevalence != "doctor-only"]
+    # Stable sort: catalogue order within each prevalence.
+    wanted = [e.code for e in sorted(met, key=lambda e: PREVALENCES.index(e.prevalence))]
+    assert _entry_sections(page, USERS_PAGE) == wanted
+
+
+def test_the_findings_reference_shows_the_doctors_own_findings_by_stage(page):
+    from spapi_docs_helpers._catalogue import STAGES
+
+    own = [entry for entry in _catalogue() if entry.prevalence == "doctor-only"]
+    shown = _entry_sections(page, DOCTOR_PAGE)
+    assert sorted(shown) == sorted(e.code for e in own)
+    by_code = {entry.code: entry for entry in own}
+    # Stage by stage, in the order a check runs (the region probes and the role probes share
+    # a section: "The SP-API calls"); catalogue order within a stage.
+    rank = {stage: index for index, stage in enumerate(STAGES)}
+    rank["roles"] = rank["region"]
+    ranks = [rank[by_code[code].stage] for code in shown]
+    assert ranks == sorted(ranks), [by_code[code].stage for code in shown]
+    for stage in STAGES:
+        assert [c for c in shown if by_code[c].stage == stage] == [
+            e.code for e in own if e.stage == stage
+        ], f"stage {stage!r} is out of catalogue order"
+
+
+def test_the_findings_reference_indexes_every_code_with_a_working_link(page):
+    index = page(DOCTOR_PAGE)
+    linked = [
+        attrs.get("href", "")
+        for attrs in index.find("a", inside="spapi-catalogue-index")
+        if attrs.get("href")
     ]
-    codes = [entry.code for entry in _catalogue()]
-    assert sorted(shown) == sorted(codes), (
-        f"only on the page: {sorted(set(shown) - set(codes))}; "
-        f"only in the catalogue: {sorted(set(codes) - set(shown))}"
-    )
+    targets = {href.rsplit("#", 1)[-1] for href in linked}
+    assert targets == {entry.code for entry in _catalogue()}
 
 
-def test_troubleshooting_page_keeps_catalogue_order_within_each_stage(page):
-    shown = [
-        attrs["id"]
-        for attrs in page("docs/troubleshooting.html").find("section", cls="spapi-entry")
-    ]
-    by_code = {entry.code: entry for entry in _catalogue()}
-    for stage in {entry.stage for entry in _catalogue()}:
-        on_page = [code for code in shown if by_code[code].stage == stage]
-        in_catalogue = [entry.code for entry in _catalogue() if entry.stage == stage]
-        assert on_page == in_catalogue, f"stage {stage!r} is out of catalogue order"
+def _site_path(url: str) -> str:
+    """The path inside the built site of a docs URL the CLI prints."""
+    from spapi_docs_helpers._catalogue import DOCS_BASE_URL
+
+    assert url.startswith(DOCS_BASE_URL), url
+    return "docs/" + url[len(DOCS_BASE_URL) :].split("#", 1)[0]
 
 
 def test_the_links_the_cli_prints_lead_to_a_built_page(site):
-    from spapi_docs_helpers._catalogue import DOCS_BASE_URL, docs_url
+    from spapi_docs_helpers._catalogue import docs_url
 
     for entry in _catalogue():
         url = docs_url(entry.code)
-        assert url.startswith(DOCS_BASE_URL), url
-        # Everything after the version segment is the path inside the built site.
-        path = urlsplit(url).path.split("/en/latest/", 1)[1]
+        path = _site_path(url)
         assert (site / path).is_file(), f"{url} points at {path}, which the site lacks"
 
 
@@ -344,16 +393,74 @@ def test_json_report_reference_documents_every_field(site):
     assert not missing, f"JSON report fields missing from the reference: {missing}"
 
 
+# A URL of this site as the doctor prints it: the docs version, then the path in the site.
+SITE_URL = re.compile(r"https://spapi-docs\.readthedocs\.io/en/([^/\s]+)/([\w./-]*)")
+
+
 def test_every_url_of_this_site_written_in_the_sources_exists(site):
     """Example outputs in the pages and the README quote docs URLs: they must not rot."""
     sources = [*DOCS.rglob("*.md"), ROOT / "README.md", *(ROOT / "notebooks").glob("*.ipynb")]
-    pattern = re.compile(r"https://spapi-docs\.readthedocs\.io/en/latest/([\w./-]*)")
     seen = 0
     for source in sources:
-        for path in pattern.findall(source.read_text()):
+        for _version, path in SITE_URL.findall(source.read_text()):
             seen += 1
             target = site / (path or "index.html")
             assert target.is_file(), (
                 f"{source.relative_to(ROOT)} links {path}, which the site lacks"
             )
     assert seen, "no URL of the site found: the pattern is wrong"
+
+
+def test_the_pages_quote_the_docs_version_the_doctor_links_to():
+    """The example outputs show the links of this version (the notebooks' outputs are
+    written by `make notebooks`, and nbval compares them with the version masked)."""
+    from spapi_docs_helpers._catalogue import DOCS_VERSION
+
+    versions = {
+        (source.relative_to(ROOT).as_posix(), version)
+        for source in [*DOCS.rglob("*.md"), ROOT / "README.md"]
+        for version, _path in SITE_URL.findall(source.read_text())
+    }
+    assert versions, "no URL of the site in the pages: the pattern is wrong"
+    assert {version for _source, version in versions} == {DOCS_VERSION}, sorted(versions)
+
+
+def test_the_install_section_names_the_distribution_and_project_page_of_pyproject(page):
+    """The install commands and the project's page come from one setting (conf.py reads
+    pyproject.toml); no page writes them by hand."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, from the docs extra
+        import tomli as tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    start = page("docs/start-here.html")
+    assert f"pipx install {project['name']}" in start.text
+    assert f"python -m pip install {project['name']}" in start.text
+    links = {attrs.get("href") for attrs in start.find("a")}
+    assert project["urls"]["Homepage"] in links
+    for source in DOCS.rglob("*.md"):
+        assert project["urls"]["Homepage"] not in source.read_text(), (
+            f"{source.relative_to(ROOT)} writes the project URL by hand: use spapi-install"
+        )
+
+
+def test_the_guide_runs_in_order_with_legacy_aws_as_an_appendix(page):
+    """register -> authorise -> configure -> check -> first call; the legacy path last."""
+    index = page("docs/index.html")
+    order = [
+        urlsplit(urljoin("docs/index.html", attrs["href"])).path
+        for attrs in index.find("a", inside="sidebar-tree")
+        if attrs.get("href") and not urlsplit(attrs["href"]).scheme
+    ]
+    guide = [
+        "docs/developer-registration.html",
+        "docs/register-app.html",
+        "docs/authorise.html",
+        "docs/configure.html",
+        "docs/check.html",
+        "docs/first-call.html",
+    ]
+    positions = [order.index(path) for path in guide]
+    assert positions == sorted(positions), order
+    assert order.index("docs/aws-legacy.html") > order.index("docs/troubleshooting.html")

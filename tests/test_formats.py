@@ -228,11 +228,21 @@ CLIENT_SECRET_CASES = [
         ["64 bare hexadecimal", "rotation"],
         id="legacy-64-hex",
     ),
+    # Amazon publishes no length for a secret: another length than the 64 seen so far is a
+    # warning, not an error.
     pytest.param(
-        CLIENT_SECRET[:-8], "client-secret-truncated", "error", ["56 of the 64"], id="truncated"
+        CLIENT_SECRET[:-8],
+        "client-secret-length-unusual",
+        "warning",
+        ["56 hexadecimal", "64", "lost when it was copied"],
+        id="shorter",
     ),
     pytest.param(
-        CLIENT_SECRET + "00", "client-secret-malformed", "error", ["66 characters"], id="too-long"
+        CLIENT_SECRET + "00",
+        "client-secret-length-unusual",
+        "warning",
+        ["66 hexadecimal", "64"],
+        id="longer",
     ),
     pytest.param(
         "amzn1.oa2-cs.v1." + "FEEDFACE" * 8,
@@ -942,3 +952,18 @@ def test_no_finding_of_a_bad_set_shows_a_secret(check, assert_no_leak):
         assert_no_leak(
             [finding.message, finding.fix, repr(finding), finding.one_line()], *fields.values()
         )
+
+
+def test_a_client_secret_of_another_length_blames_no_one_offline():
+    """Amazon publishes no length: the check warns, but neither fails nor blames the secret."""
+    from spapi_docs_helpers import check_offline
+
+    report = check_offline(
+        credentials={
+            "lwa_app_id": CLIENT_ID,
+            "lwa_client_secret": CLIENT_SECRET[:-8],
+            "refresh_token": REFRESH_TOKEN,
+        }
+    )
+    assert [f.code for f in report.findings] == ["client-secret-length-unusual"]
+    assert (report.exit_code, report.blamed) == (0, [])

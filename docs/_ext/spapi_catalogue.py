@@ -1,12 +1,20 @@
 """Pages generated from the package's own data, so that the docs and the code cannot disagree.
 
-Seven directives, each reading a table of ``spapi_docs_helpers``:
+Ten directives, each reading a table of ``spapi_docs_helpers``:
 
 ``spapi-catalogue``
-    The troubleshooting catalogue (``_catalogue.CATALOGUE``): one section per entry, in
-    catalogue order, grouped by stage. Each section's HTML id is exactly the entry's code,
-    because ``spapi-doctor`` prints links of the form ``…/troubleshooting.html#<code>``; each
-    code is also a label, so any page can write ``{ref}`<code>```.
+    The failure catalogue (``_catalogue.CATALOGUE``): one section per entry. Option
+    ``:met: users`` renders what users meet (every entry whose ``prevalence`` is not
+    ``doctor-only``), grouped by how often, most frequent first; ``:met: doctor`` renders the
+    doctor's own findings, grouped by stage. Within a group, entries keep catalogue order.
+    Each section's HTML id is exactly the entry's code, because ``spapi-doctor`` prints links
+    of the form ``…/<page>#<code>`` (``_catalogue.docs_page`` names the page, and the build
+    fails when the directive sits on another one); each code is also a label, so any page
+    can write ``{ref}`<code>```.
+
+``spapi-catalogue-index``
+    One row per catalogue code, in catalogue order: severity, stage, the credential it
+    blames, how often users meet it, and a link to its section (wherever it is).
 
 ``spapi-field-map``
     The field map (``_credentials.FIELDS``): Amazon's label for each credential, where it is
@@ -23,6 +31,10 @@ Seven directives, each reading a table of ``spapi_docs_helpers``:
     The operations the check calls, with what it sends and where each helps find the
     token's region (``_probes``); and Amazon's role model as the package holds it, operation by
     operation (``_roles.role_model()``), the table the doctor and the mock both read.
+
+``spapi-install``
+    The commands that install ``spapi-doctor`` and the project's page, from the
+    ``spapi_distribution`` and ``spapi_project_url`` settings of conf.py.
 
 ``spapi-mock-scenarios``
     The mock Amazon's scenarios (``spapi_docs_helpers.mock.SCENARIOS``). When the mock cannot
@@ -162,83 +174,137 @@ def _row(*cells) -> nodes.row:
 
 
 class _Group:
-    __slots__ = ("id", "intro", "stages", "title")
+    """A section of catalogue entries: those of some ``stages``, or of some ``prevalences``."""
 
-    def __init__(self, id, title, stages, intro):
+    __slots__ = ("id", "intro", "prevalences", "stages", "title")
+
+    def __init__(self, id, title, intro, *, stages=(), prevalences=()):
         self.id = id
         self.title = title
         self.stages = stages
+        self.prevalences = prevalences
         self.intro = intro
 
+    def holds(self, entry) -> bool:
+        if self.prevalences:
+            return entry.prevalence in self.prevalences
+        return entry.stage in self.stages
 
-# The troubleshooting page's sections, in the order a check runs.
+
+# What users meet (the troubleshooting page), most frequent first.
+USER_GROUPS = (
+    _Group(
+        "met-often",
+        "The most common problems",
+        "The failures users of python-amazon-sp-api and amzn-sp-api report again and again.",
+        prevalences=("common",),
+    ),
+    _Group(
+        "met-sometimes",
+        "Problems some users meet",
+        "Failures that several users have reported.",
+        prevalences=("occasional",),
+    ),
+    _Group(
+        "met-rarely",
+        "Rare problems",
+        "Failures reported once, or known only from a library's code or Amazon's documents.",
+        prevalences=("rare",),
+    ),
+)
+
+# The doctor's own findings (the findings reference), in the order a check runs.
 GROUPS = (
     _Group(
         "where-credentials-come-from",
         "Where credentials come from",
-        ("load",),
         "Which source python-amazon-sp-api reads the credentials from, and what it silently "
         "ignores. Found offline (`spapi-doctor check --offline`).",
+        stages=("load",),
     ),
     _Group(
         "the-shape-of-each-value",
         "The shape of each value",
-        ("format",),
         "Whether each value looks like the credential it is meant to be. Found offline, "
         "before anything is sent to Amazon.",
+        stages=("format",),
     ),
     _Group(
         "login-with-amazon",
         "Login with Amazon",
-        ("lwa",),
         "What Login with Amazon answered when the refresh token was exchanged for an access token.",
+        stages=("lwa",),
     ),
     _Group(
         "aws-sts-legacy",
         "AWS STS — legacy",
-        ("sts",),
         "Only for set-ups that still sign SP-API calls with AWS keys, which Amazon has not "
         "needed since 2023-10-02.",
+        stages=("sts",),
     ),
     _Group(
         "the-sp-api-calls",
         "The SP-API calls",
-        ("region", "roles"),
         "What the Selling Partner API said to the access token: which region takes it, and "
         "which roles it carries.",
+        stages=("region", "roles"),
     ),
     _Group(
         "answers-that-explain-nothing",
         "Answers that explain nothing",
-        ("transport",),
-        "The network, a proxy or a failing service got in the way. These blame no "
-        "credential, except the clock.",
+        "The network, a proxy or a failing service got in the way. These blame no credential.",
+        stages=("transport",),
     ),
 )
 
 _STAGE_TITLE = {stage: group.title for group in GROUPS for stage in group.stages}
+_PREVALENCE_TITLE = {
+    "common": "common",
+    "occasional": "occasional",
+    "rare": "rare",
+    "doctor-only": "found by spapi-doctor",
+}
+# Which entries each value of the directive's ``:met:`` option renders, and how grouped.
+_AUDIENCES = {
+    "users": (USER_GROUPS, lambda entry: entry.prevalence != "doctor-only"),
+    "doctor": (GROUPS, lambda entry: entry.prevalence == "doctor-only"),
+}
 
 
 class CatalogueDirective(_Directive):
-    """Every catalogue entry as a section whose id is its code."""
+    """The catalogue entries users meet, or the doctor's own: a section each, id = code."""
 
     has_content = False
+    option_spec: ClassVar[dict] = {
+        "met": lambda argument: directives.choice(argument, tuple(_AUDIENCES)),
+    }
 
     def run(self):
         from spapi_docs_helpers import _catalogue
 
         self._depend_on(_catalogue)
+        groups, shown = _AUDIENCES[self.options.get("met", "users")]
+        chosen = [entry for entry in _catalogue.CATALOGUE if shown(entry)]
+        self._check_page(_catalogue, chosen)
+        orphans = [e.code for e in chosen if not any(group.holds(e) for group in groups)]
+        if orphans:
+            logger.warning(
+                "catalogue entries %s fall in no group of this page: add their stage or "
+                "prevalence to the groups in docs/_ext/spapi_catalogue.py",
+                ", ".join(orphans),
+                location=self.get_location(),
+            )
         missing = [stage for stage in _catalogue.STAGES if stage not in _STAGE_TITLE]
         if missing:
             logger.warning(
-                "catalogue stage(s) %s have no group on this page: add them to "
-                "GROUPS in docs/_ext/spapi_catalogue.py",
+                "catalogue stage(s) %s have no title: add them to GROUPS in "
+                "docs/_ext/spapi_catalogue.py",
                 ", ".join(missing),
                 location=self.get_location(),
             )
         out = []
-        for group in GROUPS:
-            entries = [entry for entry in _catalogue.CATALOGUE if entry.stage in group.stages]
+        for group in groups:
+            entries = [entry for entry in chosen if group.holds(entry)]
             if not entries:
                 continue
             # Catalogue text is shown as written: no curly quotes, no "--" turned into a dash.
@@ -250,6 +316,20 @@ class CatalogueDirective(_Directive):
                 section += self._entry(entry)
             out.append(section)
         return out
+
+    def _check_page(self, catalogue, entries):
+        """The doctor links each code to ``docs_page(code)``: this page must be that page."""
+        here = f"{self.env.docname}.html"
+        for entry in entries:
+            wanted = f"docs/{catalogue.docs_page(entry.code)}"
+            if wanted != here:
+                logger.warning(
+                    "%s is rendered on %s, but spapi-doctor links it to %s",
+                    entry.code,
+                    here,
+                    wanted,
+                    location=self.get_location(),
+                )
 
     def _entry(self, entry) -> nodes.section:
         section = nodes.section(classes=["spapi-entry", f"spapi-severity-{entry.severity}"])
@@ -268,6 +348,7 @@ class CatalogueDirective(_Directive):
         else:
             meta += nodes.emphasis("none", "none")
         meta += nodes.Text(f" · stage: {_STAGE_TITLE.get(entry.stage, entry.stage)}")
+        meta += nodes.Text(f" · met: {_PREVALENCE_TITLE[entry.prevalence]}")
         section += meta
 
         fields = nodes.field_list(classes=["spapi-entry-fields"])
@@ -297,6 +378,35 @@ class CatalogueDirective(_Directive):
             fields += _field("Sources", links)
         section += fields
         return section
+
+
+class CatalogueIndexDirective(_Directive):
+    """Every catalogue code in one table, each linked to its section."""
+
+    has_content = False
+
+    def run(self):
+        from spapi_docs_helpers import _catalogue
+
+        self._depend_on(_catalogue)
+        rows = []
+        for entry in _catalogue.CATALOGUE:
+            rows.append(
+                _row(
+                    nodes.paragraph("", "", self._ref(entry.code, _code(entry.code))),
+                    nodes.paragraph(
+                        "", "", _badge(entry.severity, _SEVERITY_COLOUR[entry.severity])
+                    ),
+                    nodes.paragraph("", _STAGE_TITLE.get(entry.stage, entry.stage)),
+                    nodes.paragraph("", "", nodes.literal(entry.field, entry.field))
+                    if entry.field
+                    else nodes.paragraph("", "—"),
+                    nodes.paragraph("", _PREVALENCE_TITLE[entry.prevalence]),
+                    _paragraph(entry.title),
+                )
+            )
+        header = ("Code", "Severity", "Stage", "Blames", "Met", "What it is")
+        return [self._table(["spapi-catalogue-index"], header, rows, (24, 10, 14, 12, 10, 30))]
 
 
 # --------------------------------------------------------------------------- the field map
@@ -607,13 +717,52 @@ class MockScenariosDirective(_Directive):
         return row
 
 
+# --------------------------------------------------------------------------- install
+
+
+class InstallDirective(_Directive):
+    """How to install spapi-doctor: the commands, and the project page, from conf.py."""
+
+    has_content = False
+
+    def run(self):
+        distribution = self.config.spapi_distribution
+        url = self.config.spapi_project_url
+        if not (distribution and url):
+            logger.warning(
+                "spapi-install needs spapi_distribution and spapi_project_url in conf.py",
+                location=self.get_location(),
+            )
+            return []
+        commands = (
+            f"pipx install {distribution}             # the spapi-doctor command, in its own environment\n"
+            f"python -m pip install {distribution}    # or into the environment of your project"
+        )
+        block = nodes.literal_block(commands, commands, language="sh", classes=["spapi-install"])
+        page = nodes.paragraph(
+            "",
+            "",
+            nodes.Text("The project's page: "),
+            nodes.reference(url, url, refuri=url),
+            nodes.Text(". Check what you installed with "),
+            nodes.literal("spapi-doctor --version", "spapi-doctor --version"),
+            nodes.Text(": it names its version and the docs of that version."),
+        )
+        return [block, page]
+
+
 # --------------------------------------------------------------------------- setup
 
 
 def setup(app):
     # Which module holds SCENARIOS (a build can point it at a stand-in with -D).
     app.add_config_value("spapi_mock_module", "spapi_docs_helpers.mock", "env")
+    # Where readers get the tool (conf.py reads both from pyproject.toml).
+    app.add_config_value("spapi_distribution", "", "env")
+    app.add_config_value("spapi_project_url", "", "env")
+    app.add_directive("spapi-install", InstallDirective)
     app.add_directive("spapi-catalogue", CatalogueDirective)
+    app.add_directive("spapi-catalogue-index", CatalogueIndexDirective)
     app.add_directive("spapi-field-map", FieldMapDirective)
     app.add_directive("spapi-regions", RegionsDirective)
     app.add_directive("spapi-marketplaces", MarketplacesDirective)

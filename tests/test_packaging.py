@@ -1,0 +1,119 @@
+"""The installable tool: the sdist and the wheel are built here, and the wheel is inspected.
+
+The build is the one a release makes (``python -m build``), offline: ``--no-isolation`` uses
+the build backend of the test environment (the ``test`` extra pins it as pyproject.toml asks),
+so no package is downloaded. The wheel must carry what ``pip install`` / ``pipx install``
+needs: valid core metadata with the README as its long description, the licence, the
+``spapi-doctor`` entry point, the data the doctor reads at run time (Amazon's role model) and
+every module of the package, the catalogue included. ``.ci/run`` then installs the wheel into
+a fresh virtual environment and runs ``spapi-doctor check --demo`` from it.
+"""
+
+from __future__ import annotations
+
+import email
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from packaging.metadata import Metadata
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "spapi_docs_helpers"
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, from the docs extra
+    import tomli as tomllib
+
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> dict:
+    """The sdist and the wheel, built once: {"sdist": path, "wheel": path}."""
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, f"python -m build failed:\n{done.stdout[-3000:]}{done.stderr}"
+    wheels = sorted(out.glob("*.whl"))
+    sdists = sorted(out.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in out.iterdir())
+    return {"wheel": wheels[0], "sdist": sdists[0]}
+
+
+@pytest.fixture(scope="module")
+def wheel(dist):
+    with zipfile.ZipFile(dist["wheel"]) as archive:
+        yield archive
+
+
+def _dist_info(wheel) -> str:
+    name = PROJECT["name"].replace("-", "_")
+    return f"{name}-{PROJECT['version']}.dist-info"
+
+
+def _metadata(wheel):
+    raw = wheel.read(f"{_dist_info(wheel)}/METADATA")
+    return Metadata.from_email(raw, validate=True), email.message_from_string(raw.decode())
+
+
+def test_the_wheel_has_valid_metadata_with_the_readme_as_long_description(wheel):
+    metadata, message = _metadata(wheel)
+    assert (metadata.name, str(metadata.version)) == (PROJECT["name"], PROJECT["version"])
+    assert metadata.summary == PROJECT["description"]
+    assert str(metadata.requires_python) == PROJECT["requires-python"]
+    assert metadata.description_content_type == "text/markdown"
+    assert message.get_payload().strip() == (ROOT / "README.md").read_text().strip()
+    assert metadata.project_urls == PROJECT["urls"]
+    # Every runtime dependency, and each extra with its requirements.
+    declared = [Requirement(dependency) for dependency in PROJECT["dependencies"]]
+    assert all(requirement in (metadata.requires_dist or []) for requirement in declared)
+    assert set(PROJECT["optional-dependencies"]) <= set(metadata.provides_extra or [])
+
+
+def test_the_wheel_carries_the_licence(wheel):
+    metadata, _ = _metadata(wheel)
+    assert str(metadata.license_expression) == PROJECT["license"] == "MIT"
+    assert metadata.license_files == ["LICENSE"]
+    shipped = wheel.read(f"{_dist_info(wheel)}/licenses/LICENSE").decode()
+    assert shipped == (ROOT / "LICENSE").read_text()
+    assert "MIT License" in shipped
+
+
+def test_the_wheel_installs_the_spapi_doctor_command(wheel):
+    entry_points = wheel.read(f"{_dist_info(wheel)}/entry_points.txt").decode()
+    assert "[console_scripts]\nspapi-doctor = spapi_docs_helpers._cli:main" in entry_points
+    # The pytest fixture of the mock, for users' own tests.
+    assert "spapi_mock_amazon = spapi_docs_helpers.mock.pytest_plugin" in entry_points
+
+
+def test_the_wheel_holds_every_module_and_the_data_the_doctor_reads(wheel):
+    names = set(wheel.namelist())
+    for source in sorted(PACKAGE.rglob("*.py")):
+        relative = source.relative_to(ROOT).as_posix()
+        assert relative in names, f"{relative} is missing from the wheel"
+    for data in ("data/role-mappings.json", "data/README.md", "py.typed"):
+        assert f"spapi_docs_helpers/{data}" in names
+    # The role model in the wheel is the one the package reads, byte for byte.
+    shipped = wheel.read("spapi_docs_helpers/data/role-mappings.json")
+    assert shipped == (PACKAGE / "data" / "role-mappings.json").read_bytes()
+    # Nothing of the tests, the docs or the notebooks rides along.
+    assert not [n for n in names if n.startswith(("tests/", "docs/", "notebooks/"))]
+
+
+def test_the_sdist_holds_what_rebuilds_the_wheel(dist):
+    with tarfile.open(dist["sdist"]) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"pyproject.toml", "README.md", "LICENSE", "PKG-INFO"} <= names
+    assert "spapi_docs_helpers/_catalogue.py" in names
+    assert "spapi_docs_helpers/data/role-mappings.json" in names
