@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import select
 import signal
 import socket
@@ -15,12 +16,14 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from mock_helpers import TIMEOUT_S, lwa_form
 
+from spapi_docs_helpers._credentials import FIELDS, field_spec
 from spapi_docs_helpers.mock import SCENARIOS, _cli
 from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER, MAX_LATENCY_MS
 
@@ -510,3 +513,40 @@ def test_a_salt_that_is_not_utf8_is_mixed_in_as_its_bytes():
     listing = _with_salt(b"\xff", "-m", "spapi_docs_helpers._cli", "mock", "--list")
     assert (listing.returncode, listing.stderr) == (0, "")
     assert "happy-legacy" in listing.stdout
+
+
+# ------------------------------------------------------------------ the reference page
+MOCK_REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "mock.md"
+
+
+def _documented_tables() -> list:
+    """The variables in the first column of each table of "The environment it prints"."""
+    text = MOCK_REFERENCE.read_text(encoding="utf-8")
+    section = text.split("## The environment it prints", 1)[1].split("\n## ", 1)[0]
+    tables, rows = [], None
+    for line in section.splitlines():
+        if line.startswith("|"):
+            rows = [] if rows is None else rows
+            rows.append(line.split("|")[1])
+        elif rows is not None:
+            tables.append(rows)
+            rows = None
+    # Each table without its header and separator rows.
+    return [
+        {name for cell in table[2:] for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+        for table in tables
+    ]
+
+
+def test_the_reference_names_exactly_the_variables_the_mock_prints(start_mock):
+    # It used to list AWS_ENDPOINT_URL_SECRETSMANAGER, which the mock never printed.
+    endpoints, scenario_variables = _documented_tables()
+    credential_names = {spec.env for spec in FIELDS}
+    amazon = start_mock("happy", aws=True)
+    assert endpoints == set(amazon.env) - credential_names
+    printed = set()
+    for item in SCENARIOS.values():
+        if item.credential_source == "environment":
+            printed |= {field_spec(key).env for key in item.configured_credentials()}
+        printed |= set(item.extra_env)
+    assert scenario_variables == printed
