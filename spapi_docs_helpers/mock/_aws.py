@@ -188,7 +188,7 @@ class AwsProxy(Service):
         actions = parameters.get("Action")
         if not actions or not actions[0]:
             return self._refuse(_MISSING_ACTION)
-        if len(actions) > 1 or actions[0] not in self.model.operation_names:
+        if actions[0] not in self.model.operation_names:
             return self._refuse(_INVALID_ACTION)
         return None
 
@@ -378,16 +378,15 @@ def _signature_problems(authorization: str, headers) -> str | None:
 
 def _query_parameters(request) -> dict:
     """The Query protocol's parameters: the query string's and a form body's. ValueError
-    when either is not valid (bad UTF-8, a field without "=")."""
+    when either is not UTF-8, raw or percent-encoded: the one syntax error certain to be
+    one for AWS too (a field without "=" is read as an empty value)."""
     texts = [urlsplit(request.target).query]
     if _FORM in (request.header("Content-Type") or "").lower():
         texts.append(request.body.decode("utf-8"))
     parameters = {}
     for text in texts:
         if text:
-            for name, values in parse_qs(
-                text, keep_blank_values=True, strict_parsing=True, errors="strict"
-            ).items():
+            for name, values in parse_qs(text, keep_blank_values=True, errors="strict").items():
                 parameters.setdefault(name, []).extend(values)
     return parameters
 

@@ -362,13 +362,14 @@ def _sts_error(body: bytes):
         # Signed, but no action, an unknown one, or a body that is no query string.
         ({**STS_FORM, **_signed("sts")}, b"Version=2011-06-15", (400, "MissingAction")),
         ({**STS_FORM, **_signed("sts")}, b"Action=GetCallerIdentityX", (400, "InvalidAction")),
+        ({**STS_FORM, **_signed("sts")}, b"\xff\xfe%%%", (404, "MalformedQueryString")),
         (
             {**STS_FORM, **_signed("sts")},
-            b"Action=AssumeRole&Action=GetCallerIdentity",
-            (400, "InvalidAction"),
+            b"Action=Get%FFCallerIdentity",
+            (404, "MalformedQueryString"),
         ),
-        ({**STS_FORM, **_signed("sts")}, b"\xff\xfe%%%", (404, "MalformedQueryString")),
-        ({**STS_FORM, **_signed("sts")}, b"Action", (404, "MalformedQueryString")),
+        # A field without "=" is an empty value, as parsers of query strings read it.
+        ({**STS_FORM, **_signed("sts")}, b"Action&Version=2011-06-15", (400, "MissingAction")),
         # Well formed: moto's own answer, in STS's shape.
         ({**STS_FORM, **_signed("sts")}, IDENTITY, (403, "SignatureDoesNotMatch")),
     ],
@@ -379,8 +380,8 @@ def _sts_error(body: bytes):
         "no-date",
         "no-action",
         "unknown-action",
-        "two-actions",
         "binary-body",
+        "percent-encoded-binary",
         "field-without-value",
         "bad-signature",
     ],
