@@ -2,7 +2,9 @@
 
 - startup.py: `spapi-doctor check --offline` against a bare interpreter;
 - concurrency.py: a full check against the mock with a fixed latency per call, against its
-  critical path and against the same calls made in sequence through python-amazon-sp-api.
+  critical path and against the same calls made in sequence through python-amazon-sp-api;
+- mock_load.py: the mock itself under load: a burst of 200 simultaneous connections, and
+  requests on a kept-alive connection.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import concurrency
+import mock_load
 import startup
 
 
@@ -26,6 +29,8 @@ def main() -> int:
     startup.main(["--markdown"])
     print("\n### A full check against the mock (100 ms per call)\n")
     concurrency.main(["--markdown"])
+    print("\n### The mock under load\n")
+    mock_load.main(["--markdown"])
     return 0
 
 

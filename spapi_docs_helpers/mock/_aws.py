@@ -8,6 +8,29 @@ talk to it directly: two small proxies (one for STS, one for Secrets Manager) fo
 each request unchanged (SigV4 signatures stay valid: the Host header is kept) and apply
 the configured latency and faults there, so moto itself is never made to misbehave.
 
+The proxies also answer what AWS's front end answers before any operation runs, so that
+a malformed request gets AWS's error and never reaches moto (which fails on some of them
+with werkzeug's HTML 500 page, or waits for a body that never comes):
+
+* no ``Authorization`` header (and no pre-signed query): 403 ``MissingAuthenticationToken``;
+* a SigV4 header without its ``Credential``, ``SignedHeaders`` or ``Signature`` part, or
+  no ``X-Amz-Date``/``Date`` header: 400 ``IncompleteSignature``, its message listing
+  what is missing and quoting the header, as AWS's does;
+* STS: a query or form body that cannot be parsed (404 ``MalformedQueryString``), no
+  ``Action`` (400 ``MissingAction``), an ``Action`` that is not an STS operation in
+  botocore's model of the service (400 ``InvalidAction``);
+* Secrets Manager: an ``X-Amz-Target`` that is not one of its operations (400
+  ``InvalidAction``), a body that is not a JSON object (400 ``SerializationException``).
+
+The codes and statuses are those of AWS's "Common Errors" lists (the same in STS's and in
+Secrets Manager's API references); the two messages AWS words itself are quoted from its
+answers. Every error moto answers is then given its service's shape: STS's
+``ErrorResponse`` (``Type``, ``Code``, ``Message``, ``RequestId``; moto nests it in
+``Errors`` and has no request ID) as ``text/xml``, and Secrets Manager's JSON
+(``__type``, ``message``) where moto answers XML; an error without a code (moto's crash
+page) becomes the service's ``InternalFailure``/``InternalServiceError`` 500 and is
+recorded in the journal's errors (werkzeug's traceback of it follows there).
+
 Start-up resets moto, seeds its random generator (so role IDs and temporary keys repeat
 from run to run), loads the world's IAM users, keys, role and policies and the Secrets
 Manager secret *through moto's own API* while authentication is off, then switches
@@ -31,15 +54,16 @@ What moto does differently from AWS (the scenarios and tests document each):
   AWS's " on resource: <arn>" tail;
 * trust policies must name the user's ARN (or ``*``): moto does not expand an account
   principal ``arn:aws:iam::<account>:root``;
-* Secrets Manager permissions are checked against the resource ``*`` only, and a denial
-  comes back as an XML body in this JSON service;
+* Secrets Manager permissions are checked against the resource ``*`` only; a denial is
+  answered ``AccessDeniedException`` (400, as Secrets Manager's error list says) with
+  moto's message;
 * a secret key in the access-key field (a key ID with ``/``) makes moto misread the
   credential scope and answer an S3-style 403 ``InvalidAccessKeyId`` (boto3 reports it as
   "Unknown"); AWS answers InvalidClientTokenId;
 * temporary credentials never expire (no ExpiredToken), and the clock-skew check of
   SigV4 is not made;
-* an unsigned request makes moto fail with a 500 HTML page; AWS answers 403
-  ``MissingAuthenticationToken``.
+* a pre-signed request (the signature in the query string) reaches moto, which cannot
+  read it: it is answered ``InternalFailure`` (500), where AWS would check it.
 
 moto's state (its backends and its authentication switch) is global to the process, so
 only one mock at a time may run the AWS part; stopping resets moto and restores the
@@ -54,7 +78,8 @@ import os
 import re
 import threading
 import urllib.request
-from xml.sax.saxutils import escape
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape, unescape
 
 from .._redaction import redact_text
 from ._http import (
@@ -106,6 +131,7 @@ class AwsProxy(Service):
         self.label = service
         self.status_errors = _STS_ERRORS if service == "sts" else _JSON_ERRORS
         self._moto_address = moto_address
+        self._model = None
 
     # ------------------------------------------------------------------ errors
     def error_answer(self, status, described, message, headers) -> Response:
@@ -125,11 +151,103 @@ class AwsProxy(Service):
         body = json.dumps({"__type": code, "message": text}).encode()
         return Response(status, body, "application/x-amz-json-1.1", headers, code)
 
+    def _refuse(self, refusal: tuple, message: str | None = None) -> Response:
+        """The answer for one of the front end's refusals (``_MISSING_AUTHENTICATION``...)."""
+        status, code, kind, default = refusal
+        return self.error_answer(status, (code, kind, default), message, ())
+
+    # ------------------------------------------------------------------ checks
+    @property
+    def model(self):
+        """botocore's model of the service (its operations, its JSON target prefix)."""
+        if self._model is None:
+            self._model = _shared_session().get_service_model(self.fault_service)
+        return self._model
+
+    def front_end_refusal(self, request) -> Response | None:
+        """AWS's answer to a request it refuses before any operation runs, or None
+        (the order of the checks is the module docstring's)."""
+        authorization = request.header("Authorization")
+        if authorization is None:
+            query = parse_qs(urlsplit(request.target).query)
+            if not _PRESIGNED_QUERY & set(query):
+                return self._refuse(_MISSING_AUTHENTICATION)
+        else:
+            problems = _signature_problems(authorization, request.headers)
+            if problems:
+                return self._refuse(_INCOMPLETE_SIGNATURE, problems)
+        if self.fault_service == "sts":
+            return self._query_refusal(request)
+        return self._json_refusal(request)
+
+    def _query_refusal(self, request) -> Response | None:
+        try:
+            parameters = _query_parameters(request)
+        except ValueError:  # UnicodeDecodeError included
+            return self._refuse(_MALFORMED_QUERY_STRING)
+        actions = parameters.get("Action")
+        if not actions or not actions[0]:
+            return self._refuse(_MISSING_ACTION)
+        if actions[0] not in self.model.operation_names:
+            return self._refuse(_INVALID_ACTION)
+        return None
+
+    def _json_refusal(self, request) -> Response | None:
+        prefix, _, operation = (request.header("X-Amz-Target") or "").partition(".")
+        expected = self.model.metadata.get("targetPrefix")
+        if prefix != expected or operation not in self.model.operation_names:
+            return self._refuse(_INVALID_ACTION)
+        try:
+            document = json.loads(request.body)
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
+            document = None
+        if not isinstance(document, dict):
+            return self.error(400, "The request body is not a JSON object.")
+        return None
+
     # ------------------------------------------------------------------ forwarding
     def handle(self, request) -> Response:
         if request.path.startswith("/moto-api"):
             # moto's control plane stays private: AWS has no such path.
             return self.error(404)
+        refusal = self.front_end_refusal(request)
+        if refusal is not None:
+            return refusal
+        answer = self._forward(request)
+        if answer.status >= 400:
+            return self._in_service_shape(request, answer)
+        if self.fault_service == "sts":
+            # STS's answers are text/xml; moto labels some of them text/html.
+            answer.content_type = "text/xml"
+        return answer
+
+    def _in_service_shape(self, request, answer: Response) -> Response:
+        """moto's error answer in the service's own shape (see the module docstring)."""
+        if self.fault_service == "secretsmanager" and _json_object(answer.body):
+            return answer
+        code = _xml_text("Code", answer.body)
+        if code is None:
+            # moto's crash page. Recorded here, before the client has the answer: werkzeug
+            # logs the traceback (into the journal too) only after sending the page.
+            self.server.journal.error(
+                HandlerError(
+                    self.label,
+                    request.method,
+                    redact_text(request.path),
+                    f"moto answered {answer.status} without an error code (it failed)",
+                    "",
+                )
+            )
+            return self.error(500)
+        status = answer.status
+        kind = _xml_text("Type", answer.body) or ("Receiver" if status >= 500 else "Sender")
+        message = _xml_text("Message", answer.body) or ""
+        if self.fault_service == "secretsmanager" and code == "AccessDenied":
+            # Secrets Manager's own name and status for a denial (its Common Errors).
+            code, status = "AccessDeniedException", 400
+        return self.error_answer(status, (code, kind, message), None, ())
+
+    def _forward(self, request) -> Response:
         connection = http.client.HTTPConnection(*self._moto_address, timeout=FORWARD_TIMEOUT_S)
         try:
             connection.putrequest(
@@ -161,10 +279,15 @@ class AwsProxy(Service):
 
 
 # status -> (code, error type, message): AWS's common errors, as STS (Query protocol,
-# XML) and Secrets Manager (JSON protocol) name them.
+# XML) and Secrets Manager (JSON protocol) name them. For STS, the code of each status
+# is one AWS's Common Errors list gives that status.
 _STS_ERRORS = {
-    400: ("MalformedQueryString", "Sender", "The request could not be parsed."),
-    404: ("InvalidAction", "Sender", "The action or operation requested is invalid."),
+    400: (
+        "InvalidQueryParameter",
+        "Sender",
+        "The AWS query string is malformed or does not adhere to AWS standards.",
+    ),
+    404: ("MalformedQueryString", "Sender", "The query string contains a syntax error."),
     413: ("RequestEntityTooLarge", "Sender", "The request is too large."),
     429: ("Throttling", "Sender", "Rate exceeded"),
     500: (
@@ -190,6 +313,99 @@ _JSON_ERRORS = {
         "The request has failed due to a temporary failure of the server.",
     ),
 }
+
+# (status, code, error type, message) of the front end's refusals (module docstring).
+_MISSING_AUTHENTICATION = (
+    403,
+    "MissingAuthenticationToken",
+    "Sender",
+    # AWS's own words (STS's answer to an unsigned request).
+    "Request is missing Authentication Token",
+)
+# The message lists what is missing (_signature_problems).
+_INCOMPLETE_SIGNATURE = (
+    400,
+    "IncompleteSignature",
+    "Sender",
+    "The request signature does not conform to AWS standards.",
+)
+_MALFORMED_QUERY_STRING = (
+    404,
+    "MalformedQueryString",
+    "Sender",
+    "The query string contains a syntax error.",
+)
+_MISSING_ACTION = (
+    400,
+    "MissingAction",
+    "Sender",
+    "The request is missing an action or a required parameter.",
+)
+_INVALID_ACTION = (
+    400,
+    "InvalidAction",
+    "Sender",
+    "The action or operation requested is invalid. Verify that the action is typed correctly.",
+)
+# A request signed in its query string (a pre-signed URL) has these parameters.
+_PRESIGNED_QUERY = frozenset({"X-Amz-Signature", "X-Amz-Credential"})
+# The parts of a SigV4 Authorization header, in the order AWS's message names them.
+_SIGNATURE_PARTS = ("Credential", "Signature", "SignedHeaders")
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _signature_problems(authorization: str, headers) -> str | None:
+    """What AWS's IncompleteSignature message says of this Authorization header (None:
+    nothing is missing). Its wording: "Authorization header requires 'Credential'
+    parameter. [...] Authorization=<the header>"."""
+    _, _, parameters = authorization.strip().partition(" ")
+    present = {
+        name.strip() for name, sign, _ in (p.partition("=") for p in parameters.split(",")) if sign
+    }
+    problems = [
+        f"Authorization header requires '{part}' parameter."
+        for part in _SIGNATURE_PARTS
+        if part not in present
+    ]
+    if not (headers.get("X-Amz-Date") or headers.get("Date")):
+        problems.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    if not problems:
+        return None
+    return " ".join([*problems, f"Authorization={authorization}"])
+
+
+def _query_parameters(request) -> dict:
+    """The Query protocol's parameters: the query string's and a form body's. ValueError
+    when either is not UTF-8, raw or percent-encoded: the one syntax error certain to be
+    one for AWS too (a field without "=" is read as an empty value)."""
+    texts = [urlsplit(request.target).query]
+    if _FORM in (request.header("Content-Type") or "").lower():
+        texts.append(request.body.decode("utf-8"))
+    parameters = {}
+    for text in texts:
+        if text:
+            for name, values in parse_qs(text, keep_blank_values=True, errors="strict").items():
+                parameters.setdefault(name, []).extend(values)
+    return parameters
+
+
+def _json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _xml_text(element: str, body: bytes) -> str | None:
+    """The text of the first ``<element>`` of moto's XML answer, unescaped."""
+    match = re.search(rb"<%s>([^<]{1,2000})</%s>" % (element.encode(), element.encode()), body)
+    if match is None:
+        return None
+    text = match.group(1).decode("utf-8", errors="replace")
+    return unescape(text, {"&quot;": '"', "&apos;": "'"})
+
 
 _XML_CODE = re.compile(rb"<Code>([^<]{1,100})</Code>")
 

@@ -12,6 +12,21 @@ the journal is the log.
 Connections are kept alive (HTTP/1.1) the way real clients use them. Stopping a server
 closes the listening socket, shuts down every open connection (idle keep-alive ones and
 those held by a ``no-response`` fault) and joins every thread it started.
+
+Load it holds (the same for moto's server, see :class:`ConnectionTracking`):
+
+* **a burst**: the listen backlog is :data:`LISTEN_BACKLOG` connections, so 200 clients
+  connecting at once are all queued by the kernel and answered in turn. With
+  ``socketserver``'s default of 5, a burst overflows the queue: the kernel drops the
+  extra handshakes, clients wait for their SYN retransmits (1 s, 3 s, 7 s...) and some
+  get no answer within 30 s;
+* **kept-alive requests without a stall**: every answer (status line, headers and body)
+  leaves in one write, and accepted sockets have ``TCP_NODELAY``. Written in two pieces,
+  the body of the second answer on a connection waited for the client's delayed ACK of
+  the headers (Nagle's algorithm): about 40 ms per request instead of one or two.
+
+Every connection has a thread of its own (a few hundred at once are fine; the mock is
+not a load-testing target beyond that).
 """
 
 from __future__ import annotations
@@ -55,6 +70,10 @@ DRAIN_LIMIT = 16 << 20
 DRAIN_TIMEOUT_S = 1.0
 # An idle keep-alive connection is dropped after this long, as real front ends do.
 IDLE_TIMEOUT_S = 60
+# The listen backlog: connections the kernel completes and queues until the accept loop
+# takes them (Linux caps it at net.core.somaxconn, 4096 on current kernels, 128 on old
+# ones). socketserver's default of 5 lost connections in a burst of 200.
+LISTEN_BACKLOG = 1024
 # How often a server's accept loop checks whether it must stop.
 POLL_INTERVAL_S = 0.05
 JOIN_TIMEOUT_S = 5.0
@@ -276,6 +295,7 @@ class MockRequestHandler(TrackedHandler, http.server.BaseHTTPRequestHandler):
         self._write(response, head_only=False)
 
     def _write(self, response: Response, *, head_only: bool):
+        """Send the answer in one write (see the module docstring: no Nagle stall)."""
         body = response.body
         self.send_response(response.status)
         if response.content_type:
@@ -289,9 +309,14 @@ class MockRequestHandler(TrackedHandler, http.server.BaseHTTPRequestHandler):
             self.send_header("x-amzn-RequestId", self.server.next_request_id())
         if response.close:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # What end_headers() does, with the body added to the same buffer before the one
+        # flush: send_response() and send_header() collect their lines in an internal
+        # buffer (its name, _headers_buffer, is unchanged since Python 3.3), which
+        # flush_headers() writes out with a single sendall().
+        self._headers_buffer.append(b"\r\n")
         if body and not head_only:
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     @property
     def _target(self) -> str:
@@ -462,6 +487,8 @@ class ConnectionTracking:
     """
 
     connection_thread_name = "mock-amazon connection"
+    # Read by socketserver's server_activate() (listen()); see LISTEN_BACKLOG.
+    request_queue_size = LISTEN_BACKLOG
 
     def init_tracking(self):
         self._lock = threading.Lock()
@@ -470,6 +497,7 @@ class ConnectionTracking:
         self._closing = False
 
     def process_request(self, request, client_address):
+        _no_delay(request)
         thread = threading.Thread(
             target=self._serve_connection,
             args=(request, client_address),
@@ -514,6 +542,12 @@ class ConnectionTracking:
     def unregister_connection(self, connection):
         with self._lock:
             self._connections.discard(connection)
+
+    @property
+    def connections(self) -> list:
+        """The connections open now (their server-side sockets)."""
+        with self._lock:
+            return list(self._connections)
 
     def begin_closing(self) -> bool:
         """Mark the server as closing; False if it already was."""
@@ -598,6 +632,14 @@ class MockServer(ConnectionTracking, http.server.HTTPServer):
             self._serve_thread.join(JOIN_TIMEOUT_S)
         self.server_close()
         self.close_connections()
+
+
+def _no_delay(connection):
+    """Send every write at once (no Nagle delay); see the module docstring."""
+    # OSError: the client has already gone (the handler notices on its first read), or a
+    # socket that is not TCP; either way there is nothing to tune.
+    with contextlib.suppress(OSError):
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _shutdown_socket(connection):

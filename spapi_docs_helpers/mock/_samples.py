@@ -11,7 +11,9 @@ recognisable as fake only by being published here.
 ``SPAPI_MOCK_SAMPLE_SALT``, when set before the mock is imported, is mixed into every
 seed and replaces AWS's example keys by generated ones: the whole cast then has values
 never seen anywhere else. The canary test (tests/test_canary.py) runs with one, to look
-for them in everything the project outputs.
+for them in everything the project outputs. Any value will do, bytes that are not valid
+UTF-8 included: what is mixed in is the variable's bytes as the operating system holds
+them (``os.fsencode``), so a salt never fails to encode.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import os
 import uuid
 
 SALT = os.environ.get("SPAPI_MOCK_SAMPLE_SALT", "")
+# The variable's own bytes: Python decodes undecodable ones to lone surrogates, which
+# str.encode() refuses; os.fsencode() turns them back into the original bytes.
+_SALT_BYTES = os.fsencode(SALT)
 
 __all__ = [
     "AWS_EXAMPLE_ACCESS_KEY",
@@ -60,7 +65,7 @@ def _stream(seed: str, size: int) -> bytes:
     out = b""
     counter = 0
     while len(out) < size:
-        out += hashlib.sha256(f"{SALT}{seed}\x00{counter}".encode()).digest()
+        out += hashlib.sha256(_SALT_BYTES + f"{seed}\x00{counter}".encode()).digest()
         counter += 1
     return out[:size]
 

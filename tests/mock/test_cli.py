@@ -1,22 +1,31 @@
-"""``spapi-doctor mock``'s run(): in a subprocess, as a user runs it, stopped by signals."""
+"""``spapi-doctor mock``'s run(): in a subprocess, as a user runs it, stopped by signals;
+and in-process where nothing starts (options refused before the mock runs). The env
+file's safety, the bounded latency and the closed or full standard output are the
+adversarial review's findings 16, 27 and 19."""
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import select
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from mock_helpers import TIMEOUT_S, lwa_form
 
-from spapi_docs_helpers.mock import SCENARIOS
-from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER
+from spapi_docs_helpers._credentials import FIELDS, field_spec
+from spapi_docs_helpers.mock import SCENARIOS, _cli
+from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER, MAX_LATENCY_MS
 
 RUN = (
     "import argparse, sys\n"
@@ -78,7 +87,7 @@ def _stop(process, signum):
         if process.poll() is None:
             process.kill()
             process.communicate()
-    return process.returncode, out.decode(), err.decode()
+    return process.returncode, (out or b"").decode(), (err or b"").decode()
 
 
 def _sourced(path, variable) -> str:
@@ -109,7 +118,6 @@ def test_an_unknown_scenario_is_a_usage_error_listing_the_scenarios():
     assert "no mock scenario named 'hapy'" in result.stderr
     assert "happy-legacy" in result.stderr
     assert "Traceback" not in result.stderr
-    assert _run("--latency-ms", "-3").returncode == 2
 
 
 def test_env_file_is_sourceable_and_points_at_the_running_mock(tmp_path):
@@ -157,8 +165,6 @@ def test_a_foreign_env_file_is_never_overwritten(tmp_path):
     assert result.returncode == 1
     assert "was not written by the mock" in result.stderr
     assert env_file.read_text() == "LWA_CLIENT_SECRET=my-real-secret\n"
-    assert _run("--env-file", str(tmp_path)).returncode == 1
-    assert _run("--env-file", str(tmp_path / "missing" / "x.env")).returncode == 1
 
 
 def test_the_mocks_own_env_file_is_replaced(tmp_path):
@@ -188,3 +194,359 @@ def test_a_moto_failure_is_a_message_not_a_traceback():
     assert "moto failed to start: RuntimeError" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "secretlookingvalue" not in result.stderr + result.stdout
+
+
+# ------------------------------------------------------------------ refused before start
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """An empty folder of the test's own (tmp_path also holds the isolated HOME)."""
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
+
+
+# A refusal is immediate; only a hang (a FIFO opened for reading...) reaches this.
+REFUSAL_BOUND_S = 30
+
+
+def _refusal(capsys, *args):
+    """run() in-process with ``args``, which must be refused before anything starts:
+    (exit status, stderr). Fails (instead of hanging) if run() does not return."""
+    parser = argparse.ArgumentParser(prog="spapi-doctor mock")
+    _cli.add_arguments(parser)
+    parsed = parser.parse_args(list(args))
+    outcome = []
+    runner = threading.Thread(target=lambda: outcome.append(_cli.run(parsed)), daemon=True)
+    runner.start()
+    runner.join(REFUSAL_BOUND_S)
+    assert outcome, f"run() did not return within {REFUSAL_BOUND_S} s"
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "Traceback" not in err
+    return outcome[0], err
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["-3", str(MAX_LATENCY_MS + 1), "99999999999999999999"],
+    ids=["negative", "above", "huge"],
+)
+def test_latency_out_of_bounds_is_a_usage_error(capsys, value):
+    # The huge one used to start, then answer every request with a 500 (OverflowError).
+    status, err = _refusal(capsys, "--latency-ms", value)
+    assert status == 2
+    assert f"--latency-ms must be between 0 and {MAX_LATENCY_MS}" in err
+
+
+def _fifo(folder):
+    path = folder / "fifo.env"
+    os.mkfifo(path)
+    return path
+
+
+def _socket_file(folder):
+    path = folder / "s.env"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.close()
+    return path
+
+
+# Each path cannot name a file of the mock's: a usage error, nothing created anywhere.
+@pytest.mark.parametrize(
+    ("make_path", "expected"),
+    [
+        (lambda folder: "", "--env-file needs a file name"),
+        (lambda folder: folder / ("x" * 300), "File name too long"),
+        (lambda folder: folder / "missing" / "x.env", "does not exist"),
+        (lambda folder: folder, "is a folder"),
+        # A FIFO used to block run() for ever (a reader waits for a writer).
+        (_fifo, "is a FIFO (named pipe)"),
+        (_socket_file, "is a socket"),
+        (lambda folder: os.devnull, "is a character device"),
+        (lambda folder: folder / "file" / "x.env", "Not a directory"),
+    ],
+    ids=[
+        "empty",
+        "too-long",
+        "missing-folder",
+        "folder",
+        "fifo",
+        "socket",
+        "device",
+        "file-as-folder",
+    ],
+)
+def test_a_path_that_cannot_be_the_env_file_is_a_usage_error(capsys, folder, make_path, expected):
+    (folder / "file").write_text("a file, not a folder\n")
+    path = make_path(folder)
+    before = sorted(item.name for item in folder.iterdir())
+    status, err = _refusal(capsys, "--env-file", str(path))
+    assert status == 2, err
+    assert expected in err
+    assert sorted(item.name for item in folder.iterdir()) == before
+
+
+def test_a_read_only_folder_is_a_usage_error(capsys, folder, monkeypatch):
+    read_only = folder / "ro"
+    read_only.mkdir()
+    read_only.chmod(0o555)
+    if os.geteuid() == 0:
+        # root may write anywhere, whatever the mode: os.access is told what a user sees.
+        real_access = os.access
+        monkeypatch.setattr(
+            _cli.os, "access", lambda p, mode: p != read_only and real_access(p, mode)
+        )
+    status, err = _refusal(capsys, "--env-file", str(read_only / "x.env"))
+    assert (status, "is not writable" in err) == (2, True)
+    assert list(read_only.iterdir()) == []
+
+
+def _marked(path, mode=0o600):
+    path.write_text(ENV_FILE_MARKER + "\nSPAPI_MOCK_SCENARIO=old\n")
+    path.chmod(mode)
+    return path
+
+
+# Each path holds something the mock must not replace: refused, and left as it was.
+@pytest.mark.parametrize(
+    ("make_path", "expected"),
+    [
+        # Nothing to check a marker in: "exists, and not the mock's". It used to be replaced.
+        (lambda folder: _link(folder, folder / "nowhere.env"), "is a symbolic link"),
+        # Even to the mock's own file (it used to be replaced by a regular file).
+        (lambda folder: _link(folder, _marked(folder / "real.env")), "is a symbolic link"),
+        (lambda folder: _link(folder, "/dev/zero"), "is a symbolic link"),
+        # The mock's own file, made read-only by the user (it used to be overwritten).
+        (lambda folder: _marked(folder / "ro.env", 0o444), "is read-only"),
+        (lambda folder: _text(folder, "LWA_CLIENT_SECRET=x\n"), "was not written by the mock"),
+        # A longer first line that starts like the marker is not the marker.
+        (lambda folder: _text(folder, ENV_FILE_MARKER + " (edited)\n"), "was not written"),
+        (lambda folder: _text(folder, ""), "was not written by the mock"),
+    ],
+    ids=[
+        "dangling-link",
+        "link-to-marked",
+        "link-to-device",
+        "read-only",
+        "foreign",
+        "near-marker",
+        "empty-file",
+    ],
+)
+def test_a_file_the_mock_did_not_write_is_refused_and_left_as_it_was(
+    capsys, folder, make_path, expected
+):
+    path = make_path(folder)
+    before = _snapshot(folder)
+    status, err = _refusal(capsys, "--env-file", str(path))
+    assert status == 1, err
+    assert expected in err and "left untouched" in err
+    assert _snapshot(folder) == before
+
+
+def _link(folder, target):
+    link = folder / "link.env"
+    link.symlink_to(target)
+    return link
+
+
+def _text(folder, text):
+    path = folder / "text.env"
+    path.write_text(text)
+    return path
+
+
+def _snapshot(folder) -> dict:
+    """Every entry of ``folder``: a link's target, or a file's mode and content."""
+    entries = {}
+    for item in folder.iterdir():
+        if item.is_symlink():
+            entries[item.name] = ("link", os.readlink(item))
+        else:
+            entries[item.name] = (stat.S_IMODE(item.stat().st_mode), item.read_bytes())
+    return entries
+
+
+def test_only_the_markers_length_of_a_file_is_read(capsys, folder, monkeypatch):
+    # A 5 GiB sparse file: reading its "first line" whole would exhaust memory.
+    big = folder / "big.env"
+    with big.open("wb") as out:
+        out.truncate(5 << 30)
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(_cli.os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    status, err = _refusal(capsys, "--env-file", str(big))
+    assert (status, "was not written by the mock" in err) == (1, True)
+    assert reads == [len(ENV_FILE_MARKER) + 1]
+
+
+def test_the_env_file_is_replaced_atomically_with_mode_0600(folder, monkeypatch):
+    env_file = _marked(folder / "mock.env", 0o644)
+    _cli._write_env_file(env_file, ["SPAPI_MOCK_SCENARIO=new"])
+    assert env_file.read_text() == f"{ENV_FILE_MARKER}\nSPAPI_MOCK_SCENARIO=new\n"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert [item.name for item in folder.iterdir()] == ["mock.env"]
+
+    # A failure on the way leaves the old file whole, and no temporary file behind.
+    def fail(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_cli.os, "replace", fail)
+    with pytest.raises(OSError):
+        _cli._write_env_file(env_file, ["SPAPI_MOCK_SCENARIO=newer"])
+    assert env_file.read_text() == f"{ENV_FILE_MARKER}\nSPAPI_MOCK_SCENARIO=new\n"
+    assert [item.name for item in folder.iterdir()] == ["mock.env"]
+
+
+def test_a_path_that_became_a_link_while_the_mock_started_is_refused(folder):
+    # Checked before start-up, and again just before writing.
+    env_file = folder / "mock.env"
+    env_file.symlink_to(folder / "elsewhere.env")
+    with pytest.raises(_cli._EnvFileRefused, match="symbolic link"):
+        _cli._write_env_file(env_file, ["SPAPI_MOCK_SCENARIO=new"])
+    assert env_file.is_symlink() and not (folder / "elsewhere.env").exists()
+
+
+# ------------------------------------------------------------------ standard output
+CLOSED_STDOUT = ("sh", "-c", 'exec "$0" "$@" >&-', sys.executable)
+
+
+def _assert_io_error_only(stderr: str):
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert "bug" not in stderr
+
+
+def test_the_list_on_a_full_or_closed_standard_output_is_an_io_error():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", RUN, "--list"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert "cannot write the list to standard output (No space left on device)" in result.stderr
+    _assert_io_error_only(result.stderr)
+    closed = subprocess.run(
+        [*CLOSED_STDOUT, "-c", RUN, "--list"], stderr=subprocess.PIPE, text=True, timeout=60
+    )
+    assert closed.returncode == 1
+    assert "cannot write the list to standard output (standard output is closed)" in closed.stderr
+    _assert_io_error_only(closed.stderr)
+
+
+def test_the_mock_stops_when_its_environment_reaches_nobody():
+    # Without --env-file, the environment goes to standard output only: it stops by itself.
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", RUN],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=START_DEADLINE_S,
+        )
+    assert result.returncode == 1
+    assert "cannot write the environment to standard output (No space left on device)" in (
+        result.stderr
+    )
+    assert "--env-file" in result.stderr
+    _assert_io_error_only(result.stderr)
+
+
+def test_with_an_env_file_the_mock_runs_on_without_standard_output(tmp_path):
+    env_file = tmp_path / "mock.env"
+    process = subprocess.Popen(
+        [*CLOSED_STDOUT, "-u", "-c", RUN, "--env-file", str(env_file)],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        # The warning comes once the environment is in the file.
+        err = b""
+        deadline = time.monotonic() + START_DEADLINE_S
+        while b"The mock runs until Ctrl-C" not in err:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([process.stderr], [], [], remaining)[0]:
+                raise AssertionError(f"no warning from the mock: {err!r}")
+            chunk = os.read(process.stderr.fileno(), 65536)
+            if not chunk:
+                raise AssertionError(f"the mock ended: {err!r}")
+            err += chunk
+        assert f"the environment is in {env_file} only".encode() in err
+        lwa_url = _sourced(env_file, "SPAPI_LWA_ENDPOINT")
+        answer = requests.post(
+            lwa_url, timeout=TIMEOUT_S, data=lwa_form(SCENARIOS["happy"].credentials)
+        )
+        assert answer.status_code == 200
+    finally:
+        returncode, _, rest = _stop(process, signal.SIGINT)
+    assert returncode == 0
+    _assert_io_error_only((err + rest.encode()).decode())
+
+
+# ------------------------------------------------------------------ the sample salt
+SAMPLES = (
+    "from spapi_docs_helpers.mock import _samples\n"
+    "print(_samples.refresh_token('seed'), _samples.AWS_EXAMPLE_ACCESS_KEY)\n"
+)
+
+
+def _with_salt(salt, *args):
+    env = {**os.environ, "SPAPI_MOCK_SAMPLE_SALT": salt}
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_salt_that_is_not_utf8_is_mixed_in_as_its_bytes():
+    # It used to end every command that imports the mock in a UnicodeEncodeError.
+    bad = _with_salt(b"\xffsalt", "-c", SAMPLES)
+    assert bad.returncode == 0, bad.stderr
+    again = _with_salt(b"\xffsalt", "-c", SAMPLES)
+    other = _with_salt("salt", "-c", SAMPLES)
+    unsalted = _with_salt("", "-c", SAMPLES)
+    assert bad.stdout == again.stdout
+    assert len({bad.stdout, other.stdout, unsalted.stdout}) == 3
+    listing = _with_salt(b"\xff", "-m", "spapi_docs_helpers._cli", "mock", "--list")
+    assert (listing.returncode, listing.stderr) == (0, "")
+    assert "happy-legacy" in listing.stdout
+
+
+# ------------------------------------------------------------------ the reference page
+MOCK_REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "mock.md"
+
+
+def _documented_tables() -> list:
+    """The variables in the first column of each table of "The environment it prints"."""
+    text = MOCK_REFERENCE.read_text(encoding="utf-8")
+    section = text.split("## The environment it prints", 1)[1].split("\n## ", 1)[0]
+    tables, rows = [], None
+    for line in section.splitlines():
+        if line.startswith("|"):
+            rows = [] if rows is None else rows
+            rows.append(line.split("|")[1])
+        elif rows is not None:
+            tables.append(rows)
+            rows = None
+    # Each table without its header and separator rows.
+    return [
+        {name for cell in table[2:] for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+        for table in tables
+    ]
+
+
+def test_the_reference_names_exactly_the_variables_the_mock_prints(start_mock):
+    # It used to list AWS_ENDPOINT_URL_SECRETSMANAGER, which the mock never printed.
+    endpoints, scenario_variables = _documented_tables()
+    credential_names = {spec.env for spec in FIELDS}
+    amazon = start_mock("happy", aws=True)
+    assert endpoints == set(amazon.env) - credential_names
+    printed = set()
+    for item in SCENARIOS.values():
+        if item.credential_source == "environment":
+            printed |= {field_spec(key).env for key in item.configured_credentials()}
+        printed |= set(item.extra_env)
+    assert scenario_variables == printed

@@ -52,12 +52,12 @@ def _stops(amazon) -> bool:
     return not stopper.is_alive()
 
 
-def test_start_and_stop_take_well_under_two_seconds():
-    started = time.monotonic()
+def test_a_mock_with_its_aws_part_starts_and_stops():
+    # How long it takes is measured by benchmarks/mock_load.py, never asserted here.
     amazon = MockAmazon("happy-legacy").start()
     assert amazon.sts_url is not None
-    amazon.stop()
-    assert time.monotonic() - started < 2
+    assert _stops(amazon)
+    assert _mock_threads() == []
 
 
 def test_stop_closes_every_port_and_joins_every_thread():
@@ -84,9 +84,8 @@ def test_stop_does_not_wait_for_a_held_connection():
         conn.sendall(b"POST /auth/o2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         holders.append(conn)
     time.sleep(0.1)
-    started = time.monotonic()
-    amazon.stop()
-    assert time.monotonic() - started < 2
+    # Bounded, and nothing left: the held connections were shut, not waited for.
+    assert _stops(amazon)
     assert _mock_threads() == []
     for conn in holders:
         assert conn.recv(100) == b""  # closed without an answer

@@ -1,18 +1,24 @@
 """Malformed requests get the service's own error body, never a traceback; an exception
-inside the mock becomes a 500 in the service's shape and is recorded."""
+inside the mock becomes a 500 in the service's shape and is recorded. STS and Secrets
+Manager answer what AWS's front end refuses (no signature, an incomplete one, no or an
+unknown operation, an unreadable body) as AWS does, and moto's own errors in their
+service's shape (adversarial review, finding 18)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import string
 from urllib.parse import urlencode, urlsplit
+from xml.etree import ElementTree
 
+import botocore.exceptions
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mock_helpers import TIMEOUT_S, lwa_exchange, lwa_form
+from mock_helpers import TIMEOUT_S, aws_client, lwa_exchange, lwa_form
 
 from spapi_docs_helpers.mock import _http, _lwa
 
@@ -283,3 +289,227 @@ def test_lwa_answers_any_body_in_its_error_shape(amazon, body, content_type):
     data = answer.json()
     assert "access_token" in data or set(data) == {"error_description", "error"}
     assert amazon.errors == []
+
+
+# ---------------------------------------------------------------------------- AWS
+# A SigV4 header with every part; its signature is wrong, which moto checks later.
+SIGNED = {
+    "X-Amz-Date": "20231002T000000Z",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20231002/us-east-1/"
+    "{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+}
+STS_FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+SM_JSON = {"Content-Type": "application/x-amz-json-1.1"}
+GET_SECRET = {"X-Amz-Target": "secretsmanager.GetSecretValue"}
+IDENTITY = b"Action=GetCallerIdentity&Version=2011-06-15"
+MISSING_PARTS = (
+    "Authorization header requires 'Credential' parameter. Authorization header requires "
+    "'Signature' parameter. Authorization header requires 'SignedHeaders' parameter."
+)
+
+
+def _signed(service, **overrides):
+    headers = {name: value.format(service=service) for name, value in SIGNED.items()}
+    headers.update(overrides)
+    return {name: value for name, value in headers.items() if value is not None}
+
+
+def _aws_call(url, headers, body=b"", *, method="POST", target="/"):
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=TIMEOUT_S)
+    try:
+        connection.request(method, target, body=body, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.getheader("Content-Type"), answer.read()
+    finally:
+        connection.close()
+
+
+def _sts_error(body: bytes):
+    """(type, code, message) of STS's ErrorResponse; its shape is checked on the way."""
+    _assert_no_traceback(body)
+    root = ElementTree.fromstring(body)
+    namespace = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+    assert root.tag == namespace + "ErrorResponse"
+    assert [child.tag for child in root] == [namespace + "Error", namespace + "RequestId"]
+    assert root.find(namespace + "RequestId").text
+    error = root.find(namespace + "Error")
+    assert [child.tag for child in error] == [namespace + n for n in ("Type", "Code", "Message")]
+    return tuple(error.find(namespace + name).text for name in ("Type", "Code", "Message"))
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        # No signature at all (the review's "STS unsigned request").
+        (STS_FORM, IDENTITY, (403, "MissingAuthenticationToken")),
+        # Not SigV4, or a SigV4 header cut short (the review's "giant Authorization").
+        (
+            {**STS_FORM, **_signed("sts", Authorization="Bearer abc")},
+            IDENTITY,
+            (400, "IncompleteSignature"),
+        ),
+        (
+            {**STS_FORM, **_signed("sts", Authorization="AWS4-HMAC-SHA256 " + "x" * 30000)},
+            IDENTITY,
+            (400, "IncompleteSignature"),
+        ),
+        (
+            {**STS_FORM, **_signed("sts", **{"X-Amz-Date": None})},
+            IDENTITY,
+            (400, "IncompleteSignature"),
+        ),
+        # Signed, but no action, an unknown one, or a body that is no query string.
+        ({**STS_FORM, **_signed("sts")}, b"Version=2011-06-15", (400, "MissingAction")),
+        ({**STS_FORM, **_signed("sts")}, b"Action=GetCallerIdentityX", (400, "InvalidAction")),
+        ({**STS_FORM, **_signed("sts")}, b"\xff\xfe%%%", (404, "MalformedQueryString")),
+        (
+            {**STS_FORM, **_signed("sts")},
+            b"Action=Get%FFCallerIdentity",
+            (404, "MalformedQueryString"),
+        ),
+        # A field without "=" is an empty value, as parsers of query strings read it.
+        ({**STS_FORM, **_signed("sts")}, b"Action&Version=2011-06-15", (400, "MissingAction")),
+        # Well formed: moto's own answer, in STS's shape.
+        ({**STS_FORM, **_signed("sts")}, IDENTITY, (403, "SignatureDoesNotMatch")),
+    ],
+    ids=[
+        "unsigned",
+        "bearer",
+        "giant-authorization",
+        "no-date",
+        "no-action",
+        "unknown-action",
+        "binary-body",
+        "percent-encoded-binary",
+        "field-without-value",
+        "bad-signature",
+    ],
+)
+def test_sts_answers_malformed_requests_in_its_own_xml(start_mock, headers, body, expected):
+    amazon = start_mock("happy-legacy")
+    status, content_type, answer = _aws_call(amazon.sts_url, headers, body)
+    assert content_type == "text/xml"
+    kind, code, message = _sts_error(answer)
+    assert (status, code, kind) == (*expected, "Sender")
+    if code == "IncompleteSignature":
+        assert message.endswith("Authorization=" + headers["Authorization"])
+    if code == "MissingAuthenticationToken":
+        assert message == "Request is missing Authentication Token"
+    assert amazon.requests[-1].error == code
+
+
+def test_sts_names_only_the_missing_parts_of_a_signature(start_mock):
+    amazon = start_mock("happy-legacy")
+    partial = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20231002/us-east-1/sts/aws4_request"
+    status, _, answer = _aws_call(
+        amazon.sts_url, {**STS_FORM, **_signed("sts", Authorization=partial)}, IDENTITY
+    )
+    assert (status, _sts_error(answer)[2]) == (
+        400,
+        "Authorization header requires 'Signature' parameter. Authorization header requires "
+        f"'SignedHeaders' parameter. Authorization={partial}",
+    )
+    _, _, answer = _aws_call(amazon.sts_url, {**STS_FORM, "Authorization": "Bearer x"}, IDENTITY)
+    assert _sts_error(answer)[2] == (
+        f"{MISSING_PARTS} Authorization header requires existence of either a 'X-Amz-Date' "
+        "or a 'Date' header. Authorization=Bearer x"
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({**SM_JSON, **GET_SECRET}, b'{"SecretId": "x"}', (403, "MissingAuthenticationToken")),
+        (
+            {**SM_JSON, **GET_SECRET, **_signed("secretsmanager", Authorization="Bearer abc")},
+            b'{"SecretId": "x"}',
+            (400, "IncompleteSignature"),
+        ),
+        ({**SM_JSON, **_signed("secretsmanager")}, b'{"SecretId": "x"}', (400, "InvalidAction")),
+        (
+            {**SM_JSON, **_signed("secretsmanager"), "X-Amz-Target": "secretsmanager.Nope"},
+            b'{"SecretId": "x"}',
+            (400, "InvalidAction"),
+        ),
+        (
+            {**SM_JSON, **_signed("secretsmanager"), "X-Amz-Target": "sts.GetSecretValue"},
+            b'{"SecretId": "x"}',
+            (400, "InvalidAction"),
+        ),
+        (
+            {**SM_JSON, **GET_SECRET, **_signed("secretsmanager")},
+            b"{not json",
+            (400, "SerializationException"),
+        ),
+        (
+            {**SM_JSON, **GET_SECRET, **_signed("secretsmanager")},
+            b"[1, 2]",
+            (400, "SerializationException"),
+        ),
+        (
+            {**SM_JSON, **GET_SECRET, **_signed("secretsmanager")},
+            b"[" * 60000,
+            (400, "SerializationException"),
+        ),
+        # Well formed: moto's own answer (XML, in this JSON service), in Secrets Manager's shape.
+        (
+            {**SM_JSON, **GET_SECRET, **_signed("secretsmanager")},
+            b'{"SecretId": "x"}',
+            (403, "SignatureDoesNotMatch"),
+        ),
+    ],
+    ids=[
+        "unsigned",
+        "bearer",
+        "no-target",
+        "unknown-operation",
+        "other-service",
+        "not-json",
+        "json-array",
+        "deep-nesting",
+        "bad-signature",
+    ],
+)
+def test_secrets_manager_answers_malformed_requests_in_its_own_json(
+    start_mock, headers, body, expected
+):
+    amazon = start_mock("happy-legacy")
+    status, content_type, answer = _aws_call(amazon.secretsmanager_url, headers, body)
+    assert content_type == "application/x-amz-json-1.1"
+    _assert_no_traceback(answer)
+    error = json.loads(answer)
+    assert set(error) == {"__type", "message"}
+    assert (status, error["__type"]) == expected
+    assert amazon.requests[-1].error == expected[1]
+
+
+def test_a_secrets_manager_denial_is_its_access_denied_exception(start_mock):
+    amazon = start_mock("happy-legacy")
+    # The legacy user's keys: valid, but no policy of theirs allows reading secrets.
+    keys = amazon.credentials["aws_access_key"], amazon.credentials["aws_secret_key"]
+    client = aws_client(amazon, "secretsmanager", *keys)
+    with pytest.raises(botocore.exceptions.ClientError) as raised:
+        client.get_secret_value(SecretId="spapi-docs/mock/sp-api-credentials")
+    error = raised.value.response
+    assert error["Error"]["Code"] == "AccessDeniedException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert (
+        "is not authorized to perform: secretsmanager:GetSecretValue" in error["Error"]["Message"]
+    )
+
+
+def test_motos_failures_become_the_services_internal_failure(start_mock):
+    # A pre-signed request passes the front end's checks, and moto cannot read it (a
+    # limit of the mock): its HTML crash page must not reach the client.
+    amazon = start_mock("happy-legacy", allow_errors=True)
+    target = (
+        "/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20231002%2Fus-east-1%2Fsts%2Faws4_request"
+        "&X-Amz-Date=20231002T000000Z&X-Amz-SignedHeaders=host&X-Amz-Signature=" + "0" * 64
+    )
+    status, content_type, answer = _aws_call(amazon.sts_url, {}, method="GET", target=target)
+    assert (status, content_type) == (500, "text/xml")
+    assert _sts_error(answer)[:2] == ("Receiver", "InternalFailure")
+    # Recorded before the answer was sent (moto's own traceback may follow).
+    assert "sts" in [error.server for error in amazon.errors]
