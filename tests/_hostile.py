@@ -56,7 +56,9 @@ def bounded(function, *args, limit=60, **kwargs):
 class HostileServer:
     """``with HostileServer() as server: server.url("drip-body")``."""
 
-    def __init__(self):
+    def __init__(self, *, access_token=None):
+        # The access token the ``token`` mode issues (a canary run passes a salted one).
+        self.token = {**TOKEN, "access_token": access_token or TOKEN["access_token"]}
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
         self._listener.settimeout(0.1)
         self.port = self._listener.getsockname()[1]
@@ -163,7 +165,7 @@ class HostileServer:
 
     # ------------------------------------------------------------------ modes
     def _token(self, sock, body):
-        self._send(sock, 200, json.dumps(TOKEN).encode())
+        self._send(sock, 200, json.dumps(self.token).encode())
 
     def _participations(self, sock, body):
         self._send(sock, 200, b'{"payload": []}')
