@@ -678,8 +678,15 @@ def _botocore_error(http):
     """The botocore exception a failed call stands for, carrying the transport's verdict."""
     from botocore import exceptions
 
-    kind = getattr(exceptions, _BOTOCORE_ERRORS.get(http.failure, ""), exceptions.HTTPClientError)
-    error = kind(endpoint_url=http.url, error=http.failure_detail or http.failure)
+    detail = http.failure_detail or http.failure
+    name = _BOTOCORE_ERRORS.get(http.failure)
+    if name is None:
+        # No botocore class stands for it (a bad setting, a 5xx page, a body too long):
+        # botocore's generic one, with the transport's words instead of "unhandled".
+        error = exceptions.HTTPClientError(endpoint_url=http.url, error=detail)
+        Exception.__init__(error, f"{http.url}: {detail}")
+    else:
+        error = getattr(exceptions, name)(endpoint_url=http.url, error=detail)
     error.transport_failure = http.failure
     return error
 
@@ -703,6 +710,10 @@ def send_botocore_through(client, transport) -> None:
     from botocore.awsrequest import AWSResponse
 
     verify = _aws_verify()
+    # What the service's errors are written in: a 5xx in anything else (a proxy's page, a
+    # load balancer's JSON) is no answer of the service, and botocore could not parse it.
+    protocol = client.meta.service_model.protocol
+    opening = b"<" if protocol in ("query", "rest-xml", "ec2") else b"{"
 
     def send(request, **_):
         body = request.body
@@ -715,6 +726,22 @@ def send_botocore_through(client, transport) -> None:
             headers=dict(request.headers.items()),
             verify=verify,
         )
+        if http.failure is None and http.body_note is not None:
+            http.failure = "unexpected-response"
+            http.failure_detail = (
+                f"HTTP {http.status}: the body could not be read: {http.body_note}"
+            )
+        elif (
+            http.failure is None
+            and http.status >= 500
+            and not http.body.lstrip().startswith(opening)
+        ):
+            http.failure = "service-unavailable"
+            http.failure_detail = (
+                f"HTTP {http.status} after {http.attempts} attempt(s), "
+                f"{escape_controls(http.content_type or 'no content type')[:60]}: "
+                f"{http.excerpt(limit=120)!r}"
+            )
         if http.failure is not None:
             raise _botocore_error(http) from http.error
         return AWSResponse(request.url, http.status, http.headers, _RawBody(http.body))

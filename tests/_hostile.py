@@ -241,6 +241,10 @@ class HostileServer:
         answer = {"errors": [{"code": "InternalFailure", "message": json.dumps(headers)}]}
         self._send(sock, 500, json.dumps(answer).encode())
 
+    def _unavailable_json(self, sock, body):
+        """A load balancer's 503 in JSON, in front of a service that speaks XML."""
+        self._send(sock, 503, b'{"message": "Service Unavailable"}')
+
     def _slow_ok(self, sock, body):
         time.sleep(0.2)
         self._send(sock, 200, b'{"payload": []}')

@@ -14,20 +14,22 @@ import io
 import json
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from _values import APP_ID, GOOD_ENV
 
 from spapi_docs_helpers import _cli
 
+# The installed command, next to this interpreter (as in conftest.py).
+DOCTOR = Path(sys.executable).with_name("spapi-doctor")
 FAILING = {**GOOD_ENV, "LWA_APP_ID": APP_ID}
 ESC = "\x1b"
 
 
 def _run(args, env, stdout):
     """The installed command with ``stdout`` as given: ``(status, stderr)``."""
-    from conftest import DOCTOR
-
     done = subprocess.run(
         [str(DOCTOR), *args],
         env={**os.environ, **env},
@@ -67,8 +69,6 @@ def test_a_reader_that_stops_early_keeps_a_passing_status_too():
 def test_a_closed_stdout_is_an_output_error_not_a_bug():
     status, _ = _run(["check", "--offline"], GOOD_ENV, subprocess.DEVNULL)
     assert status == 0  # devnull is fine; now close it for real:
-    from conftest import DOCTOR
-
     done = subprocess.run(
         f"exec {DOCTOR} check --offline >&-",
         shell=True,
@@ -119,8 +119,6 @@ def test_odd_columns_give_the_help_not_a_traceback(columns, doctor):
 def test_a_deleted_working_directory_is_no_crash(tmp_path, doctor):
     gone = tmp_path / "gone"
     gone.mkdir()
-    from conftest import DOCTOR
-
     done = subprocess.run(
         f"cd {gone} && rmdir {gone} && exec {DOCTOR} check --offline",
         shell=True,
@@ -136,8 +134,6 @@ def test_a_deleted_working_directory_is_no_crash(tmp_path, doctor):
 
 
 def test_values_that_are_no_utf8_are_findings_not_crashes(tmp_path):
-    from conftest import DOCTOR
-
     environ = {
         **{k.encode(): v.encode() for k, v in os.environ.items()},
         b"HOME": str(tmp_path).encode() + b"/\xff\xfe",

@@ -14,8 +14,10 @@ import _thread
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from _hostile import HostileServer, bounded
@@ -25,6 +27,8 @@ from spapi_docs_helpers import Credentials, check, check_offline
 from spapi_docs_helpers._deadline import Concurrently, Deadline, DeadlineExceeded, map_concurrently
 from spapi_docs_helpers._sts import identify, sts_client
 
+# The installed command, next to this interpreter (as in conftest.py).
+DOCTOR = Path(sys.executable).with_name("spapi-doctor")
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": EXAMPLE_ACCESS_KEY,
     "AWS_SECRET_ACCESS_KEY": EXAMPLE_SECRET_KEY,
@@ -57,6 +61,15 @@ def test_sts_on_a_dripping_endpoint_ends_in_a_timeout(hostile, mode):
     result = bounded(identify, client, creds)
     assert result.finding.code == "network-timeout", result.finding.message
     assert result.finding.field is None
+
+
+def test_sts_behind_a_json_503_is_service_unavailable(hostile):
+    creds = Credentials(aws_access_key=EXAMPLE_ACCESS_KEY, aws_secret_key=EXAMPLE_SECRET_KEY)
+    client = sts_client(creds, endpoint_url=hostile.url("unavailable-json"), timeout=1, retries=0)
+    result = bounded(identify, client, creds)
+    # Not botocore's ResponseParserError, read as "an answer nothing explains".
+    assert result.finding.code == "service-unavailable", result.finding.message
+    assert "503" in result.finding.message
 
 
 def test_the_secrets_manager_read_honours_the_timeout_offline(hostile, tmp_path):
@@ -172,8 +185,6 @@ def test_ctrl_c_during_the_region_probes_cancels_them(tmp_path):
 
 
 def test_ctrl_c_ends_the_command_with_130(hostile, tmp_path):
-    from conftest import DOCTOR
-
     environ = {**os.environ, **_environ(hostile, tmp_path, "drip-body")}
     process = subprocess.Popen(
         [str(DOCTOR), "check", "--timeout", "600"],
@@ -221,8 +232,6 @@ def test_a_terminated_demo_removes_its_temporary_folder(monkeypatch, capsys, sig
 
 
 def test_sigterm_unwinds_a_real_run(hostile, tmp_path):
-    from conftest import DOCTOR
-
     environ = {**os.environ, **_environ(hostile, tmp_path, "silent")}
     process = subprocess.Popen(
         [str(DOCTOR), "check", "--timeout", "600"],
