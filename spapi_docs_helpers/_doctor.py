@@ -13,6 +13,7 @@ from ._credentials import AWS_KEYS
 from ._endpoints import STS_DEFAULT
 from ._formats import check_formats
 from ._peers import installed_peers
+from ._redaction import shown_url
 from ._report import Report, StageResult
 from ._sources import resolve_credentials
 
@@ -134,7 +135,7 @@ def _elapsed(started):
 def _lwa_stage(transport, endpoints, creds, format_findings, progress):
     from ._lwa import request_token
 
-    progress.start("lwa", f"exchanging the refresh token at {endpoints.lwa}")
+    progress.start("lwa", f"exchanging the refresh token at {shown_url(endpoints.lwa)}")
     started = time.perf_counter()
     if not isinstance(creds.refresh_token, str) or not creds.refresh_token:
         stage = StageResult("lwa", "skipped", "no refresh token to exchange")
@@ -196,7 +197,8 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
         )
     from ._sts import assume, identify, sts_client_or_finding
 
-    progress.start("sts", f"GetCallerIdentity and AssumeRole at {endpoints.sts or STS_DEFAULT}")
+    where = shown_url(endpoints.sts) if endpoints.sts else STS_DEFAULT
+    progress.start("sts", f"GetCallerIdentity and AssumeRole at {where}")
     started = time.perf_counter()
     client, problem = sts_client_or_finding(
         creds, endpoint_url=endpoints.sts, timeout=timeout, retries=retries

@@ -205,3 +205,14 @@ def test_an_unusable_proxy_stops_the_calls_with_its_fix(isolated_machine, monkey
     finding = next(f for f in report.findings if f.code == "proxy-invalid")
     assert "HTTPS_PROXY" in finding.message
     assert report.stage("lwa").status == "skipped" and report.blamed == []
+
+
+def test_progress_listeners_get_the_shown_url(isolated_machine):
+    url = "http://user:S3cr3tPassw0rd@127.0.0.1:9/auth/o2/token?client_secret=s3cr3t"
+    environ = {**GOOD_ENV, "HOME": str(isolated_machine), "SPAPI_LWA_ENDPOINT": url}
+    said = []
+    check(environ=environ, timeout=0.5, retries=0, progress=lambda *event: said.append(event))
+    started = [payload for event, name, payload in said if event == "start" and name == "lwa"]
+    assert started == [
+        "exchanging the refresh token at http://user:***@127.0.0.1:9/auth/o2/token?client_secret=***"
+    ]
