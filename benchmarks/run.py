@@ -2,7 +2,8 @@
 
 - startup.py: `spapi-doctor check --offline` against a bare interpreter;
 - concurrency.py: a full check against the mock with a fixed latency per call, against its
-  critical path and against the same calls made in sequence through python-amazon-sp-api.
+  critical path and against the same calls made in sequence through python-amazon-sp-api;
+- bounds.py: calls against hostile servers (deadlines, a gzip bomb) and Ctrl-C in a check.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bounds
 import concurrency
 import startup
 
@@ -26,6 +28,8 @@ def main() -> int:
     startup.main(["--markdown"])
     print("\n### A full check against the mock (100 ms per call)\n")
     concurrency.main(["--markdown"])
+    print("\n### The bounds: hostile servers and Ctrl-C\n")
+    bounds.main(["--markdown"])
     return 0
 
 
