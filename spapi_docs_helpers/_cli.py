@@ -403,6 +403,8 @@ def _terminate_like_interrupt():
 def _run_mock(args) -> int:
     from .mock._cli import run
 
+    if sys.stdout is None:  # the mock's whole output is the environment it prints there
+        raise _OutputError("standard output is closed")
     return run(args)
 
 
@@ -429,26 +431,42 @@ def main(argv=None) -> int:
         _say("spapi-doctor: terminated")
         return EXIT_TERMINATED
     except _OutputError as error:
-        _say(
-            f"spapi-doctor: the report could not be written: {error}. The check itself ran; "
-            "write to a file or a terminal instead."
-        )
+        if args.command == "mock":
+            _say(f"spapi-doctor: the mock's environment could not be written: {error}.")
+        else:
+            _say(
+                f"spapi-doctor: the report could not be written: {error}. The check itself "
+                "ran; write to a file or a terminal instead."
+            )
         _silence_stdout()
         return EXIT_OUTPUT
     except BrokenPipeError:
         # Only the mock writes outside _emit; its reader went away, which ends it normally.
         _silence_stdout()
         return EXIT_OK
-    except Exception as error:  # the last line of defence: no traceback, no secret
-        from ._redaction import redact_text
+    except OSError as error:
+        import errno
 
-        _say(
-            "spapi-doctor: internal error "
-            f"({type(error).__name__}: {redact_text(str(error))[:500]}). This is a bug in "
-            "spapi-doctor, not a problem with your credentials; please report it with this line."
-        )
-        return EXIT_INTERNAL
+        if error.errno not in (errno.ENOSPC, errno.EIO):
+            return _internal_error(error)
+        # The mock's output, on a full disk or a terminal that went away.
+        _say(f"spapi-doctor: the output could not be written ({error.strerror}).")
+        _silence_stdout()
+        return EXIT_OUTPUT
+    except Exception as error:  # the last line of defence: no traceback, no secret
+        return _internal_error(error)
     return EXIT_OK
+
+
+def _internal_error(error) -> int:
+    from ._redaction import redact_text
+
+    _say(
+        "spapi-doctor: internal error "
+        f"({type(error).__name__}: {redact_text(str(error))[:500]}). This is a bug in "
+        "spapi-doctor, not a problem with your credentials; please report it with this line."
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -92,6 +92,24 @@ def test_a_full_disk_is_an_output_error_not_a_bug():
     assert "bug" not in err and "Traceback" not in err and "Exception ignored" not in err
 
 
+@pytest.mark.parametrize("redirect", [">&-", "> /dev/full"], ids=["closed", "full"])
+def test_the_mock_with_nowhere_to_print_is_an_output_error(redirect):
+    if "full" in redirect and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    done = subprocess.run(
+        f"exec {DOCTOR} mock {redirect}",
+        shell=True,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 4, done.stderr
+    assert "could not be written" in done.stderr
+    assert "bug" not in done.stderr and "Traceback" not in done.stderr
+
+
 def test_the_json_after_a_broken_pipe_in_process_keeps_the_status(monkeypatch):
     class Closed(io.StringIO):
         def write(self, text):
