@@ -15,6 +15,7 @@ uses it ends when its client gives up; :func:`bounded` fails a test whose call d
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import socket
@@ -29,7 +30,12 @@ TOKEN = {
     "token_type": "bearer",
     "expires_in": 3600,
 }
-_BOMB = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)  # 64 MiB inflated
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """64 MiB of zeros, gzipped (made once, when a test first asks for it)."""
+    return gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
 
 
 def bounded(function, *args, limit=60, **kwargs):
@@ -200,7 +206,7 @@ class HostileServer:
         return False
 
     def _gzip_bomb(self, sock, body):
-        self._send(sock, 200, _BOMB, ("Content-Encoding: gzip",))
+        self._send(sock, 200, _bomb(), ("Content-Encoding: gzip",))
 
     def _big(self, sock, body):
         size = 1024 * 1024 * 1024
