@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "notebooks"))
 
-from _hostile import HostileServer  # noqa: E402  (tests/ is on sys.path)
+from _hostile import HostileServer, prepare  # noqa: E402  (tests/ is on sys.path)
 from regenerate import clean_environ  # noqa: E402  (notebooks/ is on sys.path)
 
 DEADLINE_SLACK_S = 0.5
@@ -54,6 +54,7 @@ def _call_seconds(server, mode, runs) -> float:
 def _bomb_peak(server) -> int:
     from spapi_docs_helpers._transport import Transport
 
+    prepare()  # the server's bomb is made before the client is traced
     tracemalloc.start()
     try:
         with Transport(timeout=10) as transport:
