@@ -9,8 +9,7 @@ or the token was issued before the role was added.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
+from ._deadline import map_concurrently
 from ._diagnose import diagnose_spapi
 from ._endpoints import REGIONS
 from ._redaction import mask
@@ -185,8 +184,7 @@ def region_probe(transport, endpoints, token, *, secrets=()) -> RegionProbe:
         verdict, finding = diagnose_spapi(http, secrets=secrets)
         return code, verdict, finding, http
 
-    with ThreadPoolExecutor(max_workers=len(endpoints.spapi)) as pool:
-        results = list(pool.map(probe, endpoints.spapi))
+    results = map_concurrently(probe, endpoints.spapi)
     answers = {code: (verdict, http) for code, verdict, _, http in results}
     accepted = [(code, http) for code, verdict, _, http in results if verdict == "ok"]
     findings = []
@@ -258,8 +256,7 @@ def role_probe(transport, endpoints, token, region, marketplace_id, *, secrets=(
         verdict, finding = diagnose_spapi(http, secrets=secrets, refusal_is_access=True)
         return spec, verdict, finding, http
 
-    with ThreadPoolExecutor(max_workers=len(ROLE_PROBES)) as pool:
-        results = list(pool.map(probe, ROLE_PROBES))
+    results = map_concurrently(probe, ROLE_PROBES)
     rows, findings = [], []
     for spec, verdict, finding, http in results:
         access = {"ok": "granted", "denied": "missing"}.get(verdict, "unknown")
