@@ -5,6 +5,7 @@
   critical path and against the same calls made in sequence through python-amazon-sp-api;
 - mock_load.py: the mock itself under load: a burst of 200 simultaneous connections, and
   requests on a kept-alive connection.
+- bounds.py: calls against hostile servers (deadlines, a gzip bomb) and Ctrl-C in a check.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bounds
 import concurrency
 import mock_load
 import startup
@@ -31,6 +33,8 @@ def main() -> int:
     concurrency.main(["--markdown"])
     print("\n### The mock under load\n")
     mock_load.main(["--markdown"])
+    print("\n### The bounds: hostile servers and Ctrl-C\n")
+    bounds.main(["--markdown"])
     return 0
 
 

@@ -1070,17 +1070,23 @@ CATALOGUE = (
         stage="lwa",
         prevalence="common",
         field="lwa_client_secret",
-        title="LWA rejected the client: the client secret is wrong, rotated or expired",
+        title="LWA rejected the client: the client secret (most likely) or the client identifier "
+        "is wrong",
         cause="LWA answered invalid_client although lwa_app_id is a well-formed Client identifier. "
-        "The secret is then the one at fault: it belongs to another app, it was rotated more "
-        "than 7 days ago, or it expired (secrets live 180 days).",
-        fix="Copy the current Client secret from LWA credentials → View (rotate it if it has "
-        "expired). Refresh tokens stay valid across rotations.",
+        "LWA gives the same answer to a wrong secret and to an identifier it does not know, and "
+        "a well-formed identifier may still belong to another app or be mistyped. The secret is "
+        "the more likely one: it belongs to another app, it was rotated more than 7 days ago, or "
+        "it expired (secrets live 180 days).",
+        fix="In the Solution Provider Portal (Develop Apps), open LWA credentials → View for your "
+        "app and compare its Client identifier with your lwa_app_id, character by character. If "
+        "they differ, copy the identifier (and the secret shown beside it). If they are equal, "
+        "the secret is at fault: copy the current Client secret (rotate it if it has expired). "
+        "Refresh tokens stay valid across rotations.",
         texts=(
             '{"error_description":"Client authentication failed","error":"invalid_client"}',
             "AuthorizationError: ('invalid_client', 'Client authentication failed', 401)",
         ),
-        sources=(SRC_ROTATION, SRC_ROTATION_DEADLINE),
+        sources=(SRC_ROTATION, SRC_ROTATION_DEADLINE, SRC_CONNECT),
     ),
     Entry(
         code="lwa-refresh-token-rejected",
@@ -1464,7 +1470,9 @@ CATALOGUE = (
         title="An endpoint setting is not an http(s) URL",
         cause="SPAPI_LWA_ENDPOINT, SPAPI_ENDPOINT_NA/EU/FE (and their sandbox twins) and "
         "AWS_ENDPOINT_URL_STS must be full URLs such as https://host or http://127.0.0.1:PORT. "
-        "A value without a scheme or a host sends nothing anywhere.",
+        "A value without a scheme or a host, with a port that is not a number between 1 and "
+        "65535, or with a host name no resolver accepts (a part longer than 63 characters) "
+        "sends nothing anywhere.",
         fix="Fix or unset the variable named; unset, Amazon's and AWS's own endpoints are used.",
     ),
     Entry(
@@ -1647,10 +1655,72 @@ CATALOGUE = (
         stage="transport",
         prevalence="doctor-only",
         field=None,
-        title="The secure connection failed",
+        title="The secure connection (TLS) failed",
         cause="The TLS handshake failed: an intercepting proxy with its own certificate, an outdated "
         "certificate store, or a plain-HTTP endpoint given as https.",
         fix="Point REQUESTS_CA_BUNDLE at your proxy's certificate, or fix the endpoint URL.",
+    ),
+    # ---------------------------------------------------------------- the machine's own settings
+    Entry(
+        code="endpoint-plain-http",
+        severity="warning",
+        stage="load",
+        prevalence="doctor-only",
+        field=None,
+        title="A secret would go over plain HTTP to another machine",
+        cause="An endpoint setting names an http:// URL on a host that is not this machine. The "
+        "token exchange sends the client secret and the refresh token in its body, SP-API calls "
+        "send the access token, and AWS's answers carry keys and secrets: over plain HTTP anyone "
+        "on the way can read them. Only the mock Amazon, on this machine, is meant to be plain "
+        "HTTP.",
+        fix="Use https:// for every endpoint that is not on this machine, or unset the variable to "
+        "use Amazon's own endpoints. If the secrets did go out, rotate the client secret and "
+        "authorise the app again.",
+    ),
+    Entry(
+        code="ca-bundle-unusable",
+        severity="error",
+        stage="transport",
+        prevalence="rare",
+        field=None,
+        title="The CA bundle named in the environment cannot be used",
+        cause="REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (read by requests, for every https call) or "
+        "AWS_CA_BUNDLE (read by botocore) names a file that does not exist, cannot be read, is "
+        "not a regular file (a pipe or a device, which would block the call), or is far larger "
+        "than any certificate bundle. No https call can be made with it. It says nothing about "
+        "your credentials.",
+        fix="Point the variable at the PEM file of certificates your network needs (a corporate "
+        "proxy's CA, for instance), or unset it to use the default bundle.",
+        texts=("OSError: Could not find a suitable TLS CA certificate bundle, invalid path: ",),
+    ),
+    Entry(
+        code="proxy-invalid",
+        severity="error",
+        stage="transport",
+        prevalence="rare",
+        field=None,
+        title="A proxy setting cannot be used",
+        cause="HTTPS_PROXY, HTTP_PROXY or ALL_PROXY (in upper or lower case) names a proxy that "
+        "requests cannot use for the calls: no URL, no host, an unknown scheme, or a SOCKS proxy "
+        "without PySocks installed. Every call through it fails before anything is sent. It says "
+        "nothing about your credentials.",
+        fix="Fix the variable to a URL such as http://proxy.example:3128, unset it, or list the "
+        "hosts that need no proxy in NO_PROXY.",
+        texts=("requests.exceptions.InvalidProxyURL: Please check proxy URL.",),
+    ),
+    Entry(
+        code="config-file-too-large",
+        severity="error",
+        stage="load",
+        prevalence="doctor-only",
+        field=None,
+        title="credentials.yml is too large to be a credentials file",
+        cause="The file is larger than 1 MiB. A credentials file holds a few hundred bytes per "
+        "account; parsing megabytes of YAML takes many seconds, so the doctor does not read it "
+        "and cannot check the credentials in it. python-amazon-sp-api would read it.",
+        fix="Keep only the accounts' credentials in credentials.yml, or check a smaller copy with "
+        "PYTHON-SP-APIDIR pointing at its folder.",
+        sources=(SRC_SW_CONFIG,),
     ),
 )
 

@@ -1,7 +1,12 @@
-"""``spapi-doctor``: argument parsing only; the work is done by the package.
+"""``spapi-doctor``: the command line. Argument parsing and the exit status; the progress
+lines on a terminal; and the one policy that is the command's own (nothing configured →
+the demo). The work is done by the package.
 
-Exit status: 0 no error found, 1 at least one error found, 2 usage error,
-3 the doctor itself failed (a bug: the message says what to report).
+Exit status: 0 no error found, 1 at least one error found, 2 usage error, 3 the doctor
+itself failed (a bug: the message says what to report), 4 the report could not be written
+(standard output closed or full), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). A
+reader that stops early (``check | head``) does not change the status: it stays the
+check's. Everything written to the terminal has its control characters escaped.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ import sys
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+# No account or scenario name comes near this; a longer one is a mistake, not a name.
+MAX_NAME_LENGTH = 256
 
 
 def _positive_seconds(text):
@@ -27,7 +35,38 @@ def _positive_seconds(text):
 def _account(text):
     if not text or not text.strip():
         raise argparse.ArgumentTypeError("the account name must not be empty")
+    if len(text) > MAX_NAME_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"the account name is {len(text)} characters long; at most {MAX_NAME_LENGTH}"
+        )
     return text
+
+
+def _scenario(text):
+    if not text or not text.strip():
+        raise argparse.ArgumentTypeError("the scenario name must not be empty (see mock --list)")
+    if len(text) > MAX_NAME_LENGTH:
+        raise argparse.ArgumentTypeError(
+            f"the scenario name is {len(text)} characters long; at most {MAX_NAME_LENGTH}"
+        )
+    return text
+
+
+def _scope(text):
+    if not text or not text.strip():
+        raise argparse.ArgumentTypeError("the scope must not be empty")
+    return text
+
+
+def _columns(environ) -> int:
+    """The help's width: COLUMNS as shutil would take it (a plain decimal number), else 100."""
+    columns = environ.get("COLUMNS", "")
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if columns.isascii() and columns.isdecimal() and len(columns) <= 4:
+        width = int(columns)
+        if width > 20:
+            return width - 2
+    return 100
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -38,15 +77,26 @@ class _HelpFormatter(argparse.HelpFormatter):
     def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
         import os
 
-        columns = os.environ.get("COLUMNS", "")
-        width = width or (int(columns) - 2 if columns.isdigit() and int(columns) > 20 else 100)
-        super().__init__(prog, indent_increment, max_help_position, width)
+        super().__init__(prog, indent_increment, max_help_position, width or _columns(os.environ))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose error messages (which quote the arguments) are escaped."""
+
+    def error(self, message):
+        from ._redaction import escape_controls, redact_text
+
+        text = escape_controls(redact_text(message))
+        if len(text) > 500:
+            text = text[:500] + "…"
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {text}\n")
 
 
 def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     from ._catalogue import docs_home
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spapi-doctor",
         formatter_class=_HelpFormatter,
         description="Tell which SP-API credential is wrong, why, and how to fix it.",
@@ -76,11 +126,11 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--account",
-        default="default",
+        default=None,
         type=_account,
         metavar="NAME",
         help="the account name, as in credentials.yml or the _<account> suffix of "
-        "environment variables (default: %(default)s)",
+        "environment variables (default: default)",
     )
     check.add_argument(
         "--format",
@@ -93,7 +143,8 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
         type=_positive_seconds,
         default=10.0,
         metavar="S",
-        help="connect and read timeout of each call, in seconds (default: 10)",
+        help="the timeout of each connect and read, in seconds (default: 10); each call "
+        "ends within three times as long, retries included",
     )
     check.add_argument(
         "--sandbox",
@@ -103,6 +154,7 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     check.add_argument(
         "--grantless",
         metavar="SCOPE",
+        type=_scope,
         help="also get a grantless token for SCOPE, e.g. sellingpartnerapi::notifications",
     )
     check.add_argument(
@@ -114,6 +166,7 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     check.add_argument(
         "--scenario",
         default=None,
+        type=_scenario,
         metavar="NAME",
         help="with --demo: the mock scenario to run (default: happy)",
     )
@@ -140,6 +193,24 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     return parser
 
 
+class _OutputError(Exception):
+    """The report could not be written: standard output is closed, full or failing."""
+
+
+def _write_report(text):
+    stdout = sys.stdout
+    if stdout is None:
+        raise _OutputError("standard output is closed")
+    try:
+        stdout.write(text)
+        stdout.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as error:  # ENOSPC (/dev/full), EIO, a closed file
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise _OutputError(f"standard output failed ({reason})") from None
+
+
 def _emit(report, args) -> int:
     from ._report import wants_color
 
@@ -148,14 +219,44 @@ def _emit(report, args) -> int:
     if reconfigure is not None:
         reconfigure(errors="replace")
     if args.format == "json":
-        sys.stdout.write(report.to_json() + "\n")
+        text = report.to_json() + "\n"
     else:
         color = {"always": True, "never": False}.get(args.color)
         if color is None:
-            color = wants_color(sys.stdout)
-        sys.stdout.write(report.render_text(color=color))
-    sys.stdout.flush()
+            color = wants_color(sys.stdout) if sys.stdout is not None else False
+        text = report.render_text(color=color)
+    try:
+        _write_report(text)
+    except BrokenPipeError:
+        # The reader stopped early (| head): the check's verdict stands, and nothing more
+        # is written, at exit either.
+        _silence_stdout()
     return report.exit_code
+
+
+def _silence_stdout():
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        sys.stdout = None
+
+
+def _say(text):
+    """Write a line for the user to standard error, escaped; never raises."""
+    from ._redaction import escape_controls
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(escape_controls(text) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass  # nowhere left to say it; the exit status still says it
 
 
 class _TerminalProgress:
@@ -172,28 +273,37 @@ class _TerminalProgress:
         self.lock = Lock()
 
     def __call__(self, event, name, payload):
+        from ._redaction import escape_controls, redact_text
         from ._report import STAGE_TITLES
 
         title = STAGE_TITLES.get(name, name)
         if event == "start":
-            line = f"  … {title}: {payload}\n"
+            line = f"  … {title}: {payload}"
         else:
             mark = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·"}.get(
                 payload.status, "?"
             )
             timing = f" ({payload.duration_ms:.0f} ms)" if payload.duration_ms else ""
-            line = f"  {mark} {title}: {payload.summary}{timing}\n"
+            line = f"  {mark} {title}: {payload.summary}{timing}"
+        # The text names endpoints and scopes from the environment and the arguments.
+        line = escape_controls(redact_text(line))[:300] + "\n"
         with self.lock:
-            self.stream.write(line)
-            self.lines += 1
-            self.stream.flush()
+            try:
+                self.stream.write(line)
+                self.lines += 1
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass  # a progress line is a courtesy; the report still comes
 
     def clear(self):
         with self.lock:
             if self.lines:
                 # Move up over the progress lines and erase them: the report repeats them.
-                self.stream.write(f"\033[{self.lines}F\033[J")
-                self.stream.flush()
+                try:
+                    self.stream.write(f"\033[{self.lines}F\033[J")
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass  # the terminal went away; the report goes to stdout regardless
                 self.lines = 0
 
 
@@ -205,15 +315,40 @@ DEMO_NOTE = (
 )
 
 
-def _run_check(args) -> int:
-    if args.scenario and not args.demo:
+# Options that only the online check against your own credentials reads.
+_ONLINE_OPTIONS = (("sandbox", "--sandbox"), ("grantless", "--grantless"), ("legacy", "--legacy"))
+
+
+def _check_usage(args):
+    """Refuse option combinations that would be silently ignored."""
+    if args.scenario is not None and not args.demo:
         raise _UsageError("--scenario selects a mock scenario: use it with --demo")
+    given = [flag for name, flag in _ONLINE_OPTIONS if getattr(args, name)]
     if args.offline:
         if args.demo:
             raise _UsageError("--demo runs the online checks against the mock; drop --offline")
+        if given:
+            raise _UsageError(
+                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for the online "
+                "check; drop --offline, or drop them"
+            )
+    if args.demo:
+        if args.account is not None:
+            given.insert(0, "--account")
+        if given:
+            raise _UsageError(
+                f"--demo checks the mock's own sample credentials; {', '.join(given)} "
+                f"{'has' if len(given) == 1 else 'have'} nothing to act on there"
+            )
+
+
+def _run_check(args) -> int:
+    _check_usage(args)
+    account = args.account if args.account is not None else "default"
+    if args.offline:
         from ._doctor import check_offline
 
-        return _emit(check_offline(args.account), args)
+        return _emit(check_offline(account, timeout=args.timeout), args)
     from ._doctor import check, check_demo, nothing_configured
 
     scenario = args.scenario or "happy"
@@ -221,16 +356,20 @@ def _run_check(args) -> int:
         from .mock import SCENARIOS
 
         if scenario not in SCENARIOS:
+            from ._redaction import shown_value
+
             raise _UsageError(
-                f"unknown scenario {scenario!r}; the scenarios: " + ", ".join(SCENARIOS)
+                f"unknown scenario {shown_value(scenario, 60)}; the scenarios: "
+                + ", ".join(SCENARIOS)
             )
+    _terminate_like_interrupt()
     progress = None
-    if args.format == "text" and sys.stderr.isatty():
+    if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
         progress = _TerminalProgress(sys.stderr)
     report = None
     if not args.demo:
         report = check(
-            args.account,
+            account,
             timeout=args.timeout,
             sandbox=args.sandbox,
             grantless=args.grantless,
@@ -239,8 +378,8 @@ def _run_check(args) -> int:
         )
         # With nothing configured the check stopped after loading, having called nothing:
         # the newcomer gets the demo instead of a bare "no credentials".
-        if args.account == "default" and nothing_configured(report.resolution):
-            sys.stderr.write(DEMO_NOTE)
+        if account == "default" and nothing_configured(report.resolution):
+            _say(DEMO_NOTE.rstrip("\n"))
             report = None
     if report is None:
         report = check_demo(scenario, timeout=args.timeout, progress=progress)
@@ -249,9 +388,28 @@ def _run_check(args) -> int:
     return _emit(report, args)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``with`` block cleans up."""
+
+
+def _terminate_like_interrupt():
+    """On SIGTERM, unwind like Ctrl-C (the demo's temporary folder and mock go away)."""
+    import signal
+    from contextlib import suppress
+
+    def terminated(signum, frame):
+        raise _Terminated
+
+    # Not the main thread (an embedding program), or no SIGTERM on this platform: leave it.
+    with suppress(ValueError, OSError, AttributeError):
+        signal.signal(signal.SIGTERM, terminated)
+
+
 def _run_mock(args) -> int:
     from .mock._cli import run
 
+    if sys.stdout is None:  # the mock's whole output is the environment it prints there
+        raise _OutputError("standard output is closed")
     return run(args)
 
 
@@ -272,20 +430,48 @@ def main(argv=None) -> int:
     except _UsageError as error:
         parser.error(str(error))
     except KeyboardInterrupt:
-        sys.stderr.write("spapi-doctor: interrupted\n")
-        return 130
+        _say("spapi-doctor: interrupted")
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        _say("spapi-doctor: terminated")
+        return EXIT_TERMINATED
+    except _OutputError as error:
+        if args.command == "mock":
+            _say(f"spapi-doctor: the mock's environment could not be written: {error}.")
+        else:
+            _say(
+                f"spapi-doctor: the report could not be written: {error}. The check itself "
+                "ran; write to a file or a terminal instead."
+            )
+        _silence_stdout()
+        return EXIT_OUTPUT
     except BrokenPipeError:
+        # Only the mock writes outside _emit; its reader went away, which ends it normally.
+        _silence_stdout()
         return EXIT_OK
-    except Exception as error:  # the last line of defence: no traceback, no secret
-        from ._redaction import redact_text
+    except OSError as error:
+        import errno
 
-        sys.stderr.write(
-            "spapi-doctor: internal error "
-            f"({type(error).__name__}: {redact_text(str(error))[:500]}). This is a bug in "
-            "spapi-doctor, not a problem with your credentials; please report it with this line.\n"
-        )
-        return EXIT_INTERNAL
+        if error.errno not in (errno.ENOSPC, errno.EIO):
+            return _internal_error(error)
+        # The mock's output, on a full disk or a terminal that went away.
+        _say(f"spapi-doctor: the output could not be written ({error.strerror}).")
+        _silence_stdout()
+        return EXIT_OUTPUT
+    except Exception as error:  # the last line of defence: no traceback, no secret
+        return _internal_error(error)
     return EXIT_OK
+
+
+def _internal_error(error) -> int:
+    from ._redaction import redact_text
+
+    _say(
+        "spapi-doctor: internal error "
+        f"({type(error).__name__}: {redact_text(str(error))[:500]}). This is a bug in "
+        "spapi-doctor, not a problem with your credentials; please report it with this line."
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 ``FIELDS`` is the one table that maps each credential to Amazon's label for it, the
 environment variable, the ``credentials.yml`` key, the AWS Secrets Manager JSON key and
-amzn-sp-api's argument. The docs' field map and the sources read it.
+amzn-sp-api's argument. The docs' field map and the sources read it; ``ENV_NAMES`` and
+``SECRET_JSON_KEYS`` are its two lookups by name.
 """
 
 from __future__ import annotations
@@ -119,6 +120,9 @@ FIELDS = (
 
 _BY_KEY = {spec.key: spec for spec in FIELDS}
 FIELD_KEYS = tuple(_BY_KEY)
+# Environment variable -> field key, and Secrets Manager JSON key -> field key.
+ENV_NAMES = {spec.env: spec.key for spec in FIELDS}
+SECRET_JSON_KEYS = {spec.secret_json_key: spec.key for spec in FIELDS}
 LWA_KEYS = ("refresh_token", "lwa_app_id", "lwa_client_secret")
 AWS_KEYS = ("aws_access_key", "aws_secret_key", "role_arn", "aws_session_token")
 # What python-amazon-sp-api insists on before it accepts a source.

@@ -3,10 +3,14 @@
 LWA errors are keyed on the JSON ``error`` code, never on the HTTP status alone (Amazon's
 own Python SDK maps statuses and loses the distinction between invalid_client and
 invalid_grant). The asymmetries that tell credentials apart: ``invalid_grant`` clears the
-client identifier and secret and blames the refresh token; ``invalid_client`` with a
-well-formed client identifier blames the secret; ``unauthorized_client`` means a token of
-another app. An answer nothing here explains is reported as what it is, and blames no
-credential.
+client identifier and secret and blames the refresh token; ``invalid_client`` blames the
+client identifier when it is malformed, and otherwise both (the secret most likely: a
+well-formed identifier can still be another app's, or mistyped); ``unauthorized_client``
+means a token of another app. An answer nothing here explains is reported as what it is,
+and blames no credential. Network failures are named by the transport
+(:func:`~spapi_docs_helpers._transport.network_failure`); what the environment does to
+every call (endpoint URLs, plain HTTP, CA bundles, proxies) is judged here too
+(:func:`endpoint_findings`).
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ from email.utils import parsedate_to_datetime
 
 from ._catalogue import CATALOGUE, entry
 from ._endpoints import MARKETPLACES, REGIONS
-from ._redaction import redact_text
+from ._redaction import escape_controls, redact_text, shown_url, shown_value
 from ._roles import role_model
+from ._transport import ca_bundle_problem, network_failure, proxy_problem
 
 __all__ = [
     "account_type_of",
     "diagnose_lwa",
     "diagnose_sts",
-    "network_failure",
+    "endpoint_findings",
     "region_findings",
     "role_evidence",
     "role_findings",
@@ -35,92 +40,38 @@ __all__ = [
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
 
 
-def _exception_chain(error) -> list:
-    """The error and every exception it was caused by or wraps (requests, urllib3 and
-    botocore nest them in ``reason``, ``args``, ``kwargs["error"]``, causes and contexts)."""
-    chain, seen, stack = [], set(), [error]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        chain.append(item)
-        kwargs = getattr(item, "kwargs", None)
-        stack.extend(
-            [
-                getattr(item, "reason", None),
-                item.__cause__,
-                item.__context__,
-                kwargs.get("error") if isinstance(kwargs, dict) else None,
-                *item.args,
-            ]
-        )
-    return chain
+def _word(text, limit=60) -> str:
+    """A short code from a service (``invalid_client``) as is; anything odd quoted and cut."""
+    if isinstance(text, str) and len(text) <= limit and text.isprintable():
+        return text
+    return shown_value(text, limit)
 
 
-def network_failure(error) -> str | None:
-    """The catalogue code of a network failure (DNS, TLS, refused, reset, timeout), from
-    the names and texts of the exceptions involved; None when it is none of those. Used
-    for requests' and botocore's errors alike."""
-    chain = _exception_chain(error)
-    names = {type(item).__name__ for item in chain}
-    text = " ".join(str(item) for item in chain).lower()
-    if names & {"SSLError", "SSLCertVerificationError", "SSLZeroReturnError"}:
-        return "network-tls"
-    if names & {"NameResolutionError", "gaierror"} or any(
-        words in text
-        for words in (
-            "name or service not known",
-            "nodename nor servname",
-            "failed to resolve",
-            "temporary failure in name resolution",
-        )
-    ):
-        return "network-dns"
-    if names & {
-        "ReadTimeoutError",
-        "ConnectTimeoutError",
-        "TimeoutError",
-        "timeout",
-        "ReadTimeout",
-        "ConnectTimeout",
-    }:
-        return "network-timeout"
-    if "ConnectionRefusedError" in names or "connection refused" in text:
-        return "network-refused"
-    if names & {
-        "ConnectionResetError",
-        "RemoteDisconnected",
-        "BrokenPipeError",
-        "IncompleteRead",
-        "ProtocolError",
-        "ChunkedEncodingError",
-        "ConnectionClosedError",
-    }:
-        return "network-reset"
-    return None
+def _phrase(code) -> str:
+    """The catalogue title of ``code`` as the tail of a sentence ("the connection was reset")."""
+    title = entry(code).title
+    return title[:1].lower() + title[1:]
 
 
 def transport_finding(http, service, secrets=()):
-    """The finding for an answer that is no verdict (network, throttling, 5xx, junk), or None."""
+    """The finding for an answer that is no verdict (network, throttling, 5xx, junk, a body
+    that could not be read whole), or None."""
     name = SERVICE_NAMES.get(service, service)
     tries = f" after {http.attempts} attempts" if http.attempts > 1 else ""
     if http.failure:
-        what = {
-            "network-dns": "the host name could not be resolved",
-            "network-refused": "the connection was refused",
-            "network-reset": "the connection was reset",
-            "network-timeout": "no answer came in time",
-            "network-tls": "the TLS handshake failed",
-        }.get(http.failure, "the call failed")
         return entry(http.failure).finding(
-            f"{name} at {http.url}: {what}{tries} ({http.failure_detail or 'no detail'})."
+            f"{name} at {http.url}: {_phrase(http.failure)}{tries} "
+            f"({http.failure_detail or 'no detail'})."
+        )
+    if http.body_note:
+        return unexpected(
+            http, service, secrets, why=f"the body could not be read: {http.body_note}"
         )
     if http.status == 429:
         wait = http.header("Retry-After")
         return entry("rate-limited").finding(
             f"{name} at {http.url} answered 429 Too Many Requests{tries}"
-            + (f" (Retry-After: {wait})" if wait else "")
+            + (f" (Retry-After: {shown_value(wait, 40)})" if wait else "")
             + "."
         )
     if http.status is not None and http.status >= 500:
@@ -135,7 +86,7 @@ def transport_finding(http, service, secrets=()):
 
 def unexpected(http, service, secrets=(), why=None):
     name = SERVICE_NAMES.get(service, service)
-    kind = http.content_type or "no content type"
+    kind = escape_controls(http.content_type or "no content type")[:80]
     reason = (
         redact_text(why, secrets)
         if why
@@ -168,10 +119,10 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
     if not isinstance(body, dict) or not isinstance(body.get("error"), str):
         return unexpected(http, "lwa", secrets)
     error = body["error"]
-    said = f"LWA answered HTTP {http.status} {error}"
+    said = f"LWA answered HTTP {http.status} {_word(error)}"
     description = body.get("error_description")
     if isinstance(description, str) and description:
-        said += f" ({redact_text(description, secrets)[:200]!r})"
+        said += f" ({escape_controls(redact_text(description, secrets))[:200]!r})"
     bad = {f.field for f in format_findings if f.severity == "error" and f.field}
     if error == "invalid_client":
         if "lwa_app_id" in bad:
@@ -179,13 +130,20 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
                 f"{said}, and lwa_app_id is not a well-formed Client identifier (see its format "
                 "finding): LWA does not know this client."
             )
-        extra = (
-            " lwa_client_secret is also malformed (see its format finding)."
-            if "lwa_client_secret" in bad
-            else " The client identifier is well formed, so the secret is what LWA refused:"
-            " from another app, rotated more than 7 days ago, or expired."
+        if "lwa_client_secret" in bad:
+            return entry("lwa-client-secret-rejected").finding(
+                f"{said}. lwa_client_secret is malformed (see its format finding), which is "
+                "reason enough."
+            )
+        # A well-formed identifier is not proof of the right one: LWA answers invalid_client
+        # to another app's identifier, or a mistyped one, as it does to a wrong secret.
+        return entry("lwa-client-secret-rejected").finding(
+            f"{said}. LWA refuses the client when either value is wrong. The client "
+            "identifier is well formed, so the secret is the more likely one (from another "
+            "app, rotated more than 7 days ago, or expired), but a well-formed identifier "
+            "of another app, or a mistyped one, is refused the same way.",
+            details={"fields": ["lwa_client_secret", "lwa_app_id"], "either": True},
         )
-        return entry("lwa-client-secret-rejected").finding(f"{said}.{extra}")
     if error == "invalid_grant":
         tail = (
             " The refresh token also fails the format check (see above)."
@@ -307,10 +265,13 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
         known = _SPAPI_MATCHES.get(details)
         if known is None:
             return PROBLEM, unexpected(
-                http, "spapi", secrets, why=f"a 403 whose details ({details[:120]!r}) are unknown"
+                http,
+                "spapi",
+                secrets,
+                why=f"a 403 whose details ({shown_value(details, 120)}) are unknown",
             )
         return PROBLEM, entry(known).finding(
-            f"SP-API at {http.url} answered 403 Unauthorized: {details!r}"
+            f"SP-API at {http.url} answered 403 Unauthorized: {shown_value(details, 200)}"
         )
     if http.status in (400, 404) and errors and first["code"] != "Unauthorized":
         return AUTHORISED, None
@@ -576,17 +537,19 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
         network = "network-refused"
     if network is not None:
         return entry(network).finding(
-            f"AWS STS ({operation}): {redact_text(str(error), secrets)[:300]}."
+            f"AWS STS ({operation}): {_phrase(network)} "
+            f"({escape_controls(redact_text(str(error), secrets))[:300]})."
         )
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
         return entry("unexpected-response").finding(
-            f"AWS STS ({operation}) failed with {kind}: {redact_text(str(error), secrets)[:300]}."
+            f"AWS STS ({operation}) failed with {kind}: "
+            f"{escape_controls(redact_text(str(error), secrets))[:300]}."
         )
     details = response.get("Error", {})
     code = details.get("Code", "")
-    message = redact_text(str(details.get("Message", "")), secrets)[:300]
-    said = f"AWS STS answered {code} to {operation}: {message!r}"
+    message = escape_controls(redact_text(str(details.get("Message", "")), secrets))[:300]
+    said = f"AWS STS answered {_word(code)} to {operation}: {message!r}"
     # InvalidAccessKeyId is the S3-style name some endpoints (and moto) use for the same.
     if code in ("InvalidClientTokenId", "InvalidAccessKeyId"):
         return entry("sts-access-key-invalid").finding(f"{said}.")
@@ -621,3 +584,66 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
     if isinstance(status, int) and status >= 500:
         return entry("service-unavailable").finding(f"{said} (HTTP {status}).")
     return entry("unexpected-response").finding(f"{said} (HTTP {status}).")
+
+
+# --------------------------------------------------------------------------- the environment
+
+
+def endpoint_findings(endpoints, *, sts=False, environ=None) -> list:
+    """What the endpoints and the network settings do to every call, before any is made.
+
+    Errors (nothing is sent when there is one): an endpoint variable that is no usable URL,
+    a CA bundle variable naming something ssl cannot load, a proxy variable requests cannot
+    use. Warnings: an endpoint that would get a secret over plain HTTP on another machine.
+    ``sts``: the STS calls will run (their endpoint counts too).
+    """
+    from ._endpoints import is_loopback, url_problem
+
+    findings = []
+    for name, value in endpoints.invalid.items():
+        why = url_problem(value) or "it is not an http(s) URL"
+        findings.append(
+            entry("endpoint-url-invalid").finding(
+                f"{name}={shown_value(shown_url(value), 120)}: {why}."
+            )
+        )
+    if findings:
+        return findings
+    services = [("LWA", endpoints.lwa, "the client secret and the refresh token")]
+    services += [
+        (f"SP-API {code}", url, "the access token") for code, url in endpoints.spapi.items()
+    ]
+    if sts and endpoints.sts:
+        services.append(("AWS STS", endpoints.sts, "the session token and temporary keys"))
+    for label, url, what in services:
+        if url.lower().startswith("http://") and not is_loopback(url):
+            findings.append(
+                entry("endpoint-plain-http").finding(
+                    f"{label} at {shown_url(url)} is plain HTTP on another machine: {what} "
+                    "would cross the network unencrypted."
+                )
+            )
+    urls = [url for _, url, _ in services]
+    if any(url.lower().startswith("https:") for url in urls):
+        problem = ca_bundle_problem(environ=environ)
+        if problem is not None:
+            name, path, why = problem
+            findings.append(
+                entry("ca-bundle-unusable").finding(
+                    f"{name}={shown_value(path, 120)}: {why}. requests uses it for every https "
+                    "call, so none could be made."
+                )
+            )
+    seen = set()
+    for url in urls:
+        problem = proxy_problem(url)
+        if problem is not None and problem[0] not in seen:
+            seen.add(problem[0])
+            name, shown, why = problem
+            findings.append(
+                entry("proxy-invalid").finding(
+                    f"{name}={shown_value(shown, 120)}: {why}; requests would send the calls "
+                    f"to {shown_url(url)} through it."
+                )
+            )
+    return findings

@@ -13,6 +13,7 @@ from ._credentials import AWS_KEYS
 from ._endpoints import ENV_REGION, ENV_SANDBOX, STS_DEFAULT, endpoints_from_env
 from ._formats import check_formats
 from ._peers import installed_peers
+from ._redaction import shown_url
 from ._report import Report, StageResult
 from ._sources import resolve_credentials
 
@@ -39,7 +40,7 @@ def _counts(findings) -> str:
     return ", ".join(parts)
 
 
-def load_stage(account, credentials, environ, secrets_reader, sp_api_version):
+def load_stage(account, credentials, environ, secrets_reader, sp_api_version, timeout=10.0):
     started = time.perf_counter()
     resolution = resolve_credentials(
         account,
@@ -47,6 +48,7 @@ def load_stage(account, credentials, environ, secrets_reader, sp_api_version):
         environ=environ,
         secrets_reader=secrets_reader,
         sp_api_version=sp_api_version,
+        timeout=timeout,
     )
     findings = resolution.findings
     if resolution.ok:
@@ -82,18 +84,20 @@ def format_stage(resolution, sp_api_version):
 
 
 def check_offline(
-    account: str = "default", credentials=None, *, environ=None, secrets_reader=None
+    account: str = "default", credentials=None, *, environ=None, secrets_reader=None, timeout=10.0
 ) -> Report:
     """Where the credentials come from and whether each is well formed; no network.
 
     (AWS Secrets Manager is the exception: when python-amazon-sp-api would read the
-    credentials from it, so does this check.)
+    credentials from it, so does this check, with ``timeout`` per connect and read.)
     """
     started = time.perf_counter()
     peers = installed_peers()
     sw = peers["python-amazon-sp-api"]
     sp_api_version = sw.version if sw else None
-    resolution, load = load_stage(account, credentials, environ, secrets_reader, sp_api_version)
+    resolution, load = load_stage(
+        account, credentials, environ, secrets_reader, sp_api_version, timeout=timeout
+    )
     format_findings, fmt = format_stage(resolution, sp_api_version)
     return Report(
         account=account,
@@ -131,7 +135,7 @@ def _elapsed(started):
 def _lwa_stage(transport, endpoints, creds, format_findings, progress):
     from ._lwa import request_token
 
-    progress.start("lwa", f"exchanging the refresh token at {endpoints.lwa}")
+    progress.start("lwa", f"exchanging the refresh token at {shown_url(endpoints.lwa)}")
     started = time.perf_counter()
     if not isinstance(creds.refresh_token, str) or not creds.refresh_token:
         stage = StageResult("lwa", "skipped", "no refresh token to exchange")
@@ -193,7 +197,8 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
         )
     from ._sts import assume, identify, sts_client_or_finding
 
-    progress.start("sts", f"GetCallerIdentity and AssumeRole at {endpoints.sts or STS_DEFAULT}")
+    where = shown_url(endpoints.sts) if endpoints.sts else STS_DEFAULT
+    progress.start("sts", f"GetCallerIdentity and AssumeRole at {where}")
     started = time.perf_counter()
     client, problem = sts_client_or_finding(
         creds, endpoint_url=endpoints.sts, timeout=timeout, retries=retries
@@ -258,8 +263,9 @@ def check(
     with them ``sandbox``.
     """
     import os
-    from concurrent.futures import ThreadPoolExecutor
 
+    from ._deadline import Concurrently
+    from ._endpoints import endpoints_from_env
     from ._transport import DEFAULT_RETRIES, Transport
 
     env = os.environ if environ is None else environ
@@ -271,7 +277,9 @@ def check(
     endpoints = endpoints or endpoints_from_env(env, sandbox=sandbox)
 
     events.start("load", "loading the credentials")
-    resolution, load = load_stage(account, credentials, environ, secrets_reader, sp_api_version)
+    resolution, load = load_stage(
+        account, credentials, environ, secrets_reader, sp_api_version, timeout=timeout
+    )
     events.done(load)
     format_findings, fmt = format_stage(resolution, sp_api_version)
     events.done(fmt)
@@ -293,27 +301,27 @@ def check(
     if resolution.credentials is None:
         stages.append(StageResult("lwa", "skipped", "no credentials to exchange"))
         return finish()
-    if endpoints.invalid:
-        from ._catalogue import entry
-
-        findings.extend(
-            entry("endpoint-url-invalid").finding(f"{name}={value!r} is not an http(s) URL.")
-            for name, value in endpoints.invalid.items()
-        )
-        stages.append(StageResult("lwa", "skipped", "an endpoint setting is not a URL"))
-        return finish()
     creds = resolution.credentials
+    wants_sts = legacy or creds.has_legacy_aws
+    from ._diagnose import endpoint_findings
+
+    # Endpoint URLs, plain HTTP, CA bundles, proxies: what would stop or expose every call.
+    environment = endpoint_findings(endpoints, sts=wants_sts)
+    findings.extend(environment)
+    if any(f.severity == "error" for f in environment):
+        stages.append(StageResult("lwa", "skipped", "the settings stop every call (see findings)"))
+        return finish()
     from ._redaction import protect_logs
 
     # From here on, requests, urllib3 and botocore log at DEBUG what they send: mask it.
     protect_logs([creds.get(k) for k in creds.present() if k != "role_arn"])
-    wants_sts = legacy or creds.has_legacy_aws
     retries = DEFAULT_RETRIES if retries is None else retries
 
     # STS runs beside the whole LWA → region → roles chain: nothing downstream needs it.
+    # Leaving the block (Ctrl-C included) cancels what still runs and waits for nothing.
     with (
         Transport(timeout=timeout, retries=retries) as transport,
-        ThreadPoolExecutor(max_workers=3) as pool,
+        Concurrently() as pool,
     ):
         sts_future = pool.submit(
             _sts_stage, endpoints, creds, timeout, retries, wants_sts, legacy, events

@@ -3,15 +3,32 @@
 The same code talks to Amazon and to the mock: only these URLs differ. The mock prints
 the environment variables below; the helper reads them, and botocore reads its own
 ``AWS_ENDPOINT_URL_<SERVICE>`` variables itself.
+
+Which world a check talks to is decided from the parsed host names, compared exactly:
+Amazon's only when every endpoint is one of Amazon's hosts over https; the mock only when
+``SPAPI_MOCK_SCENARIO`` is set *and* every endpoint is on this machine (a variable left
+over from a mock session says nothing about where the calls go). Wherever an endpoint URL
+is shown, its userinfo and query values are masked (:func:`~spapi_docs_helpers._redaction.shown_url`).
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["MARKETPLACES", "REGIONS", "Endpoints", "Marketplace", "endpoints_from_env"]
+from ._redaction import escape_controls, shown_url
+
+__all__ = [
+    "MARKETPLACES",
+    "REGIONS",
+    "Endpoints",
+    "Marketplace",
+    "endpoints_from_env",
+    "is_loopback",
+    "url_problem",
+]
 
 LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
+LWA_HOST = "api.amazon.com"
 
 ENV_LWA = "SPAPI_LWA_ENDPOINT"
 ENV_REGION = {region: f"SPAPI_ENDPOINT_{region}" for region in ("NA", "EU", "FE")}
@@ -106,8 +123,49 @@ STS_DEFAULT = "https://sts.amazonaws.com (boto3's default)"
 WORLD_LABELS = {
     "live": "Amazon (live)",
     "mock": "the mock Amazon, scenario {scenario!r}",
-    "custom": "custom endpoints (not Amazon's own hosts)",
+    # Not "not Amazon's": LWA has regional hosts too, which the SP-API libraries never call.
+    "custom": "custom endpoints (not the hosts the SP-API libraries call)",
 }
+
+
+def _parts(url):
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range or not a number)
+    except (ValueError, TypeError):
+        return None
+    return parts
+
+
+def _host(url) -> str:
+    parts = _parts(url)
+    return (parts.hostname or "") if parts is not None else ""
+
+
+def is_loopback(url) -> bool:
+    """True when ``url``'s host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = _host(url).rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    from ipaddress import ip_address
+
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_amazon(url, host) -> bool:
+    parts = _parts(url)
+    return (
+        parts is not None
+        and parts.scheme == "https"
+        and (parts.hostname or "") == host
+        and parts.port in (None, 443)
+        and not parts.username
+    )
 
 
 class Endpoints:
@@ -141,10 +199,12 @@ class Endpoints:
     @property
     def world(self) -> str:
         """``live`` (Amazon's hosts), ``mock`` (the mock Amazon) or ``custom``."""
-        if self.scenario is not None:
+        urls = [self.lwa, *self.spapi.values()]
+        if self.scenario is not None and all(is_loopback(url) for url in urls):
             return "mock"
-        if self.lwa == LWA_TOKEN_URL and all(
-            url.endswith(REGIONS[region].sandbox_host if self.sandbox else REGIONS[region].host)
+        lwa_live = _is_amazon(self.lwa, LWA_HOST) and _parts(self.lwa).path == "/auth/o2/token"
+        if lwa_live and all(
+            _is_amazon(url, REGIONS[region].sandbox_host if self.sandbox else REGIONS[region].host)
             for region, url in self.spapi.items()
         ):
             return "live"
@@ -153,25 +213,28 @@ class Endpoints:
     @property
     def label(self) -> str:
         """The world in words, e.g. ``the mock Amazon, scenario 'happy'``."""
-        text = WORLD_LABELS[self.world].format(scenario=self.scenario)
+        scenario = self.scenario
+        if scenario is not None and len(scenario) > 60:
+            scenario = scenario[:60] + "…"
+        text = escape_controls(WORLD_LABELS[self.world].format(scenario=scenario))
         return text + (" — sandbox hosts" if self.sandbox else "")
 
     def as_dict(self) -> dict:
-        """The JSON form used in the report's ``world`` object."""
+        """The JSON form used in the report's ``world`` object (URLs as they may be shown)."""
         return {
             "world": self.world,
-            "scenario": self.scenario,
+            "scenario": self.scenario if self.world == "mock" else None,
             "sandbox": self.sandbox,
-            "lwa": self.lwa,
-            "spapi": dict(self.spapi),
-            "sts": self.sts or STS_DEFAULT,
+            "lwa": shown_url(self.lwa),
+            "spapi": {code: shown_url(url) for code, url in self.spapi.items()},
+            "sts": shown_url(self.sts) if self.sts else STS_DEFAULT,
         }
 
     def _rows(self):
         return [
-            ("LWA", self.lwa),
-            *[(f"SP-API {c}", u) for c, u in self.spapi.items()],
-            ("STS", self.sts or STS_DEFAULT),
+            ("LWA", escape_controls(shown_url(self.lwa))),
+            *[(f"SP-API {c}", escape_controls(shown_url(u))) for c, u in self.spapi.items()],
+            ("STS", escape_controls(shown_url(self.sts)) if self.sts else STS_DEFAULT),
         ]
 
     def describe(self) -> str:
@@ -196,14 +259,43 @@ class Endpoints:
         )
 
 
-def _is_url(value: str) -> bool:
-    from urllib.parse import urlsplit
+def url_problem(value) -> str | None:
+    """Why ``value`` cannot serve as an endpoint URL, or None when it can."""
+    if not isinstance(value, str) or not value:
+        return "it is empty"
+    if not value.isprintable() or any(ch.isspace() for ch in value):
+        return "it holds a space or a control character"
+    parts = _parts(value)
+    if parts is None:
+        from urllib.parse import urlsplit
 
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+        try:
+            port = urlsplit(value).netloc.rpartition(":")[2]
+        except ValueError:
+            return "it cannot be parsed as a URL"
+        if port.isdigit():
+            return f"the port {port} is not between 1 and 65535"
+        return f"the port {_shown_port(port)} is not a number"
+    if parts.scheme not in ("http", "https"):
+        return "it does not start with http:// or https://"
+    host = parts.hostname
+    if not host:
+        return "it names no host"
+    if parts.port == 0:
+        return "the port 0 is not between 1 and 65535"
+    if ":" not in host:  # an IPv6 address has no labels to check
+        if len(host) > 253:
+            return f"the host name is {len(host)} characters long (at most 253)"
+        long_label = next((label for label in host.split(".") if len(label) > 63), None)
+        if long_label is not None:
+            return f"a part of the host name is {len(long_label)} characters long (at most 63)"
+        if any(label == "" for label in host.rstrip(".").split(".")):
+            return "the host name has an empty part (two dots in a row)"
+    return None
+
+
+def _shown_port(port: str) -> str:
+    return repr(port[:20] + ("…" if len(port) > 20 else ""))
 
 
 def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
@@ -213,7 +305,7 @@ def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
     invalid = {
         name: env[name]
         for name in (ENV_LWA, *table.values(), ENV_STS)
-        if env.get(name) and not _is_url(env[name])
+        if env.get(name) and url_problem(env[name]) is not None
     }
     spapi = {}
     for code, region in REGIONS.items():

@@ -15,6 +15,7 @@ import re
 
 from ._catalogue import entry
 from ._credentials import AWS_KEYS, FIELDS, Credentials
+from ._near_miss import edit_distance
 from ._peers import signs_with_aws
 
 __all__ = ["check_formats"]
@@ -94,22 +95,6 @@ KIND_FIELD = {
     "aws_secret_key": "aws_secret_key",
     "role_arn": "role_arn",
 }
-
-
-def edit_distance(a: str, b: str, limit: int | None = None) -> int:
-    """Levenshtein distance; with ``limit``, anything beyond it comes back as ``limit + 1``
-    (cheaply, when the lengths alone say so). Near misses of names and prefixes use it."""
-    if limit is not None and abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
 
 
 def identify(value: str) -> str | None:

@@ -5,7 +5,11 @@ at most four characters after it, and its length: ``Atzr|IwEB…(412 chars)``. T
 enough to tell two values apart and to see what kind of value sits in a field, and
 never enough to use one. Free text from the outside world (a response body, an
 exception message) goes through :func:`redact_text`, which masks every token- or
-key-shaped run and every secret it is told about.
+key-shaped run and every secret it is told about, in every form the secret travels in:
+raw, URL-encoded (a form body echoed by a proxy's error page) and JSON-escaped; and the
+userinfo and query values of every URL in it. Whatever reaches a terminal goes through
+:func:`escape_controls`, so that a path, a variable or a server's text cannot move the
+cursor, retitle the window or forge a line; :func:`shown_value` cuts long values.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from __future__ import annotations
 import re
 from _thread import allocate_lock  # threading and logging load only when a check goes online
 
-__all__ = ["mask", "protect_logs", "redact_text"]
+__all__ = [
+    "escape_controls",
+    "mask",
+    "protect_logs",
+    "redact_text",
+    "shown_url",
+    "shown_value",
+]
 
 # Public format markers: they say what a value is and are the same for everyone.
 PUBLIC_PREFIXES = (
@@ -73,8 +84,9 @@ def mask(value: object) -> str:
 # right after a dot is a URL path, as in amazon.com/sellers/v1/marketplaceParticipations,
 # which is 40 such characters too.)
 _SECRET_SHAPES = re.compile(
-    r"(?P<lead>Atz[ar]\||Atc\||Aztr\||amzn1\.oa2-cs\.v1\.|amzn1\.application-oa2-client\.)"
-    r"(?P<body>[A-Za-z0-9_\-+/=.%]{4,})"
+    # The pipe may come URL-encoded (%7C), from a form body a proxy's error page echoes.
+    r"(?P<lead>(?:Atz[ar]|Atc|Aztr)(?:\||%7[Cc])|amzn1\.oa2-cs\.v1\.|amzn1\.application-oa2-client\.)"
+    r"(?P<body>[A-Za-z0-9_\-+/=.%\\]{4,})"
     r"|(?<![A-Za-z0-9])(?P<key>(?:AKIA|ASIA)[A-Z0-9]{12,})"
     r"|(?<![A-Za-z0-9/+.])(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
     r"|(?<![0-9a-f])(?P<hex>[0-9a-f]{48,})(?![0-9a-f])"
@@ -93,20 +105,156 @@ def _mask_match(match) -> str:
     return mask(match.group(0))
 
 
+def _json_escaped(value: str, *, ascii_only: bool, slash: bool) -> str:
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "/" and slash:
+            out.append("\\/")
+        elif code < 0x20 or (ascii_only and code > 0x7F):
+            if code > 0xFFFF:  # a surrogate pair, as JSON writes it
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_FORMS = {}
+
+
+def _forms(secret: str) -> set:
+    """The forms ``secret`` travels in: raw, URL-encoded and JSON-escaped.
+
+    A token's ``|``, ``/`` and ``+`` change when a form body or a query string carries it
+    (``%7C``, ``%2F``, ``+`` for a space...), and JSON may escape ``/`` and non-ASCII; a
+    page that echoes the request shows one of these, never the raw value.
+    """
+    forms = _FORMS.get(secret)
+    if forms is None:
+        from urllib.parse import quote, quote_plus  # only once a secret is known
+
+        forms = {secret}
+        try:
+            encodings = (
+                quote(secret, safe=""),
+                quote(secret),
+                quote_plus(secret),
+                quote_plus(secret, safe="/"),
+            )
+        except UnicodeError:  # a lone surrogate (bytes that were no UTF-8): sent as is, if at all
+            encodings = ()
+        for encoded in encodings:
+            forms.add(encoded)
+            # Percent-escapes in lower case are the same bytes to a server.
+            forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), encoded))
+        for ascii_only in (False, True):
+            for slash in (False, True):
+                forms.add(_json_escaped(secret, ascii_only=ascii_only, slash=slash))
+        forms = frozenset(form for form in forms if len(form) >= 4)
+        if len(_FORMS) < 4096:  # a cache, not a leak of memory
+            _FORMS[secret] = forms
+    return forms
+
+
+# A URL in free text: its userinfo and query values are masked, whatever they hold.
+_URL = re.compile(r"\b(?:https?|socks5h?|socks4a?)://[^\s\"'<>`]+", re.IGNORECASE)
+
+
+def shown_url(url: str) -> str:
+    """``url`` with the password of its userinfo and the values of its query masked.
+
+    ``http://user:pw@host/p?client_secret=x&a=1`` is shown as
+    ``http://user:***@host/p?client_secret=***&a=***``: an endpoint URL may carry a
+    credential there, and nothing in those places is needed to tell two endpoints apart.
+    """
+    if not isinstance(url, str):
+        return mask(url)
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority_end = len(rest)
+    for stop in "/?#":
+        index = rest.find(stop)
+        if index != -1:
+            authority_end = min(authority_end, index)
+    authority, tail = rest[:authority_end], rest[authority_end:]
+    if "@" in authority:
+        userinfo, _, host = authority.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        authority = f"{user}{colon}***@{host}" if colon else f"{user}@{host}"
+    if "?" in tail:
+        path, _, query = tail.partition("?")
+        query, hash_sign, fragment = query.partition("#")
+        masked = "&".join(
+            f"{name}{'=***' if eq else ''}"
+            for name, eq, _value in (pair.partition("=") for pair in query.split("&"))
+        )
+        tail = f"{path}?{masked}{hash_sign}{'***' if fragment else ''}"
+    return f"{scheme}://{authority}{tail}"
+
+
 def redact_text(text: str, secrets=()) -> str:
-    """Mask every known secret and every token- or key-shaped run in ``text``."""
+    """Mask every known secret (in each of its forms), every token- or key-shaped run, and
+    the userinfo and query values of every URL in ``text``."""
     if not isinstance(text, str):
         text = str(text)
-    known = sorted(
-        {s for s in secrets if isinstance(s, str) and len(s) >= 4 and s in text},
-        key=len,
-        reverse=True,
-    )
+    if "://" in text:
+        text = _URL.sub(lambda match: shown_url(match.group()), text)
+    candidates = {s for s in secrets if isinstance(s, str) and len(s) >= 4}
+    known = set()
+    for secret in candidates:
+        known.update(form for form in _forms(secret) if form in text)
     pattern = _SECRET_SHAPES
     if known:
-        # One pass over the text: a masked secret is never masked a second time.
-        pattern = re.compile("|".join(map(re.escape, known)) + "|" + _SECRET_SHAPES.pattern)
+        # One pass over the text: a masked secret is never masked a second time. The
+        # longest form first, so that no shorter one cuts a longer one in two.
+        ordered = sorted(known, key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, ordered)) + "|" + _SECRET_SHAPES.pattern)
     return pattern.sub(_mask_match, text)
+
+
+# What a terminal acts on instead of showing: C0 and C1 controls (escape sequences, bell,
+# carriage return, line feed), DEL, and the invisible characters that reorder or break lines
+# (bidirectional overrides and isolates, the Unicode line and paragraph separators).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_control(match) -> str:
+    ch = match.group()
+    if ch in _NAMED_CONTROLS:
+        return _NAMED_CONTROLS[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``, ``\\n``).
+
+    For terminal output: a path, a variable, an argument or a server's text can then
+    neither run an escape sequence nor start a line that looks like the report's own.
+    """
+    if not isinstance(text, str):
+        text = str(text)
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub(_escape_control, text)
+
+
+def shown_value(value: object, limit: int = 80) -> str:
+    """A value from the outside world, quoted and escaped like ``repr``, cut after ``limit``
+    characters with its length: ``'AAAA…'(1048576 chars)``. Not for credentials (use
+    :func:`mask`)."""
+    if not isinstance(value, str):
+        return repr(value)[:limit]
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}…({len(value)} chars)"
 
 
 # --------------------------------------------------------------------------- log records

@@ -2,16 +2,22 @@
 
 The JSON object is the stable, documented interface (``docs/reference/json-report.md``);
 the text and the HTML show the same facts. Nothing here ever holds a secret in full:
-credentials are shown through :func:`~spapi_docs_helpers._credentials.display`.
+credentials are shown through :func:`~spapi_docs_helpers._credentials.display`. Nothing
+here moves a terminal's cursor either: every text from outside (paths, variables, account
+names, a server's words) is written with its control characters escaped, in the text and
+in the JSON (which escapes C0 controls itself, and here C1 controls and the invisible
+line and direction marks too).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from ._catalogue import SUBJECTS
 from ._credentials import FIELDS, display
+from ._redaction import escape_controls, shown_value
 
 __all__ = ["Report", "StageResult"]
 
@@ -137,6 +143,28 @@ class Report:
                 subjects.append(finding.subject)
         return fields + subjects
 
+    def _blamed_phrase(self) -> tuple:
+        """``(words, plural)``: the blamed credentials in words. A finding that names
+        alternatives (either value may be the wrong one) joins them with "or"; different
+        findings, and a swap, with "and"."""
+        groups, seen = [], set()
+        for finding in self.findings:
+            if finding.severity != "error":
+                continue
+            details = finding.details or {}
+            fields = [f for f in details.get("fields") or [finding.field] if f and f not in seen]
+            seen.update(fields)
+            if not fields:
+                continue
+            if details.get("either") and len(fields) > 1:
+                groups.append((" or ".join(fields), True))
+            else:
+                groups.extend((field, False) for field in fields)
+        if len(groups) == 1:
+            return groups[0][0], False
+        words = [f"({text})" if alternative else text for text, alternative in groups]
+        return " and ".join(words), True
+
     @property
     def verdict(self) -> str:
         """One sentence: which credential is wrong and why, or that everything works."""
@@ -145,8 +173,8 @@ class Report:
             blamed = [name for name in self.blamed if name not in SUBJECTS]
             if blamed:
                 first = next(f for f in self.findings if f.severity == "error" and f.field)
-                names = " and ".join(blamed)
-                verb = "is" if len(blamed) == 1 else "are"
+                names, plural = self._blamed_phrase()
+                verb = "are" if plural else "is"
                 return f"{names} {verb} wrong: {first.title}."
             first = next(f for f in self.findings if f.severity == "error")
             if first.subject in SUBJECTS:
@@ -201,7 +229,10 @@ class Report:
         """:meth:`to_dict` as JSON text."""
         import json
 
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        # json escapes C0 controls; a terminal also acts on C1 controls (\x9b is CSI) and
+        # the invisible marks that reorder or break lines. Outside strings none can occur.
+        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     # ----------------------------------------------------------------- text
     def render_text(self, *, color=False, timings=True, encoding=None) -> str:
@@ -223,6 +254,8 @@ class Report:
 
         return report_html(self)
 
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 _SYMBOLS_UNICODE = {
     "ok": "✓",
@@ -291,7 +324,8 @@ class _TextRenderer:
     def render(self) -> str:
         report = self.report
         mode = "offline" if report.mode == "offline" else "online"
-        self.add(self.paint(f"spapi-doctor · account {report.account!r} · {mode} check", "bold"))
+        account = shown_value(report.account, 60)
+        self.add(self.paint(f"spapi-doctor · account {account} · {mode} check", "bold"))
         self._libraries()
         if report.endpoints is not None:
             self._world()
@@ -306,15 +340,16 @@ class _TextRenderer:
             f"{notes} note{'s' * (notes != 1)}"
         )
         status = "ok" if report.ok else "failed"
-        self.add(
-            f"{self.mark(status)} {self.paint('Verdict:', 'bold')} {report.verdict} ({counts})"
-        )
+        verdict = escape_controls(report.verdict)
+        self.add(f"{self.mark(status)} {self.paint('Verdict:', 'bold')} {verdict} ({counts})")
         # Text output in a file must not end in the middle of a colour sequence or line.
         return "\n".join(self.lines) + "\n"
 
     def _libraries(self):
         peers = self.report.peers or {}
-        shown = [f"{name} {peer.version}" for name, peer in peers.items() if peer]
+        shown = [
+            f"{name} {escape_controls(peer.version)[:40]}" for name, peer in peers.items() if peer
+        ]
         self.add(
             self.paint(
                 "Libraries: "
@@ -329,7 +364,8 @@ class _TextRenderer:
 
     def _world(self):
         endpoints = self.report.endpoints
-        self.add(self.paint(f"World: {endpoints.label} · LWA {endpoints.lwa}", "dim"))
+        lwa = endpoints.as_dict()["lwa"]
+        self.add(self.paint(f"World: {endpoints.label} · LWA {escape_controls(lwa)}", "dim"))
 
     def _credentials(self):
         report = self.report
@@ -344,7 +380,7 @@ class _TextRenderer:
             (
                 spec.key,
                 display(spec.key, creds.get(spec.key)),
-                resolution.used.origins.get(spec.key, ""),
+                escape_controls(resolution.used.origins.get(spec.key, "")),
             )
             for spec in FIELDS
             if creds.get(spec.key) is not None
@@ -382,10 +418,10 @@ class _TextRenderer:
             }[source.status]
             where = ""
             if source.name in ("config-file", "secrets-manager") and source.location:
-                where = f": {source.location}"
+                where = f": {escape_controls(source.location)}"
             note = ""
             if source.note and source.status not in ("used", "absent"):
-                note = f" ({source.note})"
+                note = f" ({escape_controls(source.note)})"
             self.add(f"  {self.mark(status)} {source.label:<{width}}  {detail}{where}{note}")
 
     def _stages(self):
@@ -396,9 +432,10 @@ class _TextRenderer:
             timing = ""
             if self.timings and stage.duration_ms is not None:
                 timing = self.paint(f" ({stage.duration_ms:.0f} ms)", "dim")
-            self.add(f"  {self.mark(stage.status)} {stage.title:<{width}}  {stage.summary}{timing}")
+            summary = escape_controls(stage.summary)
+            self.add(f"  {self.mark(stage.status)} {stage.title:<{width}}  {summary}{timing}")
             for line in stage.data.get("lines", ()):
-                self.add(f"      {line}")
+                self.add(f"      {escape_controls(line)}")
 
     def _findings(self):
         findings = self.report.findings
@@ -410,11 +447,11 @@ class _TextRenderer:
             blame = f"  [{finding.subject}]" if finding.subject else ""
             label = self.paint(f"{finding.severity:<7}", finding.severity)
             self.add(f"  {self.mark(finding.severity)} {label} {finding.code}{blame}")
-            self.add(f"      {finding.message}")
+            self.add(f"      {escape_controls(finding.message)}")
             causes = (finding.details or {}).get("causes") or ()
             if causes:
                 self.add("      Likely causes, most likely first:")
                 for number, item in enumerate(causes, 1):
                     self.add(f"        {number}. {item['cause']}: {item['fix']}.")
-            self.add(f"      Fix:  {finding.fix}")
-            self.add(self.paint(f"      Docs: {finding.docs}", "dim"))
+            self.add(f"      Fix:  {escape_controls(finding.fix)}")
+            self.add(self.paint(f"      Docs: {escape_controls(finding.docs)}", "dim"))

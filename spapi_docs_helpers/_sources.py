@@ -21,42 +21,44 @@ import re
 import sys
 
 from ._catalogue import entry
+from ._config_file import (
+    CONFIG_DIR_VARIABLE,
+    CONFIG_FILENAME,
+    _expand,
+    _home,
+    config_directory,
+    load_config_file,
+)
+from ._config_file import SOURCE as CONFIG_FILE
 from ._credentials import (
     AWS_KEYS,
+    ENV_NAMES,
     FIELD_KEYS,
     FIELDS,
     REQUIRED_KEYS,
+    SECRET_JSON_KEYS,
     Credentials,
     display,
     field_spec,
 )
 from ._endpoints import ENDPOINT_VARIABLES, ENV_MOCK_SCENARIO, MARKETPLACES
-from ._formats import edit_distance
+from ._near_miss import MAX_LISTED, near_miss_target, unknown_keys
 from ._peers import signs_with_aws
+from ._redaction import escape_controls, redact_text, shown_value
 
 __all__ = ["Resolution", "SourceReport", "resolve_credentials"]
 
-CODE, ENVIRONMENT, SECRETS_MANAGER, CONFIG_FILE = (
-    "code",
-    "environment",
-    "secrets-manager",
-    "config-file",
-)
+CODE, ENVIRONMENT, SECRETS_MANAGER = ("code", "environment", "secrets-manager")
 SOURCE_LABELS = {
     CODE: "code dict",
     ENVIRONMENT: "environment",
     SECRETS_MANAGER: "AWS Secrets Manager",
     CONFIG_FILE: "config file",
 }
-CONFIG_DIR_VARIABLE = "PYTHON-SP-APIDIR"
 SECRET_ID_VARIABLE = "SP_API_AWS_SECRET_ID"
-APP_NAME = "python-sp-api"
-CONFIG_FILENAME = "credentials.yml"
-# confuse also reads the user's config.yaml from the same folder, behind credentials.yml.
-CONFUSE_USER_FILENAME = "config.yaml"
-
-ENV_NAMES = {spec.env: spec.key for spec in FIELDS}
-SECRET_JSON_KEYS = {spec.secret_json_key: spec.key for spec in FIELDS}
+# A Secrets Manager secret is at most 64 KiB (AWS's own limit); a SecretString nested deeper
+# than this is no credentials object, and json would recurse on it until it fails.
+MAX_SECRET_DEPTH = 32
 # Other variables python-amazon-sp-api or this project read: never near misses.
 OTHER_KNOWN_VARIABLES = frozenset(
     {
@@ -204,6 +206,7 @@ def _load_code(credentials, findings):
             )
         )
         return report
+    unknown = []
     for key in list(credentials.keys()):
         if key in FIELD_KEYS:
             report.values[key] = credentials.get(key)
@@ -211,7 +214,8 @@ def _load_code(credentials, findings):
         else:
             if not isinstance(key, str):
                 report.odd_keys.append(key)
-            _unknown_key(findings, CODE, key, FIELD_KEYS, where="in the credentials dict")
+            unknown.append((key, None))
+    unknown_keys(findings, CODE, unknown, FIELD_KEYS, where="in the credentials dict")
     report.status = "empty" if not report.values else "skipped"
     return report
 
@@ -232,89 +236,28 @@ def _load_environment(env, account):
     return report
 
 
-_NAME_TOKENS = re.compile(r"[A-Z0-9]+")
-_CONTEXT_TOKENS = frozenset(
-    {"SP", "SPAPI", "API", "LWA", "AMAZON", "AMZ", "AMZN", "SELLING", "PARTNER", "SELLER", "MWS"}
-)
-_CREDENTIAL_WORDS = (
-    "LWA",
-    "SP",
-    "API",
-    "APP",
-    "CLIENT",
-    "SECRET",
-    "REFRESH",
-    "TOKEN",
-    "KEY",
-    "ROLE",
-    "ARN",
-    "ACCESS",
-    "AMAZON",
-    "AMZ",
-    "SELL",
-)
-_AWS_STANDARD = {
-    "AWS_ACCESS_KEY_ID": "aws_access_key",
-    "AWS_SECRET_ACCESS_KEY": "aws_secret_key",
-    "AWS_SESSION_TOKEN": "aws_session_token",
-    "AWS_ROLE_ARN": "role_arn",
-}
-
-
-def _concept(tokens) -> str | None:
-    """The credential a variable name's words point at, if any."""
-    words = set(tokens)
-    if "REFRESH" in words:
-        return "refresh_token"
-    if "SECRET" in words:
-        if words & {"ACCESS", "AWS"} or ("KEY" in words and not words & {"CLIENT", "LWA"}):
-            return "aws_secret_key"
-        return "lwa_client_secret"
-    if "ROLE" in words and ("ARN" in words or "AWS" in words):
-        return "role_arn"
-    if "ACCESS" in words and "KEY" in words:
-        return "aws_access_key"
-    if "SESSION" in words and "TOKEN" in words:
-        return "aws_session_token"
-    if ("ID" in words or "IDENTIFIER" in words) and words & {"CLIENT", "APP", "APPLICATION"}:
-        return "lwa_app_id"
-    return None
-
-
-def _near_miss_target(name: str, account: str):
-    """``(field key, reason)`` when ``name`` looks meant for a credential, else None."""
-    upper = name.upper()
-    normalised = "_".join(_NAME_TOKENS.findall(upper))
-    for env_name, key in ENV_NAMES.items():
-        if normalised in (env_name, f"{env_name}_{account.upper()}"):
-            return (
-                key,
-                f"environment variable names are case-sensitive; the library reads {env_name}",
-            )
-    if normalised in _AWS_STANDARD:
-        key = _AWS_STANDARD[normalised]
-        return key, (
-            f"boto3 reads {normalised}, but python-amazon-sp-api read "
-            f"{field_spec(key).env} (releases before 1.0)"
-        )
-    # Most variables (PATH, HOME, LANG...) share no word with a credential: skip them cheaply.
-    if not any(word in normalised for word in _CREDENTIAL_WORDS):
-        return None
-    for env_name, key in ENV_NAMES.items():
-        if len(normalised) >= 8 and edit_distance(normalised, env_name, 2) <= 2:
-            return key, f"it is one or two letters away from {env_name}"
-    tokens = normalised.split("_")
-    key = _concept(tokens)
-    if key is None:
-        return None
-    bare = normalised in ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "ROLE_ARN", "APP_ID")
-    if bare or set(tokens) & _CONTEXT_TOKENS:
-        return key, f"python-amazon-sp-api reads the {key} from {field_spec(key).env} only"
-    return None
-
-
 def _environment_findings(env, account, env_report, legacy_relevant, findings):
-    """Near-miss names and account-suffix mismatches, for fields the environment lacks."""
+    """Near-miss names and account-suffix mismatches, for fields the environment lacks.
+
+    At most :data:`MAX_LISTED` of them, then one finding that counts the rest.
+    """
+    found = []
+    _environment_near_misses(env, account, env_report, legacy_relevant, found)
+    findings.extend(found[:MAX_LISTED])
+    if len(found) > MAX_LISTED:
+        rest = found[MAX_LISTED:]
+        findings.append(
+            entry("env-name-near-miss").finding(
+                f"{len(rest)} more variables look like credentials but have names no library "
+                "reads (not listed one by one).",
+                field=None,
+                fix="Rename each variable to the name python-amazon-sp-api reads.",
+                source=ENVIRONMENT,
+            )
+        )
+
+
+def _environment_near_misses(env, account, env_report, legacy_relevant, findings):
     suffix_pattern = re.compile("^(" + "|".join(re.escape(name) for name in ENV_NAMES) + ")_(.+)$")
     for name in sorted(env):
         if name in ENV_NAMES or name in OTHER_KNOWN_VARIABLES:
@@ -328,15 +271,16 @@ def _environment_findings(env, account, env_report, legacy_relevant, findings):
             if suffix.lower() == account.lower():
                 findings.append(
                     entry("account-name-mismatch").finding(
-                        f"{name} is set, but the account is {account!r}, so python-amazon-sp-api "
-                        f"looks for {base}_{account} and {base}: account names are case-sensitive.",
+                        f"{escape_controls(name)} is set, but the account is {account!r}, so "
+                        f"python-amazon-sp-api looks for {base}_{account} and {base}: account "
+                        "names are case-sensitive.",
                         field=key,
                         fix=f"Use account={suffix!r}, or rename the variable to {base}_{account}.",
                         source=ENVIRONMENT,
                     )
                 )
             continue
-        target = _near_miss_target(name, account)
+        target = near_miss_target(name, account)
         if target is None:
             continue
         key, reason = target
@@ -344,11 +288,12 @@ def _environment_findings(env, account, env_report, legacy_relevant, findings):
             continue
         if key in AWS_KEYS and not legacy_relevant:
             continue
+        shown = escape_controls(name) if len(name) <= 80 else shown_value(name, 80)
         findings.append(
             entry("env-name-near-miss").finding(
-                f"{name} is set, but no library reads it: {reason}.",
+                f"{shown} is set, but no library reads it: {reason}.",
                 field=key,
-                fix=f"Rename {name} to {field_spec(key).env}.",
+                fix=f"Rename {shown} to {field_spec(key).env}.",
                 source=ENVIRONMENT,
             )
         )
@@ -364,7 +309,8 @@ def _library_environment_findings(env, findings):
         hint = f" Did you mean {close}?" if close in MARKETPLACES else ""
         findings.append(
             entry("default-marketplace-invalid").finding(
-                f"SP_API_DEFAULT_MARKETPLACE={marketplace!r} is not one of python-amazon-sp-api's "
+                f"SP_API_DEFAULT_MARKETPLACE={shown_value(marketplace, 40)} is not one of "
+                "python-amazon-sp-api's "
                 f"marketplace names ({', '.join(sorted(MARKETPLACES))}); importing its API clients "
                 f"(sp_api.api) raises KeyError.{hint}",
                 field=None,
@@ -375,7 +321,8 @@ def _library_environment_findings(env, findings):
     if aws_env is not None and aws_env not in ("PRODUCTION", "SANDBOX"):
         findings.append(
             entry("aws-env-invalid").finding(
-                f"AWS_ENV={aws_env!r}: python-amazon-sp-api accepts exactly PRODUCTION or SANDBOX "
+                f"AWS_ENV={shown_value(aws_env, 40)}: python-amazon-sp-api accepts exactly "
+                "PRODUCTION or SANDBOX "
                 "and raises ValueError on import otherwise.",
                 field=None,
                 source=ENVIRONMENT,
@@ -391,91 +338,23 @@ def _library_environment_findings(env, findings):
         )
 
 
-# --------------------------------------------------------------------------- unknown keys
-
-_KEY_SYNONYMS = {
-    "client_id": "lwa_app_id",
-    "lwa_client_id": "lwa_app_id",
-    "app_id": "lwa_app_id",
-    "client_identifier": "lwa_app_id",
-    "lwa_client_identifier": "lwa_app_id",
-    "lwa_id": "lwa_app_id",
-    "clientid": "lwa_app_id",
-    "client_secret": "lwa_client_secret",
-    "lwa_secret": "lwa_client_secret",
-    "secret": "lwa_client_secret",
-    "clientsecret": "lwa_client_secret",
-    "token": "refresh_token",
-    "refreshtoken": "refresh_token",
-    "sp_api_refresh_token": "refresh_token",
-    "lwa_refresh_token": "refresh_token",
-    "access_key": "aws_access_key",
-    "aws_access_key_id": "aws_access_key",
-    "secret_key": "aws_secret_key",
-    "aws_secret_access_key": "aws_secret_key",
-    "role": "role_arn",
-    "arn": "role_arn",
-    "iam_role_arn": "role_arn",
-    "aws_role_arn": "role_arn",
-    "session_token": "aws_session_token",
-}
-
-
-def _suggest_key(key, known) -> str | None:
-    """The known key an unknown one was probably meant to be."""
-    text = str(key)
-    lowered = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-    if known is FIELD_KEYS:
-        candidate = _KEY_SYNONYMS.get(lowered, lowered)
-        if candidate in FIELD_KEYS:
-            return candidate
-        spelled = [k for k in FIELD_KEYS if edit_distance(lowered, k, 2) <= 2]
-        return spelled[0] if spelled else None
-    # Secrets Manager: upper-case environment-style names.
-    upper = lowered.upper()
-    if upper in known:
-        return upper
-    field_key = _KEY_SYNONYMS.get(lowered, lowered)
-    for json_key, key_name in known.items():
-        if key_name == field_key:
-            return json_key
-    spelled = [k for k in known if edit_distance(upper, k, 2) <= 2]
-    return spelled[0] if spelled else None
-
-
-def _unknown_key(findings, source, key, known, *, where, line=None):
-    suggestion = _suggest_key(key, known)
-    at = f" (line {line})" if line else ""
-    shown = str(key)[:60]
-    if suggestion:
-        message = (
-            f"{shown!r} {where}{at} is not a key any library reads; did you mean {suggestion!r}?"
-        )
-        fix = f"Rename {shown!r} to {suggestion!r}."
-        field = suggestion if suggestion in FIELD_KEYS else SECRET_JSON_KEYS.get(suggestion)
-    else:
-        expected = ", ".join(known)
-        message = f"{shown!r} {where}{at} is not a key any library reads (expected: {expected})."
-        fix = None
-        field = None
-    findings.append(
-        entry("unknown-credential-key").finding(message, field=field, fix=fix, source=source)
-    )
-
-
 # --------------------------------------------------------------------------- Secrets Manager
 
 
-def _read_secret_with_boto3(secret_id: str, env) -> str | None:
+def _read_secret_with_boto3(secret_id: str, env, timeout=10.0) -> str | None:
     """The secret string, read with boto3 as python-amazon-sp-api reads it.
 
     The endpoint, region and keys come from ``env`` (os.environ unless a caller passed
     another mapping); what is absent there falls back to boto3's own chain (profiles...).
+    The call goes through the check's transport: ``timeout`` per read, and a deadline for
+    the whole call (botocore's defaults would wait up to three minutes).
     """
     import boto3  # only here: the offline check must not pay for boto3 otherwise
+    from botocore.config import Config
 
     from ._endpoints import endpoints_from_env
     from ._redaction import protect_logs
+    from ._transport import DEFAULT_RETRIES, Transport, send_botocore_through
 
     # botocore logs its requests at DEBUG, signed with these keys.
     protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
@@ -488,11 +367,58 @@ def _read_secret_with_boto3(secret_id: str, env) -> str | None:
         # python-amazon-sp-api.
         region_name=env.get("AWS_DEFAULT_REGION"),
     )
-    client = session.client("secretsmanager", endpoint_url=endpoints_from_env(env).secretsmanager)
-    return client.get_secret_value(SecretId=secret_id).get("SecretString")
+    config = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        # One attempt here: the transport retries, within the call's deadline.
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+    client = session.client(
+        "secretsmanager", endpoint_url=endpoints_from_env(env).secretsmanager, config=config
+    )
+    with Transport(timeout=timeout, retries=DEFAULT_RETRIES) as transport:
+        send_botocore_through(client, transport)
+        return client.get_secret_value(SecretId=secret_id).get("SecretString")
 
 
-def _load_secrets_manager(env, reader, findings, *, consult):
+def _plain_http_finding(env):
+    """The warning for a Secrets Manager endpoint that is plain HTTP on another machine."""
+    from ._endpoints import endpoints_from_env, is_loopback
+    from ._redaction import shown_url
+
+    url = endpoints_from_env(env).secretsmanager
+    if url and url.lower().startswith("http://") and not is_loopback(url):
+        return entry("endpoint-plain-http").finding(
+            f"AWS Secrets Manager at {shown_url(url)} is plain HTTP on another machine: the "
+            "secret, with the credentials in it, would cross the network unencrypted.",
+            source=SECRETS_MANAGER,
+        )
+    return None
+
+
+def _depth(text: str) -> int:
+    """How deeply the JSON ``text`` nests, counted without parsing it (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _load_secrets_manager(env, reader, findings, *, consult, timeout=10.0):
     secret_id = env.get(SECRET_ID_VARIABLE)
     report = SourceReport(SECRETS_MANAGER, secret_id or None)
     if not secret_id:
@@ -502,11 +428,16 @@ def _load_secrets_manager(env, reader, findings, *, consult):
         report.status = "not-consulted"
         report.note = "not called: a source above it won"
         return report
+    shown_id = shown_value(secret_id, 120)
+    if reader is None:
+        warning = _plain_http_finding(env)
+        if warning is not None:
+            findings.append(warning)
     try:
-        secret_string = reader(secret_id) if reader else _read_secret_with_boto3(secret_id, env)
+        secret_string = (
+            reader(secret_id) if reader else _read_secret_with_boto3(secret_id, env, timeout)
+        )
     except Exception as error:  # any failure of the AWS call is a verdict, not a traceback
-        from ._redaction import redact_text
-
         kind = type(error).__name__
         # python-amazon-sp-api catches botocore's ClientError, and with it the modelled
         # subclasses boto3 raises (ResourceNotFoundException, AccessDeniedException...).
@@ -521,10 +452,10 @@ def _load_secrets_manager(env, reader, findings, *, consult):
             else f"python-amazon-sp-api stops with {kind}"
         )
         report.status = "error"
-        report.note = f"{kind}: {redact_text(str(error))[:300]}"
+        report.note = f"{kind}: {escape_controls(redact_text(str(error)))[:300]}"
         findings.append(
             entry("secrets-manager-unavailable").finding(
-                f"Reading the secret {secret_id!r} failed with {report.note} ({library}).",
+                f"Reading the secret {shown_id} failed with {report.note} ({library}).",
                 source=SECRETS_MANAGER,
             )
         )
@@ -532,14 +463,17 @@ def _load_secrets_manager(env, reader, findings, *, consult):
     import json
 
     try:
+        if isinstance(secret_string, str) and _depth(secret_string) > MAX_SECRET_DEPTH:
+            raise ValueError(f"nested more than {MAX_SECRET_DEPTH} levels deep")
         secret = json.loads(secret_string)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError) as error:
         report.status = "error"
         report.note = "the secret string is not JSON"
+        why = f": {error}" if "nested" in str(error) else ""
         findings.append(
             entry("secrets-manager-invalid").finding(
-                f"The secret {secret_id!r} is not a JSON object (python-amazon-sp-api stops with a "
-                "JSON decode error).",
+                f"The secret {shown_id} is not a JSON object{why} (python-amazon-sp-api stops "
+                "with a JSON decode error).",
                 source=SECRETS_MANAGER,
             )
         )
@@ -552,7 +486,7 @@ def _load_secrets_manager(env, reader, findings, *, consult):
         report.note = f"a JSON {type(secret).__name__}, not an object"
         findings.append(
             entry("source-wrong-shape").finding(
-                f"The secret {secret_id!r} holds a JSON {type(secret).__name__}, not an object "
+                f"The secret {shown_id} holds a JSON {type(secret).__name__}, not an object "
                 "(python-amazon-sp-api stops with AttributeError).",
                 fix="Store the secret as key/value pairs: SP_API_REFRESH_TOKEN, LWA_APP_ID, "
                 "LWA_CLIENT_SECRET.",
@@ -560,314 +494,22 @@ def _load_secrets_manager(env, reader, findings, *, consult):
             )
         )
         return report
+    unknown = []
     for json_key, value in secret.items():
         key = SECRET_JSON_KEYS.get(json_key)
         if key is None:
-            _unknown_key(
-                findings,
-                SECRETS_MANAGER,
-                json_key,
-                SECRET_JSON_KEYS,
-                where=f"in the secret {secret_id!r}",
-            )
+            unknown.append((json_key, None))
             continue
         report.values[key] = value
         report.origins[key] = json_key
+    unknown_keys(
+        findings, SECRETS_MANAGER, unknown, SECRET_JSON_KEYS, where=f"in the secret {shown_id}"
+    )
     report.status = "empty" if not report.values else "skipped"
     return report
 
 
 # --------------------------------------------------------------------------- credentials.yml
-
-
-def _home(env) -> str:
-    return env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
-
-
-def _expand(path: str, env) -> str:
-    if path == "~" or path.startswith(("~/", "~\\")):
-        path = _home(env) + path[1:]
-    return os.path.abspath(path)
-
-
-def _platform_config_dirs(env, system) -> list:
-    """confuse's candidates (``confuse.util.config_dirs``), highest priority first."""
-    xdg = []
-    if "XDG_CONFIG_HOME" in env:
-        xdg.append(env["XDG_CONFIG_HOME"])
-    xdg.extend(env["XDG_CONFIG_DIRS"].split(":") if "XDG_CONFIG_DIRS" in env else ["/etc/xdg"])
-    xdg.append("/etc")
-    if system == "Darwin":
-        paths = ["~/.config", "~/Library/Application Support", *xdg]
-    elif system == "Windows":
-        paths = ["~\\AppData\\Roaming"]
-        if "APPDATA" in env:
-            paths.append(env["APPDATA"])
-    else:
-        paths = ["~/.config", *xdg]
-    out = []
-    for path in paths:
-        expanded = _expand(path, env)
-        if expanded not in out:
-            out.append(expanded)
-    return out
-
-
-def config_directory(env, system=None):
-    """``(directory, problem)``: where python-amazon-sp-api looks for credentials.yml."""
-    if system is None:
-        # confuse asks platform.system(); sys.platform says the same without the import.
-        system = {"darwin": "Darwin", "win32": "Windows"}.get(sys.platform, "Linux")
-    if CONFIG_DIR_VARIABLE in env:
-        path = _expand(env[CONFIG_DIR_VARIABLE], env)
-        if os.path.isfile(path):
-            return path, (
-                f"{CONFIG_DIR_VARIABLE}={env[CONFIG_DIR_VARIABLE]!r} names a file; "
-                "it must name the folder that holds credentials.yml "
-                "(python-amazon-sp-api stops with ConfigError)"
-            )
-        return path, None
-    candidates = _platform_config_dirs(env, system)
-    for folder in candidates:
-        appdir = os.path.join(folder, APP_NAME)
-        if os.path.isfile(os.path.join(appdir, CONFUSE_USER_FILENAME)):
-            return appdir, None
-    return os.path.join(candidates[0], APP_NAME), None
-
-
-class _Mapping(dict):
-    """A YAML mapping that remembers the line of each key and the keys given twice."""
-
-    __slots__ = ("duplicates", "lines")
-
-    def __init__(self):
-        super().__init__()
-        self.lines = {}
-        self.duplicates = []
-
-
-def _yaml_load(data: bytes):
-    """Parse like confuse does (SafeLoader, plain scalars may start with %), with lines."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        def check_plain(self):
-            return super().check_plain() or self.peek() == "%"
-
-        def construct_mapping(self, node, deep=False):
-            self.flatten_mapping(node)
-            mapping = _Mapping()
-            for key_node, value_node in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                try:
-                    hash(key)
-                except TypeError:
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping",
-                        node.start_mark,
-                        "found an unhashable key",
-                        key_node.start_mark,
-                    ) from None
-                line = key_node.start_mark.line + 1
-                if key in mapping:
-                    mapping.duplicates.append((key, line))
-                mapping[key] = self.construct_object(value_node, deep=deep)
-                mapping.lines[key] = line
-            return mapping
-
-        def construct_yaml_map(self, node):
-            data = _Mapping()
-            yield data
-            built = self.construct_mapping(node)
-            data.update(built)
-            data.lines.update(built.lines)
-            data.duplicates.extend(built.duplicates)
-
-    Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
-    return yaml.load(data, Loader=Loader)
-
-
-def _read_yaml_file(path):
-    """``(data, problem_code, message)``; data is None when the file gave nothing."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        return None, "missing", None
-    except IsADirectoryError:
-        return None, "config-file-unreadable", f"{path} is a directory, not a file"
-    except OSError as error:
-        return None, "config-file-unreadable", f"{path} cannot be read ({error.strerror})"
-    try:
-        data = _yaml_load(raw)
-    except Exception as error:  # yaml.YAMLError and friends: report, never raise
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or type(error).__name__
-        return None, "config-file-invalid-yaml", f"{path} is not valid YAML{where}: {problem}"
-    return data, None, None
-
-
-_TOP_LEVEL_KEYS = ("version",)
-
-
-def _load_config_file(directory, dir_problem, account, findings):
-    path = os.path.join(directory, CONFIG_FILENAME)
-    report = SourceReport(CONFIG_FILE, path)
-    if dir_problem:
-        report.status = "error"
-        report.note = dir_problem
-        findings.append(entry("config-file-unreadable").finding(dir_problem, source=CONFIG_FILE))
-        return report
-    # confuse reads the user's config.yaml in the same folder first, when creating the
-    # Configuration: if that file is broken, python-amazon-sp-api never gets as far as
-    # credentials.yml (ConfigReadError, swallowed) or stops (TypeError for a non-mapping).
-    user_path = os.path.join(directory, CONFUSE_USER_FILENAME)
-    user_data = None
-    if os.path.isfile(user_path):
-        user_data, user_problem, user_message = _read_yaml_file(user_path)
-        if user_problem not in (None, "missing"):
-            report.status = "error"
-            report.note = user_message
-            findings.append(
-                entry(user_problem).finding(
-                    f"{user_message}. confuse reads {CONFUSE_USER_FILENAME} before {CONFIG_FILENAME}, "
-                    "so python-amazon-sp-api ignores its config file altogether.",
-                    source=CONFIG_FILE,
-                )
-            )
-            return report
-        if user_data is not None and not isinstance(user_data, dict):
-            report.status = "error"
-            report.note = (
-                f"{user_path}: a YAML {type(user_data).__name__} at the top, not a mapping"
-            )
-            findings.append(
-                entry("source-wrong-shape").finding(
-                    f"{user_path} holds a YAML {type(user_data).__name__} at the top level, not a "
-                    "mapping (python-amazon-sp-api stops with TypeError: YAML config must be a "
-                    "mapping).",
-                    source=CONFIG_FILE,
-                )
-            )
-            return report
-    data, problem, message = _read_yaml_file(path)
-    if problem == "missing":
-        report.note = "not found"
-        data = None
-    elif problem:
-        report.status = "error"
-        report.note = message
-        findings.append(entry(problem).finding(message + ".", source=CONFIG_FILE))
-        return report
-    elif data is None:
-        data = _Mapping()
-    if data is not None and not isinstance(data, dict):
-        report.status = "error"
-        report.note = f"a YAML {type(data).__name__} at the top, not a mapping"
-        findings.append(
-            entry("source-wrong-shape").finding(
-                f"{path} holds a YAML {type(data).__name__} at the top level, not a mapping of "
-                "accounts (python-amazon-sp-api stops with TypeError: YAML config must be a mapping).",
-                source=CONFIG_FILE,
-            )
-        )
-        return report
-    if data is not None:
-        for key, line in getattr(data, "duplicates", ()):
-            findings.append(
-                entry("config-duplicate-key").finding(
-                    f"{path}: the top-level key {str(key)!r} appears again at line {line}; only the "
-                    "last one counts.",
-                    source=CONFIG_FILE,
-                )
-            )
-        stray = [
-            k
-            for k in data
-            if isinstance(k, str)
-            and _suggest_key(k, FIELD_KEYS)
-            and k not in _TOP_LEVEL_KEYS
-            and not isinstance(data[k], dict)
-        ]
-        if stray:
-            findings.append(
-                entry("config-keys-at-top-level").finding(
-                    f"{path}: {', '.join(map(repr, stray))} sit at the top level of the file, "
-                    f"outside any account, where python-amazon-sp-api never looks.",
-                    fix=f"Indent them under `{account}:`.",
-                    source=CONFIG_FILE,
-                )
-            )
-    account_data = data.get(account) if data is not None and account in data else None
-    found_in = path
-    if data is None:
-        # No credentials.yml: confuse's set_file raises ConfigReadError and
-        # python-amazon-sp-api gives up, even when config.yaml holds the account.
-        return report
-    if account not in data and isinstance(user_data, dict) and account in user_data:
-        # confuse falls back to the user's config.yaml in the same folder.
-        account_data, found_in = user_data[account], user_path
-        report.location = user_path
-        data = user_data
-    if account_data is None and account not in data:
-        accounts = [str(k) for k in data if k not in _TOP_LEVEL_KEYS]
-        close = [a for a in accounts if a.lower() == account.lower()]
-        listing = ", ".join(map(repr, accounts)) if accounts else "none"
-        hint = f" Did you mean {close[0]!r}? Account names are case-sensitive." if close else ""
-        report.status = "empty"
-        report.note = f"no account {account!r}"
-        findings.append(
-            entry("config-account-missing").finding(
-                f"{path} has no account {account!r}; the accounts it has: {listing}.{hint}",
-                source=CONFIG_FILE,
-            )
-        )
-        return report
-    if account_data is None:
-        report.status = "empty"
-        report.note = f"account {account!r} is empty"
-        return report
-    if not isinstance(account_data, dict):
-        report.status = "error"
-        report.note = f"account {account!r} is a {type(account_data).__name__}, not a mapping"
-        findings.append(
-            entry("source-wrong-shape").finding(
-                f"{found_in}: the account {account!r} holds a YAML {type(account_data).__name__}, "
-                "not a mapping of credential keys, so python-amazon-sp-api skips it.",
-                source=CONFIG_FILE,
-            )
-        )
-        return report
-    lines = getattr(account_data, "lines", {})
-    for key, line in getattr(account_data, "duplicates", ()):
-        findings.append(
-            entry("config-duplicate-key").finding(
-                f"{found_in}: {str(key)!r} appears twice in account {account!r} (again at line "
-                f"{line}); only the last one counts.",
-                field=key if key in FIELD_KEYS else None,
-                source=CONFIG_FILE,
-            )
-        )
-    for key, value in account_data.items():
-        if key in FIELD_KEYS:
-            report.values[key] = value
-            report.origins[key] = f"{account}.{key}" + (
-                f" (line {lines[key]})" if key in lines else ""
-            )
-        else:
-            if not isinstance(key, str):
-                report.odd_keys.append(key)
-            _unknown_key(
-                findings,
-                CONFIG_FILE,
-                key,
-                FIELD_KEYS,
-                where=f"in account {account!r} of {found_in}",
-                line=lines.get(key),
-            )
-    report.status = "empty" if not report.values else "skipped"
-    return report
 
 
 _NEAR_MISS_FILE = re.compile(r"^credentials?\.(ya?ml|yml\.txt|yaml\.txt|json)$", re.IGNORECASE)
@@ -901,11 +543,15 @@ def _near_miss_files(directory, env):
                 candidate = os.path.join(folder, name)
                 if os.path.isfile(candidate):
                     found.append(candidate)
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory was deleted: there is nothing to look at there
+        cwd = None
     for candidate in (
-        os.path.join(os.getcwd(), CONFIG_FILENAME),
+        os.path.join(cwd, CONFIG_FILENAME) if cwd else None,
         os.path.join(home, CONFIG_FILENAME),
     ):
-        if os.path.isfile(candidate) and candidate not in found:
+        if candidate and os.path.isfile(candidate) and candidate not in found:
             found.append(candidate)
     return found
 
@@ -942,11 +588,13 @@ def resolve_credentials(
     secrets_reader=None,
     platform_system=None,
     sp_api_version=None,
+    timeout=10.0,
 ) -> Resolution:
     """Resolve the credentials of ``account`` as python-amazon-sp-api would, with a trace.
 
     ``environ`` defaults to ``os.environ``; ``secrets_reader(secret_id) -> str`` replaces
-    the boto3 call to Secrets Manager (tests pass one). Nothing the sources hold makes it
+    the boto3 call to Secrets Manager (tests pass one); ``timeout`` bounds that call's
+    connect and reads (its deadline is three times as long). Nothing the sources hold makes it
     raise; only an account that is not a non-empty string does (ValueError), which is a
     programming error.
     """
@@ -974,14 +622,22 @@ def resolve_credentials(
             winner = environment
     _library_environment_findings(env, findings)
 
-    secrets = _load_secrets_manager(env, secrets_reader, findings, consult=winner is None)
+    secrets = _load_secrets_manager(
+        env, secrets_reader, findings, consult=winner is None, timeout=timeout
+    )
     sources.append(secrets)
     if winner is None and secrets.complete:
         winner = secrets
 
     directory, dir_problem = config_directory(env, platform_system)
     file_findings = []
-    config = _load_config_file(directory, dir_problem, account, file_findings)
+    config = load_config_file(
+        SourceReport(CONFIG_FILE, os.path.join(directory, CONFIG_FILENAME)),
+        directory,
+        dir_problem,
+        account,
+        file_findings,
+    )
     sources.append(config)
     if winner is None:
         findings.extend(file_findings)

@@ -12,8 +12,8 @@ may call (:class:`RoleTable`). What each answer proves is decided in :mod:`._dia
 from __future__ import annotations
 
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from ._deadline import Concurrently
 from ._diagnose import (
     AUTHORISED,
     DENIED,
@@ -25,7 +25,7 @@ from ._diagnose import (
     spapi_answer,
 )
 from ._endpoints import REGIONS
-from ._probes import PROBES, region_probes, role_probes
+from ._probes import region_probes, role_probes
 
 __all__ = [
     "ProbeAnswer",
@@ -260,79 +260,51 @@ def _row(answer, region) -> dict:
     }
 
 
-class _Calls:
-    """Calls submitted to a thread pool, collected as they finish; never waits for a call
-    whose answer is no longer needed."""
-
-    def __init__(self, workers):
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spapi-probe")
-        self.pending = {}
-
-    def submit(self, key, function, *args):
-        self.pending[self.pool.submit(function, *args)] = key
-
-    def next_done(self, keys=None):
-        """Finished ``(key, result)`` pairs, waiting for at least one (among ``keys``)."""
-        watched = [f for f, k in self.pending.items() if keys is None or k in keys]
-        if not watched:
-            return []
-        done, _ = wait(watched, return_when=FIRST_COMPLETED)
-        return [(self.pending.pop(f), f.result()) for f in done]
-
-    def close(self):
-        # Calls still running belong to regions that no longer matter: do not wait for them.
-        self.pool.shutdown(wait=False, cancel_futures=True)
-
-
 def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
     """Find the token's region, then ask every probe there: ``(RegionProbe, RoleTable)``.
 
     The RoleTable is None when no region let the token through. Never raises.
     ``sandbox_endpoints`` (region → base URL, for a production check): where to ask again
     when every production probe was denied, to tell a sandbox-only app from an app without
-    roles.
+    roles. Calls still running when the answer is known (the other regions') are cancelled,
+    not waited for.
     """
     secrets = [token, *secrets]
     started = time.perf_counter()
-    regions = list(endpoints.spapi)
-    plans = {code: region_probes(code) for code in regions}
-    workers = sum(len(plan) for plan in plans.values()) + len(PROBES)
-    calls = _Calls(workers)
-    answers, region = [], None
-    try:
-        for code in regions:
-            for item in plans[code]:
-                calls.submit(
-                    code, _run, transport, endpoints.spapi[code], code, item, token, secrets
-                )
-        while region is None:
-            finished = calls.next_done()
-            if not finished:
+    plans = {code: region_probes(code) for code in endpoints.spapi}
+    answers, region, decided_ms, sandbox = [], None, None, ()
+    with Concurrently(name="spapi-probe") as calls:
+        asked = []  # (region, Call), in the order asked
+
+        def ask(code, item):
+            call = calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
+            asked.append((code, call))
+
+        for code, plan in plans.items():
+            for item in plan:
+                ask(code, item)
+        for call in calls.as_completed():
+            answer = call.result()
+            answers.append(answer)
+            if region is None and answer.kind == AUTHORISED:
+                # The token's region: ask there every probe not asked yet, and from now on
+                # wait for that region's answers only.
+                region, decided_ms = answer.region, _since(started)
+                done = {item.operation for item in plans[region]}
+                for item in role_probes(region):
+                    if item.operation not in done:
+                        ask(region, item)
+            if region is not None and all(c.done for code, c in asked if code == region):
                 break
-            for _key, answer in finished:
-                answers.append(answer)
-                if answer.kind == AUTHORISED and region is None:
-                    region = answer.region
-        decided_ms = _since(started)
         if region is None:
-            findings, sandbox = region_findings(answers), ()
-            if sandbox_endpoints and all(answer.kind == DENIED for answer in answers):
+            decided_ms = _since(started)
+            if sandbox_endpoints and answers and all(a.kind == DENIED for a in answers):
                 sandbox = _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets)
-                findings = sandbox_findings(answers, sandbox) or findings
-            probe_result = RegionProbe(None, answers, findings, sandbox=sandbox)
-            probe_result.elapsed_ms = _since(started)
-            return probe_result, None
-        # The decided region: wait for its own probes, and ask every probe not asked yet.
-        asked = {item.operation for item in plans[region]}
-        for item in role_probes(region):
-            if item.operation not in asked:
-                calls.submit(
-                    region, _run, transport, endpoints.spapi[region], region, item, token, secrets
-                )
-        while finished := calls.next_done({region}):
-            answers.extend(answer for _key, answer in finished)
-    finally:
-        calls.close()
+    if region is None:
+        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
+        result = RegionProbe(None, answers, findings, sandbox=sandbox)
+        result.elapsed_ms = decided_ms
+        return result, None
     in_region = _in_probe_order([a for a in answers if a.region == region], region)
     account_type = account_type_of(in_region)
     evidence = role_evidence(in_region, region, account_type)
@@ -344,32 +316,30 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
         account_type,
     )
     table.elapsed_ms = _since(started) - decided_ms
-    probe_result = RegionProbe(
+    result = RegionProbe(
         region,
         answers,
         [],
         marketplaces=_marketplaces_from(in_region),
         account_type=account_type,
     )
-    probe_result.elapsed_ms = decided_ms
-    return probe_result, table
+    result.elapsed_ms = decided_ms
+    return result, table
 
 
 def _since(started) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets):
-    for code, base in sandbox_endpoints.items():
-        for item in region_probes(code):
-            calls.submit(("sandbox", code), _run, transport, base, code, item, token, secrets)
-    keys = {("sandbox", code) for code in sandbox_endpoints}
-    answers = []
-    while True:
-        finished = calls.next_done(keys)
-        if not finished:
-            return tuple(answers)
-        answers.extend(answer for _key, answer in finished)
+def _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets) -> tuple:
+    """Every region probe on the sandbox hosts; all their answers."""
+    asked = [
+        calls.submit(_run, transport, base, code, item, token, secrets)
+        for code, base in sandbox_endpoints.items()
+        for item in region_probes(code)
+    ]
+    # Each waits for its own result, bounded by its transport deadline (and Ctrl-C).
+    return tuple(call.result(calls.deadline) for call in asked)
 
 
 def _in_probe_order(answers, region):

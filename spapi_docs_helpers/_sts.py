@@ -36,18 +36,22 @@ def sts_client_or_finding(credentials, **options):
 
 
 def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
+    """A boto3 STS client for ``credentials`` whose calls go through the check's transport:
+    ``timeout`` per connect and read, a deadline of ``timeout × (retries + 1)`` per call,
+    bounded bodies, and the transport's retries (botocore's own are turned off)."""
     import boto3
     from botocore.config import Config
 
     from ._redaction import protect_logs
+    from ._transport import Transport, send_botocore_through
 
     protect_logs(_secrets(credentials))
     config = Config(
         connect_timeout=timeout,
         read_timeout=timeout,
-        retries={"max_attempts": retries + 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},
     )
-    return boto3.session.Session().client(
+    client = boto3.session.Session().client(
         "sts",
         # Sent exactly as stored: a stray space must fail here as it fails in use.
         aws_access_key_id=credentials.aws_access_key,
@@ -57,6 +61,9 @@ def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
         endpoint_url=endpoint_url,
         config=config,
     )
+    # The client keeps the transport (and its connection pool) for as long as it lives.
+    send_botocore_through(client, Transport(timeout=timeout, retries=retries))
+    return client
 
 
 class IdentityResult:

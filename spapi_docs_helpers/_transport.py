@@ -1,40 +1,257 @@
-"""Calling a service over HTTP: timeouts, bounded retries, and naming network failures.
+"""Calling a service over HTTP: deadlines, bounded bodies and retries, and naming failures.
 
-One requests session per check, shared by its threads. 429 and 5xx answers and timeouts
-are retried a bounded number of times with exponential backoff, honouring Retry-After
-(capped, so a server asking for an hour does not hang the check); 4xx answers are never
-retried, because they are verdicts. Every call returns an :class:`HttpResult` — an
-answer, or the network failure that stood in its way — and never raises.
+Every call has a **deadline**: ``timeout × (retries + 1)`` seconds for everything it does
+(connecting, every read, every retry and the waits between them), however slowly the
+server sends. Each socket the call uses is registered with the call's
+:class:`~spapi_docs_helpers._deadline.Deadline`, which shuts it down when the time is up,
+so a server that drips a byte a second or sends ``100 Continue`` forever ends in
+``network-timeout`` on time; a Ctrl-C (which cancels the deadline of the work around the
+call) ends it at once. Each single connect and read is also bounded by ``timeout``.
+
+Bodies are read in pieces and **capped** (:data:`MAX_BODY_BYTES`, on the wire and after
+decompression, which is done here, piece by piece, so a gzip bomb stops at the cap); no
+genuine answer of LWA, SP-API, STS or Secrets Manager to the doctor's calls comes near it.
+
+429 and 5xx answers and network failures are retried a bounded number of times with
+exponential backoff, honouring Retry-After (capped, so a server asking for an hour does
+not hang the check); 4xx answers are never retried, because they are verdicts. Every call
+returns an :class:`HttpResult` (an answer, or the failure that stood in its way, as a
+catalogue code) and never raises. AWS's clients (botocore) send through the same transport
+(:func:`send_botocore_through`), so STS and Secrets Manager get the same bounds.
+
+The names of network failures are made here too (:func:`network_failure`), for requests'
+and botocore's exceptions alike: the transport is where a socket error is understood.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import time
+import zlib
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError as Urllib3Error
 
-from ._redaction import redact_text
+from ._deadline import Deadline, current
+from ._redaction import escape_controls, redact_text, shown_url
 
-__all__ = ["HttpResult", "Transport"]
+__all__ = [
+    "HttpResult",
+    "Transport",
+    "ca_bundle_problem",
+    "network_failure",
+    "proxy_problem",
+    "send_botocore_through",
+]
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.2
-# Longest Retry-After the check will wait for; longer ones end the retries.
+# Longest Retry-After the check waits for; a longer one is cut to this.
 MAX_RETRY_AFTER = 5.0
+# The most of a body the check reads (on the wire, and once decompressed). A report shows
+# at most a few hundred characters of it; a participations payload is a few kilobytes.
+MAX_BODY_BYTES = 1024 * 1024
+# A CA bundle is a few hundred kilobytes; ssl reads it whole, so a bound keeps a device or a
+# huge file from being read.
+MAX_CA_BUNDLE_BYTES = 16 * 1024 * 1024
+_CHUNK = 64 * 1024
 USER_AGENT = "spapi-doctor/{version} (Language=Python)"
+# The encodings this transport decodes itself, piecewise and bounded; a server that sends
+# another one anyway gets its body reported as undecodable.
+ACCEPT_ENCODING = "gzip, deflate"
+# requests reads the first of these that is set (with trust_env); botocore reads its own.
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+AWS_CA_BUNDLE_VARIABLE = "AWS_CA_BUNDLE"
+# The failures a retry may cure; TLS failures, bad settings and the rest are not retried.
+RETRIED_FAILURES = ("network-dns", "network-refused", "network-reset", "network-timeout")
 
 
-class _BoundedRetry(Retry):
-    """urllib3's Retry, with Retry-After capped at ``MAX_RETRY_AFTER`` seconds."""
+def call_deadline(timeout: float, retries: int) -> float:
+    """The seconds one call may take in all: one ``timeout`` per attempt."""
+    return timeout * (retries + 1)
 
-    def get_retry_after(self, response):
-        seconds = super().get_retry_after(response)
-        if seconds is None:
-            return None
-        return min(seconds, MAX_RETRY_AFTER)
+
+# --------------------------------------------------------------------------- naming failures
+
+
+def _exception_chain(error) -> list:
+    """The error and every exception it was caused by or wraps (requests, urllib3 and
+    botocore nest them in ``reason``, ``args``, ``kwargs["error"]``, causes and contexts)."""
+    chain, seen, stack = [], set(), [error]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        chain.append(item)
+        kwargs = getattr(item, "kwargs", None)
+        stack.extend(
+            [
+                getattr(item, "reason", None),
+                item.__cause__,
+                item.__context__,
+                kwargs.get("error") if isinstance(kwargs, dict) else None,
+                *item.args,
+            ]
+        )
+    return chain
+
+
+def network_failure(error) -> str | None:
+    """The catalogue code of a network failure (DNS, TLS, refused, reset, timeout, a bad
+    setting), from the exceptions involved; None when it is none of those. Used for
+    requests' and botocore's errors alike."""
+    chain = _exception_chain(error)
+    for item in chain:
+        # Raised by send_botocore_through for a failure this transport already named.
+        code = getattr(item, "transport_failure", None)
+        if isinstance(code, str):
+            return code
+    names = {type(item).__name__ for item in chain}
+    text = " ".join(str(item) for item in chain).lower()
+    if "could not find a suitable tls ca certificate bundle" in text:
+        return "ca-bundle-unusable"
+    if names & {"InvalidProxyURL", "ProxySchemeUnknown"} or "socks support" in text:
+        return "proxy-invalid"
+    if names & {"SSLError", "SSLCertVerificationError", "SSLZeroReturnError"}:
+        return "network-tls"
+    if names & {"NameResolutionError", "gaierror"} or any(
+        words in text
+        for words in (
+            "name or service not known",
+            "nodename nor servname",
+            "failed to resolve",
+            "temporary failure in name resolution",
+        )
+    ):
+        return "network-dns"
+    if names & {
+        "ReadTimeoutError",
+        "ConnectTimeoutError",
+        "TimeoutError",
+        "timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+    }:
+        return "network-timeout"
+    if "ConnectionRefusedError" in names or "connection refused" in text:
+        return "network-refused"
+    if names & {
+        "ConnectionResetError",
+        "RemoteDisconnected",
+        "BrokenPipeError",
+        "IncompleteRead",
+        "ProtocolError",
+        "ChunkedEncodingError",
+        "ConnectionClosedError",
+    }:
+        return "network-reset"
+    if names & {"InvalidURL", "InvalidSchema", "MissingSchema", "LocationParseError"}:
+        return "endpoint-url-invalid"
+    return None
+
+
+def _failure_of(error) -> str:
+    """The catalogue code of an exception raised while calling: what stood in the way."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return "network-tls"
+    if isinstance(error, requests.exceptions.Timeout):
+        return "network-timeout"
+    code = network_failure(error)
+    if code is None:
+        code = (
+            "network-reset"
+            if isinstance(error, (requests.exceptions.ConnectionError, Urllib3Error, OSError))
+            else "unexpected-response"
+        )
+    return code
+
+
+# --------------------------------------------------------------------------- the environment
+
+
+def _file_problem(path: str, *, limit: int, directory_ok: bool) -> str | None:
+    """Why ``path`` cannot serve as a certificate file (None when it can). Never opens it."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        return f"it cannot be used ({error.strerror or error})"
+    if stat.S_ISDIR(info.st_mode):
+        return None if directory_ok else "it is a directory"
+    if not stat.S_ISREG(info.st_mode):
+        return "it is not a regular file (a pipe, a device or a socket)"
+    if info.st_size > limit:
+        return f"it is {info.st_size} bytes long, more than a certificate bundle's {limit}"
+    if not os.access(path, os.R_OK):
+        return "it cannot be read (permission denied)"
+    return None
+
+
+def ca_bundle_problem(*, aws=False, environ=None):
+    """``(variable, path, why)`` when the CA bundle a variable names is unusable, else None.
+
+    ``aws``: the variable botocore reads (``AWS_CA_BUNDLE``); otherwise the first of
+    ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` that is set, as requests takes it. ssl
+    would fail on a missing file and block on a pipe; a directory of certificates is fine.
+    """
+    env = os.environ if environ is None else environ
+    names = (AWS_CA_BUNDLE_VARIABLE,) if aws else CA_BUNDLE_VARIABLES
+    for name in names:
+        path = env.get(name)
+        if path:
+            why = _file_problem(path, limit=MAX_CA_BUNDLE_BYTES, directory_ok=True)
+            return (name, path, why) if why else None
+    return None
+
+
+_PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
+
+
+def proxy_problem(url: str):
+    """``(variable, shown proxy, why)`` when the proxy requests would use for ``url`` is
+    unusable (it takes it from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY), else None."""
+    from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
+    from urllib3.exceptions import LocationParseError
+    from urllib3.util import parse_url
+
+    try:
+        proxy = select_proxy(url, get_environ_proxies(url))
+    except ValueError:
+        return None  # the URL itself is the problem; it is reported as such
+    if not proxy:
+        return None
+    name = next(
+        (
+            variable
+            for variable, value in os.environ.items()
+            if value == proxy and variable.lower().endswith("_proxy")
+        ),
+        "the proxy variable",
+    )
+    shown = shown_url(proxy)
+    try:
+        parsed = parse_url(prepend_scheme_if_needed(proxy, "http"))
+    except (LocationParseError, ValueError) as error:
+        return name, shown, f"it is no URL ({redact_text(str(error))[:120]})"
+    if not parsed.host:
+        return name, shown, "it names no host"
+    scheme = (parsed.scheme or "http").lower()
+    if scheme not in _PROXY_SCHEMES:
+        return name, shown, f"requests does not know the proxy scheme {scheme!r}"
+    if scheme.startswith("socks"):
+        try:
+            import socks  # noqa: F401  (PySocks: what requests needs for a SOCKS proxy)
+        except ImportError:
+            return name, shown, "a SOCKS proxy needs PySocks (pip install requests[socks])"
+    return None
+
+
+# --------------------------------------------------------------------------- one result
 
 
 _UNPARSED = object()
@@ -44,20 +261,26 @@ class HttpResult:
     """One call's outcome: ``status``/``headers``/``body`` or a ``failure`` code.
 
     ``failure`` is a catalogue code (``network-refused``, ``network-timeout``...) when no
-    answer came; ``attempts`` counts the tries, retries included.
+    usable answer came; ``attempts`` counts the tries, retries included, and ``waits`` the
+    seconds waited before each retry. ``url`` is the URL as it may be shown (its userinfo
+    and query values masked). ``body_note`` says why the body is not the whole answer
+    (longer than the cap, an encoding that could not be decoded), or is None.
     """
 
     __slots__ = (
         "_json",
         "attempts",
         "body",
+        "body_note",
         "elapsed_ms",
+        "error",
         "failure",
         "failure_detail",
         "headers",
         "method",
         "status",
         "url",
+        "waits",
     )
 
     def __init__(
@@ -72,16 +295,23 @@ class HttpResult:
         attempts=1,
         failure=None,
         failure_detail=None,
+        body_note=None,
+        waits=(),
+        error=None,
     ):
         self.method = method
-        self.url = url
+        self.url = shown_url(url)
         self.status = status
         self.headers = dict(headers or {})
         self.body = body
+        self.body_note = body_note
         self.elapsed_ms = elapsed_ms
         self.attempts = attempts
+        self.waits = list(waits)
         self.failure = failure
         self.failure_detail = failure_detail
+        # The exception behind ``failure``, for the classifiers; never shown.
+        self.error = error
         self._json = _UNPARSED
 
     @property
@@ -115,12 +345,12 @@ class HttpResult:
         return self._json
 
     def excerpt(self, limit=200, secrets=()) -> str:
-        """A redacted, one-line beginning of the body, for reports.
+        """A redacted, escaped, one-line beginning of the body, for reports.
 
         Redacted before it is cut, so that a secret straddling the cut is still recognised.
         """
         text = redact_text(self.body[: limit * 16].decode("utf-8", "replace"), secrets)
-        text = " ".join(text.split())
+        text = escape_controls(" ".join(text.split()))
         return text[:limit] + ("…" if len(text) > limit else "")
 
     def __repr__(self):
@@ -128,56 +358,241 @@ class HttpResult:
         return f"HttpResult({self.method} {self.url} → {what}, {self.elapsed_ms:.0f} ms)"
 
 
-def _failure_of(error) -> str:
-    """The catalogue code of a requests exception: what kind of failure stood in the way."""
-    from ._diagnose import network_failure
+# --------------------------------------------------------------------------- bounded bodies
 
-    if isinstance(error, requests.exceptions.SSLError):
-        return "network-tls"
-    if isinstance(error, requests.exceptions.Timeout):
-        return "network-timeout"
-    code = network_failure(error)
-    if code is None:
-        code = (
-            "network-reset"
-            if isinstance(error, requests.exceptions.ConnectionError)
-            else "unexpected-response"
-        )
-    return code
+
+class _Inflater:
+    """Decompresses a gzip or deflate body piece by piece, never past ``limit`` bytes."""
+
+    def __init__(self, encoding):
+        self.encoding = encoding
+        self.raw_deflate_tried = False
+        self._first = b""
+        if encoding in ("gzip", "x-gzip"):
+            self._engine = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        else:  # deflate: zlib-wrapped as the standard says, raw deflate as servers often send
+            self._engine = zlib.decompressobj()
+
+    def feed(self, data: bytes, room: int) -> tuple:
+        """``(decoded bytes, overflowed)``: at most ``room`` bytes; raises zlib.error."""
+        try:
+            out = self._engine.decompress(data, room)
+        except zlib.error:
+            if self.encoding != "deflate" or self.raw_deflate_tried:
+                raise
+            self.raw_deflate_tried = True
+            self._engine = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._engine.decompress(self._first + data, room)
+        if not self.raw_deflate_tried and len(self._first) < 64:
+            self._first += data[:64]
+        return out, bool(self._engine.unconsumed_tail)
+
+
+def _read_body(response, deadline) -> tuple:
+    """``(body, note)``: the body, decoded, read piece by piece and capped; ``note`` says
+    why it is not the whole answer (None when it is). Raises what the socket raises."""
+    encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
+    inflater = _Inflater(encoding) if encoding in ("gzip", "x-gzip", "deflate") else None
+    known = not encoding or encoding == "identity" or inflater is not None
+    pieces, size, wire = [], 0, 0
+    while True:
+        chunk = response.raw.read(_CHUNK, decode_content=False)
+        if deadline.ended:
+            raise TimeoutError("the answer did not arrive before the call's deadline")
+        if not chunk:
+            break
+        wire += len(chunk)
+        if inflater is not None:
+            try:
+                chunk, overflowed = inflater.feed(chunk, MAX_BODY_BYTES - size + 1)
+            except zlib.error:
+                return b"".join(pieces), f"its {encoding} encoding is corrupt"
+        else:
+            overflowed = False
+        pieces.append(chunk)
+        size += len(chunk)
+        if overflowed or size > MAX_BODY_BYTES or wire > MAX_BODY_BYTES:
+            body = b"".join(pieces)[:MAX_BODY_BYTES]
+            return body, f"it is longer than {MAX_BODY_BYTES} bytes; the rest was not read"
+    body = b"".join(pieces)
+    if not known:
+        return body, f"it is encoded as {encoding!r}, which the check does not decode"
+    return body, None
+
+
+# --------------------------------------------------------------------------- sockets
+
+
+class _WatchedConnection(HTTPConnection):
+    """urllib3's connection, with its socket registered with the current call's deadline."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        deadline = current()
+        if deadline is not None:
+            deadline.watch(sock)
+        return sock
+
+    def request(self, *args, **kwargs):
+        # A connection reused from the pool already has its socket: watch it for this call.
+        deadline = current()
+        if deadline is not None and self.sock is not None:
+            deadline.watch(self.sock)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
+    pass
+
+
+class _WatchedPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, whose pools (direct and through a proxy) watch their sockets."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
+
+    def proxy_manager_for(self, proxy, **kwargs):
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools have their own classes
+            manager.pool_classes_by_scheme = _WATCHED_POOLS
+        return manager
+
+
+# --------------------------------------------------------------------------- the transport
 
 
 class Transport:
-    """A requests session with the check's timeouts and retry policy."""
+    """A requests session with the check's timeouts, deadlines, caps and retry policy.
+
+    ``timeout`` bounds each connect and each read; ``deadline`` (default ``timeout ×
+    (retries + 1)``) bounds each call as a whole. Calls made inside a
+    :class:`~spapi_docs_helpers._deadline.Deadline` block (or a
+    :class:`~spapi_docs_helpers._deadline.Concurrently` call) end when it ends, too.
+    """
 
     def __init__(
-        self, *, timeout=10.0, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, session=None
+        self,
+        *,
+        timeout=10.0,
+        retries=DEFAULT_RETRIES,
+        backoff=DEFAULT_BACKOFF,
+        session=None,
+        deadline=None,
+        max_retry_after=MAX_RETRY_AFTER,
     ):
         from . import __version__
 
         self.timeout = timeout
         self.retries = retries
+        self.backoff = backoff
+        self.deadline = call_deadline(timeout, retries) if deadline is None else deadline
+        self.max_retry_after = max_retry_after
         self.session = session or requests.Session()
-        retry = _BoundedRetry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            other=0,
-            allowed_methods=None,  # LWA's token POST is safe to repeat
-            status_forcelist=RETRY_STATUSES,
-            backoff_factor=backoff,
-            respect_retry_after_header=True,
-            raise_on_status=False,
-            raise_on_redirect=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+        # No retries below this one: the loop in request() does them, within the deadline.
+        adapter = _WatchedAdapter(max_retries=0, pool_maxsize=16)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT.format(version=__version__)
+        self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
         # Proxies and CA bundles from the environment stay honoured (trust_env).
 
-    def request(self, method, url, *, data=None, headers=None, params=None) -> HttpResult:
+    def request(
+        self, method, url, *, data=None, headers=None, params=None, verify=None
+    ) -> HttpResult:
+        """One call, retried as the policy says; never raises (but Ctrl-C goes through)."""
         started = time.perf_counter()
+        waits = []
+        attempts = 0
+        with Deadline(self.deadline) as deadline:
+            while True:
+                attempts += 1
+                result = self._attempt(method, url, data, headers, params, verify, deadline)
+                wait = self._retry_wait(result, attempts)
+                left = deadline.remaining()
+                # A wait that would outlast the deadline is not begun: this answer stands.
+                if wait is None or (left is not None and wait >= left):
+                    break
+                if not deadline.sleep(wait):
+                    break
+                waits.append(wait)
+        result.attempts = attempts
+        result.waits = waits
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _retry_wait(self, result, attempts):
+        """Seconds to wait before the next attempt, or None when this result stands."""
+        if attempts > self.retries:
+            return None
+        if result.failure is not None:
+            if result.failure not in RETRIED_FAILURES:
+                return None
+        elif result.status not in RETRY_STATUSES:
+            return None
+        wait = 0.0 if attempts == 1 else self.backoff * 2 ** (attempts - 1)
+        retry_after = result.header("Retry-After")
+        if retry_after is not None:
+            try:
+                asked = float(retry_after)
+            except ValueError:
+                asked = None  # an HTTP date or junk: the backoff stands
+            if asked is not None and asked == asked:  # not NaN
+                wait = min(max(asked, 0.0), self.max_retry_after)
+        return wait
+
+    def _verify_problem(self, url, verify):
+        if not url.lower().startswith("https:"):
+            return None
+        if isinstance(verify, str):
+            why = _file_problem(verify, limit=MAX_CA_BUNDLE_BYTES, directory_ok=True)
+            if why is None:
+                return None
+            named = os.environ.get(AWS_CA_BUNDLE_VARIABLE) == verify
+            return f"{AWS_CA_BUNDLE_VARIABLE}={verify}: {why}" if named else f"{verify}: {why}"
+        if verify is None and self.session.trust_env:
+            problem = ca_bundle_problem()
+            if problem is not None:
+                name, path, why = problem
+                return f"{name}={path}: {why}"
+        return None
+
+    def _attempt(self, method, url, data, headers, params, verify, deadline) -> HttpResult:
+        left = deadline.remaining()
+        if left is not None and left <= 0:
+            return HttpResult(
+                method,
+                url,
+                failure="network-timeout",
+                failure_detail=f"no answer within the call's deadline of {self.deadline:g} s",
+            )
+        problem = self._verify_problem(url, verify)
+        if problem is not None:
+            return HttpResult(
+                method, url, failure="ca-bundle-unusable", failure_detail=escape_controls(problem)
+            )
+        proxy = proxy_problem(url) if self.session.trust_env else None
+        if proxy is not None:
+            name, shown, why = proxy
+            return HttpResult(
+                method,
+                url,
+                failure="proxy-invalid",
+                failure_detail=escape_controls(f"{name}={shown}: {why}"),
+            )
+        per_read = deadline.bound(self.timeout)
+        response = None
         try:
             response = self.session.request(
                 method,
@@ -185,40 +600,44 @@ class Transport:
                 data=data,
                 headers=headers,
                 params=params,
-                timeout=(self.timeout, self.timeout),
+                timeout=(per_read, per_read),
                 allow_redirects=False,
+                stream=True,
+                **({"verify": verify} if verify is not None else {}),
             )
-        except (requests.exceptions.RequestException, ValueError) as error:
+            body, note = _read_body(response, deadline)
+        except (requests.exceptions.RequestException, Urllib3Error, OSError, ValueError) as error:
             # ValueError covers what requests lets through before sending: a header that is
-            # not Latin-1 (a token of strange characters), an unusable URL.
-            failure = _failure_of(error)
-            # Connection failures and timeouts end the call only once the retries are spent;
-            # TLS failures and the rest are not retried.
-            retried = failure in (
-                "network-dns",
-                "network-refused",
-                "network-reset",
-                "network-timeout",
-            )
+            # not Latin-1 (a token of strange characters), an unusable URL. OSError: a socket
+            # shut down by the deadline, a CA bundle requests cannot find.
+            if response is not None:
+                response.close()
+            if deadline.ended:
+                failure = "network-timeout"
+                detail = f"no complete answer within the call's deadline of {self.deadline:g} s"
+            else:
+                failure = _failure_of(error)
+                detail = escape_controls(redact_text(str(error))[:300])
             return HttpResult(
                 method,
                 url,
-                elapsed_ms=(time.perf_counter() - started) * 1000,
-                attempts=self.retries + 1 if retried else 1,
+                status=response.status_code if response is not None else None,
+                headers=response.headers if response is not None else None,
                 failure=failure,
-                failure_detail=redact_text(str(error))[:300],
+                failure_detail=detail,
+                error=error,
             )
-        body = response.content
-        retries = getattr(response.raw, "retries", None)
-        attempts = 1 + (len(retries.history) if retries is not None else 0)
+        if note is None:
+            response.raw.release_conn()  # read to the end: the connection may be reused
+        else:
+            response.close()  # unread bytes may follow: the connection is dropped
         return HttpResult(
             method,
             url,
             status=response.status_code,
             headers=response.headers,
             body=body,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
-            attempts=attempts,
+            body_note=note,
         )
 
     def close(self):
@@ -229,3 +648,102 @@ class Transport:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# --------------------------------------------------------------------------- botocore
+
+
+class _RawBody:
+    """What botocore's AWSResponse reads its content from."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body):
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+
+_BOTOCORE_ERRORS = {
+    "network-timeout": "ReadTimeoutError",
+    "network-refused": "EndpointConnectionError",
+    "network-dns": "EndpointConnectionError",
+    "network-reset": "ConnectionClosedError",
+    "network-tls": "SSLError",
+}
+
+
+def _botocore_error(http):
+    """The botocore exception a failed call stands for, carrying the transport's verdict."""
+    from botocore import exceptions
+
+    detail = http.failure_detail or http.failure
+    name = _BOTOCORE_ERRORS.get(http.failure)
+    if name is None:
+        # No botocore class stands for it (a bad setting, a 5xx page, a body too long):
+        # botocore's generic one, with the transport's words instead of "unhandled".
+        error = exceptions.HTTPClientError(endpoint_url=http.url, error=detail)
+        Exception.__init__(error, f"{http.url}: {detail}")
+    else:
+        error = getattr(exceptions, name)(endpoint_url=http.url, error=detail)
+    error.transport_failure = http.failure
+    return error
+
+
+def _aws_verify():
+    """The CA bundle botocore would use: AWS_CA_BUNDLE, else its own default."""
+    from botocore.httpsession import get_cert_path
+
+    return os.environ.get(AWS_CA_BUNDLE_VARIABLE) or get_cert_path(True)
+
+
+def send_botocore_through(client, transport) -> None:
+    """Send every HTTP request of the botocore ``client`` through ``transport``.
+
+    botocore's ``before-send`` event lets a handler answer a request itself. Here it does
+    so with ``transport``, so STS and Secrets Manager calls have the same deadline, caps
+    and retries as every other call, and a failure is raised as the botocore exception
+    that stands for it (with the transport's catalogue code in ``transport_failure``).
+    The client should be made with ``total_max_attempts=1``: the transport retries.
+    """
+    from botocore.awsrequest import AWSResponse
+
+    verify = _aws_verify()
+    # What the service's errors are written in: a 5xx in anything else (a proxy's page, a
+    # load balancer's JSON) is no answer of the service, and botocore could not parse it.
+    protocol = client.meta.service_model.protocol
+    opening = b"<" if protocol in ("query", "rest-xml", "ec2") else b"{"
+
+    def send(request, **_):
+        body = request.body
+        if hasattr(body, "read"):
+            body = body.read(MAX_BODY_BYTES)
+        http = transport.request(
+            request.method,
+            request.url,
+            data=body,
+            headers=dict(request.headers.items()),
+            verify=verify,
+        )
+        if http.failure is None and http.body_note is not None:
+            http.failure = "unexpected-response"
+            http.failure_detail = (
+                f"HTTP {http.status}: the body could not be read: {http.body_note}"
+            )
+        elif (
+            http.failure is None
+            and http.status >= 500
+            and not http.body.lstrip().startswith(opening)
+        ):
+            http.failure = "service-unavailable"
+            http.failure_detail = (
+                f"HTTP {http.status} after {http.attempts} attempt(s), "
+                f"{escape_controls(http.content_type or 'no content type')[:60]}: "
+                f"{http.excerpt(limit=120)!r}"
+            )
+        if http.failure is not None:
+            raise _botocore_error(http) from http.error
+        return AWSResponse(request.url, http.status, http.headers, _RawBody(http.body))
+
+    client.meta.events.register("before-send", send)

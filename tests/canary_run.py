@@ -132,14 +132,49 @@ def run_steps(collect, amazon):
         os.environ.update(saved)
 
 
-def run_cli(collect, amazon, home, *args):
-    env = clean_environ()
-    env.update(amazon.env, HOME=home)
+def run_cli(collect, amazon, home, *args, env=None, label=None):
+    environ = clean_environ()
+    environ.update(amazon.env, HOME=home)
+    environ.update(env or {})
+    label = label or f"{amazon.scenario.name} {' '.join(args)}"
     result = subprocess.run(
-        [DOCTOR, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        [DOCTOR, *args], env=environ, capture_output=True, text=True, timeout=120, check=False
     )
-    collect.add(f"cli {amazon.scenario.name} {' '.join(args)} stdout", result.stdout)
-    collect.add(f"cli {amazon.scenario.name} {' '.join(args)} stderr", result.stderr)
+    collect.add(f"cli {label} stdout", result.stdout)
+    collect.add(f"cli {label} stderr", result.stderr)
+
+
+def run_cli_on_a_terminal(collect, environ, label, *args):
+    """The CLI with standard error on a terminal, where it writes its progress lines."""
+    import pty
+    import select
+
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [DOCTOR, *args], env=environ, stdout=subprocess.PIPE, stderr=child, text=True
+    )
+    os.close(child)
+    chunks = []
+    try:
+        while True:
+            ready, _, _ = select.select([main], [], [], 120)
+            if not ready:
+                break
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        out, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main)
+    collect.add(f"cli {label} stdout", out)
+    collect.add(f"cli {label} stderr (terminal)", b"".join(chunks).decode("utf-8", "replace"))
 
 
 def run_notebook(collect, path):
@@ -175,6 +210,141 @@ def leak_on_purpose(value: str) -> None:
     """
     piece = secret_part(value)[2:14]
     logging.getLogger("canary.deliberate").debug("deliberate leak of a piece: %s", piece)
+
+
+def run_hostile_channels(collect, home):
+    """Every channel a secret once leaked through, with canary values (see the docstring)."""
+    from urllib.parse import quote, quote_plus
+
+    from _hostile import HostileServer
+
+    import spapi_docs_helpers as spapi
+    from spapi_docs_helpers import check, check_offline
+    from spapi_docs_helpers.mock import MockAmazon
+
+    salt = os.environ.get("SPAPI_MOCK_SAMPLE_SALT", "unsalted")
+    access_token = "Atza|IwEBI" + "".join(f"{ord(c):02x}" for c in salt) * 8
+    with (
+        MockAmazon(scenario="happy", aws=False) as amazon,
+        HostileServer(access_token=access_token) as hostile,
+    ):
+        creds = amazon.credentials
+        secret, token = creds["lwa_client_secret"], creds["refresh_token"]
+        collect.add_secrets([*(v for k, v in creds.items() if k in SECRET_FIELDS), access_token])
+        base = {**clean_environ(), **amazon.env, "HOME": home}
+
+        def received(text: str) -> bool:
+            return any(
+                text.encode() in request[3] or text in request[1] for request in hostile.requests
+            )
+
+        # LWA answers with the form it was sent: URL-encoded in an HTML page, decoded and
+        # JSON-escaped in an error description.
+        for mode in ("echo", "echo-json"):
+            environ = {**base, "SPAPI_LWA_ENDPOINT": hostile.url(mode, "/auth/o2/token")}
+            collect.add(f"hostile lwa {mode}", render(check(environ=environ, timeout=5, retries=0)))
+            run_cli(
+                collect,
+                amazon,
+                home,
+                "check",
+                "--format",
+                "json",
+                env=environ,
+                label=f"hostile lwa {mode}",
+            )
+        assert received(quote_plus(token)), "the echoing LWA never received the refresh token"
+        # SP-API quoting the request headers, the access token among them.
+        environ = {
+            **base,
+            "SPAPI_LWA_ENDPOINT": hostile.url("token", "/auth/o2/token"),
+            **{f"SPAPI_ENDPOINT_{r}": hostile.url("echo-headers") for r in ("NA", "EU", "FE")},
+        }
+        collect.add(
+            "hostile spapi echo-headers", render(check(environ=environ, timeout=5, retries=0))
+        )
+        assert any(access_token in str(request[2]) for request in hostile.requests)
+        # A secret as the password and as a query value of an endpoint URL (the mock's LWA
+        # answers; the URL shows in the world line, the progress lines and the stages), and
+        # of a refused one (in the findings and the step functions' exceptions).
+        userinfo = amazon.lwa_url.replace("http://", f"http://user:{quote(secret, safe='')}@")
+        for label, url in (
+            (
+                "answering",
+                f"{userinfo}?client_secret={quote(secret, safe='')}&token={quote(token, safe='')}",
+            ),
+            (
+                "refused",
+                f"http://user:{quote(secret, safe='')}@127.0.0.1:9/t?client_secret={secret}",
+            ),
+        ):
+            environ = {**base, "SPAPI_LWA_ENDPOINT": url}
+            collect.add(
+                f"hostile endpoint userinfo {label}",
+                render(check(environ=environ, timeout=5, retries=0)),
+            )
+            run_cli_on_a_terminal(collect, environ, f"hostile endpoint userinfo {label}", "check")
+            saved = dict(os.environ)
+            os.environ.update(environ)
+            try:
+                spapi.exchange_refresh_token(endpoint=url, timeout=5)
+            except Exception as error:  # the point: what an exception shows
+                collect.add(f"hostile endpoint userinfo {label} raised", exception_text(error))
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+        # A proxy whose URL carries a secret, and names no host.
+        environ = {
+            **base,
+            "HTTP_PROXY": f"http://user:{quote(secret, safe='')}@:3128",
+            "NO_PROXY": "",
+        }
+        run_cli(collect, amazon, home, "check", env=environ, label="hostile proxy")
+        saved = dict(os.environ)
+        os.environ.update(environ)
+        try:
+            collect.add("hostile proxy", render(check(environ=environ, timeout=5, retries=0)))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+    # Secrets pasted as YAML keys and as an account name, and a symlink to a file of secrets.
+    with tempfile.TemporaryDirectory() as yaml_home:
+        folder = Path(yaml_home) / ".config" / "python-sp-api"
+        folder.mkdir(parents=True)
+        (folder / "credentials.yml").write_text(
+            f"{secret}:\n  x: y\nproduction:\n  lwa_app_id: '{creds['lwa_app_id']}'\n"
+            f"  {secret}: pasted\n  '{token}': pasted\n"
+        )
+        for account in ("default", "production"):
+            report = check_offline(account, environ={"HOME": yaml_home})
+            collect.add(f"hostile yaml keys {account}", render(report))
+        run_cli(
+            collect,
+            amazon,
+            yaml_home,
+            "check",
+            "--offline",
+            label="hostile yaml keys",
+            env={"HOME": yaml_home},
+        )
+        shadow = Path(yaml_home) / "shadow"
+        shadow.write_text(
+            "".join(f"user{n}:{secret}:{token}:19000:0:99999:7:::\n" for n in range(30))
+        )
+        (folder / "credentials.yml").unlink()
+        (folder / "credentials.yml").symlink_to(shadow)
+        collect.add("hostile symlink lines", render(check_offline(environ={"HOME": yaml_home})))
+        run_cli(
+            collect,
+            amazon,
+            yaml_home,
+            "check",
+            "--offline",
+            "--format",
+            "json",
+            label="hostile symlink lines",
+            env={"HOME": yaml_home},
+        )
 
 
 def main(argv) -> int:
@@ -219,6 +389,7 @@ def main(argv) -> int:
                 amazon.faults.clear()
             for notebook in NOTEBOOKS:
                 run_notebook(collect, ROOT / "notebooks" / notebook)
+            run_hostile_channels(collect, home)
     collect.add("log records at DEBUG", log_buffer.getvalue())
     output.mkdir(parents=True, exist_ok=True)
     (output / "outputs.txt").write_text("".join(collect.chunks))

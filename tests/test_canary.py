@@ -2,8 +2,9 @@
 
 tests/canary_run.py runs what only a whole run shows (log records of the package and its
 dependencies at DEBUG, the CLI in a real process, notebooks in a kernel, the exceptions of
-the step functions) with canary credentials: the mock's whole world salted with a fresh
-value, so no one has seen them. tests/test_check_online.py leak-checks every scenario and
+the step functions, and the hostile channels that once leaked: echoed form bodies and
+headers, URLs carrying secrets, YAML keys, a symlinked file) with canary credentials: the
+mock's whole world salted with a fresh value, so no one has seen them. tests/test_check_online.py leak-checks every scenario and
 fault in-process; the canary drives a representative subset of them. This test then
 searches all of it — the collected outputs, the child's stdout and stderr — for each canary
 value and for any 12-character piece of one, and fails on a hit. A second run, which logs a
@@ -88,6 +89,20 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
         "=== cli happy check stdout",
         "=== cli happy-legacy check --format json stdout",
         "=== notebook 06-all-in-one.ipynb",
+        # The hostile channels: echoed form bodies and headers, URLs with secrets in them,
+        # progress lines on a terminal, exceptions, YAML keys, a symlinked file's lines.
+        "=== hostile lwa echo\n",
+        "=== hostile lwa echo-json\n",
+        "=== cli hostile lwa echo stdout",
+        "=== hostile spapi echo-headers",
+        "=== hostile endpoint userinfo answering\n",
+        "=== cli hostile endpoint userinfo answering stderr (terminal)",
+        "=== hostile endpoint userinfo refused raised",
+        "=== hostile proxy",
+        "=== hostile yaml keys production",
+        "=== cli hostile yaml keys stdout",
+        "=== hostile symlink lines",
+        "=== cli hostile symlink lines stdout",
         LOG_SECTION,
         "botocore",
         "urllib3",

@@ -188,6 +188,55 @@ def test_the_grant_type_lwa_refused_is_named():
     assert "grant_type=client_credentials" in finding.message
 
 
+# --------------------------------------------------------------------------- invalid_client
+
+INVALID_CLIENT = {"error_description": "Client authentication failed", "error": "invalid_client"}
+
+
+def test_invalid_client_with_a_well_formed_identifier_blames_both_secret_first():
+    finding = diagnose_lwa(_answer(401, INVALID_CLIENT))
+    assert finding.code == "lwa-client-secret-rejected"
+    assert finding.field == "lwa_client_secret"
+    assert finding.details == {"fields": ["lwa_client_secret", "lwa_app_id"], "either": True}
+    assert "more likely" in finding.message and "another app" in finding.message
+    # How to tell the two apart, in the fix the report prints.
+    assert "Solution Provider Portal" in finding.fix and "compare" in finding.fix
+    assert "If they are equal, the secret is at fault" in finding.fix
+
+
+def test_the_verdict_names_either_credential_not_both():
+    from spapi_docs_helpers._report import Report
+
+    finding = diagnose_lwa(_answer(401, INVALID_CLIENT))
+    report = Report(
+        account="default", mode="online", resolution=None, stages=[], findings=[finding], peers={}
+    )
+    assert report.blamed == ["lwa_client_secret", "lwa_app_id"]
+    assert report.verdict.startswith("lwa_client_secret or lwa_app_id is wrong: ")
+
+
+def test_invalid_client_with_a_malformed_secret_blames_the_secret_alone():
+    from spapi_docs_helpers import Finding
+
+    malformed = Finding("client-secret-malformed", "error", "lwa_client_secret", "m", "f", "format")
+    finding = diagnose_lwa(_answer(401, INVALID_CLIENT), format_findings=[malformed])
+    assert finding.code == "lwa-client-secret-rejected" and not finding.details
+
+
+def test_a_wrong_but_well_formed_client_identifier_is_among_the_blamed(tmp_path):
+    """Adversarial review, finding 8: the sample client ID with its last hex digit changed."""
+    from spapi_docs_helpers import check
+    from spapi_docs_helpers.mock import MockAmazon
+
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        client_id = amazon.credentials["lwa_app_id"]
+        wrong = client_id[:-1] + ("0" if client_id[-1] != "0" else "1")
+        environ = {**amazon.env, "HOME": str(tmp_path), "LWA_APP_ID": wrong}
+        report = check(environ=environ, timeout=5)
+    assert report.blamed == ["lwa_client_secret", "lwa_app_id"]
+    assert "lwa_app_id" in report.verdict
+
+
 # --------------------------------------------------------------------------- SP-API 403 details
 
 SPAPI_URL = "https://sellingpartnerapi-na.amazon.com/sellers/v1/marketplaceParticipations"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from _values import CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN
 from _values import EXAMPLE_ACCESS_KEY as ACCESS_KEY
@@ -134,3 +136,82 @@ def test_secret_key_at_the_end_of_a_sentence_is_masked():
 
 def test_what_is_not_text_is_converted_first():
     assert redact_text(ValueError(f"bad {CLIENT_SECRET}")) == "bad amzn1.oa2-cs.v1.feed…(80 chars)"
+
+
+# --------------------------------------------------------------------------- every form a secret travels in
+
+# Real refresh tokens hold "|", "-" and "_"; some hold "/" and "+", which URL-encoding changes.
+SLASHED_TOKEN = "Atzr|IwEBIFake/Refresh+Token_with-every-mark" + "AbCdEfGh" * 10
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        pytest.param(lambda s: __import__("urllib.parse").parse.quote(s, safe=""), id="quote"),
+        pytest.param(lambda s: __import__("urllib.parse").parse.quote(s), id="quote-keep-slash"),
+        pytest.param(lambda s: __import__("urllib.parse").parse.quote_plus(s), id="quote-plus"),
+        pytest.param(
+            lambda s: re.sub(
+                "%[0-9A-F]{2}",
+                lambda m: m.group().lower(),
+                __import__("urllib.parse").parse.quote(s, safe=""),
+            ),
+            id="lower-hex-escapes",
+        ),
+        pytest.param(lambda s: __import__("json").dumps(s)[1:-1], id="json"),
+        pytest.param(
+            lambda s: __import__("json").dumps(s)[1:-1].replace("/", "\\/"), id="json-slash"
+        ),
+    ],
+)
+def test_a_known_secret_is_masked_in_its_encoded_forms(encode, assert_no_leak):
+    for secret in (SLASHED_TOKEN, REFRESH_TOKEN, CLIENT_SECRET, SECRET_KEY):
+        text = f"<pre>grant_type=refresh_token&refresh_token={encode(secret)}&x=1</pre>"
+        assert_no_leak([redact_text(text, [secret])], secret)
+
+
+def test_an_echoed_form_body_is_masked_without_being_told_the_token(assert_no_leak):
+    from urllib.parse import urlencode
+
+    body = urlencode({"refresh_token": SLASHED_TOKEN, "client_secret": CLIENT_SECRET})
+    assert_no_leak([redact_text(body)], SLASHED_TOKEN, CLIENT_SECRET)
+
+
+def test_a_secret_of_bytes_that_are_no_utf8_is_still_masked_raw():
+    odd = "secret-\udcff-value-xyz"
+    assert "value-xyz" not in redact_text(f"said {odd}", [odd])
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "http://user:S3cr3t@127.0.0.1:1/auth/o2/token?client_secret=abc&x=1#frag",
+            "http://user:***@127.0.0.1:1/auth/o2/token?client_secret=***&x=***#***",
+        ),
+        ("https://host/p?flag", "https://host/p?flag"),
+        ("https://token@host/p", "https://token@host/p"),
+        ("https://host/p", "https://host/p"),
+    ],
+)
+def test_urls_in_text_lose_their_passwords_and_query_values(url, shown):
+    from spapi_docs_helpers._redaction import shown_url
+
+    assert shown_url(url) == shown
+    assert redact_text(f"see {url} now") == f"see {shown} now"
+
+
+def test_control_characters_are_written_as_escapes():
+    from spapi_docs_helpers._redaction import escape_controls
+
+    text = "/home/\x1b[2J\x1b]0;pwn\x07\n✓ Verdict\r\t\x9b\u202eabc\u2028"
+    shown = escape_controls(text)
+    assert shown == "/home/\\x1b[2J\\x1b]0;pwn\\x07\\n✓ Verdict\\r\\t\\x9b\\u202eabc\\u2028"
+    assert escape_controls("Händler ✓ plain") == "Händler ✓ plain"
+
+
+def test_long_values_are_cut_with_their_length():
+    from spapi_docs_helpers._redaction import shown_value
+
+    assert shown_value("x" * 1000, 10) == "'xxxxxxxxxx'…(1000 chars)"
+    assert shown_value("ab\x1b") == "'ab\\x1b'"

@@ -216,10 +216,15 @@ def test_timings_can_be_left_out(run):
     assert str(report) == report.render_text(timings=False)
 
 
-def test_html_escapes_what_it_shows(run):
-    report = run(
-        credentials={"lwa_app_id": CLIENT_ID, "lwa_client_secret": CLIENT_SECRET, "<script>": "x"}
+def test_html_escapes_what_it_shows(run, tmp_path):
+    # A folder name is shown as it is (a key this odd would be masked: it may be a secret).
+    folder = tmp_path / "<script>"
+    folder.mkdir()
+    (folder / "credentials.yml").write_text(
+        f"default:\n  lwa_app_id: '{CLIENT_ID}'\n  lwa_client_secret: '{CLIENT_SECRET}'\n"
+        "  clientid: x\n"
     )
+    report = run({"PYTHON-SP-APIDIR": str(folder)})
     html = report._repr_html_()
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "unknown-credential-key" in html

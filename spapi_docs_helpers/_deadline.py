@@ -1,0 +1,294 @@
+"""Deadlines for network calls, and calls run side by side under them.
+
+A socket timeout bounds one read, not a call: a server that sends a byte a second, or
+``100 Continue`` forever, keeps each read short and the call endless. A :class:`Deadline`
+is a point in time by which a call must have ended, whatever the server does. When it
+passes (or is cancelled, on Ctrl-C), every socket registered with it is shut down, which
+wakes the thread blocked on that socket at once; the transport then reports a timeout.
+Deadlines nest: a call's deadline is a child of the deadline of the work around it, and
+ending a parent ends its children.
+
+:class:`Concurrently` runs calls on daemon threads and hands their results back as they
+come. Leaving its block (normally, on an exception, or on Ctrl-C) cancels what is still
+running and waits for none of it, so an interrupted check ends at once and no thread keeps
+the process alive (``ThreadPoolExecutor`` joins every worker, at exit too).
+
+Only the online check imports this module: it costs threads, never the offline start-up.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import suppress
+from queue import Empty, SimpleQueue
+
+__all__ = ["Call", "Concurrently", "Deadline", "DeadlineExceeded", "current", "map_concurrently"]
+
+# How often a waiting thread wakes up to notice a deadline or a Ctrl-C (Windows does not
+# interrupt a blocked wait with KeyboardInterrupt; POSIX does, but a slice costs nothing).
+_SLICE = 0.1
+
+_local = threading.local()
+
+
+class DeadlineExceeded(TimeoutError):
+    """The deadline passed (or was cancelled) before the call ended."""
+
+
+def current():
+    """The innermost deadline this thread runs under, or None."""
+    stack = getattr(_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+class Deadline:
+    """The time by which a piece of work must end; ``seconds=None`` means only the parent's.
+
+    Use it as a context manager: inside the block it is :func:`current` for this thread,
+    and :meth:`watch` registers the sockets the work blocks on. On leaving the block its
+    timer stops and the sockets are forgotten (not closed: they may go back to a pool).
+    """
+
+    __slots__ = ("_children", "_ended", "_lock", "_sockets", "_timer", "expires_at", "parent")
+
+    def __init__(self, seconds=None, *, parent=...):
+        if parent is ...:
+            parent = current()
+        self.parent = parent
+        now = time.monotonic()
+        expires = None if seconds is None else now + max(float(seconds), 0.0)
+        if parent is not None and parent.expires_at is not None:
+            expires = parent.expires_at if expires is None else min(expires, parent.expires_at)
+        self.expires_at = expires
+        self._ended = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets = set()
+        self._children = set()
+        self._timer = None
+        if parent is not None:
+            parent._adopt(self)
+        if expires is not None and not self._ended.is_set():
+            self._timer = threading.Timer(max(expires - now, 0.0), self._end)
+            self._timer.daemon = True
+            self._timer.start()
+
+    # ------------------------------------------------------------------ state
+    def remaining(self):
+        """Seconds left (0.0 once ended), or None when nothing bounds the work."""
+        if self._ended.is_set():
+            return 0.0
+        if self.expires_at is None:
+            return None
+        return max(self.expires_at - time.monotonic(), 0.0)
+
+    @property
+    def ended(self) -> bool:
+        """True once the deadline passed or was cancelled."""
+        if self._ended.is_set():
+            return True
+        return self.expires_at is not None and time.monotonic() >= self.expires_at
+
+    def bound(self, seconds: float) -> float:
+        """``seconds``, or what is left of the deadline when that is less."""
+        left = self.remaining()
+        return seconds if left is None else min(seconds, left)
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait ``seconds`` (at most what is left); False when the deadline ended meanwhile."""
+        wait_until = time.monotonic() + self.bound(seconds)
+        while True:
+            left = wait_until - time.monotonic()
+            if left <= 0:
+                return not self.ended
+            if self._ended.wait(min(left, _SLICE)):
+                return False
+
+    # ------------------------------------------------------------------ ending
+    def cancel(self) -> None:
+        """End the deadline now: registered sockets are shut down, children end too."""
+        self._end()
+
+    def _end(self):
+        with self._lock:
+            if self._ended.is_set():
+                return
+            self._ended.set()
+            sockets, self._sockets = list(self._sockets), set()
+            children, self._children = list(self._children), set()
+        for sock in sockets:
+            _shut(sock)
+        for child in children:
+            child._end()
+
+    def _adopt(self, child):
+        with self._lock:
+            if not self._ended.is_set():
+                self._children.add(child)
+                return
+        child._end()
+
+    def watch(self, sock) -> None:
+        """Shut ``sock`` down when the deadline ends (at once, if it already has)."""
+        with self._lock:
+            if not self._ended.is_set():
+                self._sockets.add(sock)
+                return
+        _shut(sock)
+
+    def close(self) -> None:
+        """Stop the timer and forget the sockets and the parent (the work is over)."""
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            self._sockets.clear()
+        if self.parent is not None:
+            with self.parent._lock:
+                self.parent._children.discard(self)
+
+    def __enter__(self):
+        stack = getattr(_local, "stack", None)
+        if stack is None:
+            stack = _local.stack = []
+        stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        stack = _local.stack
+        if stack and stack[-1] is self:
+            stack.pop()
+        self.close()
+
+    def __repr__(self):
+        left = self.remaining()
+        return f"Deadline({'unbounded' if left is None else f'{left:.2f} s left'})"
+
+
+def _shut(sock):
+    # Already closed, or never connected: there is nothing to wake.
+    with suppress(OSError, ValueError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+class Call:
+    """One call submitted to :class:`Concurrently`: its result, once it has one."""
+
+    __slots__ = ("_done", "_error", "_value", "args", "function")
+
+    def __init__(self, function, args):
+        self.function = function
+        self.args = args
+        self._done = threading.Event()
+        self._value = None
+        self._error = None
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self, deadline=None):
+        """The call's return value (or its exception, raised); waits for it.
+
+        Raises :class:`DeadlineExceeded` when ``deadline`` ends first. The wait wakes up
+        every tenth of a second, so Ctrl-C is honoured while it waits.
+        """
+        while not self._done.wait(_SLICE):
+            if deadline is not None and deadline.ended:
+                raise DeadlineExceeded(f"{self.function.__name__} did not end in time")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def __repr__(self):
+        state = "done" if self.done else "running"
+        return f"Call({self.function.__name__}, {state})"
+
+
+class Concurrently:
+    """Run calls side by side; take their results as they come; stop waiting in time.
+
+    ::
+
+        with Concurrently(seconds=None) as calls:
+            first = calls.submit(function, *args, **kwargs)   # -> Call
+            for call in calls.as_completed(): ...             # in the order they end
+            value = first.result()                            # waits, or raises its error
+
+    Each call runs on its own daemon thread, under the block's :attr:`deadline` (a child
+    of the deadline current where the block was entered): transports used inside a call
+    register their sockets with it. ``seconds`` bounds the whole block; None leaves the
+    bound to the calls' own deadlines (every transport call has one). Leaving the block
+    cancels the deadline, so calls still running end at once, and waits for no thread.
+    """
+
+    def __init__(self, seconds=None, *, name="spapi-doctor"):
+        self.deadline = Deadline(seconds)
+        self.name = name
+        self._calls = []
+        self._finished = SimpleQueue()
+
+    def submit(self, function, /, *args, **kwargs) -> Call:
+        """Start ``function(*args, **kwargs)`` on a daemon thread; returns its :class:`Call`."""
+        call = Call(function, args)
+        self._calls.append(call)
+        deadline = self.deadline
+
+        def run():
+            _local.stack = [deadline]
+            try:
+                call._value = function(*args, **kwargs)
+            except BaseException as error:  # handed to whoever asks for the result
+                call._error = error
+            finally:
+                _local.stack = []
+                call._done.set()
+                self._finished.put(call)
+
+        thread = threading.Thread(target=run, name=f"{self.name}-{function.__name__}", daemon=True)
+        thread.start()
+        return call
+
+    def as_completed(self):
+        """Yield each submitted call as it ends (once); stop early when the deadline ends."""
+        seen = set()
+        while len(seen) < len(self._calls):
+            if self.deadline.ended:
+                return
+            try:
+                call = self._finished.get(timeout=_SLICE)
+            except Empty:
+                continue
+            if id(call) not in seen:
+                seen.add(id(call))
+                yield call
+
+    def results(self) -> list:
+        """Every call's result, in the order submitted (the first error is raised)."""
+        return [call.result(self.deadline) for call in self._calls]
+
+    def cancel(self) -> None:
+        """End the calls still running: their sockets are shut down now."""
+        self.deadline.cancel()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.deadline.cancel()
+        self.deadline.close()
+
+
+def map_concurrently(function, items, *, seconds=None) -> list:
+    """``[function(item) for item in items]``, the calls side by side (like ``pool.map``).
+
+    Results come back in the order of ``items``; the first exception is raised. Ctrl-C
+    while waiting cancels every call still running and raises at once.
+    """
+    with Concurrently(seconds, name=f"spapi-doctor-{function.__name__}") as calls:
+        for item in items:
+            calls.submit(function, item)
+        return calls.results()

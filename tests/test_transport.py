@@ -1,0 +1,243 @@
+"""Every call ends on time and in bounded memory, whatever the server does.
+
+A hostile server on loopback (tests/_hostile.py) drips its headers or its body, answers
+``100 Continue`` forever, sends a gzip bomb, a gigabyte or an endless chunked body, or
+nothing at all. Each call must end in a finding: ``network-timeout`` once its deadline
+(``timeout × attempts``) has passed, or a body cut at the cap. The deadlines here are a
+fraction of a second; ``bounded`` turns a call that never ends into a failure (it detects
+hangs and measures nothing). Before the deadlines, each of these calls ran for minutes to
+hours (adversarial review, findings 1 to 3).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tracemalloc
+
+import _hostile
+import pytest
+from _hostile import HostileServer, bounded
+
+from spapi_docs_helpers._diagnose import diagnose_lwa, diagnose_spapi
+from spapi_docs_helpers._transport import (
+    MAX_BODY_BYTES,
+    HttpResult,
+    Transport,
+    network_failure,
+)
+from spapi_docs_helpers.mock import MockAmazon
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    with HostileServer() as server:
+        yield server
+
+
+def call(url, *, timeout=0.3, retries=0, method="GET", **options):
+    with Transport(timeout=timeout, retries=retries, **options) as transport:
+        return bounded(transport.request, method, url)
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+@pytest.mark.parametrize("mode", ["drip-headers", "drip-body", "continue-loop", "silent"])
+def test_a_server_that_never_finishes_its_answer_times_out(hostile, mode):
+    http = call(hostile.url(mode, "/auth/o2/token"), method="POST")
+    assert http.failure == "network-timeout", (http.failure, http.failure_detail)
+    assert not http.ok
+    finding = diagnose_lwa(http)
+    assert finding.code == "network-timeout" and finding.field is None
+
+
+def test_the_deadline_covers_every_retry(hostile):
+    # Each attempt dripped until the deadline; none of them may start a fresh clock.
+    http = call(hostile.url("drip-body"), timeout=0.2, retries=4)
+    assert http.failure == "network-timeout"
+    assert http.attempts <= 5
+
+
+def test_a_reused_connection_is_watched_too(hostile):
+    with Transport(timeout=0.3, retries=0) as transport:
+        first = bounded(transport.request, "GET", hostile.url("slow-ok"))
+        second = bounded(transport.request, "GET", hostile.url("drip-body"))
+    assert first.ok
+    assert second.failure == "network-timeout"
+
+
+def test_a_sockets_deadline_ends_the_call_of_a_cancelled_parent(hostile):
+    from spapi_docs_helpers._deadline import Concurrently
+
+    transport = Transport(timeout=30, retries=0)
+    with Concurrently() as calls:
+        pending = calls.submit(transport.request, "GET", hostile.url("silent"))
+        calls.cancel()  # what leaving the block on Ctrl-C does
+        http = bounded(pending.result)
+    assert http.failure == "network-timeout"
+
+
+# --------------------------------------------------------------------------- bounded bodies
+
+
+@pytest.mark.parametrize("mode", ["gzip-bomb", "big", "chunked-forever"])
+def test_a_body_is_read_up_to_the_cap_and_no_further(hostile, mode):
+    _hostile.prepare()  # the server's own bomb is made before the client is traced
+    tracemalloc.start()
+    try:
+        http = call(hostile.url(mode), timeout=5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert http.failure is None
+    assert len(http.body) <= MAX_BODY_BYTES
+    assert "longer than" in http.body_note
+    # The body, a few reads and the decompressor's window: not the gigabyte on offer.
+    assert peak < 8 * MAX_BODY_BYTES, peak
+
+
+def test_a_capped_body_is_no_verdict(hostile):
+    http = call(hostile.url("gzip-bomb"), timeout=5)
+    finding = diagnose_lwa(http)
+    assert finding.code == "unexpected-response" and finding.field is None
+    assert "could not be read" in finding.message
+    verdict, finding = diagnose_spapi(http)
+    assert verdict == "problem" and finding.code == "unexpected-response"
+
+
+def test_a_corrupt_gzip_body_is_named(tmp_path):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Corrupt(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"\x1f\x8b\x08\x00not gzip at all"
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Corrupt)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        http = call(f"http://127.0.0.1:{server.server_port}/", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert http.body_note == "its gzip encoding is corrupt"
+
+
+# --------------------------------------------------------------------------- retries
+
+
+def _token_call(amazon, transport):
+    return bounded(
+        transport.request,
+        "POST",
+        amazon.lwa_url,
+        data={"grant_type": "refresh_token", **{"refresh_token": "x"}},
+    )
+
+
+def test_retry_after_is_waited_for():
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        amazon.faults.add("lwa", "throttled", times=1, retry_after=1)
+        with Transport(timeout=5) as transport:
+            http = _token_call(amazon, transport)
+    assert http.attempts == 2 and http.status != 429
+    assert http.waits == [pytest.approx(1.0)]
+
+
+def test_a_long_retry_after_is_cut_to_the_cap():
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        amazon.faults.add("lwa", "throttled", times=1, retry_after=3600)
+        with Transport(timeout=5, max_retry_after=0.2) as transport:
+            http = _token_call(amazon, transport)
+    assert http.attempts == 2
+    assert http.waits == [pytest.approx(0.2)]
+
+
+def test_a_retry_after_beyond_the_deadline_ends_the_retries():
+    # The default cap is 5 s; a call of 1 s in all cannot wait for it, and does not try.
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        amazon.faults.add("lwa", "throttled", times=None, retry_after=3600)
+        with Transport(timeout=0.5, retries=1) as transport:
+            http = _token_call(amazon, transport)
+    assert http.status == 429 and http.attempts == 1 and http.waits == []
+
+
+# --------------------------------------------------------------------------- the machine's settings
+
+
+def test_a_missing_ca_bundle_is_a_finding_not_a_crash(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    http = call("https://127.0.0.1:9/auth/o2/token", method="POST")
+    assert http.failure == "ca-bundle-unusable"
+    assert "REQUESTS_CA_BUNDLE" in http.failure_detail
+    assert diagnose_lwa(http).code == "ca-bundle-unusable"
+
+
+def test_a_fifo_as_ca_bundle_does_not_hang(monkeypatch, tmp_path):
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    # requests reads CURL_CA_BUNDLE only when REQUESTS_CA_BUNDLE is not set.
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(fifo))
+    http = call("https://127.0.0.1:9/auth/o2/token", method="POST")
+    assert http.failure == "ca-bundle-unusable"
+    assert "not a regular file" in http.failure_detail
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("::::", "no URL"),
+        ("http://:3128", "no host"),
+        ("socks5://127.0.0.1:1080", "PySocks"),
+    ],
+)
+def test_an_unusable_proxy_is_named(monkeypatch, value, why):
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", value)
+    http = call("http://127.0.0.1:9/x")
+    assert http.failure == "proxy-invalid", (http.failure, http.failure_detail)
+    assert "HTTP_PROXY" in http.failure_detail and why in http.failure_detail
+
+
+def test_a_bad_port_is_an_endpoint_problem_not_an_unexplained_answer():
+    http = call("http://127.0.0.1:99999/x")
+    assert http.failure == "endpoint-url-invalid"
+
+
+# --------------------------------------------------------------------------- naming failures
+
+
+def test_a_failure_the_transport_named_keeps_its_name_through_botocore():
+    import botocore.exceptions
+
+    error = botocore.exceptions.HTTPClientError(error="whatever")
+    error.transport_failure = "proxy-invalid"
+    try:
+        raise RuntimeError("wrapped") from error
+    except RuntimeError as wrapped:
+        assert network_failure(wrapped) == "proxy-invalid"
+
+
+def test_a_refused_connection_is_named():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    http = call(f"http://127.0.0.1:{port}/x")
+    assert http.failure == "network-refused"
+
+
+def test_urls_are_shown_with_userinfo_and_query_values_masked():
+    http = HttpResult("GET", "http://user:hunter2@127.0.0.1:9/p?client_secret=hunter3&a=1")
+    assert http.url == "http://user:***@127.0.0.1:9/p?client_secret=***&a=***"
+    assert "hunter" not in repr(http)
