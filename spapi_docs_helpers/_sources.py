@@ -30,7 +30,13 @@ from ._credentials import (
     display,
     field_spec,
 )
-from ._endpoints import ENDPOINT_VARIABLES, ENV_MOCK_SCENARIO, MARKETPLACES
+from ._endpoints import (
+    ENDPOINT_VARIABLES,
+    ENV_MOCK_APP_ID,
+    ENV_MOCK_REDIRECT_URI,
+    ENV_MOCK_SCENARIO,
+    MARKETPLACES,
+)
 from ._formats import edit_distance
 from ._peers import signs_with_aws
 
@@ -68,6 +74,8 @@ OTHER_KNOWN_VARIABLES = frozenset(
         "SP_API_AUTH_CACHE_TTL",
         "SPAPI_DOCS_URL",
         ENV_MOCK_SCENARIO,
+        ENV_MOCK_APP_ID,
+        ENV_MOCK_REDIRECT_URI,
         *ENDPOINT_VARIABLES,
     }
 )

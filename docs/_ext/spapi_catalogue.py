@@ -189,7 +189,8 @@ GROUPS = (
         "login-with-amazon",
         "Login with Amazon",
         ("lwa",),
-        "What Login with Amazon answered when the refresh token was exchanged for an access token.",
+        "What Login with Amazon answered when the refresh token (or, for `spapi-doctor "
+        "authorize`, an authorization code) was exchanged for an access token.",
     ),
     _Group(
         "aws-sts-legacy",
@@ -204,6 +205,14 @@ GROUPS = (
         ("region", "roles"),
         "What the Selling Partner API said to the access token: which region takes it, and "
         "which roles it carries.",
+    ),
+    _Group(
+        "authorising-and-storing",
+        "Authorising an app and storing the credentials",
+        ("consent", "store"),
+        "What `spapi-doctor authorize` and `spapi-doctor init` report: the consent page's "
+        "error codes (MD…), the redirect that brings the code back, and writing the "
+        "credentials where the library reads them.",
     ),
     _Group(
         "answers-that-explain-nothing",
