@@ -30,10 +30,12 @@ __all__ = [
     "AWS_SECOND_EXAMPLE_SECRET_KEY",
     "access_token",
     "app_id",
+    "authorization_code",
     "aws_key_pair",
     "client_id",
     "client_secret",
     "refresh_token",
+    "selling_partner_id",
 ]
 
 # The example key pairs AWS's own documentation uses (IAM user guide, "Managing access
@@ -102,6 +104,21 @@ def access_token(seed: str, *, grantless: bool = False) -> str:
 
 
 _BASE32_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def authorization_code(seed: str) -> str:
+    """An OAuth authorization code as the consent redirect carries it (spapi_oauth_code):
+    ``AN`` and letters and digits, 22 characters, ``ANMOCK…`` here."""
+    digest = _stream(f"{seed}:authorization-code", 16)
+    return "ANMOCK" + "".join(_ALPHANUMERIC[byte % 62] for byte in digest)
+
+
+def selling_partner_id(seed: str) -> str:
+    """A merchant token, as the consent redirect's selling_partner_id: ``A`` and 13
+    upper-case letters and digits."""
+    digest = _stream(f"{seed}:selling-partner-id", 13)
+    return "A" + "".join(_BASE32_UPPER[byte % 32] for byte in digest)
 
 
 def aws_key_pair(seed: str, *, prefix: str = "AKIA") -> tuple[str, str]:
