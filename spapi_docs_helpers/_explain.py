@@ -51,7 +51,15 @@ def explain_text(item) -> str:
     import textwrap
 
     def wrap(text, indent="  "):
-        return textwrap.fill(text, 96, initial_indent=indent, subsequent_indent=indent)
+        # Never inside a name: python-amazon-sp-api, SP_API_AWS_SECRET_ID, URLs.
+        return textwrap.fill(
+            text,
+            96,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
 
     lines = [
         f"{item.code}: {item.title}",

@@ -333,9 +333,13 @@ def library_reads(account, result, environ):
     where = f"the {used.label}" + (f" ({used.location})" if used and used.location else "")
     if used is None:
         where = "no source (run spapi-doctor check --offline --account NAME to see why)"
+    same = ""
+    stored = {key: new for change in result.changes for key, (_old, new) in change.fields.items()}
+    if used is not None and all(used.values.get(key) == value for key, value in stored.items()):
+        same = " It holds the same values, so nothing breaks now; the stored ones take over once it no longer does."
     return entry("stored-account-shadowed").finding(
         f"For account {account!r} python-amazon-sp-api takes its credentials from {where}, not "
-        f"from {result.location}.",
+        f"from {result.location}.{same}",
     )
 
 
@@ -426,7 +430,7 @@ def run(args, *, terminal=None, environ=None) -> int:
         errors = format_errors(check_formats(credentials))
         if errors:
             terminal.say(render_findings(errors, color=color).rstrip("\n"))
-            terminal.say("✗ A value is wrong; nothing was written.")
+            terminal.say("✗ A value is wrong: nothing was written.")
             return EXIT_PROBLEM
         if not args.no_verify:
             terminal.say("Checking them with Login with Amazon and the SP-API…")
@@ -436,7 +440,7 @@ def run(args, *, terminal=None, environ=None) -> int:
             show_verification(terminal, report, color)
             if values_are_wrong(report):
                 terminal.say(
-                    f"✗ {report.verdict} Nothing was written"
+                    f"✗ {report.verdict} So nothing was written"
                     + (
                         " (--no-verify stores without this check)."
                         if report.stage("lwa") is not None
