@@ -271,7 +271,8 @@ class PendingStates:
 
 class ConsentRequest:
     """One consent URL, issued with a fresh state. ``url`` is what the selling partner
-    opens; printing the request never shows the state (it guards the redirect)."""
+    opens; printing the request never shows the state (it guards the redirect), and shows
+    the App ID masked like every other identifier."""
 
     __slots__ = (
         "app_id",
@@ -322,7 +323,7 @@ class ConsentRequest:
         lines = [
             f"Consent page: {where} {self.host} (marketplace {self.marketplace}, region "
             f"{self.region}; the authorisation covers the partner's account in that region)",
-            f"App ID: {self.app_id}"
+            f"App ID: {mask(self.app_id)}"
             + (" — Draft app: version=beta is in the URL" if self.draft else ""),
             "Redirect URI: "
             + (self.redirect_uri or "not given: Amazon uses the first one registered"),
@@ -333,7 +334,7 @@ class ConsentRequest:
 
     def __repr__(self):
         return (
-            f"ConsentRequest({self.central} {self.host}, {self.app_id}"
+            f"ConsentRequest({self.central} {self.host}, {mask(self.app_id)}"
             + (", draft" if self.draft else "")
             + (f", redirect_uri={self.redirect_uri}" if self.redirect_uri else "")
             + ")"
@@ -543,7 +544,8 @@ class SellerAuthorization:
     def summary(self) -> str:
         partner = self.selling_partner_id or "(no selling_partner_id in the redirect)"
         return (
-            f"selling partner {partner} authorised {self.app_id} in {self.region}: refresh token "
+            f"selling partner {partner} authorised {mask(self.app_id)} in {self.region}: refresh "
+            "token "
             f"{mask(self._refresh_token)}"
         )
 

@@ -251,7 +251,8 @@ class _Store:
         ]
 
     def plan(self, updates) -> list:
-        """The :class:`Change` of each account ``updates`` would make; writes nothing."""
+        """What ``updates`` would do to each account (``Change`` objects: ``account``,
+        ``status`` new/same/update/replace, ``lines()`` masked); writes nothing."""
         return _plan(self._existing(), _validate_updates(updates))
 
     def _existing(self) -> dict:
