@@ -984,16 +984,23 @@ def run(args, *, terminal=None, environ=None) -> int:
                 return EXIT_PROBLEM
             _show_request(terminal, request)
             if args.listen is not None:
-                redirected = receive_redirect(
-                    args.listen,
-                    timeout=args.listen_timeout,
-                    state_file=args.state_file,
-                    environ=env,
-                    on_ready=lambda url: terminal.say(
-                        f"Waiting for the redirect on {url} (your https tunnel must forward the "
-                        f"Redirect URI here), for {args.listen_timeout:.0f} s…"
-                    ),
-                )
+                try:
+                    redirected = receive_redirect(
+                        args.listen,
+                        timeout=args.listen_timeout,
+                        state_file=args.state_file,
+                        environ=env,
+                        on_ready=lambda url: terminal.say(
+                            f"Waiting for the redirect on {url} (your https tunnel must forward "
+                            f"the Redirect URI here), for {args.listen_timeout:.0f} s…"
+                        ),
+                    )
+                except OSError as error:  # the port is taken, or not ours to bind
+                    terminal.say(
+                        f"spapi-doctor authorize: cannot listen on 127.0.0.1:{args.listen}: "
+                        f"{error.strerror or error}. Choose another --listen port."
+                    )
+                    return EXIT_PROBLEM
             else:
                 redirected = terminal.ask("Paste the address your browser ended on")
         params = redirect_parameters(redirected)
@@ -1012,18 +1019,19 @@ def run(args, *, terminal=None, environ=None) -> int:
                 return EXIT_PROBLEM
         elif args.store in ("env-file", "export"):
             open_store_for(args, env)
-        if not args.force and not (terminal.interactive and not args.yes):
-            # Refused before the code is used: afterwards the new token would be lost. Any
-            # refresh token already there differs from the one the code will bring.
-            planned = store.plan({account: {"refresh_token": "(the new refresh token)"}})
-            if any(change.replaces for change in planned):
-                raise StoreError(
-                    entry("store-account-exists").finding(
-                        f"{store.location} already has account {account!r}; the code was not "
-                        "used. Pass --force to replace it with the new refresh token, or "
-                        "choose another --account."
-                    )
+        # What the store would refuse is refused before the code is used: afterwards the new
+        # token would be lost. (A broken or foreign file raises here; any refresh token
+        # already there differs from the one the code will bring.)
+        planned = store.plan({account: {"refresh_token": "(the new refresh token)"}})
+        may_ask = terminal.interactive and not args.yes
+        if not args.force and not may_ask and any(change.replaces for change in planned):
+            raise StoreError(
+                entry("store-account-exists").finding(
+                    f"{store.location} already has account {account!r}; the code was not "
+                    "used. Pass --force to replace it with the new refresh token, or "
+                    "choose another --account."
                 )
+            )
         authorization = complete_authorization(
             redirected,
             account=args.client_account,
@@ -1048,11 +1056,6 @@ def run(args, *, terminal=None, environ=None) -> int:
         return EXIT_PROBLEM
     except StoreError as error:
         _findings_out(terminal, error.findings, color)
-        return EXIT_PROBLEM
-    except OSError as error:
-        terminal.say(
-            f"spapi-doctor authorize: cannot listen on port {args.listen}: {error.strerror}"
-        )
         return EXIT_PROBLEM
     except (EOFError, KeyboardInterrupt):
         terminal.say("\nStopped.")

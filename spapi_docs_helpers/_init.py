@@ -26,6 +26,7 @@ __all__ = ["add_arguments", "run"]
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 ATTEMPTS = 3
+MAX_ANSWER = 16 * 1024
 STORE_CHOICES = ("file", "secrets-manager", "env-file", "export")
 PROMPTS = {
     "lwa_app_id": "Client identifier (Develop Apps → LWA credentials → View; "
@@ -61,7 +62,8 @@ class Terminal:
         shown = f"{prompt} [{default}]: " if default else f"{prompt}: "
         self.err.write(shown)
         self.err.flush()
-        answer = sys.stdin.readline()
+        # Bounded: a pasted address is a few hundred characters.
+        answer = sys.stdin.readline(MAX_ANSWER)
         if not answer:
             raise EOFError
         answer = answer.rstrip("\r\n")

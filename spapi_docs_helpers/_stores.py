@@ -656,17 +656,26 @@ class EnvFile(_Store):
                     found.setdefault(name[len(base) + 1 :], {})[key] = value
         return found
 
+    def _check_ours(self, raw, text):
+        if raw is not None and not self._ours(text) and not self.take_over:
+            raise _store_error(
+                "store-file-not-ours",
+                f"{self.path} exists and was not written by spapi-doctor; it was left untouched.",
+            )
+
+    def plan(self, updates) -> list:
+        # A file that will be refused is refused now, before anything depends on the plan.
+        raw, text = self._read()
+        self._check_ours(raw, text)
+        return super().plan(updates)
+
     def update(self, updates, *, replace: bool = False) -> StoreResult:
         import shlex
 
         updates = _validate_updates(updates)
         names = {account: env_names(account) for account in updates}
         raw, text = self._read()
-        if raw is not None and not self._ours(text) and not self.take_over:
-            raise _store_error(
-                "store-file-not-ours",
-                f"{self.path} exists and was not written by spapi-doctor; it was left untouched.",
-            )
+        self._check_ours(raw, text)
         changes = _plan(self.accounts() if raw is not None else {}, updates)
         if not replace:
             _refuse_replacements(changes, self.path)

@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -737,3 +738,91 @@ def test_a_broken_state_file_is_no_crash(tmp_path):
     assert raised.value.finding.code == "state-mismatch"
     consent_request(APP_ID, marketplace="US", state_file=path, environ={})
     assert len(json.loads(path.read_text())["pending"]) == 1
+
+
+def test_on_a_terminal_authorize_asks_for_what_is_missing(mock_amazon_env, assert_no_leak):
+    from test_init import ScriptedTerminal
+
+    from spapi_docs_helpers import _authorize
+    from spapi_docs_helpers._cli import build_parser
+
+    app_id = mock_amazon_env.env["SPAPI_MOCK_APP_ID"]
+
+    def paste(terminal):
+        # The partner opens the URL printed on standard output and consents.
+        return consent_as_seller(terminal.out.getvalue().strip())
+
+    terminal = ScriptedTerminal(answers=[app_id, "US", paste, "1"])
+    args = build_parser().parse_args(["authorize", "--draft", "--redirect-uri", REDIRECT])
+    assert _authorize.run(args, terminal=terminal, environ=os.environ) == 0, terminal.said
+    assert terminal.prompts == [
+        "Your app's App ID (amzn1.sp.solution.…)",
+        "The partner's marketplace",
+        "Paste the address your browser ended on",
+        "Choose 1-4",
+    ]
+    said = terminal.said
+    assert "Open this address, sign in as the selling partner" in said
+    account = _consent.selling_partner_id(_world.SELLER_NA)
+    assert f"account '{account}' added" in said
+    stored = yaml.safe_load(
+        (Path(os.environ["XDG_CONFIG_HOME"]) / "python-sp-api" / "credentials.yml").read_text()
+    )[account]
+    assert_no_leak(said, stored["refresh_token"], stored["lwa_client_secret"])
+
+
+def test_a_store_that_would_refuse_is_found_before_the_code_is_spent(
+    mock_amazon_env, doctor, tmp_path
+):
+    url, _err = _authorize_url(doctor, mock_amazon_env)
+    redirected = consent_as_seller(url)
+    theirs = tmp_path / ".env"
+    theirs.write_text("DEBUG=1\n")
+    status, _out, err = doctor(
+        "authorize",
+        "--redirected-url",
+        redirected,
+        "--store",
+        "env-file",
+        "--env-file",
+        str(theirs),
+        "--account",
+        "partner",
+    )
+    assert status == 1 and "store-file-not-ours" in err
+    assert theirs.read_text() == "DEBUG=1\n"
+    # The state and the code were not spent: another store takes them.
+    status, _out, err = doctor(
+        "authorize",
+        "--redirected-url",
+        redirected,
+        "--store",
+        "file",
+        "--account",
+        "partner",
+        "--no-verify",
+    )
+    assert status == 0, err
+
+
+def test_a_port_that_is_taken_is_said_plainly(mock_amazon_env, doctor):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, _out, err = doctor(
+            "authorize",
+            "--app-id",
+            mock_amazon_env.env["SPAPI_MOCK_APP_ID"],
+            "--marketplace",
+            "US",
+            "--draft",
+            "--listen",
+            str(port),
+            "--store",
+            "file",
+        )
+    assert status == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "Choose another --listen port" in err

@@ -265,7 +265,8 @@ def test_secrets_manager_store(mock_amazon_env, doctor):
 
 
 class ScriptedTerminal(_init.Terminal):
-    """Answers from lists; every prompt is recorded."""
+    """Answers from lists (an answer may be a function of the terminal); every prompt is
+    recorded."""
 
     def __init__(self, answers=(), secrets=()):
         super().__init__(interactive=True, out=io.StringIO(), err=io.StringIO())
@@ -278,6 +279,8 @@ class ScriptedTerminal(_init.Terminal):
         if not self.answers:
             raise EOFError
         answer = self.answers.pop(0)
+        if callable(answer):  # an answer that depends on what was shown so far
+            answer = answer(self)
         return answer if answer or default is None else default
 
     def ask_secret(self, prompt):
