@@ -1608,7 +1608,9 @@ CATALOGUE = (
     Entry(
         code="authorization-code-rejected",
         severity="error",
-        stage="lwa",
+        # LWA answers it, but only in the authorisation flow: it belongs with that flow's
+        # findings (the check's LWA stage never exchanges a code).
+        stage="consent",
         field=None,
         title="LWA rejected the authorization code",
         cause="LWA answered invalid_grant (or unauthorized_client) on the code: it accepted the "

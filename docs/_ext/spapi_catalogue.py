@@ -189,8 +189,7 @@ GROUPS = (
         "login-with-amazon",
         "Login with Amazon",
         ("lwa",),
-        "What Login with Amazon answered when the refresh token (or, for `spapi-doctor "
-        "authorize`, an authorization code) was exchanged for an access token.",
+        "What Login with Amazon answered when the refresh token was exchanged for an access token.",
     ),
     _Group(
         "aws-sts-legacy",
@@ -211,8 +210,8 @@ GROUPS = (
         "Authorising an app and storing the credentials",
         ("consent", "store"),
         "What `spapi-doctor authorize` and `spapi-doctor init` report: the consent page's "
-        "error codes (MD…), the redirect that brings the code back, and writing the "
-        "credentials where the library reads them.",
+        "error codes (MD…), the redirect that brings the code back, the code's exchange, and "
+        "writing the credentials where the library reads them.",
     ),
     _Group(
         "answers-that-explain-nothing",
