@@ -429,6 +429,8 @@ def run(args, *, terminal=None, environ=None) -> int:
                 return EXIT_PROBLEM
             if not args.account:
                 args.account = terminal.ask("Account name", default="default").strip()
+        if store is not None:
+            store = open_store_for(args, env)  # the account name checked against the store
         errors = format_errors(check_formats(credentials))
         if errors:
             terminal.say(render_findings(errors, color=color).rstrip("\n"))

@@ -409,6 +409,17 @@ def _yaml_key_is_plain(name: str) -> bool:
     return isinstance(loaded, dict) and list(loaded) == [name]
 
 
+def _guess_indent(text: str) -> int | None:
+    """The indentation of the file's mappings (ruamel.yaml's guess), or None."""
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    try:
+        _data, indent, _sequence_indent = load_yaml_guess_indent(text)
+    except Exception:  # a file ruamel cannot read is refused later, with a finding
+        return None
+    return indent if isinstance(indent, int) and 1 < indent <= 8 else None
+
+
 class CredentialsFile(_Store):
     """python-amazon-sp-api's ``credentials.yml``: one account per top-level key.
 
@@ -522,8 +533,14 @@ class CredentialsFile(_Store):
             document = CommentedMap()
             document["version"] = SingleQuotedScalarString("1.0")
         else:
+            text = raw.decode("utf-8")
+            # The user's indentation and document start marker are kept too.
+            indent = _guess_indent(text)
+            if indent:
+                yaml.indent(mapping=indent, sequence=indent + 2, offset=indent)
+            yaml.explicit_start = text.lstrip().startswith("---")
             try:
-                document = yaml.load(raw.decode("utf-8"))
+                document = yaml.load(text)
             except Exception as error:  # ruamel's messages quote values: never shown
                 mark = getattr(error, "problem_mark", None)
                 where = f" at line {mark.line + 1}" if mark else ""
@@ -532,8 +549,14 @@ class CredentialsFile(_Store):
                     f"{self.path} cannot be edited without losing some of it ({type(error).__name__}"
                     f"{where}); nothing was written.",
                 ) from None
-            if document is None:
-                document = CommentedMap()
+        prefix = ""
+        if raw is not None and document is None:
+            # A file of comments only: ruamel.yaml has no node to hang them on, so the text
+            # is kept as it is and the accounts follow it.
+            prefix = raw.decode("utf-8")
+            if prefix and not prefix.endswith("\n"):
+                prefix += "\n"
+            document = CommentedMap()
         for account, values in updates.items():
             key = account if _yaml_key_is_plain(account) else DoubleQuotedScalarString(account)
             current = document.get(account)
@@ -544,7 +567,7 @@ class CredentialsFile(_Store):
                 current[field] = DoubleQuotedScalarString(value)
         out = io.StringIO()
         yaml.dump(document, out)
-        return out.getvalue()
+        return prefix + out.getvalue()
 
     def _verify(self, data: bytes, before: dict, updates, *, new_file: bool):
         """The new file, read as python-amazon-sp-api reads it, gives exactly the values

@@ -323,6 +323,18 @@ def test_an_app_id_is_caught_as_soon_as_it_is_pasted(mock_amazon_env, assert_no_
     assert_no_leak(said, *values.values())
 
 
+def test_an_account_name_no_shell_can_use_is_a_usage_error_before_anything(mock_amazon_env):
+    values = mock_values(mock_amazon_env)
+    terminal = ScriptedTerminal(
+        answers=["my-shop"],
+        secrets=[values["lwa_app_id"], values["lwa_client_secret"], values["refresh_token"]],
+    )
+    with pytest.raises(SystemExit) as raised:
+        run_init(terminal, "--store", "export")
+    assert raised.value.code == 2
+    assert "Checking them" not in terminal.said and terminal.out.getvalue() == ""
+
+
 def test_three_refusals_end_with_nothing_written(mock_amazon_env):
     terminal = ScriptedTerminal(secrets=["x", "amzn1.sp.solution.nope", " "])
     assert run_init(terminal, "--store", "file") == 1

@@ -234,6 +234,27 @@ def test_an_account_that_is_no_mapping_is_replaced_only_when_told(config_file):
     assert yaml.safe_load(path.read_text())["default"] == VALUES
 
 
+@pytest.mark.parametrize(
+    "content", ["# my notes: keep this\n# second line\n", "# no newline at the end", ""]
+)
+def test_a_file_of_comments_only_keeps_them(config_file, content):
+    path = config_file(content)
+    CredentialsFile().save("default", CREDENTIALS)
+    text = path.read_text()
+    assert text.startswith(content)
+    assert yaml.safe_load(text) == {"default": VALUES}
+
+
+def test_the_users_indentation_and_document_marker_are_kept(config_file):
+    content = "---\ndefault:\n    lwa_app_id: x   # four spaces\n"
+    path = config_file(content)
+    CredentialsFile().save("shop", CREDENTIALS)
+    text = path.read_text()
+    assert text.startswith("---\ndefault:\n    lwa_app_id: x")
+    assert "\nshop:\n    refresh_token: " in text
+    assert yaml.safe_load(text)["shop"] == VALUES
+
+
 def test_an_empty_account_is_filled(config_file):
     path = config_file("version: '1.0'\ndefault:\n")
     result = CredentialsFile().save("default", CREDENTIALS)
