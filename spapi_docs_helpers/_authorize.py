@@ -667,6 +667,10 @@ _RECEIVED_PAGE = (
     b"spapi-doctor.</p></body></html>"
 )
 _NOT_FOUND_PAGE = b"<!doctype html><html><body><p>Not the redirect.</p></body></html>"
+_STRAY_PAGE = (
+    b"<!doctype html><html><body><p>This is not the redirect of a consent URL that "
+    b"spapi-doctor is waiting for.</p></body></html>"
+)
 _REFUSED_PAGE = (
     b"<!doctype html><html><body><p>spapi-doctor will not send the browser to an address "
     b"that is not Amazon's.</p></body></html>"
@@ -688,9 +692,14 @@ def _amazon_callback(url, environ) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    host = (parts.hostname or "").lower()
-    labels = host.split(".")
-    return parts.scheme == "https" and "amazon" in labels[:-1] and not parts.username
+    labels = (parts.hostname or "").lower().split(".")
+    # amazon.<tld> (amazon.com, amazon.de) or amazon.co.<cc> / amazon.com.<cc>, and their
+    # subdomains; amazon.example.com is not Amazon's.
+    amazons = len(labels) >= 2 and (
+        labels[-2] == "amazon"
+        or (len(labels) >= 3 and labels[-3] == "amazon" and labels[-2] in ("co", "com"))
+    )
+    return parts.scheme == "https" and amazons and not parts.username and not parts.password
 
 
 def login_hop_url(params, pending) -> str:
@@ -719,8 +728,9 @@ def receive_redirect(
     """Listen on 127.0.0.1:``port`` (0: any free port) until the redirect arrives; returns
     the address it was sent to (on loopback: a tunnel forwards Amazon's https address).
 
-    A request with OAuth parameters (state, spapi_oauth_code, error) ends the wait; other
-    requests (a favicon, a probe) get a 404. A request to the OAuth Login URI (with
+    A request with OAuth parameters (state, spapi_oauth_code, error) ends the wait, unless
+    its state is not one issued here (a stray or forged request: 400, and the wait goes
+    on); other requests (a favicon, a probe) get a 404. A request to the OAuth Login URI (with
     ``amazon_callback_uri``) is sent on to Amazon with the pending state, as your login
     page would. Each connection may take at most ten seconds, the whole wait ``timeout``
     seconds (then :class:`AuthorizeError`); ``on_ready(base_url)`` is called once listening.
@@ -769,6 +779,12 @@ def receive_redirect(
                 self._answer(302, b"", (("Location", login_hop_url(params, pending)),))
                 return
             if any(name in params for name in OAUTH_PARAMETERS) and "url" not in received:
+                if params.get("state") and not _pending(params["state"]):
+                    # Not a redirect of a consent URL made here: a stray or forged request
+                    # must not end the wait.
+                    received["strays"] = received.get("strays", 0) + 1
+                    self._answer(400, _STRAY_PAGE)
+                    return
                 received["url"] = f"http://127.0.0.1:{self.server.server_address[1]}{target}"
                 self._answer(200, _RECEIVED_PAGE)
                 return
@@ -781,6 +797,13 @@ def receive_redirect(
 
         do_PUT = do_DELETE = do_PATCH = do_POST
 
+    def _pending(state):
+        try:
+            PendingStates(state_file, environ=environ).find(state)
+        except Exception:  # unknown, expired or unreadable: not one to wait for
+            return False
+        return True
+
     server = http.server.HTTPServer(("127.0.0.1", port), Handler)
     try:
         server.timeout = 0.2
@@ -789,10 +812,17 @@ def receive_redirect(
         deadline = time.monotonic() + timeout
         while "url" not in received:
             if time.monotonic() >= deadline:
+                strays = received.get("strays", 0)
                 raise _problem(
                     "redirect-not-received",
                     f"No redirect arrived at 127.0.0.1:{server.server_address[1]} within "
-                    f"{timeout:.0f} s.",
+                    f"{timeout:.0f} s"
+                    + (
+                        f" ({strays} request(s) came with a state this machine did not issue)"
+                        if strays
+                        else ""
+                    )
+                    + ".",
                 )
             server.handle_request()
     finally:

@@ -422,22 +422,52 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_the_catcher_waits_for_the_redirect_and_ignores_the_rest():
-    catcher = _Catcher(timeout=60)
+def test_the_catcher_waits_for_the_redirect_and_ignores_the_rest(tmp_path):
+    state_file = tmp_path / "s.json"
+    request = consent_request(APP_ID, marketplace="US", state_file=state_file, environ={})
+    catcher = _Catcher(timeout=60, state_file=state_file, environ={})
     assert catcher.get("/favicon.ico")[0] == 404
-    status, headers, body = catcher.get("/sp-api/oauth/callback?state=s&spapi_oauth_code=ANx")
+    # A redirect with a state this machine did not issue does not end the wait.
+    status, _headers, body = catcher.get("/cb?state=forged&spapi_oauth_code=ANx")
+    assert status == 400 and b"not the redirect" in body
+    path = f"/sp-api/oauth/callback?state={request.state}&spapi_oauth_code=ANx"
+    status, headers, body = catcher.get(path)
     assert status == 200 and b"Authorisation received" in body
     assert headers["Referrer-Policy"] == "no-referrer" and headers["Cache-Control"] == "no-store"
     catcher.join()
     assert catcher.error is None
-    assert catcher.result.endswith("/sp-api/oauth/callback?state=s&spapi_oauth_code=ANx")
+    assert catcher.result.endswith(path)
 
 
-def test_the_catcher_gives_up_in_time_with_a_finding():
-    catcher = _Catcher(timeout=0.5)
+def test_the_catcher_gives_up_in_time_with_a_finding(tmp_path):
+    catcher = _Catcher(timeout=1, state_file=tmp_path / "none.json", environ={})
+    assert catcher.get("/cb?state=forged&spapi_oauth_code=ANx")[0] == 400
     catcher.join()
     assert isinstance(catcher.error, AuthorizeError)
     assert catcher.error.finding.code == "redirect-not-received"
+    assert (
+        "1 request(s) came with a state this machine did not issue" in catcher.error.finding.message
+    )
+
+
+@pytest.mark.parametrize(
+    "url, amazon",
+    [
+        ("https://sellercentral.amazon.com/apps/authorize/confirm/x", True),
+        ("https://sellercentral.amazon.co.uk/apps/authorize/confirm/x", True),
+        ("https://sellercentral.amazon.com.au/apps/authorize/confirm/x", True),
+        ("https://amazon.com/apps/authorize/confirm/x", True),
+        ("https://amazon.evil.example/x", False),
+        ("https://sellercentral.amazon.com.evil.example/x", False),
+        ("http://sellercentral.amazon.com/x", False),
+        ("https://user:pw@sellercentral.amazon.com/x", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_the_login_hop_goes_to_amazons_hosts_only(url, amazon):
+    from spapi_docs_helpers._authorize import _amazon_callback
+
+    assert _amazon_callback(url, {}) is amazon
 
 
 def test_the_catcher_does_the_login_uri_hop_to_amazon_only(tmp_path):
@@ -474,7 +504,7 @@ def test_the_catcher_does_the_login_uri_hop_to_amazon_only(tmp_path):
     )
     assert catcher.get("/login?" + evil)[0] == 400
     # Neither hop ended the wait.
-    catcher.get("/cb?state=" + request.state + "&spapi_oauth_code=ANx")
+    assert catcher.get("/cb?state=" + request.state + "&spapi_oauth_code=ANx")[0] == 200
     catcher.join()
     assert "spapi_oauth_code=ANx" in catcher.result
 
