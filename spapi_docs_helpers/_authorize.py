@@ -158,7 +158,7 @@ def state_path(environ=None) -> str:
     ``~/.local/state``), or ``%LOCALAPPDATA%\\spapi-doctor`` on Windows."""
     import sys
 
-    from ._sources import _home
+    from ._config_file import _home
 
     env = os.environ if environ is None else environ
     if sys.platform == "win32":

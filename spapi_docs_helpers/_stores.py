@@ -430,7 +430,7 @@ class CredentialsFile(_Store):
     kind = "file"
 
     def __init__(self, path=None, *, environ=None):
-        from ._sources import CONFIG_FILENAME, config_directory
+        from ._config_file import CONFIG_FILENAME, config_directory
 
         self._problem = None
         if path is None:
@@ -449,7 +449,7 @@ class CredentialsFile(_Store):
 
     def _parse(self, raw):
         """``(data, problem finding)``: what the library reads from ``raw`` (PyYAML)."""
-        from ._sources import _yaml_load
+        from ._config_file import _yaml_load
 
         try:
             data = _yaml_load(raw)
@@ -472,7 +472,7 @@ class CredentialsFile(_Store):
         for value in data.values():
             duplicates.extend(getattr(value, "duplicates", ()))
         if duplicates:
-            key, line = duplicates[0]
+            key, line = duplicates[0][:2]
             return None, entry("config-duplicate-key").finding(
                 f"{self.path}: the key {str(key)!r} appears twice (again at line {line}). Nothing "
                 "was written: keep one of the two first."
@@ -846,7 +846,7 @@ class SecretsManagerSecret(_Store):
         return True, data
 
     def _account_of(self, data) -> dict:
-        from ._sources import SECRET_JSON_KEYS
+        from ._credentials import SECRET_JSON_KEYS
 
         return {
             SECRET_JSON_KEYS[name]: value

@@ -289,7 +289,7 @@ def test_the_flow_gives_the_partners_refresh_token(consent, assert_no_leak):
     assert authorization.selling_partner_id == _consent.selling_partner_id(_world.SELLER_NA)
     assert authorization.region == "NA" and authorization.app_id == request.app_id
     record = amazon.world.authorization(authorization.refresh_token)
-    assert (record.app, record.seller) == (_world.APP_MAIN, _world.SELLER_NA)
+    assert (record.app, record.partner) == (_world.APP_MAIN, _world.SELLER_NA)
     # The app's client identifier and secret came from where the library reads them.
     assert authorization.lwa_app_id == amazon.world.apps[_world.APP_MAIN].client_id
     code = _query(redirected)["spapi_oauth_code"]
@@ -558,7 +558,7 @@ def test_print_url_then_redirected_url_stores_the_token_python_amazon_sp_api_rea
     config = tmp_path / "mock-amazon-home" / ".config" / "python-sp-api" / "credentials.yml"
     stored = _stored(config, "client-1")
     assert stored["lwa_app_id"] == os.environ["LWA_APP_ID"]
-    assert amazon.world.authorization(stored["refresh_token"]).seller == _world.SELLER_NA
+    assert amazon.world.authorization(stored["refresh_token"]).partner == _world.SELLER_NA
     # python-amazon-sp-api's own CredentialProvider reads it (once the variables are gone).
     clean = {k: v for k, v in os.environ.items() if k not in _without_lwa_variables()}
     assert library_reads_clean("client-1", clean) == stored

@@ -274,15 +274,21 @@ class ConsentPages(Service):
             )
         return app, redirect_uri
 
-    def _sellers(self, region):
-        return [s for s in self.world.sellers.values() if s.marketplaces_in(region)]
+    def _sellers(self, central, region):
+        """The world's accounts a Seller (or Vendor) Central of ``region`` can authorise."""
+        kind = "vendor" if central == "vendor" else "seller"
+        return [
+            partner
+            for partner in self.world.partners.values()
+            if partner.account_type == kind and partner.marketplaces_in(region)
+        ]
 
     def _consent(self, host, central, region, params) -> Response:
         try:
             app, _redirect_uri = self._check(params)
         except _Refused as refused:
             return refused.page
-        sellers = self._sellers(region)
+        sellers = self._sellers(central, region)
         if not sellers:
             return _page(
                 "No account to authorize",
@@ -314,7 +320,7 @@ class ConsentPages(Service):
             app, redirect_uri = self._check(form)
         except _Refused as refused:
             return refused.page
-        sellers = {s.key: s for s in self._sellers(region)}
+        sellers = {s.key: s for s in self._sellers(central, region)}
         seller = sellers.get(form.get("seller", ""))
         if seller is None:
             return self.error(400, "Choose the account to authorize.")

@@ -109,7 +109,7 @@ def test_the_code_gives_a_new_refresh_token_that_works_and_the_roles_of_the_app(
     known = {a.refresh_token for a in amazon.world.authorizations.values()}
     assert refresh_token in known
     authorization = amazon.world.authorization(refresh_token)
-    assert (authorization.app, authorization.seller, authorization.region) == (
+    assert (authorization.app, authorization.partner, authorization.region) == (
         MAIN_DRAFT,
         _world.SELLER_NA,
         "NA",
@@ -244,11 +244,15 @@ def test_hosts_say_the_region_and_vendor_central_is_served(amazon):
     assert amazon.world.authorization(body["refresh_token"]).region == "EU"
     answer, page = open_page(consent_url(amazon, host="vendorcentral.amazon.de", version="beta"))
     assert answer.status_code == 200 and "Vendor Central" in answer.text
+    # Vendor Central offers the region's vendor account, Seller Central its seller account.
+    assert [i["value"] for i in page.inputs if i.get("type") == "radio"] == [_world.VENDOR_EU]
     assert redirected(confirm(amazon, page, host="vendorcentral.amazon.de"))[1]["state"] == STATE
-    # The mock's world has no account in the Far East.
-    _answer, page = open_page(
-        consent_url(amazon, host="sellercentral.amazon.co.jp", version="beta")
-    )
+    japan = consent_url(amazon, host="sellercentral.amazon.co.jp", version="beta")
+    _answer, page = open_page(japan)
+    assert [i["value"] for i in page.inputs if i.get("type") == "radio"] == [_world.SELLER_FE]
+    # A region where the world has no account of that kind gets Amazon's "no account" page.
+    del amazon.world.partners[_world.SELLER_FE]
+    _answer, page = open_page(japan)
     assert page.error_code == "no-account" and page.forms == []
 
 
