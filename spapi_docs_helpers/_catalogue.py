@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 SEVERITIES = ("error", "warning", "info")
-STAGES = ("load", "format", "lwa", "sts", "region", "roles", "transport")
+STAGES = ("load", "format", "lwa", "sts", "region", "roles", "transport", "consent", "store")
 # Who meets a failure, and how often: it decides where the docs show the entry, and in
 # which order. The first three are failures users of python-amazon-sp-api or amzn-sp-api
 # meet whether or not they run the doctor, so each such entry quotes the error text they
@@ -134,6 +134,55 @@ SRC_AWS_EXAMPLE_KEYS = (
 SRC_RFC6749 = (
     "RFC 6749 §5.2: OAuth 2.0 error responses",
     "https://www.rfc-editor.org/rfc/rfc6749#section-5.2",
+)
+SRC_AUTH_ERRORS = (
+    "Amazon: authorization errors (the MD codes of the consent page)",
+    f"{_AMZ}/docs/authorization-errors",
+)
+SRC_WEBSITE_FLOW = (
+    "Amazon: the website authorization workflow",
+    f"{_AMZ}/docs/website-authorization-workflow",
+)
+SRC_DOCS_265 = (
+    "amzn/selling-partner-api-docs#265 (MD1000 on a Draft app without version=beta)",
+    "https://github.com/amzn/selling-partner-api-docs/issues/265",
+)
+SRC_DOCS_1926 = (
+    "amzn/selling-partner-api-docs#1926 (MD5100: both OAuth Login and Redirect URIs needed)",
+    "https://github.com/amzn/selling-partner-api-docs/issues/1926",
+)
+SRC_DOCS_3190 = (
+    "amzn/selling-partner-api-docs#3190 (MD5101: the Redirect URI is not registered)",
+    "https://github.com/amzn/selling-partner-api-docs/issues/3190",
+)
+SRC_APIDECK_MD9100 = (
+    "Apideck's Amazon Seller Central set-up guide (MD9100 for Draft and Sandbox apps)",
+    "https://developers.apideck.com/apis/ecommerce/amazon-seller-central/configuration",
+)
+SRC_SAMPLE_LOCALHOST = (
+    "Amazon's website-authorization sample: localhost is not an allowed Redirect URI",
+    "https://github.com/amzn/selling-partner-api-samples/blob/main/use-cases/"
+    "website-authorization/docs/DEPLOYMENT.md",
+)
+SRC_DOCS_26 = (
+    "amzn/selling-partner-api-docs#26 (only https links are valid Log-in and Redirect URIs)",
+    "https://github.com/amzn/selling-partner-api-docs/issues/26",
+)
+SRC_MODELS_4093 = (
+    "amzn/selling-partner-api-models#4093 (reading code instead of spapi_oauth_code)",
+    "https://github.com/amzn/selling-partner-api-models/issues/4093",
+)
+SRC_DOCS_466 = (
+    "amzn/selling-partner-api-docs#466 (invalid_grant on the authorization code)",
+    "https://github.com/amzn/selling-partner-api-docs/issues/466",
+)
+SRC_RFC6749_STATE = (
+    "RFC 6749 §10.12: the state parameter against cross-site request forgery",
+    "https://www.rfc-editor.org/rfc/rfc6749#section-10.12",
+)
+SRC_RENEW_365 = (
+    "Amazon: renew authorizations (public apps every 365 days)",
+    f"{_AMZ}/docs/renew-authorizations",
 )
 
 
@@ -1566,6 +1615,318 @@ CATALOGUE = (
         fix="Synchronise the system clock (NTP).",
         texts=("Signature expired: 20230601T095950Z is now earlier than 20230601T135450Z",),
     ),
+    # ---------------------------------------------------------------- authorising an app (consent)
+    # The codes Seller Central and Vendor Central show on the consent page. They never
+    # reach a program: the user reads them there, and `spapi-doctor explain` explains them.
+    Entry(
+        code="md1000",
+        severity="error",
+        stage="consent",
+        prevalence="occasional",
+        field=None,
+        title="MD1000: a Draft app was sent through the production consent flow",
+        cause="The app is still in Draft (not published), and the consent URL lacks version=beta. "
+        "Draft apps can be authorised only through the test flow that version=beta selects.",
+        fix="Add version=beta to the consent URL (spapi-doctor authorize --draft) while the app "
+        "is a Draft; drop it once the app is published.",
+        texts=("MD1000",),
+        sources=(SRC_AUTH_ERRORS, SRC_DOCS_265),
+    ),
+    Entry(
+        code="md5100",
+        severity="error",
+        stage="consent",
+        prevalence="rare",
+        field=None,
+        title="MD5100: the app lacks an OAuth Login URI or Redirect URI",
+        cause="The consent flow of a public app goes through both addresses registered for it: "
+        "Amazon first loads the OAuth Login URI, then sends the seller to the OAuth Redirect "
+        "URI. The error is reported when the two were not both saved in the app's settings.",
+        fix="In the app's settings (Solution Provider Portal or Develop Apps → Edit App), enter "
+        "both an OAuth Login URI and an OAuth Redirect URI, both https, and save.",
+        texts=("MD5100",),
+        sources=(SRC_DOCS_1926, SRC_AUTH_ERRORS),
+    ),
+    Entry(
+        code="md5101",
+        severity="error",
+        stage="consent",
+        prevalence="occasional",
+        field=None,
+        title="MD5101: the redirect_uri is not one of the app's Redirect URIs",
+        cause="The redirect_uri in the consent URL does not match, character for character, any "
+        "OAuth Redirect URI registered for the app. For a published app, an edited list counts "
+        "only once the edit is published.",
+        fix="Use one of the registered Redirect URIs exactly (scheme, host, path and trailing "
+        "slash), or register this one; publish the change if the app is published.",
+        texts=("MD5101",),
+        sources=(SRC_AUTH_ERRORS, SRC_DOCS_3190),
+    ),
+    Entry(
+        code="md5110",
+        severity="error",
+        stage="consent",
+        prevalence="rare",
+        field=None,
+        title="MD5110: the redirect_uri has a fragment",
+        cause="A Redirect URI must not contain a fragment (a # and what follows), as OAuth 2.0 "
+        "requires (RFC 6749 §3.1.2).",
+        fix="Remove the # part from the Redirect URI, in the app's settings and in the consent URL.",
+        texts=("MD5110",),
+        sources=(SRC_AUTH_ERRORS,),
+    ),
+    Entry(
+        code="md9010",
+        severity="error",
+        stage="consent",
+        prevalence="rare",
+        field=None,
+        title="MD9010: no MWS developer ID in this region",
+        cause="A hybrid app (SP-API and the retired MWS) needs an MWS developer ID in the region of "
+        "the account being authorised, and the developer has none there.",
+        fix="Authorise in a region where the developer is registered, or make the app SP-API only.",
+        texts=("MD9010",),
+        sources=(SRC_AUTH_ERRORS,),
+    ),
+    Entry(
+        code="md9100",
+        severity="error",
+        stage="consent",
+        prevalence="rare",
+        field=None,
+        title="MD9100: the app cannot be authorised this way",
+        cause="Reported when the app lacks its OAuth Login URI or Redirect URI, and when a Draft or "
+        "Sandbox app is authorised where only a published app is accepted (integration "
+        "platforms that use their own consent flow). Amazon's own description was not found.",
+        fix="Register both OAuth URIs; for a Draft app use version=beta, or self-authorise it "
+        "(Authorize app) if it is your own account; publish the app before offering it to others.",
+        texts=("MD9100",),
+        sources=(SRC_APIDECK_MD9100, SRC_AUTH_ERRORS),
+    ),
+    Entry(
+        code="client-id-in-app-id-field",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The client identifier was given where the App ID belongs",
+        cause="The consent URL's application_id takes the App ID (amzn1.sp.solution.…), which "
+        "Develop Apps shows next to the app's name; the LWA client identifier "
+        "(amzn1.application-oa2-client.…) goes only into the token request. The reverse mistake "
+        "is as common.",
+        fix="Pass the App ID (amzn1.sp.solution.…) to --app-id, and keep the client identifier in "
+        "LWA_APP_ID.",
+        sources=(SRC_WEBSITE_FLOW, SRC_SW_1505),
+    ),
+    Entry(
+        code="app-id-malformed",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The App ID does not look like an App ID",
+        cause="An App ID is amzn1.sp.solution. followed by a UUID (older apps: "
+        "amzn1.sellerapps.app.…). Anything else is not an app Seller Central knows.",
+        fix="Copy the App ID from the app's row in Develop Apps or Solution Provider Portal.",
+        sources=(SRC_WEBSITE_FLOW,),
+    ),
+    Entry(
+        code="redirect-uri-not-https",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The Redirect URI is not an https address",
+        cause="Amazon accepts only absolute https addresses as OAuth Login and Redirect URIs.",
+        fix="Use an https address. To receive the redirect on this machine, run a tunnel (ngrok, "
+        "cloudflared...) that gives an https address forwarding to spapi-doctor authorize "
+        "--listen PORT, and register that address.",
+        sources=(SRC_DOCS_26, SRC_SAMPLE_LOCALHOST),
+    ),
+    Entry(
+        code="redirect-uri-localhost",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The Redirect URI points at this machine (localhost)",
+        cause="Amazon refuses localhost and loopback addresses as Redirect URIs, even over https.",
+        fix="Register the https address of a tunnel (ngrok, cloudflared...) that forwards to "
+        "spapi-doctor authorize --listen PORT on this machine, or an https address of yours "
+        "that redirects to it.",
+        sources=(SRC_SAMPLE_LOCALHOST,),
+    ),
+    Entry(
+        code="redirect-uri-fragment",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The Redirect URI has a fragment",
+        cause="A Redirect URI must not contain a fragment (# and what follows); Amazon's consent "
+        "page answers MD5110.",
+        fix="Remove the # part.",
+        sources=(SRC_AUTH_ERRORS,),
+    ),
+    Entry(
+        code="state-mismatch",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The state of the redirect is not one this machine issued",
+        cause="Every consent URL carries a fresh random state, which comes back with the redirect. "
+        "A state that is missing or unknown means the address belongs to another attempt (an "
+        "older URL, another machine), or was forged: its code must not be used.",
+        fix="Start again: build a new consent URL on this machine (spapi-doctor authorize "
+        "--print-url) and open that one.",
+        sources=(SRC_RFC6749_STATE, SRC_WEBSITE_FLOW),
+    ),
+    Entry(
+        code="state-expired",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The consent URL's state has expired",
+        cause="The state is kept for a short time only, as Amazon asks (short-lived and unique); "
+        "this redirect came back after it expired.",
+        fix="Build a new consent URL and complete the consent within the time shown.",
+        sources=(SRC_WEBSITE_FLOW,),
+    ),
+    Entry(
+        code="redirect-without-code",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The address holds no spapi_oauth_code",
+        cause="After the consent, Amazon sends the browser to the Redirect URI with state, "
+        "selling_partner_id and spapi_oauth_code (not code). An address without "
+        "spapi_oauth_code is not that redirect: the consent URL itself, a page before it, or a "
+        "consent that failed.",
+        fix="Paste the full address the browser shows after you chose Confirm, starting with "
+        "your Redirect URI.",
+        sources=(SRC_WEBSITE_FLOW, SRC_MODELS_4093),
+    ),
+    Entry(
+        code="redirect-not-received",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="No redirect arrived while spapi-doctor was listening",
+        cause="spapi-doctor authorize --listen waits on 127.0.0.1 for the browser to come back from "
+        "the consent page. Nothing with a state or a code arrived in time: the consent was not "
+        "completed, or the https tunnel does not forward the Redirect URI to this port.",
+        fix="Check that the tunnel forwards to the port shown and that its https address is the "
+        "Redirect URI registered for the app, then start again; or paste the address instead "
+        "(--redirected-url).",
+        sources=(SRC_SAMPLE_LOCALHOST,),
+    ),
+    Entry(
+        code="redirect-is-login-uri-request",
+        severity="error",
+        stage="consent",
+        prevalence="doctor-only",
+        field=None,
+        title="The address is Amazon's call to your OAuth Login URI, not the redirect",
+        cause="In the website and Appstore flows Amazon first loads the app's OAuth Login URI with "
+        "amazon_callback_uri, amazon_state and selling_partner_id. Your login page must send "
+        "the browser on to amazon_callback_uri with amazon_state and state; only then does "
+        "Amazon redirect to the Redirect URI with the code.",
+        fix="Open the next address shown (amazon_callback_uri with amazon_state and state), confirm, "
+        "and paste the address you end on; or let spapi-doctor authorize --listen serve the "
+        "Login URI, which does that hop itself.",
+        sources=(SRC_WEBSITE_FLOW,),
+    ),
+    Entry(
+        code="authorization-code-rejected",
+        severity="error",
+        # LWA answers it, but only in the authorisation flow: it belongs with that flow's
+        # findings (the check's LWA stage never exchanges a code).
+        stage="consent",
+        prevalence="occasional",
+        field=None,
+        title="LWA rejected the authorization code",
+        cause="LWA answered invalid_grant (or unauthorized_client) on the code: it accepted the "
+        "client identifier and secret, not the code. An authorization code lives five minutes "
+        "and works once; it is also refused when it was issued for another app than this "
+        "client identifier, or for another redirect_uri than the one sent with it.",
+        fix="Run the consent again and exchange the new code at once, with the client identifier "
+        "and secret of the app whose App ID is in the consent URL.",
+        texts=(
+            '{"error_description":"The request has an invalid grant parameter : code",'
+            '"error":"invalid_grant"}',
+        ),
+        sources=(SRC_CONNECT, SRC_DOCS_466, SRC_RFC6749),
+    ),
+    # ---------------------------------------------------------------- storing the credentials
+    Entry(
+        code="store-account-exists",
+        severity="error",
+        stage="store",
+        prevalence="doctor-only",
+        field=None,
+        title="The account already holds other values",
+        cause="The place chosen already has this account with different values. Replacing them "
+        "silently could break a working set-up, so nothing was written.",
+        fix="Choose another account name (--account), confirm the replacement when asked, or "
+        "pass --force to replace it (credentials.yml keeps a backup).",
+    ),
+    Entry(
+        code="store-file-not-ours",
+        severity="error",
+        stage="store",
+        prevalence="doctor-only",
+        field=None,
+        title="The file exists and was not written by spapi-doctor",
+        cause="spapi-doctor rewrites only env files it wrote itself (their first line says so); "
+        "this one may hold other settings of yours, so it was left untouched.",
+        fix="Choose another file (--env-file), or pass --force to replace it (a backup is kept).",
+    ),
+    Entry(
+        code="store-write-failed",
+        severity="error",
+        stage="store",
+        prevalence="doctor-only",
+        field=None,
+        title="The credentials could not be written",
+        cause="Writing failed (no permission, no space, a folder where the file belongs, or the "
+        "file changed while it was being written). The file was written to a temporary file "
+        "and renamed, so the previous file is intact.",
+        fix="Fix what the message names and run the command again.",
+        sources=(SRC_SW_CONFIG,),
+    ),
+    Entry(
+        code="secrets-manager-write-failed",
+        severity="error",
+        stage="store",
+        prevalence="doctor-only",
+        field=None,
+        title="The AWS Secrets Manager secret could not be written",
+        cause="Creating or updating the secret failed: the AWS identity in use may not call "
+        "secretsmanager:CreateSecret or PutSecretValue on it, no AWS credentials or region are "
+        "configured, or the service did not answer.",
+        fix="Check the AWS identity (AWS_PROFILE or the AWS_* variables), its permissions on the "
+        "secret, and the region.",
+        sources=(SRC_SW_CREDS,),
+    ),
+    Entry(
+        code="stored-account-shadowed",
+        severity="warning",
+        stage="store",
+        prevalence="doctor-only",
+        field=None,
+        title="python-amazon-sp-api will not read what was just stored",
+        cause="python-amazon-sp-api takes the first source that holds lwa_app_id and "
+        "lwa_client_secret: the code dict, the environment, Secrets Manager, then credentials.yml. "
+        "A source above the one written holds this account, so it wins and the stored values "
+        "are not used.",
+        fix="Remove the values from the source that wins (for the environment: unset LWA_APP_ID, "
+        "LWA_CLIENT_SECRET and SP_API_REFRESH_TOKEN, or use names with the _<account> suffix).",
+        sources=(SRC_SW_CREDS,),
+    ),
     # ---------------------------------------------------------------- answers that explain nothing
     Entry(
         code="unexpected-response",
@@ -1743,7 +2104,7 @@ class CatalogueView(tuple):
 
 def catalogue(stage: str | None = None) -> CatalogueView:
     """The catalogue's entries (of one ``stage``: load, format, lwa, sts, region, roles,
-    transport), for a notebook to show."""
+    transport, consent, store), for a notebook to show."""
     if stage is not None and stage not in STAGES:
         raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
     return CatalogueView(e for e in CATALOGUE if stage is None or e.stage == stage)

@@ -190,6 +190,7 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
         from .mock._cli import add_arguments
 
         add_arguments(mock)
+    _add_credential_commands(commands, with_options=with_mock_options)
     return parser
 
 
@@ -209,6 +210,45 @@ def _write_report(text):
     except (OSError, ValueError) as error:  # ENOSPC (/dev/full), EIO, a closed file
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         raise _OutputError(f"standard output failed ({reason})") from None
+
+
+# The commands that get and store credentials, and `explain`: their options and their work
+# live in their own modules; `run` receives the parsed arguments (and `_parser`, the
+# subcommand's parser, for its usage errors).
+_CREDENTIAL_COMMANDS = {
+    "init": (
+        "_init",
+        "store your own credentials where your library reads them",
+        "Ask for (or take from the environment) the client identifier, client secret and "
+        "refresh token, check each one, exchange them with Login with Amazon, then store "
+        "them: credentials.yml, AWS Secrets Manager, an env file or export lines. Exit 0 "
+        "stored, 1 a value is wrong (nothing written), 2 usage error.",
+    ),
+    "authorize": (
+        "_authorize",
+        "authorise your app for another selling partner (the OAuth website flow)",
+        "Build the consent URL, receive the redirect (--listen PORT behind an https tunnel, "
+        "or --redirected-url), exchange the code for the partner's refresh token, store it "
+        "and check it.",
+    ),
+    "explain": (
+        "_explain",
+        "the cause and fix of a finding's code or a consent-page code (MD1000…)",
+        "Print the catalogue entry of CODE: what you see, why, the fix and the sources.",
+    ),
+}
+
+
+def _add_credential_commands(commands, *, with_options):
+    from importlib import import_module
+
+    for name, (module, summary, description) in _CREDENTIAL_COMMANDS.items():
+        command = commands.add_parser(
+            name, formatter_class=_HelpFormatter, help=summary, description=description
+        )
+        command.set_defaults(_parser=command, _module=module)
+        if with_options:
+            import_module(f".{module}", __package__).add_arguments(command)
 
 
 def _emit(report, args) -> int:
@@ -426,6 +466,10 @@ def main(argv=None) -> int:
     try:
         if args.command == "mock":
             return _run_mock(args)
+        if args.command in _CREDENTIAL_COMMANDS:
+            from importlib import import_module
+
+            return import_module(f".{args._module}", __package__).run(args)
         return _run_check(args)
     except _UsageError as error:
         parser.error(str(error))

@@ -124,6 +124,14 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
     if isinstance(description, str) and description:
         said += f" ({escape_controls(redact_text(description, secrets))[:200]!r})"
     bad = {f.field for f in format_findings if f.severity == "error" and f.field}
+    if grant == "authorization_code" and error in ("invalid_grant", "unauthorized_client"):
+        # The client passed (else invalid_client): the code is refused. Amazon does not say
+        # which of its causes applies, and RFC 6749 puts them all under invalid_grant.
+        return entry("authorization-code-rejected").finding(
+            f"{said}: LWA accepted the client identifier and secret but not the code. It is "
+            "more than five minutes old, was already exchanged, or was issued for another app "
+            "or another redirect_uri."
+        )
     if error == "invalid_client":
         if "lwa_app_id" in bad:
             return entry("lwa-client-id-rejected").finding(

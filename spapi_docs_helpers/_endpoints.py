@@ -20,8 +20,11 @@ from ._redaction import escape_controls, shown_url
 __all__ = [
     "MARKETPLACES",
     "REGIONS",
+    "SELLER_CENTRAL_HOSTS",
+    "VENDOR_CENTRAL_HOSTS",
     "Endpoints",
     "Marketplace",
+    "central_url",
     "endpoints_from_env",
     "is_loopback",
     "url_problem",
@@ -41,6 +44,13 @@ ENV_SECRETSMANAGER = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 ENV_SECRETSMANAGER_ALIAS = "AWS_ENDPOINT_URL_SECRETSMANAGER"
 # Set by `spapi-doctor mock`, so reports can say which world they ran in.
 ENV_MOCK_SCENARIO = "SPAPI_MOCK_SCENARIO"
+# Stands in for Amazon's Seller Central and Vendor Central hosts (the consent pages of
+# `spapi-doctor authorize`): the Amazon host becomes the first path segment under it.
+ENV_SELLERCENTRAL = "SPAPI_SELLERCENTRAL_URL"
+# Set by `spapi-doctor mock`: the App ID of its OAuth app and a Redirect URI registered
+# for it. No client reads them; they tell a user (or a notebook) what to authorise.
+ENV_MOCK_APP_ID = "SPAPI_MOCK_APP_ID"
+ENV_MOCK_REDIRECT_URI = "SPAPI_MOCK_REDIRECT_URI"
 
 ENDPOINT_VARIABLES = (
     ENV_LWA,
@@ -49,6 +59,7 @@ ENDPOINT_VARIABLES = (
     ENV_STS,
     ENV_SECRETSMANAGER,
     ENV_SECRETSMANAGER_ALIAS,
+    ENV_SELLERCENTRAL,
 )
 
 
@@ -320,3 +331,79 @@ def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
         scenario=env.get(ENV_MOCK_SCENARIO) or None,
         invalid=invalid,
     )
+
+
+# --------------------------------------------------------------------------- consent pages
+
+# Where a selling partner authorises an app: {host}/apps/authorize/consent. Authorisations
+# are regional, so any host of the partner's region will do (DG-2021, "Constructing an
+# OAuth authorization URI"). Seller Central: the 2021 developer guide's table
+# (sellercentral-europe.amazon.com for UK, DE, FR, IT and ES); the marketplaces launched
+# since (BE, EG, SA, ZA, IE) take their own domain, as jlevers/selling-partner-api and
+# Apideck's guide list them (Amazon's current table was not read: unverified).
+SELLER_CENTRAL_HOSTS = {
+    "CA": "sellercentral.amazon.ca",
+    "US": "sellercentral.amazon.com",
+    "MX": "sellercentral.amazon.com.mx",
+    "BR": "sellercentral.amazon.com.br",
+    "IE": "sellercentral.amazon.ie",
+    "ES": "sellercentral-europe.amazon.com",
+    "GB": "sellercentral-europe.amazon.com",
+    "UK": "sellercentral-europe.amazon.com",
+    "FR": "sellercentral-europe.amazon.com",
+    "BE": "sellercentral.amazon.com.be",
+    "NL": "sellercentral.amazon.nl",
+    "DE": "sellercentral-europe.amazon.com",
+    "IT": "sellercentral-europe.amazon.com",
+    "SE": "sellercentral.amazon.se",
+    "ZA": "sellercentral.amazon.co.za",
+    "PL": "sellercentral.amazon.pl",
+    "EG": "sellercentral.amazon.eg",
+    "TR": "sellercentral.amazon.com.tr",
+    "SA": "sellercentral.amazon.sa",
+    "AE": "sellercentral.amazon.ae",
+    "IN": "sellercentral.amazon.in",
+    "SG": "sellercentral.amazon.sg",
+    "AU": "sellercentral.amazon.com.au",
+    "JP": "sellercentral.amazon.co.jp",
+}
+# Vendor Central, from the same guide (EG and AE share vendorcentral.amazon.me). No host is
+# documented for IE, BE, ZA and SA: None, and `authorize` asks for the address instead.
+VENDOR_CENTRAL_HOSTS = {
+    "CA": "vendorcentral.amazon.ca",
+    "US": "vendorcentral.amazon.com",
+    "MX": "vendorcentral.amazon.com.mx",
+    "BR": "vendorcentral.amazon.com.br",
+    "IE": None,
+    "ES": "vendorcentral.amazon.es",
+    "GB": "vendorcentral.amazon.co.uk",
+    "UK": "vendorcentral.amazon.co.uk",
+    "FR": "vendorcentral.amazon.fr",
+    "BE": None,
+    "NL": "vendorcentral.amazon.nl",
+    "DE": "vendorcentral.amazon.de",
+    "IT": "vendorcentral.amazon.it",
+    "SE": "vendorcentral.amazon.se",
+    "ZA": None,
+    "PL": "vendorcentral.amazon.pl",
+    "EG": "vendorcentral.amazon.me",
+    "TR": "vendorcentral.amazon.com.tr",
+    "SA": None,
+    "AE": "vendorcentral.amazon.me",
+    "IN": "vendorcentral.amazon.in",
+    "SG": "vendorcentral.amazon.com.sg",
+    "AU": "vendorcentral.amazon.com.au",
+    "JP": "vendorcentral.amazon.co.jp",
+}
+# The marketplace whose host stands for a whole region when only the region is given.
+REGION_CONSENT_MARKETPLACE = {"NA": "US", "EU": "DE", "FE": "JP"}
+
+
+def central_url(host: str, environ=None) -> str:
+    """The base URL of Seller or Vendor Central ``host``: ``https://{host}``, or under
+    ``SPAPI_SELLERCENTRAL_URL`` (``{override}/{host}``) when that is set (the mock)."""
+    env = os.environ if environ is None else environ
+    override = (env.get(ENV_SELLERCENTRAL) or "").strip()
+    if override:
+        return f"{override.rstrip('/')}/{host}"
+    return f"https://{host}"

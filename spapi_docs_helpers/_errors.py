@@ -12,16 +12,22 @@ why, and the fix. No message ever holds a secret in full.
     - SpApiError: the Selling Partner API refused a call
     - TransportError: no usable answer at all (network failure, timeout, a proxy's
       HTML page, truncated JSON); blames no credential
+  + AuthorizeError: the consent flow cannot go on (an App ID or Redirect URI Amazon would
+    refuse, a redirect whose state or code is wrong); the code exchange itself fails
+    with LwaError or TransportError
+  + StoreError: the credentials could not be stored; nothing was written
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AuthorizeError",
     "CheckError",
     "CredentialsError",
     "LwaError",
     "SpApiError",
     "SpapiDocsError",
+    "StoreError",
     "StsError",
     "TransportError",
 ]
@@ -65,6 +71,14 @@ class SpApiError(CheckError):
 
 class TransportError(CheckError):
     """No usable answer came back: network failure, timeout or an unexpected body."""
+
+
+class AuthorizeError(SpapiDocsError):
+    """The consent flow cannot go on: the finding says what to change."""
+
+
+class StoreError(SpapiDocsError):
+    """The credentials could not be stored; nothing was written."""
 
 
 def raise_verdict(finding, error_class, *, result=None, findings=None):

@@ -455,3 +455,28 @@ class _TextRenderer:
                     self.add(f"        {number}. {item['cause']}: {item['fix']}.")
             self.add(f"      Fix:  {escape_controls(finding.fix)}")
             self.add(self.paint(f"      Docs: {escape_controls(finding.docs)}", "dim"))
+
+
+class _Only:
+    """Stands in for a report where only some of its parts are rendered."""
+
+    __slots__ = ("findings", "stages")
+
+    def __init__(self, findings=(), stages=()):
+        self.findings = list(findings)
+        self.stages = list(stages)
+
+
+def render_findings(findings, *, color=False, encoding=None) -> str:
+    """Findings as the check's report shows them (``init`` and ``authorize`` use it)."""
+    ordered = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
+    renderer = _TextRenderer(_Only(findings=ordered), color=color, timings=False, encoding=encoding)
+    renderer._findings()
+    return "\n".join(renderer.lines[1:]) + "\n" if renderer.lines else ""
+
+
+def render_stages(stages, *, color=False, encoding=None) -> str:
+    """Stage lines as the check's report shows them, without the heading."""
+    renderer = _TextRenderer(_Only(stages=stages), color=color, timings=False, encoding=encoding)
+    renderer._stages()
+    return "\n".join(renderer.lines[2:]) + "\n"

@@ -41,7 +41,13 @@ from ._credentials import (
     display,
     field_spec,
 )
-from ._endpoints import ENDPOINT_VARIABLES, ENV_MOCK_SCENARIO, MARKETPLACES
+from ._endpoints import (
+    ENDPOINT_VARIABLES,
+    ENV_MOCK_APP_ID,
+    ENV_MOCK_REDIRECT_URI,
+    ENV_MOCK_SCENARIO,
+    MARKETPLACES,
+)
 from ._near_miss import MAX_LISTED, near_miss_target, unknown_keys
 from ._peers import signs_with_aws
 from ._redaction import escape_controls, redact_text, shown_value
@@ -70,6 +76,8 @@ OTHER_KNOWN_VARIABLES = frozenset(
         "SP_API_AUTH_CACHE_TTL",
         "SPAPI_DOCS_URL",
         ENV_MOCK_SCENARIO,
+        ENV_MOCK_APP_ID,
+        ENV_MOCK_REDIRECT_URI,
         *ENDPOINT_VARIABLES,
     }
 )

@@ -10,8 +10,10 @@ log record of the package and its dependencies at DEBUG (botocore, urllib3, moto
 CLI's stdout and stderr in a real process, notebooks executed in a kernel, and what the
 notebook step functions raise (exceptions and their tracebacks). So it drives a
 representative subset: the happy paths (LWA only, legacy AWS, Secrets Manager), one
-failure of each service (LWA, STS, SP-API), and every fault kind once, each on one service
-in turn.
+failure of each service (LWA, STS, SP-API), every fault kind once, each on one service
+in turn, and init and authorize (a partner's authorisation through the mock's consent
+page, whose new refresh token and code join the canaries). `--store export` is left out:
+printing the secrets is its job.
 
 Usage: python tests/canary_run.py OUTPUT_DIR [--quick] [--leak]
   --quick  one scenario, one CLI run, no fault, no notebook (for the deliberate-leak test)
@@ -142,6 +144,7 @@ def run_cli(collect, amazon, home, *args, env=None, label=None):
     )
     collect.add(f"cli {label} stdout", result.stdout)
     collect.add(f"cli {label} stderr", result.stderr)
+    return result
 
 
 def run_cli_on_a_terminal(collect, environ, label, *args):
@@ -175,6 +178,113 @@ def run_cli_on_a_terminal(collect, environ, label, *args):
         os.close(main)
     collect.add(f"cli {label} stdout", out)
     collect.add(f"cli {label} stderr (terminal)", b"".join(chunks).decode("utf-8", "replace"))
+
+
+def run_credential_commands(collect, amazon, home):
+    """init and authorize in a real process: storing the scenario's credentials, then a
+    partner's authorisation through the mock's consent page, a refused one (its code
+    expired), and the library functions' displays. The refresh token LWA issues for the
+    code, and the code itself, join the canaries."""
+    from datetime import timedelta
+
+    import yaml
+
+    import spapi_docs_helpers as spapi
+    from spapi_docs_helpers.mock import consent_as_seller
+
+    run_cli(
+        collect,
+        amazon,
+        home,
+        "init",
+        "--from-env",
+        "--account",
+        "canary",
+        "--store",
+        "file",
+        "--yes",
+    )
+    run_cli(
+        collect,
+        amazon,
+        home,
+        "init",
+        "--from-env",
+        "--account",
+        "shop",
+        "--store",
+        "env-file",
+        "--env-file",
+        os.path.join(home, "sp-api.env"),
+        "--yes",
+        "--no-verify",
+    )
+    consent = [
+        "authorize",
+        "--app-id",
+        amazon.env["SPAPI_MOCK_APP_ID"],
+        "--marketplace",
+        "US",
+        "--redirect-uri",
+        amazon.env["SPAPI_MOCK_REDIRECT_URI"],
+        "--draft",
+        "--print-url",
+    ]
+    for outcome in ("authorised", "expired"):
+        url = run_cli(collect, amazon, home, *consent).stdout.strip()
+        redirected = consent_as_seller(url)
+        collect.add_secrets(
+            [
+                dict(p.split("=", 1) for p in redirected.split("?", 1)[1].split("&"))[
+                    "spapi_oauth_code"
+                ]
+            ]
+        )
+        if outcome == "expired":
+            amazon.world.advance(timedelta(minutes=6))
+        run_cli(
+            collect,
+            amazon,
+            home,
+            "authorize",
+            "--redirected-url",
+            redirected,
+            "--account",
+            f"partner-{outcome}",
+            "--store",
+            "file",
+            label=f"authorize {outcome}",
+        )
+    path = os.path.join(home, ".config", "python-sp-api", "credentials.yml")
+    with open(path, encoding="utf-8") as handle:
+        accounts = yaml.safe_load(handle)
+    collect.add_secrets(
+        account.get("refresh_token") for account in accounts.values() if isinstance(account, dict)
+    )
+    saved = dict(os.environ)
+    os.environ.update(amazon.env, HOME=home)
+    try:
+        request = spapi.consent_request(amazon.env["SPAPI_MOCK_APP_ID"], region="NA", draft=True)
+        authorization = spapi.complete_authorization(consent_as_seller(request.url))
+        collect.add_secrets([authorization.refresh_token])
+        result = spapi.CredentialsFile().save("partner-python", authorization.credentials)
+        for shown in (request, authorization, result):
+            collect.add(
+                f"{amazon.scenario.name} authorise {type(shown).__name__}",
+                repr(shown) + "\n" + str(shown) + "\n" + shown._repr_html_(),
+            )
+        try:
+            spapi.CredentialsFile().save(
+                "partner-python",
+                spapi.Credentials(
+                    refresh_token="Atzr|another-one", lwa_app_id="x", lwa_client_secret="y"
+                ),
+            )
+        except spapi.StoreError as error:
+            collect.add(f"{amazon.scenario.name} store refused", exception_text(error))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def run_notebook(collect, path):
@@ -373,6 +483,8 @@ def main(argv) -> int:
                 if leak:
                     leak_on_purpose(max(values, key=len))
                 run_cli(collect, amazon, home, "check")
+                if name == "happy" and not quick:
+                    run_credential_commands(collect, amazon, home)
                 if name == "happy-legacy":
                     run_cli(collect, amazon, home, "check", "--format", "json")
                     run_cli(collect, amazon, home, "check", "--offline")

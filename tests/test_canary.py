@@ -2,7 +2,7 @@
 
 tests/canary_run.py runs what only a whole run shows (log records of the package and its
 dependencies at DEBUG, the CLI in a real process, notebooks in a kernel, the exceptions of
-the step functions, and the hostile channels that once leaked: echoed form bodies and
+the step functions, init and authorize, and the hostile channels that once leaked: echoed form bodies and
 headers, URLs carrying secrets, YAML keys, a symlinked file) with canary credentials: the
 mock's whole world salted with a fresh value, so no one has seen them. tests/test_check_online.py leak-checks every scenario and
 fault in-process; the canary drives a representative subset of them. This test then
@@ -88,6 +88,11 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
         "=== fault sts ",
         "=== cli happy check stdout",
         "=== cli happy-legacy check --format json stdout",
+        "=== cli happy init --from-env --account canary --store file --yes stderr",
+        "=== cli happy authorize authorised stderr",
+        "=== cli happy authorize expired stderr",
+        "=== happy authorise SellerAuthorization",
+        "=== happy store refused",
         "=== notebook 06-all-in-one.ipynb",
         # The hostile channels: echoed form bodies and headers, URLs with secrets in them,
         # progress lines on a terminal, exceptions, YAML keys, a symlinked file's lines.
@@ -126,6 +131,10 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
     )
     # Salted: not even AWS's documented example key is among them.
     assert "AKIAIOSFODNN7EXAMPLE" not in values
+    # The partners' refresh tokens and the authorization codes of the consent are searched
+    # for too, and the commands did what they claim.
+    assert sum(value.startswith("ANMOCK") for value in values) >= 2
+    assert "✓ Authorised: selling partner" in text and "authorization-code-rejected" in text
     leaks = hits(text, values)
     assert leaks == [], f"{len(leaks)} canary values leaked, e.g. {leaks[:5]}"
 

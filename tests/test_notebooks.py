@@ -38,7 +38,7 @@ def _outputs_text(path: Path) -> str:
     return json.dumps([cell.get("outputs", []) for cell in notebook["cells"]])
 
 
-def test_there_are_six_notebooks():
+def test_there_are_seven_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01-load-credentials.ipynb",
         "02-lwa-exchange.ipynb",
@@ -46,6 +46,7 @@ def test_there_are_six_notebooks():
         "04-first-call.ipynb",
         "05-troubleshooting-tour.ipynb",
         "06-all-in-one.ipynb",
+        "07-authorise-other-sellers.ipynb",
     ]
 
 

@@ -250,6 +250,14 @@ GROUPS = (
         stages=("region", "roles"),
     ),
     _Group(
+        "authorising-and-storing",
+        "Authorising an app and storing the credentials",
+        ("consent", "store"),
+        "What `spapi-doctor authorize` and `spapi-doctor init` report: the consent page's "
+        "error codes (MD…), the redirect that brings the code back, the code's exchange, and "
+        "writing the credentials where the library reads them.",
+    ),
+    _Group(
         "answers-that-explain-nothing",
         "Answers that explain nothing",
         "The network, a proxy or a failing service got in the way. These blame no credential.",

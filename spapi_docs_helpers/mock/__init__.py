@@ -1,5 +1,6 @@
 """The mock Amazon: Login with Amazon, the Selling Partner API (production and sandbox
-hosts of NA, EU and FE), AWS STS and Secrets Manager, on loopback ports.
+hosts of NA, EU and FE), the consent pages of Seller Central and Vendor Central, AWS STS
+and Secrets Manager, on loopback ports.
 
 It answers the way the real services answer (same URLs and methods, same status codes,
 same error bodies), so code that passes against it is code that works against Amazon,
@@ -28,10 +29,12 @@ _EXPORTS = {
     "MOCK_NOW": "_world",
     "MockAmazon": "_amazon",
     "MockAmazonError": "_amazon",
+    "MockConsentError": "_consent",
     "SCENARIOS": "_scenarios",
     "Scenario": "_scenarios",
     "UnknownScenarioError": "_scenarios",
     "Wire": "_scenarios",
+    "consent_as_seller": "_consent",
     "scenario": "_scenarios",
 }
 

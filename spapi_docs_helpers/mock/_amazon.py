@@ -5,6 +5,8 @@ each on its own free port of 127.0.0.1:
 
 * Login with Amazon (``lwa_url`` is the full token URL);
 * SP-API for NA, EU and FE, and the three sandbox hosts;
+* the consent pages of Seller Central and Vendor Central (``consent_url``; one server for
+  every host, see :mod:`._consent`), whose authorization codes LWA redeems;
 * STS and Secrets Manager (proxies in front of moto), when the scenario talks to AWS (or
   ``aws=True`` asks for them); ``aws_unavailable`` says why they are not running. A
   scenario that needs them does not start without them (:class:`MockAmazonError`): its
@@ -25,21 +27,25 @@ import threading
 from .._credentials import field_spec
 from .._endpoints import (
     ENV_LWA,
+    ENV_MOCK_APP_ID,
+    ENV_MOCK_REDIRECT_URI,
     ENV_MOCK_SCENARIO,
     ENV_REGION,
     ENV_SANDBOX,
     ENV_SECRETSMANAGER,
+    ENV_SELLERCENTRAL,
     ENV_STS,
     REGIONS,
 )
 from .._redaction import protect_logs
 from ._aws import AwsBackend, AwsProxy, AwsUnavailable
+from ._consent import REDIRECT_URI, AuthorizationCodes, ConsentPages
 from ._faults import SERVICES, Faults
 from ._http import Journal, MockServer
 from ._lwa import TOKEN_PATH, LoginWithAmazon
 from ._scenarios import Scenario, scenario
 from ._spapi import SellingPartnerApi
-from ._world import MOCK_NOW, default_world
+from ._world import APP_MAIN, MOCK_NOW, default_world
 
 __all__ = ["MockAmazon", "MockAmazonError"]
 
@@ -93,12 +99,15 @@ class MockAmazon:
                 "needs the AWS part of the mock: leave aws unset, or pass aws=True"
             )
         self.world = default_world(now or MOCK_NOW)
+        # The consent pages issue them, LWA redeems them.
+        self.codes = AuthorizationCodes(self.world)
         self.faults = Faults()
         for service in SERVICES:
             self.faults.set_latency(service, latency_ms)
         self.credentials = self.scenario.configured_credentials()
         self.env = {}
         self.lwa_url = None
+        self.consent_url = None
         self.spapi_urls = {}
         self.sandbox_urls = {}
         self.sts_url = None
@@ -163,7 +172,8 @@ class MockAmazon:
         # The mock handles every credential of its world; with DEBUG logging on, boto3's
         # records of seeding moto would show them. Mask them like the checker's own.
         protect_logs(_world_secrets(world, self.credentials))
-        self.lwa_url = self._serve(LoginWithAmazon(world)) + TOKEN_PATH
+        self.lwa_url = self._serve(LoginWithAmazon(world, self.codes)) + TOKEN_PATH
+        self.consent_url = self._serve(ConsentPages(world, self.codes))
         for region in REGION_CODES:
             self.spapi_urls[region] = self._serve(
                 SellingPartnerApi(world, region, sandbox=False, rate_limits=self._rate_limits)
@@ -202,6 +212,9 @@ class MockAmazon:
             env[ENV_STS] = self.sts_url
             env[ENV_SECRETSMANAGER] = self.secretsmanager_url
         env[ENV_MOCK_SCENARIO] = self.scenario.name
+        env[ENV_SELLERCENTRAL] = self.consent_url
+        env[ENV_MOCK_APP_ID] = self.world.apps[APP_MAIN].app_id
+        env[ENV_MOCK_REDIRECT_URI] = REDIRECT_URI
         if self.scenario.credential_source == "environment":
             for key, value in self.credentials.items():
                 env[field_spec(key).env] = value

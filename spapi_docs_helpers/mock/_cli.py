@@ -49,6 +49,8 @@ MAX_LATENCY_MS = 600_000
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# Standard output closed or full: the same status as spapi-doctor's own (see _cli.py).
+EXIT_OUTPUT = 4
 # What an env file of the mock starts with; nothing more of a file is ever read.
 _MARKER_LINE = (ENV_FILE_MARKER + "\n").encode()
 # Opening for the marker: never through a link, never waiting on a FIFO's writer, never
@@ -294,7 +296,7 @@ def _list(output: _Output) -> int:
         # A reader that stopped early (`| head`) had what it wanted.
         return EXIT_OK
     _error(f"cannot write the list to standard output ({output.reason}).")
-    return EXIT_FAILED
+    return EXIT_OUTPUT
 
 
 def _options_problem(args) -> OptionProblem | None:
@@ -389,7 +391,7 @@ def _hand_over(amazon, env_file: Path | None, output: _Output) -> int | None:
             f"cannot write the environment to standard output ({output.reason}); the mock "
             "stopped. Run it with --env-file FILE to have the environment in a file instead."
         )
-        return EXIT_FAILED
+        return EXIT_OUTPUT
     _error(
         f"cannot write to standard output ({output.reason}); the environment is in "
         f"{_shown(env_file)} only. The mock runs until Ctrl-C."

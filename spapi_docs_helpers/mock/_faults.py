@@ -16,7 +16,7 @@ request, ``times=None``). The kinds are what real clients meet in the wild:
 
 Services: ``lwa``, ``spapi`` (all six SP-API hosts, production and sandbox), ``sts`` and
 ``secretsmanager`` (applied by the mock's proxy in front of moto, so moto itself is never
-told to misbehave).
+told to misbehave), and ``consent`` (the Seller Central and Vendor Central consent pages).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 __all__ = ["FAULT_KINDS", "SERVICES", "Fault", "Faults"]
 
-SERVICES = ("lwa", "spapi", "sts", "secretsmanager")
+SERVICES = ("lwa", "spapi", "sts", "secretsmanager", "consent")
 FAULT_KINDS = (
     "server-error",
     "unavailable",

@@ -22,8 +22,10 @@ Choices where Amazon's answer is not documented (and so may differ): another pat
 404, another method 405 (``Allow: POST``), a repeated parameter ``invalid_request``, a
 body over 64 KiB 413; the descriptions of ``invalid_request`` and
 ``unsupported_grant_type`` follow Amazon's "The request has an invalid parameter : X"
-wording and RFC 6749. Authorization codes are never valid here (the mock's world has no
-pending OAuth redirect), so the ``authorization_code`` grant answers ``invalid_grant``.
+wording and RFC 6749. The ``authorization_code`` grant redeems the codes the consent pages
+issued (:mod:`._consent`): a valid one gets a new refresh token with its access token;
+an unknown, expired, used or foreign one ``invalid_grant`` with Amazon's "…parameter :
+code" text.
 """
 
 from __future__ import annotations
@@ -115,8 +117,10 @@ class LoginWithAmazon(Service):
     max_body = MAX_BODY
     status_errors = _STATUS_ERRORS
 
-    def __init__(self, world):
+    def __init__(self, world, codes=None):
         self.world = world
+        # The consent pages' authorization codes (None: no code is ever valid).
+        self.codes = codes
 
     def error_answer(self, status, described, message, headers) -> Response:
         error, description = described
@@ -154,9 +158,7 @@ class LoginWithAmazon(Service):
         if grant_type == "client_credentials":
             return self._client_credentials_grant(app, secret, params)
         if grant_type == "authorization_code":
-            if not params.get("code"):
-                return _missing("code")
-            return _lwa_error(400, "invalid_grant", INVALID_CODE)
+            return self._authorization_code_grant(app, secret, params)
         return _lwa_error(400, "unsupported_grant_type", UNSUPPORTED_GRANT)
 
     def _refresh_token_grant(self, app, secret, params) -> Response:
@@ -173,6 +175,25 @@ class LoginWithAmazon(Service):
             {
                 "access_token": grant.access_token,
                 "refresh_token": refresh_token,
+                "token_type": "bearer",
+                "expires_in": EXPIRES_IN,
+            }
+        )
+
+    def _authorization_code_grant(self, app, secret, params) -> Response:
+        code = params.get("code")
+        if not code:
+            return _missing("code")
+        authorization = (
+            self.codes.redeem(code, app, params.get("redirect_uri")) if self.codes else None
+        )
+        if authorization is None:
+            return _lwa_error(400, "invalid_grant", INVALID_CODE)
+        grant = self.world.issue_access_token(app, secret, authorization=authorization)
+        return _token_response(
+            {
+                "access_token": grant.access_token,
+                "refresh_token": authorization.refresh_token,
                 "token_type": "bearer",
                 "expires_in": EXPIRES_IN,
             }

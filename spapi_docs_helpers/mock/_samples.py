@@ -35,6 +35,7 @@ __all__ = [
     "AWS_SECOND_EXAMPLE_SECRET_KEY",
     "access_token",
     "app_id",
+    "authorization_code",
     "aws_key_pair",
     "client_id",
     "client_secret",
@@ -137,6 +138,16 @@ def order_id(seed: str) -> str:
 def purchase_order_number(seed: str) -> str:
     """A Vendor Central purchase order number: 8 upper-case letters and digits."""
     return "".join(_UPPER_ALNUM[byte % 36] for byte in _stream(f"{seed}:purchase-order", 8))
+
+
+_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def authorization_code(seed: str) -> str:
+    """An OAuth authorization code as the consent redirect carries it (spapi_oauth_code):
+    ``AN`` and letters and digits, 22 characters, ``ANMOCK…`` here."""
+    digest = _stream(f"{seed}:authorization-code", 16)
+    return "ANMOCK" + "".join(_ALPHANUMERIC[byte % 62] for byte in digest)
 
 
 def aws_key_pair(seed: str, *, prefix: str = "AKIA") -> tuple[str, str]:

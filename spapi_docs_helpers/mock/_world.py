@@ -339,6 +339,17 @@ class World:
             app.secrets = [fresh, app.secrets[0]]
             return fresh
 
+    def add_authorization(self, authorization: Authorization) -> None:
+        """A new authorisation (a seller consented to an app: see :mod:`._consent`)."""
+        with self._lock:
+            self.authorizations[authorization.key] = authorization
+            self._by_refresh_token[authorization.refresh_token] = authorization
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the world's clock on (authorization codes and secrets age with it)."""
+        with self._lock:
+            self.now += delta
+
     def revoke(self, authorization_key: str) -> None:
         """The partner removes the app's authorisation (Manage Your Apps)."""
         with self._lock:
@@ -458,6 +469,8 @@ SINGLE_ROLE_REGION = {"Account Information Service Provider": "EU"}
 IAM_USER = "sp-api-user"
 IAM_USER_WITHOUT_STS = "sp-api-user-without-sts-policy"
 IAM_SECRETS_READER = "sp-api-secrets-reader"
+# May create and update secrets too (spapi-doctor init --store secrets-manager).
+IAM_SECRETS_WRITER = "sp-api-secrets-writer"
 IAM_ROLE = "SellingPartnerAPIRole"
 ACCOUNT_ID = "123456789012"  # moto's default account, also AWS's documentation account
 SECRET_NAME = "spapi-docs/mock/sp-api-credentials"
@@ -608,6 +621,21 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
             }
         ],
     }
+    write_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:PutSecretValue",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
     # The policy the 2021 developer guide has the role carry (unused since 2023-10-02).
     execute_api_policy = {
         "Version": "2012-10-17",
@@ -633,6 +661,11 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
             IAM_SECRETS_READER,
             _samples.aws_key_pair(IAM_SECRETS_READER),
             (("ReadSpApiCredentials", read_policy),),
+        ),
+        IamUser(
+            IAM_SECRETS_WRITER,
+            _samples.aws_key_pair(IAM_SECRETS_WRITER),
+            (("WriteSpApiCredentials", write_policy),),
         ),
     )
     roles = (

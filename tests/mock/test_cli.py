@@ -428,13 +428,13 @@ def test_the_list_on_a_full_or_closed_standard_output_is_an_io_error():
             text=True,
             timeout=60,
         )
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert "cannot write the list to standard output (No space left on device)" in result.stderr
     _assert_io_error_only(result.stderr)
     closed = subprocess.run(
         [*CLOSED_STDOUT, "-c", RUN, "--list"], stderr=subprocess.PIPE, text=True, timeout=60
     )
-    assert closed.returncode == 1
+    assert closed.returncode == 4
     assert "cannot write the list to standard output (standard output is closed)" in closed.stderr
     _assert_io_error_only(closed.stderr)
 
@@ -449,7 +449,7 @@ def test_the_mock_stops_when_its_environment_reaches_nobody():
             text=True,
             timeout=START_DEADLINE_S,
         )
-    assert result.returncode == 1
+    assert result.returncode == 4
     assert "cannot write the environment to standard output (No space left on device)" in (
         result.stderr
     )

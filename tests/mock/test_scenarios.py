@@ -21,10 +21,13 @@ from spapi_docs_helpers._catalogue import entry
 from spapi_docs_helpers._credentials import FIELD_KEYS
 from spapi_docs_helpers._endpoints import (
     ENV_LWA,
+    ENV_MOCK_APP_ID,
+    ENV_MOCK_REDIRECT_URI,
     ENV_MOCK_SCENARIO,
     ENV_REGION,
     ENV_SANDBOX,
     ENV_SECRETSMANAGER,
+    ENV_SELLERCENTRAL,
     ENV_STS,
 )
 from spapi_docs_helpers._roles import REGION_CODES, role_model
@@ -120,6 +123,8 @@ def test_sample_values_are_well_formed_and_recognisably_fake():
 LWA_VARIABLES = {"SP_API_REFRESH_TOKEN", "LWA_APP_ID", "LWA_CLIENT_SECRET"}
 AWS_FIELD_VARIABLES = {"SP_API_ACCESS_KEY", "SP_API_SECRET_KEY", "SP_API_ROLE_ARN"}
 ENDPOINTS = {ENV_LWA, *ENV_REGION.values(), *ENV_SANDBOX.values(), ENV_MOCK_SCENARIO}
+# The consent pages, and the OAuth app a user authorises there (spapi-doctor authorize).
+CONSENT = {ENV_SELLERCENTRAL, ENV_MOCK_APP_ID, ENV_MOCK_REDIRECT_URI}
 
 
 @pytest.mark.parametrize(
@@ -143,7 +148,7 @@ ENDPOINTS = {ENV_LWA, *ENV_REGION.values(), *ENV_SANDBOX.values(), ENV_MOCK_SCEN
 def test_the_environment_holds_exactly_what_a_client_needs(start_mock, name, fields, variables):
     amazon = start_mock(name)
     assert set(amazon.credentials) == fields
-    assert set(amazon.env) == ENDPOINTS | variables
+    assert set(amazon.env) == ENDPOINTS | CONSENT | variables
     assert amazon.env[ENV_MOCK_SCENARIO] == name
     assert amazon.env["LWA_APP_ID"] == amazon.credentials["lwa_app_id"]
     if "aws_access_key" in fields:
