@@ -253,7 +253,7 @@ def run_credential_commands(collect, amazon, home):
             f"partner-{outcome}",
             "--store",
             "file",
-            label=f"authorize {outcome}",
+            label=f"{amazon.scenario.name} authorize {outcome}",
         )
     path = os.path.join(home, ".config", "python-sp-api", "credentials.yml")
     with open(path, encoding="utf-8") as handle:
