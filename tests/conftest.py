@@ -27,20 +27,19 @@ import time
 from pathlib import Path
 
 import pytest
+from _values import PIECE, PUBLIC_PREFIXES
+
+# The one definition of a clean machine, shared with the mock's fixtures, the notebooks, the
+# demo, the canary and the benchmarks.
+from spapi_docs_helpers.mock._isolation import clean_environ, isolate_with
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "notebooks"))
 
-# The one list of the user's credential variables, shared with `make notebooks`, the canary
-# and the benchmarks.
-from _values import PIECE, PUBLIC_PREFIXES  # noqa: E402  (tests/ is on sys.path)
-from regenerate import clean_environ, is_private  # noqa: E402  (needs the sys.path above)
-
-# The nbval fixture notebooks in notebooks/ fail on purpose; only test_notebooks.py runs
-# them, in a child pytest that sets SPAPI_NBVAL_FIXTURES=1.
+# The nbval fixture notebooks in tests/notebooks/ fail on purpose; only test_notebooks.py
+# runs them, in a child pytest that sets SPAPI_NBVAL_FIXTURES=1.
 collect_ignore_glob = [] if os.environ.get("SPAPI_NBVAL_FIXTURES") else ["notebooks/*"]
 
-# Besides the credential variables: the colour switch the CLI honours.
+# Besides the private variables: the colour switch the CLI honours.
 _REMOVED_NAMES = ("NO_COLOR",)
 
 
@@ -50,16 +49,9 @@ def isolated_machine(tmp_path, monkeypatch):
 
     Returns the fake home directory.
     """
-    for name in list(os.environ):
-        if is_private(name) or name in _REMOVED_NAMES:
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    # confuse's lower-priority candidates default to /etc/xdg: keep them in the sandbox too.
-    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg"))
-    monkeypatch.setenv("APPDATA", str(home / "AppData" / "Roaming"))
+    home = isolate_with(monkeypatch, tmp_path / "home")
+    for name in _REMOVED_NAMES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return home
 
