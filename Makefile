@@ -5,12 +5,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist: one worker per core, a test file at a time (`--dist loadfile`), so that a
+# notebook's cells stay in one worker, in order, with their kernel and their mock. The workers
+# share one site build (the `site` fixture of tests/conftest.py); files are handed out in
+# collection order (--no-loadscope-reorder), so that the browser tests, which build it, start
+# first and tests/test_docs.py comes long after, instead of both at once with one worker idle.
+PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 # One strict build command, everywhere (here, CI, Read the Docs).
 SPHINXBUILD := $(BIN)/sphinx-build -n -W --keep-going
 SITE   := _build/html
 
 .DEFAULT_GOAL := all
-.PHONY: all install html doctor test lint clean mock lab notebooks linkcheck bench chromium
+.PHONY: all install html doctor test check lint clean mock lab notebooks linkcheck bench chromium
 
 ## all: the main job: build the site, then run spapi-doctor (mock Amazon when no credentials are set)
 all: html doctor
@@ -18,10 +24,10 @@ all: html doctor
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[docs,test]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -e '.[docs,test,lint]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
-## install: create .venv and install the project with its docs and test extras
+## install: create .venv and install the project with its docs, test and lint extras
 install: $(STAMP)
 
 ## html: build the site into _build/html, strictly (warnings are errors)
@@ -32,7 +38,31 @@ html: $(STAMP)
 doctor: $(STAMP)
 	$(BIN)/spapi-doctor check
 
-## chromium: the browser the site tests drive (Debian's package; no browser download).
+# Test runs write bytecode: pytest caches its rewriting of the test modules there, and every
+# child process (the CLI, the kernels, the canary) reuses the package's compiled modules. Some
+# images set PYTHONDONTWRITEBYTECODE, which makes each of them compile everything again.
+test check: export PYTHONDONTWRITEBYTECODE =
+
+## test: every test (units, mock, the site built strictly and checked in headless Chromium,
+## notebooks under nbval); the tests build the site themselves, fresh, into a temporary folder.
+## Without a chromium on PATH the browser tests are skipped (`make chromium` installs it).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+## check: the fast inner loop, well under 20 s: lint (ruff, mypy), then the tests that need no
+## site build, browser, notebook kernel or seconds-long child process (those are marked slow)
+check: lint
+	$(BIN)/python -m pytest -q -p no:nbval -n auto -m "not browser and not slow"
+
+## lint: ruff (lint and format check) over the package, tests, benchmarks, notebook tools,
+## docs/_ext and conf.py, then mypy over the package (configuration: pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
+	$(BIN)/ruff format --check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
+	$(BIN)/mypy
+
+## chromium: the browser the site tests drive (Debian's package; no browser download). Only CI
+## (.ci/run) and a developer who types it run this: it may call `sudo apt-get install`.
 ## Without it the browser tests are skipped; with SPAPI_REQUIRE_BROWSER=1 (CI) this fails.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -43,16 +73,6 @@ chromium:
 	  command -v chromium >/dev/null 2>&1 || { \
 	    echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; \
 	    if [ "$$SPAPI_REQUIRE_BROWSER" = 1 ]; then exit 1; fi; }; }
-
-## test: every test (units, mock, the site built strictly and checked in headless Chromium,
-## notebooks under nbval); the tests build the site themselves, fresh, into a temporary folder
-test: $(STAMP) chromium
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
-
-## lint: ruff (lint and format check) over the package, tests, benchmarks, notebook tools, docs/_ext, conf.py
-lint: $(STAMP)
-	$(BIN)/ruff check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
-	$(BIN)/ruff format --check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
 
 ## mock: run the mock Amazon on loopback and print the environment that points at it
 mock: $(STAMP)
@@ -83,5 +103,5 @@ bench: $(STAMP)
 
 ## clean: remove the build output, both virtual environments, the caches, .mock.env and test-artifacts
 clean:
-	rm -rf _build $(VENV) .venv-lab .pytest_cache .hypothesis .mock.env test-artifacts
+	rm -rf _build $(VENV) .venv-lab .pytest_cache .hypothesis .mypy_cache .ruff_cache .mock.env test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -10,7 +10,9 @@ exactly what ``make notebooks`` does when it writes the outputs (regenerate.py):
 the mock's environment from ``spapi_docs_helpers.mock._isolation``. The kernel inherits that
 environment; the mock stops after the notebook's last cell.
 
-pytest finds this module through ``pythonpath`` in pyproject.toml (``notebooks/``).
+pytest finds this module through ``pythonpath`` in pyproject.toml (``notebooks/``). Under
+pytest-xdist (``make test``), ``--dist loadfile`` keeps each notebook's cells in one worker,
+in order: they share its kernel and its mock.
 """
 
 from __future__ import annotations

@@ -17,9 +17,11 @@ Tests in ``tests/mock/`` have their own conftest as well.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,6 +43,30 @@ collect_ignore_glob = [] if os.environ.get("SPAPI_NBVAL_FIXTURES") else ["notebo
 
 # Besides the private variables: the colour switch the CLI honours.
 _REMOVED_NAMES = ("NO_COLOR",)
+
+# `make check` leaves out the tests marked slow, to stay a loop of seconds. By rule: those
+# that build the site or run the installed spapi-doctor in a child process (the fixtures they
+# use); the mock's own suite (tests/mock: servers, moto, faults that wait out timeouts;
+# `pytest tests/mock` runs it); and these files, whose tests start child processes of their own.
+_SLOW_FIXTURES = frozenset({"site", "doctor"})
+_SLOW_FOLDERS = (ROOT / "tests" / "mock",)
+_SLOW_FILES = {
+    "test_canary.py": "whole runs of the package in a child process, notebooks included",
+    "test_check_online.py": "every scenario and fault against the mock, timeouts waited out",
+    "test_robustness.py": "hostile servers on loopback, timeouts waited out",
+    "test_sources_parity.py": "python-amazon-sp-api itself, in a child process",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if (
+            fixtures & _SLOW_FIXTURES
+            or item.path.name in _SLOW_FILES
+            or any(item.path.is_relative_to(folder) for folder in _SLOW_FOLDERS)
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -177,14 +203,8 @@ def sphinx_build_command(out: Path) -> list:
     ]
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The site, built once per session, fresh, with the strict command; its html folder.
-
-    Used by test_docs.py and the browser tests, so that both read the site of the sources
-    as they are now, never a stale ``_build/html``.
-    """
-    out = tmp_path_factory.mktemp("site")
+def _build_site(out: Path) -> Path:
+    """Build the site strictly into ``out``; its html folder (fails the test on a warning)."""
     command = sphinx_build_command(out)
     # Hermetic: no docs URL override, no credential of the machine's.
     result = subprocess.run(
@@ -205,6 +225,30 @@ def site(tmp_path_factory) -> Path:
     html = out / "html"
     assert (html / "docs" / "index.html").is_file(), f"the build wrote no start page in {html}"
     return html
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site, built once per session, fresh, with the strict command; its html folder.
+
+    Used by test_docs.py and the browser tests, so that both read the site of the sources
+    as they are now, never a stale ``_build/html``. Under pytest-xdist (``make test``) the
+    workers share one build: the first to need it builds it while holding a lock in the
+    session's shared temporary folder, the others wait for it and read the same files.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _build_site(tmp_path_factory.mktemp("site"))
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    out = shared / "site"
+    done = out / "built"
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if done.is_file():
+            return out / "html"
+        shutil.rmtree(out, ignore_errors=True)  # what a failed build left
+        html = _build_site(out)
+        done.touch()
+        return html
 
 
 # --------------------------------------------------------------------------- leaks

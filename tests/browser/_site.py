@@ -242,7 +242,7 @@ def expected_copy(shown: str, settings: dict) -> str:
 
 
 def screenshot_size(png: bytes) -> tuple:
-    """``(width, height)`` of a PNG screenshot, in pixels."""
+    """``(width, height)`` of a PNG screenshot, in pixels (read from its header alone)."""
     with Image.open(io.BytesIO(png)) as image:
         return image.size
 
