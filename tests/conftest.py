@@ -1,18 +1,22 @@
 """Every test here runs on a machine that holds no credentials.
 
 python-amazon-sp-api and this package read the environment, ``~/.config/python-sp-api``
-(through confuse, which also honours ``XDG_CONFIG_HOME`` and, on Windows, ``APPDATA``) and
-the working directory (the near-miss file search). The autouse fixture below points all of
-those at a fresh temporary directory and removes every variable a credential or endpoint
-could come from, so that nothing on the developer's machine or the CI runner leaks into a
-test, and no test writes outside ``tmp_path``.
+(through confuse, which also honours ``XDG_CONFIG_HOME``, ``XDG_CONFIG_DIRS`` and, on Windows,
+``APPDATA``) and the working directory (the near-miss file search). The autouse fixture below
+applies the package's one clean-machine recipe (``spapi_docs_helpers.mock._isolation``): every
+variable a credential or an endpoint could come from is removed and the home and its
+configuration folders point into ``tmp_path``, which is also the working directory; so
+nothing on the developer's machine or the CI runner leaks into a test, and no test writes
+outside ``tmp_path``.
 
-It also provides ``assert_no_leak``: the one check, used throughout, that a text (a
-message, a fix, a repr, a whole CLI output) holds no secret or any 12-character piece of
-one; ``config_file`` (write a credentials.yml into the fake HOME); ``doctor`` (run the
-installed ``spapi-doctor``, on a pipe or a terminal); and ``site`` (the documentation,
-built once per session with the strict command). Shared values are in ``_values.py``.
-Tests in ``tests/mock/`` have their own conftest as well.
+It also marks the tests ``make check`` leaves out (``slow``, by rule: see
+``pytest_collection_modifyitems``), and provides ``assert_no_leak``: the one check, used
+throughout, that a text (a message, a fix, a repr, a whole CLI output) holds no secret or
+any 12-character piece of one; ``config_file`` (write a credentials.yml into the fake
+HOME); ``doctor`` (run the installed ``spapi-doctor``, on a pipe or a terminal); and
+``site`` (the documentation, built once per session with the strict command, shared by
+the pytest-xdist workers). Shared values are in ``_values.py``. Tests in ``tests/mock/``
+have their own conftest as well.
 """
 
 from __future__ import annotations
