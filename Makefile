@@ -43,14 +43,14 @@ doctor: $(STAMP)
 # images set PYTHONDONTWRITEBYTECODE, which makes each of them compile everything again.
 test check: export PYTHONDONTWRITEBYTECODE =
 
-## test: every test (units, mock, the site built strictly and checked in headless Chromium,
+## test: every test, on every core (units, mock, the site built strictly and checked in headless Chromium,
 ## notebooks under nbval); the tests build the site themselves, fresh, into a temporary folder.
 ## Without a chromium on PATH the browser tests are skipped (`make chromium` installs it).
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-## check: the fast inner loop, well under 20 s: lint (ruff, mypy), then the tests that need no
-## site build, browser, notebook kernel or seconds-long child process (those are marked slow)
+## check: the fast inner loop (under 20 s on an idle 2-core machine): lint (ruff, mypy), then
+## the tests that need no site build, browser, notebook kernel or slow child process (marked slow)
 # The two folders' tests are all deselected by the markers anyway; not collecting them at all
 # saves each worker a second of imports (Playwright, the mock's test modules).
 check: lint
