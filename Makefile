@@ -5,12 +5,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist: one worker per core, a test file at a time (`--dist loadfile`), so that a
+# notebook's cells stay in one worker, in order, with their kernel and their mock. The workers
+# share one site build (the `site` fixture of tests/conftest.py); files are handed out in
+# collection order (--no-loadscope-reorder), so that the browser tests, which build it, start
+# first and tests/test_docs.py comes long after, instead of both at once with one worker idle.
+PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
 # One strict build command, everywhere (here, CI, Read the Docs).
 SPHINXBUILD := $(BIN)/sphinx-build -n -W --keep-going
 SITE   := _build/html
 
 .DEFAULT_GOAL := all
-.PHONY: all install html doctor test lint clean mock lab notebooks linkcheck bench chromium curl dist
+.PHONY: all install html doctor test check lint clean mock lab notebooks linkcheck bench chromium curl dist
 
 ## all: the main job: build the site, then run spapi-doctor (mock Amazon when no credentials are set)
 all: html doctor
@@ -18,10 +24,10 @@ all: html doctor
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[docs,test]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -e '.[docs,test,lint]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
-## install: create .venv and install the project with its docs and test extras
+## install: create .venv and install the project with its docs, test and lint extras
 install: $(STAMP)
 
 ## html: build the site into _build/html, strictly (warnings are errors)
@@ -32,7 +38,49 @@ html: $(STAMP)
 doctor: $(STAMP)
 	$(BIN)/spapi-doctor check
 
-## chromium: the browser the site tests drive (Debian's package; no browser download).
+# Test runs write bytecode: pytest caches its rewriting of the test modules there, and every
+# child process (the CLI, the kernels, the canary) reuses the package's compiled modules. Some
+# images set PYTHONDONTWRITEBYTECODE, which makes each of them compile everything again.
+test check: export PYTHONDONTWRITEBYTECODE =
+
+## test: every test, on every core (units, mock, the site built strictly and checked in headless Chromium,
+## notebooks under nbval); the tests build the site themselves, fresh, into a temporary folder.
+## Without a chromium on PATH the browser tests are skipped (`make chromium` installs it).
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+## check: the fast inner loop (under 20 s on an idle 2-core machine): lint (ruff, mypy), then
+## the tests that need no site build, browser, notebook kernel or slow child process (marked slow)
+# The two folders' tests are all deselected by the markers anyway; not collecting them at all
+# saves each worker a second of imports (Playwright, the mock's test modules).
+check: lint
+	$(BIN)/python -m pytest -q -p no:nbval -n auto -m "not browser and not slow" \
+	  --ignore=tests/mock --ignore=tests/browser/test_site.py
+
+## lint: ruff (lint and format check) over the package, tests, benchmarks, notebook tools,
+## docs/_ext and conf.py, then mypy over the package (configuration: pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
+	$(BIN)/ruff format --check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
+	$(BIN)/mypy
+
+## dist: the sdist and the wheel into dist/, offline, with the build backend of .venv
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
+## curl: the recipes the site shows use it, and tests/test_recipes.py runs them (Debian's
+## package). Like chromium, only CI (.ci/run) and a developer who types it run this.
+curl:
+	@command -v curl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else SUDO=none; fi; \
+	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq curl >/dev/null; \
+	  fi; \
+	  command -v curl >/dev/null 2>&1 || { echo "curl is missing: install Debian's curl package (the recipe tests need it)"; exit 1; }; }
+
+## chromium: the browser the site tests drive (Debian's package; no browser download). Only CI
+## (.ci/run) and a developer who types it run this: it may call `sudo apt-get install`.
 ## Without it the browser tests are skipped; with SPAPI_REQUIRE_BROWSER=1 (CI) this fails.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -43,31 +91,6 @@ chromium:
 	  command -v chromium >/dev/null 2>&1 || { \
 	    echo "chromium is missing: install Debian's chromium package (the browser tests need it)"; \
 	    if [ "$$SPAPI_REQUIRE_BROWSER" = 1 ]; then exit 1; fi; }; }
-
-## curl: the recipes the site shows use it, and tests/test_recipes.py runs them (Debian's package)
-curl:
-	@command -v curl >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO=sudo; else SUDO=none; fi; \
-	  if [ "$$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then \
-	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq curl >/dev/null; \
-	  fi; \
-	  command -v curl >/dev/null 2>&1 || { echo "curl is missing: install Debian's curl package (the recipe tests need it)"; exit 1; }; }
-
-## test: every test (units, mock, the site built strictly and checked in headless Chromium,
-## the recipes the site shows, the packaging, notebooks under nbval); the tests build the site
-## and the wheel themselves, fresh, into temporary folders
-test: $(STAMP) chromium curl
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
-
-## dist: the sdist and the wheel into dist/, offline, with the build backend of .venv
-dist: $(STAMP)
-	rm -rf dist
-	$(BIN)/python -m build --no-isolation --outdir dist .
-
-## lint: ruff (lint and format check) over the package, tests, benchmarks, notebook tools, docs/_ext, conf.py
-lint: $(STAMP)
-	$(BIN)/ruff check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
-	$(BIN)/ruff format --check spapi_docs_helpers tests benchmarks notebooks/*.py docs/_ext conf.py
 
 ## mock: run the mock Amazon on loopback and print the environment that points at it
 mock: $(STAMP)
@@ -98,5 +121,5 @@ bench: $(STAMP)
 
 ## clean: remove the build output, both virtual environments, the caches, .mock.env and test-artifacts
 clean:
-	rm -rf _build dist build $(VENV) .venv-lab .pytest_cache .hypothesis .mock.env test-artifacts
+	rm -rf _build dist build $(VENV) .venv-lab .pytest_cache .hypothesis .mypy_cache .ruff_cache .mock.env test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

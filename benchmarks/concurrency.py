@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import statistics
 import sys
-import tempfile
 import time
+
+from spapi_docs_helpers.mock._isolation import isolated_home
 
 CRITICAL_TARGET = 1.2
 PEER_TARGET = 0.5
@@ -120,19 +122,22 @@ def _sequential_peer(amazon, runs) -> float:
 def _full_check(amazon, runs) -> float:
     from spapi_docs_helpers import check
 
-    with tempfile.TemporaryDirectory() as home:
-        environ = {**amazon.env, "HOME": home}
-        report = check(environ=environ)  # warm-up, and a sanity check
-        if not report.ok:
-            raise SystemExit("the check failed against the mock:\n" + report.render_text())
-        return _median_ms(lambda: check(environ=environ), runs)
+    environ = dict(os.environ)  # a clean machine's, pointed at the mock (measure)
+    report = check(environ=environ)  # warm-up, and a sanity check
+    if not report.ok:
+        raise SystemExit("the check failed against the mock:\n" + report.render_text())
+    return _median_ms(lambda: check(environ=environ), runs)
 
 
 def measure(latency_ms=100, runs=5) -> dict:
     from spapi_docs_helpers.mock import MockAmazon
 
+    # On a clean machine (no credential of this one's, an empty home), pointed at the mock.
     # Amazon's usage plans would throttle the repeated runs: this measures the tool.
-    with MockAmazon(scenario="happy-legacy", latency_ms=latency_ms, rate_limits=False) as amazon:
+    with (
+        MockAmazon(scenario="happy-legacy", latency_ms=latency_ms, rate_limits=False) as amazon,
+        isolated_home(env=amazon.env),
+    ):
         phases = _critical_path(amazon, runs)
         check_ms = _full_check(amazon, runs)
         peer_ms = _sequential_peer(amazon, runs)

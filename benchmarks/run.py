@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import platform
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+# This script's folder is sys.path[0]: its neighbours import as they are.
 import bounds
 import concurrency
 import mock_load

@@ -18,19 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from spapi_docs_helpers.mock._isolation import machine_environ
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "notebooks"))
-
-from regenerate import clean_environ  # noqa: E402  (the one list of credential variables)
-
 TARGET_RATIO = 3.0
 
 
 def _environment(home: str, *, from_file: bool = False) -> dict:
     # A clean, credential-free user: the check reads nothing of this machine's.
-    env = clean_environ()
+    env = machine_environ(home)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["HOME"] = home
     values = {
         "lwa_app_id": "amzn1.application-oa2-client." + "0123456789abcdef" * 2,
         "lwa_client_secret": "amzn1.oa2-cs.v1." + "fedcba9876543210" * 4,

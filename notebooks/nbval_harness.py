@@ -6,14 +6,20 @@ that prove the harness can fail.
 Before a notebook's kernel starts (it starts when the notebook's first cell is set up),
 a mock Amazon is started for the scenario in the notebook's metadata
 (``metadata.spapi.mock_scenario``) and os.environ is pointed at it, from an empty HOME —
-exactly what ``make notebooks`` does when it writes the outputs (see regenerate.py). The
-kernel inherits that environment; the mock stops after the notebook's last cell.
+exactly what ``make notebooks`` does when it writes the outputs (regenerate.py): both take
+the mock's environment from ``spapi_docs_helpers.mock._isolation``. The kernel inherits that
+environment; the mock stops after the notebook's last cell.
+
+pytest finds this module through ``pythonpath`` in pyproject.toml (``notebooks/``). Under
+pytest-xdist (``make test``), ``--dist loadfile`` keeps each notebook's cells in one worker,
+in order: they share its kernel and its mock.
 """
 
 from __future__ import annotations
 
 import pytest
-from regenerate import mock_environment, scenario_of
+
+from spapi_docs_helpers.mock._isolation import mock_environment, notebook_scenario
 
 
 class _MockPerNotebook:
@@ -26,7 +32,7 @@ class _MockPerNotebook:
         if parent is self.parent:
             return
         self.leave()
-        self.context = mock_environment(scenario_of(parent.nb))
+        self.context = mock_environment(notebook_scenario(parent.nb))
         self.context.__enter__()
         self.parent = parent
 

@@ -595,7 +595,7 @@ def exchange_authorization_code(
             transport.close()
     finding = diagnose_lwa(http, grant="authorization_code", secrets=secrets)
     body = http.json() if finding is None else None
-    if finding is None:
+    if finding is None and isinstance(body, dict):
         token = body.get("refresh_token")
         if not (isinstance(token, str) and token.isascii() and token.isprintable() and token):
             finding = unexpected(
@@ -603,7 +603,8 @@ def exchange_authorization_code(
             )
         else:
             protect_logs((token, body.get("access_token")))
-    if finding is not None:
+    if finding is not None or not isinstance(body, dict):
+        # diagnose_lwa accepts only a JSON object with an access token: never None here.
         raise_verdict(finding, LwaError)
     return body
 
@@ -738,7 +739,7 @@ def receive_redirect(
     import http.server
     from urllib.parse import parse_qs, urlsplit
 
-    received = {}
+    received: dict = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         # One request per connection, each read bounded in time (the request line and

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 SEVERITIES = ("error", "warning", "info")
-STAGES = ("load", "format", "lwa", "sts", "region", "roles", "transport", "consent", "store")
+STAGES = ("load", "format", "lwa", "sts", "region", "roles", "consent", "store", "transport")
 # Who meets a failure, and how often: it decides where the docs show the entry, and in
 # which order. The first three are failures users of python-amazon-sp-api or amzn-sp-api
 # meet whether or not they run the doctor, so each such entry quotes the error text they

@@ -195,12 +195,13 @@ def _yaml_load(data: bytes):
         mark = getattr(error, "problem_mark", None)
         where = f"at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None)
-        if problem is None and isinstance(getattr(error, "position", None), int):
+        position = getattr(error, "position", None)
+        if problem is None and isinstance(position, int):
             # The reader's own errors (a control character, bytes that are no UTF-8).
-            line = data[: error.position].count(b"\n") + 1 if isinstance(data, bytes) else 1
+            line = data[:position].count(b"\n") + 1 if isinstance(data, bytes) else 1
             where = f"at line {line}"
             character = getattr(error, "character", None)
-            problem = f"{error.reason}" + (
+            problem = f"{getattr(error, 'reason', error)}" + (
                 f" (character {character:#x})" if isinstance(character, int) else ""
             )
         problem = problem or f"{type(error).__name__}: {error}"

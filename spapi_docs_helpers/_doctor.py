@@ -422,14 +422,14 @@ def nothing_configured(resolution) -> bool:
 
 def check_demo(scenario: str = "happy", *, timeout=10.0, progress=None, latency_ms=0) -> Report:
     """The full check against the embedded mock Amazon, isolated from your own set-up."""
-    import tempfile
-
     from .mock import MockAmazon
+    from .mock._isolation import isolated_home
 
-    # The mock starts its AWS part (moto) only when the scenario needs it.
+    # The mock starts its AWS part (moto) only when the scenario needs it. The check reads
+    # `environ`, never os.environ: a clean machine's, with an empty home of its own.
+    environ: dict = {}
     with (
         MockAmazon(scenario=scenario, latency_ms=latency_ms) as amazon,
-        tempfile.TemporaryDirectory(prefix="spapi-demo-") as home,
+        isolated_home(environ=environ, env=amazon.env, prefix="spapi-demo-"),
     ):
-        environ = {**amazon.env, "HOME": home}
         return check(environ=environ, timeout=timeout, progress=progress)

@@ -20,6 +20,11 @@ why, and the fix. No message ever holds a secret in full.
 
 from __future__ import annotations
 
+# The offline path must not import typing (start-up cost): the name is for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 __all__ = [
     "AuthorizeError",
     "CheckError",
@@ -81,7 +86,7 @@ class StoreError(SpapiDocsError):
     """The credentials could not be stored; nothing was written."""
 
 
-def raise_verdict(finding, error_class, *, result=None, findings=None):
+def raise_verdict(finding, error_class, *, result=None, findings=None) -> NoReturn:
     """Raise ``error_class`` for ``finding`` — or :class:`TransportError` when the finding
     is about the transport (no usable answer), which blames no credential."""
     error = TransportError if finding.stage == "transport" else error_class

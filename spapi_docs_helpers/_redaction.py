@@ -127,7 +127,7 @@ def _json_escaped(value: str, *, ascii_only: bool, slash: bool) -> str:
 _FORMS = {}
 
 
-def _forms(secret: str) -> set:
+def _forms(secret: str) -> frozenset:
     """The forms ``secret`` travels in: raw, URL-encoded and JSON-escaped.
 
     A token's ``|``, ``/`` and ``+`` change when a form body or a query string carries it
@@ -139,6 +139,7 @@ def _forms(secret: str) -> set:
         from urllib.parse import quote, quote_plus  # only once a secret is known
 
         forms = {secret}
+        encodings: tuple[str, ...]
         try:
             encodings = (
                 quote(secret, safe=""),
@@ -155,9 +156,10 @@ def _forms(secret: str) -> set:
         for ascii_only in (False, True):
             for slash in (False, True):
                 forms.add(_json_escaped(secret, ascii_only=ascii_only, slash=slash))
-        forms = frozenset(form for form in forms if len(form) >= 4)
+        kept = frozenset(form for form in forms if len(form) >= 4)
         if len(_FORMS) < 4096:  # a cache, not a leak of memory
-            _FORMS[secret] = forms
+            _FORMS[secret] = kept
+        return kept
     return forms
 
 

@@ -669,7 +669,7 @@ class EnvFile(_Store):
     def accounts(self) -> dict:
         _raw, text = self._read()
         variables = self._variables(text)
-        found = {}
+        found: dict = {}
         for key in LWA_KEYS:
             base = field_spec(key).env
             for name, value in variables.items():
@@ -748,7 +748,7 @@ class ExportLines(_Store):
         import shlex
 
         updates = _validate_updates(updates)
-        lines = []
+        lines: list[str] = []
         for account, values in updates.items():
             names = env_names(account)
             lines.extend(f"export {names[k]}={shlex.quote(v)}" for k, v in values.items())

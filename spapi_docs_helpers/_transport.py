@@ -245,7 +245,8 @@ def proxy_problem(url: str):
         return name, shown, f"requests does not know the proxy scheme {scheme!r}"
     if scheme.startswith("socks"):
         try:
-            import socks  # noqa: F401  (PySocks: what requests needs for a SOCKS proxy)
+            # PySocks, what requests needs for a SOCKS proxy; it ships no type information.
+            import socks  # type: ignore[import-untyped]  # noqa: F401
         except ImportError:
             return name, shown, "a SOCKS proxy needs PySocks (pip install requests[socks])"
     return None
@@ -394,7 +395,8 @@ def _read_body(response, deadline) -> tuple:
     encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
     inflater = _Inflater(encoding) if encoding in ("gzip", "x-gzip", "deflate") else None
     known = not encoding or encoding == "identity" or inflater is not None
-    pieces, size, wire = [], 0, 0
+    pieces: list[bytes] = []
+    size, wire = 0, 0
     while True:
         chunk = response.raw.read(_CHUNK, decode_content=False)
         if deadline.ended:

@@ -34,11 +34,16 @@ import tempfile
 import traceback
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "notebooks"))
+from _values import PUBLIC_PREFIXES, SECRET_FIELDS  # this script's folder is on sys.path
 
-from _values import PUBLIC_PREFIXES, SECRET_FIELDS  # noqa: E402  (this file's folder is on sys.path)
-from regenerate import clean_environ, mock_environment, scenario_of  # noqa: E402
+from spapi_docs_helpers.mock._isolation import (
+    clean_environ,
+    isolated_home,
+    mock_environment,
+    notebook_scenario,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
 # The happy paths, then one failure of LWA, of STS and of SP-API.
@@ -253,7 +258,7 @@ def run_credential_commands(collect, amazon, home):
             f"partner-{outcome}",
             "--store",
             "file",
-            label=f"authorize {outcome}",
+            label=f"{amazon.scenario.name} authorize {outcome}",
         )
     path = os.path.join(home, ".config", "python-sp-api", "credentials.yml")
     with open(path, encoding="utf-8") as handle:
@@ -292,7 +297,7 @@ def run_notebook(collect, path):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
-    with mock_environment(scenario_of(notebook)) as amazon:
+    with mock_environment(notebook_scenario(notebook)) as amazon:
         collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
         NotebookClient(
             notebook,
@@ -470,13 +475,15 @@ def main(argv) -> int:
 
     names = ["happy"] if quick else list(SCENARIOS)
     assert set(names) <= set(ALL_SCENARIOS), set(names) - set(ALL_SCENARIOS)
-    with tempfile.TemporaryDirectory() as home:
+    # The whole run on a clean machine: no credential of this one's, an empty home.
+    with isolated_home() as home_path:
+        home = str(home_path)
         for name in names:
             scenario = ALL_SCENARIOS[name]
             with MockAmazon(scenario=name, aws=scenario.needs_aws) as amazon:
                 values = [v for k, v in amazon.credentials.items() if k in SECRET_FIELDS]
                 collect.add_secrets(values)
-                environ = {**amazon.env, "HOME": home}
+                environ = {**os.environ, **amazon.env}
                 collect.add(f"{name} offline", render(check_offline(environ=environ)))
                 collect.add(f"{name} online", render(check(environ=environ, timeout=5)))
                 run_steps(collect, amazon)
@@ -490,7 +497,7 @@ def main(argv) -> int:
                     run_cli(collect, amazon, home, "check", "--offline")
         if not quick:
             with MockAmazon(scenario="happy-legacy") as amazon:
-                environ = {**amazon.env, "HOME": home}
+                environ = {**os.environ, **amazon.env}
                 collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
                 for index, kind in enumerate(FAULT_KINDS):
                     service = FAULT_SERVICES[index % len(FAULT_SERVICES)]

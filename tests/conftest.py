@@ -1,25 +1,31 @@
 """Every test here runs on a machine that holds no credentials.
 
 python-amazon-sp-api and this package read the environment, ``~/.config/python-sp-api``
-(through confuse, which also honours ``XDG_CONFIG_HOME`` and, on Windows, ``APPDATA``) and
-the working directory (the near-miss file search). The autouse fixture below points all of
-those at a fresh temporary directory and removes every variable a credential or endpoint
-could come from, so that nothing on the developer's machine or the CI runner leaks into a
-test, and no test writes outside ``tmp_path``.
+(through confuse, which also honours ``XDG_CONFIG_HOME``, ``XDG_CONFIG_DIRS`` and, on Windows,
+``APPDATA``) and the working directory (the near-miss file search). The autouse fixture below
+applies the package's one clean-machine recipe (``spapi_docs_helpers.mock._isolation``): every
+variable a credential or an endpoint could come from is removed and the home and its
+configuration folders point into ``tmp_path``, which is also the working directory; so
+nothing on the developer's machine or the CI runner leaks into a test, and no test writes
+outside ``tmp_path``.
 
-It also provides ``assert_no_leak``: the one check, used throughout, that a text (a
-message, a fix, a repr, a whole CLI output) holds no secret or any 12-character piece of
-one; ``config_file`` (write a credentials.yml into the fake HOME); ``doctor`` (run the
-installed ``spapi-doctor``, on a pipe or a terminal); and ``site`` (the documentation,
-built once per session with the strict command). Shared values are in ``_values.py``.
-Tests in ``tests/mock/`` have their own conftest as well.
+It also marks the tests ``make check`` leaves out (``slow``, by rule: see
+``pytest_collection_modifyitems``), and provides ``assert_no_leak``: the one check, used
+throughout, that a text (a message, a fix, a repr, a whole CLI output) holds no secret or
+any 12-character piece of one; ``config_file`` (write a credentials.yml into the fake
+HOME); ``doctor`` (run the installed ``spapi-doctor``, on a pipe or a terminal); and
+``site`` (the documentation, built once per session with the strict command, shared by
+the pytest-xdist workers). Shared values are in ``_values.py``. Tests in ``tests/mock/``
+have their own conftest as well.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,21 +33,44 @@ import time
 from pathlib import Path
 
 import pytest
+from _values import PIECE, PUBLIC_PREFIXES
+
+# The one definition of a clean machine, shared with the mock's fixtures, the notebooks, the
+# demo, the canary and the benchmarks.
+from spapi_docs_helpers.mock._isolation import clean_environ, isolate_with
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "notebooks"))
 
-# The one list of the user's credential variables, shared with `make notebooks`, the canary
-# and the benchmarks.
-from _values import PIECE, PUBLIC_PREFIXES  # noqa: E402  (tests/ is on sys.path)
-from regenerate import clean_environ, is_private  # noqa: E402  (needs the sys.path above)
-
-# The nbval fixture notebooks in notebooks/ fail on purpose; only test_notebooks.py runs
-# them, in a child pytest that sets SPAPI_NBVAL_FIXTURES=1.
+# The nbval fixture notebooks in tests/notebooks/ fail on purpose; only test_notebooks.py
+# runs them, in a child pytest that sets SPAPI_NBVAL_FIXTURES=1.
 collect_ignore_glob = [] if os.environ.get("SPAPI_NBVAL_FIXTURES") else ["notebooks/*"]
 
-# Besides the credential variables: the colour switch the CLI honours.
+# Besides the private variables: the colour switch the CLI honours.
 _REMOVED_NAMES = ("NO_COLOR",)
+
+# `make check` leaves out the tests marked slow, to stay a loop of seconds. By rule: those
+# that build the site or run the installed spapi-doctor in a child process (the fixtures they
+# use); the mock's own suite (tests/mock: servers, moto, faults that wait out timeouts;
+# `pytest tests/mock` runs it); and these files, whose tests start child processes of their own.
+_SLOW_FIXTURES = frozenset({"site", "doctor"})
+_SLOW_FOLDERS = (ROOT / "tests" / "mock",)
+_SLOW_FILES = {
+    "test_canary.py": "whole runs of the package in a child process, notebooks included",
+    "test_check_online.py": "every scenario and fault against the mock, timeouts waited out",
+    "test_robustness.py": "hostile servers on loopback, timeouts waited out",
+    "test_sources_parity.py": "python-amazon-sp-api itself, in a child process",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if (
+            fixtures & _SLOW_FIXTURES
+            or item.path.name in _SLOW_FILES
+            or any(item.path.is_relative_to(folder) for folder in _SLOW_FOLDERS)
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -50,16 +79,9 @@ def isolated_machine(tmp_path, monkeypatch):
 
     Returns the fake home directory.
     """
-    for name in list(os.environ):
-        if is_private(name) or name in _REMOVED_NAMES:
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    # confuse's lower-priority candidates default to /etc/xdg: keep them in the sandbox too.
-    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg"))
-    monkeypatch.setenv("APPDATA", str(home / "AppData" / "Roaming"))
+    home = isolate_with(monkeypatch, tmp_path / "home")
+    for name in _REMOVED_NAMES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return home
 
@@ -185,14 +207,8 @@ def sphinx_build_command(out: Path) -> list:
     ]
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The site, built once per session, fresh, with the strict command; its html folder.
-
-    Used by test_docs.py and the browser tests, so that both read the site of the sources
-    as they are now, never a stale ``_build/html``.
-    """
-    out = tmp_path_factory.mktemp("site")
+def _build_site(out: Path) -> Path:
+    """Build the site strictly into ``out``; its html folder (fails the test on a warning)."""
     command = sphinx_build_command(out)
     # Hermetic: no docs URL override, no credential of the machine's.
     result = subprocess.run(
@@ -213,6 +229,30 @@ def site(tmp_path_factory) -> Path:
     html = out / "html"
     assert (html / "docs" / "index.html").is_file(), f"the build wrote no start page in {html}"
     return html
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The site, built once per session, fresh, with the strict command; its html folder.
+
+    Used by test_docs.py and the browser tests, so that both read the site of the sources
+    as they are now, never a stale ``_build/html``. Under pytest-xdist (``make test``) the
+    workers share one build: the first to need it builds it while holding a lock in the
+    session's shared temporary folder, the others wait for it and read the same files.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return _build_site(tmp_path_factory.mktemp("site"))
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    out = shared / "site"
+    done = out / "built"
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if done.is_file():
+            return out / "html"
+        shutil.rmtree(out, ignore_errors=True)  # what a failed build left
+        html = _build_site(out)
+        done.touch()
+        return html
 
 
 # --------------------------------------------------------------------------- leaks

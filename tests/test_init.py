@@ -154,13 +154,13 @@ def test_no_verify_stores_a_well_formed_value_lwa_was_not_asked_about(mock_amazo
     assert "Checking" not in err and stored("default")
 
 
-@pytest.mark.mock_scenario("no-region-accepts-token")
+@pytest.mark.mock_scenario("no-roles")
 def test_what_sp_api_denies_after_lwa_accepted_blames_no_value_and_does_not_stop_the_store(
     mock_amazon_env, doctor
 ):
     status, _out, err = doctor("init", "--from-env", "--store", "file", "--yes")
     assert status == 0, err
-    assert "no-region-accepts-token" in err and "account 'default' added" in err
+    assert "roles-deny-every-probe" in err and "account 'default' added" in err
 
 
 @pytest.mark.parametrize(

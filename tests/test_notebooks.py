@@ -2,8 +2,8 @@
 
 nbval itself runs the notebooks (``make test`` passes ``--nbval``); these tests check what
 nbval does not: that the committed outputs hold no secret, that the files are normalised,
-that every notebook is linked from its page, and that the harness really fails a notebook
-whose stored output is wrong (the fixtures in tests/notebooks/).
+that every notebook is linked from its page, and that the harness really fails the cells
+whose stored output is wrong, and only those (the fixtures in tests/notebooks/).
 """
 
 from __future__ import annotations
@@ -15,22 +15,18 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import nbformat
 import pytest
-import regenerate  # notebooks/ is on sys.path (conftest)
+import regenerate  # notebooks/ is on the import path (`pythonpath` in pyproject.toml)
+from secret_scan import find_secrets  # the one list of secret shapes (also pre-commit's)
+
+from spapi_docs_helpers.mock._isolation import NOTEBOOK_HOME_PREFIX, mock_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FIXTURES = sorted((ROOT / "tests" / "notebooks").glob("test-*.ipynb"))
-
-# Token- and key-shaped runs: a body long enough to be a real value, not a masked prefix.
-SECRET_SHAPES = re.compile(
-    r"Atz[ar]\|[A-Za-z0-9_\-]{12,}|Atc\|[A-Za-z0-9_\-]{12,}"
-    r"|amzn1\.oa2-cs\.v1\.[0-9a-f]{12,}|amzn1\.application-oa2-client\.[0-9a-f]{12,}"
-    r"|(?:AKIA|ASIA)[A-Z0-9]{16}"
-    r"|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
-)
 
 
 def _outputs_text(path: Path) -> str:
@@ -55,7 +51,7 @@ def test_committed_outputs_hold_no_secret(path):
     from spapi_docs_helpers.mock import SCENARIOS
 
     text = _outputs_text(path)
-    found = SECRET_SHAPES.findall(text)
+    found = find_secrets(text)
     assert found == [], f"{path.name} holds token- or key-shaped values: {found[:3]}"
     # Not even the mock's public sample values appear in full: displays mask everything.
     for scenario in SCENARIOS.values():
@@ -66,8 +62,8 @@ def test_committed_outputs_hold_no_secret(path):
 
 def test_the_secret_scan_can_fail():
     leaked = '{"text/plain": "Atzr|IwEBIFAKEFAKEFAKEFAKE"}'
-    assert SECRET_SHAPES.findall(leaked)
-    assert not SECRET_SHAPES.findall('{"text/plain": "Atzr|IwEB…(404 chars)"}')
+    assert find_secrets(leaked) == ["Atzr|IwEBIFAKEFAKEFAKEFAKE"]
+    assert not find_secrets('{"text/plain": "Atzr|IwEB…(404 chars)"}')
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -218,17 +214,17 @@ def test_each_run_gets_its_own_empty_home_without_the_users_credentials(monkeypa
     monkeypatch.setenv("LWA_APP_ID", "mine")
     monkeypatch.setenv("PYTHON-SP-APIDIR", "/somewhere/of/mine")
     monkeypatch.setenv("XDG_CONFIG_DIRS", "/etc/xdg-of-mine")
-    with regenerate.mock_environment("happy") as amazon:
+    with mock_environment("happy") as amazon:
         home = Path(os.environ["HOME"])
-        assert home.name.startswith(regenerate.HOME_PREFIX)
+        assert home.name.startswith(NOTEBOOK_HOME_PREFIX)
         assert home.is_dir() and list(home.iterdir()) == []
         assert os.environ["LWA_APP_ID"] == amazon.env["LWA_APP_ID"] != "mine"
         assert "PYTHON-SP-APIDIR" not in os.environ
-        assert "XDG_CONFIG_HOME" not in os.environ
-        assert Path(os.environ["XDG_CONFIG_DIRS"]).is_relative_to(home)
+        for name in ("XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "APPDATA"):
+            assert Path(os.environ[name]).is_relative_to(home), name
         # A second run at the same time (nbval beside `make notebooks`) gets a home of its
         # own, and its end leaves this one alone.
-        with regenerate.mock_environment("happy"):
+        with mock_environment("happy"):
             second = Path(os.environ["HOME"])
             assert second != home and second.is_dir()
         assert not second.exists()
@@ -253,16 +249,42 @@ def test_the_sanitizer_masks_every_run_home():
             text = pattern.sub(replace, text)
         return text
 
-    first = regenerate.HOME_PREFIX + "ab_c9x1z"
-    second = regenerate.HOME_PREFIX + "q0w9e8r7"
+    first = NOTEBOOK_HOME_PREFIX + "ab_c9x1z"
+    second = NOTEBOOK_HOME_PREFIX + "q0w9e8r7"
     shown = "<td>/tmp/{}/.config/python-sp-api/credentials.yml</td>"
     assert sanitized(shown.format(first)) == sanitized(shown.format(second))
     assert sanitized(shown.format(first)) == "<td>~/.config/python-sp-api/credentials.yml</td>"
 
 
-def test_the_harness_fails_a_notebook_whose_stored_output_is_wrong(tmp_path):
-    """nbval's own pattern: test-NAME-{pass|fail}-WHY.ipynb, run in a child pytest."""
-    assert {p.name.split("-")[2] for p in FIXTURES} == {"pass", "fail"}
+def _expected_failures() -> dict:
+    """``{(notebook, cell number): the failure nbval must report}`` of the fixtures.
+
+    A cell that must fail says so in its metadata (``harness.must_fail_with``); every other
+    code cell must pass. nbval numbers the code cells from 0.
+    """
+    expected = {}
+    for path in FIXTURES:
+        notebook = nbformat.read(path, as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        for number, cell in enumerate(code):
+            expected[(path.name, number)] = cell.metadata.get("harness", {}).get("must_fail_with")
+    return expected
+
+
+@pytest.mark.slow
+def test_the_harness_fails_exactly_the_cells_whose_stored_output_is_wrong(tmp_path):
+    """nbval's own idea, applied to the harness: fixture notebooks run in a child pytest.
+
+    Two notebooks, two scenarios (so the harness must switch mocks between them): the
+    stored outputs that match pass; a changed result, a changed stream and an untagged
+    exception fail, each for its own reason; a tagged exception passes.
+    """
+    expected = _expected_failures()
+    assert {reason for reason in expected.values() if reason} == {
+        "Cell outputs differ",
+        "Cell execution caused an exception",
+    }
+    assert None in expected.values(), "no cell that must pass"
     report = tmp_path / "report.xml"
     env = {**os.environ, "SPAPI_NBVAL_FIXTURES": "1"}
     child = subprocess.run(
@@ -287,28 +309,31 @@ def test_the_harness_fails_a_notebook_whose_stored_output_is_wrong(tmp_path):
         timeout=300,
         check=False,
     )
-    # Half the fixtures fail on purpose, so the child's status is 1; anything else (2: an
-    # internal or usage error, 4: no test collected...) means the fixtures did not run.
-    assert report.is_file() and child.returncode in (0, 1), (
+    # Some cells fail on purpose, so the child's status is 1; anything else (2: an internal
+    # or usage error, 4: no test collected...) means the fixtures did not run.
+    assert report.is_file() and child.returncode == 1, (
         f"the child pytest wrote no report, or failed to run (exit {child.returncode}):\n"
         f"{child.stdout[-4000:]}\n{child.stderr[-4000:]}"
     )
-    xml = report.read_text()
-    for path in FIXTURES:
-        cases = re.findall(
-            rf'<testcase classname="[^"]*{re.escape(path.stem)}[^"]*"[^>]*?(/>|>.*?</testcase>)',
-            xml,
-            flags=re.S,
-        )
-        assert cases, f"{path.name} did not run"
-        failed = any("<failure" in case or "<error" in case for case in cases)
-        expected = path.name.split("-")[2] == "fail"
-        assert failed == expected, f"{path.name}: failed={failed}, expected {expected}"
+    ran = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        notebook = case.get("classname", "").removeprefix("tests.notebooks.")
+        number = int(case.get("name", "").removeprefix("Cell "))
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        ran[(notebook, number)] = None if problem is None else problem.text or ""
+    assert set(ran) == set(expected), f"cells run {sorted(ran)}, expected {sorted(expected)}"
+    for cell, reason in sorted(expected.items()):
+        if reason is None:
+            assert ran[cell] is None, f"{cell} must pass, but failed:\n{ran[cell]}"
+        else:
+            assert ran[cell] is not None, f"{cell} must fail ({reason}), but passed"
+            assert reason in ran[cell], f"{cell} failed, but not with {reason!r}:\n{ran[cell]}"
 
 
 def test_regenerated_outputs_hold_neither_ports_nor_the_run_home(tmp_path):
     """What varies per run is written as sanitize.cfg masks it: regenerating is stable."""
-    import nbformat
     from regenerate import _stable_outputs
 
     home = str(tmp_path / "spapi-notebook-home-abc123")

@@ -51,7 +51,7 @@ report = check_offline()
 with redirect_stdout(io.StringIO()):
     status = cli.main(["check", "--offline", "--format", "json"])
 heavy = ["requests", "boto3", "botocore", "yaml", "sp_api", "spapi", "httpx", "urllib3",
-         "logging", "shutil"]
+         "logging", "shutil", "typing", "dataclasses", "inspect"]
 json.dump({"loaded": [m for m in heavy if m in sys.modules], "status": status,
            "ok": report.ok}, sys.stdout)
 """

@@ -664,8 +664,8 @@ def test_without_config_yaml_anywhere_the_first_candidate_is_used(resolve, home,
     assert resolve().config_dir == str(home / ".config" / "python-sp-api")
 
 
-def test_xdg_config_dirs_are_candidates_too(resolve, write_config, tmp_path):
-    folder = tmp_path / "xdg" / "python-sp-api"  # conftest's XDG_CONFIG_DIRS
+def test_xdg_config_dirs_are_candidates_too(resolve, write_config):
+    folder = os.path.join(os.environ["XDG_CONFIG_DIRS"], "python-sp-api")  # conftest's folder
     write_config("", name="config.yaml", folder=folder)
     assert resolve().config_dir == str(folder)
 

@@ -252,10 +252,10 @@ GROUPS = (
     _Group(
         "authorising-and-storing",
         "Authorising an app and storing the credentials",
-        ("consent", "store"),
         "What `spapi-doctor authorize` and `spapi-doctor init` report: the consent page's "
         "error codes (MD…), the redirect that brings the code back, the code's exchange, and "
         "writing the credentials where the library reads them.",
+        stages=("consent", "store"),
     ),
     _Group(
         "answers-that-explain-nothing",

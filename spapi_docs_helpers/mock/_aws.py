@@ -383,7 +383,7 @@ def _query_parameters(request) -> dict:
     texts = [urlsplit(request.target).query]
     if _FORM in (request.header("Content-Type") or "").lower():
         texts.append(request.body.decode("utf-8"))
-    parameters = {}
+    parameters: dict = {}
     for text in texts:
         if text:
             for name, values in parse_qs(text, keep_blank_values=True, errors="strict").items():

@@ -90,7 +90,7 @@ OAUTH_APPS = {
 }
 
 # host -> (central, region), from the same tables authorize reads.
-HOSTS = {}
+HOSTS: dict = {}
 for _table, _central in ((SELLER_CENTRAL_HOSTS, "seller"), (VENDOR_CENTRAL_HOSTS, "vendor")):
     for _code, _host in _table.items():
         if _host is not None:

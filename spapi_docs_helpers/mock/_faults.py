@@ -59,13 +59,13 @@ class Fault:
 class Faults:
     """The faults and latencies of one running mock (``MockAmazon.faults``)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._faults = []
+        self._faults: list[Fault] = []
         self._latency_ms = dict.fromkeys(SERVICES, 0)
 
     @staticmethod
-    def _check_service(service):
+    def _check_service(service: str) -> None:
         if service not in SERVICES:
             raise ValueError(
                 f"unknown service {service!r}; the services are: {', '.join(SERVICES)}"
@@ -122,7 +122,7 @@ class Faults:
             return self._latency_ms[service]
 
     @property
-    def pending(self) -> list:
+    def pending(self) -> list[Fault]:
         """The faults still to fire (a copy)."""
         with self._lock:
             return list(self._faults)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._endpoints import MARKETPLACES
 from . import _samples
@@ -105,7 +106,8 @@ class Call:
     path: dict = field(default_factory=dict)
     # name -> list of values, as parse_qs gives them.
     query: dict = field(default_factory=dict)
-    body: object = None
+    # The parsed JSON body (a POST's), whatever its shape: each builder reads what it needs.
+    body: Any = None
     # The authorisation (or app, for a grantless token) the call is made for: seeds the
     # values that differ per caller, such as a Restricted Data Token.
     principal: str = ""
@@ -571,10 +573,12 @@ def _pricing(call: Call) -> dict:
     prices = []
     for identifier in identifiers:
         known = identifier == (LISTING_SKU if by_sku else CATALOGUE_ASIN)
-        price = {"status": "Success" if known else "ClientError"}
+        price: dict[str, Any] = {"status": "Success" if known else "ClientError"}
         price["SellerSKU" if by_sku else "ASIN"] = identifier
         if known:
-            product = {"MarketplaceASIN": {"MarketplaceId": marketplace_id, "ASIN": CATALOGUE_ASIN}}
+            product: dict[str, Any] = {
+                "MarketplaceASIN": {"MarketplaceId": marketplace_id, "ASIN": CATALOGUE_ASIN}
+            }
             if by_sku:
                 product["SKUIdentifier"] = {
                     "MarketplaceId": marketplace_id,

@@ -2,18 +2,22 @@
 
 Nothing here starts a browser or a server (``conftest.py`` does); these are the parts the
 tests share: page discovery, the watcher that records what a page did wrong while it loaded,
-the cache of link targets, and the model of what sphinx-copybutton copies.
+the cache of link targets, the model of what sphinx-copybutton copies, and what a screenshot
+shows (read with Pillow).
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import re
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / "conf.py"
@@ -232,3 +236,24 @@ def expected_copy(shown: str, settings: dict) -> str:
                     kept.append(line)
             text = "\n".join(kept)
     return text[:-1] if text.endswith("\n") else text
+
+
+# --------------------------------------------------------------------------- screenshots
+
+
+def screenshot_size(png: bytes) -> tuple:
+    """``(width, height)`` of a PNG screenshot, in pixels (read from its header alone)."""
+    with Image.open(io.BytesIO(png)) as image:
+        return image.size
+
+
+def distinct_colours(png: bytes, rows: int, limit: int = 1 << 16) -> int:
+    """How many distinct colours the top ``rows`` rows of a PNG hold (at most ``limit``).
+
+    A rendered page has anti-aliased text, so hundreds; a blank one has one.
+    """
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+        top = image.convert("RGBA").crop((0, 0, width, min(rows, height)))
+        colours = top.getcolors(maxcolors=limit)  # None: more than limit
+        return limit if colours is None else len(colours)

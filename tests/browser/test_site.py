@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from _png import decode, distinct_colours
 from _site import (
     ROOT,
     VIEWPORT,
@@ -23,8 +22,10 @@ from _site import (
     PageWatch,
     built_pages,
     copybutton_settings,
+    distinct_colours,
     expected_copy,
     notebook_pages,
+    screenshot_size,
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
@@ -376,7 +377,8 @@ def test_copy_buttons_copy_what_the_block_shows(new_context, site_url, path):
 
 # --------------------------------------------------------------------------- screenshots
 
-# A rendered page has anti-aliased text, so hundreds of colours; a blank one has one.
+# A rendered page has anti-aliased text, so hundreds of colours; a blank one has one
+# (tests/browser/test_screenshots.py checks the counting on images made there).
 MIN_COLOURS = 16
 
 
@@ -407,12 +409,14 @@ def test_screenshot_of_the_page_is_not_blank(new_context, site, screenshots, nam
     assert shown["text"] > 0 and shown["width"] > 0, f"{path} shows nothing: {shown}"
     target = screenshots / f"{name}.png"
     png = page.screenshot(full_page=True, path=str(target))
-    width, height, _channels, _rows = decode(png, max_rows=1)
+    width, height = screenshot_size(png)  # read from the header: the page can be very long
     assert (width, height) == (VIEWPORT["width"], shown["height"]), (
         f"{target}: {width}x{height} px, but the page is {VIEWPORT['width']} px wide "
         f"and {shown['height']} px high"
     )
-    colours = distinct_colours(png, max_rows=VIEWPORT["height"])
+    # The first screen, as a reader sees it on arrival (decoding the whole long page would
+    # cost seconds for the same rows).
+    colours = distinct_colours(page.screenshot(), rows=VIEWPORT["height"])
     assert colours >= MIN_COLOURS, (
         f"{target}: its first screen has {colours} colours; it looks blank"
     )
@@ -424,7 +428,7 @@ def test_a_blank_render_is_seen_as_blank(new_context):
     page = new_context().new_page()
     page.set_content("<html><body style='margin:0;background:#fff'></body></html>")
     png = page.screenshot(full_page=True)
-    assert distinct_colours(png, max_rows=VIEWPORT["height"]) == 1
+    assert distinct_colours(png, rows=VIEWPORT["height"]) == 1
 
 
 # --------------------------------------------------------------------------- the checks can fail

@@ -1,0 +1,155 @@
+"""The house's tooling: pinned linters, one version, the pre-commit hooks, and a Makefile in
+which nothing a developer types installs system packages unasked.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from importlib.metadata import requires
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from secret_scan import main as scan_main
+
+import spapi_docs_helpers
+
+ROOT = Path(__file__).resolve().parents[1]
+PRE_COMMIT = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+HOOKS = {hook["id"]: hook for repo in PRE_COMMIT["repos"] for hook in repo["hooks"]}
+
+
+def _extra(name: str) -> dict:
+    """The installed distribution's requirements of extra ``name``, by package name."""
+    found = {}
+    for line in requires("spapi-docs-helpers") or []:
+        requirement = Requirement(line)
+        if requirement.marker is not None and requirement.marker.evaluate({"extra": name}):
+            found[requirement.name.lower()] = requirement
+    return found
+
+
+# --------------------------------------------------------------------------- pins
+
+
+def test_every_lint_tool_is_pinned_to_one_version():
+    lint = _extra("lint")
+    assert {"ruff", "mypy"} <= set(lint)
+    for name, requirement in lint.items():
+        (spec,) = requirement.specifier
+        assert spec.operator == "==", f"{name} is not pinned exactly: {requirement}"
+
+
+def test_ruff_is_not_also_a_test_dependency():
+    """One pin: the test extra must not bring a second, looser ruff."""
+    assert "ruff" not in _extra("test")
+
+
+@pytest.mark.parametrize("hook", ["ruff-check", "ruff-format"])
+def test_pre_commit_runs_the_same_ruff_as_make_lint(hook):
+    (pinned,) = _extra("lint")["ruff"].specifier
+    assert HOOKS[hook]["additional_dependencies"] == [f"ruff=={pinned.version}"]
+
+
+def test_the_version_is_written_once():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    project = pyproject.split("[project]", 1)[1].split("\n[", 1)[0]
+    assert re.search(r'^dynamic = \[.*"version".*\]$', project, flags=re.M)
+    assert not re.search(r"^version\s*=", project, flags=re.M)
+    assert 'version = { attr = "spapi_docs_helpers.__version__" }' in pyproject
+    assert re.fullmatch(r"\d+\.\d+\.\d+", spapi_docs_helpers.__version__)
+
+
+# --------------------------------------------------------------------------- secret scan
+
+LEAKED = "Atzr|IwEBIFAKEFAKEFAKEFAKEFAKE-fake_value"
+
+
+def test_the_secret_hook_scans_notebooks_and_pages():
+    hook = HOOKS["secret-shapes"]
+    assert hook["entry"] == "python tests/secret_scan.py"
+    pattern = re.compile(hook["files"])
+    assert pattern.search("notebooks/02-lwa-exchange.ipynb")
+    assert pattern.search("docs/credentials.md")
+    assert not pattern.search("spapi_docs_helpers/mock/_samples.py")
+
+
+def test_the_secret_scan_stops_a_pasted_token_and_does_not_show_it(tmp_path, capsys):
+    notebook = tmp_path / "pasted.ipynb"
+    notebook.write_text(f'{{\n "cells": [],\n "source": "token = {LEAKED!r}"\n}}\n')
+    assert scan_main([str(notebook)]) == 1
+    out = capsys.readouterr().out
+    assert f"{notebook}:3: a token- or key-shaped value, Atzr…({len(LEAKED)} chars)" in out
+    assert LEAKED not in out and LEAKED[5:17] not in out
+
+
+def test_the_secret_scan_passes_masked_values_and_awss_documented_examples(tmp_path, capsys):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Shown as `Atzr|IwEB…(412 chars)`.\n"
+        "| `aws_access_key` | `AKIAIOSFODNN7EXAMPLE` |\n"
+        "| `aws_secret_key` | `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY` |\n"
+    )
+    assert scan_main([str(page)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_the_secret_scan_names_a_file_it_cannot_read(tmp_path, capsys):
+    assert scan_main([str(tmp_path / "missing.md")]) == 1
+    assert "missing.md: cannot be read" in capsys.readouterr().out
+
+
+def test_the_committed_notebooks_and_pages_pass_the_secret_scan(capsys):
+    files = [
+        *sorted(ROOT.glob("notebooks/*.ipynb")),
+        *sorted(ROOT.glob("tests/notebooks/*.ipynb")),
+        *sorted(ROOT.glob("docs/**/*.md")),
+        ROOT / "README.md",
+    ]
+    assert len(files) > 10
+    status = scan_main([str(path) for path in files])
+    assert status == 0, capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- Makefile
+
+
+def _dry_run(target: str) -> str:
+    """What ``make TARGET`` would run, every prerequisite included (nothing runs)."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    done = subprocess.run(
+        [make, "-n", "-B", target, f"PYTHON={sys.executable}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    "target", ["all", "install", "html", "doctor", "test", "check", "lint", "notebooks", "bench"]
+)
+def test_no_target_a_developer_types_installs_system_packages(target):
+    assert "apt-get" not in _dry_run(target)
+
+
+def test_the_browser_is_installed_only_when_asked_for():
+    """The dry run can see apt-get: `make chromium` (CI's .ci/run calls it) has it."""
+    assert "apt-get" in _dry_run("chromium")
+    assert "make chromium" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_make_check_leaves_out_the_browser_nbval_and_the_site_build():
+    command = _dry_run("check")
+    assert '-m "not browser and not slow"' in command
+    assert "-p no:nbval" in command
+    assert "mypy" in command and "ruff check" in command
