@@ -69,6 +69,25 @@ def _columns(environ) -> int:
     return 100
 
 
+class _VersionAction(argparse.Action):
+    """Prints the version line as it is: argparse's own action wraps it at the help's width,
+    which would cut the docs address in two on a narrow terminal."""
+
+    def __init__(self, option_strings, version, dest=argparse.SUPPRESS, help=None):
+        super().__init__(
+            option_strings,
+            dest=dest,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help=help or "show the version and the address of its docs, then exit",
+        )
+        self.version = version
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser._print_message(self.version + "\n", sys.stdout)
+        parser.exit()
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """argparse builds a formatter at every add_argument, to validate metavars; measuring
     the terminal there imports shutil on every start. The width comes from COLUMNS, as
@@ -106,7 +125,9 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
 
     # The version and the docs of that version, the ones every Docs: link points into.
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__} (docs: {docs_home()})"
+        "--version",
+        action=_VersionAction,
+        version=f"spapi-doctor {__version__} (docs: {docs_home()})",
     )
     # An explicit prog spares argparse a HelpFormatter (and its shutil import) at start-up.
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", prog="spapi-doctor")

@@ -24,7 +24,9 @@ SECRET_SHAPES = re.compile(
     r"Atz[ar]\|[A-Za-z0-9_\-]{12,}|Atc\|[A-Za-z0-9_\-]{12,}"
     r"|amzn1\.oa2-cs\.v1\.[0-9a-f]{12,}|amzn1\.application-oa2-client\.[0-9a-f]{12,}"
     r"|(?:AKIA|ASIA)[A-Z0-9]{16}"
-    r"|(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
+    # An AWS secret access key: 40 characters of base64. Not after a dot: a run that follows
+    # a host name's ".com" is a URL's path (com/sellers/v1/marketplaceParticipations).
+    r"|(?<![A-Za-z0-9/+.])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"
 )
 # AWS's documented example key pair (IAM user guide): public, and the guide shows it.
 AWS_DOCUMENTED_EXAMPLES = frozenset(

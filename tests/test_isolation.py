@@ -177,6 +177,8 @@ def test_the_demo_reads_nothing_outside_its_own_home(monkeypatch):
         *ENV_NAMES,
         *ENDPOINT_VARIABLES,
         "SPAPI_MOCK_SCENARIO",
+        "SPAPI_MOCK_APP_ID",
+        "SPAPI_MOCK_REDIRECT_URI",
     }
 
 

@@ -22,6 +22,8 @@ import pytest
 from packaging.metadata import Metadata
 from packaging.requirements import Requirement
 
+import spapi_docs_helpers
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "spapi_docs_helpers"
 
@@ -31,6 +33,8 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from the docs extra
     import tomli as tomllib
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+# The version is written once, in the package (pyproject.toml reads it: dynamic).
+VERSION = spapi_docs_helpers.__version__
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +63,7 @@ def wheel(dist):
 
 def _dist_info(wheel) -> str:
     name = PROJECT["name"].replace("-", "_")
-    return f"{name}-{PROJECT['version']}.dist-info"
+    return f"{name}-{VERSION}.dist-info"
 
 
 def _metadata(wheel):
@@ -69,7 +73,7 @@ def _metadata(wheel):
 
 def test_the_wheel_has_valid_metadata_with_the_readme_as_long_description(wheel):
     metadata, message = _metadata(wheel)
-    assert (metadata.name, str(metadata.version)) == (PROJECT["name"], PROJECT["version"])
+    assert (metadata.name, str(metadata.version)) == (PROJECT["name"], VERSION)
     assert metadata.summary == PROJECT["description"]
     assert str(metadata.requires_python) == PROJECT["requires-python"]
     assert metadata.description_content_type == "text/markdown"

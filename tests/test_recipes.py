@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 from amazon_hosts import AmazonHosts
-from regenerate import clean_environ
 
 from spapi_docs_helpers.mock import MockAmazon
+from spapi_docs_helpers.mock._isolation import clean_environ
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

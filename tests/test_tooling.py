@@ -98,6 +98,15 @@ def test_the_secret_scan_passes_masked_values_and_awss_documented_examples(tmp_p
     assert capsys.readouterr().out == ""
 
 
+def test_a_url_path_is_no_aws_secret_key_but_a_pasted_one_is():
+    from secret_scan import find_secrets
+
+    url = "https://sellingpartnerapi-na.amazon.com/sellers/v1/marketplaceParticipations"
+    assert find_secrets(url) == []
+    key = "Zq7PLxT3mK9vR2wY5nB8cF1hJ4gD6sA0eUoIiQ+/"
+    assert find_secrets(f"aws_secret_key: {key}") == [key]
+
+
 def test_the_secret_scan_names_a_file_it_cannot_read(tmp_path, capsys):
     assert scan_main([str(tmp_path / "missing.md")]) == 1
     assert "missing.md: cannot be read" in capsys.readouterr().out

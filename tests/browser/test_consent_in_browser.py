@@ -112,7 +112,7 @@ def test_a_seller_confirms_in_the_browser_and_the_refresh_token_is_stored(
     config = tmp_path / "mock-amazon-home" / ".config" / "python-sp-api" / "credentials.yml"
     stored = yaml.safe_load(config.read_text())["browser-partner"]
     record = amazon.world.authorization(stored["refresh_token"])
-    assert (record.app, record.seller) == (_world.APP_MAIN, _world.SELLER_NA)
+    assert (record.app, record.partner) == (_world.APP_MAIN, _world.SELLER_NA)
     # A refresh token like any other: LWA exchanges it.
     answer = requests.post(
         amazon.lwa_url,
