@@ -36,7 +36,7 @@ _EXPORTS = {
     "LwaError": "_errors",
     "MARKETPLACES": "_endpoints",
     "REGIONS": "_endpoints",
-    "ROLE_PROBES": "_spapi",
+    "PROBES": "_probes",
     "RegionProbe": "_spapi",
     "Report": "_report",
     "Resolution": "_sources",
@@ -70,6 +70,7 @@ _EXPORTS = {
     "receive_redirect": "_authorize",
     "redact_text": "_redaction",
     "resolve_credentials": "_sources",
+    "role_model": "_roles",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -17,6 +17,7 @@ from . import __version__
 
 __all__ = [
     "CATALOGUE",
+    "SUBJECTS",
     "CatalogueView",
     "Entry",
     "Finding",
@@ -185,18 +186,35 @@ SRC_RENEW_365 = (
 )
 
 
+# What a finding blames when it blames no credential field (the JSON report's ``subject``).
+SUBJECTS = {
+    "app_roles": "the app's roles",
+    "app": "the app's registration",
+    "endpoint": "an endpoint setting",
+    "amazon": "Amazon's side",
+}
+
+
 class Entry:
-    """One failure mode of the catalogue."""
+    """One failure mode of the catalogue.
+
+    ``field``: the credential it blames, or None. ``subject``: what it blames instead of a
+    credential (a key of ``SUBJECTS``), or None. ``match``: the exact text that
+    identifies the failure in a service's answer, for the diagnosis to key on (``texts``
+    are the whole answers as users see them, for the docs).
+    """
 
     __slots__ = (
         "cause",
         "code",
         "field",
         "fix",
+        "match",
         "prevalence",
         "severity",
         "sources",
         "stage",
+        "subject",
         "texts",
         "title",
     )
@@ -214,12 +232,16 @@ class Entry:
         fix,
         texts=(),
         sources=(),
+        subject=None,
+        match=None,
     ):
         # Raised, not asserted: ``python -O`` must not let a malformed entry through.
         if severity not in SEVERITIES:
             raise ValueError(f"{code}: severity must be one of {SEVERITIES}, not {severity!r}")
         if stage not in STAGES:
             raise ValueError(f"{code}: stage must be one of {STAGES}, not {stage!r}")
+        if subject is not None and (field is not None or subject not in SUBJECTS):
+            raise ValueError(f"{code}: subject must be one of {tuple(SUBJECTS)}, without a field")
         if prevalence not in PREVALENCES:
             raise ValueError(f"{code}: prevalence must be one of {PREVALENCES}, not {prevalence!r}")
         self.code = code
@@ -227,11 +249,13 @@ class Entry:
         self.stage = stage
         self.prevalence = prevalence
         self.field = field
+        self.subject = subject
         self.title = title
         self.cause = cause
         self.fix = fix
         self.texts = tuple(texts)
         self.sources = tuple(sources)
+        self.match = match
 
     @property
     def docs(self) -> str:
@@ -244,6 +268,7 @@ class Entry:
             code=self.code,
             severity=self.severity,
             field=self.field if field is ... else field,
+            subject=self.subject,
             message=message,
             fix=fix or self.fix,
             stage=self.stage,
@@ -258,12 +283,26 @@ class Entry:
 class Finding:
     """One problem found: what, where, why it matters and the fix. Holds no secret."""
 
-    __slots__ = ("code", "details", "field", "fix", "message", "severity", "source", "stage")
+    __slots__ = (
+        "code",
+        "details",
+        "field",
+        "fix",
+        "message",
+        "severity",
+        "source",
+        "stage",
+        "subject",
+    )
 
-    def __init__(self, code, severity, field, message, fix, stage, source=None, details=None):
+    def __init__(
+        self, code, severity, field, message, fix, stage, source=None, details=None, subject=None
+    ):
         self.code = code
         self.severity = severity
         self.field = field
+        # What is blamed: the credential field, else a key of SUBJECTS, else None.
+        self.subject = field or subject
         self.message = message
         self.fix = fix
         self.stage = stage
@@ -291,6 +330,7 @@ class Finding:
             "code": self.code,
             "severity": self.severity,
             "field": self.field,
+            "subject": self.subject,
             "message": self.message,
             "fix": self.fix,
             "stage": self.stage,
@@ -1291,23 +1331,28 @@ CATALOGUE = (
             'denied.","details":"The LWA secret token you provided has expired."}]}',
         ),
         sources=(SRC_ROTATION_DEADLINE, SRC_ROTATION),
+        match="The LWA secret token you provided has expired.",
     ),
     Entry(
         code="spapi-access-token-invalid",
         severity="error",
         stage="region",
         prevalence="occasional",
-        field="refresh_token",
-        title="SP-API rejects the access token as revoked, malformed or invalid",
-        cause="SP-API answered 'The access token you provided is revoked, malformed or invalid.' to "
-        "a token LWA had just issued: the authorisation behind it was revoked, or the token was "
-        "altered on the way.",
-        fix="Authorise the app again and store the new refresh token.",
+        field=None,
+        title="SP-API refuses the access token as revoked, malformed or invalid",
+        cause="SP-API answered 'The access token you provided is revoked, malformed or invalid.' "
+        "to a token LWA had just issued. LWA's acceptance proves the client identifier, the "
+        "secret and the refresh token right, so the cause is between the two calls: the seller "
+        "revoked the authorisation in the meantime, something on the way altered the header, or "
+        "the SP-API endpoints are not the ones of the LWA that issued the token.",
+        fix="Run the check again; if it persists, check the endpoint settings and any proxy, and "
+        "authorise the app again if the seller removed it.",
         texts=(
             '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
             'denied.","details":"The access token you provided is revoked, malformed or '
             'invalid."}]}',
         ),
+        match="The access token you provided is revoked, malformed or invalid.",
     ),
     Entry(
         code="spapi-access-token-missing",
@@ -1324,25 +1369,7 @@ CATALOGUE = (
             '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
             'denied.","details":"Access token is missing in the request header."}]}',
         ),
-    ),
-    Entry(
-        code="no-region-accepts-token",
-        severity="error",
-        stage="region",
-        prevalence="occasional",
-        field="refresh_token",
-        title="LWA issued a token, but no SP-API region accepts it",
-        cause="The LWA exchange worked, so the client identifier, secret and refresh token belong "
-        "together, but NA, EU and FE all answer 403 to marketplaceParticipations. The "
-        "authorisation behind the refresh token does not reach any seller account: it was "
-        "revoked on the seller's side, or the app has no role that allows the call.",
-        fix="Authorise the app again from the seller account you want to reach (Edit App ▸ "
-        "Authorize) and store the new refresh token; check the app's roles in Edit App.",
-        texts=(
-            '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
-            'denied.","details":""}]}',
-        ),
-        sources=(SRC_SELF_AUTH, SRC_ENDPOINTS),
+        match="Access token is missing in the request header.",
     ),
     Entry(
         code="roles-deny-every-probe",
@@ -1365,6 +1392,7 @@ CATALOGUE = (
             'denied.","details":""}]}',
         ),
         sources=(SRC_ROLE_MAPPINGS, SRC_RENEW),
+        subject="app_roles",
     ),
     Entry(
         code="app-sandbox-only",
@@ -1379,6 +1407,7 @@ CATALOGUE = (
         fix="Use the sandbox endpoints for this app, or register a production app (or switch this "
         "one to production) and authorise it again.",
         sources=(SRC_SANDBOX,),
+        subject="app",
     ),
     Entry(
         code="participations-not-permitted",
@@ -1426,6 +1455,8 @@ CATALOGUE = (
             '{"message":"Access to requested resource is denied.","code":"MissingAuthenticationToken"}',
         ),
         sources=(SRC_ENDPOINTS,),
+        subject="endpoint",
+        match="MissingAuthenticationToken",
     ),
     Entry(
         code="spapi-security-token-expired",
@@ -1442,6 +1473,8 @@ CATALOGUE = (
         "and report it to Amazon with the request id.",
         texts=("The security token included in the request is expired",),
         sources=(SRC_IAM_REMOVED,),
+        subject="amazon",
+        match="The security token included in the request is expired",
     ),
     Entry(
         code="region-selection-needed",
@@ -1550,21 +1583,24 @@ CATALOGUE = (
     ),
     Entry(
         code="role-missing",
-        severity="warning",
+        severity="info",
         stage="roles",
         prevalence="common",
-        field="refresh_token",
-        title="The token lacks a role",
-        cause="One call per common role tells what the token may do. A 403 on a role's call means "
-        "the app was not granted that role, or the refresh token was issued before the role "
-        "was added: roles reach a token only when the app is authorised again.",
-        fix="Tick the role in Edit App (your developer profile must have it), then Authorize again "
-        "and use the new refresh token.",
+        field=None,
+        title="The token does not carry some roles",
+        cause="An operation answers the bare 403 (empty details) when the token carries none of "
+        "the roles Amazon lists for it in that region. The check calls a few operations in the "
+        "token's region; those refused show roles the token does not carry: the app was not "
+        "granted them, or the refresh token was issued before they were added (a role reaches a "
+        "refresh token only when the app is authorised again).",
+        fix="If you need a role listed, add it to the app in the Solution Provider Portal (your "
+        "developer profile must have it), then authorise the app again and use the new refresh "
+        "token.",
         texts=(
             '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
             'denied.","details":""}]}',
         ),
-        sources=(SRC_RENEW,),
+        sources=(SRC_ROLE_MAPPINGS, SRC_RENEW),
     ),
     Entry(
         code="clock-skew",

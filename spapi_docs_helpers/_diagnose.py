@@ -15,23 +15,28 @@ every call (endpoint URLs, plain HTTP, CA bundles, proxies) is judged here too
 
 from __future__ import annotations
 
-from ._catalogue import entry
+import time
+from email.utils import parsedate_to_datetime
+
+from ._catalogue import CATALOGUE, entry
+from ._endpoints import MARKETPLACES, REGIONS
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
+from ._roles import role_model
 from ._transport import ca_bundle_problem, network_failure, proxy_problem
 
 __all__ = [
+    "account_type_of",
     "diagnose_lwa",
-    "diagnose_spapi",
     "diagnose_sts",
     "endpoint_findings",
+    "region_findings",
+    "role_evidence",
+    "role_findings",
+    "sandbox_findings",
+    "spapi_answer",
     "transport_finding",
 ]
 
-SPAPI_DETAILS = {
-    "The LWA secret token you provided has expired.": "spapi-secret-expired",
-    "The access token you provided is revoked, malformed or invalid.": "spapi-access-token-invalid",
-    "Access token is missing in the request header.": "spapi-access-token-missing",
-}
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
 
 
@@ -170,56 +175,362 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
     )
 
 
-def spapi_denial(http):
-    """``(details, code)`` of an SP-API 403 Unauthorized body, or None for another answer."""
-    if http.status != 403:
-        return None
-    body = http.json()
-    try:
-        first = body["errors"][0]
-    except (TypeError, KeyError, IndexError):
-        return None
-    if not isinstance(first, dict):
-        return None
-    details = first.get("details", "")
-    details = details if isinstance(details, str) else ""
-    return details, SPAPI_DETAILS.get(details)
+# --------------------------------------------------------------------------- SP-API
+#
+# What one SP-API answer proves. The gateway in front of every SP-API operation checks the
+# access token (present, issued by LWA, not revoked, its secret not expired), its region and
+# the roles the operation needs, and answers 403 Unauthorized when a check fails; only then
+# does the operation's own service see the request. So an answer from the service proves that
+# the gateway let the token through (``AUTHORISED``):
+#
+# * a 2xx: the operation ran (a JSON object, as every SP-API success is);
+# * a 400 with SP-API's JSON errors (``InvalidInput``...): the service refused the
+#   parameters — "Missing or invalid request parameters: [marketplaceIds]" is what users see
+#   when they leave out a required one (saleweaver/python-amazon-sp-api#13,
+#   double-break/spapi-php#40), and the probes leave them out on purpose;
+# * a 404 with SP-API's JSON errors (``NotFound``): the service looked the resource up.
+#
+# The bare 403 (``Unauthorized``, empty details) is the gateway's refusal (``DENIED``): the
+# token belongs to another region, or carries none of the roles the operation needs there
+# (Amazon: "Calling an operation without a required role returns 403"). A 403 whose details
+# say more, MissingAuthenticationToken (no operation at that path), and anything else are a
+# ``PROBLEM`` with its own finding, and blame no credential unless Amazon's text names one.
+
+AUTHORISED = "authorised"
+DENIED = "denied"
+PROBLEM = "problem"
+PARTICIPATIONS = "getMarketplaceParticipations"
+# The catalogue entries whose ``match`` identifies an SP-API answer.
+_SPAPI_MATCHES = {
+    item.match: item.code for item in CATALOGUE if item.stage == "region" and item.match
+}
+_MISSING_TOKEN = entry("spapi-missing-authentication-token").match
+_SECURITY_TOKEN_EXPIRED = entry("spapi-security-token-expired").match
 
 
-def diagnose_spapi(http, *, secrets=(), refusal_is_access=False):
-    """``("ok", None)``, ``("denied", None)`` (a bare 403), or ``("problem", finding)``.
+def _spapi_errors(body) -> list | None:
+    """SP-API's ``{"errors": [{"code": ...}, ...]}``, or None for any other body."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not errors:
+        return None
+    if not all(isinstance(item, dict) and isinstance(item.get("code"), str) for item in errors):
+        return None
+    return errors
 
-    ``refusal_is_access``: a 400 or 404 with a JSON error body means the call got past
-    the authorisation (role probes send made-up parameters); elsewhere it is no success.
+
+def _said(body) -> str:
+    """Every text of an error body, for the texts no status identifies."""
+    if isinstance(body, dict):
+        return " ".join(_said(value) for value in body.values())
+    if isinstance(body, list):
+        return " ".join(_said(value) for value in body)
+    return body if isinstance(body, str) else ""
+
+
+def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
+    """``(kind, finding)`` of one SP-API answer: ``AUTHORISED`` or ``DENIED`` with no
+    finding, or ``PROBLEM`` with the finding that explains it (see the notes above).
+
+    ``success_key``: the top-level key a success of the operation holds (from Amazon's
+    model); a 2xx without it proves nothing.
     """
     problem = transport_finding(http, "spapi", secrets)
     if problem is not None:
-        return "problem", problem
+        return PROBLEM, problem
+    body = http.json()
+    said = _said(body)
+    if _SECURITY_TOKEN_EXPIRED in said:
+        return PROBLEM, entry("spapi-security-token-expired").finding(
+            f"SP-API at {http.url} answered HTTP {http.status}: {http.excerpt(secrets=secrets)!r}."
+        )
     if http.ok:
-        if http.json() is None:
-            return "problem", unexpected(
-                http, "spapi", secrets, why="a success status whose body is not JSON"
+        if not isinstance(body, dict):
+            return PROBLEM, unexpected(
+                http, "spapi", secrets, why="a success status whose body is no JSON object"
             )
-        return "ok", None
-    denial = spapi_denial(http)
-    if denial is not None:
-        details, code = denial
-        if code is None and not details:
-            return "denied", None
-        if code is None:
-            return "problem", unexpected(
+        if success_key is not None and body.get(success_key) is None:
+            return PROBLEM, unexpected(
+                http, "spapi", secrets, why=f"a success status without {success_key!r}"
+            )
+        if operation == PARTICIPATIONS and not isinstance(body.get("payload"), list):
+            return PROBLEM, unexpected(
+                http, "spapi", secrets, why="a success status without a participations payload"
+            )
+        return AUTHORISED, None
+    code = body.get("code") if isinstance(body, dict) else None
+    errors = _spapi_errors(body)
+    first = errors[0] if errors else {}
+    if http.status == 403 and _MISSING_TOKEN in (code, first.get("code")):
+        return PROBLEM, entry("spapi-missing-authentication-token").finding(
+            f"SP-API at {http.url} answered 403 MissingAuthenticationToken: no operation "
+            f"lives at that path ({http.excerpt(secrets=secrets)!r})."
+        )
+    if http.status == 403 and first.get("code") == "Unauthorized":
+        details = first.get("details", "")
+        details = details if isinstance(details, str) else ""
+        if not details:
+            return DENIED, None
+        known = _SPAPI_MATCHES.get(details)
+        if known is None:
+            return PROBLEM, unexpected(
                 http,
                 "spapi",
                 secrets,
                 why=f"a 403 whose details ({shown_value(details, 120)}) are unknown",
             )
-        return "problem", entry(code).finding(
+        return PROBLEM, entry(known).finding(
             f"SP-API at {http.url} answered 403 Unauthorized: {shown_value(details, 200)}"
         )
-    if refusal_is_access and http.status in (400, 404) and http.json() is not None:
-        # The authorisation passed; the request itself was refused.
-        return "ok", None
-    return "problem", unexpected(http, "spapi", secrets)
+    if http.status in (400, 404) and errors and first["code"] != "Unauthorized":
+        return AUTHORISED, None
+    return PROBLEM, unexpected(http, "spapi", secrets)
+
+
+def _regions(answers) -> str:
+    codes = []
+    for answer in answers:
+        if answer.region not in codes:
+            codes.append(answer.region)
+    return ", ".join(codes)
+
+
+# The causes of a token every region refuses everything, most likely first, with their fix.
+ROLE_CAUSES = (
+    (
+        "the app holds no role, or none that counts in the token's region",
+        "add the roles you need to the app (Solution Provider Portal → your app → Edit App; "
+        "your developer profile must have them), then authorise it again",
+    ),
+    (
+        "the roles were added after the refresh token was issued",
+        "authorise the app again and use the new refresh token",
+    ),
+    (
+        "the developer profile's roles are still under review",
+        "wait for Amazon's approval of the profile, then authorise the app again",
+    ),
+    (
+        "the token is a vendor's and the app serves sellers (or the reverse)",
+        "authorise the app from the Central (Seller or Vendor) it was made for",
+    ),
+)
+
+
+def region_findings(answers) -> list:
+    """Why no region let the token through, from every region's answers."""
+    if answers and all(answer.kind == DENIED for answer in answers):
+        operations = sorted({answer.operation for answer in answers})
+        return [
+            entry("roles-deny-every-probe").finding(
+                "LWA issued the access token, so the client identifier, the client secret and "
+                f"the refresh token are right. But {_regions(answers)} answered the bare 403 "
+                f"(empty details) to every operation probed ({', '.join(operations)}), and "
+                "between them some role of every role an app can hold grants one of them: the "
+                "app's roles are what Amazon refuses.",
+                details={
+                    "causes": [{"cause": cause, "fix": fix} for cause, fix in ROLE_CAUSES],
+                    "operations": operations,
+                },
+            )
+        ]
+    findings, seen = [], {}
+    for answer in answers:
+        if answer.kind != PROBLEM or answer.finding is None:
+            continue
+        code = answer.finding.code
+        if code in seen:
+            seen[code].append(answer.region)
+            continue
+        seen[code] = [answer.region]
+        findings.append(answer.finding)
+    for finding in findings:
+        regions = list(dict.fromkeys(seen[finding.code]))
+        if len(regions) > 1:
+            finding.message += f" The same came from {', '.join(regions)}."
+    return findings
+
+
+def sandbox_findings(answers, sandbox_answers) -> list:
+    """The verdict once production denied everything and the sandbox was asked too."""
+    findings = region_findings(answers)
+    let_through = [answer for answer in sandbox_answers if answer.kind == AUTHORISED]
+    if let_through:
+        first = let_through[0]
+        return [
+            entry("app-sandbox-only").finding(
+                "LWA issued the access token, and every production region answered the bare "
+                f"403 to every probe, but the sandbox host of {first.region} let "
+                f"{first.operation} through (HTTP {first.http.status}): the app is answered "
+                "in the sandbox only."
+            )
+        ]
+    if sandbox_answers and all(answer.kind == DENIED for answer in sandbox_answers):
+        for finding in findings:
+            if finding.code == "roles-deny-every-probe":
+                finding.message += (
+                    " The sandbox hosts refused them too, so the app is not a sandbox-only app."
+                )
+    return findings
+
+
+def account_type_of(answers) -> str | None:
+    """``vendor`` or ``seller`` when an operation for one of them only let the token
+    through (and none for the other); None when the answers do not tell."""
+    served = {
+        kind
+        for answer in answers
+        if answer.kind == AUTHORISED and len(answer.probe.spec.audience) == 1
+        for kind in answer.probe.spec.audience
+    }
+    return next(iter(served)) if len(served) == 1 else None
+
+
+def role_evidence(answers, region, account_type) -> dict:
+    """What the answers prove about the token's roles, and no more.
+
+    ``holds_one_of``: for each operation let through, the roles that grant it in ``region``
+    (the token carries at least one of each set). ``holds_none_of``: the roles of operations
+    refused with the bare 403 — only from rows Amazon's tables state (confidence high or
+    medium: an inferred row may miss a role), and only where the account type cannot be the
+    reason for the refusal.
+    """
+    model = role_model()
+    kinds = frozenset({account_type}) if account_type else frozenset({"seller", "vendor"})
+    holdable = frozenset().union(*(model.holdable(kind) for kind in kinds))
+    excluded = set()
+    for answer in answers:
+        spec = answer.probe.spec
+        if answer.kind != DENIED or spec.confidence == "low" or not kinds <= spec.audience:
+            continue
+        excluded |= spec.roles_in(region)
+    held = []
+    for answer in answers:
+        if answer.kind != AUTHORISED:
+            continue
+        roles = (answer.probe.spec.roles_in(region) & holdable) - excluded
+        if roles and roles not in held:
+            held.append(frozenset(roles))
+    # A set that contains another says less: keep the stronger statement only.
+    held = [roles for roles in held if not any(other < roles for other in held)]
+    return {
+        "holds_one_of": tuple(tuple(sorted(roles)) for roles in sorted(held, key=sorted)),
+        "holds_none_of": tuple(sorted(excluded & holdable)),
+    }
+
+
+def role_findings(answers, region, account_type, evidence) -> list:
+    """The findings of the token's region: its account type, the first call it may not
+    make, the roles it does not carry, and any answer that is no verdict."""
+    findings = []
+    by_operation = {answer.operation: answer for answer in answers}
+    if account_type == "vendor":
+        findings.append(
+            entry("vendor-account").finding(
+                f"getPurchaseOrders (vendors only) let the token through in {region}: the app "
+                "was authorised from Vendor Central."
+            )
+        )
+    participations = by_operation.get(PARTICIPATIONS)
+    if participations is not None and participations.kind == DENIED and account_type != "vendor":
+        spec = participations.probe.spec
+        roles = sorted(spec.roles_in(region) & role_model().holdable("seller"))
+        also = "" if account_type else " (or the token is a vendor's: it serves sellers only)"
+        findings.append(
+            entry("participations-not-permitted").finding(
+                f"getMarketplaceParticipations answered the bare 403 in {region}, where only "
+                f"{', '.join(roles)} grant it, and the token carries none of them{also}. The "
+                "seller's marketplaces cannot be listed, and Sellers().get_marketplace_"
+                "participation() answers 403 as well."
+            )
+        )
+    if evidence["holds_none_of"]:
+        refused = [a.operation for a in answers if a.kind == DENIED]
+        findings.append(
+            entry("role-missing").finding(
+                f"In {region}, {', '.join(refused)} answered the bare 403: the token carries "
+                f"none of {', '.join(evidence['holds_none_of'])}.",
+                details={"holds_none_of": list(evidence["holds_none_of"]), "denied": refused},
+            )
+        )
+    seen = set()
+    for answer in answers:
+        if answer.kind == PROBLEM and answer.finding and answer.finding.code not in seen:
+            seen.add(answer.finding.code)
+            findings.append(answer.finding)
+    return findings
+
+
+def library_advice(probe):
+    """How to select the token's region in each library, for the region finding."""
+    by_id = {m.marketplace_id: m.code for m in MARKETPLACES.values() if m.code != "UK"}
+    # The seller's own marketplace when the probe listed one, else the region's largest.
+    example = by_id.get(probe.marketplace_id) or {"NA": "US", "EU": "DE", "FE": "JP"}[probe.region]
+    if probe.region == "NA":
+        sw = "its default (the US marketplace) is in NA"
+        if example != "US":
+            sw += f"; for your marketplace pass marketplace=Marketplaces.{example}"
+    else:
+        sw = (
+            f"pass marketplace=Marketplaces.{example} (or set SP_API_DEFAULT_MARKETPLACE="
+            f"{example}): it defaults to the US marketplace, in NA"
+        )
+    return (
+        f"python-amazon-sp-api: {sw}. amzn-sp-api: SPAPIConfig(..., "
+        f'region="{probe.region}") (it defaults to the NA sandbox).'
+    )
+
+
+def region_advice(probe, environ):
+    findings = []
+    region = probe.region
+    findings.append(
+        entry("region-selection-needed").finding(
+            f"The token works in {region} ({REGIONS[region].name}) only.",
+            fix=library_advice(probe),
+        )
+    )
+    default = environ.get("SP_API_DEFAULT_MARKETPLACE")
+    if default in MARKETPLACES and MARKETPLACES[default].region != region:
+        findings.append(
+            entry("default-marketplace-wrong-region").finding(
+                f"SP_API_DEFAULT_MARKETPLACE={default} sends python-amazon-sp-api to "
+                f"{MARKETPLACES[default].region}, but the token works in {region} only: every call "
+                "gets 403 Unauthorized with empty details."
+            )
+        )
+    elif default in MARKETPLACES:
+        wanted = MARKETPLACES[default].marketplace_id
+        if wanted not in {m["id"] for m in probe.participating}:
+            listed = ", ".join(m["country_code"] or m["id"] for m in probe.participating)
+            findings.append(
+                entry("marketplace-not-participating").finding(
+                    f"SP_API_DEFAULT_MARKETPLACE={default} ({wanted}) is in the token's region, but "
+                    f"the seller participates only in: {listed or 'none'}."
+                )
+            )
+    return findings
+
+
+def clock_findings(http):
+    """Compare this machine's clock with the Date header of an answer from Amazon."""
+    date = http.header("Date") if http is not None else None
+    if not date:
+        return []
+    try:
+        theirs = parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return []
+    # The Date header has one-second resolution and was written during the call.
+    skew = time.time() - theirs
+    if abs(skew) <= 60 + http.elapsed_ms / 1000:
+        return []
+    direction = "ahead of" if skew > 0 else "behind"
+    host = http.url.split("/")[2]
+    return [
+        entry("clock-skew").finding(
+            f"This machine's clock is {abs(skew):.0f} s {direction} {host}'s."
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- AWS STS

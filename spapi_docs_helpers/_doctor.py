@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from ._credentials import AWS_KEYS
-from ._endpoints import STS_DEFAULT
+from ._endpoints import ENV_REGION, ENV_SANDBOX, STS_DEFAULT, endpoints_from_env
 from ._formats import check_formats
 from ._peers import installed_peers
 from ._redaction import shown_url
@@ -241,88 +241,6 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
     return findings, stage
 
 
-def _library_advice(probe):
-    """How to select the token's region in each library, for the region finding."""
-    from ._endpoints import MARKETPLACES
-
-    by_id = {m.marketplace_id: m.code for m in MARKETPLACES.values() if m.code != "UK"}
-    # The seller's own marketplace when the probe listed one, else the region's largest.
-    example = by_id.get(probe.marketplace_id) or {"NA": "US", "EU": "DE", "FE": "JP"}[probe.region]
-    if probe.region == "NA":
-        sw = "its default (the US marketplace) is in NA"
-        if example != "US":
-            sw += f"; for your marketplace pass marketplace=Marketplaces.{example}"
-    else:
-        sw = (
-            f"pass marketplace=Marketplaces.{example} (or set SP_API_DEFAULT_MARKETPLACE="
-            f"{example}): it defaults to the US marketplace, in NA"
-        )
-    return (
-        f"python-amazon-sp-api: {sw}. amzn-sp-api: SPAPIConfig(..., "
-        f'region="{probe.region}") (it defaults to the NA sandbox).'
-    )
-
-
-def _region_findings(probe, environ):
-    from ._catalogue import entry
-    from ._endpoints import MARKETPLACES, REGIONS
-
-    findings = []
-    region = probe.region
-    findings.append(
-        entry("region-selection-needed").finding(
-            f"The token works in {region} ({REGIONS[region].name}) only.",
-            fix=_library_advice(probe),
-        )
-    )
-    default = environ.get("SP_API_DEFAULT_MARKETPLACE")
-    if default in MARKETPLACES and MARKETPLACES[default].region != region:
-        findings.append(
-            entry("default-marketplace-wrong-region").finding(
-                f"SP_API_DEFAULT_MARKETPLACE={default} sends python-amazon-sp-api to "
-                f"{MARKETPLACES[default].region}, but the token works in {region} only: every call "
-                "gets 403 Unauthorized with empty details."
-            )
-        )
-    elif default in MARKETPLACES:
-        wanted = MARKETPLACES[default].marketplace_id
-        if wanted not in {m["id"] for m in probe.participating}:
-            listed = ", ".join(m["country_code"] or m["id"] for m in probe.participating)
-            findings.append(
-                entry("marketplace-not-participating").finding(
-                    f"SP_API_DEFAULT_MARKETPLACE={default} ({wanted}) is in the token's region, but "
-                    f"the seller participates only in: {listed or 'none'}."
-                )
-            )
-    return findings
-
-
-def _clock_findings(http):
-    """Compare this machine's clock with the Date header of an answer from Amazon."""
-    from email.utils import parsedate_to_datetime
-
-    from ._catalogue import entry
-
-    date = http.header("Date") if http is not None else None
-    if not date:
-        return []
-    try:
-        theirs = parsedate_to_datetime(date).timestamp()
-    except (TypeError, ValueError):
-        return []
-    # The Date header has one-second resolution and was written during the call.
-    skew = time.time() - theirs
-    if abs(skew) <= 60 + http.elapsed_ms / 1000:
-        return []
-    direction = "ahead of" if skew > 0 else "behind"
-    host = http.url.split("/")[2]
-    return [
-        entry("clock-skew").finding(
-            f"This machine's clock is {abs(skew):.0f} s {direction} {host}'s."
-        )
-    ]
-
-
 def check(
     account: str = "default",
     credentials=None,
@@ -422,7 +340,9 @@ def check(
         else:
             stages.append(StageResult("region", "skipped", "no access token"))
             stages.append(StageResult("roles", "skipped", "no access token"))
-            findings.extend(_clock_findings(token.http if token else None))
+            from ._diagnose import clock_findings
+
+            findings.extend(clock_findings(token.http if token else None))
         if grantless_future is not None:
             grantless_result, grantless_stage = grantless_future.result()
             stages.insert(stages.index(lwa) + 1, grantless_stage)
@@ -435,49 +355,58 @@ def check(
 
 
 def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events):
-    """Region probes (NA ‖ EU ‖ FE), then role probes in the region that answered."""
-    from ._spapi import region_probe, role_probe
+    """The token's region (every region at once, the first let-through decides), then every
+    probe in that region: what the token may call, and what that proves about its roles."""
+    from ._diagnose import clock_findings, region_advice
+    from ._spapi import search
 
     secrets = [creds.refresh_token, creds.lwa_client_secret]
-    events.start("region", "asking NA, EU and FE for the seller's marketplaces")
-    region_started = time.perf_counter()
-    probe = region_probe(transport, endpoints, token.access_token, secrets=secrets)
+    events.start("region", "asking NA, EU and FE which lets the token through")
+    probe, table = search(
+        transport,
+        endpoints,
+        token.access_token,
+        secrets=secrets,
+        sandbox_endpoints=_sandbox_to_ask(endpoints, env),
+    )
     if probe.ok:
-        findings.extend(_region_findings(probe, env))
+        findings.extend(region_advice(probe, env))
     findings.extend(probe.findings)
     region = StageResult(
         "region",
         "ok" if probe.ok else "failed",
         probe.summary(),
-        duration_ms=_elapsed(region_started),
+        duration_ms=probe.elapsed_ms,
         data=probe.as_dict(),
     )
     events.done(region)
     stages.append(region)
-    findings.extend(_clock_findings(token.http))
-    if not probe.ok:
-        stages.append(StageResult("roles", "skipped", "no region accepts the token"))
+    findings.extend(clock_findings(token.http))
+    if table is None:
+        stages.append(StageResult("roles", "skipped", "no region lets the token through"))
         return
-    if probe.marketplace_id is None:
-        stages.append(StageResult("roles", "skipped", "the seller has no marketplace to call in"))
-        return
-    events.start("roles", f"one call per role in {probe.region}")
-    roles_started = time.perf_counter()
-    table = role_probe(
-        transport,
-        endpoints,
-        token.access_token,
-        probe.region,
-        probe.marketplace_id,
-        secrets=secrets,
-    )
     findings.extend(table.findings)
-    status = "warning" if table.missing else ("failed" if table.findings else "ok")
+    severities = {f.severity for f in table.findings}
+    status = "failed" if "error" in severities else "warning" if "warning" in severities else "ok"
     roles = StageResult(
-        "roles", status, table.summary(), duration_ms=_elapsed(roles_started), data=table.as_dict()
+        "roles", status, table.summary(), duration_ms=table.elapsed_ms, data=table.as_dict()
     )
     events.done(roles)
     stages.append(roles)
+
+
+def _sandbox_to_ask(endpoints, env) -> dict | None:
+    """Where to ask when production refuses everything: the sandbox hosts of the same world.
+
+    Never for a sandbox check, and never Amazon's own sandbox for custom production
+    endpoints (a mock's or a proxy's token must not travel to Amazon)."""
+    if endpoints.sandbox:
+        return None
+    custom = any(env.get(ENV_REGION[code]) for code in endpoints.spapi)
+    sandbox_set = all(env.get(ENV_SANDBOX[code]) for code in endpoints.spapi)
+    if custom and not sandbox_set:
+        return None
+    return endpoints_from_env(env, sandbox=True).spapi
 
 
 def nothing_configured(resolution) -> bool:

@@ -118,19 +118,29 @@ def region_html(probe) -> str:
 
 
 def roles_html(table) -> str:
-    status = {"granted": "ok", "missing": "failed", "unknown": "warning"}
+    status = {"granted": "ok", "denied": "failed", "unknown": "warning"}
     rows = [
         (
             badge(status[r["access"]]),
-            escape(r["role"]),
             f"<code>{escape(r['operation'])}</code>",
+            escape(r["api"]),
             escape(r["access"]),
+            escape(", ".join(r["roles"]) or "—"),
+            escape(r["confidence"]),
         )
         for r in table.rows
     ]
+    evidence = table.evidence
+    notes = []
+    for roles in evidence["holds_one_of"]:
+        what = roles[0] if len(roles) == 1 else "one of " + ", ".join(roles)
+        notes.append(f"<li>holds {escape(what)}</li>")
+    if evidence["holds_none_of"]:
+        notes.append(f"<li>holds none of {escape(', '.join(evidence['holds_none_of']))}</li>")
     return (
-        f"<p><strong>Roles in {escape(table.region)}</strong>: {escape(table.summary())}</p>"
-        + table_html(("", "role", "probe", "access"), rows)
+        f"<p><strong>Operations in {escape(table.region)}</strong>: {escape(table.summary())}</p>"
+        + table_html(("", "operation", "API", "access", "roles that grant it", "row"), rows)
+        + (f"<p>What the answers prove:</p><ul>{''.join(notes)}</ul>" if notes else "")
     )
 
 

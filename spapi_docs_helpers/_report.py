@@ -15,6 +15,7 @@ import os
 import re
 import sys
 
+from ._catalogue import SUBJECTS
 from ._credentials import FIELDS, display
 from ._redaction import escape_controls, shown_value
 
@@ -127,15 +128,20 @@ class Report:
 
     @property
     def blamed(self) -> list:
-        """The credentials the errors blame, most certain first, without repeats."""
-        out = []
+        """What the errors blame, most certain first, without repeats: credential fields
+        (``refresh_token``...), then subjects that are no credential (``app_roles``,
+        ``app``, ``endpoint``, ``amazon``: see ``SUBJECTS`` in the catalogue)."""
+        fields, subjects = [], []
         for finding in self.findings:
             if finding.severity != "error":
                 continue
             # A swap blames both fields it names.
-            fields = (finding.details or {}).get("fields") or [finding.field]
-            out.extend(f for f in fields if f and f not in out)
-        return out
+            for name in (finding.details or {}).get("fields") or [finding.field]:
+                if name and name not in fields:
+                    fields.append(name)
+            if not finding.field and finding.subject and finding.subject not in subjects:
+                subjects.append(finding.subject)
+        return fields + subjects
 
     def _blamed_phrase(self) -> tuple:
         """``(words, plural)``: the blamed credentials in words. A finding that names
@@ -164,13 +170,18 @@ class Report:
         """One sentence: which credential is wrong and why, or that everything works."""
         errors, warnings = self.count("error"), self.count("warning")
         if errors:
-            blamed = self.blamed
+            blamed = [name for name in self.blamed if name not in SUBJECTS]
             if blamed:
                 first = next(f for f in self.findings if f.severity == "error" and f.field)
                 names, plural = self._blamed_phrase()
                 verb = "are" if plural else "is"
                 return f"{names} {verb} wrong: {first.title}."
             first = next(f for f in self.findings if f.severity == "error")
+            if first.subject in SUBJECTS:
+                return (
+                    f"{first.title}. The credentials themselves are not to blame: look at "
+                    f"{SUBJECTS[first.subject]}."
+                )
             if all(f.stage == "transport" for f in self.findings if f.severity == "error"):
                 return f"The check could not conclude: {first.title}. No credential is blamed."
             return f"{first.title}. None of the credentials themselves is to blame."
@@ -433,10 +444,15 @@ class _TextRenderer:
         self.add()
         self.add(self.paint("Findings", "bold"))
         for finding in findings:
-            blame = f"  [{finding.field}]" if finding.field else ""
+            blame = f"  [{finding.subject}]" if finding.subject else ""
             label = self.paint(f"{finding.severity:<7}", finding.severity)
             self.add(f"  {self.mark(finding.severity)} {label} {finding.code}{blame}")
             self.add(f"      {escape_controls(finding.message)}")
+            causes = (finding.details or {}).get("causes") or ()
+            if causes:
+                self.add("      Likely causes, most likely first:")
+                for number, item in enumerate(causes, 1):
+                    self.add(f"        {number}. {item['cause']}: {item['fix']}.")
             self.add(f"      Fix:  {escape_controls(finding.fix)}")
             self.add(self.paint(f"      Docs: {escape_controls(finding.docs)}", "dim"))
 

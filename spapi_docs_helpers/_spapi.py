@@ -1,110 +1,135 @@
-"""The Selling Partner API calls of a check: which region takes the token, and what it may do.
+"""The Selling Partner API calls of a check: the token's region, and what it may call.
 
-A refresh token belongs to one region (NA, EU or FE) and only that region's endpoint
-accepts its access tokens; ``GET /sellers/v1/marketplaceParticipations`` on all three
-tells which one, and lists the seller's marketplaces. Then one cheap read per common role
-tells which roles the token carries: a 403 with empty details means the role is missing,
-or the token was issued before the role was added.
+A refresh token belongs to one region (NA, EU or FE); only that region's gateway lets its
+access tokens through, and then only to the operations the app's roles grant there. So the
+region is found by calling, in each region at once, a few operations that together some role
+of every role an app can hold grants (:func:`._probes.region_probes`); the first answer the
+gateway let through decides the region, and the other regions are not waited for. Then every
+probe of that region is called, once, to tell in Amazon's terms which operations the token
+may call (:class:`RoleTable`). What each answer proves is decided in :mod:`._diagnose`.
 """
 
 from __future__ import annotations
 
-from ._deadline import map_concurrently
-from ._diagnose import diagnose_spapi
+import time
+
+from ._deadline import Concurrently
+from ._diagnose import (
+    AUTHORISED,
+    DENIED,
+    account_type_of,
+    region_findings,
+    role_evidence,
+    role_findings,
+    sandbox_findings,
+    spapi_answer,
+)
 from ._endpoints import REGIONS
-from ._redaction import mask
+from ._probes import region_probes, role_probes
 
-__all__ = ["ROLE_PROBES", "RegionProbe", "RoleProbe", "RoleTable", "probe_regions", "probe_roles"]
+__all__ = [
+    "ProbeAnswer",
+    "RegionProbe",
+    "RoleTable",
+    "call",
+    "probe_regions",
+    "probe_roles",
+    "search",
+]
 
-PARTICIPATIONS_PATH = "/sellers/v1/marketplaceParticipations"
+PARTICIPATIONS = "getMarketplaceParticipations"
 
 
-class RoleProbe:
-    """One role-gated read: the role it tests and the operation it calls."""
+class ProbeAnswer:
+    """One probe's call in one region: the answer, and what it proves."""
 
-    __slots__ = ("api", "method", "operation", "params", "path", "role")
+    __slots__ = ("finding", "http", "kind", "probe", "region")
 
-    def __init__(self, role, api, operation, method, path, params):
-        self.role = role
-        self.api = api
-        self.operation = operation
-        self.method = method
-        self.path = path
-        self.params = params
+    def __init__(self, probe, region, http, kind, finding):
+        self.probe = probe
+        self.region = region
+        self.http = http
+        self.kind = kind
+        self.finding = finding
+
+    @property
+    def operation(self) -> str:
+        return self.probe.operation
+
+    def as_dict(self) -> dict:
+        http = self.http
+        return {
+            "operation": self.probe.operation,
+            "api": self.probe.api,
+            "kind": self.kind,
+            "status": http.status,
+            "request_id": http.request_id,
+            "elapsed_ms": round(http.elapsed_ms, 1),
+        }
 
     def __repr__(self):
-        return f"RoleProbe({self.role!r}, {self.operation!r})"
+        return f"ProbeAnswer({self.region} {self.probe.operation}: {self.kind})"
 
 
-# One read per common role; ``{mp}`` is replaced by a participating marketplace id.
-ROLE_PROBES = (
-    RoleProbe(
-        "Inventory and Order Tracking",
-        "Orders v0",
-        "getOrders",
-        "GET",
-        "/orders/v0/orders",
-        {
-            "MarketplaceIds": "{mp}",
-            "CreatedAfter": "2024-01-01T00:00:00Z",
-            "MaxResultsPerPage": "1",
-        },
-    ),
-    RoleProbe(
-        "Product Listing",
-        "Catalog Items 2022-04-01",
-        "searchCatalogItems",
-        "GET",
-        "/catalog/2022-04-01/items",
-        {"marketplaceIds": "{mp}", "keywords": "test", "pageSize": "1"},
-    ),
-    RoleProbe(
-        "Amazon Fulfillment",
-        "FBA Inventory v1",
-        "getInventorySummaries",
-        "GET",
-        "/fba/inventory/v1/summaries",
-        {"granularityType": "Marketplace", "granularityId": "{mp}", "marketplaceIds": "{mp}"},
-    ),
-    RoleProbe(
-        "Selling Partner Insights",
-        "Reports 2021-06-30",
-        "getReports",
-        "GET",
-        "/reports/2021-06-30/reports",
-        {"reportTypes": "GET_V2_SELLER_PERFORMANCE_REPORT", "pageSize": "1"},
-    ),
-    RoleProbe(
-        "Finance and Accounting",
-        "Finances v0",
-        "listFinancialEventGroups",
-        "GET",
-        "/finances/v0/financialEventGroups",
-        {"MaxResultsPerPage": "1"},
-    ),
-)
-
-
-def _call(transport, base_url, method, path, token, params=None):
+def call(transport, base_url, item, token, *, secrets=()):
+    """Call one probe at ``base_url``: ``(HttpResult, kind, finding)``; never raises."""
     headers = {"x-amz-access-token": token, "Accept": "application/json"}
-    return transport.request(method, base_url.rstrip("/") + path, headers=headers, params=params)
+    data = None
+    if item.body is not None:
+        headers["Content-Type"] = "application/json"
+        data = item.body.encode()
+    http = transport.request(
+        item.method,
+        base_url.rstrip("/") + item.path,
+        headers=headers,
+        params=dict(item.params) or None,
+        data=data,
+    )
+    kind, finding = spapi_answer(
+        http, secrets=secrets, operation=item.operation, success_key=item.success_key
+    )
+    return http, kind, finding
+
+
+def _run(transport, base_url, region, item, token, secrets) -> ProbeAnswer:
+    http, kind, finding = call(transport, base_url, item, token, secrets=secrets)
+    return ProbeAnswer(item, region, http, kind, finding)
 
 
 class RegionProbe:
-    """Which region accepted the token, its marketplaces, and what each region said."""
+    """Which region let the token through, the seller's marketplaces, and every answer."""
 
-    __slots__ = ("answers", "findings", "marketplaces", "region")
+    __slots__ = (
+        "account_type",
+        "answers",
+        "elapsed_ms",
+        "findings",
+        "marketplaces",
+        "region",
+        "sandbox",
+    )
 
-    def __init__(self, region, marketplaces, answers, findings):
+    def __init__(
+        self, region, answers, findings, *, marketplaces=(), account_type=None, sandbox=()
+    ):
         self.region = region
-        self.marketplaces = marketplaces
         self.answers = answers
         self.findings = findings
+        self.marketplaces = list(marketplaces)
+        self.account_type = account_type
+        # The sandbox's answers, when production denied everything and the sandbox was asked.
+        self.sandbox = sandbox
+        self.elapsed_ms = None
 
     @property
     def ok(self) -> bool:
-        """True when a region accepted the token."""
+        """True when a region let the token through."""
         return self.region is not None
+
+    @property
+    def participating(self) -> list:
+        """The marketplaces the seller participates in."""
+        return [m for m in self.marketplaces if m["participating"]]
 
     @property
     def marketplace_id(self) -> str | None:
@@ -112,35 +137,39 @@ class RegionProbe:
         chosen = (self.participating or self.marketplaces or [{"id": None}])[0]
         return chosen["id"]
 
-    @property
-    def participating(self) -> list:
-        """The marketplaces the seller participates in."""
-        return [m for m in self.marketplaces if m["participating"]]
-
     def summary(self) -> str:
-        """One line: the token's region and marketplaces, or what each region said."""
+        """One line: the token's region and marketplaces, or what the regions said."""
         if self.region is None:
-            said = ", ".join(f"{code} {verdict}" for code, (verdict, _) in self.answers.items())
-            return f"no region accepts the token ({said})"
-        names = ", ".join(f"{m['country_code']}" for m in self.participating) or "none"
-        return (
-            f"{self.region} ({REGIONS[self.region].name}) accepts the token; marketplaces: {names}"
-        )
+            said = ", ".join(
+                f"{code}: {_kinds(answers)}" for code, answers in self.by_region().items()
+            )
+            return f"no region let the token through ({said})"
+        text = f"{self.region} ({REGIONS[self.region].name}) lets the token through"
+        if self.account_type == "vendor":
+            return text + "; a vendor's token"
+        if self.marketplaces:
+            names = ", ".join(m["country_code"] or m["id"] for m in self.participating)
+            return text + f"; marketplaces: {names or 'none'}"
+        return text + "; marketplaces unknown (getMarketplaceParticipations not permitted)"
+
+    def by_region(self) -> dict:
+        """The answers, grouped by region (in NA, EU, FE order)."""
+        grouped = {}
+        for answer in self.answers:
+            grouped.setdefault(answer.region, []).append(answer)
+        return {code: grouped[code] for code in REGIONS if code in grouped}
 
     def as_dict(self) -> dict:
         """The JSON form used in the region stage's data."""
         return {
             "region": self.region,
+            "account_type": self.account_type,
             "marketplaces": self.marketplaces,
             "answers": {
-                code: {
-                    "verdict": verdict,
-                    "status": http.status if http else None,
-                    "request_id": http.request_id if http else None,
-                    "elapsed_ms": round(http.elapsed_ms, 1) if http else None,
-                }
-                for code, (verdict, http) in self.answers.items()
+                code: [answer.as_dict() for answer in answers]
+                for code, answers in self.by_region().items()
             },
+            "sandbox": [answer.as_dict() | {"region": answer.region} for answer in self.sandbox],
         }
 
     def __repr__(self):
@@ -152,14 +181,186 @@ class RegionProbe:
         return region_html(self)
 
 
+def _kinds(answers) -> str:
+    kinds = {answer.kind for answer in answers}
+    if kinds == {DENIED}:
+        return "403 to every probe"
+    return ", ".join(f"{a.operation} {a.http.status or a.http.failure}" for a in answers)
+
+
+class RoleTable:
+    """What the token may do in its region: one row per probed operation, and what the
+    answers prove about the roles it holds (``evidence``: ``holds_one_of``, lists of roles
+    the token carries at least one of; ``holds_none_of``, roles it does not carry)."""
+
+    __slots__ = ("account_type", "elapsed_ms", "evidence", "findings", "region", "rows")
+
+    def __init__(self, region, rows, evidence, findings, account_type=None):
+        self.region = region
+        self.rows = rows
+        self.evidence = evidence
+        self.findings = findings
+        self.account_type = account_type
+        self.elapsed_ms = None
+
+    @property
+    def granted(self) -> list:
+        """The operations the token may call."""
+        return [row["operation"] for row in self.rows if row["access"] == "granted"]
+
+    @property
+    def denied(self) -> list:
+        """The operations that answered the bare 403."""
+        return [row["operation"] for row in self.rows if row["access"] == "denied"]
+
+    def summary(self) -> str:
+        """One line: how many probed operations the token may call, and the roles shown."""
+        text = f"may call {len(self.granted)} of {len(self.rows)} operations probed"
+        held = self.evidence["holds_one_of"]
+        if held:
+            text += "; holds " + "; ".join(_one_of(roles) for roles in held)
+        return text
+
+    def as_dict(self) -> dict:
+        """The JSON form used in the roles stage's data."""
+        return {
+            "region": self.region,
+            "account_type": self.account_type,
+            "rows": self.rows,
+            "holds_one_of": [list(roles) for roles in self.evidence["holds_one_of"]],
+            "holds_none_of": list(self.evidence["holds_none_of"]),
+        }
+
+    def __repr__(self):
+        return f"RoleTable({self.summary()})"
+
+    def _repr_html_(self):
+        from ._html import roles_html
+
+        return roles_html(self)
+
+
+def _one_of(roles) -> str:
+    roles = sorted(roles)
+    return roles[0] if len(roles) == 1 else "one of " + ", ".join(roles)
+
+
+def _row(answer, region) -> dict:
+    spec = answer.probe.spec
+    access = {AUTHORISED: "granted", DENIED: "denied"}.get(answer.kind, "unknown")
+    return {
+        "operation": spec.name,
+        "api": spec.api,
+        "access": access,
+        "status": answer.http.status,
+        "request_id": answer.http.request_id,
+        "roles": sorted(spec.roles_in(region)),
+        "confidence": spec.confidence,
+        "audience": sorted(spec.audience),
+    }
+
+
+def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
+    """Find the token's region, then ask every probe there: ``(RegionProbe, RoleTable)``.
+
+    The RoleTable is None when no region let the token through. Never raises.
+    ``sandbox_endpoints`` (region → base URL, for a production check): where to ask again
+    when every production probe was denied, to tell a sandbox-only app from an app without
+    roles. Calls still running when the answer is known (the other regions') are cancelled,
+    not waited for.
+    """
+    secrets = [token, *secrets]
+    started = time.perf_counter()
+    plans = {code: region_probes(code) for code in endpoints.spapi}
+    answers, region, decided_ms, sandbox = [], None, None, ()
+    with Concurrently(name="spapi-probe") as calls:
+        asked = []  # (region, Call), in the order asked
+
+        def ask(code, item):
+            call = calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
+            asked.append((code, call))
+
+        for code, plan in plans.items():
+            for item in plan:
+                ask(code, item)
+        for call in calls.as_completed():
+            answer = call.result()
+            answers.append(answer)
+            if region is None and answer.kind == AUTHORISED:
+                # The token's region: ask there every probe not asked yet, and from now on
+                # wait for that region's answers only.
+                region, decided_ms = answer.region, _since(started)
+                done = {item.operation for item in plans[region]}
+                for item in role_probes(region):
+                    if item.operation not in done:
+                        ask(region, item)
+            if region is not None and all(c.done for code, c in asked if code == region):
+                break
+        if region is None:
+            decided_ms = _since(started)
+            if sandbox_endpoints and answers and all(a.kind == DENIED for a in answers):
+                sandbox = _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets)
+    if region is None:
+        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
+        result = RegionProbe(None, answers, findings, sandbox=sandbox)
+        result.elapsed_ms = decided_ms
+        return result, None
+    in_region = _in_probe_order([a for a in answers if a.region == region], region)
+    account_type = account_type_of(in_region)
+    evidence = role_evidence(in_region, region, account_type)
+    table = RoleTable(
+        region,
+        [_row(answer, region) for answer in in_region],
+        evidence,
+        role_findings(in_region, region, account_type, evidence),
+        account_type,
+    )
+    table.elapsed_ms = _since(started) - decided_ms
+    result = RegionProbe(
+        region,
+        answers,
+        [],
+        marketplaces=_marketplaces_from(in_region),
+        account_type=account_type,
+    )
+    result.elapsed_ms = decided_ms
+    return result, table
+
+
+def _since(started) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets) -> tuple:
+    """Every region probe on the sandbox hosts; all their answers."""
+    asked = [
+        calls.submit(_run, transport, base, code, item, token, secrets)
+        for code, base in sandbox_endpoints.items()
+        for item in region_probes(code)
+    ]
+    # Each waits for its own result, bounded by its transport deadline (and Ctrl-C).
+    return tuple(call.result(calls.deadline) for call in asked)
+
+
+def _in_probe_order(answers, region):
+    order = {item.operation: n for n, item in enumerate(role_probes(region))}
+    return sorted(answers, key=lambda a: order.get(a.operation, len(order)))
+
+
+def _marketplaces_from(answers) -> list:
+    for answer in answers:
+        if answer.operation == PARTICIPATIONS and answer.kind == AUTHORISED:
+            return _marketplaces(answer.http.json())
+    return []
+
+
 def _marketplaces(body) -> list:
-    """The payload of marketplaceParticipations, tolerant of any shape it may come in."""
-    payload = body.get("payload") if isinstance(body, dict) else None
+    """The payload of getMarketplaceParticipations (its shape was checked by the diagnosis)."""
     out = []
-    for item in payload if isinstance(payload, list) else []:
-        item = item if isinstance(item, dict) else {}
-        marketplace = item.get("marketplace") if isinstance(item.get("marketplace"), dict) else {}
-        participation = item.get("participation")
+    for item in body["payload"]:
+        marketplace = item.get("marketplace") if isinstance(item, dict) else None
+        participation = item.get("participation") if isinstance(item, dict) else None
+        marketplace = marketplace if isinstance(marketplace, dict) else {}
         participation = participation if isinstance(participation, dict) else {}
         if not isinstance(marketplace.get("id"), str):
             continue  # without an id the entry names nothing a call could use
@@ -175,114 +376,6 @@ def _marketplaces(body) -> list:
     return out
 
 
-def region_probe(transport, endpoints, token, *, secrets=()) -> RegionProbe:
-    """marketplaceParticipations on NA, EU and FE at the same time; never raises."""
-    secrets = [token, *secrets]
-
-    def probe(code):
-        http = _call(transport, endpoints.spapi[code], "GET", PARTICIPATIONS_PATH, token)
-        verdict, finding = diagnose_spapi(http, secrets=secrets)
-        return code, verdict, finding, http
-
-    results = map_concurrently(probe, endpoints.spapi)
-    answers = {code: (verdict, http) for code, verdict, _, http in results}
-    accepted = [(code, http) for code, verdict, _, http in results if verdict == "ok"]
-    findings = []
-    if accepted:
-        region, http = accepted[0]
-        return RegionProbe(region, _marketplaces(http.json()), answers, findings)
-    seen = set()
-    for _code, _verdict, finding, _http in results:
-        if finding is not None and finding.code not in seen:
-            seen.add(finding.code)
-            findings.append(finding)
-    if not findings:
-        from ._catalogue import entry
-
-        findings.append(
-            entry("no-region-accepts-token").finding(
-                f"LWA issued {mask(token)}, but NA, EU and FE all answer 403 Unauthorized with "
-                "empty details to marketplaceParticipations."
-            )
-        )
-    return RegionProbe(None, [], answers, findings)
-
-
-class RoleTable:
-    """What the token may do: one row per role probe (granted, missing or unknown)."""
-
-    __slots__ = ("findings", "region", "rows")
-
-    def __init__(self, region, rows, findings):
-        self.region = region
-        self.rows = rows
-        self.findings = findings
-
-    @property
-    def missing(self) -> list:
-        """The roles whose probe answered 403 with empty details."""
-        return [row["role"] for row in self.rows if row["access"] == "missing"]
-
-    def summary(self) -> str:
-        """One line: how many roles are granted, and which are missing."""
-        granted = sum(row["access"] == "granted" for row in self.rows)
-        missing = self.missing
-        text = f"{granted} of {len(self.rows)} roles granted"
-        return text + (f"; missing: {', '.join(missing)}" if missing else "")
-
-    def as_dict(self) -> dict:
-        """The JSON form used in the roles stage's data."""
-        return {"region": self.region, "rows": self.rows}
-
-    def __repr__(self):
-        return f"RoleTable({self.summary()})"
-
-    def _repr_html_(self):
-        from ._html import roles_html
-
-        return roles_html(self)
-
-
-def role_probe(transport, endpoints, token, region, marketplace_id, *, secrets=()) -> RoleTable:
-    """One read per role in ``region``, all at the same time; never raises."""
-    from ._catalogue import entry
-
-    secrets = [token, *secrets]
-    base = endpoints.spapi[region]
-
-    def probe(spec):
-        params = {k: v.replace("{mp}", marketplace_id) for k, v in spec.params.items()}
-        http = _call(transport, base, spec.method, spec.path, token, params)
-        verdict, finding = diagnose_spapi(http, secrets=secrets, refusal_is_access=True)
-        return spec, verdict, finding, http
-
-    results = map_concurrently(probe, ROLE_PROBES)
-    rows, findings = [], []
-    for spec, verdict, finding, http in results:
-        access = {"ok": "granted", "denied": "missing"}.get(verdict, "unknown")
-        rows.append(
-            {
-                "role": spec.role,
-                "operation": spec.operation,
-                "api": spec.api,
-                "access": access,
-                "status": http.status,
-                "request_id": http.request_id,
-            }
-        )
-        if verdict == "denied":
-            findings.append(
-                entry("role-missing").finding(
-                    f"{spec.operation} ({spec.api}) answered 403 with empty details: the token "
-                    f"does not carry the role {spec.role!r} — the app lacks it, or the refresh token "
-                    "was issued before the role was added."
-                )
-            )
-        elif finding is not None:
-            findings.append(finding)
-    return RoleTable(region, rows, findings)
-
-
 # --------------------------------------------------------------------------- notebook steps
 
 
@@ -290,45 +383,36 @@ def _token_of(token):
     return token.access_token if hasattr(token, "access_token") else token
 
 
-def _endpoints(sandbox):
+def _search(token, sandbox, timeout):
     from ._endpoints import endpoints_from_env
+    from ._transport import Transport
 
-    return endpoints_from_env(sandbox=sandbox)
+    endpoints = endpoints_from_env(sandbox=sandbox)
+    with Transport(timeout=timeout) as transport:
+        return search(transport, endpoints, _token_of(token))
 
 
 def probe_regions(token, *, sandbox=False, timeout=10.0) -> RegionProbe:
-    """Which region accepts ``token`` (an access token or a TokenResult), and its marketplaces.
+    """Which region lets ``token`` (an access token or a TokenResult) through, and the
+    seller's marketplaces.
 
-    Raises :class:`SpApiError` or :class:`TransportError` when no region accepts it.
+    Raises :class:`SpApiError` or :class:`TransportError` when no region does.
     """
     from ._errors import SpApiError, raise_verdict
-    from ._transport import Transport
 
-    with Transport(timeout=timeout) as transport:
-        result = region_probe(transport, _endpoints(sandbox), _token_of(token))
+    result, _table = _search(token, sandbox, timeout)
     if not result.ok:
         raise_verdict(result.findings[0], SpApiError, result=result, findings=result.findings)
     return result
 
 
-def probe_roles(
-    token, region=None, marketplace_id=None, *, sandbox=False, timeout=10.0
-) -> RoleTable:
-    """One read per common role: which roles ``token`` carries.
+def probe_roles(token, *, sandbox=False, timeout=10.0) -> RoleTable:
+    """Which of the probed operations ``token`` may call in its region, and what that
+    proves about the app's roles. Raises like :func:`probe_regions` when no region lets
+    the token through."""
+    from ._errors import SpApiError, raise_verdict
 
-    ``region`` and ``marketplace_id`` are where to call; when either is missing the regions
-    are probed first, and the first marketplace the seller participates in is used (a
-    marketplace the seller does not sell in would make every role look missing). Raises
-    like :func:`probe_regions` when no region accepts the token.
-    """
-    from ._transport import Transport
-
-    if region is not None and region not in REGIONS:
-        raise ValueError(f"region must be one of {', '.join(REGIONS)}, not {region!r}")
-    endpoints = _endpoints(sandbox)
-    with Transport(timeout=timeout) as transport:
-        if region is None or marketplace_id is None:
-            found = probe_regions(token, sandbox=sandbox, timeout=timeout)
-            region = region or found.region
-            marketplace_id = marketplace_id or found.marketplace_id
-        return role_probe(transport, endpoints, _token_of(token), region, marketplace_id)
+    result, table = _search(token, sandbox, timeout)
+    if not result.ok:
+        raise_verdict(result.findings[0], SpApiError, result=result, findings=result.findings)
+    return table

@@ -116,7 +116,7 @@ def run_steps(collect, amazon):
                 lambda: spapi.get_grantless_token("sellingpartnerapi::client_credential:rotation"),
             ),
             ("regions", lambda: spapi.probe_regions(spapi.exchange_refresh_token())),
-            ("roles", lambda: spapi.probe_roles(spapi.exchange_refresh_token(), "NA")),
+            ("roles", lambda: spapi.probe_roles(spapi.exchange_refresh_token())),
             ("identity", lambda: spapi.caller_identity()),
             ("assume", lambda: spapi.assume_role()),
         ]:

@@ -91,6 +91,7 @@ def test_finding_as_dict_and_one_line():
         "code": "value-empty",
         "severity": "error",
         "field": "lwa_app_id",
+        "subject": "lwa_app_id",
         "message": "lwa_app_id is empty.",
         "fix": entry("value-empty").fix,
         "stage": "format",

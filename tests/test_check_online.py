@@ -16,7 +16,7 @@ import pytest
 from _values import SECRET_FIELDS
 
 from spapi_docs_helpers import check
-from spapi_docs_helpers._catalogue import entry
+from spapi_docs_helpers._catalogue import SUBJECTS, entry
 from spapi_docs_helpers.mock import FAULT_KINDS, SCENARIOS, MockAmazon
 
 
@@ -56,7 +56,8 @@ def test_every_scenario_gets_its_verdict_and_leaks_nothing(name, run_check, asse
         assert (code, field) in found, f"{name}: expected {code} [{field}], got {sorted(found)}"
     expected_errors = [(c, f) for c, f in scenario.expect if entry(c).severity == "error"]
     assert report.ok == (not expected_errors), (name, report.verdict)
-    blamed_expected = {f for c, f in expected_errors if f}
+    # What an error blames: its credential field, else its subject (the app's roles...).
+    blamed_expected = {f or entry(c).subject for c, f in expected_errors} - {None}
     # A finding may blame more than its own field: a swap both fields, invalid_client the
     # secret or the client identifier. Those it names in details["fields"].
     for finding in report.findings:
@@ -65,7 +66,7 @@ def test_every_scenario_gets_its_verdict_and_leaks_nothing(name, run_check, asse
     assert set(report.blamed) <= blamed_expected, (name, report.blamed)
     if blamed_expected:
         assert report.blamed and report.blamed[0] in blamed_expected, (name, report.blamed)
-        assert report.blamed[0] in report.verdict
+        assert SUBJECTS.get(report.blamed[0], report.blamed[0]) in report.verdict
     else:
         assert report.blamed == []
     assert report.endpoints.world == "mock" and report.endpoints.scenario == name
@@ -80,8 +81,18 @@ def test_happy_path_reports_region_marketplaces_and_roles(run_check):
     assert region.status == "ok" and region.data["region"] == "NA"
     countries = {m["country_code"] for m in region.data["marketplaces"] if m["participating"]}
     assert {"US", "CA", "MX"} <= countries
-    roles = report.stage("roles")
-    assert [row["access"] for row in roles.data["rows"]] == ["granted"] * 5
+    roles = report.stage("roles").data
+    access = {row["operation"]: row["access"] for row in roles["rows"]}
+    # The app holds Product Listing, Selling Partner Insights, Inventory and Order Tracking,
+    # Amazon Fulfillment and Finance and Accounting: no AWD, no Pricing, and it is no vendor.
+    assert [op for op, got in access.items() if got == "denied"] == [
+        "listInventory",
+        "getCompetitiveSummary",
+        "getPurchaseOrders",
+    ]
+    assert "unknown" not in access.values()
+    assert set(roles["holds_none_of"]) == {"Amazon Warehousing and Distribution", "Pricing"}
+    assert roles["account_type"] == "seller"
     data = json.loads(report.to_json())
     assert [s["name"] for s in data["stages"]] == [
         "load",
@@ -190,7 +201,11 @@ def test_throttling_that_persists_is_reported_after_bounded_retries(mock, run_ch
     report = run_check(mock, timeout=1)
     finding = next(f for f in report.findings if f.code == "rate-limited")
     assert "after 3 attempts" in finding.message
-    assert report.stage("region").status == "failed"
+    # The other probes found the region; the marketplaces could not be listed.
+    region = report.stage("region")
+    assert region.status == "ok" and region.data["marketplaces"] == []
+    assert report.stage("roles").status == "failed"
+    assert not report.ok and report.blamed == []
 
 
 def test_an_html_page_from_a_proxy_is_reported_as_what_it_is(mock, run_check):

@@ -164,22 +164,26 @@ def _environ(hostile, tmp_path, spapi_mode):
 
 
 def test_ctrl_c_during_the_region_probes_cancels_them(tmp_path):
+    from spapi_docs_helpers._probes import region_probes
+
+    # Every region's probes, at once: the connections the check opens before anything answers.
+    probes = sum(len(region_probes(code)) for code in ("NA", "EU", "FE"))
     before = set(threading.enumerate())
     # A server of its own: the count of connections is the evidence.
     with HostileServer() as hostile:
         environ = _environ(hostile, tmp_path, "silent")
 
-        def interrupt_once_the_three_probes_wait():
-            _wait_for(lambda: hostile.open_connections("silent") >= 3)
+        def interrupt_once_every_probe_waits():
+            _wait_for(lambda: hostile.open_connections("silent") >= probes)
             _thread.interrupt_main()
 
-        threading.Thread(target=interrupt_once_the_three_probes_wait, daemon=True).start()
+        threading.Thread(target=interrupt_once_every_probe_waits, daemon=True).start()
         with pytest.raises(KeyboardInterrupt):
             check(environ=environ, timeout=2, retries=2)
         # Cancelled, the probes close their connections and try no second time (a pool
-        # that waited for them would have let each try three times, nine connections).
+        # that waited for them would have let each try three times).
         _wait_for(lambda: hostile.open_connections("silent") == 0)
-        assert hostile.connections_for("silent") == 3
+        assert hostile.connections_for("silent") == probes
     # And every thread the check started has ended.
     _wait_for(lambda: set(threading.enumerate()) <= before)
 

@@ -22,8 +22,15 @@ import pytest
 from botocore.stub import Stubber
 
 from spapi_docs_helpers import Credentials
-from spapi_docs_helpers._diagnose import diagnose_lwa, diagnose_spapi, diagnose_sts
-from spapi_docs_helpers._doctor import _clock_findings
+from spapi_docs_helpers._diagnose import (
+    AUTHORISED,
+    DENIED,
+    PROBLEM,
+    clock_findings,
+    diagnose_lwa,
+    diagnose_sts,
+    spapi_answer,
+)
 from spapi_docs_helpers._sts import assume, identify, sts_client
 from spapi_docs_helpers._transport import HttpResult, Transport
 
@@ -111,24 +118,24 @@ def _answer_dated(seconds_from_now):
 
 
 def test_a_clock_ten_minutes_behind_is_reported():
-    findings = _clock_findings(_answer_dated(600))
+    findings = clock_findings(_answer_dated(600))
     assert [f.code for f in findings] == ["clock-skew"]
     assert "behind" in findings[0].message
 
 
 @pytest.mark.parametrize("seconds", [0, 30, -30])
 def test_a_clock_within_a_minute_is_fine(seconds):
-    assert _clock_findings(_answer_dated(seconds)) == []
+    assert clock_findings(_answer_dated(seconds)) == []
 
 
 def test_no_date_header_no_verdict():
-    assert _clock_findings(HttpResult("GET", "http://x", status=200)) == []
-    assert _clock_findings(None) == []
+    assert clock_findings(HttpResult("GET", "http://x", status=200)) == []
+    assert clock_findings(None) == []
 
 
 def test_an_unreadable_date_header_no_verdict():
     http = HttpResult("GET", "http://x", status=200, headers={"Date": "yesterday-ish"})
-    assert _clock_findings(http) == []
+    assert clock_findings(http) == []
 
 
 # --------------------------------------------------------------------------- LWA error codes
@@ -267,14 +274,116 @@ def _denied(details):
     ],
 )
 def test_sp_api_403_details_name_the_access_token_problem(details, code):
-    verdict, finding = diagnose_spapi(_denied(details))
-    assert verdict == "problem"
+    kind, finding = spapi_answer(_denied(details))
+    assert kind == PROBLEM
     assert finding.code == code
     assert details in finding.message
+    # LWA issued that token: the refresh token is not blamed for what SP-API says of it.
+    assert finding.field is None
 
 
 def test_a_bare_sp_api_403_is_a_denial_not_a_finding():
-    assert diagnose_spapi(_denied("")) == ("denied", None)
+    assert spapi_answer(_denied("")) == (DENIED, None)
+
+
+def test_the_expired_secret_text_blames_the_secret_by_amazons_own_words():
+    kind, finding = spapi_answer(_denied("The LWA secret token you provided has expired."))
+    assert (kind, finding.code, finding.field) == (
+        PROBLEM,
+        "spapi-secret-expired",
+        "lwa_client_secret",
+    )
+
+
+# What the service behind the gateway answers: the token got through.
+INVALID_INPUT = {
+    "errors": [
+        {
+            "code": "InvalidInput",
+            "message": "Missing or invalid request parameters: [marketplaceIds]",
+        }
+    ]
+}
+NOT_FOUND = {"errors": [{"code": "NotFound", "message": "The resource specified does not exist."}]}
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        pytest.param(200, {"payload": []}, id="success"),
+        pytest.param(400, INVALID_INPUT, id="invalid-input"),
+        pytest.param(404, NOT_FOUND, id="not-found"),
+    ],
+)
+def test_an_answer_of_the_service_proves_the_gateway_let_the_token_through(status, body):
+    assert spapi_answer(_answer(status, body, url=SPAPI_URL)) == (AUTHORISED, None)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        pytest.param(400, "<html><body>Bad Request</body></html>", "text/html", id="html-400"),
+        pytest.param(404, "Not Found", "text/plain", id="text-404"),
+        pytest.param(400, {"message": "bad"}, "application/json", id="json-without-errors"),
+        pytest.param(200, [1, 2, 3], "application/json", id="success-that-is-a-list"),
+        pytest.param(200, "<html>welcome</html>", "text/html", id="success-in-html"),
+    ],
+)
+def test_an_answer_no_sp_api_service_gives_proves_nothing(status, body, content_type):
+    raw = body if isinstance(body, str) else json.dumps(body)
+    http = HttpResult(
+        "GET",
+        SPAPI_URL,
+        status=status,
+        headers={"Content-Type": content_type},
+        body=raw.encode(),
+    )
+    kind, finding = spapi_answer(http)
+    assert kind == PROBLEM
+    assert finding.code == "unexpected-response"
+    assert finding.field is None
+
+
+def test_participations_without_their_payload_are_no_success():
+    http = _answer(200, {"errors": []}, url=SPAPI_URL)
+    kind, finding = spapi_answer(http, operation="getMarketplaceParticipations")
+    assert kind == PROBLEM and finding.code == "unexpected-response"
+    assert "participations payload" in finding.message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            {
+                "message": "Access to requested resource is denied.",
+                "code": "MissingAuthenticationToken",
+            },
+            id="gateway-shape",
+        ),
+        pytest.param(
+            {"errors": [{"code": "MissingAuthenticationToken", "message": "denied"}]},
+            id="errors-shape",
+        ),
+    ],
+)
+def test_missing_authentication_token_blames_the_endpoint_not_a_credential(body):
+    kind, finding = spapi_answer(_answer(403, body, url=SPAPI_URL))
+    assert kind == PROBLEM
+    assert finding.code == "spapi-missing-authentication-token"
+    assert (finding.field, finding.subject) == (None, "endpoint")
+    assert SPAPI_URL in finding.message
+
+
+def test_an_expired_security_token_blames_amazon_not_a_credential():
+    body = {"message": "The security token included in the request is expired"}
+    kind, finding = spapi_answer(_answer(403, body, url=SPAPI_URL))
+    assert kind == PROBLEM
+    assert (finding.code, finding.field, finding.subject) == (
+        "spapi-security-token-expired",
+        None,
+        "amazon",
+    )
 
 
 # --------------------------------------------------------------------------- TLS

@@ -41,6 +41,9 @@ _BLOCK = re.compile(
     r"^(?P=indent)(?P=fence)[ \t]*$",
     re.MULTILINE | re.DOTALL,
 )
+# A fence of four or more backticks shows Markdown source (the contributing guide's example
+# of a runnable block): what it holds is text to read, not a block of the page.
+_SOURCE_EXAMPLE = re.compile(r"^(`{4,})[^\n]*\n.*?^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 class Block:
@@ -65,7 +68,8 @@ class Block:
 def _blocks() -> list:
     found = []
     for page in sorted(DOCS.rglob("*.md")):
-        blocks = [Block(page, n, m) for n, m in enumerate(_BLOCK.finditer(page.read_text()), 1)]
+        text = _SOURCE_EXAMPLE.sub("", page.read_text())
+        blocks = [Block(page, n, m) for n, m in enumerate(_BLOCK.finditer(text), 1)]
         for block, following in itertools.pairwise(blocks):
             if "spapi-runnable" in block.classes and "spapi-output" in following.classes:
                 block.output = following.text

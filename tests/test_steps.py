@@ -45,8 +45,9 @@ def test_the_exchange_returns_a_masked_token_that_works(amazon_env, assert_no_le
     regions = probe_regions(token)
     assert regions.region == "NA"
     assert "US" in regions.summary() and "<table>" in regions._repr_html_()
-    table = probe_roles(token, regions.region, regions.participating[0]["id"])
-    assert table.missing == [] and "5 of 5" in table.summary()
+    table = probe_roles(token)
+    assert table.region == "NA" and "getMarketplaceParticipations" in table.granted
+    assert "may call" in table.summary() and "<table>" in table._repr_html_()
 
 
 def test_a_rejected_refresh_token_raises_an_lwa_error_with_the_verdict(amazon_env, assert_no_leak):
@@ -63,17 +64,19 @@ def test_a_rejected_refresh_token_raises_an_lwa_error_with_the_verdict(amazon_en
 def test_a_role_missing_shows_in_the_role_table(amazon_env):
     amazon_env("role-missing", aws=False)
     token = exchange_refresh_token()
-    table = probe_roles(token, "NA")
-    assert table.missing == ["Amazon Fulfillment"]
-    assert "missing" in table._repr_html_()
+    table = probe_roles(token)
+    assert "searchCatalogItems" in table.denied
+    assert "Product Listing" in table.evidence["holds_none_of"]
+    assert "holds none of" in table._repr_html_()
 
 
-def test_no_region_accepting_the_token_raises_an_spapi_error(amazon_env):
-    amazon_env("no-region-accepts-token", aws=False)
+def test_no_region_letting_the_token_through_raises_an_spapi_error(amazon_env):
+    amazon_env("no-roles", aws=False)
     token = exchange_refresh_token()
     with pytest.raises(SpApiError) as caught:
         probe_regions(token)
-    assert caught.value.finding.code == "no-region-accepts-token"
+    assert caught.value.finding.code == "roles-deny-every-probe"
+    assert caught.value.finding.subject == "app_roles"
 
 
 def test_grantless_token_for_the_rotation_scope(amazon_env, assert_no_leak):

@@ -19,7 +19,7 @@ import _hostile
 import pytest
 from _hostile import HostileServer, bounded
 
-from spapi_docs_helpers._diagnose import diagnose_lwa, diagnose_spapi
+from spapi_docs_helpers._diagnose import PROBLEM, diagnose_lwa, spapi_answer
 from spapi_docs_helpers._transport import (
     MAX_BODY_BYTES,
     HttpResult,
@@ -102,8 +102,8 @@ def test_a_capped_body_is_no_verdict(hostile):
     finding = diagnose_lwa(http)
     assert finding.code == "unexpected-response" and finding.field is None
     assert "could not be read" in finding.message
-    verdict, finding = diagnose_spapi(http)
-    assert verdict == "problem" and finding.code == "unexpected-response"
+    kind, finding = spapi_answer(http)
+    assert kind == PROBLEM and finding.code == "unexpected-response"
 
 
 def test_a_corrupt_gzip_body_is_named(tmp_path):

@@ -1,6 +1,6 @@
 """Pages generated from the package's own data, so that the docs and the code cannot disagree.
 
-Nine directives, each reading a table of ``spapi_docs_helpers``:
+Ten directives, each reading a table of ``spapi_docs_helpers``:
 
 ``spapi-catalogue``
     The failure catalogue (``_catalogue.CATALOGUE``): one section per entry. Option
@@ -27,8 +27,10 @@ Nine directives, each reading a table of ``spapi_docs_helpers``:
     marketplaces with their IDs (``_endpoints.REGIONS`` and ``_endpoints.MARKETPLACES``): the
     tables the checker itself probes.
 
-``spapi-role-probes``
-    The one call per role that the check makes (``_spapi.ROLE_PROBES``).
+``spapi-probes`` and ``spapi-role-mappings``
+    The operations the check calls, with what it sends and where each helps find the
+    token's region (``_probes``); and Amazon's role model as the package holds it, operation by
+    operation (``_roles.role_model()``), the table the doctor and the mock both read.
 
 ``spapi-install``
     The commands that install ``spapi-doctor`` and the project's page, from the
@@ -557,28 +559,89 @@ class MarketplacesDirective(_Directive):
         return [self._table(["spapi-marketplaces"], header, rows, (20, 30, 30, 20))]
 
 
-class RoleProbesDirective(_Directive):
-    """The role-gated reads of the roles stage."""
+def _p(text) -> nodes.paragraph:
+    return nodes.paragraph("", text)
+
+
+def _code(text) -> nodes.paragraph:
+    return nodes.paragraph("", "", nodes.literal(text, text))
+
+
+class ProbesDirective(_Directive):
+    """The operations the check calls, what it sends, and in which regions it asks each to
+    find the token's region (``_probes``)."""
 
     has_content = False
 
     def run(self):
-        from spapi_docs_helpers import _spapi
+        from spapi_docs_helpers import _probes
+        from spapi_docs_helpers._roles import REGION_CODES
 
-        self._depend_on(_spapi)
+        self._depend_on(_probes)
         rows = []
-        for probe in _spapi.ROLE_PROBES:
-            call = f"{probe.method} {probe.path}"
+        for item in _probes.probes():
+            sent = ", ".join(f"{k}={v}" for k, v in item.params.items())
+            if item.body is not None:
+                sent = (sent + "; " if sent else "") + f"body {item.body}"
+            finding = [c for c in REGION_CODES if item in _probes.region_probes(c)]
             rows.append(
                 _row(
-                    nodes.paragraph("", "", nodes.strong(probe.role, probe.role)),
-                    nodes.paragraph("", probe.api),
-                    nodes.paragraph("", "", nodes.literal(probe.operation, probe.operation)),
-                    nodes.paragraph("", "", nodes.literal(call, call)),
+                    [_code(item.operation), _p(item.api)],
+                    _code(f"{item.method} {item.path}" + (f"?{sent}" if item.params else "")),
+                    _p(item.expect),
+                    _p(", ".join(finding) or "—"),
                 )
             )
-        header = ("Role", "API", "Operation", "Call")
-        return [self._table(["spapi-role-probes"], header, rows, (26, 22, 22, 30))]
+        header = ("Operation", "Call", "When the token may call it", "Finds the region in")
+        return [self._table(["spapi-probes"], header, rows, (24, 32, 30, 14))]
+
+
+class RoleMappingsDirective(_Directive):
+    """Amazon's role model as the package holds it: which roles grant each operation, where
+    (``_roles.role_model()``, from ``data/role-mappings.json``)."""
+
+    has_content = False
+
+    def run(self):
+        from spapi_docs_helpers import _roles
+
+        self._depend_on(_roles)
+        model = _roles.role_model()
+        rows = []
+        for op in model.operations:
+            if op.grantless:
+                roles = [_p("none (grantless)")]
+            else:
+                roles = [
+                    _p(
+                        role
+                        + (
+                            f" ({', '.join(op.role_regions[role])} only)"
+                            if role in op.role_regions
+                            else ""
+                        )
+                    )
+                    for role in op.roles
+                ] or [_p("not stated")]
+            regions = ", ".join(op.regions) if op.regions is not None else "not stated"
+            who = " and ".join(sorted(op.audience)) + "s" if op.audience else "—"
+            rows.append(
+                _row(
+                    [_code(op.name), _p(op.api)],
+                    roles,
+                    _p(regions),
+                    _p(who),
+                    _p(op.confidence),
+                )
+            )
+        header = ("Operation", "Any one of these roles", "Regions", "For", "Row")
+        table = self._table(["spapi-role-mappings"], header, rows, (28, 40, 12, 12, 8))
+        note = _p(
+            f"Amazon's pages as read on {model.retrieved}. A row is high when it comes from a "
+            "roles table on an Amazon page, medium when pieced together from role pages or "
+            "tutorials, low when inferred from sibling operations."
+        )
+        return [note, table]
 
 
 # --------------------------------------------------------------------------- the mock scenarios
@@ -711,6 +774,7 @@ def setup(app):
     app.add_directive("spapi-field-map", FieldMapDirective)
     app.add_directive("spapi-regions", RegionsDirective)
     app.add_directive("spapi-marketplaces", MarketplacesDirective)
-    app.add_directive("spapi-role-probes", RoleProbesDirective)
+    app.add_directive("spapi-probes", ProbesDirective)
+    app.add_directive("spapi-role-mappings", RoleMappingsDirective)
     app.add_directive("spapi-mock-scenarios", MockScenariosDirective)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,227 @@
+"""The doctor against Amazon's role model, end to end over loopback.
+
+Whatever roles an app holds, in whatever region, for a seller or a vendor: the check finds
+the token's region exactly when some operation it probes there is granted, never blames a
+credential that LWA accepted, and states about the roles only what the answers prove.
+The mock Amazon gates every operation by the same role model the doctor reads: these tests
+hold the doctor to the model, and tests/mock holds the mock to Amazon's documents.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spapi_docs_helpers import check
+from spapi_docs_helpers._credentials import field_spec
+from spapi_docs_helpers._probes import region_probes
+from spapi_docs_helpers._roles import REGION_CODES, role_model
+from spapi_docs_helpers.mock import MockAmazon
+
+CREDENTIAL_FIELDS = ("refresh_token", "lwa_app_id", "lwa_client_secret")
+MODEL = role_model()
+SELLER_ROLES = sorted(MODEL.holdable("seller"))
+VENDOR_ROLES = sorted(MODEL.holdable("vendor"))
+
+
+@pytest.fixture(scope="module")
+def amazon():
+    # One mock for hundreds of checks: the usage plans would throttle them (their own tests
+    # run on fresh mocks).
+    with MockAmazon("happy", rate_limits=False) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("home")
+
+
+def _check(amazon, home, roles, region, account_type="seller", sandbox_only=False):
+    credentials = amazon.new_authorisation(
+        sorted(roles), region, account_type=account_type, sandbox_only=sandbox_only
+    )
+    environ = {
+        name: value
+        for name, value in amazon.env.items()
+        if name not in {field_spec(key).env for key in CREDENTIAL_FIELDS}
+    }
+    environ.update({field_spec(key).env: value for key, value in credentials.items()})
+    environ["HOME"] = str(home)
+    return check(environ=environ)
+
+
+def _expected_region(roles, region, account_type):
+    granted = any(item.spec.granted(roles, region, account_type) for item in region_probes(region))
+    return region if granted else None
+
+
+def _assert_no_credential_blamed(report):
+    assert report.stage("lwa").status == "ok", report.render_text()
+    assert not set(report.blamed) & set(CREDENTIAL_FIELDS), report.render_text()
+    assert not [f for f in report.findings if f.field in CREDENTIAL_FIELDS], report.render_text()
+
+
+def _assert_evidence_is_true(report, roles):
+    roles_stage = report.stage("roles")
+    if roles_stage.status == "skipped":
+        return
+    data = roles_stage.data
+    for one_of in data["holds_one_of"]:
+        assert set(one_of) & set(roles), (one_of, roles)
+    assert not set(data["holds_none_of"]) & set(roles), (data["holds_none_of"], roles)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    roles=st.sets(st.sampled_from(SELLER_ROLES), max_size=4),
+    region=st.sampled_from(REGION_CODES),
+)
+def test_any_seller_role_set_finds_its_region_exactly_when_a_probe_is_granted(
+    amazon, home, roles, region
+):
+    report = _check(amazon, home, roles, region)
+    found = report.stage("region").data["region"]
+    assert found == _expected_region(roles, region, "seller"), report.render_text()
+    _assert_no_credential_blamed(report)
+    _assert_evidence_is_true(report, roles)
+    if found is None:
+        assert report.blamed == ["app_roles"]
+        assert [f.code for f in report.findings if f.severity == "error"] == [
+            "roles-deny-every-probe"
+        ]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    roles=st.sets(st.sampled_from(VENDOR_ROLES), max_size=3),
+    region=st.sampled_from(REGION_CODES),
+)
+def test_any_vendor_role_set_finds_its_region_exactly_when_a_probe_is_granted(
+    amazon, home, roles, region
+):
+    report = _check(amazon, home, roles, region, account_type="vendor")
+    found = report.stage("region").data["region"]
+    assert found == _expected_region(roles, region, "vendor"), report.render_text()
+    _assert_no_credential_blamed(report)
+    _assert_evidence_is_true(report, roles)
+
+
+@pytest.mark.parametrize("role", SELLER_ROLES)
+@pytest.mark.parametrize("region", REGION_CODES)
+def test_each_role_alone_is_found_where_it_counts(amazon, home, role, region):
+    report = _check(amazon, home, {role}, region)
+    assert report.stage("region").data["region"] == _expected_region({role}, region, "seller")
+    _assert_no_credential_blamed(report)
+
+
+@pytest.mark.parametrize("region", ["NA", "EU"])
+def test_the_guides_example_roles_work_but_may_not_list_marketplaces(amazon, home, region):
+    report = _check(amazon, home, {"Inventory and Order Tracking", "Amazon Fulfillment"}, region)
+    assert report.stage("region").data["region"] == region
+    assert report.ok, report.render_text()
+    codes = [f.code for f in report.findings]
+    assert "participations-not-permitted" in codes
+    _assert_no_credential_blamed(report)
+
+
+def test_the_guides_example_roles_list_marketplaces_in_the_far_east(amazon, home):
+    report = _check(amazon, home, {"Inventory and Order Tracking", "Amazon Fulfillment"}, "FE")
+    assert report.stage("region").data["region"] == "FE"
+    assert "participations-not-permitted" not in [f.code for f in report.findings]
+    assert report.stage("region").data["marketplaces"]
+
+
+def test_an_app_without_roles_blames_its_roles_and_lists_the_causes(amazon, home):
+    report = _check(amazon, home, set(), "NA")
+    assert not report.ok
+    assert report.blamed == ["app_roles"]
+    finding = next(f for f in report.findings if f.code == "roles-deny-every-probe")
+    assert finding.subject == "app_roles" and finding.field is None
+    assert len(finding.details["causes"]) >= 3
+    assert "The credentials themselves are not to blame" in report.verdict
+    text = report.render_text()
+    assert "Likely causes, most likely first:" in text
+    assert "the sandbox hosts refused them too" in finding.message.lower()
+
+
+def test_a_sandbox_only_app_is_named_as_such(amazon, home):
+    report = _check(amazon, home, {"Product Listing"}, "NA", sandbox_only=True)
+    assert [f.code for f in report.findings if f.severity == "error"] == ["app-sandbox-only"]
+    assert report.blamed == ["app"]
+    _assert_no_credential_blamed(report)
+
+
+def test_a_vendor_token_is_recognised(amazon, home):
+    report = _check(amazon, home, {"Amazon Fulfillment", "Product Listing"}, "EU", "vendor")
+    assert report.stage("region").data["account_type"] == "vendor"
+    codes = [f.code for f in report.findings]
+    assert "vendor-account" in codes
+    # The Sellers API serves sellers only: its refusal says nothing about a vendor's roles.
+    assert "participations-not-permitted" not in codes
+    assert "region-selection-needed" in codes
+
+
+def test_a_restricted_role_alone_finds_the_region(amazon, home):
+    report = _check(amazon, home, {"Tax Invoicing (Restricted)"}, "NA")
+    assert report.stage("region").data["region"] == "NA"
+    roles = report.stage("roles").data
+    assert any("Tax Invoicing (Restricted)" in one_of for one_of in roles["holds_one_of"])
+    _assert_no_credential_blamed(report)
+
+
+@pytest.fixture
+def silent_port():
+    """A loopback port that accepts connections and never answers."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held = []
+    stop = False
+
+    def accept():
+        while not stop:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            held.append(connection)
+
+    import threading
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop = True
+    server.close()
+    for connection in held:
+        connection.close()
+
+
+def test_the_first_region_that_lets_the_token_through_decides_without_waiting_for_the_others(
+    amazon, home, silent_port
+):
+    """EU and FE never answer; NA lets the token through: the region is NA, and the
+    regions that never answered are not waited for."""
+    credentials = amazon.new_authorisation(["Product Listing"], "NA")
+    environ = {**amazon.env, "HOME": str(home)}
+    environ.update({field_spec(key).env: value for key, value in credentials.items()})
+    silent = f"http://127.0.0.1:{silent_port}"
+    environ["SPAPI_ENDPOINT_EU"] = silent
+    environ["SPAPI_ENDPOINT_FE"] = silent
+    report = check(environ=environ, timeout=30)
+    region = report.stage("region").data
+    assert region["region"] == "NA"
+    assert set(region["answers"]) == {"NA"}, "EU and FE were waited for"
+    assert report.ok, report.render_text()
