@@ -219,6 +219,9 @@ class RoleTable:
         held = self.evidence["holds_one_of"]
         if held:
             text += "; holds " + "; ".join(_one_of(roles) for roles in held)
+        missing = self.evidence["holds_none_of"]
+        if missing:
+            text += "; none of " + ", ".join(missing)
         return text
 
     def as_dict(self) -> dict:
@@ -274,11 +277,11 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
     plans = {code: region_probes(code) for code in endpoints.spapi}
     answers, region, decided_ms, sandbox = [], None, None, ()
     with Concurrently(name="spapi-probe") as calls:
-        asked = []  # (region, Call), in the order asked
+        waiting = {}  # region -> how many of its calls have not been answered yet
 
         def ask(code, item):
-            call = calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
-            asked.append((code, call))
+            calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
+            waiting[code] = waiting.get(code, 0) + 1
 
         for code, plan in plans.items():
             for item in plan:
@@ -286,6 +289,7 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
         for call in calls.as_completed():
             answer = call.result()
             answers.append(answer)
+            waiting[answer.region] -= 1
             if region is None and answer.kind == AUTHORISED:
                 # The token's region: ask there every probe not asked yet, and from now on
                 # wait for that region's answers only.
@@ -294,7 +298,9 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
                 for item in role_probes(region):
                     if item.operation not in done:
                         ask(region, item)
-            if region is not None and all(c.done for code, c in asked if code == region):
+            # Every answer of the token's region is in (a call may have ended before
+            # as_completed hands it over: count answers, not ended calls).
+            if region is not None and waiting[region] == 0:
                 break
         if region is None:
             decided_ms = _since(started)

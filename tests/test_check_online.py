@@ -17,6 +17,7 @@ from _values import SECRET_FIELDS
 
 from spapi_docs_helpers import check
 from spapi_docs_helpers._catalogue import SUBJECTS, entry
+from spapi_docs_helpers._probes import role_probes
 from spapi_docs_helpers.mock import FAULT_KINDS, SCENARIOS, MockAmazon
 
 
@@ -83,6 +84,8 @@ def test_happy_path_reports_region_marketplaces_and_roles(run_check):
     assert {"US", "CA", "MX"} <= countries
     roles = report.stage("roles").data
     access = {row["operation"]: row["access"] for row in roles["rows"]}
+    # Every probe of the region was asked, and every answer waited for.
+    assert list(access) == [item.operation for item in role_probes("NA")]
     # The app holds Product Listing, Selling Partner Insights, Inventory and Order Tracking,
     # Amazon Fulfillment and Finance and Accounting: no AWD, no Pricing, and it is no vendor.
     assert [op for op, got in access.items() if got == "denied"] == [

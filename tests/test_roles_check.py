@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from spapi_docs_helpers import check
 from spapi_docs_helpers._credentials import field_spec
-from spapi_docs_helpers._probes import region_probes
+from spapi_docs_helpers._probes import region_probes, role_probes
 from spapi_docs_helpers._roles import REGION_CODES, role_model
 from spapi_docs_helpers.mock import MockAmazon
 
@@ -68,6 +68,10 @@ def _assert_evidence_is_true(report, roles):
     if roles_stage.status == "skipped":
         return
     data = roles_stage.data
+    # Every probe of the token's region has its row: no answer was lost on the way.
+    assert [row["operation"] for row in data["rows"]] == [
+        item.operation for item in role_probes(data["region"])
+    ]
     for one_of in data["holds_one_of"]:
         assert set(one_of) & set(roles), (one_of, roles)
     assert not set(data["holds_none_of"]) & set(roles), (data["holds_none_of"], roles)
