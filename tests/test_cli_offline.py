@@ -26,7 +26,7 @@ from spapi_docs_helpers import _cli, _doctor
 
 ANSI = "\x1b["
 # Every key of a finding in the JSON report; "details" only when the finding has some.
-FINDING_KEYS = {"code", "severity", "field", "message", "fix", "stage", "source", "docs"}
+FINDING_KEYS = {"code", "severity", "field", "subject", "message", "fix", "stage", "source", "docs"}
 
 
 @pytest.fixture
