@@ -78,11 +78,19 @@ def validate_answer(api_models):
     operation's model gives for the answer's status."""
     import jsonschema
 
+    validators = {}
+
     def check(route, answer):
-        _name, operation, model = api_models[(route.method, route.path)]
-        response = operation["responses"][str(answer.status_code)]
-        schema = {**response["schema"], "definitions": model["definitions"]}
-        jsonschema.validate(answer.json(), schema)
+        key = (route.method, route.path, answer.status_code)
+        if key not in validators:
+            _name, operation, model = api_models[(route.method, route.path)]
+            response = operation["responses"][str(answer.status_code)]
+            schema = {**response["schema"], "definitions": model["definitions"]}
+            # Swagger 2.0 schemas are JSON Schema draft 4. The schema is checked once; each
+            # answer is then validated without checking the (large) schema again.
+            jsonschema.Draft4Validator.check_schema(schema)
+            validators[key] = jsonschema.Draft4Validator(schema)
+        validators[key].validate(answer.json())
 
     return check
 
@@ -93,10 +101,15 @@ def validate(sellers_model, application_model):
     definitions (sellers.json first, then the Application Management model)."""
     import jsonschema
 
+    validators = {}
+
     def check(instance, definition, *, model="sellers"):
-        source = sellers_model if model == "sellers" else application_model
-        schema = {"$ref": f"#/definitions/{definition}", "definitions": source["definitions"]}
-        jsonschema.validate(instance, schema)
+        if (model, definition) not in validators:
+            source = sellers_model if model == "sellers" else application_model
+            schema = {"$ref": f"#/definitions/{definition}", "definitions": source["definitions"]}
+            jsonschema.Draft4Validator.check_schema(schema)
+            validators[(model, definition)] = jsonschema.Draft4Validator(schema)
+        validators[(model, definition)].validate(instance)
 
     return check
 
