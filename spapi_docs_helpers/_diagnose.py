@@ -397,12 +397,13 @@ def role_evidence(answers, region, account_type) -> dict:
     model = role_model()
     kinds = frozenset({account_type}) if account_type else frozenset({"seller", "vendor"})
     holdable = frozenset().union(*(model.holdable(kind) for kind in kinds))
-    excluded = set()
+    excluded, refused_by = set(), []
     for answer in answers:
         spec = answer.probe.spec
         if answer.kind != DENIED or spec.confidence == "low" or not kinds <= spec.audience:
             continue
         excluded |= spec.roles_in(region)
+        refused_by.append(answer.operation)
     held = []
     for answer in answers:
         if answer.kind != AUTHORISED:
@@ -415,6 +416,8 @@ def role_evidence(answers, region, account_type) -> dict:
     return {
         "holds_one_of": tuple(tuple(sorted(roles)) for roles in sorted(held, key=sorted)),
         "holds_none_of": tuple(sorted(excluded & holdable)),
+        # The refusals holds_none_of rests on (the others prove nothing about roles).
+        "refused_by": tuple(refused_by),
     }
 
 
@@ -444,11 +447,19 @@ def role_findings(answers, region, account_type, evidence) -> list:
             )
         )
     if evidence["holds_none_of"]:
-        refused = [a.operation for a in answers if a.kind == DENIED]
+        refused = list(evidence["refused_by"])
+        others = [a.operation for a in answers if a.kind == DENIED and a.operation not in refused]
+        aside = (
+            f" ({', '.join(others)} answered it too, which proves nothing about roles: they "
+            "serve another account type, or Amazon's role table for them is not known well "
+            "enough.)"
+            if others
+            else ""
+        )
         findings.append(
             entry("role-missing").finding(
                 f"In {region}, {', '.join(refused)} answered the bare 403: the token carries "
-                f"none of {', '.join(evidence['holds_none_of'])}.",
+                f"none of {', '.join(evidence['holds_none_of'])}.{aside}",
                 details={"holds_none_of": list(evidence["holds_none_of"]), "denied": refused},
             )
         )

@@ -232,6 +232,7 @@ class RoleTable:
             "rows": self.rows,
             "holds_one_of": [list(roles) for roles in self.evidence["holds_one_of"]],
             "holds_none_of": list(self.evidence["holds_none_of"]),
+            "refused_by": list(self.evidence["refused_by"]),
         }
 
     def __repr__(self):
