@@ -179,6 +179,11 @@ def test_a_vendor_token_is_recognised(amazon, home):
     # The Sellers API serves sellers only: its refusal says nothing about a vendor's roles.
     assert "participations-not-permitted" not in codes
     assert "region-selection-needed" in codes
+    rows = {row["operation"]: row for row in report.stage("roles").data["rows"]}
+    refused_by = report.stage("roles").data["refused_by"]
+    assert refused_by, "listInventory (AWD, for vendors too) is refused: the vendor lacks AWD"
+    assert all("vendor" in rows[operation]["audience"] for operation in refused_by)
+    assert "getMarketplaceParticipations" not in refused_by
 
 
 def test_a_restricted_role_alone_finds_the_region(amazon, home):
