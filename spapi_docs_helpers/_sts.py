@@ -10,6 +10,8 @@ credentials come from AWS Secrets Manager (_sources), never on the offline path.
 
 from __future__ import annotations
 
+import threading
+
 from ._catalogue import entry
 from ._diagnose import diagnose_sts
 from ._redaction import mask
@@ -35,6 +37,21 @@ def sts_client_or_finding(credentials, **options):
         )
 
 
+# One boto3 session for every STS client of the process: a session loads botocore's service
+# models once (about 150 ms of CPU a time), and each client carries its own credentials, so
+# nothing of one check reaches another. Sessions are not thread-safe: clients are made one
+# at a time.
+_SESSION = None
+_SESSION_LOCK = threading.Lock()
+
+
+def _session(boto3):
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
+
+
 def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
     """A boto3 STS client for ``credentials`` whose calls go through the check's transport:
     ``timeout`` per connect and read, a deadline of ``timeout × (retries + 1)`` per call,
@@ -51,16 +68,17 @@ def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
         read_timeout=timeout,
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
-    client = boto3.session.Session().client(
-        "sts",
-        # Sent exactly as stored: a stray space must fail here as it fails in use.
-        aws_access_key_id=credentials.aws_access_key,
-        aws_secret_access_key=credentials.aws_secret_key,
-        aws_session_token=credentials.aws_session_token or None,
-        region_name=GLOBAL_STS_REGION,
-        endpoint_url=endpoint_url,
-        config=config,
-    )
+    with _SESSION_LOCK:
+        client = _session(boto3).client(
+            "sts",
+            # Sent exactly as stored: a stray space must fail here as it fails in use.
+            aws_access_key_id=credentials.aws_access_key,
+            aws_secret_access_key=credentials.aws_secret_key,
+            aws_session_token=credentials.aws_session_token or None,
+            region_name=GLOBAL_STS_REGION,
+            endpoint_url=endpoint_url,
+            config=config,
+        )
     # The client keeps the transport (and its connection pool) for as long as it lives.
     send_botocore_through(client, Transport(timeout=timeout, retries=retries))
     return client
