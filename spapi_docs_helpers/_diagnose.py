@@ -19,6 +19,7 @@ import time
 from email.utils import parsedate_to_datetime
 
 from ._catalogue import CATALOGUE, entry
+from ._credentials import AWS_KEYS
 from ._endpoints import MARKETPLACES, REGIONS
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
 from ._roles import role_model
@@ -38,6 +39,30 @@ __all__ = [
 ]
 
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
+
+
+def _index_matches() -> dict:
+    index: dict = {}
+    for item in CATALOGUE:
+        for text in item.match:
+            index.setdefault(text, []).append(item.code)
+    return {text: tuple(codes) for text, codes in index.items()}
+
+
+# A string a service answered (an LWA error code, an STS error code, SP-API's 403 details)
+# -> the catalogue entries it identifies (``Entry.match``). The strings themselves are in
+# the catalogue only; the functions below say what tells apart entries that share one.
+IDENTIFIED_BY = _index_matches()
+
+
+def _identified(said) -> tuple:
+    """The codes of the entries whose ``match`` is ``said`` exactly (none for anything else)."""
+    return IDENTIFIED_BY.get(said, ()) if isinstance(said, str) else ()
+
+
+def _holds_match(code, text) -> bool:
+    """True when ``text`` holds one of the strings that identify ``code``."""
+    return any(match in text for match in entry(code).match)
 
 
 def _word(text, limit=60) -> str:
@@ -124,7 +149,8 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
     if isinstance(description, str) and description:
         said += f" ({escape_controls(redact_text(description, secrets))[:200]!r})"
     bad = {f.field for f in format_findings if f.severity == "error" and f.field}
-    if grant == "authorization_code" and error in ("invalid_grant", "unauthorized_client"):
+    identified = _identified(error)
+    if grant == "authorization_code" and "authorization-code-rejected" in identified:
         # The client passed (else invalid_client): the code is refused. Amazon does not say
         # which of its causes applies, and RFC 6749 puts them all under invalid_grant.
         return entry("authorization-code-rejected").finding(
@@ -132,7 +158,8 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
             "more than five minutes old, was already exchanged, or was issued for another app "
             "or another redirect_uri."
         )
-    if error == "invalid_client":
+    # invalid_client: lwa-client-id-rejected shares it; the format findings tell them apart.
+    if "lwa-client-secret-rejected" in identified:
         if "lwa_app_id" in bad:
             return entry("lwa-client-id-rejected").finding(
                 f"{said}, and lwa_app_id is not a well-formed Client identifier (see its format "
@@ -152,7 +179,7 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
             "of another app, or a mistyped one, is refused the same way.",
             details={"fields": ["lwa_client_secret", "lwa_app_id"], "either": True},
         )
-    if error == "invalid_grant":
+    if "lwa-refresh-token-rejected" in identified:
         tail = (
             " The refresh token also fails the format check (see above)."
             if "refresh_token" in bad
@@ -160,16 +187,15 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
             "otherwise), so the refresh token is the one at fault."
         )
         return entry("lwa-refresh-token-rejected").finding(f"{said}.{tail}")
-    if error == "unauthorized_client":
+    if "lwa-token-from-another-app" in identified:
         return entry("lwa-token-from-another-app").finding(
             f"{said}: the refresh token was issued to another app than this client identifier."
         )
-    if error == "invalid_request":
-        return entry("lwa-invalid-request").finding(f"{said}.")
-    if error == "unsupported_grant_type":
+    if "lwa-unsupported-grant-type" in identified:
         return entry("lwa-unsupported-grant-type").finding(f"{said} for grant_type={grant}.")
-    if error == "invalid_scope":
-        return entry("lwa-invalid-scope").finding(f"{said}.")
+    for code in ("lwa-invalid-request", "lwa-invalid-scope"):
+        if code in identified:
+            return entry(code).finding(f"{said}.")
     return unexpected(
         http, "lwa", secrets, why=f"the LWA error {error!r} is not one Amazon documents"
     )
@@ -200,12 +226,6 @@ AUTHORISED = "authorised"
 DENIED = "denied"
 PROBLEM = "problem"
 PARTICIPATIONS = "getMarketplaceParticipations"
-# The catalogue entries whose ``match`` identifies an SP-API answer.
-_SPAPI_MATCHES = {
-    item.match: item.code for item in CATALOGUE if item.stage == "region" and item.match
-}
-_MISSING_TOKEN = entry("spapi-missing-authentication-token").match
-_SECURITY_TOKEN_EXPIRED = entry("spapi-security-token-expired").match
 
 
 def _spapi_errors(body) -> list | None:
@@ -239,7 +259,7 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
         return PROBLEM, problem
     body = http.json()
     said = _said(body)
-    if _SECURITY_TOKEN_EXPIRED in said:
+    if _holds_match("spapi-security-token-expired", said):
         return PROBLEM, entry("spapi-security-token-expired").finding(
             f"SP-API at {http.url} answered HTTP {http.status}: {http.excerpt(secrets=secrets)!r}."
         )
@@ -260,7 +280,8 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
     code = body.get("code") if isinstance(body, dict) else None
     errors = _spapi_errors(body)
     first = errors[0] if errors else {}
-    if http.status == 403 and _MISSING_TOKEN in (code, first.get("code")):
+    missing_token = entry("spapi-missing-authentication-token").match
+    if http.status == 403 and (code in missing_token or first.get("code") in missing_token):
         return PROBLEM, entry("spapi-missing-authentication-token").finding(
             f"SP-API at {http.url} answered 403 MissingAuthenticationToken: no operation "
             f"lives at that path ({http.excerpt(secrets=secrets)!r})."
@@ -270,7 +291,7 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
         details = details if isinstance(details, str) else ""
         if not details:
             return DENIED, None
-        known = _SPAPI_MATCHES.get(details)
+        known = next((c for c in _identified(details) if entry(c).stage == "region"), None)
         if known is None:
             return PROBLEM, unexpected(
                 http,
@@ -333,7 +354,8 @@ def region_findings(answers) -> list:
                 },
             )
         ]
-    findings, seen = [], {}
+    findings = []
+    seen: dict[str, list[str]] = {}  # code -> the regions that answered it
     for answer in answers:
         if answer.kind != PROBLEM or answer.finding is None:
             continue
@@ -558,17 +580,19 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
     code = details.get("Code", "")
     message = escape_controls(redact_text(str(details.get("Message", "")), secrets))[:300]
     said = f"AWS STS answered {_word(code)} to {operation}: {message!r}"
-    # InvalidAccessKeyId is the S3-style name some endpoints (and moto) use for the same.
-    if code in ("InvalidClientTokenId", "InvalidAccessKeyId"):
+    identified = _identified(code)
+    if "sts-access-key-invalid" in identified:
         return entry("sts-access-key-invalid").finding(f"{said}.")
-    if code == "SignatureDoesNotMatch":
+    if "sts-secret-key-wrong" in identified:
         return entry("sts-secret-key-wrong").finding(
             f"{said}: AWS knows the access key, but the secret key does not belong to it."
         )
-    if code in ("ExpiredToken", "ExpiredTokenException"):
+    if "sts-token-expired" in identified:
         return entry("sts-token-expired").finding(f"{said}.")
-    if code == "AccessDenied":
-        if "root account" in message:
+    # AccessDenied: sts-role-arn-is-caller shares it, and root keys get it too; the message
+    # and the ARNs tell them apart.
+    if "sts-assume-role-denied" in identified:
+        if _holds_match("sts-root-keys", message):
             return entry("sts-root-keys").finding(f"{said}.")
         role_arn = credentials.role_arn if isinstance(credentials.role_arn, str) else ""
         if ":user/" in role_arn or (caller_arn and role_arn.strip() == caller_arn):
@@ -584,14 +608,47 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
         return entry("sts-assume-role-denied").finding(
             f"{said}. The user {caller_arn or '(unknown)'} may not assume {role_arn.strip()}."
         )
-    if code == "ValidationError":
+    if "role-arn-malformed" in identified:
         return entry("role-arn-malformed").finding(f"{said}.", field="role_arn")
-    if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+    if "rate-limited" in identified:
         return entry("rate-limited").finding(f"{said}.")
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if isinstance(status, int) and status >= 500:
         return entry("service-unavailable").finding(f"{said} (HTTP {status}).")
     return entry("unexpected-response").finding(f"{said} (HTTP {status}).")
+
+
+def sts_client_finding(error, *, secrets=()):
+    """Why no STS client could be made: botocore refused the endpoint or a key before
+    sending anything."""
+    return entry("endpoint-url-invalid").finding(
+        f"No STS client could be made: {type(error).__name__}: "
+        f"{redact_text(str(error), secrets)[:200]}."
+    )
+
+
+def caller_finding(identity):
+    """The verdict on the caller GetCallerIdentity named: root keys are an error (they
+    cannot assume a role, and should not exist); any other caller, None."""
+    if not identity.is_root:
+        return None
+    return entry("sts-root-keys").finding(
+        f"GetCallerIdentity says the keys belong to {identity.arn}, the root user of account "
+        f"{identity.account}."
+    )
+
+
+def sts_skipped_findings(credentials, *, asked) -> list:
+    """Why the STS checks cannot run although ``asked`` (--legacy) asks for them: no AWS
+    field is set at all. (Some set and some missing is the format stage's finding.)"""
+    if asked and not any(credentials.get(key) is not None for key in AWS_KEYS):
+        return [
+            entry("aws-fields-incomplete").finding(
+                "--legacy asks for the STS checks, but no AWS field is set: they need "
+                "aws_access_key and aws_secret_key (SP_API_ACCESS_KEY, SP_API_SECRET_KEY)."
+            )
+        ]
+    return []
 
 
 # --------------------------------------------------------------------------- the environment

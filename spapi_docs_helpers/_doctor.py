@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-from ._credentials import AWS_KEYS
 from ._endpoints import ENV_REGION, ENV_SANDBOX, STS_DEFAULT, endpoints_from_env
 from ._formats import check_formats
 from ._peers import installed_peers
@@ -178,24 +177,16 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
 
     ``wanted``: AWS fields are set, or ``asked`` (--legacy) says to try anyway.
     """
-    from ._catalogue import entry
+    from ._diagnose import sts_skipped_findings
 
     keys = creds.aws_access_key, creds.aws_secret_key
     if not wanted:
         return [], StageResult("sts", "skipped", "no AWS fields: not needed since 2023-10-02")
     if not all(isinstance(v, str) and v.strip() for v in keys):
-        findings = []
-        if asked and not any(creds.get(k) is not None for k in AWS_KEYS):
-            findings.append(
-                entry("aws-fields-incomplete").finding(
-                    "--legacy asks for the STS checks, but no AWS field is set: they need "
-                    "aws_access_key and aws_secret_key (SP_API_ACCESS_KEY, SP_API_SECRET_KEY)."
-                )
-            )
-        return findings, StageResult(
+        return sts_skipped_findings(creds, asked=asked), StageResult(
             "sts", "skipped", "needs aws_access_key and aws_secret_key (see the format stage)"
         )
-    from ._sts import assume, identify, sts_client_or_finding
+    from ._sts import request_assume_role, request_caller_identity, sts_client_or_finding
 
     where = shown_url(endpoints.sts) if endpoints.sts else STS_DEFAULT
     progress.start("sts", f"GetCallerIdentity and AssumeRole at {where}")
@@ -209,12 +200,12 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
         )
         progress.done(stage)
         return [problem], stage
-    identity = identify(client, creds)
+    identity = request_caller_identity(client, creds)
     findings = [identity.finding] if identity.finding else []
     data = {"identity": identity.as_dict()}
     lines = [f"caller: {identity.arn}"] if identity.arn else []
     if identity.ok and isinstance(creds.role_arn, str) and creds.role_arn.strip():
-        role = assume(client, creds, caller_arn=identity.arn)
+        role = request_assume_role(client, creds, caller_arn=identity.arn)
         data["assume_role"] = role.as_dict()
         if role.ok:
             lines.append(f"assumed: {role.assumed_role_arn}")

@@ -9,7 +9,8 @@ why, and the fix. No message ever holds a secret in full.
   + CheckError: an online step failed
     - LwaError: Login with Amazon refused the token exchange
     - StsError: AWS STS refused GetCallerIdentity or AssumeRole (legacy path)
-    - SpApiError: the Selling Partner API refused a call
+    - SellingPartnerApiError: the Selling Partner API refused a call (``SpApiError``, its
+      old name, is a deprecated alias until 0.2.0)
     - TransportError: no usable answer at all (network failure, timeout, a proxy's
       HTML page, truncated JSON); blames no credential
   + AuthorizeError: the consent flow cannot go on (an App ID or Redirect URI Amazon would
@@ -24,18 +25,6 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NoReturn
-
-__all__ = [
-    "AuthorizeError",
-    "CheckError",
-    "CredentialsError",
-    "LwaError",
-    "SpApiError",
-    "SpapiDocsError",
-    "StoreError",
-    "StsError",
-    "TransportError",
-]
 
 
 class SpapiDocsError(Exception):
@@ -70,7 +59,7 @@ class StsError(CheckError):
     """AWS STS refused GetCallerIdentity or AssumeRole."""
 
 
-class SpApiError(CheckError):
+class SellingPartnerApiError(CheckError):
     """The Selling Partner API refused a call."""
 
 

@@ -2,17 +2,15 @@
 
 ``grant_type=refresh_token`` turns a refresh token into a one-hour access token for
 seller-authorised calls; ``grant_type=client_credentials`` with a scope gives a grantless
-token (notifications, client-secret rotation). :func:`exchange_refresh_token` is the
-notebook-facing step: it returns a :class:`TokenResult` or raises :class:`LwaError` /
-:class:`TransportError` carrying the verdict.
+token (notifications, client-secret rotation). :func:`request_token` makes one request and
+returns a :class:`TokenResult` that carries the verdict; it never raises. The notebook steps
+that load the credentials and raise the verdict are in :mod:`._steps`.
 """
 
 from __future__ import annotations
 
 from ._diagnose import diagnose_lwa
-from ._redaction import mask
-
-__all__ = ["GRANTLESS_SCOPES", "TokenResult", "exchange_refresh_token", "get_grantless_token"]
+from ._redaction import mask, protect_logs
 
 GRANTLESS_SCOPES = (
     "sellingpartnerapi::notifications",
@@ -101,8 +99,6 @@ def request_token(
     else:
         form["scope"] = scope
     secrets = [v for k, v in form.items() if k != "grant_type" and isinstance(v, str)]
-    from ._redaction import protect_logs
-
     protect_logs(secrets)
     http = transport.request(
         "POST", endpoint, data=form, headers={"Content-Type": FORM_CONTENT_TYPE}
@@ -121,51 +117,3 @@ def request_token(
         expires_in=body.get("expires_in"),
         scope=scope,
     )
-
-
-def _raise_for(result):
-    from ._errors import LwaError, raise_verdict
-
-    if not result.ok:
-        raise_verdict(result.finding, LwaError, result=result)
-    return result
-
-
-def exchange_refresh_token(
-    credentials=None, *, account="default", endpoint=None, timeout=10.0
-) -> TokenResult:
-    """Exchange the refresh token for an access token, as every SP-API client does.
-
-    ``credentials`` may be a :class:`Credentials`, a dict, or None to load them the way
-    python-amazon-sp-api does. The endpoint is ``SPAPI_LWA_ENDPOINT`` when set (the mock),
-    else Amazon's. Raises :class:`LwaError` (a verdict naming the credential) or
-    :class:`TransportError` (no usable answer).
-    """
-    from ._endpoints import endpoints_from_env
-    from ._sources import credentials_for
-    from ._transport import Transport
-
-    creds = credentials_for(credentials, account)
-    with Transport(timeout=timeout) as transport:
-        result = request_token(transport, endpoint or endpoints_from_env().lwa, creds)
-    return _raise_for(result)
-
-
-def get_grantless_token(
-    scope, credentials=None, *, account="default", endpoint=None, timeout=10.0
-) -> TokenResult:
-    """A grantless (client_credentials) token for ``scope``; raises like the exchange."""
-    from ._endpoints import endpoints_from_env
-    from ._sources import credentials_for
-    from ._transport import Transport
-
-    creds = credentials_for(credentials, account)
-    with Transport(timeout=timeout) as transport:
-        result = request_token(
-            transport,
-            endpoint or endpoints_from_env().lwa,
-            creds,
-            grant="client_credentials",
-            scope=scope,
-        )
-    return _raise_for(result)

@@ -7,6 +7,9 @@ of every role an app can hold grants (:func:`._probes.region_probes`); the first
 gateway let through decides the region, and the other regions are not waited for. Then every
 probe of that region is called, once, to tell in Amazon's terms which operations the token
 may call (:class:`RoleTable`). What each answer proves is decided in :mod:`._diagnose`.
+:func:`search` never raises; the notebook steps that raise the verdict
+(:func:`~spapi_docs_helpers.probe_regions`, :func:`~spapi_docs_helpers.probe_roles`) are in
+:mod:`._steps`.
 """
 
 from __future__ import annotations
@@ -26,16 +29,6 @@ from ._diagnose import (
 )
 from ._endpoints import REGIONS
 from ._probes import region_probes, role_probes
-
-__all__ = [
-    "ProbeAnswer",
-    "RegionProbe",
-    "RoleTable",
-    "call",
-    "probe_regions",
-    "probe_roles",
-    "search",
-]
 
 PARTICIPATIONS = "getMarketplaceParticipations"
 
@@ -380,45 +373,3 @@ def _marketplaces(body) -> list:
             }
         )
     return out
-
-
-# --------------------------------------------------------------------------- notebook steps
-
-
-def _token_of(token):
-    return token.access_token if hasattr(token, "access_token") else token
-
-
-def _search(token, sandbox, timeout):
-    from ._endpoints import endpoints_from_env
-    from ._transport import Transport
-
-    endpoints = endpoints_from_env(sandbox=sandbox)
-    with Transport(timeout=timeout) as transport:
-        return search(transport, endpoints, _token_of(token))
-
-
-def probe_regions(token, *, sandbox=False, timeout=10.0) -> RegionProbe:
-    """Which region lets ``token`` (an access token or a TokenResult) through, and the
-    seller's marketplaces.
-
-    Raises :class:`SpApiError` or :class:`TransportError` when no region does.
-    """
-    from ._errors import SpApiError, raise_verdict
-
-    result, _table = _search(token, sandbox, timeout)
-    if not result.ok:
-        raise_verdict(result.findings[0], SpApiError, result=result, findings=result.findings)
-    return result
-
-
-def probe_roles(token, *, sandbox=False, timeout=10.0) -> RoleTable:
-    """Which of the probed operations ``token`` may call in its region, and what that
-    proves about the app's roles. Raises like :func:`probe_regions` when no region lets
-    the token through."""
-    from ._errors import SpApiError, raise_verdict
-
-    result, table = _search(token, sandbox, timeout)
-    if not result.ok:
-        raise_verdict(result.findings[0], SpApiError, result=result, findings=result.findings)
-    return table

@@ -4,17 +4,18 @@ Only for stacks that still sign SP-API calls (python-amazon-sp-api before 1.0, a
 others): since 2023-10-02 SP-API ignores the signature. GetCallerIdentity first — it needs
 no permission, so it tells an unknown key (InvalidClientTokenId), a wrong secret
 (SignatureDoesNotMatch) and root keys apart — then AssumeRole on the role ARN with a valid
-session name, as python-amazon-sp-api did. boto3 is imported only here and where the
-credentials come from AWS Secrets Manager (_sources), never on the offline path.
+session name, as python-amazon-sp-api did. Each ``request_*`` function makes one call and
+returns a typed result carrying the verdict of :mod:`._diagnose`; none raises. The notebook
+steps that load the credentials and raise the verdict are in :mod:`._steps`. boto3 is
+imported only here and where the credentials come from AWS Secrets Manager (_sources),
+never on the offline path.
 """
 
 from __future__ import annotations
 
-from ._catalogue import entry
-from ._diagnose import diagnose_sts
-from ._redaction import mask
-
-__all__ = ["IdentityResult", "RoleResult", "assume_role", "caller_identity"]
+from ._diagnose import caller_finding, diagnose_sts, sts_client_finding
+from ._redaction import mask, protect_logs
+from ._transport import Transport, send_botocore_through
 
 SESSION_NAME = "spapi-doctor"
 GLOBAL_STS_REGION = "us-east-1"
@@ -23,27 +24,19 @@ GLOBAL_STS_REGION = "us-east-1"
 def sts_client_or_finding(credentials, **options):
     """:func:`sts_client`, or the finding that says why none can be made (an endpoint that
     is no URL, a key botocore refuses before sending anything)."""
-    from ._catalogue import entry
-    from ._redaction import redact_text
-
     try:
         return sts_client(credentials, **options), None
     except Exception as error:  # botocore validates early; that is a verdict too
-        return None, entry("endpoint-url-invalid").finding(
-            f"No STS client could be made: {type(error).__name__}: "
-            f"{redact_text(str(error), _secrets(credentials))[:200]}."
-        )
+        return None, sts_client_finding(error, secrets=_secrets(credentials))
 
 
 def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
     """A boto3 STS client for ``credentials`` whose calls go through the check's transport:
     ``timeout`` per connect and read, a deadline of ``timeout × (retries + 1)`` per call,
     bounded bodies, and the transport's retries (botocore's own are turned off)."""
+    # boto3 costs more than the rest of the check together: only the STS checks load it.
     import boto3
     from botocore.config import Config
-
-    from ._redaction import protect_logs
-    from ._transport import Transport, send_botocore_through
 
     protect_logs(_secrets(credentials))
     config = Config(
@@ -157,7 +150,7 @@ def _secrets(credentials):
     ]
 
 
-def identify(client, credentials) -> IdentityResult:
+def request_caller_identity(client, credentials) -> IdentityResult:
     """GetCallerIdentity; never raises."""
     try:
         answer = client.get_caller_identity()
@@ -173,15 +166,11 @@ def identify(client, credentials) -> IdentityResult:
     result = IdentityResult(
         arn=answer.get("Arn"), account=answer.get("Account"), user_id=answer.get("UserId")
     )
-    if result.is_root:
-        result.finding = entry("sts-root-keys").finding(
-            f"GetCallerIdentity says the keys belong to {result.arn}, the root user of account "
-            f"{result.account}."
-        )
+    result.finding = caller_finding(result)
     return result
 
 
-def assume(client, credentials, caller_arn=None) -> RoleResult:
+def request_assume_role(client, credentials, caller_arn=None) -> RoleResult:
     """AssumeRole on ``credentials.role_arn``; never raises."""
     # Sent exactly as stored, like the keys: a stray space fails here as it fails in use.
     role_arn = credentials.role_arn if isinstance(credentials.role_arn, str) else ""
@@ -209,47 +198,3 @@ def assume(client, credentials, caller_arn=None) -> RoleResult:
         expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else expiration,
         access_key=keys.get("AccessKeyId"),
     )
-
-
-def _client_for(credentials, account, endpoint_url, timeout):
-    from ._endpoints import endpoints_from_env
-    from ._errors import StsError, raise_verdict
-    from ._sources import credentials_for
-
-    creds = credentials_for(credentials, account)
-    client, finding = sts_client_or_finding(
-        creds, endpoint_url=endpoint_url or endpoints_from_env().sts, timeout=timeout
-    )
-    if finding is not None:
-        raise_verdict(finding, StsError)
-    return creds, client
-
-
-def caller_identity(
-    credentials=None, *, account="default", endpoint_url=None, timeout=10.0
-) -> IdentityResult:
-    """Whose AWS keys these are (GetCallerIdentity). Raises :class:`StsError` on failure."""
-    from ._errors import StsError, raise_verdict
-
-    creds, client = _client_for(credentials, account, endpoint_url, timeout)
-    result = identify(client, creds)
-    if result.finding is not None:
-        raise_verdict(result.finding, StsError, result=result)
-    return result
-
-
-def assume_role(
-    credentials=None, *, account="default", endpoint_url=None, timeout=10.0
-) -> RoleResult:
-    """Assume ``role_arn`` with the user's keys (AssumeRole). Raises :class:`StsError`,
-    with GetCallerIdentity's verdict when the keys themselves are the problem."""
-    from ._errors import StsError, raise_verdict
-
-    creds, client = _client_for(credentials, account, endpoint_url, timeout)
-    identity = identify(client, creds)
-    if identity.finding is not None:
-        raise_verdict(identity.finding, StsError, result=identity)
-    result = assume(client, creds, caller_arn=identity.arn)
-    if result.finding is not None:
-        raise_verdict(result.finding, StsError, result=result)
-    return result

@@ -37,6 +37,17 @@ def test_unknown_name_is_an_attribute_error():
         spapi_docs_helpers.no_such_name  # noqa: B018
 
 
+def test_the_old_name_of_the_sp_api_error_still_works_for_one_release():
+    with pytest.warns(DeprecationWarning, match="use SellingPartnerApiError"):
+        old = spapi_docs_helpers.SpApiError
+    assert old is spapi_docs_helpers.SellingPartnerApiError
+    # The old name is answered, never advertised.
+    assert "SpApiError" not in spapi_docs_helpers.__all__
+    with pytest.warns(DeprecationWarning):
+        from spapi_docs_helpers import SpApiError
+    assert issubclass(SpApiError, spapi_docs_helpers.CheckError)
+
+
 def test_version_matches_the_installed_distribution():
     assert spapi_docs_helpers.__version__ == version("spapi-docs-helpers")
 
