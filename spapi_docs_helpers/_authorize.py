@@ -31,14 +31,6 @@ import time
 from ._catalogue import entry
 from ._redaction import mask
 
-__all__ = [
-    "ConsentRequest",
-    "SellerAuthorization",
-    "complete_authorization",
-    "consent_request",
-    "receive_redirect",
-]
-
 # Amazon asks for a state that is "short-lived and verifiably unique"; its own sample keeps
 # one five minutes. Signing in with two-step verification takes longer than that, so ten.
 STATE_LIFETIME_S = 600

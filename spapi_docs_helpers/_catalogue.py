@@ -15,19 +15,6 @@ import os
 
 from . import __version__
 
-__all__ = [
-    "CATALOGUE",
-    "SUBJECTS",
-    "CatalogueView",
-    "Entry",
-    "Finding",
-    "catalogue",
-    "docs_home",
-    "docs_page",
-    "docs_url",
-    "entry",
-]
-
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("load", "format", "lwa", "sts", "region", "roles", "consent", "store", "transport")
 # Who meets a failure, and how often: it decides where the docs show the entry, and in

@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["main"]
-
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 # No account or scenario name comes near this; a longer one is a mistake, not a name.
@@ -335,15 +333,13 @@ class _TerminalProgress:
 
     def __call__(self, event, name, payload):
         from ._redaction import escape_controls, redact_text
-        from ._report import STAGE_TITLES
+        from ._report import STAGE_TITLES, STATUS_SYMBOLS
 
         title = STAGE_TITLES.get(name, name)
         if event == "start":
             line = f"  … {title}: {payload}"
         else:
-            mark = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·"}.get(
-                payload.status, "?"
-            )
+            mark = STATUS_SYMBOLS.get(payload.status, "?")
             timing = f" ({payload.duration_ms:.0f} ms)" if payload.duration_ms else ""
             line = f"  {mark} {title}: {payload.summary}{timing}"
         # The text names endpoints and scopes from the environment and the arguments.

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from ._redaction import mask
 
-__all__ = ["FIELDS", "Credentials", "FieldSpec", "field_spec"]
-
 
 class FieldSpec:
     """What one credential is called everywhere it appears."""

@@ -24,8 +24,6 @@ import time
 from contextlib import suppress
 from queue import Empty, SimpleQueue
 
-__all__ = ["Call", "Concurrently", "Deadline", "DeadlineExceeded", "current", "map_concurrently"]
-
 # How often a waiting thread wakes up to notice a deadline or a Ctrl-C (Windows does not
 # interrupt a blocked wait with KeyboardInterrupt; POSIX does, but a slice costs nothing).
 _SLICE = 0.1

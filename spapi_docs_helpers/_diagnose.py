@@ -25,19 +25,6 @@ from ._redaction import escape_controls, redact_text, shown_url, shown_value
 from ._roles import role_model
 from ._transport import ca_bundle_problem, network_failure, proxy_problem
 
-__all__ = [
-    "account_type_of",
-    "diagnose_lwa",
-    "diagnose_sts",
-    "endpoint_findings",
-    "region_findings",
-    "role_evidence",
-    "role_findings",
-    "sandbox_findings",
-    "spapi_answer",
-    "transport_finding",
-]
-
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
 
 

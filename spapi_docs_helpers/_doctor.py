@@ -16,8 +16,6 @@ from ._redaction import shown_url
 from ._report import Report, StageResult
 from ._sources import resolve_credentials
 
-__all__ = ["check", "check_offline"]
-
 
 def _stage_status(findings) -> str:
     severities = {f.severity for f in findings}

@@ -17,19 +17,6 @@ import os
 
 from ._redaction import escape_controls, shown_url
 
-__all__ = [
-    "MARKETPLACES",
-    "REGIONS",
-    "SELLER_CENTRAL_HOSTS",
-    "VENDOR_CENTRAL_HOSTS",
-    "Endpoints",
-    "Marketplace",
-    "central_url",
-    "endpoints_from_env",
-    "is_loopback",
-    "url_problem",
-]
-
 LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 LWA_HOST = "api.amazon.com"
 
@@ -258,16 +245,9 @@ class Endpoints:
         return self.describe()
 
     def _repr_html_(self):
-        from html import escape
+        from ._html import endpoints_html
 
-        rows = "".join(
-            f"<tr><td>{escape(name)}</td><td><code>{escape(url)}</code></td></tr>"
-            for name, url in self._rows()
-        )
-        return (
-            f"<p><strong>World: {escape(self.label)}</strong></p>"
-            f"<table><tbody>{rows}</tbody></table>"
-        )
+        return endpoints_html(self)
 
 
 def url_problem(value) -> str | None:

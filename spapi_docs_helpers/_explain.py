@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["add_arguments", "explain_text", "run"]
-
 EXIT_OK, EXIT_USAGE = 0, 2
 
 

@@ -18,8 +18,6 @@ from ._credentials import AWS_KEYS, FIELDS, Credentials
 from ._near_miss import edit_distance
 from ._peers import signs_with_aws
 
-__all__ = ["check_formats"]
-
 CLIENT_ID_PREFIX = "amzn1.application-oa2-client."
 CLIENT_SECRET_PREFIX = "amzn1.oa2-cs.v1."
 APP_ID_PREFIXES = ("amzn1.sp.solution.", "amzn1.sellerapps.app.")

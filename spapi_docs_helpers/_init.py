@@ -22,8 +22,6 @@ import sys
 
 from ._credentials import LWA_KEYS, Credentials, display, field_spec
 
-__all__ = ["add_arguments", "run"]
-
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 ATTEMPTS = 3
 MAX_ANSWER = 16 * 1024

@@ -17,16 +17,6 @@ from ._catalogue import entry
 from ._credentials import ENV_NAMES, FIELD_KEYS, SECRET_JSON_KEYS, field_spec
 from ._redaction import mask, redact_text
 
-__all__ = [
-    "edit_distance",
-    "near_miss_target",
-    "shown_key",
-    "shown_keys",
-    "suggest_key",
-    "unknown_key",
-    "unknown_keys",
-]
-
 
 def edit_distance(a: str, b: str, limit: int | None = None) -> int:
     """Levenshtein distance; with ``limit``, anything beyond it comes back as ``limit + 1``

@@ -29,8 +29,6 @@ from types import MappingProxyType
 
 from ._roles import REGION_CODES, role_model
 
-__all__ = ["Probe", "probe", "probes", "region_probes", "role_probes"]
-
 CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
 

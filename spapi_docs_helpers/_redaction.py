@@ -17,15 +17,6 @@ from __future__ import annotations
 import re
 from _thread import allocate_lock  # threading and logging load only when a check goes online
 
-__all__ = [
-    "escape_controls",
-    "mask",
-    "protect_logs",
-    "redact_text",
-    "shown_url",
-    "shown_value",
-]
-
 # Public format markers: they say what a value is and are the same for everyone.
 PUBLIC_PREFIXES = (
     "amzn1.application-oa2-client.",

@@ -19,8 +19,6 @@ from ._catalogue import SUBJECTS
 from ._credentials import FIELDS, display
 from ._redaction import escape_controls, shown_value
 
-__all__ = ["Report", "StageResult"]
-
 SCHEMA_VERSION = 1
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 STAGE_TITLES = {
@@ -257,7 +255,10 @@ class Report:
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
-_SYMBOLS_UNICODE = {
+# The mark of each status and severity: in the text report and the CLI's progress lines, and
+# on the badges of the notebook rendering (_html); _SYMBOLS_ASCII on a terminal that cannot
+# show them.
+STATUS_SYMBOLS = {
     "ok": "✓",
     "failed": "✗",
     "warning": "!",
@@ -289,6 +290,16 @@ _COLORS = {
 }
 
 
+# How a source's status is marked: the one used, one that failed, one skipped as incomplete;
+# the others (ignored, empty, absent...) are shown as skipped.
+_SOURCE_MARKS = {"used": "ok", "error": "failed", "skipped": "warning"}
+
+
+def source_mark(source_status) -> str:
+    """The status whose mark shows a source's ``status`` (``used`` is ``ok``...)."""
+    return _SOURCE_MARKS.get(source_status, "skipped")
+
+
 def wants_color(stream=None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     stream = stream or sys.stdout
@@ -305,7 +316,7 @@ class _TextRenderer:
         encoding = encoding or getattr(sys.stdout, "encoding", None) or "utf-8"
         try:
             "✓✗·→…".encode(encoding)
-            self.symbols = _SYMBOLS_UNICODE
+            self.symbols = STATUS_SYMBOLS
         except (UnicodeEncodeError, LookupError):
             self.symbols = _SYMBOLS_ASCII
         self.lines = []
@@ -404,9 +415,7 @@ class _TextRenderer:
             "config-file": "not found",
         }
         for source in resolution.sources:
-            status = {"used": "ok", "error": "failed", "skipped": "warning"}.get(
-                source.status, "skipped"
-            )
+            status = source_mark(source.status)
             detail = {
                 "used": "used",
                 "skipped": "skipped: incomplete",

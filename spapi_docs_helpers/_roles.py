@@ -21,14 +21,6 @@ from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
-__all__ = [
-    "ACCOUNT_TYPES",
-    "Operation",
-    "Role",
-    "RoleModel",
-    "role_model",
-]
-
 REGION_CODES = ("NA", "EU", "FE")
 ACCOUNT_TYPES = ("seller", "vendor")
 CONFIDENCES = ("high", "medium", "low")

@@ -52,8 +52,6 @@ from ._near_miss import MAX_LISTED, near_miss_target, unknown_keys
 from ._peers import signs_with_aws
 from ._redaction import escape_controls, redact_text, shown_value
 
-__all__ = ["Resolution", "SourceReport", "resolve_credentials"]
-
 CODE, ENVIRONMENT, SECRETS_MANAGER = ("code", "environment", "secrets-manager")
 SOURCE_LABELS = {
     CODE: "code dict",

@@ -41,16 +41,6 @@ import re
 from ._catalogue import entry
 from ._credentials import LWA_KEYS, Credentials, display, field_spec
 
-__all__ = [
-    "Change",
-    "CredentialsFile",
-    "EnvFile",
-    "ExportLines",
-    "SecretsManagerSecret",
-    "StoreResult",
-    "open_store",
-]
-
 STORE_KINDS = ("file", "secrets-manager", "env-file", "export")
 STORE_LABELS = {
     "file": "credentials.yml",

@@ -39,15 +39,6 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from ._deadline import Deadline, current
 from ._redaction import escape_controls, redact_text, shown_url
 
-__all__ = [
-    "HttpResult",
-    "Transport",
-    "ca_bundle_problem",
-    "network_failure",
-    "proxy_problem",
-    "send_botocore_through",
-]
-
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.2
