@@ -9,8 +9,18 @@ that load the credentials and raise the verdict are in :mod:`._steps`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from ._diagnose import diagnose_lwa
 from ._redaction import mask, protect_logs
+from ._report import ShownResult
+
+if TYPE_CHECKING:
+    from ._catalogue import Finding
+    from ._credentials import Credentials
+    from ._transport import HttpResult, Transport
 
 GRANTLESS_SCOPES = (
     "sellingpartnerapi::notifications",
@@ -19,74 +29,59 @@ GRANTLESS_SCOPES = (
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=UTF-8"
 
 
-class TokenResult:
-    """What LWA answered. ``access_token`` is the real token; display shows it masked."""
+@dataclass(slots=True, kw_only=True, repr=False, eq=False)
+class TokenResult(ShownResult):
+    """What LWA answered: ``access_token`` is the token itself, to send in
+    x-amz-access-token (never print it: the repr, the summary and the JSON show it masked),
+    or ``finding`` says why there is none."""
 
-    __slots__ = ("_access_token", "expires_in", "finding", "grant", "http", "scope", "token_type")
+    _html_title = "LWA token"
 
-    def __init__(
-        self,
-        *,
-        grant,
-        http,
-        finding,
-        access_token=None,
-        token_type=None,
-        expires_in=None,
-        scope=None,
-    ):
-        self.grant = grant
-        self.http = http
-        self.finding = finding
-        self._access_token = access_token
-        self.token_type = token_type
-        self.expires_in = expires_in
-        self.scope = scope
+    grant: str
+    http: HttpResult | None
+    finding: Finding | None
+    access_token: str | None = None
+    token_type: str | None = None
+    expires_in: int | None = None
+    scope: str | None = None
 
     @property
     def ok(self) -> bool:
         """True when LWA issued an access token."""
-        return self.finding is None and bool(self._access_token)
-
-    @property
-    def access_token(self):
-        """The access token itself, to send in x-amz-access-token (never print it)."""
-        return self._access_token
+        return self.finding is None and bool(self.access_token)
 
     def summary(self) -> str:
         """One line: the masked token and its lifetime, or the finding's code."""
         if self.ok:
             scope = f" for {self.scope}" if self.scope else ""
             return (
-                f"access token {mask(self._access_token)}{scope}, {self.token_type}, "
+                f"access token {mask(self.access_token)}{scope}, {self.token_type}, "
                 f"expires in {self.expires_in} s"
             )
-        return f"no token: {self.finding.code}"
+        return f"no token: {self.finding.code if self.finding else 'none issued'}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the LWA stage's data (token masked)."""
         return {
             "ok": self.ok,
             "grant": self.grant,
             "scope": self.scope,
-            "access_token": mask(self._access_token) if self._access_token else None,
+            "access_token": mask(self.access_token) if self.access_token else None,
             "expires_in": self.expires_in,
             "status": self.http.status if self.http else None,
             "request_id": self.http.request_id if self.http else None,
             "attempts": self.http.attempts if self.http else None,
         }
 
-    def __repr__(self):
-        return f"TokenResult({self.summary()})"
-
-    def _repr_html_(self):
-        from ._html import result_html
-
-        return result_html("LWA token", self.ok, self.summary(), self.finding)
-
 
 def request_token(
-    transport, endpoint, credentials, *, grant="refresh_token", scope=None, format_findings=()
+    transport: Transport,
+    endpoint: str,
+    credentials: Credentials,
+    *,
+    grant: str = "refresh_token",
+    scope: str | None = None,
+    format_findings: Iterable[Finding] = (),
 ) -> TokenResult:
     """One LWA token request; never raises (the result carries the verdict)."""
     form = {

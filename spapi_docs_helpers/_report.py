@@ -31,6 +31,37 @@ STAGE_TITLES = {
 }
 
 
+class ShownResult:
+    """How the result of a step shows itself: ``summary()``, one line, is its repr, and in a
+    notebook a badge, the same line and the finding when there is one.
+
+    Mixed into the online steps' results (``TokenResult``, ``IdentityResult``,
+    ``RoleResult``, ``RegionProbe``, ``RoleTable``); those with a table of their own
+    override ``_repr_html_``. ``_html_title`` names the step in the notebook.
+    """
+
+    __slots__ = ()
+    _html_title = "Result"
+
+    @property
+    def ok(self) -> bool:
+        """True when the step got what it asked for."""
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """One line: what the step found."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        from ._html import result_html
+
+        finding = getattr(self, "finding", None)
+        return result_html(self._html_title, self.ok, self.summary(), finding)
+
+
 class StageResult:
     """One stage of a check: what it concluded, how long it took, and what it found.
 

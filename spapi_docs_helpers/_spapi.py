@@ -15,6 +15,8 @@ may call (:class:`RoleTable`). What each answer proves is decided in :mod:`._dia
 from __future__ import annotations
 
 import time
+from dataclasses import KW_ONLY, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ._deadline import Concurrently
 from ._diagnose import (
@@ -28,28 +30,32 @@ from ._diagnose import (
     spapi_answer,
 )
 from ._endpoints import REGIONS
-from ._probes import region_probes, role_probes
+from ._probes import Probe, region_probes, role_probes
+from ._report import ShownResult
+
+if TYPE_CHECKING:
+    from ._catalogue import Finding
+    from ._transport import HttpResult
 
 PARTICIPATIONS = "getMarketplaceParticipations"
 
 
+@dataclass(slots=True, eq=False)
 class ProbeAnswer:
-    """One probe's call in one region: the answer, and what it proves."""
+    """One probe's call in one region: the answer, and what it proves (``kind``:
+    authorised, denied or problem, with the finding of a problem)."""
 
-    __slots__ = ("finding", "http", "kind", "probe", "region")
-
-    def __init__(self, probe, region, http, kind, finding):
-        self.probe = probe
-        self.region = region
-        self.http = http
-        self.kind = kind
-        self.finding = finding
+    probe: Probe
+    region: str
+    http: HttpResult
+    kind: str
+    finding: Finding | None
 
     @property
     def operation(self) -> str:
         return self.probe.operation
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         http = self.http
         return {
             "operation": self.probe.operation,
@@ -60,7 +66,7 @@ class ProbeAnswer:
             "elapsed_ms": round(http.elapsed_ms, 1),
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ProbeAnswer({self.region} {self.probe.operation}: {self.kind})"
 
 
@@ -89,30 +95,22 @@ def _run(transport, base_url, region, item, token, secrets) -> ProbeAnswer:
     return ProbeAnswer(item, region, http, kind, finding)
 
 
-class RegionProbe:
-    """Which region let the token through, the seller's marketplaces, and every answer."""
+@dataclass(slots=True, repr=False, eq=False)
+class RegionProbe(ShownResult):
+    """Which region let the token through, the seller's marketplaces, and every answer.
 
-    __slots__ = (
-        "account_type",
-        "answers",
-        "elapsed_ms",
-        "findings",
-        "marketplaces",
-        "region",
-        "sandbox",
-    )
+    ``sandbox``: the sandbox's answers, when production denied everything and the sandbox
+    was asked. ``elapsed_ms``: how long the region took to be known.
+    """
 
-    def __init__(
-        self, region, answers, findings, *, marketplaces=(), account_type=None, sandbox=()
-    ):
-        self.region = region
-        self.answers = answers
-        self.findings = findings
-        self.marketplaces = list(marketplaces)
-        self.account_type = account_type
-        # The sandbox's answers, when production denied everything and the sandbox was asked.
-        self.sandbox = sandbox
-        self.elapsed_ms = None
+    region: str | None
+    answers: list[ProbeAnswer]
+    findings: list[Finding]
+    _: KW_ONLY
+    marketplaces: list[dict[str, Any]] = field(default_factory=list)
+    account_type: str | None = None
+    sandbox: tuple[ProbeAnswer, ...] = ()
+    elapsed_ms: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -165,10 +163,7 @@ class RegionProbe:
             "sandbox": [answer.as_dict() | {"region": answer.region} for answer in self.sandbox],
         }
 
-    def __repr__(self):
-        return f"RegionProbe({self.summary()})"
-
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ._html import region_html
 
         return region_html(self)
@@ -181,20 +176,24 @@ def _kinds(answers) -> str:
     return ", ".join(f"{a.operation} {a.http.status or a.http.failure}" for a in answers)
 
 
-class RoleTable:
+@dataclass(slots=True, repr=False, eq=False)
+class RoleTable(ShownResult):
     """What the token may do in its region: one row per probed operation, and what the
     answers prove about the roles it holds (``evidence``: ``holds_one_of``, lists of roles
-    the token carries at least one of; ``holds_none_of``, roles it does not carry)."""
+    the token carries at least one of; ``holds_none_of``, roles it does not carry).
+    ``elapsed_ms``: how long the role probes took once the region was known."""
 
-    __slots__ = ("account_type", "elapsed_ms", "evidence", "findings", "region", "rows")
+    region: str
+    rows: list[dict[str, Any]]
+    evidence: dict[str, Any]
+    findings: list[Finding]
+    account_type: str | None = None
+    elapsed_ms: float | None = None
 
-    def __init__(self, region, rows, evidence, findings, account_type=None):
-        self.region = region
-        self.rows = rows
-        self.evidence = evidence
-        self.findings = findings
-        self.account_type = account_type
-        self.elapsed_ms = None
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return all(finding.severity != "error" for finding in self.findings)
 
     @property
     def granted(self) -> list:
@@ -227,10 +226,7 @@ class RoleTable:
             "holds_none_of": list(self.evidence["holds_none_of"]),
         }
 
-    def __repr__(self):
-        return f"RoleTable({self.summary()})"
-
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ._html import roles_html
 
         return roles_html(self)

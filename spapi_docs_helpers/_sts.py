@@ -13,15 +13,23 @@ never on the offline path.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from ._diagnose import caller_finding, diagnose_sts, sts_client_finding
 from ._redaction import mask, protect_logs
+from ._report import ShownResult
 from ._transport import Transport, send_botocore_through
+
+if TYPE_CHECKING:
+    from ._catalogue import Finding
+    from ._credentials import Credentials
 
 SESSION_NAME = "spapi-doctor"
 GLOBAL_STS_REGION = "us-east-1"
 
 
-def sts_client_or_finding(credentials, **options):
+def sts_client_or_finding(credentials: Credentials, **options: Any) -> tuple[Any, Finding | None]:
     """:func:`sts_client`, or the finding that says why none can be made (an endpoint that
     is no URL, a key botocore refuses before sending anything)."""
     try:
@@ -30,7 +38,13 @@ def sts_client_or_finding(credentials, **options):
         return None, sts_client_finding(error, secrets=_secrets(credentials))
 
 
-def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
+def sts_client(
+    credentials: Credentials,
+    *,
+    endpoint_url: str | None = None,
+    timeout: float = 10.0,
+    retries: int = 2,
+) -> Any:
     """A boto3 STS client for ``credentials`` whose calls go through the check's transport:
     ``timeout`` per connect and read, a deadline of ``timeout × (retries + 1)`` per call,
     bounded bodies, and the transport's retries (botocore's own are turned off)."""
@@ -59,16 +73,16 @@ def sts_client(credentials, *, endpoint_url=None, timeout=10.0, retries=2):
     return client
 
 
-class IdentityResult:
+@dataclass(slots=True, kw_only=True, repr=False, eq=False)
+class IdentityResult(ShownResult):
     """What GetCallerIdentity said: whose keys these are (``arn``), or the finding."""
 
-    __slots__ = ("account", "arn", "finding", "user_id")
+    _html_title = "GetCallerIdentity"
 
-    def __init__(self, *, arn=None, account=None, user_id=None, finding=None):
-        self.arn = arn
-        self.account = account
-        self.user_id = user_id
-        self.finding = finding
+    arn: str | None = None
+    account: str | None = None
+    user_id: str | None = None
+    finding: Finding | None = None
 
     @property
     def ok(self) -> bool:
@@ -78,38 +92,31 @@ class IdentityResult:
     @property
     def is_root(self) -> bool:
         """True when the keys belong to the account's root user."""
-        return bool(self.arn) and self.arn.endswith(":root")
+        return bool(self.arn) and str(self.arn).endswith(":root")
 
     def summary(self) -> str:
         """One line: the caller's ARN, or the finding's code."""
-        return f"the keys belong to {self.arn}" if self.arn else f"failed: {self.finding.code}"
+        if self.arn:
+            return f"the keys belong to {self.arn}"
+        return f"failed: {self.finding.code if self.finding else 'no caller named'}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the STS stage's data."""
         return {"arn": self.arn, "account": self.account, "ok": self.ok}
 
-    def __repr__(self):
-        return f"IdentityResult({self.summary()})"
 
-    def _repr_html_(self):
-        from ._html import result_html
+@dataclass(slots=True, kw_only=True, repr=False, eq=False)
+class RoleResult(ShownResult):
+    """What AssumeRole said: the assumed-role ARN and a temporary key (shown masked), or the
+    finding."""
 
-        return result_html("GetCallerIdentity", self.ok, self.summary(), self.finding)
+    _html_title = "AssumeRole"
 
-
-class RoleResult:
-    """What AssumeRole said: the assumed-role ARN and a masked temporary key, or the finding."""
-
-    __slots__ = ("_access_key", "assumed_role_arn", "expiration", "finding", "role_arn")
-
-    def __init__(
-        self, *, role_arn, assumed_role_arn=None, expiration=None, access_key=None, finding=None
-    ):
-        self.role_arn = role_arn
-        self.assumed_role_arn = assumed_role_arn
-        self.expiration = expiration
-        self._access_key = access_key
-        self.finding = finding
+    role_arn: str
+    assumed_role_arn: str | None = None
+    expiration: str | None = None
+    access_key: str | None = None
+    finding: Finding | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,27 +125,19 @@ class RoleResult:
 
     def summary(self) -> str:
         """One line: the assumed role, or the finding's code."""
-        if self.ok:
+        if self.finding is None:
             return (
                 f"assumed {self.role_arn} as {self.assumed_role_arn}; temporary key "
-                f"{mask(self._access_key)}"
+                f"{mask(self.access_key)}"
             )
         return f"failed: {self.finding.code}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the STS stage's data."""
         return {"role_arn": self.role_arn, "assumed_role_arn": self.assumed_role_arn, "ok": self.ok}
 
-    def __repr__(self):
-        return f"RoleResult({self.summary()})"
 
-    def _repr_html_(self):
-        from ._html import result_html
-
-        return result_html("AssumeRole", self.ok, self.summary(), self.finding)
-
-
-def _secrets(credentials):
+def _secrets(credentials: Credentials) -> list[str]:
     return [
         v
         for v in (
@@ -150,7 +149,7 @@ def _secrets(credentials):
     ]
 
 
-def request_caller_identity(client, credentials) -> IdentityResult:
+def request_caller_identity(client: Any, credentials: Credentials) -> IdentityResult:
     """GetCallerIdentity; never raises."""
     try:
         answer = client.get_caller_identity()
@@ -170,7 +169,9 @@ def request_caller_identity(client, credentials) -> IdentityResult:
     return result
 
 
-def request_assume_role(client, credentials, caller_arn=None) -> RoleResult:
+def request_assume_role(
+    client: Any, credentials: Credentials, caller_arn: str | None = None
+) -> RoleResult:
     """AssumeRole on ``credentials.role_arn``; never raises."""
     # Sent exactly as stored, like the keys: a stray space fails here as it fails in use.
     role_arn = credentials.role_arn if isinstance(credentials.role_arn, str) else ""

@@ -29,6 +29,8 @@ import os
 import stat
 import time
 import zlib
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -249,6 +251,7 @@ def proxy_problem(url: str):
 _UNPARSED = object()
 
 
+@dataclass(slots=True, repr=False, eq=False)
 class HttpResult:
     """One call's outcome: ``status``/``headers``/``body`` or a ``failure`` code.
 
@@ -259,52 +262,26 @@ class HttpResult:
     (longer than the cap, an encoding that could not be decoded), or is None.
     """
 
-    __slots__ = (
-        "_json",
-        "attempts",
-        "body",
-        "body_note",
-        "elapsed_ms",
-        "error",
-        "failure",
-        "failure_detail",
-        "headers",
-        "method",
-        "status",
-        "url",
-        "waits",
-    )
+    method: str
+    url: str
+    _: KW_ONLY
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    elapsed_ms: float = 0.0
+    attempts: int = 1
+    failure: str | None = None
+    failure_detail: str | None = None
+    body_note: str | None = None
+    waits: list[float] = field(default_factory=list)
+    # The exception behind ``failure``, for the classifiers; never shown.
+    error: BaseException | None = None
+    _json: Any = field(default=_UNPARSED, init=False)
 
-    def __init__(
-        self,
-        method,
-        url,
-        *,
-        status=None,
-        headers=None,
-        body=b"",
-        elapsed_ms=0.0,
-        attempts=1,
-        failure=None,
-        failure_detail=None,
-        body_note=None,
-        waits=(),
-        error=None,
-    ):
-        self.method = method
-        self.url = shown_url(url)
-        self.status = status
-        self.headers = dict(headers or {})
-        self.body = body
-        self.body_note = body_note
-        self.elapsed_ms = elapsed_ms
-        self.attempts = attempts
-        self.waits = list(waits)
-        self.failure = failure
-        self.failure_detail = failure_detail
-        # The exception behind ``failure``, for the classifiers; never shown.
-        self.error = error
-        self._json = _UNPARSED
+    def __post_init__(self) -> None:
+        self.url = shown_url(self.url)
+        self.headers = dict(self.headers or {})
+        self.waits = list(self.waits)
 
     @property
     def ok(self) -> bool:
@@ -345,7 +322,7 @@ class HttpResult:
         text = escape_controls(" ".join(text.split()))
         return text[:limit] + ("…" if len(text) > limit else "")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         what = self.failure or self.status
         return f"HttpResult({self.method} {self.url} → {what}, {self.elapsed_ms:.0f} ms)"
 
@@ -615,7 +592,7 @@ class Transport:
                 method,
                 url,
                 status=response.status_code if response is not None else None,
-                headers=response.headers if response is not None else None,
+                headers=dict(response.headers) if response is not None else {},
                 failure=failure,
                 failure_detail=detail,
                 error=error,
@@ -628,7 +605,7 @@ class Transport:
             method,
             url,
             status=response.status_code,
-            headers=response.headers,
+            headers=dict(response.headers),
             body=body,
             body_note=note,
         )

@@ -53,7 +53,7 @@ def test_from_env_checks_then_stores_where_the_library_reads(
     status, out, err = doctor("init", "--from-env", "--account", "mine", "--store", "file", "--yes")
     assert status == 0, err
     assert out == ""
-    assert "✓ LWA token" in err and "NA (North America) accepts the token" in err
+    assert "✓ LWA token" in err and "NA (North America) lets the token through" in err
     assert "account 'mine' added" in err
     values = mock_values(mock_amazon_env)
     assert stored("mine") == values
