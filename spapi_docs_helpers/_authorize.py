@@ -23,13 +23,60 @@ The CLI part (:func:`add_arguments`, :func:`run`) stores the refresh token with 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import hmac
+import http.server
+import ipaddress
+import json
 import os
 import re
+import secrets
+import sys
 import time
+from html import escape
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ._catalogue import entry
-from ._redaction import mask
+from ._config_file import _home
+from ._credentials import Credentials
+from ._endpoints import (
+    ENV_SELLERCENTRAL,
+    MARKETPLACES,
+    REGION_CONSENT_MARKETPLACE,
+    SELLER_CENTRAL_HOSTS,
+    VENDOR_CENTRAL_HOSTS,
+    central_url,
+    endpoints_from_env,
+)
+from ._errors import (
+    AuthorizeError,
+    CheckError,
+    CredentialsError,
+    LwaError,
+    StoreError,
+    raise_verdict,
+)
+from ._formats import CLIENT_ID_PREFIX, check_formats
+from ._init import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    Terminal,
+    _color,
+    add_store_arguments,
+    choose_store,
+    library_reads,
+    open_store_for,
+    report_stored,
+    show_verification,
+    store_values,
+    usage,
+    verify_values,
+)
+from ._redaction import mask, protect_logs, redact_text
+from ._report import render_findings
+from ._sources import credentials_for
+from ._stores import atomic_write
 
 # Amazon asks for a state that is "short-lived and verifiably unique"; its own sample keeps
 # one five minutes. Signing in with two-step verification takes longer than that, so ten.
@@ -50,8 +97,6 @@ _LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
 def _problem(code, message, *, fix=None):
-    from ._errors import AuthorizeError
-
     return AuthorizeError(entry(code).finding(message, fix=fix))
 
 
@@ -60,8 +105,6 @@ def _problem(code, message, *, fix=None):
 
 def app_id_findings(app_id) -> list:
     """Why ``app_id`` cannot be the consent URL's application_id (empty when it can)."""
-    from ._formats import CLIENT_ID_PREFIX
-
     if not isinstance(app_id, str) or not app_id:
         return [entry("app-id-malformed").finding("The App ID is empty.")]
     if app_id != app_id.strip() or app_id.strip("\"'") != app_id:
@@ -88,8 +131,6 @@ def app_id_findings(app_id) -> list:
 
 
 def _is_loopback(host: str) -> bool:
-    import ipaddress
-
     host = host.strip("[]").lower().rstrip(".")
     if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
         return True
@@ -102,8 +143,6 @@ def _is_loopback(host: str) -> bool:
 
 def redirect_uri_findings(redirect_uri) -> list:
     """Why Amazon would refuse ``redirect_uri`` as an OAuth Redirect URI (empty if none)."""
-    from urllib.parse import urlsplit
-
     if not isinstance(redirect_uri, str) or not redirect_uri.strip():
         return [entry("redirect-uri-not-https").finding("The Redirect URI is empty.")]
     try:
@@ -148,10 +187,6 @@ def redirect_uri_findings(redirect_uri) -> list:
 def state_path(environ=None) -> str:
     """Where pending authorisations are kept: ``$XDG_STATE_HOME/spapi-doctor`` (default
     ``~/.local/state``), or ``%LOCALAPPDATA%\\spapi-doctor`` on Windows."""
-    import sys
-
-    from ._config_file import _home
-
     env = os.environ if environ is None else environ
     if sys.platform == "win32":
         base = env.get("LOCALAPPDATA") or os.path.join(_home(env), "AppData", "Local")
@@ -172,8 +207,6 @@ class PendingStates:
         self.path = os.fspath(path) if path is not None else state_path(environ)
 
     def _read(self):
-        import json
-
         try:
             with open(self.path, "rb") as handle:
                 raw = handle.read(MAX_STATE_FILE + 1)
@@ -193,10 +226,6 @@ class PendingStates:
         return raw, entries
 
     def _write(self, raw, entries):
-        import json
-
-        from ._stores import atomic_write
-
         data = json.dumps({"version": 1, "pending": entries[-MAX_PENDING:]}, indent=1)
         atomic_write(self.path, data.encode("utf-8"), expected=raw)
         # The state file needs no backup: drop the one atomic_write keeps (OSError: none).
@@ -221,7 +250,6 @@ class PendingStates:
                 "The address has no state parameter, so it cannot be told apart from a forged "
                 "one; its code was not used.",
             )
-        import hmac
 
         for item in entries:
             if isinstance(item.get("state"), str) and hmac.compare_digest(item["state"], state):
@@ -333,19 +361,10 @@ class ConsentRequest:
         )
 
     def _repr_html_(self):
-        from html import escape
-
         return "<pre>" + escape(self.describe()) + "</pre>"
 
 
 def _consent_host(marketplace, region, vendor):
-    from ._endpoints import (
-        MARKETPLACES,
-        REGION_CONSENT_MARKETPLACE,
-        SELLER_CENTRAL_HOSTS,
-        VENDOR_CENTRAL_HOSTS,
-    )
-
     if marketplace is None and region is None:
         raise ValueError("give a marketplace (US, DE, JP…) or a region (NA, EU, FE)")
     if marketplace is not None:
@@ -395,21 +414,12 @@ def consent_request(
     ``version=beta`` (Draft apps). Raises :class:`AuthorizeError` for an App ID or
     Redirect URI Amazon would refuse, ValueError for an unknown marketplace or region.
     """
-    import secrets
-    from urllib.parse import urlencode
-
-    from ._endpoints import MARKETPLACES, central_url
-
     problems = app_id_findings(app_id)
     if redirect_uri is not None:
         problems += redirect_uri_findings(redirect_uri)
     if problems:
-        from ._errors import AuthorizeError
-
         raise AuthorizeError(problems[0], findings=problems)
     if consent_base_url:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(consent_base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{consent_base_url!r} is not an http(s) address")
@@ -452,8 +462,6 @@ def consent_request(
 def redirect_parameters(url) -> dict:
     """The query parameters of a redirected address (first value of each); raises
     :class:`AuthorizeError` when it is not the redirect that carries a code."""
-    from urllib.parse import parse_qs, urlsplit
-
     if not isinstance(url, str) or not url.strip():
         raise _problem("redirect-without-code", "The address is empty.")
     url = url.strip()
@@ -480,8 +488,6 @@ def redirect_parameters(url) -> dict:
         if params.get("code"):
             said = " It has code= instead: Amazon's consent page sends spapi_oauth_code."
         elif params.get("error"):
-            from ._redaction import redact_text
-
             said = f" It reports error={redact_text(params['error'])[:80]!r}" + (
                 f" ({redact_text(params['error_description'])[:200]!r})"
                 if params.get("error_description")
@@ -525,8 +531,6 @@ class SellerAuthorization:
     @property
     def credentials(self):
         """The three LWA credentials of this authorisation, for a store or a client."""
-        from ._credentials import Credentials
-
         return Credentials(
             refresh_token=self._refresh_token,
             lwa_app_id=self.lwa_app_id,
@@ -545,8 +549,6 @@ class SellerAuthorization:
         return f"SellerAuthorization({self.summary()})"
 
     def _repr_html_(self):
-        from html import escape
-
         return f"<p><strong>Authorised</strong>: {escape(self.summary())}</p>"
 
 
@@ -556,10 +558,7 @@ def exchange_authorization_code(
     """``grant_type=authorization_code`` at LWA; the token response, or raises
     :class:`LwaError` / :class:`TransportError` with the verdict."""
     from ._diagnose import diagnose_lwa, unexpected
-    from ._endpoints import endpoints_from_env
-    from ._errors import LwaError, raise_verdict
     from ._lwa import FORM_CONTENT_TYPE
-    from ._redaction import protect_logs
 
     form = {
         "grant_type": "authorization_code",
@@ -619,11 +618,6 @@ def complete_authorization(
     :class:`AuthorizeError` (the redirect), :class:`CredentialsError` (your app's
     credentials), :class:`LwaError` or :class:`TransportError` (the exchange).
     """
-    from ._credentials import Credentials
-    from ._errors import CredentialsError
-    from ._formats import check_formats
-    from ._sources import credentials_for
-
     params = redirect_parameters(redirected_url)
     states = PendingStates(state_file, environ=environ)
     states.find(params.get("state"), now=now)
@@ -633,7 +627,6 @@ def complete_authorization(
     if errors:
         raise CredentialsError(errors[0], findings=errors)
     pending = states.take(params["state"], now=now)
-    from ._endpoints import endpoints_from_env
 
     body = exchange_authorization_code(
         params["spapi_oauth_code"],
@@ -673,10 +666,6 @@ OAUTH_PARAMETERS = ("state", "spapi_oauth_code", "error", "selling_partner_id")
 
 def _amazon_callback(url, environ) -> bool:
     """Whether ``url`` is an Amazon address (or under ``SPAPI_SELLERCENTRAL_URL``)."""
-    from urllib.parse import urlsplit
-
-    from ._endpoints import ENV_SELLERCENTRAL
-
     env = os.environ if environ is None else environ
     override = (env.get(ENV_SELLERCENTRAL) or "").strip().rstrip("/")
     if override and url.startswith(override + "/"):
@@ -698,8 +687,6 @@ def _amazon_callback(url, environ) -> bool:
 def login_hop_url(params, pending) -> str:
     """Where the Log-in URI sends the browser on: ``amazon_callback_uri`` with
     ``amazon_state``, the pending ``state`` (and ``redirect_uri``, ``version=beta``)."""
-    from urllib.parse import urlencode
-
     forward = {"amazon_state": params.get("amazon_state", ""), "state": pending["state"]}
     if pending.get("redirect_uri"):
         forward["redirect_uri"] = pending["redirect_uri"]
@@ -728,9 +715,6 @@ def receive_redirect(
     page would. Each connection may take at most ten seconds, the whole wait ``timeout``
     seconds (then :class:`AuthorizeError`); ``on_ready(base_url)`` is called once listening.
     """
-    import http.server
-    from urllib.parse import parse_qs, urlsplit
-
     received: dict = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -828,8 +812,6 @@ def receive_redirect(
 
 def add_arguments(parser) -> None:
     """The options of ``spapi-doctor authorize``."""
-    from ._init import add_store_arguments
-
     consent = parser.add_argument_group("the consent URL")
     consent.add_argument(
         "--app-id", metavar="ID", help="your app's App ID (amzn1.sp.solution.…), not its client id"
@@ -900,8 +882,6 @@ def add_arguments(parser) -> None:
 
 
 def _port(text):
-    import argparse
-
     try:
         value = int(text)
     except ValueError:
@@ -912,16 +892,11 @@ def _port(text):
 
 
 def _findings_out(terminal, findings, color):
-    from ._report import render_findings
-
     terminal.say(render_findings(findings, color=color).rstrip("\n"))
 
 
 def _make_request(terminal, args, environ, color):
     """The consent URL from the options (asking for what is missing on a terminal)."""
-    from ._errors import AuthorizeError
-    from ._init import usage
-
     if not args.app_id:
         if not terminal.interactive:
             usage(args, "--app-id is needed (your app's App ID, amzn1.sp.solution.…)")
@@ -957,21 +932,6 @@ def _show_request(terminal, request):
 
 def run(args, *, terminal=None, environ=None) -> int:
     """``spapi-doctor authorize``; returns the exit status."""
-    from ._errors import AuthorizeError, CheckError, CredentialsError, StoreError
-    from ._init import (
-        EXIT_OK,
-        EXIT_PROBLEM,
-        Terminal,
-        _color,
-        library_reads,
-        open_store_for,
-        report_stored,
-        show_verification,
-        store_values,
-        usage,
-        verify_values,
-    )
-
     env = os.environ if environ is None else environ
     terminal = terminal or Terminal()
     color = _color(args, terminal.err)
@@ -1034,8 +994,6 @@ def run(args, *, terminal=None, environ=None) -> int:
             account = terminal.ask("Account name for this partner").strip()
         args.account = account
         if store is None:
-            from ._init import choose_store
-
             store = choose_store(terminal, args, env)
             if store is None:
                 terminal.say("No store chosen; the code was not used.")

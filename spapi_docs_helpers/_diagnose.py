@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 
 from ._catalogue import CATALOGUE, entry
 from ._credentials import AWS_KEYS
-from ._endpoints import MARKETPLACES, REGIONS
+from ._endpoints import MARKETPLACES, REGIONS, is_loopback, url_problem
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
 from ._roles import role_model
 from ._transport import ca_bundle_problem, network_failure, proxy_problem
@@ -649,8 +649,6 @@ def endpoint_findings(endpoints, *, sts=False, environ=None) -> list:
     use. Warnings: an endpoint that would get a secret over plain HTTP on another machine.
     ``sts``: the STS calls will run (their endpoint counts too).
     """
-    from ._endpoints import is_loopback, url_problem
-
     findings = []
     for name, value in endpoints.invalid.items():
         why = url_problem(value) or "it is not an http(s) URL"

@@ -7,12 +7,13 @@ offline verdict plus what Amazon and AWS said.
 
 from __future__ import annotations
 
+import os
 import time
 
 from ._endpoints import ENV_REGION, ENV_SANDBOX, STS_DEFAULT, endpoints_from_env
 from ._formats import check_formats
 from ._peers import installed_peers
-from ._redaction import shown_url
+from ._redaction import protect_logs, shown_url
 from ._report import Report, StageResult
 from ._sources import resolve_credentials
 
@@ -239,10 +240,7 @@ def check(
     ``endpoints`` (an :class:`Endpoints`) replaces those the environment selects, and
     with them ``sandbox``.
     """
-    import os
-
     from ._deadline import Concurrently
-    from ._endpoints import endpoints_from_env
     from ._transport import DEFAULT_RETRIES, Transport
 
     env = os.environ if environ is None else environ
@@ -288,7 +286,6 @@ def check(
     if any(f.severity == "error" for f in environment):
         stages.append(StageResult("lwa", "skipped", "the settings stop every call (see findings)"))
         return finish()
-    from ._redaction import protect_logs
 
     # From here on, requests, urllib3 and botocore log at DEBUG what they send: mask it.
     protect_logs([creds.get(k) for k in creds.present() if k != "role_arn"])

@@ -17,6 +17,7 @@ from ._catalogue import entry
 from ._credentials import AWS_KEYS, FIELDS, Credentials
 from ._near_miss import edit_distance
 from ._peers import signs_with_aws
+from ._peers import sp_api_version as installed_sp_api_version
 
 CLIENT_ID_PREFIX = "amzn1.application-oa2-client."
 CLIENT_SECRET_PREFIX = "amzn1.oa2-cs.v1."
@@ -753,9 +754,7 @@ def check_formats(credentials, *, sp_api_version=..., source=None) -> list:
     if not isinstance(credentials, Credentials):
         credentials = Credentials.from_mapping(credentials)
     if sp_api_version is ...:
-        from ._peers import sp_api_version as detect
-
-        sp_api_version = detect()
+        sp_api_version = installed_sp_api_version()
     findings = []
     kinds = {}
     for spec in FIELDS:

@@ -47,10 +47,12 @@ from ._endpoints import (
     ENV_MOCK_REDIRECT_URI,
     ENV_MOCK_SCENARIO,
     MARKETPLACES,
+    endpoints_from_env,
+    is_loopback,
 )
 from ._near_miss import MAX_LISTED, near_miss_target, unknown_keys
 from ._peers import signs_with_aws
-from ._redaction import escape_controls, redact_text, shown_value
+from ._redaction import escape_controls, protect_logs, redact_text, shown_url, shown_value
 
 CODE, ENVIRONMENT, SECRETS_MANAGER = ("code", "environment", "secrets-manager")
 SOURCE_LABELS = {
@@ -358,8 +360,6 @@ def _read_secret_with_boto3(secret_id: str, env, timeout=10.0) -> str | None:
     import boto3  # only here: the offline check must not pay for boto3 otherwise
     from botocore.config import Config
 
-    from ._endpoints import endpoints_from_env
-    from ._redaction import protect_logs
     from ._transport import DEFAULT_RETRIES, Transport, send_botocore_through
 
     # botocore logs its requests at DEBUG, signed with these keys.
@@ -389,9 +389,6 @@ def _read_secret_with_boto3(secret_id: str, env, timeout=10.0) -> str | None:
 
 def _plain_http_finding(env):
     """The warning for a Secrets Manager endpoint that is plain HTTP on another machine."""
-    from ._endpoints import endpoints_from_env, is_loopback
-    from ._redaction import shown_url
-
     url = endpoints_from_env(env).secretsmanager
     if url and url.lower().startswith("http://") and not is_loopback(url):
         return entry("endpoint-plain-http").finding(

@@ -35,11 +35,21 @@ because the user asked for the lines.
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import os
 import re
+import shlex
+import tempfile
+from html import escape
 
 from ._catalogue import entry
-from ._credentials import LWA_KEYS, Credentials, display, field_spec
+from ._config_file import CONFIG_FILENAME, _yaml_load, config_directory
+from ._credentials import LWA_KEYS, SECRET_JSON_KEYS, Credentials, display, field_spec
+from ._endpoints import endpoints_from_env
+from ._errors import StoreError
+from ._redaction import protect_logs, redact_text
+from ._sources import SECRET_ID_VARIABLE
 
 STORE_KINDS = ("file", "secrets-manager", "env-file", "export")
 STORE_LABELS = {
@@ -62,8 +72,6 @@ _ENV_ACCOUNT = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _store_error(code, message, *, fix=None):
-    from ._errors import StoreError
-
     return StoreError(entry(code).finding(message, fix=fix))
 
 
@@ -216,8 +224,6 @@ class StoreResult:
         return self.summary()
 
     def _repr_html_(self):
-        from html import escape
-
         return "<pre>" + escape(self.summary()) + "</pre>"
 
 
@@ -303,8 +309,6 @@ def _fsync_folder(folder):
 
 
 def _write_temporary(folder, name, data: bytes) -> str:
-    import tempfile
-
     descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         # mkstemp makes the file 0600 on POSIX; said again for umasks and platforms.
@@ -420,8 +424,6 @@ class CredentialsFile(_Store):
     kind = "file"
 
     def __init__(self, path=None, *, environ=None):
-        from ._config_file import CONFIG_FILENAME, config_directory
-
         self._problem = None
         if path is None:
             env = os.environ if environ is None else environ
@@ -439,8 +441,6 @@ class CredentialsFile(_Store):
 
     def _parse(self, raw):
         """``(data, problem finding)``: what the library reads from ``raw`` (PyYAML)."""
-        from ._config_file import _yaml_load
-
         try:
             data = _yaml_load(raw)
         except Exception as error:  # yaml.YAMLError and friends: a finding, never a traceback
@@ -471,8 +471,6 @@ class CredentialsFile(_Store):
 
     def _load(self):
         """``(raw bytes or None, parsed mapping)``; a broken file is refused, never edited."""
-        from ._errors import StoreError
-
         self._check_folder()
         raw = _read_bounded(self.path)
         if raw is None:
@@ -509,8 +507,6 @@ class CredentialsFile(_Store):
 
     def _edited(self, raw, updates) -> str:
         """The new text: ruamel.yaml's round trip of ``raw`` with ``updates`` applied."""
-        import io
-
         from ruamel.yaml import YAML
         from ruamel.yaml.comments import CommentedMap
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
@@ -604,8 +600,6 @@ _ASSIGNMENT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
 def _shell_value(text: str):
-    import shlex
-
     try:
         parts = shlex.split(text, comments=False, posix=True)
     except ValueError:
@@ -683,8 +677,6 @@ class EnvFile(_Store):
         return super().plan(updates)
 
     def update(self, updates, *, replace: bool = False) -> StoreResult:
-        import shlex
-
         updates = _validate_updates(updates)
         names = {account: env_names(account) for account in updates}
         raw, text = self._read()
@@ -735,8 +727,6 @@ class ExportLines(_Store):
         return {}
 
     def update(self, updates, *, replace: bool = False) -> StoreResult:
-        import shlex
-
         updates = _validate_updates(updates)
         lines: list[str] = []
         for account, values in updates.items():
@@ -775,9 +765,6 @@ class SecretsManagerSecret(_Store):
             import boto3
             from botocore.config import Config
 
-            from ._endpoints import endpoints_from_env
-            from ._redaction import protect_logs
-
             env = self._environ
             protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
             session = boto3.session.Session(
@@ -799,8 +786,6 @@ class SecretsManagerSecret(_Store):
         return self._client
 
     def _failure(self, action, error):
-        from ._redaction import redact_text
-
         response = getattr(error, "response", None)
         code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
         what = code or type(error).__name__
@@ -812,8 +797,6 @@ class SecretsManagerSecret(_Store):
 
     def _current(self):
         """``(exists, JSON object)`` of the secret now."""
-        import json
-
         try:
             answer = self._service().get_secret_value(SecretId=self.secret_id)
         except Exception as error:  # botocore's errors, network included: a finding
@@ -836,8 +819,6 @@ class SecretsManagerSecret(_Store):
         return True, data
 
     def _account_of(self, data) -> dict:
-        from ._credentials import SECRET_JSON_KEYS
-
         return {
             SECRET_JSON_KEYS[name]: value
             for name, value in data.items()
@@ -849,8 +830,6 @@ class SecretsManagerSecret(_Store):
         return {self.secret_id: self._account_of(data)} if exists else {}
 
     def update(self, updates, *, replace: bool = False) -> StoreResult:
-        import json
-
         updates = _validate_updates(updates)
         if len(updates) != 1:
             raise ValueError("a Secrets Manager secret holds one account")
@@ -910,8 +889,6 @@ def open_store(
     if kind == "export":
         return ExportLines()
     if kind == "secrets-manager":
-        from ._sources import SECRET_ID_VARIABLE
-
         secret_id = secret_id or env.get(SECRET_ID_VARIABLE)
         if not secret_id:
             raise ValueError(

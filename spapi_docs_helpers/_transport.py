@@ -25,6 +25,7 @@ and botocore's exceptions alike: the transport is where a socket error is unders
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import time
@@ -34,10 +35,14 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
+from . import __version__
 from ._deadline import Deadline, current
 from ._redaction import escape_controls, redact_text, shown_url
 
@@ -208,10 +213,6 @@ _PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 def proxy_problem(url: str):
     """``(variable, shown proxy, why)`` when the proxy requests would use for ``url`` is
     unusable (it takes it from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY), else None."""
-    from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
-    from urllib3.exceptions import LocationParseError
-    from urllib3.util import parse_url
-
     try:
         proxy = select_proxy(url, get_environ_proxies(url))
     except ValueError:
@@ -305,8 +306,6 @@ class HttpResult:
     def json(self):
         """The body parsed as JSON (once), or None when it is not JSON (HTML, truncated...)."""
         if self._json is _UNPARSED:
-            import json
-
             try:
                 self._json = json.loads(self.body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError, RecursionError):
@@ -462,8 +461,6 @@ class Transport:
         deadline=None,
         max_retry_after=MAX_RETRY_AFTER,
     ):
-        from . import __version__
-
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff

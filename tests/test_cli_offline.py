@@ -22,7 +22,7 @@ from _values import (
 )
 
 import spapi_docs_helpers
-from spapi_docs_helpers import _cli, _doctor
+from spapi_docs_helpers import _cli
 
 ANSI = "\x1b["
 # Every key of a finding in the JSON report; "details" only when the finding has some.
@@ -106,8 +106,8 @@ def test_a_failure_of_the_doctor_itself_exits_3_says_bug_and_shows_no_secret(
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom {REFRESH_TOKEN} {CLIENT_SECRET}")
 
-    # _cli imports it from _doctor when the check runs.
-    monkeypatch.setattr(_doctor, "check_offline", broken)
+    # The CLI's own name for the check, imported at the top of _cli.
+    monkeypatch.setattr(_cli, "check_offline", broken)
     status = _cli.main(["check", "--offline"])
     out, err = capsys.readouterr()
     assert status == 3
@@ -121,7 +121,7 @@ def test_an_interrupted_check_exits_130(monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_doctor, "check_offline", interrupted)
+    monkeypatch.setattr(_cli, "check_offline", interrupted)
     assert _cli.main(["check", "--offline"]) == 130
     out, err = capsys.readouterr()
     assert out == "" and err == "spapi-doctor: interrupted\n"
