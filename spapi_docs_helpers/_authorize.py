@@ -596,6 +596,7 @@ def exchange_authorization_code(
             protect_logs((token, body.get("access_token")))
     if finding is not None or not isinstance(body, dict):
         # diagnose_lwa accepts only a JSON object with an access token: never None here.
+        assert finding is not None
         raise_verdict(finding, LwaError)
     return body
 

@@ -15,6 +15,13 @@ import os
 
 from . import __version__
 
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import EllipsisType
+    from typing import Any
+
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("load", "format", "lwa", "sts", "region", "roles", "consent", "store", "transport")
 # Who meets a failure, and how often: it decides where the docs show the entry, and in
@@ -213,19 +220,19 @@ class Entry:
     def __init__(
         self,
         *,
-        code,
-        severity,
-        stage,
-        prevalence,
-        field,
-        title,
-        cause,
-        fix,
-        texts=(),
-        sources=(),
-        subject=None,
-        match=(),
-    ):
+        code: str,
+        severity: str,
+        stage: str,
+        prevalence: str,
+        field: str | None,
+        title: str,
+        cause: str,
+        fix: str,
+        texts: Iterable[str] = (),
+        sources: Iterable[tuple[str, str]] = (),
+        subject: str | None = None,
+        match: Iterable[str] = (),
+    ) -> None:
         # Raised, not asserted: ``python -O`` must not let a malformed entry through.
         if severity not in SEVERITIES:
             raise ValueError(f"{code}: severity must be one of {SEVERITIES}, not {severity!r}")
@@ -255,7 +262,15 @@ class Entry:
         """The URL of this entry's section in the docs."""
         return docs_url(self.code)
 
-    def finding(self, message, *, field=..., fix=None, source=None, details=None) -> Finding:
+    def finding(
+        self,
+        message: str,
+        *,
+        field: str | EllipsisType | None = ...,
+        fix: str | None = None,
+        source: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Finding:
         """A finding of this entry; ``message`` says what was seen, specifically."""
         return Finding(
             code=self.code,
@@ -269,7 +284,7 @@ class Entry:
             details=details,
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Entry({self.code!r})"
 
 
@@ -289,8 +304,17 @@ class Finding:
     )
 
     def __init__(
-        self, code, severity, field, message, fix, stage, source=None, details=None, subject=None
-    ):
+        self,
+        code: str,
+        severity: str,
+        field: str | None,
+        message: str,
+        fix: str,
+        stage: str,
+        source: str | None = None,
+        details: dict[str, Any] | None = None,
+        subject: str | None = None,
+    ) -> None:
         self.code = code
         self.severity = severity
         self.field = field
@@ -317,7 +341,7 @@ class Finding:
         blame = f" [{self.field}]" if self.field else ""
         return f"{self.code}{blame}: {self.message} Fix: {self.fix} ({self.docs})"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the report's ``findings`` list."""
         data = {
             "code": self.code,
@@ -334,14 +358,14 @@ class Finding:
             data["details"] = self.details
         return data
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Finding):
             return NotImplemented
         return self.as_dict() == other.as_dict()
 
     __hash__ = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Finding({self.code!r}, {self.severity!r}, field={self.field!r})"
 
 
@@ -2104,13 +2128,13 @@ if len(_BY_CODE) != len(CATALOGUE):
     raise ValueError("duplicate catalogue code")
 
 
-class CatalogueView(tuple):
+class CatalogueView(tuple[Entry, ...]):
     """Some catalogue entries, shown as a table in a notebook."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "\n".join(f"{e.code:<40} {e.field or '-':<18} {e.title}" for e in self)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ._html import catalogue_html
 
         return catalogue_html(self)

@@ -16,20 +16,32 @@ every call (endpoint URLs, plain HTTP, CA bundles, proxies) is judged here too
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
 from ._catalogue import CATALOGUE, entry
 from ._credentials import AWS_KEYS
 from ._endpoints import MARKETPLACES, REGIONS, is_loopback, url_problem
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
 from ._roles import role_model
-from ._transport import ca_bundle_problem, network_failure, proxy_problem
+from ._transport import HttpResult, ca_bundle_problem, network_failure, proxy_problem
+
+if TYPE_CHECKING:
+    from ._catalogue import Finding
+    from ._credentials import Credentials
+    from ._endpoints import Endpoints
+    from ._spapi import ProbeAnswer, RegionProbe
+    from ._sts import IdentityResult
+
+# A probe's evidence about roles: "holds_one_of" (tuples of roles) and "holds_none_of".
+Evidence = dict[str, tuple[Any, ...]]
 
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
 
 
-def _index_matches() -> dict:
-    index: dict = {}
+def _index_matches() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
     for item in CATALOGUE:
         for text in item.match:
             index.setdefault(text, []).append(item.code)
@@ -42,30 +54,32 @@ def _index_matches() -> dict:
 IDENTIFIED_BY = _index_matches()
 
 
-def _identified(said) -> tuple:
+def _identified(said: object) -> tuple[str, ...]:
     """The codes of the entries whose ``match`` is ``said`` exactly (none for anything else)."""
     return IDENTIFIED_BY.get(said, ()) if isinstance(said, str) else ()
 
 
-def _holds_match(code, text) -> bool:
+def _holds_match(code: str, text: str) -> bool:
     """True when ``text`` holds one of the strings that identify ``code``."""
     return any(match in text for match in entry(code).match)
 
 
-def _word(text, limit=60) -> str:
+def _word(text: object, limit: int = 60) -> str:
     """A short code from a service (``invalid_client``) as is; anything odd quoted and cut."""
     if isinstance(text, str) and len(text) <= limit and text.isprintable():
         return text
     return shown_value(text, limit)
 
 
-def _phrase(code) -> str:
+def _phrase(code: str) -> str:
     """The catalogue title of ``code`` as the tail of a sentence ("the connection was reset")."""
     title = entry(code).title
     return title[:1].lower() + title[1:]
 
 
-def transport_finding(http, service, secrets=()):
+def transport_finding(
+    http: HttpResult, service: str, secrets: Iterable[str] = ()
+) -> Finding | None:
     """The finding for an answer that is no verdict (network, throttling, 5xx, junk, a body
     that could not be read whole), or None."""
     name = SERVICE_NAMES.get(service, service)
@@ -96,7 +110,9 @@ def transport_finding(http, service, secrets=()):
     return None
 
 
-def unexpected(http, service, secrets=(), why=None):
+def unexpected(
+    http: HttpResult, service: str, secrets: Iterable[str] = (), why: str | None = None
+) -> Finding:
     name = SERVICE_NAMES.get(service, service)
     kind = escape_controls(http.content_type or "no content type")[:80]
     reason = (
@@ -114,7 +130,13 @@ def unexpected(http, service, secrets=(), why=None):
     )
 
 
-def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=()):
+def diagnose_lwa(
+    http: HttpResult,
+    *,
+    format_findings: Iterable[Finding] = (),
+    grant: str = "refresh_token",
+    secrets: Iterable[str] = (),
+) -> Finding | None:
     """None when LWA issued a token; otherwise the finding that explains why not."""
     problem = transport_finding(http, "lwa", secrets)
     if problem is not None:
@@ -215,7 +237,7 @@ PROBLEM = "problem"
 PARTICIPATIONS = "getMarketplaceParticipations"
 
 
-def _spapi_errors(body) -> list | None:
+def _spapi_errors(body: Any) -> list[dict[str, Any]] | None:
     """SP-API's ``{"errors": [{"code": ...}, ...]}``, or None for any other body."""
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors:
@@ -225,7 +247,7 @@ def _spapi_errors(body) -> list | None:
     return errors
 
 
-def _said(body) -> str:
+def _said(body: Any) -> str:
     """Every text of an error body, for the texts no status identifies."""
     if isinstance(body, dict):
         return " ".join(_said(value) for value in body.values())
@@ -234,7 +256,13 @@ def _said(body) -> str:
     return body if isinstance(body, str) else ""
 
 
-def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
+def spapi_answer(
+    http: HttpResult,
+    *,
+    secrets: Iterable[str] = (),
+    operation: str | None = None,
+    success_key: str | None = None,
+) -> tuple[str, Finding | None]:
     """``(kind, finding)`` of one SP-API answer: ``AUTHORISED`` or ``DENIED`` with no
     finding, or ``PROBLEM`` with the finding that explains it (see the notes above).
 
@@ -294,7 +322,7 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
     return PROBLEM, unexpected(http, "spapi", secrets)
 
 
-def _regions(answers) -> str:
+def _regions(answers: Iterable[ProbeAnswer]) -> str:
     codes = []
     for answer in answers:
         if answer.region not in codes:
@@ -324,7 +352,7 @@ ROLE_CAUSES = (
 )
 
 
-def region_findings(answers) -> list:
+def region_findings(answers: Sequence[ProbeAnswer]) -> list[Finding]:
     """Why no region let the token through, from every region's answers."""
     if answers and all(answer.kind == DENIED for answer in answers):
         operations = sorted({answer.operation for answer in answers})
@@ -359,7 +387,9 @@ def region_findings(answers) -> list:
     return findings
 
 
-def sandbox_findings(answers, sandbox_answers) -> list:
+def sandbox_findings(
+    answers: Sequence[ProbeAnswer], sandbox_answers: Sequence[ProbeAnswer]
+) -> list[Finding]:
     """The verdict once production denied everything and the sandbox was asked too."""
     findings = region_findings(answers)
     let_through = [answer for answer in sandbox_answers if answer.kind == AUTHORISED]
@@ -382,7 +412,7 @@ def sandbox_findings(answers, sandbox_answers) -> list:
     return findings
 
 
-def account_type_of(answers) -> str | None:
+def account_type_of(answers: Iterable[ProbeAnswer]) -> str | None:
     """``vendor`` or ``seller`` when an operation for one of them only let the token
     through (and none for the other); None when the answers do not tell."""
     served = {
@@ -394,7 +424,9 @@ def account_type_of(answers) -> str | None:
     return next(iter(served)) if len(served) == 1 else None
 
 
-def role_evidence(answers, region, account_type) -> dict:
+def role_evidence(
+    answers: Sequence[ProbeAnswer], region: str, account_type: str | None
+) -> Evidence:
     """What the answers prove about the token's roles, and no more.
 
     ``holds_one_of``: for each operation let through, the roles that grant it in ``region``
@@ -406,7 +438,7 @@ def role_evidence(answers, region, account_type) -> dict:
     model = role_model()
     kinds = frozenset({account_type}) if account_type else frozenset({"seller", "vendor"})
     holdable = frozenset().union(*(model.holdable(kind) for kind in kinds))
-    excluded = set()
+    excluded: set[str] = set()
     for answer in answers:
         spec = answer.probe.spec
         if answer.kind != DENIED or spec.confidence == "low" or not kinds <= spec.audience:
@@ -427,7 +459,9 @@ def role_evidence(answers, region, account_type) -> dict:
     }
 
 
-def role_findings(answers, region, account_type, evidence) -> list:
+def role_findings(
+    answers: Sequence[ProbeAnswer], region: str, account_type: str | None, evidence: Evidence
+) -> list[Finding]:
     """The findings of the token's region: its account type, the first call it may not
     make, the roles it does not carry, and any answer that is no verdict."""
     findings = []
@@ -469,12 +503,13 @@ def role_findings(answers, region, account_type, evidence) -> list:
     return findings
 
 
-def library_advice(probe):
-    """How to select the token's region in each library, for the region finding."""
+def library_advice(probe: RegionProbe, region: str) -> str:
+    """How to select the token's ``region`` in each library, for the region finding."""
     by_id = {m.marketplace_id: m.code for m in MARKETPLACES.values() if m.code != "UK"}
     # The seller's own marketplace when the probe listed one, else the region's largest.
-    example = by_id.get(probe.marketplace_id) or {"NA": "US", "EU": "DE", "FE": "JP"}[probe.region]
-    if probe.region == "NA":
+    chosen = by_id.get(probe.marketplace_id) if probe.marketplace_id else None
+    example = chosen or {"NA": "US", "EU": "DE", "FE": "JP"}[region]
+    if region == "NA":
         sw = "its default (the US marketplace) is in NA"
         if example != "US":
             sw += f"; for your marketplace pass marketplace=Marketplaces.{example}"
@@ -485,19 +520,22 @@ def library_advice(probe):
         )
     return (
         f"python-amazon-sp-api: {sw}. amzn-sp-api: SPAPIConfig(..., "
-        f'region="{probe.region}") (it defaults to the NA sandbox).'
+        f'region="{region}") (it defaults to the NA sandbox).'
     )
 
 
-def region_advice(probe, environ):
-    findings = []
+def region_advice(probe: RegionProbe, environ: Mapping[str, str]) -> list[Finding]:
+    """How to call the token's region, and what in the environment sends calls elsewhere
+    (none when no region let the token through)."""
     region = probe.region
-    findings.append(
+    if region is None:
+        return []
+    findings = [
         entry("region-selection-needed").finding(
             f"The token works in {region} ({REGIONS[region].name}) only.",
-            fix=library_advice(probe),
+            fix=library_advice(probe, region),
         )
-    )
+    ]
     default = environ.get("SP_API_DEFAULT_MARKETPLACE")
     if default in MARKETPLACES and MARKETPLACES[default].region != region:
         findings.append(
@@ -520,10 +558,10 @@ def region_advice(probe, environ):
     return findings
 
 
-def clock_findings(http):
+def clock_findings(http: HttpResult | None) -> list[Finding]:
     """Compare this machine's clock with the Date header of an answer from Amazon."""
     date = http.header("Date") if http is not None else None
-    if not date:
+    if http is None or not date:
         return []
     try:
         theirs = parsedate_to_datetime(date).timestamp()
@@ -545,7 +583,14 @@ def clock_findings(http):
 # --------------------------------------------------------------------------- AWS STS
 
 
-def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
+def diagnose_sts(
+    error: BaseException,
+    *,
+    operation: str,
+    credentials: Credentials,
+    caller_arn: str | None = None,
+    secrets: Iterable[str] = (),
+) -> Finding:
     """The finding for an exception of an STS call (botocore's ClientError or network)."""
     kind = type(error).__name__
     network = network_failure(error)
@@ -605,7 +650,7 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
     return entry("unexpected-response").finding(f"{said} (HTTP {status}).")
 
 
-def sts_client_finding(error, *, secrets=()):
+def sts_client_finding(error: BaseException, *, secrets: Iterable[str] = ()) -> Finding:
     """Why no STS client could be made: botocore refused the endpoint or a key before
     sending anything."""
     return entry("endpoint-url-invalid").finding(
@@ -614,7 +659,7 @@ def sts_client_finding(error, *, secrets=()):
     )
 
 
-def caller_finding(identity):
+def caller_finding(identity: IdentityResult) -> Finding | None:
     """The verdict on the caller GetCallerIdentity named: root keys are an error (they
     cannot assume a role, and should not exist); any other caller, None."""
     if not identity.is_root:
@@ -625,7 +670,7 @@ def caller_finding(identity):
     )
 
 
-def sts_skipped_findings(credentials, *, asked) -> list:
+def sts_skipped_findings(credentials: Credentials, *, asked: bool) -> list[Finding]:
     """Why the STS checks cannot run although ``asked`` (--legacy) asks for them: no AWS
     field is set at all. (Some set and some missing is the format stage's finding.)"""
     if asked and not any(credentials.get(key) is not None for key in AWS_KEYS):
@@ -641,7 +686,9 @@ def sts_skipped_findings(credentials, *, asked) -> list:
 # --------------------------------------------------------------------------- the environment
 
 
-def endpoint_findings(endpoints, *, sts=False, environ=None) -> list:
+def endpoint_findings(
+    endpoints: Endpoints, *, sts: bool = False, environ: Mapping[str, str] | None = None
+) -> list[Finding]:
     """What the endpoints and the network settings do to every call, before any is made.
 
     Errors (nothing is sent when there is one): an endpoint variable that is no usable URL,

@@ -106,12 +106,14 @@ def near_miss_target(name: str, account: str):
         if len(normalised) >= 8 and edit_distance(normalised, env_name, 2) <= 2:
             return key, f"it is one or two letters away from {env_name}"
     tokens = normalised.split("_")
-    key = _concept(tokens)
-    if key is None:
+    concept = _concept(tokens)
+    if concept is None:
         return None
     bare = normalised in ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "ROLE_ARN", "APP_ID")
     if bare or set(tokens) & _CONTEXT_TOKENS:
-        return key, f"python-amazon-sp-api reads the {key} from {field_spec(key).env} only"
+        return concept, (
+            f"python-amazon-sp-api reads the {concept} from {field_spec(concept).env} only"
+        )
     return None
 
 

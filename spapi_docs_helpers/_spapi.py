@@ -15,6 +15,7 @@ may call (:class:`RoleTable`). What each answer proves is decided in :mod:`._dia
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,8 @@ from ._report import ShownResult
 
 if TYPE_CHECKING:
     from ._catalogue import Finding
-    from ._transport import HttpResult
+    from ._endpoints import Endpoints
+    from ._transport import HttpResult, Transport
 
 PARTICIPATIONS = "getMarketplaceParticipations"
 
@@ -70,10 +72,12 @@ class ProbeAnswer:
         return f"ProbeAnswer({self.region} {self.probe.operation}: {self.kind})"
 
 
-def call(transport, base_url, item, token, *, secrets=()):
+def call(
+    transport: Transport, base_url: str, item: Probe, token: str, *, secrets: Iterable[str] = ()
+) -> tuple[HttpResult, str, Finding | None]:
     """Call one probe at ``base_url``: ``(HttpResult, kind, finding)``; never raises."""
     headers = {"x-amz-access-token": token, "Accept": "application/json"}
-    data = None
+    data: bytes | None = None
     if item.body is not None:
         headers["Content-Type"] = "application/json"
         data = item.body.encode()
@@ -90,7 +94,14 @@ def call(transport, base_url, item, token, *, secrets=()):
     return http, kind, finding
 
 
-def _run(transport, base_url, region, item, token, secrets) -> ProbeAnswer:
+def _run(
+    transport: Transport,
+    base_url: str,
+    region: str,
+    item: Probe,
+    token: str,
+    secrets: Iterable[str],
+) -> ProbeAnswer:
     http, kind, finding = call(transport, base_url, item, token, secrets=secrets)
     return ProbeAnswer(item, region, http, kind, finding)
 
@@ -118,7 +129,7 @@ class RegionProbe(ShownResult):
         return self.region is not None
 
     @property
-    def participating(self) -> list:
+    def participating(self) -> list[dict[str, Any]]:
         """The marketplaces the seller participates in."""
         return [m for m in self.marketplaces if m["participating"]]
 
@@ -126,7 +137,8 @@ class RegionProbe(ShownResult):
     def marketplace_id(self) -> str | None:
         """A marketplace to call in: the first the seller participates in, else any listed."""
         chosen = (self.participating or self.marketplaces or [{"id": None}])[0]
-        return chosen["id"]
+        marketplace_id: str | None = chosen["id"]
+        return marketplace_id
 
     def summary(self) -> str:
         """One line: the token's region and marketplaces, or what the regions said."""
@@ -143,14 +155,14 @@ class RegionProbe(ShownResult):
             return text + f"; marketplaces: {names or 'none'}"
         return text + "; marketplaces unknown (getMarketplaceParticipations not permitted)"
 
-    def by_region(self) -> dict:
+    def by_region(self) -> dict[str, list[ProbeAnswer]]:
         """The answers, grouped by region (in NA, EU, FE order)."""
-        grouped = {}
+        grouped: dict[str, list[ProbeAnswer]] = {}
         for answer in self.answers:
             grouped.setdefault(answer.region, []).append(answer)
         return {code: grouped[code] for code in REGIONS if code in grouped}
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the region stage's data."""
         return {
             "region": self.region,
@@ -169,7 +181,7 @@ class RegionProbe(ShownResult):
         return region_html(self)
 
 
-def _kinds(answers) -> str:
+def _kinds(answers: Iterable[ProbeAnswer]) -> str:
     kinds = {answer.kind for answer in answers}
     if kinds == {DENIED}:
         return "403 to every probe"
@@ -196,12 +208,12 @@ class RoleTable(ShownResult):
         return all(finding.severity != "error" for finding in self.findings)
 
     @property
-    def granted(self) -> list:
+    def granted(self) -> list[str]:
         """The operations the token may call."""
         return [row["operation"] for row in self.rows if row["access"] == "granted"]
 
     @property
-    def denied(self) -> list:
+    def denied(self) -> list[str]:
         """The operations that answered the bare 403."""
         return [row["operation"] for row in self.rows if row["access"] == "denied"]
 
@@ -216,7 +228,7 @@ class RoleTable(ShownResult):
             text += "; none of " + ", ".join(missing)
         return text
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the roles stage's data."""
         return {
             "region": self.region,
@@ -232,12 +244,12 @@ class RoleTable(ShownResult):
         return roles_html(self)
 
 
-def _one_of(roles) -> str:
-    roles = sorted(roles)
-    return roles[0] if len(roles) == 1 else "one of " + ", ".join(roles)
+def _one_of(roles: Iterable[str]) -> str:
+    names = sorted(roles)
+    return names[0] if len(names) == 1 else "one of " + ", ".join(names)
 
 
-def _row(answer, region) -> dict:
+def _row(answer: ProbeAnswer, region: str) -> dict[str, Any]:
     spec = answer.probe.spec
     access = {AUTHORISED: "granted", DENIED: "denied"}.get(answer.kind, "unknown")
     return {
@@ -252,7 +264,14 @@ def _row(answer, region) -> dict:
     }
 
 
-def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
+def search(
+    transport: Transport,
+    endpoints: Endpoints,
+    token: str,
+    *,
+    secrets: Iterable[str] = (),
+    sandbox_endpoints: Mapping[str, str] | None = None,
+) -> tuple[RegionProbe, RoleTable | None]:
     """Find the token's region, then ask every probe there: ``(RegionProbe, RoleTable)``.
 
     The RoleTable is None when no region let the token through. Never raises.
@@ -264,11 +283,14 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
     secrets = [token, *secrets]
     started = time.perf_counter()
     plans = {code: region_probes(code) for code in endpoints.spapi}
-    answers, region, decided_ms, sandbox = [], None, None, ()
+    answers: list[ProbeAnswer] = []
+    region: str | None = None
+    decided_ms = 0.0
+    sandbox: tuple[ProbeAnswer, ...] = ()
     with Concurrently(name="spapi-probe") as calls:
-        waiting = {}  # region -> how many of its calls have not been answered yet
+        waiting: dict[str, int] = {}  # region -> how many of its calls are not answered yet
 
-        def ask(code, item):
+        def ask(code: str, item: Probe) -> None:
             calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
             waiting[code] = waiting.get(code, 0) + 1
 
@@ -276,7 +298,7 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
             for item in plan:
                 ask(code, item)
         for call in calls.as_completed():
-            answer = call.result()
+            answer: ProbeAnswer = call.result()
             answers.append(answer)
             waiting[answer.region] -= 1
             if region is None and answer.kind == AUTHORISED:
@@ -322,11 +344,17 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
     return result, table
 
 
-def _since(started) -> float:
+def _since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets) -> tuple:
+def _ask_sandbox(
+    calls: Concurrently,
+    transport: Transport,
+    sandbox_endpoints: Mapping[str, str],
+    token: str,
+    secrets: Iterable[str],
+) -> tuple[ProbeAnswer, ...]:
     """Every region probe on the sandbox hosts; all their answers."""
     asked = [
         calls.submit(_run, transport, base, code, item, token, secrets)
@@ -337,19 +365,19 @@ def _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets) -> tuple:
     return tuple(call.result(calls.deadline) for call in asked)
 
 
-def _in_probe_order(answers, region):
+def _in_probe_order(answers: Iterable[ProbeAnswer], region: str) -> list[ProbeAnswer]:
     order = {item.operation: n for n, item in enumerate(role_probes(region))}
     return sorted(answers, key=lambda a: order.get(a.operation, len(order)))
 
 
-def _marketplaces_from(answers) -> list:
+def _marketplaces_from(answers: Sequence[ProbeAnswer]) -> list[dict[str, Any]]:
     for answer in answers:
         if answer.operation == PARTICIPATIONS and answer.kind == AUTHORISED:
             return _marketplaces(answer.http.json())
     return []
 
 
-def _marketplaces(body) -> list:
+def _marketplaces(body: Any) -> list[dict[str, Any]]:
     """The payload of getMarketplaceParticipations (its shape was checked by the diagnosis)."""
     out = []
     for item in body["payload"]:
