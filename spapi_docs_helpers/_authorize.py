@@ -34,7 +34,9 @@ import re
 import secrets
 import sys
 import time
+from collections.abc import Callable, Mapping
 from html import escape
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ._catalogue import entry
@@ -217,7 +219,9 @@ class PendingStates:
                 "state-mismatch", f"The state file {self.path} cannot be read ({error.strerror})."
             ) from None
         try:
-            data = json.loads(raw) if len(raw) <= MAX_STATE_FILE else None
+            if len(raw) > MAX_STATE_FILE:
+                raise ValueError("the state file is too large")
+            data = json.loads(raw)
             entries = [e for e in data["pending"] if isinstance(e, dict) and "state" in e]
         except (ValueError, TypeError, KeyError):
             # A state file is ours alone; a broken one holds nothing usable. It is
@@ -309,8 +313,19 @@ class ConsentRequest:
     )
 
     def __init__(
-        self, *, app_id, central, host, marketplace, region, draft, redirect_uri, state, url, now
-    ):
+        self,
+        *,
+        app_id: str,
+        central: str,
+        host: str,
+        marketplace: str,
+        region: str,
+        draft: bool,
+        redirect_uri: str | None,
+        state: str,
+        url: str,
+        now: float,
+    ) -> None:
         self.app_id = app_id
         self.central = central
         self.host = host
@@ -323,7 +338,7 @@ class ConsentRequest:
         self.created_at = now
         self.expires_at = now + STATE_LIFETIME_S
 
-    def as_state(self) -> dict:
+    def as_state(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "app_id": self.app_id,
@@ -402,8 +417,8 @@ def consent_request(
     draft: bool = False,
     redirect_uri: str | None = None,
     consent_base_url: str | None = None,
-    state_file=None,
-    environ=None,
+    state_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     now: float | None = None,
 ) -> ConsentRequest:
     """A consent URL for ``app_id`` (``amzn1.sp.solution.…``), recorded with its fresh state.
@@ -514,8 +529,15 @@ class SellerAuthorization:
     )
 
     def __init__(
-        self, *, selling_partner_id, refresh_token, lwa_app_id, lwa_client_secret, app_id, region
-    ):
+        self,
+        *,
+        selling_partner_id: str | None,
+        refresh_token: str,
+        lwa_app_id: str,
+        lwa_client_secret: str,
+        app_id: str,
+        region: str,
+    ) -> None:
         self.selling_partner_id = selling_partner_id
         self._refresh_token = refresh_token
         self.lwa_app_id = lwa_app_id
@@ -529,7 +551,7 @@ class SellerAuthorization:
         return self._refresh_token
 
     @property
-    def credentials(self):
+    def credentials(self) -> Credentials:
         """The three LWA credentials of this authorisation, for a store or a client."""
         return Credentials(
             refresh_token=self._refresh_token,
@@ -545,10 +567,10 @@ class SellerAuthorization:
             f"{mask(self._refresh_token)}"
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SellerAuthorization({self.summary()})"
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         return f"<p><strong>Authorised</strong>: {escape(self.summary())}</p>"
 
 
@@ -604,10 +626,10 @@ def exchange_authorization_code(
 def complete_authorization(
     redirected_url: str,
     *,
-    credentials=None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     account: str = "default",
-    state_file=None,
-    environ=None,
+    state_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     timeout: float = 10.0,
     now: float | None = None,
 ) -> SellerAuthorization:
@@ -702,9 +724,9 @@ def receive_redirect(
     port: int,
     *,
     timeout: float = LISTEN_TIMEOUT_S,
-    state_file=None,
-    environ=None,
-    on_ready=None,
+    state_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> str:
     """Listen on 127.0.0.1:``port`` (0: any free port) until the redirect arrives; returns
     the address it was sent to (on loopback: a tunnel forwards Amazon's https address).
@@ -763,7 +785,8 @@ def receive_redirect(
                     received["strays"] = received.get("strays", 0) + 1
                     self._answer(400, _STRAY_PAGE)
                     return
-                received["url"] = f"http://127.0.0.1:{self.server.server_address[1]}{target}"
+                port = self.server.server_address[1]  # type: ignore[index]  # (host, port)
+                received["url"] = f"http://127.0.0.1:{port}{target}"
                 self._answer(200, _RECEIVED_PAGE)
                 return
             self._answer(404, _NOT_FOUND_PAGE)

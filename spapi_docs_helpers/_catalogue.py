@@ -343,7 +343,7 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the report's ``findings`` list."""
-        data = {
+        data: dict[str, Any] = {
             "code": self.code,
             "severity": self.severity,
             "field": self.field,
@@ -363,7 +363,8 @@ class Finding:
             return NotImplemented
         return self.as_dict() == other.as_dict()
 
-    __hash__ = None
+    # Compared by content, so not hashable (mypy expects a method here).
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Finding({self.code!r}, {self.severity!r}, field={self.field!r})"

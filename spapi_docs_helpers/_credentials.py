@@ -205,7 +205,8 @@ class Credentials:
             return NotImplemented
         return all(getattr(self, k) == getattr(other, k) for k in FIELD_KEYS)
 
-    __hash__ = None
+    # Compared by content, so not hashable (mypy expects a method here).
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={display(key, getattr(self, key))!r}" for key in self.present())

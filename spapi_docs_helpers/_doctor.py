@@ -17,6 +17,15 @@ from ._redaction import protect_logs, shown_url
 from ._report import Report, StageResult
 from ._sources import resolve_credentials
 
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from ._credentials import Credentials
+    from ._endpoints import Endpoints
+
 
 def _stage_status(findings) -> str:
     severities = {f.severity for f in findings}
@@ -80,7 +89,7 @@ def load_stage(account, credentials, environ, secrets_reader, sp_api_version, ti
         timeout=timeout,
     )
     findings = resolution.findings
-    if resolution.ok:
+    if resolution.used is not None:  # resolution.ok
         summary = f"credentials from the {resolution.used.label}"
     else:
         summary = "no source holds both lwa_app_id and lwa_client_secret"
@@ -103,7 +112,12 @@ def format_stage(resolution, sp_api_version):
 
 
 def check_offline(
-    account: str = "default", credentials=None, *, environ=None, secrets_reader=None, timeout=10.0
+    account: str = "default",
+    credentials: Credentials | Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secrets_reader: Callable[[str], str] | None = None,
+    timeout: float = 10.0,
 ) -> Report:
     """Where the credentials come from and whether each is well formed; no network.
 
@@ -197,12 +211,12 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
         return [problem], stage.done("failed", f"{problem.title} ({problem.code})")
     identity = request_caller_identity(client, creds)
     findings = [identity.finding] if identity.finding else []
-    data = {"identity": identity.as_dict()}
+    data: dict[str, Any] = {"identity": identity.as_dict()}
     lines = [f"caller: {identity.arn}"] if identity.arn else []
     if identity.ok and isinstance(creds.role_arn, str) and creds.role_arn.strip():
         role = request_assume_role(client, creds, caller_arn=identity.arn)
         data["assume_role"] = role.as_dict()
-        if role.ok:
+        if role.finding is None:
             lines.append(f"assumed: {role.assumed_role_arn}")
         else:
             findings.append(role.finding)
@@ -221,24 +235,26 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
 
 def check(
     account: str = "default",
-    credentials=None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     *,
-    environ=None,
-    timeout=10.0,
-    sandbox=False,
-    grantless=None,
-    legacy=False,
-    endpoints=None,
-    progress=None,
-    secrets_reader=None,
-    retries=None,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    sandbox: bool = False,
+    grantless: str | None = None,
+    legacy: bool = False,
+    endpoints: Endpoints | None = None,
+    progress: Callable[[str, str, Any], None] | None = None,
+    secrets_reader: Callable[[str], str] | None = None,
+    retries: int | None = None,
 ) -> Report:
     """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
 
     Independent calls run at the same time. Whatever the credentials hold and whatever
     the services answer, the report carries the verdict: nothing they do raises.
     ``endpoints`` (an :class:`Endpoints`) replaces those the environment selects, and
-    with them ``sandbox``.
+    with them ``sandbox``. ``progress(event, stage, payload)`` is told when each stage
+    starts (``"start"``, the stage's name, what it does) and ends (``"done"``, the name,
+    its :class:`StageResult`); it may be called from several threads.
     """
     from ._deadline import Concurrently
     from ._transport import DEFAULT_RETRIES, Transport
@@ -392,7 +408,13 @@ def nothing_configured(resolution) -> bool:
     )
 
 
-def check_demo(scenario: str = "happy", *, timeout=10.0, progress=None, latency_ms=0) -> Report:
+def check_demo(
+    scenario: str = "happy",
+    *,
+    timeout: float = 10.0,
+    progress: Callable[[str, str, Any], None] | None = None,
+    latency_ms: int = 0,
+) -> Report:
     """The full check against the embedded mock Amazon, isolated from your own set-up."""
     from .mock import MockAmazon
     from .mock._isolation import isolated_home

@@ -317,9 +317,10 @@ def library_reads(account, result, environ):
     )
     if used is not None and used.name == expected and same_place:
         return None
-    where = f"the {used.label}" + (f" ({used.location})" if used and used.location else "")
     if used is None:
         where = "no source (run spapi-doctor check --offline --account NAME to see why)"
+    else:
+        where = f"the {used.label}" + (f" ({used.location})" if used.location else "")
     same = ""
     stored = {key: new for change in result.changes for key, (_old, new) in change.fields.items()}
     if used is not None and all(used.values.get(key) == value for key, value in stored.items()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -92,3 +93,53 @@ def test_offline_check_with_a_file_imports_yaml_only(config_file):
     config_file("default:\n  lwa_app_id: a\n")
     result = _imports()
     assert result["loaded"] == ["yaml"]
+
+
+# --------------------------------------------------------------------------- types
+
+
+def _unannotated(function) -> list:
+    """The parameters (and ``return``) of ``function`` that carry no annotation."""
+    signature = inspect.signature(function)
+    missing = [
+        name
+        for name, parameter in signature.parameters.items()
+        if name not in ("self", "cls") and parameter.annotation is inspect.Parameter.empty
+    ]
+    if signature.return_annotation is inspect.Signature.empty:
+        missing.append("return")
+    return missing
+
+
+def _public_callables(name):
+    """``(label, function)`` of a public name: the function, or each public method and
+    property of the class (``__init__`` included) that the package defines."""
+    value = getattr(spapi_docs_helpers, name)
+    if inspect.isfunction(value):
+        yield name, value
+        return
+    if not inspect.isclass(value):
+        return  # a constant: mypy infers its type
+    for klass in value.__mro__:
+        if not klass.__module__.startswith("spapi_docs_helpers"):
+            continue
+        for attribute, member in vars(klass).items():
+            if attribute.startswith("_") and attribute != "__init__":
+                continue
+            if isinstance(member, property):
+                member = member.fget
+            elif isinstance(member, (classmethod, staticmethod)):
+                member = member.__func__
+            if inspect.isfunction(member):
+                yield f"{name}.{attribute}", member
+
+
+@pytest.mark.parametrize("name", spapi_docs_helpers.__all__)
+def test_every_public_name_is_annotated(name):
+    """The public surface is typed in full (py.typed ships): every parameter and return."""
+    missing = {
+        label: _unannotated(function)
+        for label, function in _public_callables(name)
+        if _unannotated(function)
+    }
+    assert not missing, missing
