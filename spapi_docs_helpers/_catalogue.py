@@ -194,7 +194,7 @@ class Entry:
 
     ``field``: the credential it blames, or None. ``subject``: what it blames instead of a
     credential (a key of ``SUBJECTS``), or None. ``match``: the strings that identify the
-    failure in a service's answer, for the diagnosis (:mod:`._diagnose`) to key on: LWA's
+    failure in a service's answer, for the diagnosis (``_diagnose``) to key on: LWA's
     JSON ``error`` code, STS's error ``Code`` (and, for root keys, the words of its message),
     SP-API's 403 ``details`` or error ``code``. Entries that share a string (``invalid_client``,
     ``AccessDenied``) are told apart by the diagnosis from other evidence. ``texts`` are the

@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    CredentialsLike = Credentials | Mapping[str, Any] | None
-
 
 # --------------------------------------------------------------------------- Login with Amazon
 
@@ -49,7 +47,7 @@ def _token(result: TokenResult) -> TokenResult:
 
 
 def exchange_refresh_token(
-    credentials: CredentialsLike = None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     *,
     account: str = "default",
     endpoint: str | None = None,
@@ -70,7 +68,7 @@ def exchange_refresh_token(
 
 def get_grantless_token(
     scope: str,
-    credentials: CredentialsLike = None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     *,
     account: str = "default",
     endpoint: str | None = None,
@@ -134,7 +132,10 @@ def probe_roles(
 
 
 def _sts_client(
-    credentials: CredentialsLike, account: str, endpoint_url: str | None, timeout: float
+    credentials: Credentials | Mapping[str, Any] | None,
+    account: str,
+    endpoint_url: str | None,
+    timeout: float,
 ) -> tuple[Credentials, Any]:
     creds = credentials_for(credentials, account)
     client, finding = sts_client_or_finding(
@@ -146,7 +147,7 @@ def _sts_client(
 
 
 def caller_identity(
-    credentials: CredentialsLike = None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     *,
     account: str = "default",
     endpoint_url: str | None = None,
@@ -161,7 +162,7 @@ def caller_identity(
 
 
 def assume_role(
-    credentials: CredentialsLike = None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     *,
     account: str = "default",
     endpoint_url: str | None = None,
