@@ -44,7 +44,7 @@ def _critical_path(amazon, runs) -> dict:
     from spapi_docs_helpers._lwa import request_token
     from spapi_docs_helpers._probes import probe
     from spapi_docs_helpers._spapi import call
-    from spapi_docs_helpers._sts import assume, identify, sts_client
+    from spapi_docs_helpers._sts import request_assume_role, request_caller_identity, sts_client
     from spapi_docs_helpers._transport import Transport
 
     creds = Credentials.from_mapping(amazon.credentials)
@@ -55,8 +55,8 @@ def _critical_path(amazon, runs) -> dict:
         client = sts_client(creds, endpoint_url=endpoints.sts)
 
         def sts():
-            identity = identify(client, creds)
-            assume(client, creds, caller_arn=identity.arn)
+            identity = request_caller_identity(client, creds)
+            request_assume_role(client, creds, caller_arn=identity.arn)
 
         phases = {
             "lwa": _median_ms(lambda: request_token(transport, endpoints.lwa, creds), runs),

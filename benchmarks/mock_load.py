@@ -128,7 +128,7 @@ def kept_alive(amazon, count) -> dict:
     import botocore.config
     import requests
 
-    from spapi_docs_helpers._spapi import PARTICIPATIONS_PATH
+    from spapi_docs_helpers._probes import probe
 
     results = {}
     with requests.Session() as session:
@@ -143,7 +143,7 @@ def kept_alive(amazon, count) -> dict:
 
         def spapi():
             return session.get(
-                amazon.spapi_urls["NA"] + PARTICIPATIONS_PATH,
+                amazon.spapi_urls["NA"] + probe("getMarketplaceParticipations").path,
                 headers={"x-amz-access-token": token},
                 timeout=CALL_TIMEOUT_S,
             )

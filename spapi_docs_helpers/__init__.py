@@ -8,6 +8,10 @@ without importing requests or boto3.
 
 from __future__ import annotations
 
+# Both are loaded by the offline check anyway (argparse, the CLI): here they cost nothing.
+import warnings
+from importlib import import_module
+
 # The offline start-up never imports typing (5-15 ms): its names are for the type checker
 # only, which reads a module-level TYPE_CHECKING as typing's own.
 TYPE_CHECKING = False
@@ -44,7 +48,7 @@ _EXPORTS = {
     "RoleTable": "_spapi",
     "SecretsManagerSecret": "_stores",
     "SellerAuthorization": "_authorize",
-    "SpApiError": "_errors",
+    "SellingPartnerApiError": "_errors",
     "SpapiDocsError": "_errors",
     "StageResult": "_report",
     "StoreError": "_errors",
@@ -52,8 +56,8 @@ _EXPORTS = {
     "StsError": "_errors",
     "TokenResult": "_lwa",
     "TransportError": "_errors",
-    "assume_role": "_sts",
-    "caller_identity": "_sts",
+    "assume_role": "_steps",
+    "caller_identity": "_steps",
     "catalogue": "_catalogue",
     "check": "_doctor",
     "check_demo": "_doctor",
@@ -62,15 +66,21 @@ _EXPORTS = {
     "complete_authorization": "_authorize",
     "consent_request": "_authorize",
     "endpoints_from_env": "_endpoints",
-    "exchange_refresh_token": "_lwa",
-    "get_grantless_token": "_lwa",
+    "exchange_refresh_token": "_steps",
+    "get_grantless_token": "_steps",
     "mask": "_redaction",
-    "probe_regions": "_spapi",
-    "probe_roles": "_spapi",
+    "probe_regions": "_steps",
+    "probe_roles": "_steps",
     "receive_redirect": "_authorize",
     "redact_text": "_redaction",
     "resolve_credentials": "_sources",
     "role_model": "_roles",
+}
+
+# Old names, still answered for one release with a DeprecationWarning: old -> (new, the
+# release that removes it). Not in __all__: dir() and the docs show the new name only.
+_DEPRECATED = {
+    "SpApiError": ("SellingPartnerApiError", "0.2.0"),
 }
 
 __all__ = sorted(_EXPORTS)
@@ -78,11 +88,17 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        new_name, removed_in = _DEPRECATED[name]
+        warnings.warn(
+            f"spapi_docs_helpers.{name} is deprecated and goes in {removed_in}: use {new_name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return __getattr__(new_name)
     module_name = _EXPORTS.get(name)
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
     value = getattr(import_module(f".{module_name}", __name__), name)
     globals()[name] = value
     return value

@@ -23,21 +23,62 @@ The CLI part (:func:`add_arguments`, :func:`run`) stores the refresh token with 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import hmac
+import http.server
+import ipaddress
+import json
 import os
 import re
+import secrets
+import sys
 import time
+from collections.abc import Callable, Mapping
+from html import escape
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ._catalogue import entry
-from ._redaction import mask
-
-__all__ = [
-    "ConsentRequest",
-    "SellerAuthorization",
-    "complete_authorization",
-    "consent_request",
-    "receive_redirect",
-]
+from ._config_file import _home
+from ._credentials import Credentials
+from ._endpoints import (
+    ENV_SELLERCENTRAL,
+    MARKETPLACES,
+    REGION_CONSENT_MARKETPLACE,
+    SELLER_CENTRAL_HOSTS,
+    VENDOR_CENTRAL_HOSTS,
+    central_url,
+    endpoints_from_env,
+)
+from ._errors import (
+    AuthorizeError,
+    CheckError,
+    CredentialsError,
+    LwaError,
+    StoreError,
+    raise_verdict,
+)
+from ._formats import CLIENT_ID_PREFIX, check_formats
+from ._init import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    Terminal,
+    _color,
+    add_store_arguments,
+    choose_store,
+    library_reads,
+    open_store_for,
+    report_stored,
+    show_verification,
+    store_values,
+    usage,
+    verify_values,
+)
+from ._redaction import mask, protect_logs, redact_text
+from ._report import render_findings
+from ._sources import credentials_for
+from ._stores import atomic_write
 
 # Amazon asks for a state that is "short-lived and verifiably unique"; its own sample keeps
 # one five minutes. Signing in with two-step verification takes longer than that, so ten.
@@ -58,8 +99,6 @@ _LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
 def _problem(code, message, *, fix=None):
-    from ._errors import AuthorizeError
-
     return AuthorizeError(entry(code).finding(message, fix=fix))
 
 
@@ -68,8 +107,6 @@ def _problem(code, message, *, fix=None):
 
 def app_id_findings(app_id) -> list:
     """Why ``app_id`` cannot be the consent URL's application_id (empty when it can)."""
-    from ._formats import CLIENT_ID_PREFIX
-
     if not isinstance(app_id, str) or not app_id:
         return [entry("app-id-malformed").finding("The App ID is empty.")]
     if app_id != app_id.strip() or app_id.strip("\"'") != app_id:
@@ -96,8 +133,6 @@ def app_id_findings(app_id) -> list:
 
 
 def _is_loopback(host: str) -> bool:
-    import ipaddress
-
     host = host.strip("[]").lower().rstrip(".")
     if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
         return True
@@ -110,8 +145,6 @@ def _is_loopback(host: str) -> bool:
 
 def redirect_uri_findings(redirect_uri) -> list:
     """Why Amazon would refuse ``redirect_uri`` as an OAuth Redirect URI (empty if none)."""
-    from urllib.parse import urlsplit
-
     if not isinstance(redirect_uri, str) or not redirect_uri.strip():
         return [entry("redirect-uri-not-https").finding("The Redirect URI is empty.")]
     try:
@@ -156,10 +189,6 @@ def redirect_uri_findings(redirect_uri) -> list:
 def state_path(environ=None) -> str:
     """Where pending authorisations are kept: ``$XDG_STATE_HOME/spapi-doctor`` (default
     ``~/.local/state``), or ``%LOCALAPPDATA%\\spapi-doctor`` on Windows."""
-    import sys
-
-    from ._config_file import _home
-
     env = os.environ if environ is None else environ
     if sys.platform == "win32":
         base = env.get("LOCALAPPDATA") or os.path.join(_home(env), "AppData", "Local")
@@ -180,8 +209,6 @@ class PendingStates:
         self.path = os.fspath(path) if path is not None else state_path(environ)
 
     def _read(self):
-        import json
-
         try:
             with open(self.path, "rb") as handle:
                 raw = handle.read(MAX_STATE_FILE + 1)
@@ -192,7 +219,9 @@ class PendingStates:
                 "state-mismatch", f"The state file {self.path} cannot be read ({error.strerror})."
             ) from None
         try:
-            data = json.loads(raw) if len(raw) <= MAX_STATE_FILE else None
+            if len(raw) > MAX_STATE_FILE:
+                raise ValueError("the state file is too large")
+            data = json.loads(raw)
             entries = [e for e in data["pending"] if isinstance(e, dict) and "state" in e]
         except (ValueError, TypeError, KeyError):
             # A state file is ours alone; a broken one holds nothing usable. It is
@@ -201,10 +230,6 @@ class PendingStates:
         return raw, entries
 
     def _write(self, raw, entries):
-        import json
-
-        from ._stores import atomic_write
-
         data = json.dumps({"version": 1, "pending": entries[-MAX_PENDING:]}, indent=1)
         atomic_write(self.path, data.encode("utf-8"), expected=raw)
         # The state file needs no backup: drop the one atomic_write keeps (OSError: none).
@@ -229,7 +254,6 @@ class PendingStates:
                 "The address has no state parameter, so it cannot be told apart from a forged "
                 "one; its code was not used.",
             )
-        import hmac
 
         for item in entries:
             if isinstance(item.get("state"), str) and hmac.compare_digest(item["state"], state):
@@ -289,8 +313,19 @@ class ConsentRequest:
     )
 
     def __init__(
-        self, *, app_id, central, host, marketplace, region, draft, redirect_uri, state, url, now
-    ):
+        self,
+        *,
+        app_id: str,
+        central: str,
+        host: str,
+        marketplace: str,
+        region: str,
+        draft: bool,
+        redirect_uri: str | None,
+        state: str,
+        url: str,
+        now: float,
+    ) -> None:
         self.app_id = app_id
         self.central = central
         self.host = host
@@ -303,7 +338,7 @@ class ConsentRequest:
         self.created_at = now
         self.expires_at = now + STATE_LIFETIME_S
 
-    def as_state(self) -> dict:
+    def as_state(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "app_id": self.app_id,
@@ -341,19 +376,10 @@ class ConsentRequest:
         )
 
     def _repr_html_(self):
-        from html import escape
-
         return "<pre>" + escape(self.describe()) + "</pre>"
 
 
 def _consent_host(marketplace, region, vendor):
-    from ._endpoints import (
-        MARKETPLACES,
-        REGION_CONSENT_MARKETPLACE,
-        SELLER_CENTRAL_HOSTS,
-        VENDOR_CENTRAL_HOSTS,
-    )
-
     if marketplace is None and region is None:
         raise ValueError("give a marketplace (US, DE, JP…) or a region (NA, EU, FE)")
     if marketplace is not None:
@@ -391,8 +417,8 @@ def consent_request(
     draft: bool = False,
     redirect_uri: str | None = None,
     consent_base_url: str | None = None,
-    state_file=None,
-    environ=None,
+    state_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     now: float | None = None,
 ) -> ConsentRequest:
     """A consent URL for ``app_id`` (``amzn1.sp.solution.…``), recorded with its fresh state.
@@ -403,21 +429,12 @@ def consent_request(
     ``version=beta`` (Draft apps). Raises :class:`AuthorizeError` for an App ID or
     Redirect URI Amazon would refuse, ValueError for an unknown marketplace or region.
     """
-    import secrets
-    from urllib.parse import urlencode
-
-    from ._endpoints import MARKETPLACES, central_url
-
     problems = app_id_findings(app_id)
     if redirect_uri is not None:
         problems += redirect_uri_findings(redirect_uri)
     if problems:
-        from ._errors import AuthorizeError
-
         raise AuthorizeError(problems[0], findings=problems)
     if consent_base_url:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(consent_base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{consent_base_url!r} is not an http(s) address")
@@ -460,8 +477,6 @@ def consent_request(
 def redirect_parameters(url) -> dict:
     """The query parameters of a redirected address (first value of each); raises
     :class:`AuthorizeError` when it is not the redirect that carries a code."""
-    from urllib.parse import parse_qs, urlsplit
-
     if not isinstance(url, str) or not url.strip():
         raise _problem("redirect-without-code", "The address is empty.")
     url = url.strip()
@@ -488,8 +503,6 @@ def redirect_parameters(url) -> dict:
         if params.get("code"):
             said = " It has code= instead: Amazon's consent page sends spapi_oauth_code."
         elif params.get("error"):
-            from ._redaction import redact_text
-
             said = f" It reports error={redact_text(params['error'])[:80]!r}" + (
                 f" ({redact_text(params['error_description'])[:200]!r})"
                 if params.get("error_description")
@@ -516,8 +529,15 @@ class SellerAuthorization:
     )
 
     def __init__(
-        self, *, selling_partner_id, refresh_token, lwa_app_id, lwa_client_secret, app_id, region
-    ):
+        self,
+        *,
+        selling_partner_id: str | None,
+        refresh_token: str,
+        lwa_app_id: str,
+        lwa_client_secret: str,
+        app_id: str,
+        region: str,
+    ) -> None:
         self.selling_partner_id = selling_partner_id
         self._refresh_token = refresh_token
         self.lwa_app_id = lwa_app_id
@@ -531,10 +551,8 @@ class SellerAuthorization:
         return self._refresh_token
 
     @property
-    def credentials(self):
+    def credentials(self) -> Credentials:
         """The three LWA credentials of this authorisation, for a store or a client."""
-        from ._credentials import Credentials
-
         return Credentials(
             refresh_token=self._refresh_token,
             lwa_app_id=self.lwa_app_id,
@@ -549,12 +567,10 @@ class SellerAuthorization:
             f"{mask(self._refresh_token)}"
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SellerAuthorization({self.summary()})"
 
-    def _repr_html_(self):
-        from html import escape
-
+    def _repr_html_(self) -> str:
         return f"<p><strong>Authorised</strong>: {escape(self.summary())}</p>"
 
 
@@ -564,10 +580,7 @@ def exchange_authorization_code(
     """``grant_type=authorization_code`` at LWA; the token response, or raises
     :class:`LwaError` / :class:`TransportError` with the verdict."""
     from ._diagnose import diagnose_lwa, unexpected
-    from ._endpoints import endpoints_from_env
-    from ._errors import LwaError, raise_verdict
     from ._lwa import FORM_CONTENT_TYPE
-    from ._redaction import protect_logs
 
     form = {
         "grant_type": "authorization_code",
@@ -605,6 +618,7 @@ def exchange_authorization_code(
             protect_logs((token, body.get("access_token")))
     if finding is not None or not isinstance(body, dict):
         # diagnose_lwa accepts only a JSON object with an access token: never None here.
+        assert finding is not None
         raise_verdict(finding, LwaError)
     return body
 
@@ -612,10 +626,10 @@ def exchange_authorization_code(
 def complete_authorization(
     redirected_url: str,
     *,
-    credentials=None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     account: str = "default",
-    state_file=None,
-    environ=None,
+    state_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     timeout: float = 10.0,
     now: float | None = None,
 ) -> SellerAuthorization:
@@ -627,11 +641,6 @@ def complete_authorization(
     :class:`AuthorizeError` (the redirect), :class:`CredentialsError` (your app's
     credentials), :class:`LwaError` or :class:`TransportError` (the exchange).
     """
-    from ._credentials import Credentials
-    from ._errors import CredentialsError
-    from ._formats import check_formats
-    from ._sources import credentials_for
-
     params = redirect_parameters(redirected_url)
     states = PendingStates(state_file, environ=environ)
     states.find(params.get("state"), now=now)
@@ -641,7 +650,6 @@ def complete_authorization(
     if errors:
         raise CredentialsError(errors[0], findings=errors)
     pending = states.take(params["state"], now=now)
-    from ._endpoints import endpoints_from_env
 
     body = exchange_authorization_code(
         params["spapi_oauth_code"],
@@ -681,10 +689,6 @@ OAUTH_PARAMETERS = ("state", "spapi_oauth_code", "error", "selling_partner_id")
 
 def _amazon_callback(url, environ) -> bool:
     """Whether ``url`` is an Amazon address (or under ``SPAPI_SELLERCENTRAL_URL``)."""
-    from urllib.parse import urlsplit
-
-    from ._endpoints import ENV_SELLERCENTRAL
-
     env = os.environ if environ is None else environ
     override = (env.get(ENV_SELLERCENTRAL) or "").strip().rstrip("/")
     if override and url.startswith(override + "/"):
@@ -706,8 +710,6 @@ def _amazon_callback(url, environ) -> bool:
 def login_hop_url(params, pending) -> str:
     """Where the Log-in URI sends the browser on: ``amazon_callback_uri`` with
     ``amazon_state``, the pending ``state`` (and ``redirect_uri``, ``version=beta``)."""
-    from urllib.parse import urlencode
-
     forward = {"amazon_state": params.get("amazon_state", ""), "state": pending["state"]}
     if pending.get("redirect_uri"):
         forward["redirect_uri"] = pending["redirect_uri"]
@@ -722,9 +724,9 @@ def receive_redirect(
     port: int,
     *,
     timeout: float = LISTEN_TIMEOUT_S,
-    state_file=None,
-    environ=None,
-    on_ready=None,
+    state_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> str:
     """Listen on 127.0.0.1:``port`` (0: any free port) until the redirect arrives; returns
     the address it was sent to (on loopback: a tunnel forwards Amazon's https address).
@@ -736,9 +738,6 @@ def receive_redirect(
     page would. Each connection may take at most ten seconds, the whole wait ``timeout``
     seconds (then :class:`AuthorizeError`); ``on_ready(base_url)`` is called once listening.
     """
-    import http.server
-    from urllib.parse import parse_qs, urlsplit
-
     received: dict = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -786,7 +785,8 @@ def receive_redirect(
                     received["strays"] = received.get("strays", 0) + 1
                     self._answer(400, _STRAY_PAGE)
                     return
-                received["url"] = f"http://127.0.0.1:{self.server.server_address[1]}{target}"
+                port = self.server.server_address[1]  # type: ignore[index]  # (host, port)
+                received["url"] = f"http://127.0.0.1:{port}{target}"
                 self._answer(200, _RECEIVED_PAGE)
                 return
             self._answer(404, _NOT_FOUND_PAGE)
@@ -836,8 +836,6 @@ def receive_redirect(
 
 def add_arguments(parser) -> None:
     """The options of ``spapi-doctor authorize``."""
-    from ._init import add_store_arguments
-
     consent = parser.add_argument_group("the consent URL")
     consent.add_argument(
         "--app-id", metavar="ID", help="your app's App ID (amzn1.sp.solution.…), not its client id"
@@ -908,8 +906,6 @@ def add_arguments(parser) -> None:
 
 
 def _port(text):
-    import argparse
-
     try:
         value = int(text)
     except ValueError:
@@ -920,16 +916,11 @@ def _port(text):
 
 
 def _findings_out(terminal, findings, color):
-    from ._report import render_findings
-
     terminal.say(render_findings(findings, color=color).rstrip("\n"))
 
 
 def _make_request(terminal, args, environ, color):
     """The consent URL from the options (asking for what is missing on a terminal)."""
-    from ._errors import AuthorizeError
-    from ._init import usage
-
     if not args.app_id:
         if not terminal.interactive:
             usage(args, "--app-id is needed (your app's App ID, amzn1.sp.solution.…)")
@@ -965,21 +956,6 @@ def _show_request(terminal, request):
 
 def run(args, *, terminal=None, environ=None) -> int:
     """``spapi-doctor authorize``; returns the exit status."""
-    from ._errors import AuthorizeError, CheckError, CredentialsError, StoreError
-    from ._init import (
-        EXIT_OK,
-        EXIT_PROBLEM,
-        Terminal,
-        _color,
-        library_reads,
-        open_store_for,
-        report_stored,
-        show_verification,
-        store_values,
-        usage,
-        verify_values,
-    )
-
     env = os.environ if environ is None else environ
     terminal = terminal or Terminal()
     color = _color(args, terminal.err)
@@ -1042,8 +1018,6 @@ def run(args, *, terminal=None, environ=None) -> int:
             account = terminal.ask("Account name for this partner").strip()
         args.account = account
         if store is None:
-            from ._init import choose_store
-
             store = choose_store(terminal, args, env)
             if store is None:
                 terminal.say("No store chosen; the code was not used.")

@@ -15,18 +15,12 @@ import os
 
 from . import __version__
 
-__all__ = [
-    "CATALOGUE",
-    "SUBJECTS",
-    "CatalogueView",
-    "Entry",
-    "Finding",
-    "catalogue",
-    "docs_home",
-    "docs_page",
-    "docs_url",
-    "entry",
-]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import EllipsisType
+    from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
 STAGES = ("load", "format", "lwa", "sts", "region", "roles", "consent", "store", "transport")
@@ -199,9 +193,13 @@ class Entry:
     """One failure mode of the catalogue.
 
     ``field``: the credential it blames, or None. ``subject``: what it blames instead of a
-    credential (a key of ``SUBJECTS``), or None. ``match``: the exact text that
-    identifies the failure in a service's answer, for the diagnosis to key on (``texts``
-    are the whole answers as users see them, for the docs).
+    credential (a key of ``SUBJECTS``), or None. ``match``: the strings that identify the
+    failure in a service's answer, for the diagnosis (``_diagnose``) to key on: LWA's
+    JSON ``error`` code, STS's error ``Code`` (and, for root keys, the words of its message),
+    SP-API's 403 ``details`` or error ``code``. Entries that share a string (``invalid_client``,
+    ``AccessDenied``) are told apart by the diagnosis from other evidence. ``texts`` are the
+    whole answers as users see them, for the docs. This is the checker's one copy of each
+    string: the mock Amazon spells its answers itself, so that a typo in either shows.
     """
 
     __slots__ = (
@@ -222,19 +220,19 @@ class Entry:
     def __init__(
         self,
         *,
-        code,
-        severity,
-        stage,
-        prevalence,
-        field,
-        title,
-        cause,
-        fix,
-        texts=(),
-        sources=(),
-        subject=None,
-        match=None,
-    ):
+        code: str,
+        severity: str,
+        stage: str,
+        prevalence: str,
+        field: str | None,
+        title: str,
+        cause: str,
+        fix: str,
+        texts: Iterable[str] = (),
+        sources: Iterable[tuple[str, str]] = (),
+        subject: str | None = None,
+        match: Iterable[str] = (),
+    ) -> None:
         # Raised, not asserted: ``python -O`` must not let a malformed entry through.
         if severity not in SEVERITIES:
             raise ValueError(f"{code}: severity must be one of {SEVERITIES}, not {severity!r}")
@@ -244,6 +242,8 @@ class Entry:
             raise ValueError(f"{code}: subject must be one of {tuple(SUBJECTS)}, without a field")
         if prevalence not in PREVALENCES:
             raise ValueError(f"{code}: prevalence must be one of {PREVALENCES}, not {prevalence!r}")
+        if isinstance(match, str) or not all(isinstance(text, str) and text for text in match):
+            raise ValueError(f"{code}: match must be a tuple of non-empty strings")
         self.code = code
         self.severity = severity
         self.stage = stage
@@ -255,14 +255,22 @@ class Entry:
         self.fix = fix
         self.texts = tuple(texts)
         self.sources = tuple(sources)
-        self.match = match
+        self.match = tuple(match)
 
     @property
     def docs(self) -> str:
         """The URL of this entry's section in the docs."""
         return docs_url(self.code)
 
-    def finding(self, message, *, field=..., fix=None, source=None, details=None) -> Finding:
+    def finding(
+        self,
+        message: str,
+        *,
+        field: str | EllipsisType | None = ...,
+        fix: str | None = None,
+        source: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Finding:
         """A finding of this entry; ``message`` says what was seen, specifically."""
         return Finding(
             code=self.code,
@@ -276,7 +284,7 @@ class Entry:
             details=details,
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Entry({self.code!r})"
 
 
@@ -296,8 +304,17 @@ class Finding:
     )
 
     def __init__(
-        self, code, severity, field, message, fix, stage, source=None, details=None, subject=None
-    ):
+        self,
+        code: str,
+        severity: str,
+        field: str | None,
+        message: str,
+        fix: str,
+        stage: str,
+        source: str | None = None,
+        details: dict[str, Any] | None = None,
+        subject: str | None = None,
+    ) -> None:
         self.code = code
         self.severity = severity
         self.field = field
@@ -324,9 +341,9 @@ class Finding:
         blame = f" [{self.field}]" if self.field else ""
         return f"{self.code}{blame}: {self.message} Fix: {self.fix} ({self.docs})"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the report's ``findings`` list."""
-        data = {
+        data: dict[str, Any] = {
             "code": self.code,
             "severity": self.severity,
             "field": self.field,
@@ -341,14 +358,15 @@ class Finding:
             data["details"] = self.details
         return data
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Finding):
             return NotImplemented
         return self.as_dict() == other.as_dict()
 
-    __hash__ = None
+    # Compared by content, so not hashable (mypy expects a method here).
+    __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Finding({self.code!r}, {self.severity!r}, field={self.field!r})"
 
 
@@ -1045,6 +1063,8 @@ CATALOGUE = (
         "region part.",
         fix="Copy the role ARN from IAM → Roles → your role.",
         sources=(SRC_AWS_ARN,),
+        # What STS answers AssumeRole when the ARN is malformed.
+        match=("ValidationError",),
     ),
     Entry(
         code="aws-example-key",
@@ -1112,6 +1132,7 @@ CATALOGUE = (
             "AuthorizationError: ('invalid_client', 'Client authentication failed', 401)",
         ),
         sources=(SRC_CONNECT, SRC_SW_1505),
+        match=("invalid_client",),
     ),
     Entry(
         code="lwa-client-secret-rejected",
@@ -1136,6 +1157,7 @@ CATALOGUE = (
             "AuthorizationError: ('invalid_client', 'Client authentication failed', 401)",
         ),
         sources=(SRC_ROTATION, SRC_ROTATION_DEADLINE, SRC_CONNECT),
+        match=("invalid_client",),
     ),
     Entry(
         code="lwa-refresh-token-rejected",
@@ -1156,6 +1178,7 @@ CATALOGUE = (
             ": refresh_token', 400)",
         ),
         sources=(SRC_CONNECT, SRC_SELF_AUTH),
+        match=("invalid_grant",),
     ),
     Entry(
         code="lwa-token-from-another-app",
@@ -1174,6 +1197,7 @@ CATALOGUE = (
             '"unauthorized_client"}',
         ),
         sources=(SRC_SELF_AUTH,),
+        match=("unauthorized_client",),
     ),
     Entry(
         code="lwa-invalid-request",
@@ -1190,6 +1214,7 @@ CATALOGUE = (
         "client_secret.",
         texts=('{"error":"invalid_request"}',),
         sources=(SRC_CONNECT, SRC_RFC6749),
+        match=("invalid_request",),
     ),
     Entry(
         code="lwa-unsupported-grant-type",
@@ -1203,6 +1228,7 @@ CATALOGUE = (
         fix="Send grant_type=refresh_token with a refresh token.",
         texts=('{"error":"unsupported_grant_type"}',),
         sources=(SRC_CONNECT, SRC_RFC6749),
+        match=("unsupported_grant_type",),
     ),
     Entry(
         code="lwa-invalid-scope",
@@ -1220,6 +1246,7 @@ CATALOGUE = (
             "scope', 400)",
         ),
         sources=(SRC_GRANTLESS,),
+        match=("invalid_scope",),
     ),
     # ---------------------------------------------------------------- AWS STS (legacy path)
     Entry(
@@ -1238,6 +1265,8 @@ CATALOGUE = (
             "operation: The security token included in the request is invalid.",
         ),
         sources=(SRC_AWS_KEYS,),
+        # InvalidAccessKeyId: the S3-style name some endpoints (and moto) use for the same.
+        match=("InvalidClientTokenId", "InvalidAccessKeyId"),
     ),
     Entry(
         code="sts-secret-key-wrong",
@@ -1255,6 +1284,7 @@ CATALOGUE = (
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method.",
         ),
+        match=("SignatureDoesNotMatch",),
     ),
     Entry(
         code="sts-token-expired",
@@ -1266,6 +1296,7 @@ CATALOGUE = (
         cause="STS answered ExpiredToken: the ASIA… keys and their session token have run out.",
         fix="Use the IAM user's long-term keys, or fetch new temporary ones.",
         texts=("The security token included in the request is expired",),
+        match=("ExpiredToken", "ExpiredTokenException"),
     ),
     Entry(
         code="sts-root-keys",
@@ -1279,6 +1310,9 @@ CATALOGUE = (
         fix="Create an IAM user and an access key for it, and delete the root access key.",
         texts=("Roles may not be assumed by root accounts.",),
         sources=(SRC_AWS_ROOT,),
+        # Words of AccessDenied's message ("Roles may not be assumed by root accounts."),
+        # kept short so that a rewording of the sentence still finds them.
+        match=("root account",),
     ),
     Entry(
         code="sts-role-arn-is-caller",
@@ -1295,6 +1329,7 @@ CATALOGUE = (
             "sts:AssumeRole on resource: arn:aws:iam::123456789012:user/X",
         ),
         sources=(SRC_AWS_ASSUME,),
+        match=("AccessDenied",),
     ),
     Entry(
         code="sts-assume-role-denied",
@@ -1313,6 +1348,7 @@ CATALOGUE = (
             "sts:AssumeRole on resource: arn:aws:iam::123456789012:role/Y",
         ),
         sources=(SRC_AWS_ASSUME,),
+        match=("AccessDenied",),
     ),
     # ---------------------------------------------------------------- the SP-API calls
     Entry(
@@ -1331,7 +1367,7 @@ CATALOGUE = (
             'denied.","details":"The LWA secret token you provided has expired."}]}',
         ),
         sources=(SRC_ROTATION_DEADLINE, SRC_ROTATION),
-        match="The LWA secret token you provided has expired.",
+        match=("The LWA secret token you provided has expired.",),
     ),
     Entry(
         code="spapi-access-token-invalid",
@@ -1352,7 +1388,7 @@ CATALOGUE = (
             'denied.","details":"The access token you provided is revoked, malformed or '
             'invalid."}]}',
         ),
-        match="The access token you provided is revoked, malformed or invalid.",
+        match=("The access token you provided is revoked, malformed or invalid.",),
     ),
     Entry(
         code="spapi-access-token-missing",
@@ -1369,7 +1405,7 @@ CATALOGUE = (
             '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
             'denied.","details":"Access token is missing in the request header."}]}',
         ),
-        match="Access token is missing in the request header.",
+        match=("Access token is missing in the request header.",),
     ),
     Entry(
         code="roles-deny-every-probe",
@@ -1456,7 +1492,7 @@ CATALOGUE = (
         ),
         sources=(SRC_ENDPOINTS,),
         subject="endpoint",
-        match="MissingAuthenticationToken",
+        match=("MissingAuthenticationToken",),
     ),
     Entry(
         code="spapi-security-token-expired",
@@ -1474,7 +1510,7 @@ CATALOGUE = (
         texts=("The security token included in the request is expired",),
         sources=(SRC_IAM_REMOVED,),
         subject="amazon",
-        match="The security token included in the request is expired",
+        match=("The security token included in the request is expired",),
     ),
     Entry(
         code="region-selection-needed",
@@ -1860,6 +1896,7 @@ CATALOGUE = (
             '"error":"invalid_grant"}',
         ),
         sources=(SRC_CONNECT, SRC_DOCS_466, SRC_RFC6749),
+        match=("invalid_grant", "unauthorized_client"),
     ),
     # ---------------------------------------------------------------- storing the credentials
     Entry(
@@ -1955,6 +1992,8 @@ CATALOGUE = (
             '{"errors":[{"code":"QuotaExceeded","message":"You exceeded your quota for the '
             'requested resource."}]}',
         ),
+        # STS's codes for it; LWA and SP-API say it with the status 429 alone.
+        match=("Throttling", "ThrottlingException", "RequestLimitExceeded"),
     ),
     Entry(
         code="service-unavailable",
@@ -2090,13 +2129,13 @@ if len(_BY_CODE) != len(CATALOGUE):
     raise ValueError("duplicate catalogue code")
 
 
-class CatalogueView(tuple):
+class CatalogueView(tuple[Entry, ...]):
     """Some catalogue entries, shown as a table in a notebook."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "\n".join(f"{e.code:<40} {e.field or '-':<18} {e.title}" for e in self)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ._html import catalogue_html
 
         return catalogue_html(self)

@@ -12,9 +12,17 @@ check's. Everything written to the terminal has its control characters escaped.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+from contextlib import suppress
+from importlib import import_module
 
-__all__ = ["main"]
+from . import __version__
+from ._catalogue import docs_home
+from ._doctor import check, check_demo, check_offline, nothing_configured
+from ._redaction import escape_controls, redact_text, shown_value
+from ._report import STAGE_TITLES, STATUS_SYMBOLS, wants_color
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
@@ -94,8 +102,6 @@ class _HelpFormatter(argparse.HelpFormatter):
     shutil would take it, else a readable 100."""
 
     def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
-        import os
-
         super().__init__(prog, indent_increment, max_help_position, width or _columns(os.environ))
 
 
@@ -103,8 +109,6 @@ class _Parser(argparse.ArgumentParser):
     """argparse's parser, whose error messages (which quote the arguments) are escaped."""
 
     def error(self, message):
-        from ._redaction import escape_controls, redact_text
-
         text = escape_controls(redact_text(message))
         if len(text) > 500:
             text = text[:500] + "…"
@@ -113,15 +117,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
-    from ._catalogue import docs_home
-
     parser = _Parser(
         prog="spapi-doctor",
         formatter_class=_HelpFormatter,
         description="Tell which SP-API credential is wrong, why, and how to fix it.",
         epilog=f"Without a command, `check` runs. Docs: {docs_home()}",
     )
-    from . import __version__
 
     # The version and the docs of that version, the ones every Docs: link points into.
     parser.add_argument(
@@ -261,8 +262,6 @@ _CREDENTIAL_COMMANDS = {
 
 
 def _add_credential_commands(commands, *, with_options):
-    from importlib import import_module
-
     for name, (module, summary, description) in _CREDENTIAL_COMMANDS.items():
         command = commands.add_parser(
             name, formatter_class=_HelpFormatter, help=summary, description=description
@@ -273,8 +272,6 @@ def _add_credential_commands(commands, *, with_options):
 
 
 def _emit(report, args) -> int:
-    from ._report import wants_color
-
     # A terminal that cannot show "…" or "✓" gets a replacement character, not a crash.
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:
@@ -296,8 +293,6 @@ def _emit(report, args) -> int:
 
 
 def _silence_stdout():
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -308,8 +303,6 @@ def _silence_stdout():
 
 def _say(text):
     """Write a line for the user to standard error, escaped; never raises."""
-    from ._redaction import escape_controls
-
     stream = sys.stderr
     if stream is None:
         return
@@ -334,16 +327,11 @@ class _TerminalProgress:
         self.lock = Lock()
 
     def __call__(self, event, name, payload):
-        from ._redaction import escape_controls, redact_text
-        from ._report import STAGE_TITLES
-
         title = STAGE_TITLES.get(name, name)
         if event == "start":
             line = f"  … {title}: {payload}"
         else:
-            mark = {"ok": "✓", "failed": "✗", "warning": "!", "skipped": "·"}.get(
-                payload.status, "?"
-            )
+            mark = STATUS_SYMBOLS.get(payload.status, "?")
             timing = f" ({payload.duration_ms:.0f} ms)" if payload.duration_ms else ""
             line = f"  {mark} {title}: {payload.summary}{timing}"
         # The text names endpoints and scopes from the environment and the arguments.
@@ -407,18 +395,13 @@ def _run_check(args) -> int:
     _check_usage(args)
     account = args.account if args.account is not None else "default"
     if args.offline:
-        from ._doctor import check_offline
-
         return _emit(check_offline(account, timeout=args.timeout), args)
-    from ._doctor import check, check_demo, nothing_configured
 
     scenario = args.scenario or "happy"
     if args.demo:
         from .mock import SCENARIOS
 
         if scenario not in SCENARIOS:
-            from ._redaction import shown_value
-
             raise _UsageError(
                 f"unknown scenario {shown_value(scenario, 60)}; the scenarios: "
                 + ", ".join(SCENARIOS)
@@ -456,7 +439,6 @@ class _Terminated(BaseException):
 def _terminate_like_interrupt():
     """On SIGTERM, unwind like Ctrl-C (the demo's temporary folder and mock go away)."""
     import signal
-    from contextlib import suppress
 
     def terminated(signum, frame):
         raise _Terminated
@@ -488,8 +470,6 @@ def main(argv=None) -> int:
         if args.command == "mock":
             return _run_mock(args)
         if args.command in _CREDENTIAL_COMMANDS:
-            from importlib import import_module
-
             return import_module(f".{args._module}", __package__).run(args)
         return _run_check(args)
     except _UsageError as error:
@@ -515,8 +495,6 @@ def main(argv=None) -> int:
         _silence_stdout()
         return EXIT_OK
     except OSError as error:
-        import errno
-
         if error.errno not in (errno.ENOSPC, errno.EIO):
             return _internal_error(error)
         # The mock's output, on a full disk or a terminal that went away.
@@ -529,8 +507,6 @@ def main(argv=None) -> int:
 
 
 def _internal_error(error) -> int:
-    from ._redaction import redact_text
-
     _say(
         "spapi-doctor: internal error "
         f"({type(error).__name__}: {redact_text(str(error))[:500]}). This is a bug in "

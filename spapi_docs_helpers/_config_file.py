@@ -23,8 +23,6 @@ from ._credentials import FIELD_KEYS
 from ._files import FileProblem, read_regular_file
 from ._near_miss import MAX_LISTED, shown_key, shown_keys, suggest_key, unknown_keys
 
-__all__ = ["CONFIG_FILENAME", "config_directory", "load_config_file", "read_yaml_file"]
-
 SOURCE = "config-file"
 CONFIG_DIR_VARIABLE = "PYTHON-SP-APIDIR"
 APP_NAME = "python-sp-api"

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from ._redaction import mask
 
-__all__ = ["FIELDS", "Credentials", "FieldSpec", "field_spec"]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 
 class FieldSpec:
@@ -28,8 +32,17 @@ class FieldSpec:
     )
 
     def __init__(
-        self, key, *, amazon_label, where, env, secret_json_key, sdk_argument, secret, legacy
-    ):
+        self,
+        key: str,
+        *,
+        amazon_label: str,
+        where: str,
+        env: str,
+        secret_json_key: str,
+        sdk_argument: str | None,
+        secret: bool,
+        legacy: bool,
+    ) -> None:
         self.key = key
         self.amazon_label = amazon_label
         self.where = where
@@ -39,7 +52,7 @@ class FieldSpec:
         self.secret = secret
         self.legacy = legacy
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"FieldSpec({self.key!r})"
 
 
@@ -137,22 +150,23 @@ def field_spec(key: str) -> FieldSpec:
 class Credentials:
     """One set of SP-API credentials. Printing it never shows a secret.
 
-    Values are kept exactly as found (whitespace, quotes and all): the format rules report
-    such problems instead of silently repairing them, so that the stored value gets fixed.
+    Values are kept exactly as found (whitespace, quotes and all; a number or a list when a
+    file held one): the format rules report such problems instead of silently repairing
+    them, so that the stored value gets fixed.
     """
 
     __slots__ = FIELD_KEYS
 
     def __init__(
         self,
-        refresh_token=None,
-        lwa_app_id=None,
-        lwa_client_secret=None,
-        aws_access_key=None,
-        aws_secret_key=None,
-        role_arn=None,
-        aws_session_token=None,
-    ):
+        refresh_token: Any = None,
+        lwa_app_id: Any = None,
+        lwa_client_secret: Any = None,
+        aws_access_key: Any = None,
+        aws_secret_key: Any = None,
+        role_arn: Any = None,
+        aws_session_token: Any = None,
+    ) -> None:
         self.refresh_token = refresh_token
         self.lwa_app_id = lwa_app_id
         self.lwa_client_secret = lwa_client_secret
@@ -162,15 +176,15 @@ class Credentials:
         self.aws_session_token = aws_session_token
 
     @classmethod
-    def from_mapping(cls, mapping) -> Credentials:
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> Credentials:
         """Take the known keys of ``mapping``; other keys are left to the source checks."""
         return cls(**{key: mapping.get(key) for key in FIELD_KEYS})
 
-    def get(self, key: str):
+    def get(self, key: str) -> Any:
         """The value of field ``key`` (None when absent)."""
         return getattr(self, key)
 
-    def present(self) -> tuple:
+    def present(self) -> tuple[str, ...]:
         """The keys that hold a value (empty strings count: they are a finding)."""
         return tuple(key for key in FIELD_KEYS if getattr(self, key) is not None)
 
@@ -178,22 +192,23 @@ class Credentials:
     def has_legacy_aws(self) -> bool:
         return any(getattr(self, key) is not None for key in AWS_KEYS)
 
-    def to_sp_api_dict(self) -> dict:
+    def to_sp_api_dict(self) -> dict[str, Any]:
         """The ``credentials=`` dict python-amazon-sp-api takes (values unmasked)."""
         return {key: getattr(self, key) for key in LWA_KEYS if getattr(self, key) is not None}
 
-    def masked(self) -> dict:
+    def masked(self) -> dict[str, str]:
         """Every present field in its masked display form (role ARNs are not secret)."""
         return {key: display(key, getattr(self, key)) for key in self.present()}
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, Credentials):
             return NotImplemented
         return all(getattr(self, k) == getattr(other, k) for k in FIELD_KEYS)
 
-    __hash__ = None
+    # Compared by content, so not hashable (mypy expects a method here).
+    __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         shown = ", ".join(f"{key}={display(key, getattr(self, key))!r}" for key in self.present())
         return f"Credentials({shown})"
 

@@ -21,10 +21,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from queue import Empty, SimpleQueue
+from types import EllipsisType
+from typing import Any, Generic, TypeVar
 
-__all__ = ["Call", "Concurrently", "Deadline", "DeadlineExceeded", "current", "map_concurrently"]
+T = TypeVar("T")
+Item = TypeVar("Item")
 
 # How often a waiting thread wakes up to notice a deadline or a Ctrl-C (Windows does not
 # interrupt a blocked wait with KeyboardInterrupt; POSIX does, but a slice costs nothing).
@@ -37,9 +41,9 @@ class DeadlineExceeded(TimeoutError):
     """The deadline passed (or was cancelled) before the call ended."""
 
 
-def current():
+def current() -> Deadline | None:
     """The innermost deadline this thread runs under, or None."""
-    stack = getattr(_local, "stack", None)
+    stack: list[Deadline] | None = getattr(_local, "stack", None)
     return stack[-1] if stack else None
 
 
@@ -53,20 +57,22 @@ class Deadline:
 
     __slots__ = ("_children", "_ended", "_lock", "_sockets", "_timer", "expires_at", "parent")
 
-    def __init__(self, seconds=None, *, parent=...):
-        if parent is ...:
+    def __init__(
+        self, seconds: float | None = None, *, parent: Deadline | EllipsisType | None = ...
+    ) -> None:
+        if isinstance(parent, EllipsisType):
             parent = current()
         self.parent = parent
         now = time.monotonic()
         expires = None if seconds is None else now + max(float(seconds), 0.0)
         if parent is not None and parent.expires_at is not None:
             expires = parent.expires_at if expires is None else min(expires, parent.expires_at)
-        self.expires_at = expires
+        self.expires_at: float | None = expires
         self._ended = threading.Event()
         self._lock = threading.Lock()
-        self._sockets = set()
-        self._children = set()
-        self._timer = None
+        self._sockets: set[socket.socket] = set()
+        self._children: set[Deadline] = set()
+        self._timer: threading.Timer | None = None
         if parent is not None:
             parent._adopt(self)
         if expires is not None and not self._ended.is_set():
@@ -75,7 +81,7 @@ class Deadline:
             self._timer.start()
 
     # ------------------------------------------------------------------ state
-    def remaining(self):
+    def remaining(self) -> float | None:
         """Seconds left (0.0 once ended), or None when nothing bounds the work."""
         if self._ended.is_set():
             return 0.0
@@ -110,7 +116,7 @@ class Deadline:
         """End the deadline now: registered sockets are shut down, children end too."""
         self._end()
 
-    def _end(self):
+    def _end(self) -> None:
         with self._lock:
             if self._ended.is_set():
                 return
@@ -122,14 +128,14 @@ class Deadline:
         for child in children:
             child._end()
 
-    def _adopt(self, child):
+    def _adopt(self, child: Deadline) -> None:
         with self._lock:
             if not self._ended.is_set():
                 self._children.add(child)
                 return
         child._end()
 
-    def watch(self, sock) -> None:
+    def watch(self, sock: socket.socket) -> None:
         """Shut ``sock`` down when the deadline ends (at once, if it already has)."""
         with self._lock:
             if not self._ended.is_set():
@@ -147,25 +153,25 @@ class Deadline:
             with self.parent._lock:
                 self.parent._children.discard(self)
 
-    def __enter__(self):
-        stack = getattr(_local, "stack", None)
+    def __enter__(self) -> Deadline:
+        stack: list[Deadline] | None = getattr(_local, "stack", None)
         if stack is None:
             stack = _local.stack = []
         stack.append(self)
         return self
 
-    def __exit__(self, *exc):
-        stack = _local.stack
+    def __exit__(self, *exc: object) -> None:
+        stack: list[Deadline] = _local.stack
         if stack and stack[-1] is self:
             stack.pop()
         self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         left = self.remaining()
         return f"Deadline({'unbounded' if left is None else f'{left:.2f} s left'})"
 
 
-def _shut(sock):
+def _shut(sock: socket.socket) -> None:
     # Already closed, or never connected: there is nothing to wake.
     with suppress(OSError, ValueError):
         sock.shutdown(socket.SHUT_RDWR)
@@ -174,23 +180,23 @@ def _shut(sock):
 # --------------------------------------------------------------------------- concurrency
 
 
-class Call:
+class Call(Generic[T]):
     """One call submitted to :class:`Concurrently`: its result, once it has one."""
 
     __slots__ = ("_done", "_error", "_value", "args", "function")
 
-    def __init__(self, function, args):
+    def __init__(self, function: Callable[..., T], args: tuple[Any, ...]) -> None:
         self.function = function
         self.args = args
         self._done = threading.Event()
-        self._value = None
-        self._error = None
+        self._value: T | None = None
+        self._error: BaseException | None = None
 
     @property
     def done(self) -> bool:
         return self._done.is_set()
 
-    def result(self, deadline=None):
+    def result(self, deadline: Deadline | None = None) -> T:
         """The call's return value (or its exception, raised); waits for it.
 
         Raises :class:`DeadlineExceeded` when ``deadline`` ends first. The wait wakes up
@@ -201,9 +207,9 @@ class Call:
                 raise DeadlineExceeded(f"{self.function.__name__} did not end in time")
         if self._error is not None:
             raise self._error
-        return self._value
+        return self._value  # type: ignore[return-value]  # set, since _done is
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "done" if self.done else "running"
         return f"Call({self.function.__name__}, {state})"
 
@@ -225,19 +231,19 @@ class Concurrently:
     cancels the deadline, so calls still running end at once, and waits for no thread.
     """
 
-    def __init__(self, seconds=None, *, name="spapi-doctor"):
+    def __init__(self, seconds: float | None = None, *, name: str = "spapi-doctor") -> None:
         self.deadline = Deadline(seconds)
         self.name = name
-        self._calls = []
-        self._finished = SimpleQueue()
+        self._calls: list[Call[Any]] = []
+        self._finished: SimpleQueue[Call[Any]] = SimpleQueue()
 
-    def submit(self, function, /, *args, **kwargs) -> Call:
+    def submit(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> Call[T]:
         """Start ``function(*args, **kwargs)`` on a daemon thread; returns its :class:`Call`."""
         call = Call(function, args)
         self._calls.append(call)
         deadline = self.deadline
 
-        def run():
+        def run() -> None:
             _local.stack = [deadline]
             try:
                 call._value = function(*args, **kwargs)
@@ -252,9 +258,9 @@ class Concurrently:
         thread.start()
         return call
 
-    def as_completed(self):
+    def as_completed(self) -> Iterator[Call[Any]]:
         """Yield each submitted call as it ends (once); stop early when the deadline ends."""
-        seen = set()
+        seen: set[int] = set()
         while len(seen) < len(self._calls):
             if self.deadline.ended:
                 return
@@ -266,7 +272,7 @@ class Concurrently:
                 seen.add(id(call))
                 yield call
 
-    def results(self) -> list:
+    def results(self) -> list[Any]:
         """Every call's result, in the order submitted (the first error is raised)."""
         return [call.result(self.deadline) for call in self._calls]
 
@@ -274,15 +280,17 @@ class Concurrently:
         """End the calls still running: their sockets are shut down now."""
         self.deadline.cancel()
 
-    def __enter__(self):
+    def __enter__(self) -> Concurrently:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.deadline.cancel()
         self.deadline.close()
 
 
-def map_concurrently(function, items, *, seconds=None) -> list:
+def map_concurrently(
+    function: Callable[[Item], T], items: Iterable[Item], *, seconds: float | None = None
+) -> list[T]:
     """``[function(item) for item in items]``, the calls side by side (like ``pool.map``).
 
     Results come back in the order of ``items``; the first exception is raised. Ctrl-C

@@ -16,44 +16,70 @@ every call (endpoint URLs, plain HTTP, CA bundles, proxies) is judged here too
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
 
 from ._catalogue import CATALOGUE, entry
-from ._endpoints import MARKETPLACES, REGIONS
+from ._credentials import AWS_KEYS
+from ._endpoints import MARKETPLACES, REGIONS, is_loopback, url_problem
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
 from ._roles import role_model
-from ._transport import ca_bundle_problem, network_failure, proxy_problem
+from ._transport import HttpResult, ca_bundle_problem, network_failure, proxy_problem
 
-__all__ = [
-    "account_type_of",
-    "diagnose_lwa",
-    "diagnose_sts",
-    "endpoint_findings",
-    "region_findings",
-    "role_evidence",
-    "role_findings",
-    "sandbox_findings",
-    "spapi_answer",
-    "transport_finding",
-]
+if TYPE_CHECKING:
+    from ._catalogue import Finding
+    from ._credentials import Credentials
+    from ._endpoints import Endpoints
+    from ._spapi import ProbeAnswer, RegionProbe
+    from ._sts import IdentityResult
+
+# A probe's evidence about roles: "holds_one_of" (tuples of roles) and "holds_none_of".
+Evidence = dict[str, tuple[Any, ...]]
 
 SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
 
 
-def _word(text, limit=60) -> str:
+def _index_matches() -> dict[str, tuple[str, ...]]:
+    index: dict[str, list[str]] = {}
+    for item in CATALOGUE:
+        for text in item.match:
+            index.setdefault(text, []).append(item.code)
+    return {text: tuple(codes) for text, codes in index.items()}
+
+
+# A string a service answered (an LWA error code, an STS error code, SP-API's 403 details)
+# -> the catalogue entries it identifies (``Entry.match``). The strings themselves are in
+# the catalogue only; the functions below say what tells apart entries that share one.
+IDENTIFIED_BY = _index_matches()
+
+
+def _identified(said: object) -> tuple[str, ...]:
+    """The codes of the entries whose ``match`` is ``said`` exactly (none for anything else)."""
+    return IDENTIFIED_BY.get(said, ()) if isinstance(said, str) else ()
+
+
+def _holds_match(code: str, text: str) -> bool:
+    """True when ``text`` holds one of the strings that identify ``code``."""
+    return any(match in text for match in entry(code).match)
+
+
+def _word(text: object, limit: int = 60) -> str:
     """A short code from a service (``invalid_client``) as is; anything odd quoted and cut."""
     if isinstance(text, str) and len(text) <= limit and text.isprintable():
         return text
     return shown_value(text, limit)
 
 
-def _phrase(code) -> str:
+def _phrase(code: str) -> str:
     """The catalogue title of ``code`` as the tail of a sentence ("the connection was reset")."""
     title = entry(code).title
     return title[:1].lower() + title[1:]
 
 
-def transport_finding(http, service, secrets=()):
+def transport_finding(
+    http: HttpResult, service: str, secrets: Iterable[str] = ()
+) -> Finding | None:
     """The finding for an answer that is no verdict (network, throttling, 5xx, junk, a body
     that could not be read whole), or None."""
     name = SERVICE_NAMES.get(service, service)
@@ -84,7 +110,9 @@ def transport_finding(http, service, secrets=()):
     return None
 
 
-def unexpected(http, service, secrets=(), why=None):
+def unexpected(
+    http: HttpResult, service: str, secrets: Iterable[str] = (), why: str | None = None
+) -> Finding:
     name = SERVICE_NAMES.get(service, service)
     kind = escape_controls(http.content_type or "no content type")[:80]
     reason = (
@@ -102,7 +130,13 @@ def unexpected(http, service, secrets=(), why=None):
     )
 
 
-def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=()):
+def diagnose_lwa(
+    http: HttpResult,
+    *,
+    format_findings: Iterable[Finding] = (),
+    grant: str = "refresh_token",
+    secrets: Iterable[str] = (),
+) -> Finding | None:
     """None when LWA issued a token; otherwise the finding that explains why not."""
     problem = transport_finding(http, "lwa", secrets)
     if problem is not None:
@@ -124,7 +158,8 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
     if isinstance(description, str) and description:
         said += f" ({escape_controls(redact_text(description, secrets))[:200]!r})"
     bad = {f.field for f in format_findings if f.severity == "error" and f.field}
-    if grant == "authorization_code" and error in ("invalid_grant", "unauthorized_client"):
+    identified = _identified(error)
+    if grant == "authorization_code" and "authorization-code-rejected" in identified:
         # The client passed (else invalid_client): the code is refused. Amazon does not say
         # which of its causes applies, and RFC 6749 puts them all under invalid_grant.
         return entry("authorization-code-rejected").finding(
@@ -132,7 +167,8 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
             "more than five minutes old, was already exchanged, or was issued for another app "
             "or another redirect_uri."
         )
-    if error == "invalid_client":
+    # invalid_client: lwa-client-id-rejected shares it; the format findings tell them apart.
+    if "lwa-client-secret-rejected" in identified:
         if "lwa_app_id" in bad:
             return entry("lwa-client-id-rejected").finding(
                 f"{said}, and lwa_app_id is not a well-formed Client identifier (see its format "
@@ -152,7 +188,7 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
             "of another app, or a mistyped one, is refused the same way.",
             details={"fields": ["lwa_client_secret", "lwa_app_id"], "either": True},
         )
-    if error == "invalid_grant":
+    if "lwa-refresh-token-rejected" in identified:
         tail = (
             " The refresh token also fails the format check (see above)."
             if "refresh_token" in bad
@@ -160,16 +196,15 @@ def diagnose_lwa(http, *, format_findings=(), grant="refresh_token", secrets=())
             "otherwise), so the refresh token is the one at fault."
         )
         return entry("lwa-refresh-token-rejected").finding(f"{said}.{tail}")
-    if error == "unauthorized_client":
+    if "lwa-token-from-another-app" in identified:
         return entry("lwa-token-from-another-app").finding(
             f"{said}: the refresh token was issued to another app than this client identifier."
         )
-    if error == "invalid_request":
-        return entry("lwa-invalid-request").finding(f"{said}.")
-    if error == "unsupported_grant_type":
+    if "lwa-unsupported-grant-type" in identified:
         return entry("lwa-unsupported-grant-type").finding(f"{said} for grant_type={grant}.")
-    if error == "invalid_scope":
-        return entry("lwa-invalid-scope").finding(f"{said}.")
+    for code in ("lwa-invalid-request", "lwa-invalid-scope"):
+        if code in identified:
+            return entry(code).finding(f"{said}.")
     return unexpected(
         http, "lwa", secrets, why=f"the LWA error {error!r} is not one Amazon documents"
     )
@@ -200,15 +235,9 @@ AUTHORISED = "authorised"
 DENIED = "denied"
 PROBLEM = "problem"
 PARTICIPATIONS = "getMarketplaceParticipations"
-# The catalogue entries whose ``match`` identifies an SP-API answer.
-_SPAPI_MATCHES = {
-    item.match: item.code for item in CATALOGUE if item.stage == "region" and item.match
-}
-_MISSING_TOKEN = entry("spapi-missing-authentication-token").match
-_SECURITY_TOKEN_EXPIRED = entry("spapi-security-token-expired").match
 
 
-def _spapi_errors(body) -> list | None:
+def _spapi_errors(body: Any) -> list[dict[str, Any]] | None:
     """SP-API's ``{"errors": [{"code": ...}, ...]}``, or None for any other body."""
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors:
@@ -218,7 +247,7 @@ def _spapi_errors(body) -> list | None:
     return errors
 
 
-def _said(body) -> str:
+def _said(body: Any) -> str:
     """Every text of an error body, for the texts no status identifies."""
     if isinstance(body, dict):
         return " ".join(_said(value) for value in body.values())
@@ -227,7 +256,13 @@ def _said(body) -> str:
     return body if isinstance(body, str) else ""
 
 
-def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
+def spapi_answer(
+    http: HttpResult,
+    *,
+    secrets: Iterable[str] = (),
+    operation: str | None = None,
+    success_key: str | None = None,
+) -> tuple[str, Finding | None]:
     """``(kind, finding)`` of one SP-API answer: ``AUTHORISED`` or ``DENIED`` with no
     finding, or ``PROBLEM`` with the finding that explains it (see the notes above).
 
@@ -239,7 +274,7 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
         return PROBLEM, problem
     body = http.json()
     said = _said(body)
-    if _SECURITY_TOKEN_EXPIRED in said:
+    if _holds_match("spapi-security-token-expired", said):
         return PROBLEM, entry("spapi-security-token-expired").finding(
             f"SP-API at {http.url} answered HTTP {http.status}: {http.excerpt(secrets=secrets)!r}."
         )
@@ -260,7 +295,8 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
     code = body.get("code") if isinstance(body, dict) else None
     errors = _spapi_errors(body)
     first = errors[0] if errors else {}
-    if http.status == 403 and _MISSING_TOKEN in (code, first.get("code")):
+    missing_token = entry("spapi-missing-authentication-token").match
+    if http.status == 403 and (code in missing_token or first.get("code") in missing_token):
         return PROBLEM, entry("spapi-missing-authentication-token").finding(
             f"SP-API at {http.url} answered 403 MissingAuthenticationToken: no operation "
             f"lives at that path ({http.excerpt(secrets=secrets)!r})."
@@ -270,7 +306,7 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
         details = details if isinstance(details, str) else ""
         if not details:
             return DENIED, None
-        known = _SPAPI_MATCHES.get(details)
+        known = next((c for c in _identified(details) if entry(c).stage == "region"), None)
         if known is None:
             return PROBLEM, unexpected(
                 http,
@@ -286,7 +322,7 @@ def spapi_answer(http, *, secrets=(), operation=None, success_key=None):
     return PROBLEM, unexpected(http, "spapi", secrets)
 
 
-def _regions(answers) -> str:
+def _regions(answers: Iterable[ProbeAnswer]) -> str:
     codes = []
     for answer in answers:
         if answer.region not in codes:
@@ -316,7 +352,7 @@ ROLE_CAUSES = (
 )
 
 
-def region_findings(answers) -> list:
+def region_findings(answers: Sequence[ProbeAnswer]) -> list[Finding]:
     """Why no region let the token through, from every region's answers."""
     if answers and all(answer.kind == DENIED for answer in answers):
         operations = sorted({answer.operation for answer in answers})
@@ -333,8 +369,8 @@ def region_findings(answers) -> list:
                 },
             )
         ]
-    findings: list = []
-    seen: dict = {}
+    findings: list[Finding] = []
+    seen: dict[str, list[str]] = {}  # code -> the regions that answered it
     for answer in answers:
         if answer.kind != PROBLEM or answer.finding is None:
             continue
@@ -351,7 +387,9 @@ def region_findings(answers) -> list:
     return findings
 
 
-def sandbox_findings(answers, sandbox_answers) -> list:
+def sandbox_findings(
+    answers: Sequence[ProbeAnswer], sandbox_answers: Sequence[ProbeAnswer]
+) -> list[Finding]:
     """The verdict once production denied everything and the sandbox was asked too."""
     findings = region_findings(answers)
     let_through = [answer for answer in sandbox_answers if answer.kind == AUTHORISED]
@@ -374,7 +412,7 @@ def sandbox_findings(answers, sandbox_answers) -> list:
     return findings
 
 
-def account_type_of(answers) -> str | None:
+def account_type_of(answers: Iterable[ProbeAnswer]) -> str | None:
     """``vendor`` or ``seller`` when an operation for one of them only let the token
     through (and none for the other); None when the answers do not tell."""
     served = {
@@ -386,7 +424,9 @@ def account_type_of(answers) -> str | None:
     return next(iter(served)) if len(served) == 1 else None
 
 
-def role_evidence(answers, region, account_type) -> dict:
+def role_evidence(
+    answers: Sequence[ProbeAnswer], region: str, account_type: str | None
+) -> Evidence:
     """What the answers prove about the token's roles, and no more.
 
     ``holds_one_of``: for each operation let through, the roles that grant it in ``region``
@@ -398,7 +438,8 @@ def role_evidence(answers, region, account_type) -> dict:
     model = role_model()
     kinds = frozenset({account_type}) if account_type else frozenset({"seller", "vendor"})
     holdable = frozenset().union(*(model.holdable(kind) for kind in kinds))
-    excluded, refused_by = set(), []
+    excluded: set[str] = set()
+    refused_by: list[str] = []
     for answer in answers:
         spec = answer.probe.spec
         if answer.kind != DENIED or spec.confidence == "low" or not kinds <= spec.audience:
@@ -422,7 +463,9 @@ def role_evidence(answers, region, account_type) -> dict:
     }
 
 
-def role_findings(answers, region, account_type, evidence) -> list:
+def role_findings(
+    answers: Sequence[ProbeAnswer], region: str, account_type: str | None, evidence: Evidence
+) -> list[Finding]:
     """The findings of the token's region: its account type, the first call it may not
     make, the roles it does not carry, and any answer that is no verdict."""
     findings = []
@@ -472,12 +515,13 @@ def role_findings(answers, region, account_type, evidence) -> list:
     return findings
 
 
-def library_advice(probe):
-    """How to select the token's region in each library, for the region finding."""
+def library_advice(probe: RegionProbe, region: str) -> str:
+    """How to select the token's ``region`` in each library, for the region finding."""
     by_id = {m.marketplace_id: m.code for m in MARKETPLACES.values() if m.code != "UK"}
     # The seller's own marketplace when the probe listed one, else the region's largest.
-    example = by_id.get(probe.marketplace_id) or {"NA": "US", "EU": "DE", "FE": "JP"}[probe.region]
-    if probe.region == "NA":
+    chosen = by_id.get(probe.marketplace_id) if probe.marketplace_id else None
+    example = chosen or {"NA": "US", "EU": "DE", "FE": "JP"}[region]
+    if region == "NA":
         sw = "its default (the US marketplace) is in NA"
         if example != "US":
             sw += f"; for your marketplace pass marketplace=Marketplaces.{example}"
@@ -488,19 +532,22 @@ def library_advice(probe):
         )
     return (
         f"python-amazon-sp-api: {sw}. amzn-sp-api: SPAPIConfig(..., "
-        f'region="{probe.region}") (it defaults to the NA sandbox).'
+        f'region="{region}") (it defaults to the NA sandbox).'
     )
 
 
-def region_advice(probe, environ):
-    findings = []
+def region_advice(probe: RegionProbe, environ: Mapping[str, str]) -> list[Finding]:
+    """How to call the token's region, and what in the environment sends calls elsewhere
+    (none when no region let the token through)."""
     region = probe.region
-    findings.append(
+    if region is None:
+        return []
+    findings = [
         entry("region-selection-needed").finding(
             f"The token works in {region} ({REGIONS[region].name}) only.",
-            fix=library_advice(probe),
+            fix=library_advice(probe, region),
         )
-    )
+    ]
     default = environ.get("SP_API_DEFAULT_MARKETPLACE")
     if default in MARKETPLACES and MARKETPLACES[default].region != region:
         findings.append(
@@ -523,10 +570,10 @@ def region_advice(probe, environ):
     return findings
 
 
-def clock_findings(http):
+def clock_findings(http: HttpResult | None) -> list[Finding]:
     """Compare this machine's clock with the Date header of an answer from Amazon."""
     date = http.header("Date") if http is not None else None
-    if not date:
+    if http is None or not date:
         return []
     try:
         theirs = parsedate_to_datetime(date).timestamp()
@@ -548,7 +595,14 @@ def clock_findings(http):
 # --------------------------------------------------------------------------- AWS STS
 
 
-def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
+def diagnose_sts(
+    error: BaseException,
+    *,
+    operation: str,
+    credentials: Credentials,
+    caller_arn: str | None = None,
+    secrets: Iterable[str] = (),
+) -> Finding:
     """The finding for an exception of an STS call (botocore's ClientError or network)."""
     kind = type(error).__name__
     network = network_failure(error)
@@ -570,17 +624,19 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
     code = details.get("Code", "")
     message = escape_controls(redact_text(str(details.get("Message", "")), secrets))[:300]
     said = f"AWS STS answered {_word(code)} to {operation}: {message!r}"
-    # InvalidAccessKeyId is the S3-style name some endpoints (and moto) use for the same.
-    if code in ("InvalidClientTokenId", "InvalidAccessKeyId"):
+    identified = _identified(code)
+    if "sts-access-key-invalid" in identified:
         return entry("sts-access-key-invalid").finding(f"{said}.")
-    if code == "SignatureDoesNotMatch":
+    if "sts-secret-key-wrong" in identified:
         return entry("sts-secret-key-wrong").finding(
             f"{said}: AWS knows the access key, but the secret key does not belong to it."
         )
-    if code in ("ExpiredToken", "ExpiredTokenException"):
+    if "sts-token-expired" in identified:
         return entry("sts-token-expired").finding(f"{said}.")
-    if code == "AccessDenied":
-        if "root account" in message:
+    # AccessDenied: sts-role-arn-is-caller shares it, and root keys get it too; the message
+    # and the ARNs tell them apart.
+    if "sts-assume-role-denied" in identified:
+        if _holds_match("sts-root-keys", message):
             return entry("sts-root-keys").finding(f"{said}.")
         role_arn = credentials.role_arn if isinstance(credentials.role_arn, str) else ""
         if ":user/" in role_arn or (caller_arn and role_arn.strip() == caller_arn):
@@ -596,9 +652,9 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
         return entry("sts-assume-role-denied").finding(
             f"{said}. The user {caller_arn or '(unknown)'} may not assume {role_arn.strip()}."
         )
-    if code == "ValidationError":
+    if "role-arn-malformed" in identified:
         return entry("role-arn-malformed").finding(f"{said}.", field="role_arn")
-    if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+    if "rate-limited" in identified:
         return entry("rate-limited").finding(f"{said}.")
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if isinstance(status, int) and status >= 500:
@@ -606,10 +662,45 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
     return entry("unexpected-response").finding(f"{said} (HTTP {status}).")
 
 
+def sts_client_finding(error: BaseException, *, secrets: Iterable[str] = ()) -> Finding:
+    """Why no STS client could be made: botocore refused the endpoint or a key before
+    sending anything."""
+    return entry("endpoint-url-invalid").finding(
+        f"No STS client could be made: {type(error).__name__}: "
+        f"{redact_text(str(error), secrets)[:200]}."
+    )
+
+
+def caller_finding(identity: IdentityResult) -> Finding | None:
+    """The verdict on the caller GetCallerIdentity named: root keys are an error (they
+    cannot assume a role, and should not exist); any other caller, None."""
+    if not identity.is_root:
+        return None
+    return entry("sts-root-keys").finding(
+        f"GetCallerIdentity says the keys belong to {identity.arn}, the root user of account "
+        f"{identity.account}."
+    )
+
+
+def sts_skipped_findings(credentials: Credentials, *, asked: bool) -> list[Finding]:
+    """Why the STS checks cannot run although ``asked`` (--legacy) asks for them: no AWS
+    field is set at all. (Some set and some missing is the format stage's finding.)"""
+    if asked and not any(credentials.get(key) is not None for key in AWS_KEYS):
+        return [
+            entry("aws-fields-incomplete").finding(
+                "--legacy asks for the STS checks, but no AWS field is set: they need "
+                "aws_access_key and aws_secret_key (SP_API_ACCESS_KEY, SP_API_SECRET_KEY)."
+            )
+        ]
+    return []
+
+
 # --------------------------------------------------------------------------- the environment
 
 
-def endpoint_findings(endpoints, *, sts=False, environ=None) -> list:
+def endpoint_findings(
+    endpoints: Endpoints, *, sts: bool = False, environ: Mapping[str, str] | None = None
+) -> list[Finding]:
     """What the endpoints and the network settings do to every call, before any is made.
 
     Errors (nothing is sent when there is one): an endpoint variable that is no usable URL,
@@ -617,8 +708,6 @@ def endpoint_findings(endpoints, *, sts=False, environ=None) -> list:
     use. Warnings: an endpoint that would get a secret over plain HTTP on another machine.
     ``sts``: the STS calls will run (their endpoint counts too).
     """
-    from ._endpoints import is_loopback, url_problem
-
     findings = []
     for name, value in endpoints.invalid.items():
         why = url_problem(value) or "it is not an http(s) URL"

@@ -7,17 +7,24 @@ offline verdict plus what Amazon and AWS said.
 
 from __future__ import annotations
 
+import os
 import time
 
-from ._credentials import AWS_KEYS
 from ._endpoints import ENV_REGION, ENV_SANDBOX, STS_DEFAULT, endpoints_from_env
 from ._formats import check_formats
 from ._peers import installed_peers
-from ._redaction import shown_url
+from ._redaction import protect_logs, shown_url
 from ._report import Report, StageResult
 from ._sources import resolve_credentials
 
-__all__ = ["check", "check_offline"]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from ._credentials import Credentials
+    from ._endpoints import Endpoints
 
 
 def _stage_status(findings) -> str:
@@ -40,8 +47,39 @@ def _counts(findings) -> str:
     return ", ".join(parts)
 
 
+class _Stage:
+    """One stage under way: said to have started (with what it does), timed, then its
+    :class:`StageResult` made and said done. ``progress`` is a :class:`_Progress` or None
+    (nobody listens); without ``detail`` no start is said. A skipped stage did nothing
+    to time, so it has no duration."""
+
+    __slots__ = ("name", "progress", "started")
+
+    def __init__(self, name, progress=None, detail=None):
+        self.name = name
+        self.progress = progress
+        self.started = time.perf_counter()
+        if progress is not None and detail is not None:
+            progress.start(name, detail)
+
+    def done(self, status, summary, *, data=None, duration_ms=None) -> StageResult:
+        """The stage's result, said done; ``duration_ms`` when something else timed it."""
+        if status == "skipped":
+            duration_ms = None
+        elif duration_ms is None:
+            duration_ms = _elapsed(self.started)
+        stage = StageResult(self.name, status, summary, duration_ms=duration_ms, data=data)
+        if self.progress is not None:
+            self.progress.done(stage)
+        return stage
+
+
+def _elapsed(started):
+    return (time.perf_counter() - started) * 1000
+
+
 def load_stage(account, credentials, environ, secrets_reader, sp_api_version, timeout=10.0):
-    started = time.perf_counter()
+    stage = _Stage("load")
     resolution = resolve_credentials(
         account,
         credentials,
@@ -51,40 +89,35 @@ def load_stage(account, credentials, environ, secrets_reader, sp_api_version, ti
         timeout=timeout,
     )
     findings = resolution.findings
-    if resolution.ok:
+    if resolution.used is not None:  # resolution.ok
         summary = f"credentials from the {resolution.used.label}"
     else:
         summary = "no source holds both lwa_app_id and lwa_client_secret"
     extra = _counts(findings)
-    stage = StageResult(
-        "load",
-        _stage_status(findings),
-        summary + (f" ({extra})" if extra else ""),
-        duration_ms=(time.perf_counter() - started) * 1000,
+    return resolution, stage.done(
+        _stage_status(findings), summary + (f" ({extra})" if extra else "")
     )
-    return resolution, stage
 
 
 def format_stage(resolution, sp_api_version):
-    started = time.perf_counter()
+    stage = _Stage("format")
     if resolution.credentials is None:
-        return [], StageResult("format", "skipped", "nothing to check")
+        return [], stage.done("skipped", "nothing to check")
     findings = check_formats(
         resolution.credentials, sp_api_version=sp_api_version, source=resolution.used.name
     )
     present = len(resolution.credentials.present())
     summary = _counts(findings) or f"{present} field{'s' * (present != 1)} well formed"
-    stage = StageResult(
-        "format",
-        _stage_status(findings),
-        summary,
-        duration_ms=(time.perf_counter() - started) * 1000,
-    )
-    return findings, stage
+    return findings, stage.done(_stage_status(findings), summary)
 
 
 def check_offline(
-    account: str = "default", credentials=None, *, environ=None, secrets_reader=None, timeout=10.0
+    account: str = "default",
+    credentials: Credentials | Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secrets_reader: Callable[[str], str] | None = None,
+    timeout: float = 10.0,
 ) -> Report:
     """Where the credentials come from and whether each is well formed; no network.
 
@@ -128,49 +161,29 @@ class _Progress:
             self.listener("done", stage.name, stage)
 
 
-def _elapsed(started):
-    return (time.perf_counter() - started) * 1000
-
-
 def _lwa_stage(transport, endpoints, creds, format_findings, progress):
     from ._lwa import request_token
 
-    progress.start("lwa", f"exchanging the refresh token at {shown_url(endpoints.lwa)}")
-    started = time.perf_counter()
+    stage = _Stage("lwa", progress, f"exchanging the refresh token at {shown_url(endpoints.lwa)}")
     if not isinstance(creds.refresh_token, str) or not creds.refresh_token:
-        stage = StageResult("lwa", "skipped", "no refresh token to exchange")
-        progress.done(stage)
-        return None, stage
+        return None, stage.done("skipped", "no refresh token to exchange")
     result = request_token(transport, endpoints.lwa, creds, format_findings=format_findings)
-    if result.ok:
-        stage = StageResult(
-            "lwa", "ok", result.summary(), duration_ms=_elapsed(started), data=result.as_dict()
-        )
-    else:
-        stage = StageResult(
-            "lwa",
-            "failed",
-            f"{result.finding.title} ({result.finding.code})",
-            duration_ms=_elapsed(started),
-            data=result.as_dict(),
-        )
-    progress.done(stage)
-    return result, stage
+    return result, _token_stage_done(stage, result)
+
+
+def _token_stage_done(stage, result):
+    if result.finding is None:
+        return stage.done("ok", result.summary(), data=result.as_dict())
+    finding = result.finding
+    return stage.done("failed", f"{finding.title} ({finding.code})", data=result.as_dict())
 
 
 def _grantless_stage(transport, endpoints, creds, scope, progress):
     from ._lwa import request_token
 
-    progress.start("grantless", f"asking LWA for a grantless token ({scope})")
-    started = time.perf_counter()
+    stage = _Stage("grantless", progress, f"asking LWA for a grantless token ({scope})")
     result = request_token(transport, endpoints.lwa, creds, grant="client_credentials", scope=scope)
-    status = "ok" if result.ok else "failed"
-    summary = result.summary() if result.ok else f"{result.finding.title} ({result.finding.code})"
-    stage = StageResult(
-        "grantless", status, summary, duration_ms=_elapsed(started), data=result.as_dict()
-    )
-    progress.done(stage)
-    return result, stage
+    return result, _token_stage_done(stage, result)
 
 
 def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
@@ -178,94 +191,72 @@ def _sts_stage(endpoints, creds, timeout, retries, wanted, asked, progress):
 
     ``wanted``: AWS fields are set, or ``asked`` (--legacy) says to try anyway.
     """
-    from ._catalogue import entry
+    from ._diagnose import sts_skipped_findings
 
     keys = creds.aws_access_key, creds.aws_secret_key
     if not wanted:
         return [], StageResult("sts", "skipped", "no AWS fields: not needed since 2023-10-02")
     if not all(isinstance(v, str) and v.strip() for v in keys):
-        findings = []
-        if asked and not any(creds.get(k) is not None for k in AWS_KEYS):
-            findings.append(
-                entry("aws-fields-incomplete").finding(
-                    "--legacy asks for the STS checks, but no AWS field is set: they need "
-                    "aws_access_key and aws_secret_key (SP_API_ACCESS_KEY, SP_API_SECRET_KEY)."
-                )
-            )
-        return findings, StageResult(
+        return sts_skipped_findings(creds, asked=asked), StageResult(
             "sts", "skipped", "needs aws_access_key and aws_secret_key (see the format stage)"
         )
-    from ._sts import assume, identify, sts_client_or_finding
+    from ._sts import request_assume_role, request_caller_identity, sts_client_or_finding
 
     where = shown_url(endpoints.sts) if endpoints.sts else STS_DEFAULT
-    progress.start("sts", f"GetCallerIdentity and AssumeRole at {where}")
-    started = time.perf_counter()
+    stage = _Stage("sts", progress, f"GetCallerIdentity and AssumeRole at {where}")
     client, problem = sts_client_or_finding(
         creds, endpoint_url=endpoints.sts, timeout=timeout, retries=retries
     )
     if problem is not None:
-        stage = StageResult(
-            "sts", "failed", f"{problem.title} ({problem.code})", duration_ms=_elapsed(started)
-        )
-        progress.done(stage)
-        return [problem], stage
-    identity = identify(client, creds)
+        return [problem], stage.done("failed", f"{problem.title} ({problem.code})")
+    identity = request_caller_identity(client, creds)
     findings = [identity.finding] if identity.finding else []
-    data = {"identity": identity.as_dict()}
+    data: dict[str, Any] = {"identity": identity.as_dict()}
     lines = [f"caller: {identity.arn}"] if identity.arn else []
     if identity.ok and isinstance(creds.role_arn, str) and creds.role_arn.strip():
-        role = assume(client, creds, caller_arn=identity.arn)
+        role = request_assume_role(client, creds, caller_arn=identity.arn)
         data["assume_role"] = role.as_dict()
-        if role.ok:
+        if role.finding is None:
             lines.append(f"assumed: {role.assumed_role_arn}")
         else:
             findings.append(role.finding)
+    data["lines"] = lines
     if findings:
-        stage = StageResult(
-            "sts",
-            "failed",
-            f"{findings[0].title} ({findings[0].code})",
-            duration_ms=_elapsed(started),
-            data={**data, "lines": lines},
+        return findings, stage.done(
+            "failed", f"{findings[0].title} ({findings[0].code})", data=data
         )
-    else:
-        what = (
-            "keys valid, role assumed"
-            if "assume_role" in data
-            else "keys valid (no role_arn to assume)"
-        )
-        stage = StageResult(
-            "sts", "ok", what, duration_ms=_elapsed(started), data={**data, "lines": lines}
-        )
-    progress.done(stage)
-    return findings, stage
+    what = (
+        "keys valid, role assumed"
+        if "assume_role" in data
+        else "keys valid (no role_arn to assume)"
+    )
+    return findings, stage.done("ok", what, data=data)
 
 
 def check(
     account: str = "default",
-    credentials=None,
+    credentials: Credentials | Mapping[str, Any] | None = None,
     *,
-    environ=None,
-    timeout=10.0,
-    sandbox=False,
-    grantless=None,
-    legacy=False,
-    endpoints=None,
-    progress=None,
-    secrets_reader=None,
-    retries=None,
+    environ: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+    sandbox: bool = False,
+    grantless: str | None = None,
+    legacy: bool = False,
+    endpoints: Endpoints | None = None,
+    progress: Callable[[str, str, Any], None] | None = None,
+    secrets_reader: Callable[[str], str] | None = None,
+    retries: int | None = None,
 ) -> Report:
     """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
 
     Independent calls run at the same time. Whatever the credentials hold and whatever
     the services answer, the report carries the verdict: nothing they do raises.
     ``endpoints`` (an :class:`Endpoints`) replaces those the environment selects, and
-    with them ``sandbox``.
+    with them ``sandbox``. ``progress(event, stage, payload)`` is told when each stage
+    starts (``"start"``, the stage's name, what it does) and ends (``"done"``, the name,
+    its :class:`StageResult`); it may be called from several threads.
     """
-    import os
-
     from ._deadline import Concurrently
-    from ._endpoints import endpoints_from_env
     from ._transport import DEFAULT_RETRIES, Transport
 
     env = os.environ if environ is None else environ
@@ -311,7 +302,6 @@ def check(
     if any(f.severity == "error" for f in environment):
         stages.append(StageResult("lwa", "skipped", "the settings stop every call (see findings)"))
         return finish()
-    from ._redaction import protect_logs
 
     # From here on, requests, urllib3 and botocore log at DEBUG what they send: mask it.
     protect_logs([creds.get(k) for k in creds.present() if k != "role_arn"])
@@ -361,7 +351,7 @@ def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, eve
     from ._spapi import search
 
     secrets = [creds.refresh_token, creds.lwa_client_secret]
-    events.start("region", "asking NA, EU and FE which lets the token through")
+    stage = _Stage("region", events, "asking NA, EU and FE which lets the token through")
     probe, table = search(
         transport,
         endpoints,
@@ -372,14 +362,13 @@ def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, eve
     if probe.ok:
         findings.extend(region_advice(probe, env))
     findings.extend(probe.findings)
-    region = StageResult(
-        "region",
+    # Timed by the search: the region is known before the role probes end.
+    region = stage.done(
         "ok" if probe.ok else "failed",
         probe.summary(),
-        duration_ms=probe.elapsed_ms,
         data=probe.as_dict(),
+        duration_ms=probe.elapsed_ms,
     )
-    events.done(region)
     stages.append(region)
     findings.extend(clock_findings(token.http))
     if table is None:
@@ -388,10 +377,9 @@ def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, eve
     findings.extend(table.findings)
     severities = {f.severity for f in table.findings}
     status = "failed" if "error" in severities else "warning" if "warning" in severities else "ok"
-    roles = StageResult(
-        "roles", status, table.summary(), duration_ms=table.elapsed_ms, data=table.as_dict()
+    roles = _Stage("roles", events).done(
+        status, table.summary(), data=table.as_dict(), duration_ms=table.elapsed_ms
     )
-    events.done(roles)
     stages.append(roles)
 
 
@@ -420,7 +408,13 @@ def nothing_configured(resolution) -> bool:
     )
 
 
-def check_demo(scenario: str = "happy", *, timeout=10.0, progress=None, latency_ms=0) -> Report:
+def check_demo(
+    scenario: str = "happy",
+    *,
+    timeout: float = 10.0,
+    progress: Callable[[str, str, Any], None] | None = None,
+    latency_ms: int = 0,
+) -> Report:
     """The full check against the embedded mock Amazon, isolated from your own set-up."""
     from .mock import MockAmazon
     from .mock._isolation import isolated_home

@@ -17,18 +17,11 @@ import os
 
 from ._redaction import escape_controls, shown_url
 
-__all__ = [
-    "MARKETPLACES",
-    "REGIONS",
-    "SELLER_CENTRAL_HOSTS",
-    "VENDOR_CENTRAL_HOSTS",
-    "Endpoints",
-    "Marketplace",
-    "central_url",
-    "endpoints_from_env",
-    "is_loopback",
-    "url_problem",
-]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 LWA_HOST = "api.amazon.com"
@@ -190,15 +183,15 @@ class Endpoints:
 
     def __init__(
         self,
-        lwa,
-        spapi,
+        lwa: str,
+        spapi: Mapping[str, str],
         *,
-        sandbox=False,
-        sts=None,
-        secretsmanager=None,
-        scenario=None,
-        invalid=None,
-    ):
+        sandbox: bool = False,
+        sts: str | None = None,
+        secretsmanager: str | None = None,
+        scenario: str | None = None,
+        invalid: Mapping[str, str] | None = None,
+    ) -> None:
         self.lwa = lwa
         self.spapi = dict(spapi)
         self.sandbox = sandbox
@@ -230,7 +223,7 @@ class Endpoints:
         text = escape_controls(WORLD_LABELS[self.world].format(scenario=scenario))
         return text + (" — sandbox hosts" if self.sandbox else "")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the report's ``world`` object (URLs as they may be shown)."""
         return {
             "world": self.world,
@@ -241,7 +234,7 @@ class Endpoints:
             "sts": shown_url(self.sts) if self.sts else STS_DEFAULT,
         }
 
-    def _rows(self):
+    def _rows(self) -> list[tuple[str, str]]:
         return [
             ("LWA", escape_controls(shown_url(self.lwa))),
             *[(f"SP-API {c}", escape_controls(shown_url(u))) for c, u in self.spapi.items()],
@@ -254,20 +247,13 @@ class Endpoints:
             [f"World: {self.label}", *(f"  {name + ':':<10} {url}" for name, url in self._rows())]
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self.describe()
 
-    def _repr_html_(self):
-        from html import escape
+    def _repr_html_(self) -> str:
+        from ._html import endpoints_html
 
-        rows = "".join(
-            f"<tr><td>{escape(name)}</td><td><code>{escape(url)}</code></td></tr>"
-            for name, url in self._rows()
-        )
-        return (
-            f"<p><strong>World: {escape(self.label)}</strong></p>"
-            f"<table><tbody>{rows}</tbody></table>"
-        )
+        return endpoints_html(self)
 
 
 def url_problem(value) -> str | None:
@@ -309,7 +295,9 @@ def _shown_port(port: str) -> str:
     return repr(port[:20] + ("…" if len(port) > 20 else ""))
 
 
-def endpoints_from_env(environ=None, *, sandbox=False) -> Endpoints:
+def endpoints_from_env(
+    environ: Mapping[str, str] | None = None, *, sandbox: bool = False
+) -> Endpoints:
     """The endpoints the environment selects (Amazon's own when nothing overrides them)."""
     env = os.environ if environ is None else environ
     table = ENV_SANDBOX if sandbox else ENV_REGION

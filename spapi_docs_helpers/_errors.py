@@ -9,7 +9,8 @@ why, and the fix. No message ever holds a secret in full.
   + CheckError: an online step failed
     - LwaError: Login with Amazon refused the token exchange
     - StsError: AWS STS refused GetCallerIdentity or AssumeRole (legacy path)
-    - SpApiError: the Selling Partner API refused a call
+    - SellingPartnerApiError: the Selling Partner API refused a call (``SpApiError``, its
+      old name, is a deprecated alias until 0.2.0)
     - TransportError: no usable answer at all (network failure, timeout, a proxy's
       HTML page, truncated JSON); blames no credential
   + AuthorizeError: the consent flow cannot go on (an App ID or Redirect URI Amazon would
@@ -20,33 +21,24 @@ why, and the fix. No message ever holds a secret in full.
 
 from __future__ import annotations
 
-# The offline path must not import typing (start-up cost): the name is for mypy only.
+# The offline path must not import typing (start-up cost): the names are for mypy only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from collections.abc import Iterable
+    from typing import Any, NoReturn
 
-__all__ = [
-    "AuthorizeError",
-    "CheckError",
-    "CredentialsError",
-    "LwaError",
-    "SpApiError",
-    "SpapiDocsError",
-    "StoreError",
-    "StsError",
-    "TransportError",
-]
+    from ._catalogue import Finding
 
 
 class SpapiDocsError(Exception):
     """Base class: ``finding`` is the verdict, ``str()`` its readable form."""
 
-    def __init__(self, finding, *, findings=None):
+    def __init__(self, finding: Finding, *, findings: Iterable[Finding] | None = None) -> None:
         self.finding = finding
         self.findings = list(findings) if findings is not None else [finding]
         super().__init__(finding.one_line())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.finding.code!r})"
 
 
@@ -57,7 +49,9 @@ class CredentialsError(SpapiDocsError, ValueError):
 class CheckError(SpapiDocsError):
     """An online step failed; ``result`` holds what the step saw (status, timings)."""
 
-    def __init__(self, finding, *, result=None, findings=None):
+    def __init__(
+        self, finding: Finding, *, result: Any = None, findings: Iterable[Finding] | None = None
+    ) -> None:
         self.result = result
         super().__init__(finding, findings=findings)
 
@@ -70,7 +64,7 @@ class StsError(CheckError):
     """AWS STS refused GetCallerIdentity or AssumeRole."""
 
 
-class SpApiError(CheckError):
+class SellingPartnerApiError(CheckError):
     """The Selling Partner API refused a call."""
 
 
@@ -86,7 +80,13 @@ class StoreError(SpapiDocsError):
     """The credentials could not be stored; nothing was written."""
 
 
-def raise_verdict(finding, error_class, *, result=None, findings=None) -> NoReturn:
+def raise_verdict(
+    finding: Finding,
+    error_class: type[CheckError],
+    *,
+    result: Any = None,
+    findings: Iterable[Finding] | None = None,
+) -> NoReturn:
     """Raise ``error_class`` for ``finding`` — or :class:`TransportError` when the finding
     is about the transport (no usable answer), which blames no credential."""
     error = TransportError if finding.stage == "transport" else error_class

@@ -10,8 +10,10 @@ network, no heavy import.
 from __future__ import annotations
 
 import sys
+import textwrap
 
-__all__ = ["add_arguments", "explain_text", "run"]
+from ._catalogue import CATALOGUE, entry
+from ._formats import edit_distance
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -30,9 +32,6 @@ def add_arguments(parser) -> None:
 def lookup(code: str):
     """``(entry, suggestions)``: the entry of ``code`` (case-insensitive), or None and the
     closest codes."""
-    from ._catalogue import CATALOGUE, entry
-    from ._formats import edit_distance
-
     wanted = code.strip().lower().replace("_", "-")
     try:
         return entry(wanted), []
@@ -48,7 +47,6 @@ def lookup(code: str):
 
 def explain_text(item) -> str:
     """The entry as terminal text: title, code, blame, what you see, why, fix, sources."""
-    import textwrap
 
     def wrap(text, indent="  "):
         # Never inside a name: python-amazon-sp-api, SP_API_AWS_SECRET_ID, URLs.
@@ -80,8 +78,6 @@ def explain_text(item) -> str:
 
 
 def run(args) -> int:
-    from ._catalogue import CATALOGUE
-
     if args.list:
         width = max(len(item.code) for item in CATALOGUE)
         for item in CATALOGUE:

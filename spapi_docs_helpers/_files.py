@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import stat
 
-__all__ = ["FileProblem", "read_regular_file"]
-
 _READ_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of waiting for a writer

@@ -17,8 +17,16 @@ from ._catalogue import entry
 from ._credentials import AWS_KEYS, FIELDS, Credentials
 from ._near_miss import edit_distance
 from ._peers import signs_with_aws
+from ._peers import sp_api_version as installed_sp_api_version
 
-__all__ = ["check_formats"]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import EllipsisType
+    from typing import Any
+
+    from ._catalogue import Finding
 
 CLIENT_ID_PREFIX = "amzn1.application-oa2-client."
 CLIENT_SECRET_PREFIX = "amzn1.oa2-cs.v1."
@@ -602,7 +610,9 @@ def _check_one(key, value, credentials, source, findings):
     whole = _VARIABLE.fullmatch(probe) is not None
     if whole or "${" in probe:
         # Name the reference only: the rest of a partly expanded value may be a secret.
-        reference = probe if whole else _EMBEDDED_VARIABLE.search(probe).group(0)
+        embedded = None if whole else _EMBEDDED_VARIABLE.search(probe)
+        # "${" is in the text, which the pattern always matches: embedded is never None.
+        reference = embedded.group(0) if embedded is not None else probe
         name = reference.strip("${}% ")[:40] or "(no name)"
         add(
             "unexpanded-variable",
@@ -636,7 +646,7 @@ def _check_one(key, value, credentials, source, findings):
         )
         # ...and it must still sit in its own field: go on with the shape checks.
     kind = identify(cleaned)
-    owner = KIND_FIELD.get(kind)
+    owner = KIND_FIELD.get(kind) if kind is not None else None
     if owner is not None and owner != key:
         _wrong_field(key, kind, findings, source)
         return kind
@@ -666,7 +676,7 @@ _CHECKS = {
 
 def _swaps(kinds, findings, source):
     """Replace two wrong-field findings by one fields-swapped finding where two values cross."""
-    done = set()
+    done: set[str] = set()
     for key, kind in kinds.items():
         other = KIND_FIELD.get(kind)
         if other is None or other == key or key in done:
@@ -746,7 +756,12 @@ def _legacy(credentials, sp_api_version, findings, source):
         )
 
 
-def check_formats(credentials, *, sp_api_version=..., source=None) -> list:
+def check_formats(
+    credentials: Credentials | Mapping[str, Any],
+    *,
+    sp_api_version: str | EllipsisType | None = ...,
+    source: str | None = None,
+) -> list[Finding]:
     """Every format finding for ``credentials`` (a :class:`Credentials` or a mapping).
 
     ``sp_api_version`` is the installed python-amazon-sp-api version (detected when not
@@ -755,10 +770,8 @@ def check_formats(credentials, *, sp_api_version=..., source=None) -> list:
     if not isinstance(credentials, Credentials):
         credentials = Credentials.from_mapping(credentials)
     if sp_api_version is ...:
-        from ._peers import sp_api_version as detect
-
-        sp_api_version = detect()
-    findings = []
+        sp_api_version = installed_sp_api_version()
+    findings: list[Finding] = []
     kinds = {}
     for spec in FIELDS:
         value = credentials.get(spec.key)

@@ -9,21 +9,22 @@ from __future__ import annotations
 from html import escape
 
 from ._credentials import FIELDS, display
+from ._report import STATUS_SYMBOLS, source_mark
 
-__all__ = ["report_html", "table_html"]
-
-_BADGE = {
-    "ok": ("✓", "#1a7f37"),
-    "failed": ("✗", "#cf222e"),
-    "error": ("✗", "#cf222e"),
-    "warning": ("!", "#9a6700"),
-    "info": ("i", "#0969da"),
-    "skipped": ("·", "#6e7781"),
+# The colour of each status's mark (the marks themselves are the text report's).
+_BADGE_COLOURS = {
+    "ok": "#1a7f37",
+    "failed": "#cf222e",
+    "error": "#cf222e",
+    "warning": "#9a6700",
+    "info": "#0969da",
+    "skipped": "#6e7781",
 }
 
 
 def badge(status) -> str:
-    symbol, colour = _BADGE.get(status, ("?", "#6e7781"))
+    symbol = STATUS_SYMBOLS[status] if status in _BADGE_COLOURS else "?"
+    colour = _BADGE_COLOURS.get(status, "#6e7781")
     return f'<span style="color:{colour};font-weight:bold">{symbol}</span>'
 
 
@@ -146,14 +147,13 @@ def roles_html(table) -> str:
 
 def resolution_html(resolution) -> str:
     """Where each credential came from, and what every source held (masked)."""
-    status = {"used": "ok", "error": "failed", "skipped": "warning"}
     rows = []
     for source in resolution.sources:
         fields = ", ".join(f"<code>{escape(k)}</code>" for k in source.values) or "—"
         where = escape(source.location or "") if source.name != "environment" else ""
         rows.append(
             (
-                badge(status.get(source.status, "skipped")),
+                badge(source_mark(source.status)),
                 escape(source.label),
                 escape(source.status),
                 fields,
@@ -173,6 +173,18 @@ def resolution_html(resolution) -> str:
     if resolution.ok:
         parts.append(credentials_table(resolution))
     return "".join(parts)
+
+
+def endpoints_html(endpoints) -> str:
+    """Which world the endpoints are, and each endpoint (masked as it may be shown)."""
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td><code>{escape(url)}</code></td></tr>"
+        for name, url in endpoints._rows()
+    )
+    return (
+        f"<p><strong>World: {escape(endpoints.label)}</strong></p>"
+        f"<table><tbody>{rows}</tbody></table>"
+    )
 
 
 def catalogue_html(entries) -> str:

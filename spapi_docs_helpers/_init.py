@@ -17,12 +17,21 @@ capture (the ``export`` lines). Interactive on a terminal (secrets read without 
 
 from __future__ import annotations
 
+import argparse
+import getpass
 import os
 import sys
+import tempfile
 
-from ._credentials import LWA_KEYS, Credentials, display, field_spec
-
-__all__ = ["add_arguments", "run"]
+from ._catalogue import entry
+from ._config_file import CONFIG_DIR_VARIABLE, config_directory
+from ._credentials import ENV_NAMES, LWA_KEYS, Credentials, display, field_spec
+from ._doctor import check
+from ._errors import StoreError
+from ._formats import check_formats
+from ._report import render_findings, render_stages, wants_color
+from ._sources import CONFIG_FILE, SECRET_ID_VARIABLE, SECRETS_MANAGER, resolve_credentials
+from ._stores import env_names, lwa_values, open_store
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 ATTEMPTS = 3
@@ -70,8 +79,6 @@ class Terminal:
         return answer if answer.strip() or default is None else default
 
     def ask_secret(self, prompt) -> str:
-        import getpass
-
         return getpass.getpass(prompt + ": ", stream=self.err)
 
     def confirm(self, prompt) -> bool:
@@ -87,8 +94,6 @@ def usage(args, message):
 
 
 def _account_name(text):
-    import argparse
-
     if not text or not text.strip() or text != text.strip():
         raise argparse.ArgumentTypeError(
             "the account name must be non-empty, without spaces around"
@@ -148,8 +153,6 @@ def add_store_arguments(parser, *, account_help):
 
 
 def _seconds(text):
-    import argparse
-
     try:
         value = float(text)
     except ValueError:
@@ -173,8 +176,6 @@ def add_arguments(parser) -> None:
 
 
 def _color(args, stream) -> bool:
-    from ._report import wants_color
-
     choice = getattr(args, "color", "auto")
     return {"always": True, "never": False}.get(choice, wants_color(stream))
 
@@ -190,11 +191,6 @@ def verify_values(credentials: Credentials, *, account="default", timeout=10.0, 
     """The doctor's check of these values alone, as a code dict, in an environment that
     holds nothing else of the user's (no credential variable, an empty config folder), so
     that no other source colours the verdict."""
-    import tempfile
-
-    from ._doctor import check
-    from ._sources import CONFIG_DIR_VARIABLE, ENV_NAMES, SECRET_ID_VARIABLE
-
     env = os.environ if environ is None else environ
     private = {*ENV_NAMES, SECRET_ID_VARIABLE, CONFIG_DIR_VARIABLE}
     isolated = {
@@ -224,8 +220,6 @@ def values_are_wrong(report) -> bool:
 
 
 def show_verification(terminal, report, color):
-    from ._report import render_findings, render_stages
-
     # The load stage would only say "the code dict": the values were checked on their own.
     stages = [stage for stage in report.stages if stage.name != "load"]
     terminal.say(render_stages(stages, color=color).rstrip("\n"))
@@ -238,8 +232,6 @@ def show_verification(terminal, report, color):
 
 def open_store_for(args, environ):
     """The store the options name (a usage error for a bad combination)."""
-    from ._stores import env_names, open_store
-
     try:
         store = open_store(
             args.store,
@@ -259,8 +251,6 @@ def open_store_for(args, environ):
 
 def choose_store(terminal, args, environ):
     """Ask where to store (interactive, without --store)."""
-    from ._sources import SECRET_ID_VARIABLE, config_directory
-
     directory, _problem = config_directory(environ)
     options = [
         ("file", f"credentials.yml, where python-amazon-sp-api reads it ({directory})"),
@@ -291,8 +281,6 @@ def choose_store(terminal, args, environ):
 def store_values(terminal, args, store, account, credentials, *, color, replace_note=None):
     """Store; asks before replacing on a terminal (unless --yes). Returns the
     :class:`StoreResult`, or None when the user declined; raises StoreError."""
-    from ._stores import lwa_values
-
     updates = {account: lwa_values(credentials)}
     replace = args.force
     if not replace and terminal.interactive and not args.yes:
@@ -316,9 +304,6 @@ def library_reads(account, result, environ):
     """A warning when python-amazon-sp-api would not read what was just stored, because a
     source above it holds this account (no network, except the Secrets Manager read the
     library would make)."""
-    from ._catalogue import entry
-    from ._sources import CONFIG_FILE, SECRET_ID_VARIABLE, SECRETS_MANAGER, resolve_credentials
-
     if result.kind not in ("file", "secrets-manager"):
         return None
     resolution = resolve_credentials(account, environ=environ)
@@ -332,9 +317,10 @@ def library_reads(account, result, environ):
     )
     if used is not None and used.name == expected and same_place:
         return None
-    where = f"the {used.label}" + (f" ({used.location})" if used and used.location else "")
     if used is None:
         where = "no source (run spapi-doctor check --offline --account NAME to see why)"
+    else:
+        where = f"the {used.label}" + (f" ({used.location})" if used.location else "")
     same = ""
     stored = {key: new for change in result.changes for key, (_old, new) in change.fields.items()}
     if used is not None and all(used.values.get(key) == value for key, value in stored.items()):
@@ -375,9 +361,6 @@ def _from_env(args, environ):
 
 
 def _ask_values(terminal, color):
-    from ._formats import check_formats
-    from ._report import render_findings
-
     values = {}
     for key in ("lwa_app_id", "lwa_client_secret", "refresh_token"):
         for attempt in range(ATTEMPTS):
@@ -400,10 +383,6 @@ def _ask_values(terminal, color):
 
 def run(args, *, terminal=None, environ=None) -> int:
     """``spapi-doctor init``; returns the exit status."""
-    from ._errors import StoreError
-    from ._formats import check_formats
-    from ._report import render_findings
-
     env = os.environ if environ is None else environ
     terminal = terminal or Terminal()
     color = _color(args, terminal.err)

@@ -2,17 +2,25 @@
 
 ``grant_type=refresh_token`` turns a refresh token into a one-hour access token for
 seller-authorised calls; ``grant_type=client_credentials`` with a scope gives a grantless
-token (notifications, client-secret rotation). :func:`exchange_refresh_token` is the
-notebook-facing step: it returns a :class:`TokenResult` or raises :class:`LwaError` /
-:class:`TransportError` carrying the verdict.
+token (notifications, client-secret rotation). :func:`request_token` makes one request and
+returns a :class:`TokenResult` that carries the verdict; it never raises. The notebook steps
+that load the credentials and raise the verdict are in :mod:`._steps`.
 """
 
 from __future__ import annotations
 
-from ._diagnose import diagnose_lwa
-from ._redaction import mask
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["GRANTLESS_SCOPES", "TokenResult", "exchange_refresh_token", "get_grantless_token"]
+from ._diagnose import diagnose_lwa
+from ._redaction import mask, protect_logs
+from ._report import ShownResult
+
+if TYPE_CHECKING:
+    from ._catalogue import Finding
+    from ._credentials import Credentials
+    from ._transport import HttpResult, Transport
 
 GRANTLESS_SCOPES = (
     "sellingpartnerapi::notifications",
@@ -21,74 +29,59 @@ GRANTLESS_SCOPES = (
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded;charset=UTF-8"
 
 
-class TokenResult:
-    """What LWA answered. ``access_token`` is the real token; display shows it masked."""
+@dataclass(slots=True, kw_only=True, repr=False, eq=False)
+class TokenResult(ShownResult):
+    """What LWA answered: ``access_token`` is the token itself, to send in
+    x-amz-access-token (never print it: the repr, the summary and the JSON show it masked),
+    or ``finding`` says why there is none."""
 
-    __slots__ = ("_access_token", "expires_in", "finding", "grant", "http", "scope", "token_type")
+    _html_title = "LWA token"
 
-    def __init__(
-        self,
-        *,
-        grant,
-        http,
-        finding,
-        access_token=None,
-        token_type=None,
-        expires_in=None,
-        scope=None,
-    ):
-        self.grant = grant
-        self.http = http
-        self.finding = finding
-        self._access_token = access_token
-        self.token_type = token_type
-        self.expires_in = expires_in
-        self.scope = scope
+    grant: str
+    http: HttpResult | None
+    finding: Finding | None
+    access_token: str | None = None
+    token_type: str | None = None
+    expires_in: int | None = None
+    scope: str | None = None
 
     @property
     def ok(self) -> bool:
         """True when LWA issued an access token."""
-        return self.finding is None and bool(self._access_token)
-
-    @property
-    def access_token(self):
-        """The access token itself, to send in x-amz-access-token (never print it)."""
-        return self._access_token
+        return self.finding is None and bool(self.access_token)
 
     def summary(self) -> str:
         """One line: the masked token and its lifetime, or the finding's code."""
         if self.ok:
             scope = f" for {self.scope}" if self.scope else ""
             return (
-                f"access token {mask(self._access_token)}{scope}, {self.token_type}, "
+                f"access token {mask(self.access_token)}{scope}, {self.token_type}, "
                 f"expires in {self.expires_in} s"
             )
-        return f"no token: {self.finding.code}"
+        return f"no token: {self.finding.code if self.finding else 'none issued'}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the LWA stage's data (token masked)."""
         return {
             "ok": self.ok,
             "grant": self.grant,
             "scope": self.scope,
-            "access_token": mask(self._access_token) if self._access_token else None,
+            "access_token": mask(self.access_token) if self.access_token else None,
             "expires_in": self.expires_in,
             "status": self.http.status if self.http else None,
             "request_id": self.http.request_id if self.http else None,
             "attempts": self.http.attempts if self.http else None,
         }
 
-    def __repr__(self):
-        return f"TokenResult({self.summary()})"
-
-    def _repr_html_(self):
-        from ._html import result_html
-
-        return result_html("LWA token", self.ok, self.summary(), self.finding)
-
 
 def request_token(
-    transport, endpoint, credentials, *, grant="refresh_token", scope=None, format_findings=()
+    transport: Transport,
+    endpoint: str,
+    credentials: Credentials,
+    *,
+    grant: str = "refresh_token",
+    scope: str | None = None,
+    format_findings: Iterable[Finding] = (),
 ) -> TokenResult:
     """One LWA token request; never raises (the result carries the verdict)."""
     form = {
@@ -101,8 +94,6 @@ def request_token(
     else:
         form["scope"] = scope
     secrets = [v for k, v in form.items() if k != "grant_type" and isinstance(v, str)]
-    from ._redaction import protect_logs
-
     protect_logs(secrets)
     http = transport.request(
         "POST", endpoint, data=form, headers={"Content-Type": FORM_CONTENT_TYPE}
@@ -121,51 +112,3 @@ def request_token(
         expires_in=body.get("expires_in"),
         scope=scope,
     )
-
-
-def _raise_for(result):
-    from ._errors import LwaError, raise_verdict
-
-    if not result.ok:
-        raise_verdict(result.finding, LwaError, result=result)
-    return result
-
-
-def exchange_refresh_token(
-    credentials=None, *, account="default", endpoint=None, timeout=10.0
-) -> TokenResult:
-    """Exchange the refresh token for an access token, as every SP-API client does.
-
-    ``credentials`` may be a :class:`Credentials`, a dict, or None to load them the way
-    python-amazon-sp-api does. The endpoint is ``SPAPI_LWA_ENDPOINT`` when set (the mock),
-    else Amazon's. Raises :class:`LwaError` (a verdict naming the credential) or
-    :class:`TransportError` (no usable answer).
-    """
-    from ._endpoints import endpoints_from_env
-    from ._sources import credentials_for
-    from ._transport import Transport
-
-    creds = credentials_for(credentials, account)
-    with Transport(timeout=timeout) as transport:
-        result = request_token(transport, endpoint or endpoints_from_env().lwa, creds)
-    return _raise_for(result)
-
-
-def get_grantless_token(
-    scope, credentials=None, *, account="default", endpoint=None, timeout=10.0
-) -> TokenResult:
-    """A grantless (client_credentials) token for ``scope``; raises like the exchange."""
-    from ._endpoints import endpoints_from_env
-    from ._sources import credentials_for
-    from ._transport import Transport
-
-    creds = credentials_for(credentials, account)
-    with Transport(timeout=timeout) as transport:
-        result = request_token(
-            transport,
-            endpoint or endpoints_from_env().lwa,
-            creds,
-            grant="client_credentials",
-            scope=scope,
-        )
-    return _raise_for(result)

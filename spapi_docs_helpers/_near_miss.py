@@ -17,16 +17,6 @@ from ._catalogue import entry
 from ._credentials import ENV_NAMES, FIELD_KEYS, SECRET_JSON_KEYS, field_spec
 from ._redaction import mask, redact_text
 
-__all__ = [
-    "edit_distance",
-    "near_miss_target",
-    "shown_key",
-    "shown_keys",
-    "suggest_key",
-    "unknown_key",
-    "unknown_keys",
-]
-
 
 def edit_distance(a: str, b: str, limit: int | None = None) -> int:
     """Levenshtein distance; with ``limit``, anything beyond it comes back as ``limit + 1``
@@ -116,12 +106,14 @@ def near_miss_target(name: str, account: str):
         if len(normalised) >= 8 and edit_distance(normalised, env_name, 2) <= 2:
             return key, f"it is one or two letters away from {env_name}"
     tokens = normalised.split("_")
-    key = _concept(tokens)
-    if key is None:
+    concept = _concept(tokens)
+    if concept is None:
         return None
     bare = normalised in ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "ROLE_ARN", "APP_ID")
     if bare or set(tokens) & _CONTEXT_TOKENS:
-        return key, f"python-amazon-sp-api reads the {key} from {field_spec(key).env} only"
+        return concept, (
+            f"python-amazon-sp-api reads the {concept} from {field_spec(concept).env} only"
+        )
     return None
 
 

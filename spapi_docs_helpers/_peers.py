@@ -13,8 +13,6 @@ import os
 import re
 import sys
 
-__all__ = ["PeerLibrary", "installed_peers", "signs_with_aws", "sp_api_version"]
-
 _VERSION_ASSIGNMENT = re.compile(r"""__version__\s*=\s*['"]([^'"]+)['"]""")
 
 

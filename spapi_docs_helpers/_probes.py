@@ -23,13 +23,12 @@ service requires).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
 
-from ._roles import REGION_CODES, role_model
-
-__all__ = ["Probe", "probe", "probes", "region_probes", "role_probes"]
+from ._roles import REGION_CODES, Operation, role_model
 
 CONFIDENCE_RANK = {"high": 0, "medium": 1, "low": 2}
 
@@ -43,7 +42,7 @@ class Probe:
     api: str
     # Query parameters to send (never a marketplace: a marketplace the seller does not sell
     # in is refused with the bare 403 that a missing role gets too).
-    params: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # A JSON body for POST operations (an empty object: the service refuses it with a 400).
     body: str | None = None
     # Why the answer, when the token may call the operation, is what it is.
@@ -53,7 +52,7 @@ class Probe:
     success_key: str = "payload"
 
     @property
-    def spec(self):
+    def spec(self) -> Operation:
         """The operation in the role model."""
         return role_model().operation(self.operation, api=self.api)
 
@@ -66,7 +65,14 @@ class Probe:
         return self.spec.path
 
 
-def _probe(operation, api, expect, params=None, body=None, success_key="payload") -> Probe:
+def _probe(
+    operation: str,
+    api: str,
+    expect: str,
+    params: Mapping[str, str] | None = None,
+    body: str | None = None,
+    success_key: str = "payload",
+) -> Probe:
     return Probe(operation, api, MappingProxyType(dict(params or {})), body, expect, success_key)
 
 
@@ -145,7 +151,7 @@ def probe(operation: str) -> Probe:
     return _BY_NAME[operation]
 
 
-def probes() -> tuple:
+def probes() -> tuple[Probe, ...]:
     """Every probe, in the order above."""
     return PROBES
 
@@ -156,27 +162,27 @@ def _exists(item: Probe, region: str) -> bool:
     return item.spec.exists_in(region) is not False
 
 
-def role_probes(region: str) -> tuple:
+def role_probes(region: str) -> tuple[Probe, ...]:
     """Every probe of an operation that exists in ``region``."""
     _check_region(region)
     return tuple(item for item in PROBES if _exists(item, region))
 
 
-def _grants(item: Probe, region: str) -> frozenset:
+def _grants(item: Probe, region: str) -> frozenset[str]:
     """The roles that grant the probe's operation in ``region`` to a seller or a vendor."""
     spec = item.spec
     model = role_model()
-    holdable = frozenset().union(*(model.holdable(kind) for kind in spec.audience))
+    holdable = frozenset[str]().union(*(model.holdable(kind) for kind in spec.audience))
     return spec.roles_in(region) & holdable
 
 
-def region_probes(region: str) -> tuple:
+def region_probes(region: str) -> tuple[Probe, ...]:
     """getMarketplaceParticipations, then the fewest probes whose operations every role a
     seller or vendor app can use in ``region`` grants at least one of (greedy set cover)."""
     _check_region(region)
     chosen = [probe("getMarketplaceParticipations")]
     candidates = [item for item in role_probes(region) if item not in chosen]
-    wanted = frozenset().union(*(_grants(item, region) for item in candidates))
+    wanted = frozenset[str]().union(*(_grants(item, region) for item in candidates))
     covered = _grants(chosen[0], region)
     while wanted - covered:
         best = min(candidates, key=partial(_value, region=region, covered=covered))
@@ -188,7 +194,9 @@ def region_probes(region: str) -> tuple:
     return tuple(chosen)
 
 
-def _value(item, region, covered) -> tuple:
+def _value(
+    item: Probe, region: str, covered: frozenset[str]
+) -> tuple[int, int, tuple[float, float], str]:
     """The greedy order: most roles not yet covered, surer row, more generous usage plan."""
     gain = len(_grants(item, region) - covered)
     return (-gain, CONFIDENCE_RANK[item.spec.confidence], _usage_plan_rank(item), item.operation)
@@ -212,11 +220,11 @@ USAGE_PLANS = MappingProxyType(
 )
 
 
-def _usage_plan_rank(item: Probe) -> tuple:
+def _usage_plan_rank(item: Probe) -> tuple[float, float]:
     rate, burst = USAGE_PLANS[item.operation]
     return (-burst, -rate)
 
 
-def _check_region(region):
+def _check_region(region: str) -> None:
     if region not in REGION_CODES:
         raise ValueError(f"region must be one of {', '.join(REGION_CODES)}, not {region!r}")

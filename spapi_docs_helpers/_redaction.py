@@ -17,14 +17,12 @@ from __future__ import annotations
 import re
 from _thread import allocate_lock  # threading and logging load only when a check goes online
 
-__all__ = [
-    "escape_controls",
-    "mask",
-    "protect_logs",
-    "redact_text",
-    "shown_url",
-    "shown_value",
-]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from logging import LogRecord
+    from typing import Any
 
 # Public format markers: they say what a value is and are the same for everyone.
 PUBLIC_PREFIXES = (
@@ -99,7 +97,7 @@ _SECRET_SHAPES = re.compile(
 )
 
 
-def _mask_match(match) -> str:
+def _mask_match(match: re.Match[str]) -> str:
     if match.group("name"):
         return match.group("name") + mask(match.group("value"))
     return mask(match.group(0))
@@ -124,18 +122,18 @@ def _json_escaped(value: str, *, ascii_only: bool, slash: bool) -> str:
     return "".join(out)
 
 
-_FORMS = {}
+_FORMS: dict[str, frozenset[str]] = {}
 
 
-def _forms(secret: str) -> frozenset:
+def _forms(secret: str) -> frozenset[str]:
     """The forms ``secret`` travels in: raw, URL-encoded and JSON-escaped.
 
     A token's ``|``, ``/`` and ``+`` change when a form body or a query string carries it
     (``%7C``, ``%2F``, ``+`` for a space...), and JSON may escape ``/`` and non-ASCII; a
     page that echoes the request shows one of these, never the raw value.
     """
-    forms = _FORMS.get(secret)
-    if forms is None:
+    known = _FORMS.get(secret)
+    if known is None:
         from urllib.parse import quote, quote_plus  # only once a secret is known
 
         forms = {secret}
@@ -160,7 +158,7 @@ def _forms(secret: str) -> frozenset:
         if len(_FORMS) < 4096:  # a cache, not a leak of memory
             _FORMS[secret] = kept
         return kept
-    return forms
+    return known
 
 
 # A URL in free text: its userinfo and query values are masked, whatever they hold.
@@ -200,7 +198,7 @@ def shown_url(url: str) -> str:
     return f"{scheme}://{authority}{tail}"
 
 
-def redact_text(text: str, secrets=()) -> str:
+def redact_text(text: str, secrets: Iterable[object] = ()) -> str:
     """Mask every known secret (in each of its forms), every token- or key-shaped run, and
     the userinfo and query values of every URL in ``text``."""
     if not isinstance(text, str):
@@ -208,7 +206,7 @@ def redact_text(text: str, secrets=()) -> str:
     if "://" in text:
         text = _URL.sub(lambda match: shown_url(match.group()), text)
     candidates = {s for s in secrets if isinstance(s, str) and len(s) >= 4}
-    known = set()
+    known: set[str] = set()
     for secret in candidates:
         known.update(form for form in _forms(secret) if form in text)
     pattern = _SECRET_SHAPES
@@ -227,7 +225,7 @@ _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066
 _NAMED_CONTROLS = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape_control(match) -> str:
+def _escape_control(match: re.Match[str]) -> str:
     ch = match.group()
     if ch in _NAMED_CONTROLS:
         return _NAMED_CONTROLS[ch]
@@ -276,13 +274,15 @@ _GUARDED_LOGGERS = (
     "spapi_docs_helpers",
 )
 # Replaced, never changed in place: the record factory may be reading it on another thread.
-_registered = frozenset()
+_registered: frozenset[str] = frozenset()
 _install_lock = allocate_lock()
-_previous_factory = None
+_previous_factory: Callable[..., LogRecord] | None = None
 
 
-def _redacting_record_factory(*args, **kwargs):
-    record = _previous_factory(*args, **kwargs)
+def _redacting_record_factory(*args: Any, **kwargs: Any) -> LogRecord:
+    factory = _previous_factory
+    assert factory is not None  # installed only once the previous factory is kept
+    record = factory(*args, **kwargs)
     if record.name.startswith(_GUARDED_LOGGERS):
         try:
             message = record.getMessage()
@@ -294,7 +294,7 @@ def _redacting_record_factory(*args, **kwargs):
     return record
 
 
-def protect_logs(secrets=()) -> None:
+def protect_logs(secrets: Iterable[object] = ()) -> None:
     """Mask credentials in the log records of the libraries a check drives.
 
     Registers ``secrets`` (every credential in play) and, once per process, wraps the

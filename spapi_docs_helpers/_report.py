@@ -19,7 +19,17 @@ from ._catalogue import SUBJECTS
 from ._credentials import FIELDS, display
 from ._redaction import escape_controls, shown_value
 
-__all__ = ["Report", "StageResult"]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any, TextIO
+
+    from ._catalogue import Finding
+    from ._credentials import Credentials
+    from ._endpoints import Endpoints
+    from ._peers import PeerLibrary
+    from ._sources import Resolution
 
 SCHEMA_VERSION = 1
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -33,6 +43,37 @@ STAGE_TITLES = {
 }
 
 
+class ShownResult:
+    """How the result of a step shows itself: ``summary()``, one line, is its repr, and in a
+    notebook a badge, the same line and the finding when there is one.
+
+    Mixed into the online steps' results (``TokenResult``, ``IdentityResult``,
+    ``RoleResult``, ``RegionProbe``, ``RoleTable``); those with a table of their own
+    override ``_repr_html_``. ``_html_title`` names the step in the notebook.
+    """
+
+    __slots__ = ()
+    _html_title = "Result"
+
+    @property
+    def ok(self) -> bool:
+        """True when the step got what it asked for."""
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """One line: what the step found."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.summary()})"
+
+    def _repr_html_(self) -> str:
+        from ._html import result_html
+
+        finding = getattr(self, "finding", None)
+        return result_html(self._html_title, self.ok, self.summary(), finding)
+
+
 class StageResult:
     """One stage of a check: what it concluded, how long it took, and what it found.
 
@@ -42,7 +83,15 @@ class StageResult:
 
     __slots__ = ("data", "duration_ms", "name", "status", "summary")
 
-    def __init__(self, name, status, summary, *, duration_ms=None, data=None):
+    def __init__(
+        self,
+        name: str,
+        status: str,
+        summary: str,
+        *,
+        duration_ms: float | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         self.name = name
         self.status = status
         self.summary = summary
@@ -54,7 +103,7 @@ class StageResult:
         """The stage's display name."""
         return STAGE_TITLES.get(self.name, self.name)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the report's ``stages`` list."""
         return {
             "name": self.name,
@@ -64,7 +113,7 @@ class StageResult:
             "data": self.data,
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"StageResult({self.name!r}, {self.status!r})"
 
 
@@ -85,15 +134,15 @@ class Report:
     def __init__(
         self,
         *,
-        account,
-        mode,
-        resolution,
-        stages,
-        findings,
-        peers,
-        endpoints=None,
-        duration_ms=None,
-    ):
+        account: str,
+        mode: str,
+        resolution: Resolution | None,
+        stages: Iterable[StageResult],
+        findings: Iterable[Finding],
+        peers: Mapping[str, PeerLibrary | None] | None,
+        endpoints: Endpoints | None = None,
+        duration_ms: float | None = None,
+    ) -> None:
         self.account = account
         self.mode = mode
         self.resolution = resolution
@@ -105,10 +154,11 @@ class Report:
 
     # ----------------------------------------------------------------- conclusions
     @property
-    def credentials(self):
+    def credentials(self) -> Credentials | None:
+        """The credentials the check used (None when no source held them)."""
         return self.resolution.credentials if self.resolution is not None else None
 
-    def count(self, severity) -> int:
+    def count(self, severity: str) -> int:
         """How many findings have ``severity`` (error, warning or info)."""
         return sum(1 for f in self.findings if f.severity == severity)
 
@@ -122,12 +172,12 @@ class Report:
         """The CLI's exit status for this report: 0 without errors, 1 with any."""
         return 0 if self.ok else 1
 
-    def stage(self, name):
+    def stage(self, name: str) -> StageResult | None:
         """The :class:`StageResult` called ``name`` (``load``, ``lwa``...), or None."""
         return next((s for s in self.stages if s.name == name), None)
 
     @property
-    def blamed(self) -> list:
+    def blamed(self) -> list[str]:
         """What the errors blame, most certain first, without repeats: credential fields
         (``refresh_token``...), then subjects that are no credential (``app_roles``,
         ``app``, ``endpoint``, ``amazon``: see ``SUBJECTS`` in the catalogue)."""
@@ -143,7 +193,7 @@ class Report:
                 subjects.append(finding.subject)
         return fields + subjects
 
-    def _blamed_phrase(self) -> tuple:
+    def _blamed_phrase(self) -> tuple[str, bool]:
         """``(words, plural)``: the blamed credentials in words. A finding that names
         alternatives (either value may be the wrong one) joins them with "or"; different
         findings, and a swap, with "and"."""
@@ -192,17 +242,18 @@ class Report:
         return f"Your credentials work{tail}."
 
     # ----------------------------------------------------------------- JSON
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON report (see docs/reference/json-report.md); holds no secret."""
         credentials = {}
-        creds = self.credentials
+        resolution = self.resolution
+        creds = resolution.credentials if resolution is not None else None
         for spec in FIELDS:
             value = creds.get(spec.key) if creds is not None else None
-            if value is None:
+            if resolution is None or value is None:
                 continue
             credentials[spec.key] = {
                 "value": display(spec.key, value),
-                "origin": self.resolution.origin(spec.key),
+                "origin": resolution.origin(spec.key),
             }
         return {
             "schema_version": SCHEMA_VERSION,
@@ -225,7 +276,7 @@ class Report:
             "duration_ms": self.duration_ms,
         }
 
-    def to_json(self, indent=2) -> str:
+    def to_json(self, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text."""
         import json
 
@@ -235,14 +286,16 @@ class Report:
         return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     # ----------------------------------------------------------------- text
-    def render_text(self, *, color=False, timings=True, encoding=None) -> str:
+    def render_text(
+        self, *, color: bool = False, timings: bool = True, encoding: str | None = None
+    ) -> str:
         """The terminal report; ``color`` adds ANSI colours, ``timings`` the stage times."""
         return _TextRenderer(self, color=color, timings=timings, encoding=encoding).render()
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.render_text(timings=False)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Report(account={self.account!r}, mode={self.mode!r}, errors={self.count('error')}, "
             f"warnings={self.count('warning')})"
@@ -257,7 +310,10 @@ class Report:
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
-_SYMBOLS_UNICODE = {
+# The mark of each status and severity: in the text report and the CLI's progress lines, and
+# on the badges of the notebook rendering (_html); _SYMBOLS_ASCII on a terminal that cannot
+# show them.
+STATUS_SYMBOLS = {
     "ok": "✓",
     "failed": "✗",
     "warning": "!",
@@ -289,7 +345,17 @@ _COLORS = {
 }
 
 
-def wants_color(stream=None) -> bool:
+# How a source's status is marked: the one used, one that failed, one skipped as incomplete;
+# the others (ignored, empty, absent...) are shown as skipped.
+_SOURCE_MARKS = {"used": "ok", "error": "failed", "skipped": "warning"}
+
+
+def source_mark(source_status: str) -> str:
+    """The status whose mark shows a source's ``status`` (``used`` is ``ok``...)."""
+    return _SOURCE_MARKS.get(source_status, "skipped")
+
+
+def wants_color(stream: TextIO | None = None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     stream = stream or sys.stdout
     if os.environ.get("NO_COLOR"):
@@ -305,7 +371,7 @@ class _TextRenderer:
         encoding = encoding or getattr(sys.stdout, "encoding", None) or "utf-8"
         try:
             "✓✗·→…".encode(encoding)
-            self.symbols = _SYMBOLS_UNICODE
+            self.symbols = STATUS_SYMBOLS
         except (UnicodeEncodeError, LookupError):
             self.symbols = _SYMBOLS_ASCII
         self.lines = []
@@ -404,9 +470,7 @@ class _TextRenderer:
             "config-file": "not found",
         }
         for source in resolution.sources:
-            status = {"used": "ok", "error": "failed", "skipped": "warning"}.get(
-                source.status, "skipped"
-            )
+            status = source_mark(source.status)
             detail = {
                 "used": "used",
                 "skipped": "skipped: incomplete",
@@ -467,7 +531,9 @@ class _Only:
         self.stages = list(stages)
 
 
-def render_findings(findings, *, color=False, encoding=None) -> str:
+def render_findings(
+    findings: Iterable[Finding], *, color: bool = False, encoding: str | None = None
+) -> str:
     """Findings as the check's report shows them (``init`` and ``authorize`` use it)."""
     ordered = sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
     renderer = _TextRenderer(_Only(findings=ordered), color=color, timings=False, encoding=encoding)
@@ -475,7 +541,9 @@ def render_findings(findings, *, color=False, encoding=None) -> str:
     return "\n".join(renderer.lines[1:]) + "\n" if renderer.lines else ""
 
 
-def render_stages(stages, *, color=False, encoding=None) -> str:
+def render_stages(
+    stages: Iterable[StageResult], *, color: bool = False, encoding: str | None = None
+) -> str:
     """Stage lines as the check's report shows them, without the heading."""
     renderer = _TextRenderer(_Only(stages=stages), color=color, timings=False, encoding=encoding)
     renderer._stages()

@@ -16,18 +16,12 @@ that; an authorised answer proves what it proves whatever the row says.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
-
-__all__ = [
-    "ACCOUNT_TYPES",
-    "Operation",
-    "Role",
-    "RoleModel",
-    "role_model",
-]
+from typing import Any
 
 REGION_CODES = ("NA", "EU", "FE")
 ACCOUNT_TYPES = ("seller", "vendor")
@@ -67,19 +61,19 @@ class Operation:
     method: str
     path: str
     # The regions the operation exists in; None when no source says.
-    regions: tuple | None
+    regions: tuple[str, ...] | None
     # Any one of these grants the operation (where role_regions does not limit it).
-    roles: tuple
+    roles: tuple[str, ...]
     # role -> the regions where that role counts; a role not listed counts in every region.
-    role_regions: MappingProxyType
+    role_regions: Mapping[str, tuple[str, ...]]
     grantless: bool
     read_only: bool
     # Who the operation serves: "seller", "vendor" (a frozenset; empty for grantless ones).
-    audience: frozenset
+    audience: frozenset[str]
     confidence: str
     basis: str
     region_notes: str
-    source: tuple
+    source: tuple[str, ...]
 
     @property
     def key(self) -> str:
@@ -92,13 +86,13 @@ class Operation:
             return None
         return region in self.regions
 
-    def roles_in(self, region: str) -> frozenset:
+    def roles_in(self, region: str) -> frozenset[str]:
         """The roles that grant this operation in ``region``."""
         return frozenset(
             role for role in self.roles if region in self.role_regions.get(role, REGION_CODES)
         )
 
-    def granted(self, roles, region: str, account_type: str = "seller") -> bool:
+    def granted(self, roles: Iterable[str], region: str, account_type: str = "seller") -> bool:
         """Whether an app holding ``roles`` may call this operation in ``region``.
 
         Where the model does not list the operation's regions, it is taken to exist in
@@ -114,7 +108,7 @@ class Operation:
 class RoleModel:
     """The whole model: roles, operations, notes and sources."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict[str, Any]) -> None:
         self.retrieved = data["retrieved"]
         self.sources = tuple(data["source"])
         self.notes = tuple(data["notes"])
@@ -137,7 +131,7 @@ class RoleModel:
             raise KeyError(f"{name!r} names {len(found)} operations (APIs: {apis}); pass api=")
         return found[0]
 
-    def holdable(self, account_type: str) -> frozenset:
+    def holdable(self, account_type: str) -> frozenset[str]:
         """The roles an app of ``account_type`` (seller or vendor) can hold."""
         if account_type not in ACCOUNT_TYPES:
             raise ValueError(f"account_type must be one of {ACCOUNT_TYPES}, not {account_type!r}")
@@ -145,12 +139,14 @@ class RoleModel:
             name for name, role in self.roles.items() if role.holdable_by(account_type)
         )
 
-    def granting(self, roles, region: str, account_type: str = "seller") -> tuple:
+    def granting(
+        self, roles: Iterable[str], region: str, account_type: str = "seller"
+    ) -> tuple[Operation, ...]:
         """The operations an app holding ``roles`` may call in ``region``."""
         return tuple(op for op in self.operations if op.granted(roles, region, account_type))
 
 
-def _operation(row: dict, roles) -> Operation:
+def _operation(row: dict[str, Any], roles: Mapping[str, Role]) -> Operation:
     where = f"{DATA_FILE}: {row.get('operation')!r}"
     unknown = [role for role in row["roles"] if role not in roles]
     if unknown:
@@ -188,5 +184,6 @@ def _operation(row: dict, roles) -> Operation:
 @lru_cache(maxsize=1)
 def role_model() -> RoleModel:
     """The role model of the installed package (read once)."""
-    text = resources.files(__package__).joinpath("data", DATA_FILE).read_text("utf-8")
+    # One part per joinpath: Python 3.10's Traversable takes one.
+    text = resources.files(__package__).joinpath("data").joinpath(DATA_FILE).read_text("utf-8")
     return RoleModel(json.loads(text))

@@ -47,12 +47,20 @@ from ._endpoints import (
     ENV_MOCK_REDIRECT_URI,
     ENV_MOCK_SCENARIO,
     MARKETPLACES,
+    endpoints_from_env,
+    is_loopback,
 )
 from ._near_miss import MAX_LISTED, near_miss_target, unknown_keys
 from ._peers import signs_with_aws
-from ._redaction import escape_controls, redact_text, shown_value
+from ._redaction import escape_controls, protect_logs, redact_text, shown_url, shown_value
 
-__all__ = ["Resolution", "SourceReport", "resolve_credentials"]
+# The offline path must not import typing (start-up cost): the names are for mypy only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from ._catalogue import Finding
 
 CODE, ENVIRONMENT, SECRETS_MANAGER = ("code", "environment", "secrets-manager")
 SOURCE_LABELS = {
@@ -94,28 +102,28 @@ class SourceReport:
 
     __slots__ = ("label", "location", "name", "note", "odd_keys", "origins", "status", "values")
 
-    def __init__(self, name, location=None):
+    def __init__(self, name: str, location: str | None = None) -> None:
         self.name = name
         self.label = SOURCE_LABELS[name]
         self.location = location
         self.status = "absent"
-        self.values = {}
-        self.origins = {}
-        self.note = None
+        self.values: dict[str, Any] = {}
+        self.origins: dict[str, str] = {}
+        self.note: str | None = None
         # Keys that are not text (YAML reads `1:` as an int, `yes:` as True).
-        self.odd_keys = []
+        self.odd_keys: list[Any] = []
 
-    def truthy(self, key) -> bool:
+    def truthy(self, key: str) -> bool:
         return bool(self.values.get(key))
 
     @property
     def complete(self) -> bool:
         return all(self.truthy(key) for key in REQUIRED_KEYS)
 
-    def origin(self, key) -> str:
+    def origin(self, key: str) -> str:
         return self.origins.get(key, key)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "label": self.label,
@@ -128,7 +136,7 @@ class SourceReport:
             },
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SourceReport({self.name!r}, status={self.status!r})"
 
 
@@ -145,7 +153,16 @@ class Resolution:
         "used",
     )
 
-    def __init__(self, account, sources, used, credentials, findings, config_dir, config_path):
+    def __init__(
+        self,
+        account: str,
+        sources: list[SourceReport],
+        used: SourceReport | None,
+        credentials: Credentials | None,
+        findings: list[Finding],
+        config_dir: str | None,
+        config_path: str | None,
+    ) -> None:
         self.account = account
         self.sources = sources
         self.used = used
@@ -159,7 +176,7 @@ class Resolution:
         """True when a source holds both lwa_app_id and lwa_client_secret."""
         return self.used is not None
 
-    def origin(self, key) -> str | None:
+    def origin(self, key: str) -> str | None:
         """Where the value of ``key`` came from, e.g. ``environment variable LWA_APP_ID``."""
         if self.used is None or key not in self.used.values:
             return None
@@ -172,7 +189,7 @@ class Resolution:
             return f"secret {self.used.location}: {origin}"
         return f"code dict: {origin}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the report's ``source`` object (values masked)."""
         return {
             "account": self.account,
@@ -181,12 +198,12 @@ class Resolution:
             "sources": [source.as_dict() for source in self.sources],
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Resolution(account={self.account!r}, used={self.used.name if self.used else None!r})"
         )
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ._html import resolution_html
 
         return resolution_html(self)
@@ -249,7 +266,7 @@ def _environment_findings(env, account, env_report, legacy_relevant, findings):
 
     At most :data:`MAX_LISTED` of them, then one finding that counts the rest.
     """
-    found = []
+    found: list[Finding] = []
     _environment_near_misses(env, account, env_report, legacy_relevant, found)
     findings.extend(found[:MAX_LISTED])
     if len(found) > MAX_LISTED:
@@ -360,8 +377,6 @@ def _read_secret_with_boto3(secret_id: str, env, timeout=10.0) -> str | None:
     import boto3  # only here: the offline check must not pay for boto3 otherwise
     from botocore.config import Config
 
-    from ._endpoints import endpoints_from_env
-    from ._redaction import protect_logs
     from ._transport import DEFAULT_RETRIES, Transport, send_botocore_through
 
     # botocore logs its requests at DEBUG, signed with these keys.
@@ -391,9 +406,6 @@ def _read_secret_with_boto3(secret_id: str, env, timeout=10.0) -> str | None:
 
 def _plain_http_finding(env):
     """The warning for a Secrets Manager endpoint that is plain HTTP on another machine."""
-    from ._endpoints import endpoints_from_env, is_loopback
-    from ._redaction import shown_url
-
     url = endpoints_from_env(env).secretsmanager
     if url and url.lower().startswith("http://") and not is_loopback(url):
         return entry("endpoint-plain-http").finding(
@@ -473,6 +485,8 @@ def _load_secrets_manager(env, reader, findings, *, consult, timeout=10.0):
     try:
         if isinstance(secret_string, str) and _depth(secret_string) > MAX_SECRET_DEPTH:
             raise ValueError(f"nested more than {MAX_SECRET_DEPTH} levels deep")
+        if not isinstance(secret_string, (str, bytes, bytearray)):
+            raise TypeError("the secret has no SecretString")
         secret = json.loads(secret_string)
     except (TypeError, ValueError, RecursionError) as error:
         report.status = "error"
@@ -551,16 +565,17 @@ def _near_miss_files(directory, env):
                 candidate = os.path.join(folder, name)
                 if os.path.isfile(candidate):
                     found.append(candidate)
+    cwd: str | None
     try:
         cwd = os.getcwd()
     except OSError:  # the working directory was deleted: there is nothing to look at there
         cwd = None
-    for candidate in (
+    for elsewhere in (
         os.path.join(cwd, CONFIG_FILENAME) if cwd else None,
         os.path.join(home, CONFIG_FILENAME),
     ):
-        if candidate and os.path.isfile(candidate) and candidate not in found:
-            found.append(candidate)
+        if elsewhere and os.path.isfile(elsewhere) and elsewhere not in found:
+            found.append(elsewhere)
     return found
 
 
@@ -590,13 +605,13 @@ def _describe_partial(report) -> str:
 
 def resolve_credentials(
     account: str = "default",
-    credentials=None,
+    credentials: Mapping[str, Any] | None = None,
     *,
-    environ=None,
-    secrets_reader=None,
-    platform_system=None,
-    sp_api_version=None,
-    timeout=10.0,
+    environ: Mapping[str, str] | None = None,
+    secrets_reader: Callable[[str], str] | None = None,
+    platform_system: str | None = None,
+    sp_api_version: str | None = None,
+    timeout: float = 10.0,
 ) -> Resolution:
     """Resolve the credentials of ``account`` as python-amazon-sp-api would, with a trace.
 
@@ -609,7 +624,7 @@ def resolve_credentials(
     env = os.environ if environ is None else environ
     if not isinstance(account, str) or not account:
         raise ValueError("account must be a non-empty string, such as 'default'")
-    findings = []
+    findings: list[Finding] = []
     sources = []
     winner = None
 
@@ -618,7 +633,7 @@ def resolve_credentials(
     if code.complete:
         winner = code
 
-    env_findings = []
+    env_findings: list[Finding] = []
     environment = _load_environment(env, account)
     sources.append(environment)
     if winner is None:
@@ -638,7 +653,7 @@ def resolve_credentials(
         winner = secrets
 
     directory, dir_problem = config_directory(env, platform_system)
-    file_findings = []
+    file_findings: list[Finding] = []
     config = load_config_file(
         SourceReport(CONFIG_FILE, os.path.join(directory, CONFIG_FILENAME)),
         directory,
@@ -763,7 +778,9 @@ def _settle(sources, winner, findings):
         )
 
 
-def credentials_for(credentials=None, account: str = "default") -> Credentials:
+def credentials_for(
+    credentials: Credentials | Mapping[str, Any] | None = None, account: str = "default"
+) -> Credentials:
     """``credentials`` as a :class:`Credentials`, loading them as python-amazon-sp-api would
     when they are a dict or None; raises :class:`CredentialsError` when nothing usable is
     found (the notebook steps' way in)."""
@@ -772,6 +789,6 @@ def credentials_for(credentials=None, account: str = "default") -> Credentials:
     if isinstance(credentials, Credentials):
         return credentials
     resolution = resolve_credentials(account, credentials)
-    if not resolution.ok:
+    if resolution.credentials is None:  # no source holds both (ok is False)
         raise CredentialsError(resolution.findings[0], findings=resolution.findings)
     return resolution.credentials

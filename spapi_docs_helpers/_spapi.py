@@ -7,11 +7,17 @@ of every role an app can hold grants (:func:`._probes.region_probes`); the first
 gateway let through decides the region, and the other regions are not waited for. Then every
 probe of that region is called, once, to tell in Amazon's terms which operations the token
 may call (:class:`RoleTable`). What each answer proves is decided in :mod:`._diagnose`.
+:func:`search` never raises; the notebook steps that raise the verdict
+(:func:`~spapi_docs_helpers.probe_regions`, :func:`~spapi_docs_helpers.probe_roles`) are in
+:mod:`._steps`.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ._deadline import Concurrently
 from ._diagnose import (
@@ -25,38 +31,33 @@ from ._diagnose import (
     spapi_answer,
 )
 from ._endpoints import REGIONS
-from ._probes import region_probes, role_probes
+from ._probes import Probe, region_probes, role_probes
+from ._report import ShownResult
 
-__all__ = [
-    "ProbeAnswer",
-    "RegionProbe",
-    "RoleTable",
-    "call",
-    "probe_regions",
-    "probe_roles",
-    "search",
-]
+if TYPE_CHECKING:
+    from ._catalogue import Finding
+    from ._endpoints import Endpoints
+    from ._transport import HttpResult, Transport
 
 PARTICIPATIONS = "getMarketplaceParticipations"
 
 
+@dataclass(slots=True, eq=False)
 class ProbeAnswer:
-    """One probe's call in one region: the answer, and what it proves."""
+    """One probe's call in one region: the answer, and what it proves (``kind``:
+    authorised, denied or problem, with the finding of a problem)."""
 
-    __slots__ = ("finding", "http", "kind", "probe", "region")
-
-    def __init__(self, probe, region, http, kind, finding):
-        self.probe = probe
-        self.region = region
-        self.http = http
-        self.kind = kind
-        self.finding = finding
+    probe: Probe
+    region: str
+    http: HttpResult
+    kind: str
+    finding: Finding | None
 
     @property
     def operation(self) -> str:
         return self.probe.operation
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         http = self.http
         return {
             "operation": self.probe.operation,
@@ -67,14 +68,16 @@ class ProbeAnswer:
             "elapsed_ms": round(http.elapsed_ms, 1),
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ProbeAnswer({self.region} {self.probe.operation}: {self.kind})"
 
 
-def call(transport, base_url, item, token, *, secrets=()):
+def call(
+    transport: Transport, base_url: str, item: Probe, token: str, *, secrets: Iterable[str] = ()
+) -> tuple[HttpResult, str, Finding | None]:
     """Call one probe at ``base_url``: ``(HttpResult, kind, finding)``; never raises."""
     headers = {"x-amz-access-token": token, "Accept": "application/json"}
-    data = None
+    data: bytes | None = None
     if item.body is not None:
         headers["Content-Type"] = "application/json"
         data = item.body.encode()
@@ -91,35 +94,34 @@ def call(transport, base_url, item, token, *, secrets=()):
     return http, kind, finding
 
 
-def _run(transport, base_url, region, item, token, secrets) -> ProbeAnswer:
+def _run(
+    transport: Transport,
+    base_url: str,
+    region: str,
+    item: Probe,
+    token: str,
+    secrets: Iterable[str],
+) -> ProbeAnswer:
     http, kind, finding = call(transport, base_url, item, token, secrets=secrets)
     return ProbeAnswer(item, region, http, kind, finding)
 
 
-class RegionProbe:
-    """Which region let the token through, the seller's marketplaces, and every answer."""
+@dataclass(slots=True, repr=False, eq=False)
+class RegionProbe(ShownResult):
+    """Which region let the token through, the seller's marketplaces, and every answer.
 
-    __slots__ = (
-        "account_type",
-        "answers",
-        "elapsed_ms",
-        "findings",
-        "marketplaces",
-        "region",
-        "sandbox",
-    )
+    ``sandbox``: the sandbox's answers, when production denied everything and the sandbox
+    was asked. ``elapsed_ms``: how long the region took to be known.
+    """
 
-    def __init__(
-        self, region, answers, findings, *, marketplaces=(), account_type=None, sandbox=()
-    ):
-        self.region = region
-        self.answers = answers
-        self.findings = findings
-        self.marketplaces = list(marketplaces)
-        self.account_type = account_type
-        # The sandbox's answers, when production denied everything and the sandbox was asked.
-        self.sandbox = sandbox
-        self.elapsed_ms = None
+    region: str | None
+    answers: list[ProbeAnswer]
+    findings: list[Finding]
+    _: KW_ONLY
+    marketplaces: list[dict[str, Any]] = field(default_factory=list)
+    account_type: str | None = None
+    sandbox: tuple[ProbeAnswer, ...] = ()
+    elapsed_ms: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -127,7 +129,7 @@ class RegionProbe:
         return self.region is not None
 
     @property
-    def participating(self) -> list:
+    def participating(self) -> list[dict[str, Any]]:
         """The marketplaces the seller participates in."""
         return [m for m in self.marketplaces if m["participating"]]
 
@@ -135,7 +137,8 @@ class RegionProbe:
     def marketplace_id(self) -> str | None:
         """A marketplace to call in: the first the seller participates in, else any listed."""
         chosen = (self.participating or self.marketplaces or [{"id": None}])[0]
-        return chosen["id"]
+        marketplace_id: str | None = chosen["id"]
+        return marketplace_id
 
     def summary(self) -> str:
         """One line: the token's region and marketplaces, or what the regions said."""
@@ -152,14 +155,14 @@ class RegionProbe:
             return text + f"; marketplaces: {names or 'none'}"
         return text + "; marketplaces unknown (getMarketplaceParticipations not permitted)"
 
-    def by_region(self) -> dict:
+    def by_region(self) -> dict[str, list[ProbeAnswer]]:
         """The answers, grouped by region (in NA, EU, FE order)."""
-        grouped = {}
+        grouped: dict[str, list[ProbeAnswer]] = {}
         for answer in self.answers:
             grouped.setdefault(answer.region, []).append(answer)
         return {code: grouped[code] for code in REGIONS if code in grouped}
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the region stage's data."""
         return {
             "region": self.region,
@@ -172,44 +175,45 @@ class RegionProbe:
             "sandbox": [answer.as_dict() | {"region": answer.region} for answer in self.sandbox],
         }
 
-    def __repr__(self):
-        return f"RegionProbe({self.summary()})"
-
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ._html import region_html
 
         return region_html(self)
 
 
-def _kinds(answers) -> str:
+def _kinds(answers: Iterable[ProbeAnswer]) -> str:
     kinds = {answer.kind for answer in answers}
     if kinds == {DENIED}:
         return "403 to every probe"
     return ", ".join(f"{a.operation} {a.http.status or a.http.failure}" for a in answers)
 
 
-class RoleTable:
+@dataclass(slots=True, repr=False, eq=False)
+class RoleTable(ShownResult):
     """What the token may do in its region: one row per probed operation, and what the
     answers prove about the roles it holds (``evidence``: ``holds_one_of``, lists of roles
-    the token carries at least one of; ``holds_none_of``, roles it does not carry)."""
+    the token carries at least one of; ``holds_none_of``, roles it does not carry).
+    ``elapsed_ms``: how long the role probes took once the region was known."""
 
-    __slots__ = ("account_type", "elapsed_ms", "evidence", "findings", "region", "rows")
-
-    def __init__(self, region, rows, evidence, findings, account_type=None):
-        self.region = region
-        self.rows = rows
-        self.evidence = evidence
-        self.findings = findings
-        self.account_type = account_type
-        self.elapsed_ms = None
+    region: str
+    rows: list[dict[str, Any]]
+    evidence: dict[str, Any]
+    findings: list[Finding]
+    account_type: str | None = None
+    elapsed_ms: float | None = None
 
     @property
-    def granted(self) -> list:
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return all(finding.severity != "error" for finding in self.findings)
+
+    @property
+    def granted(self) -> list[str]:
         """The operations the token may call."""
         return [row["operation"] for row in self.rows if row["access"] == "granted"]
 
     @property
-    def denied(self) -> list:
+    def denied(self) -> list[str]:
         """The operations that answered the bare 403."""
         return [row["operation"] for row in self.rows if row["access"] == "denied"]
 
@@ -224,7 +228,7 @@ class RoleTable:
             text += "; none of " + ", ".join(missing)
         return text
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the roles stage's data."""
         return {
             "region": self.region,
@@ -235,21 +239,18 @@ class RoleTable:
             "refused_by": list(self.evidence["refused_by"]),
         }
 
-    def __repr__(self):
-        return f"RoleTable({self.summary()})"
-
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from ._html import roles_html
 
         return roles_html(self)
 
 
-def _one_of(roles) -> str:
-    roles = sorted(roles)
-    return roles[0] if len(roles) == 1 else "one of " + ", ".join(roles)
+def _one_of(roles: Iterable[str]) -> str:
+    names = sorted(roles)
+    return names[0] if len(names) == 1 else "one of " + ", ".join(names)
 
 
-def _row(answer, region) -> dict:
+def _row(answer: ProbeAnswer, region: str) -> dict[str, Any]:
     spec = answer.probe.spec
     access = {AUTHORISED: "granted", DENIED: "denied"}.get(answer.kind, "unknown")
     return {
@@ -264,7 +265,14 @@ def _row(answer, region) -> dict:
     }
 
 
-def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
+def search(
+    transport: Transport,
+    endpoints: Endpoints,
+    token: str,
+    *,
+    secrets: Iterable[str] = (),
+    sandbox_endpoints: Mapping[str, str] | None = None,
+) -> tuple[RegionProbe, RoleTable | None]:
     """Find the token's region, then ask every probe there: ``(RegionProbe, RoleTable)``.
 
     The RoleTable is None when no region let the token through. Never raises.
@@ -276,11 +284,14 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
     secrets = [token, *secrets]
     started = time.perf_counter()
     plans = {code: region_probes(code) for code in endpoints.spapi}
-    answers, region, decided_ms, sandbox = [], None, None, ()
+    answers: list[ProbeAnswer] = []
+    region: str | None = None
+    decided_ms = 0.0
+    sandbox: tuple[ProbeAnswer, ...] = ()
     with Concurrently(name="spapi-probe") as calls:
-        waiting = {}  # region -> how many of its calls have not been answered yet
+        waiting: dict[str, int] = {}  # region -> how many of its calls are not answered yet
 
-        def ask(code, item):
+        def ask(code: str, item: Probe) -> None:
             calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
             waiting[code] = waiting.get(code, 0) + 1
 
@@ -288,7 +299,7 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
             for item in plan:
                 ask(code, item)
         for call in calls.as_completed():
-            answer = call.result()
+            answer: ProbeAnswer = call.result()
             answers.append(answer)
             waiting[answer.region] -= 1
             if region is None and answer.kind == AUTHORISED:
@@ -334,11 +345,17 @@ def search(transport, endpoints, token, *, secrets=(), sandbox_endpoints=None):
     return result, table
 
 
-def _since(started) -> float:
+def _since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets) -> tuple:
+def _ask_sandbox(
+    calls: Concurrently,
+    transport: Transport,
+    sandbox_endpoints: Mapping[str, str],
+    token: str,
+    secrets: Iterable[str],
+) -> tuple[ProbeAnswer, ...]:
     """Every region probe on the sandbox hosts; all their answers."""
     asked = [
         calls.submit(_run, transport, base, code, item, token, secrets)
@@ -349,19 +366,19 @@ def _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets) -> tuple:
     return tuple(call.result(calls.deadline) for call in asked)
 
 
-def _in_probe_order(answers, region):
+def _in_probe_order(answers: Iterable[ProbeAnswer], region: str) -> list[ProbeAnswer]:
     order = {item.operation: n for n, item in enumerate(role_probes(region))}
     return sorted(answers, key=lambda a: order.get(a.operation, len(order)))
 
 
-def _marketplaces_from(answers) -> list:
+def _marketplaces_from(answers: Sequence[ProbeAnswer]) -> list[dict[str, Any]]:
     for answer in answers:
         if answer.operation == PARTICIPATIONS and answer.kind == AUTHORISED:
             return _marketplaces(answer.http.json())
     return []
 
 
-def _marketplaces(body) -> list:
+def _marketplaces(body: Any) -> list[dict[str, Any]]:
     """The payload of getMarketplaceParticipations (its shape was checked by the diagnosis)."""
     out = []
     for item in body["payload"]:
@@ -381,45 +398,3 @@ def _marketplaces(body) -> list:
             }
         )
     return out
-
-
-# --------------------------------------------------------------------------- notebook steps
-
-
-def _token_of(token):
-    return token.access_token if hasattr(token, "access_token") else token
-
-
-def _search(token, sandbox, timeout):
-    from ._endpoints import endpoints_from_env
-    from ._transport import Transport
-
-    endpoints = endpoints_from_env(sandbox=sandbox)
-    with Transport(timeout=timeout) as transport:
-        return search(transport, endpoints, _token_of(token))
-
-
-def probe_regions(token, *, sandbox=False, timeout=10.0) -> RegionProbe:
-    """Which region lets ``token`` (an access token or a TokenResult) through, and the
-    seller's marketplaces.
-
-    Raises :class:`SpApiError` or :class:`TransportError` when no region does.
-    """
-    from ._errors import SpApiError, raise_verdict
-
-    result, _table = _search(token, sandbox, timeout)
-    if not result.ok:
-        raise_verdict(result.findings[0], SpApiError, result=result, findings=result.findings)
-    return result
-
-
-def probe_roles(token, *, sandbox=False, timeout=10.0) -> RoleTable:
-    """Which of the probed operations ``token`` may call in its region, and what that
-    proves about the app's roles. Raises like :func:`probe_regions` when no region lets
-    the token through."""
-    from ._errors import SpApiError, raise_verdict
-
-    result, table = _search(token, sandbox, timeout)
-    if not result.ok:
-        raise_verdict(result.findings[0], SpApiError, result=result, findings=result.findings)
-    return table

@@ -35,21 +35,23 @@ because the user asked for the lines.
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import os
 import re
+import shlex
+import tempfile
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import Any
 
 from ._catalogue import entry
-from ._credentials import LWA_KEYS, Credentials, display, field_spec
-
-__all__ = [
-    "Change",
-    "CredentialsFile",
-    "EnvFile",
-    "ExportLines",
-    "SecretsManagerSecret",
-    "StoreResult",
-    "open_store",
-]
+from ._config_file import CONFIG_FILENAME, _yaml_load, config_directory
+from ._credentials import LWA_KEYS, SECRET_JSON_KEYS, Credentials, display, field_spec
+from ._endpoints import endpoints_from_env
+from ._errors import StoreError
+from ._redaction import protect_logs, redact_text
+from ._sources import SECRET_ID_VARIABLE
 
 STORE_KINDS = ("file", "secrets-manager", "env-file", "export")
 STORE_LABELS = {
@@ -72,8 +74,6 @@ _ENV_ACCOUNT = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _store_error(code, message, *, fix=None):
-    from ._errors import StoreError
-
     return StoreError(entry(code).finding(message, fix=fix))
 
 
@@ -88,7 +88,7 @@ class Change:
 
     __slots__ = ("account", "fields", "status")
 
-    def __init__(self, account, status, fields):
+    def __init__(self, account: str, status: str, fields: dict[str, tuple[Any, Any]]) -> None:
         self.account = account
         self.status = status
         self.fields = fields
@@ -97,7 +97,7 @@ class Change:
     def replaces(self) -> bool:
         return self.status == "replace"
 
-    def lines(self) -> list:
+    def lines(self) -> list[str]:
         """One line per field, old and new values masked."""
         out = []
         for key, (old, new) in self.fields.items():
@@ -187,7 +187,16 @@ class StoreResult:
 
     __slots__ = ("backup", "changes", "kind", "location", "notes", "text")
 
-    def __init__(self, kind, location, changes, *, backup=None, notes=(), text=None):
+    def __init__(
+        self,
+        kind: str,
+        location: str,
+        changes: Iterable[Change],
+        *,
+        backup: str | None = None,
+        notes: Iterable[str] = (),
+        text: str | None = None,
+    ) -> None:
         self.kind = kind
         self.location = location
         self.changes = list(changes)
@@ -218,16 +227,14 @@ class StoreResult:
         lines.extend(self.notes)
         return "\n".join(lines)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         accounts = ", ".join(f"{c.account!r}: {c.status}" for c in self.changes)
         return f"StoreResult({self.kind}, {self.location}, {accounts})"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.summary()
 
-    def _repr_html_(self):
-        from html import escape
-
+    def _repr_html_(self) -> str:
         return "<pre>" + escape(self.summary()) + "</pre>"
 
 
@@ -238,11 +245,11 @@ class _Store:
     def location(self) -> str:
         raise NotImplementedError
 
-    def accounts(self) -> dict:
+    def accounts(self) -> dict[str, Any]:
         """Every account the store holds: {account: {field: value}} (real values)."""
         raise NotImplementedError
 
-    def accounts_with_client_id(self, client_id: str) -> list:
+    def accounts_with_client_id(self, client_id: str) -> list[str]:
         """The accounts whose lwa_app_id is ``client_id`` (what a rotation must update)."""
         return [
             name
@@ -250,22 +257,26 @@ class _Store:
             if isinstance(values, dict) and values.get("lwa_app_id") == client_id
         ]
 
-    def plan(self, updates) -> list:
+    def plan(self, updates: Mapping[str, Mapping[str, Any]]) -> list[Change]:
         """What ``updates`` would do to each account (``Change`` objects: ``account``,
         ``status`` new/same/update/replace, ``lines()`` masked); writes nothing."""
         return _plan(self._existing(), _validate_updates(updates))
 
-    def _existing(self) -> dict:
+    def _existing(self) -> dict[str, Any]:
         return self.accounts()
 
-    def save(self, account: str, credentials, *, replace: bool = False) -> StoreResult:
+    def save(
+        self, account: str, credentials: Credentials | Mapping[str, Any], *, replace: bool = False
+    ) -> StoreResult:
         """Store the LWA fields of ``credentials`` under ``account``."""
         return self.update({account: lwa_values(credentials)}, replace=replace)
 
-    def update(self, updates, *, replace: bool = False) -> StoreResult:
+    def update(
+        self, updates: Mapping[str, Mapping[str, Any]], *, replace: bool = False
+    ) -> StoreResult:
         raise NotImplementedError
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
 
 
@@ -313,8 +324,6 @@ def _fsync_folder(folder):
 
 
 def _write_temporary(folder, name, data: bytes) -> str:
-    import tempfile
-
     descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         # mkstemp makes the file 0600 on POSIX; said again for umasks and platforms.
@@ -429,9 +438,12 @@ class CredentialsFile(_Store):
 
     kind = "file"
 
-    def __init__(self, path=None, *, environ=None):
-        from ._config_file import CONFIG_FILENAME, config_directory
-
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self._problem = None
         if path is None:
             env = os.environ if environ is None else environ
@@ -449,8 +461,6 @@ class CredentialsFile(_Store):
 
     def _parse(self, raw):
         """``(data, problem finding)``: what the library reads from ``raw`` (PyYAML)."""
-        from ._config_file import _yaml_load
-
         try:
             data = _yaml_load(raw)
         except Exception as error:  # yaml.YAMLError and friends: a finding, never a traceback
@@ -481,8 +491,6 @@ class CredentialsFile(_Store):
 
     def _load(self):
         """``(raw bytes or None, parsed mapping)``; a broken file is refused, never edited."""
-        from ._errors import StoreError
-
         self._check_folder()
         raw = _read_bounded(self.path)
         if raw is None:
@@ -492,7 +500,7 @@ class CredentialsFile(_Store):
             raise StoreError(problem)
         return raw, data
 
-    def accounts(self) -> dict:
+    def accounts(self) -> dict[str, Any]:
         _raw, data = self._load()
         return {
             key: dict(value) if isinstance(value, dict) else value
@@ -500,7 +508,9 @@ class CredentialsFile(_Store):
             if isinstance(key, str) and key != "version"
         }
 
-    def update(self, updates, *, replace: bool = False) -> StoreResult:
+    def update(
+        self, updates: Mapping[str, Mapping[str, Any]], *, replace: bool = False
+    ) -> StoreResult:
         """Write the accounts of ``updates`` ({account: {field: value}}) in one step."""
         updates = _validate_updates(updates)
         raw, before = self._load()
@@ -519,8 +529,6 @@ class CredentialsFile(_Store):
 
     def _edited(self, raw, updates) -> str:
         """The new text: ruamel.yaml's round trip of ``raw`` with ``updates`` applied."""
-        import io
-
         from ruamel.yaml import YAML
         from ruamel.yaml.comments import CommentedMap
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
@@ -614,8 +622,6 @@ _ASSIGNMENT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
 def _shell_value(text: str):
-    import shlex
-
     try:
         parts = shlex.split(text, comments=False, posix=True)
     except ValueError:
@@ -633,7 +639,9 @@ class EnvFile(_Store):
 
     kind = "env-file"
 
-    def __init__(self, path=DEFAULT_ENV_FILE, *, take_over: bool = False):
+    def __init__(
+        self, path: str | os.PathLike[str] = DEFAULT_ENV_FILE, *, take_over: bool = False
+    ) -> None:
         self.path = os.fspath(path)
         self.take_over = take_over
 
@@ -666,7 +674,7 @@ class EnvFile(_Store):
                     values[match.group(1)] = value
         return values
 
-    def accounts(self) -> dict:
+    def accounts(self) -> dict[str, Any]:
         _raw, text = self._read()
         variables = self._variables(text)
         found: dict = {}
@@ -686,15 +694,15 @@ class EnvFile(_Store):
                 f"{self.path} exists and was not written by spapi-doctor; it was left untouched.",
             )
 
-    def plan(self, updates) -> list:
+    def plan(self, updates: Mapping[str, Mapping[str, Any]]) -> list[Change]:
         # A file that will be refused is refused now, before anything depends on the plan.
         raw, text = self._read()
         self._check_ours(raw, text)
         return super().plan(updates)
 
-    def update(self, updates, *, replace: bool = False) -> StoreResult:
-        import shlex
-
+    def update(
+        self, updates: Mapping[str, Mapping[str, Any]], *, replace: bool = False
+    ) -> StoreResult:
         updates = _validate_updates(updates)
         names = {account: env_names(account) for account in updates}
         raw, text = self._read()
@@ -741,12 +749,12 @@ class ExportLines(_Store):
     def location(self) -> str:
         return "standard output"
 
-    def accounts(self) -> dict:
+    def accounts(self) -> dict[str, Any]:
         return {}
 
-    def update(self, updates, *, replace: bool = False) -> StoreResult:
-        import shlex
-
+    def update(
+        self, updates: Mapping[str, Mapping[str, Any]], *, replace: bool = False
+    ) -> StoreResult:
         updates = _validate_updates(updates)
         lines: list[str] = []
         for account, values in updates.items():
@@ -768,7 +776,14 @@ class SecretsManagerSecret(_Store):
 
     kind = "secrets-manager"
 
-    def __init__(self, secret_id: str, *, environ=None, timeout: float = 10.0, client=None):
+    def __init__(
+        self,
+        secret_id: str,
+        *,
+        environ: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+        client: Any = None,
+    ) -> None:
         if not isinstance(secret_id, str) or not secret_id.strip():
             raise ValueError("the secret id must be a non-empty string")
         self.secret_id = secret_id
@@ -784,9 +799,6 @@ class SecretsManagerSecret(_Store):
         if self._client is None:
             import boto3
             from botocore.config import Config
-
-            from ._endpoints import endpoints_from_env
-            from ._redaction import protect_logs
 
             env = self._environ
             protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
@@ -809,8 +821,6 @@ class SecretsManagerSecret(_Store):
         return self._client
 
     def _failure(self, action, error):
-        from ._redaction import redact_text
-
         response = getattr(error, "response", None)
         code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
         what = code or type(error).__name__
@@ -822,8 +832,6 @@ class SecretsManagerSecret(_Store):
 
     def _current(self):
         """``(exists, JSON object)`` of the secret now."""
-        import json
-
         try:
             answer = self._service().get_secret_value(SecretId=self.secret_id)
         except Exception as error:  # botocore's errors, network included: a finding
@@ -846,21 +854,19 @@ class SecretsManagerSecret(_Store):
         return True, data
 
     def _account_of(self, data) -> dict:
-        from ._credentials import SECRET_JSON_KEYS
-
         return {
             SECRET_JSON_KEYS[name]: value
             for name, value in data.items()
             if name in SECRET_JSON_KEYS and SECRET_JSON_KEYS[name] in LWA_KEYS
         }
 
-    def accounts(self) -> dict:
+    def accounts(self) -> dict[str, Any]:
         exists, data = self._current()
         return {self.secret_id: self._account_of(data)} if exists else {}
 
-    def update(self, updates, *, replace: bool = False) -> StoreResult:
-        import json
-
+    def update(
+        self, updates: Mapping[str, Mapping[str, Any]], *, replace: bool = False
+    ) -> StoreResult:
         updates = _validate_updates(updates)
         if len(updates) != 1:
             raise ValueError("a Secrets Manager secret holds one account")
@@ -920,8 +926,6 @@ def open_store(
     if kind == "export":
         return ExportLines()
     if kind == "secrets-manager":
-        from ._sources import SECRET_ID_VARIABLE
-
         secret_id = secret_id or env.get(SECRET_ID_VARIABLE)
         if not secret_id:
             raise ValueError(

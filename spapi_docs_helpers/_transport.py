@@ -25,28 +25,28 @@ and botocore's exceptions alike: the transport is where a socket error is unders
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import stat
 import time
 import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
+from . import __version__
 from ._deadline import Deadline, current
 from ._redaction import escape_controls, redact_text, shown_url
-
-__all__ = [
-    "HttpResult",
-    "Transport",
-    "ca_bundle_problem",
-    "network_failure",
-    "proxy_problem",
-    "send_botocore_through",
-]
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_RETRIES = 2
@@ -79,10 +79,12 @@ def call_deadline(timeout: float, retries: int) -> float:
 # --------------------------------------------------------------------------- naming failures
 
 
-def _exception_chain(error) -> list:
+def _exception_chain(error: BaseException) -> list[BaseException]:
     """The error and every exception it was caused by or wraps (requests, urllib3 and
     botocore nest them in ``reason``, ``args``, ``kwargs["error"]``, causes and contexts)."""
-    chain, seen, stack = [], set(), [error]
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    stack: list[object] = [error]
     while stack:
         item = stack.pop()
         if not isinstance(item, BaseException) or id(item) in seen:
@@ -102,7 +104,7 @@ def _exception_chain(error) -> list:
     return chain
 
 
-def network_failure(error) -> str | None:
+def network_failure(error: BaseException) -> str | None:
     """The catalogue code of a network failure (DNS, TLS, refused, reset, timeout, a bad
     setting), from the exceptions involved; None when it is none of those. Used for
     requests' and botocore's errors alike."""
@@ -156,7 +158,7 @@ def network_failure(error) -> str | None:
     return None
 
 
-def _failure_of(error) -> str:
+def _failure_of(error: BaseException) -> str:
     """The catalogue code of an exception raised while calling: what stood in the way."""
     if isinstance(error, requests.exceptions.SSLError):
         return "network-tls"
@@ -192,7 +194,9 @@ def _file_problem(path: str, *, limit: int, directory_ok: bool) -> str | None:
     return None
 
 
-def ca_bundle_problem(*, aws=False, environ=None):
+def ca_bundle_problem(
+    *, aws: bool = False, environ: Mapping[str, str] | None = None
+) -> tuple[str, str, str] | None:
     """``(variable, path, why)`` when the CA bundle a variable names is unusable, else None.
 
     ``aws``: the variable botocore reads (``AWS_CA_BUNDLE``); otherwise the first of
@@ -212,13 +216,9 @@ def ca_bundle_problem(*, aws=False, environ=None):
 _PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 
 
-def proxy_problem(url: str):
+def proxy_problem(url: str) -> tuple[str, str, str] | None:
     """``(variable, shown proxy, why)`` when the proxy requests would use for ``url`` is
     unusable (it takes it from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY), else None."""
-    from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
-    from urllib3.exceptions import LocationParseError
-    from urllib3.util import parse_url
-
     try:
         proxy = select_proxy(url, get_environ_proxies(url))
     except ValueError:
@@ -235,7 +235,9 @@ def proxy_problem(url: str):
     )
     shown = shown_url(proxy)
     try:
-        parsed = parse_url(prepend_scheme_if_needed(proxy, "http"))
+        # types-requests leaves this helper unannotated; it returns the URL as a str.
+        with_scheme: str = prepend_scheme_if_needed(proxy, "http")  # type: ignore[no-untyped-call]
+        parsed = parse_url(with_scheme)
     except (LocationParseError, ValueError) as error:
         return name, shown, f"it is no URL ({redact_text(str(error))[:120]})"
     if not parsed.host:
@@ -258,6 +260,7 @@ def proxy_problem(url: str):
 _UNPARSED = object()
 
 
+@dataclass(slots=True, repr=False, eq=False)
 class HttpResult:
     """One call's outcome: ``status``/``headers``/``body`` or a ``failure`` code.
 
@@ -268,58 +271,32 @@ class HttpResult:
     (longer than the cap, an encoding that could not be decoded), or is None.
     """
 
-    __slots__ = (
-        "_json",
-        "attempts",
-        "body",
-        "body_note",
-        "elapsed_ms",
-        "error",
-        "failure",
-        "failure_detail",
-        "headers",
-        "method",
-        "status",
-        "url",
-        "waits",
-    )
+    method: str
+    url: str
+    _: KW_ONLY
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    elapsed_ms: float = 0.0
+    attempts: int = 1
+    failure: str | None = None
+    failure_detail: str | None = None
+    body_note: str | None = None
+    waits: list[float] = field(default_factory=list)
+    # The exception behind ``failure``, for the classifiers; never shown.
+    error: BaseException | None = None
+    _json: Any = field(default=_UNPARSED, init=False)
 
-    def __init__(
-        self,
-        method,
-        url,
-        *,
-        status=None,
-        headers=None,
-        body=b"",
-        elapsed_ms=0.0,
-        attempts=1,
-        failure=None,
-        failure_detail=None,
-        body_note=None,
-        waits=(),
-        error=None,
-    ):
-        self.method = method
-        self.url = shown_url(url)
-        self.status = status
-        self.headers = dict(headers or {})
-        self.body = body
-        self.body_note = body_note
-        self.elapsed_ms = elapsed_ms
-        self.attempts = attempts
-        self.waits = list(waits)
-        self.failure = failure
-        self.failure_detail = failure_detail
-        # The exception behind ``failure``, for the classifiers; never shown.
-        self.error = error
-        self._json = _UNPARSED
+    def __post_init__(self) -> None:
+        self.url = shown_url(self.url)
+        self.headers = dict(self.headers or {})
+        self.waits = list(self.waits)
 
     @property
     def ok(self) -> bool:
         return self.failure is None and self.status is not None and 200 <= self.status < 300
 
-    def header(self, name, default=None):
+    def header(self, name: str, default: str | None = None) -> str | None:
         lowered = name.lower()
         for key, value in self.headers.items():
             if key.lower() == lowered:
@@ -327,25 +304,23 @@ class HttpResult:
         return default
 
     @property
-    def request_id(self):
+    def request_id(self) -> str | None:
         return self.header("x-amzn-RequestId")
 
     @property
     def content_type(self) -> str:
         return (self.header("Content-Type") or "").split(";")[0].strip().lower()
 
-    def json(self):
+    def json(self) -> Any:
         """The body parsed as JSON (once), or None when it is not JSON (HTML, truncated...)."""
         if self._json is _UNPARSED:
-            import json
-
             try:
                 self._json = json.loads(self.body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError, RecursionError):
                 self._json = None
         return self._json
 
-    def excerpt(self, limit=200, secrets=()) -> str:
+    def excerpt(self, limit: int = 200, secrets: Iterable[str] = ()) -> str:
         """A redacted, escaped, one-line beginning of the body, for reports.
 
         Redacted before it is cut, so that a secret straddling the cut is still recognised.
@@ -354,7 +329,7 @@ class HttpResult:
         text = escape_controls(" ".join(text.split()))
         return text[:limit] + ("…" if len(text) > limit else "")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         what = self.failure or self.status
         return f"HttpResult({self.method} {self.url} → {what}, {self.elapsed_ms:.0f} ms)"
 
@@ -365,7 +340,7 @@ class HttpResult:
 class _Inflater:
     """Decompresses a gzip or deflate body piece by piece, never past ``limit`` bytes."""
 
-    def __init__(self, encoding):
+    def __init__(self, encoding: str) -> None:
         self.encoding = encoding
         self.raw_deflate_tried = False
         self._first = b""
@@ -374,7 +349,7 @@ class _Inflater:
         else:  # deflate: zlib-wrapped as the standard says, raw deflate as servers often send
             self._engine = zlib.decompressobj()
 
-    def feed(self, data: bytes, room: int) -> tuple:
+    def feed(self, data: bytes, room: int) -> tuple[bytes, bool]:
         """``(decoded bytes, overflowed)``: at most ``room`` bytes; raises zlib.error."""
         try:
             out = self._engine.decompress(data, room)
@@ -389,7 +364,7 @@ class _Inflater:
         return out, bool(self._engine.unconsumed_tail)
 
 
-def _read_body(response, deadline) -> tuple:
+def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, str | None]:
     """``(body, note)``: the body, decoded, read piece by piece and capped; ``note`` says
     why it is not the whole answer (None when it is). Raises what the socket raises."""
     encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
@@ -428,14 +403,14 @@ def _read_body(response, deadline) -> tuple:
 class _WatchedConnection(HTTPConnection):
     """urllib3's connection, with its socket registered with the current call's deadline."""
 
-    def _new_conn(self):
+    def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         deadline = current()
         if deadline is not None:
             deadline.watch(sock)
         return sock
 
-    def request(self, *args, **kwargs):
+    def request(self, *args: Any, **kwargs: Any) -> None:
         # A connection reused from the pool already has its socket: watch it for this call.
         deadline = current()
         if deadline is not None and self.sock is not None:
@@ -461,11 +436,11 @@ _WATCHED_POOLS = {"http": _WatchedPool, "https": _WatchedHTTPSPool}
 class _WatchedAdapter(HTTPAdapter):
     """requests' adapter, whose pools (direct and through a proxy) watch their sockets."""
 
-    def init_poolmanager(self, *args, **kwargs):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _WATCHED_POOLS
 
-    def proxy_manager_for(self, proxy, **kwargs):
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **kwargs)
         if not proxy.lower().startswith("socks"):  # SOCKS pools have their own classes
             manager.pool_classes_by_scheme = _WATCHED_POOLS
@@ -487,15 +462,13 @@ class Transport:
     def __init__(
         self,
         *,
-        timeout=10.0,
-        retries=DEFAULT_RETRIES,
-        backoff=DEFAULT_BACKOFF,
-        session=None,
-        deadline=None,
-        max_retry_after=MAX_RETRY_AFTER,
-    ):
-        from . import __version__
-
+        timeout: float = 10.0,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = DEFAULT_BACKOFF,
+        session: requests.Session | None = None,
+        deadline: float | None = None,
+        max_retry_after: float = MAX_RETRY_AFTER,
+    ) -> None:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -511,11 +484,18 @@ class Transport:
         # Proxies and CA bundles from the environment stay honoured (trust_env).
 
     def request(
-        self, method, url, *, data=None, headers=None, params=None, verify=None
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Mapping[str, Any] | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        verify: str | bool | None = None,
     ) -> HttpResult:
         """One call, retried as the policy says; never raises (but Ctrl-C goes through)."""
         started = time.perf_counter()
-        waits = []
+        waits: list[float] = []
         attempts = 0
         with Deadline(self.deadline) as deadline:
             while True:
@@ -534,7 +514,7 @@ class Transport:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _retry_wait(self, result, attempts):
+    def _retry_wait(self, result: HttpResult, attempts: int) -> float | None:
         """Seconds to wait before the next attempt, or None when this result stands."""
         if attempts > self.retries:
             return None
@@ -554,7 +534,7 @@ class Transport:
                 wait = min(max(asked, 0.0), self.max_retry_after)
         return wait
 
-    def _verify_problem(self, url, verify):
+    def _verify_problem(self, url: str, verify: str | bool | None) -> str | None:
         if not url.lower().startswith("https:"):
             return None
         if isinstance(verify, str):
@@ -570,7 +550,16 @@ class Transport:
                 return f"{name}={path}: {why}"
         return None
 
-    def _attempt(self, method, url, data, headers, params, verify, deadline) -> HttpResult:
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        data: Mapping[str, Any] | bytes | None,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+        verify: str | bool | None,
+        deadline: Deadline,
+    ) -> HttpResult:
         left = deadline.remaining()
         if left is not None and left <= 0:
             return HttpResult(
@@ -605,7 +594,8 @@ class Transport:
                 timeout=(per_read, per_read),
                 allow_redirects=False,
                 stream=True,
-                **({"verify": verify} if verify is not None else {}),
+                # None: the session's own, with the CA bundle of the environment (trust_env).
+                verify=verify,
             )
             body, note = _read_body(response, deadline)
         except (requests.exceptions.RequestException, Urllib3Error, OSError, ValueError) as error:
@@ -624,7 +614,7 @@ class Transport:
                 method,
                 url,
                 status=response.status_code if response is not None else None,
-                headers=response.headers if response is not None else None,
+                headers=dict(response.headers) if response is not None else {},
                 failure=failure,
                 failure_detail=detail,
                 error=error,
@@ -637,18 +627,18 @@ class Transport:
             method,
             url,
             status=response.status_code,
-            headers=response.headers,
+            headers=dict(response.headers),
             body=body,
             body_note=note,
         )
 
-    def close(self):
+    def close(self) -> None:
         self.session.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Transport:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -660,10 +650,10 @@ class _RawBody:
 
     __slots__ = ("_body",)
 
-    def __init__(self, body):
+    def __init__(self, body: bytes) -> None:
         self._body = body
 
-    def stream(self, **_):
+    def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
 
 
@@ -676,12 +666,13 @@ _BOTOCORE_ERRORS = {
 }
 
 
-def _botocore_error(http):
+def _botocore_error(http: HttpResult) -> Exception:
     """The botocore exception a failed call stands for, carrying the transport's verdict."""
     from botocore import exceptions
 
     detail = http.failure_detail or http.failure
-    name = _BOTOCORE_ERRORS.get(http.failure)
+    name = _BOTOCORE_ERRORS.get(http.failure or "")
+    error: Exception
     if name is None:
         # No botocore class stands for it (a bad setting, a 5xx page, a body too long):
         # botocore's generic one, with the transport's words instead of "unhandled".
@@ -689,18 +680,19 @@ def _botocore_error(http):
         Exception.__init__(error, f"{http.url}: {detail}")
     else:
         error = getattr(exceptions, name)(endpoint_url=http.url, error=detail)
-    error.transport_failure = http.failure
+    # Read back by network_failure (getattr): botocore's classes have no such attribute.
+    setattr(error, "transport_failure", http.failure)  # noqa: B010
     return error
 
 
-def _aws_verify():
+def _aws_verify() -> str | bool:
     """The CA bundle botocore would use: AWS_CA_BUNDLE, else its own default."""
     from botocore.httpsession import get_cert_path
 
     return os.environ.get(AWS_CA_BUNDLE_VARIABLE) or get_cert_path(True)
 
 
-def send_botocore_through(client, transport) -> None:
+def send_botocore_through(client: Any, transport: Transport) -> None:
     """Send every HTTP request of the botocore ``client`` through ``transport``.
 
     botocore's ``before-send`` event lets a handler answer a request itself. Here it does
@@ -717,7 +709,7 @@ def send_botocore_through(client, transport) -> None:
     protocol = client.meta.service_model.protocol
     opening = b"<" if protocol in ("query", "rest-xml", "ec2") else b"{"
 
-    def send(request, **_):
+    def send(request: Any, **_: Any) -> Any:
         body = request.body
         if hasattr(body, "read"):
             body = body.read(MAX_BODY_BYTES)
@@ -735,7 +727,7 @@ def send_botocore_through(client, transport) -> None:
             )
         elif (
             http.failure is None
-            and http.status >= 500
+            and (http.status or 0) >= 500
             and not http.body.lstrip().startswith(opening)
         ):
             http.failure = "service-unavailable"

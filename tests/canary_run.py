@@ -128,7 +128,7 @@ def run_steps(collect, amazon):
             if result is not None:
                 # The access tokens LWA issued, and AssumeRole's temporary access key.
                 collect.add_secrets(
-                    [getattr(result, "access_token", None), getattr(result, "_access_key", None)]
+                    [getattr(result, "access_token", None), getattr(result, "access_key", None)]
                 )
                 html = getattr(result, "_repr_html_", None)
                 collect.add(

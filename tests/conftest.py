@@ -13,7 +13,8 @@ It also marks the tests ``make check`` leaves out (``slow``, by rule: see
 ``pytest_collection_modifyitems``), and provides ``assert_no_leak``: the one check, used
 throughout, that a text (a message, a fix, a repr, a whole CLI output) holds no secret or
 any 12-character piece of one; ``config_file`` (write a credentials.yml into the fake
-HOME); ``doctor`` (run the installed ``spapi-doctor``, on a pipe or a terminal); and
+HOME); ``doctor`` (run the installed ``spapi-doctor``, on a pipe or a terminal) and ``cli``
+(the same command in this process, where a child process proves nothing more); and
 ``site`` (the documentation, built once per session with the strict command, shared by
 the pytest-xdist workers). Shared values are in ``_values.py``. Tests in ``tests/mock/``
 have their own conftest as well.
@@ -26,6 +27,7 @@ import os
 import pty
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -181,6 +183,37 @@ def run_doctor(*args, env=None, tty=False, timeout=60):
 def doctor():
     """``doctor(*args, env=None, tty=False, timeout=60)``; see :func:`run_doctor`."""
     return run_doctor
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """``cli(*args, env=None)``: ``spapi-doctor *args`` in this process, ``(status, stdout,
+    stderr)`` as :func:`run_doctor` gives them, for what a child process would prove nothing
+    more about (its output and status on a pipe; a terminal, a signal, the interpreter's own
+    encoding or a broken stdout need ``doctor``). ``env`` is set over the isolated
+    environment; argparse's exits become the status; the SIGTERM handler an online check
+    installs is put back.
+    """
+    from spapi_docs_helpers import _cli
+
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def run(*args, env=None):
+        capsys.readouterr()  # what came before is not this run's
+        # Each run's variables for that run only, as a child process would have them.
+        with monkeypatch.context() as patch:
+            for name, value in (env or {}).items():
+                patch.setenv(name, value)
+            try:
+                status = _cli.main(list(args))
+            except SystemExit as leaving:  # argparse: --help, --version, usage errors
+                status = leaving.code if isinstance(leaving.code, int) else 1
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
 
 
 # --------------------------------------------------------------------------- the site

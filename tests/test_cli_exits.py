@@ -6,6 +6,11 @@ options that would be silently ignored, and 3 only for a bug, never for a settin
 machine (odd ``COLUMNS``, a deleted working directory, values that are no UTF-8).
 Whatever reaches the terminal has its control characters escaped, and long values are cut
 (adversarial review, findings 10, 13, 14, 19, 21, 22 and 24).
+
+What needs a real process runs the installed script: a pipe whose reader is gone, a closed
+or full stdout, a deleted working directory, an environment that is no UTF-8, a terminal.
+The rest (usage errors, help, escaping on a pipe, long values) runs in this process
+(``_cli.main``, the ``cli`` fixture).
 """
 
 from __future__ import annotations
@@ -128,8 +133,8 @@ def test_the_json_after_a_broken_pipe_in_process_keeps_the_status(monkeypatch):
 
 
 @pytest.mark.parametrize("columns", ["²", "٣", "-5", "0", "abc", "9" * 30, ""])
-def test_odd_columns_give_the_help_not_a_traceback(columns, doctor):
-    status, out, err = doctor("check", "--help", env={"COLUMNS": columns})
+def test_odd_columns_give_the_help_not_a_traceback(columns, cli):
+    status, out, err = cli("check", "--help", env={"COLUMNS": columns})
     assert status == 0, err
     assert "--offline" in out and err == ""
 
@@ -177,27 +182,38 @@ def test_values_that_are_no_utf8_are_findings_not_crashes(tmp_path):
 # --------------------------------------------------------------------------- the terminal
 
 
-def test_control_characters_from_the_environment_are_escaped(doctor, tmp_path):
+def _hostile_environment(tmp_path) -> dict:
     home = str(tmp_path / "h\x1b[2J\x1b]0;pwn\x07\n✓ Verdict: Your credentials work.")
-    env = {
+    return {
         "HOME": home,
         "SPAPI_DOCS_URL": "https://docs.example/\x1b[31m",
         "LWA_APP_ID_shop\x1b[1m": "x",
         "SP_API_DEFAULT_MARKETPLACE": "\x9b31m",
     }
-    for tty in (False, True):
-        status, out, err = doctor("check", "--offline", "--color", "never", env=env, tty=tty)
-        assert status == 1, err
-        assert ESC not in out and "\x07" not in out and "\x9b" not in out
-        assert "\\x1b[2J" in out  # shown, as an escape
-        # The path's "\n✓ Verdict: …" stays inside its line: no forged verdict line.
-        verdicts = [line for line in out.splitlines() if line[2:10] == "Verdict:"]
-        assert len(verdicts) == 1 and verdicts[0].startswith("✗"), verdicts
 
 
-def test_control_characters_in_json_are_escaped(doctor):
+def _assert_escaped(status, out, err):
+    assert status == 1, err
+    assert ESC not in out and "\x07" not in out and "\x9b" not in out
+    assert "\\x1b[2J" in out  # shown, as an escape
+    # The path's "\n✓ Verdict: …" stays inside its line: no forged verdict line.
+    verdicts = [line for line in out.splitlines() if line[2:10] == "Verdict:"]
+    assert len(verdicts) == 1 and verdicts[0].startswith("✗"), verdicts
+
+
+def test_control_characters_from_the_environment_are_escaped(cli, tmp_path):
+    env = _hostile_environment(tmp_path)
+    _assert_escaped(*cli("check", "--offline", "--color", "never", env=env))
+
+
+def test_control_characters_from_the_environment_are_escaped_on_a_terminal(doctor, tmp_path):
+    env = _hostile_environment(tmp_path)
+    _assert_escaped(*doctor("check", "--offline", "--color", "never", env=env, tty=True))
+
+
+def test_control_characters_in_json_are_escaped(cli):
     env = {**FAILING, "SP_API_DEFAULT_MARKETPLACE": "\x9b31m\u202e"}
-    status, out, _ = doctor("check", "--offline", "--format", "json", env=env)
+    status, out, _ = cli("check", "--offline", "--format", "json", env=env)
     assert status == 1
     assert "\x9b" not in out and "\u202e" not in out
     data = json.loads(out)
@@ -205,18 +221,18 @@ def test_control_characters_in_json_are_escaped(doctor):
     assert "\\x9b31m" in message["message"]
 
 
-def test_an_argument_with_escape_sequences_is_escaped_in_the_usage_error(doctor):
-    status, out, err = doctor("check", "--format", "\x1b]0;pwn\x07")
+def test_an_argument_with_escape_sequences_is_escaped_in_the_usage_error(cli):
+    status, out, err = cli("check", "--format", "\x1b]0;pwn\x07")
     assert out == ""
     assert status == 2
     assert ESC not in err and "\x07" not in err
-    status, _, err = doctor("check", "\x1b[2J")
+    status, _, err = cli("check", "\x1b[2J")
     assert status == 2 and ESC not in err
 
 
-def test_long_values_are_cut(doctor):
+def test_long_values_are_cut(cli):
     env = {**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": "D" * 125_000, "AWS_ENV": "E" * 100_000}
-    status, out, _ = doctor("check", "--offline", env=env)
+    status, out, _ = cli("check", "--offline", env=env)
     assert status == 1
     assert len(out) < 20_000
     assert "(125000 chars)" in out and "(100000 chars)" in out
@@ -249,14 +265,14 @@ def test_long_values_are_cut(doctor):
         pytest.param(["--grantless", ""], "must not be empty", id="empty-scope"),
     ],
 )
-def test_options_that_would_be_ignored_are_usage_errors(args, words, doctor):
-    status, out, err = doctor("check", *args, env=GOOD_ENV)
+def test_options_that_would_be_ignored_are_usage_errors(args, words, cli):
+    status, out, err = cli("check", *args, env=GOOD_ENV)
     assert status == 2, err
     assert out == "" and words in err
     assert len(err) < 2_000
 
 
-def test_an_unknown_scenario_is_named_cut(doctor):
-    status, _, err = doctor("check", "--demo", "--scenario", "nope-" + "x" * 200)
+def test_an_unknown_scenario_is_named_cut(cli):
+    status, _, err = cli("check", "--demo", "--scenario", "nope-" + "x" * 200)
     assert status == 2
     assert "unknown scenario" in err and "…" in err and len(err) < 2_000

@@ -1,9 +1,11 @@
-"""``spapi-doctor check --offline``, run as a user runs it: the installed script, a subprocess.
+"""``spapi-doctor check --offline``: its exit status, JSON, colour and text.
 
+In this process (``_cli.main``, the ``cli`` fixture) where a child process would prove
+nothing more than the output and the status; as the installed script (``doctor``) where it
+does: one end-to-end run, a terminal (colour by default), the interpreter's own encoding.
 Exit status: 0 no error, 1 an error found, 2 a usage error, 3 the doctor itself failed,
-130 interrupted (the last two in-process, where a failure can be provoked). The environment
-is the isolated one of conftest (fake HOME, no credential variable) plus what each test
-sets.
+130 interrupted. The environment is the isolated one of conftest (fake HOME, no credential
+variable) plus what each test sets.
 """
 
 from __future__ import annotations
@@ -22,24 +24,42 @@ from _values import (
 )
 
 import spapi_docs_helpers
-from spapi_docs_helpers import _cli, _doctor
+from spapi_docs_helpers import _cli
 
 ANSI = "\x1b["
 # Every key of a finding in the JSON report; "details" only when the finding has some.
 FINDING_KEYS = {"code", "severity", "field", "subject", "message", "fix", "stage", "source", "docs"}
+FAILING = {**GOOD_ENV, "LWA_APP_ID": APP_ID}
 
 
 @pytest.fixture
-def check(doctor):
-    """``check(*args, env=None, tty=False)``: ``spapi-doctor check --offline *args``."""
+def check(cli):
+    """``check(*args, env=None)``: ``spapi-doctor check --offline *args``, in this process."""
 
     def run(*args, **kwargs):
-        return doctor("check", "--offline", *args, **kwargs)
+        return cli("check", "--offline", *args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def check_on_a_terminal(doctor):
+    """``check_on_a_terminal(*args, env=None)``: the installed script, stdout a terminal."""
+
+    def run(*args, env=None):
+        return doctor("check", "--offline", *args, env=env, tty=True)
 
     return run
 
 
 # --------------------------------------------------------------------------- exit status
+
+
+def test_the_installed_script_exits_0_on_good_credentials(doctor):
+    status, out, err = doctor("check", "--offline", env=GOOD_ENV)
+    assert status == 0, out + err
+    assert err == ""
+    assert "Verdict: No problem found by the offline checks" in out
 
 
 def test_good_credentials_exit_0(check):
@@ -51,7 +71,7 @@ def test_good_credentials_exit_0(check):
 @pytest.mark.parametrize(
     "env",
     [
-        pytest.param({**GOOD_ENV, "LWA_APP_ID": APP_ID}, id="app-id-as-client-id"),
+        pytest.param(FAILING, id="app-id-as-client-id"),
         pytest.param({}, id="no-credentials"),
         pytest.param({**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": "Germany"}, id="bad-marketplace"),
     ],
@@ -83,15 +103,15 @@ def test_usage_error_exits_2_and_says_why(args, words, check):
     assert "usage: spapi-doctor" in err and words in err
 
 
-def test_check_is_the_default_command(doctor):
-    assert doctor("--offline", env={**GOOD_ENV, "LWA_APP_ID": APP_ID})[0] == 1
-    assert doctor("--offline", env=GOOD_ENV)[0] == 0
+def test_check_is_the_default_command(cli):
+    assert cli("--offline", env=FAILING)[0] == 1
+    assert cli("--offline", env=GOOD_ENV)[0] == 0
 
 
-def test_version_is_printed_with_the_docs_its_links_point_into(doctor):
+def test_version_is_printed_with_the_docs_its_links_point_into(cli):
     from spapi_docs_helpers._catalogue import docs_url
 
-    status, out, _ = doctor("--version")
+    status, out, _ = cli("--version")
     version = spapi_docs_helpers.__version__
     docs = docs_url("no-credentials").split("troubleshooting.html")[0]
     assert (status, out.strip()) == (0, f"spapi-doctor {version} (docs: {docs}index.html)")
@@ -106,8 +126,8 @@ def test_a_failure_of_the_doctor_itself_exits_3_says_bug_and_shows_no_secret(
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom {REFRESH_TOKEN} {CLIENT_SECRET}")
 
-    # _cli imports it from _doctor when the check runs.
-    monkeypatch.setattr(_doctor, "check_offline", broken)
+    # The CLI's own name for the check, imported at the top of _cli.
+    monkeypatch.setattr(_cli, "check_offline", broken)
     status = _cli.main(["check", "--offline"])
     out, err = capsys.readouterr()
     assert status == 3
@@ -121,7 +141,7 @@ def test_an_interrupted_check_exits_130(monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_doctor, "check_offline", interrupted)
+    monkeypatch.setattr(_cli, "check_offline", interrupted)
     assert _cli.main(["check", "--offline"]) == 130
     out, err = capsys.readouterr()
     assert out == "" and err == "spapi-doctor: interrupted\n"
@@ -134,7 +154,7 @@ def test_an_interrupted_check_exits_130(monkeypatch, capsys):
     ("env", "ok"),
     [
         pytest.param(GOOD_ENV, True, id="good"),
-        pytest.param({**GOOD_ENV, "LWA_APP_ID": APP_ID}, False, id="format-error"),
+        pytest.param(FAILING, False, id="format-error"),
         pytest.param({}, False, id="no-credentials"),
     ],
 )
@@ -153,7 +173,7 @@ def test_json_output_is_one_valid_document(env, ok, check):
 
 
 def test_json_names_the_blamed_field(check):
-    _, out, _ = check("--format", "json", env={**GOOD_ENV, "LWA_APP_ID": APP_ID})
+    _, out, _ = check("--format", "json", env=FAILING)
     data = json.loads(out)
     assert data["blamed"] == ["lwa_app_id"]
     assert [(f["code"], f["field"]) for f in data["findings"]] == [
@@ -165,17 +185,17 @@ def test_json_names_the_blamed_field(check):
 
 
 def test_no_colour_when_stdout_is_not_a_terminal(check):
-    _, out, _ = check(env={**GOOD_ENV, "LWA_APP_ID": APP_ID})
+    _, out, _ = check(env=FAILING)
     assert ANSI not in out
 
 
 def test_colour_always_colours_a_pipe(check):
-    _, out, _ = check("--color", "always", env={**GOOD_ENV, "LWA_APP_ID": APP_ID})
+    _, out, _ = check("--color", "always", env=FAILING)
     assert ANSI in out
 
 
-def test_colour_on_a_terminal_by_default(check):
-    status, out, _ = check(env={**GOOD_ENV, "LWA_APP_ID": APP_ID}, tty=True)
+def test_colour_on_a_terminal_by_default(check_on_a_terminal):
+    status, out, _ = check_on_a_terminal(env=FAILING)
     assert status == 1
     assert ANSI in out
 
@@ -188,28 +208,26 @@ def test_colour_on_a_terminal_by_default(check):
         pytest.param(["--color", "never"], {}, id="never"),
     ],
 )
-def test_no_colour_on_a_terminal_when_turned_off(args, env, check):
-    status, out, _ = check(*args, env={**GOOD_ENV, "LWA_APP_ID": APP_ID, **env}, tty=True)
+def test_no_colour_on_a_terminal_when_turned_off(args, env, check_on_a_terminal):
+    status, out, _ = check_on_a_terminal(*args, env={**FAILING, **env})
     assert status == 1
     assert "app-id-in-client-id-field" in out
     assert ANSI not in out
 
 
-def test_an_empty_no_color_does_not_turn_colour_off(check):
+def test_an_empty_no_color_does_not_turn_colour_off(check_on_a_terminal):
     """https://no-color.org: only a NO_COLOR that is set *and not empty* turns colour off."""
-    status, out, _ = check(env={**GOOD_ENV, "LWA_APP_ID": APP_ID, "NO_COLOR": ""}, tty=True)
+    status, out, _ = check_on_a_terminal(env={**FAILING, "NO_COLOR": ""})
     assert status == 1
     assert ANSI in out
 
 
-@pytest.mark.parametrize("tty", [False, True], ids=["pipe", "terminal"])
-def test_color_always_wins_over_no_color(check, tty):
+def test_color_always_wins_over_no_color(check, check_on_a_terminal):
     """An explicit --color always is the user's latest word: NO_COLOR only changes auto."""
-    status, out, _ = check(
-        "--color", "always", env={**GOOD_ENV, "LWA_APP_ID": APP_ID, "NO_COLOR": "1"}, tty=tty
-    )
-    assert status == 1
-    assert ANSI in out
+    for run in (check, check_on_a_terminal):
+        status, out, _ = run("--color", "always", env={**FAILING, "NO_COLOR": "1"})
+        assert status == 1
+        assert ANSI in out
 
 
 # --------------------------------------------------------------------------- text
@@ -261,7 +279,8 @@ def test_no_secret_in_any_output(args, assert_no_leak, config_file, check):
     assert_no_leak([out, err], *BAD_SET.values())
 
 
-def test_an_ascii_terminal_gets_the_report_not_an_internal_error(check):
-    status, out, err = check(env={**GOOD_ENV, "PYTHONIOENCODING": "ascii"})
+def test_an_ascii_terminal_gets_the_report_not_an_internal_error(doctor):
+    # The interpreter's own encoding: only a child process starts with it.
+    status, out, err = doctor("check", "--offline", env={**GOOD_ENV, "PYTHONIOENCODING": "ascii"})
     assert (status, err) == (0, "")
     assert "Verdict" in out

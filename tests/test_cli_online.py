@@ -1,4 +1,9 @@
-"""`spapi-doctor check` online, in a real process, against the mock Amazon."""
+"""`spapi-doctor check` online against the mock Amazon, the demo, and the `mock` command.
+
+In this process (``_cli.main``, the ``cli`` fixture) where a child process would prove
+nothing more than the output and the status; the installed script (``doctor``) for one
+end-to-end check and for the mock command that must refuse at once.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,19 @@ from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER
 # variable), plus what each test gives it.
 
 
+def test_the_installed_script_checks_against_the_mock(doctor, assert_no_leak):
+    with MockAmazon(scenario="happy", aws=False) as amazon:
+        code, out, err = doctor("check", env=amazon.env)
+        secrets = [v for v in amazon.credentials.values() if v]
+    assert code == 0, err
+    assert "Verdict: Your credentials work" in out
+    assert_no_leak([out, err], *secrets)
+
+
 @pytest.mark.parametrize("scenario, status", [("happy", 0), ("revoked-refresh-token", 1)])
-def test_check_against_the_mock_from_its_environment(scenario, status, doctor, assert_no_leak):
+def test_check_against_the_mock_from_its_environment(scenario, status, cli, assert_no_leak):
     with MockAmazon(scenario=scenario, aws=False) as amazon:
-        code, out, err = doctor("check", "--format", "json", env=amazon.env)
+        code, out, err = cli("check", "--format", "json", env=amazon.env)
         secrets = [v for v in amazon.credentials.values() if v]
     assert code == status, err
     data = json.loads(out)
@@ -28,23 +42,23 @@ def test_check_against_the_mock_from_its_environment(scenario, status, doctor, a
     assert_no_leak([out, err], *secrets)
 
 
-def test_plain_doctor_without_credentials_runs_the_demo_and_says_so(doctor):
-    code, out, err = doctor()
+def test_plain_doctor_without_credentials_runs_the_demo_and_says_so(cli):
+    code, out, err = cli()
     assert code == 0, err
     assert "demo against the embedded mock Amazon" in err
     assert "mock Amazon, scenario 'happy'" in out
     assert "Your credentials work" in out
 
 
-def test_demo_of_a_failure_scenario_exits_1_and_blames_the_credential(doctor):
-    code, out, _ = doctor("check", "--demo", "--scenario", "token-of-another-app")
+def test_demo_of_a_failure_scenario_exits_1_and_blames_the_credential(cli):
+    code, out, _ = cli("check", "--demo", "--scenario", "token-of-another-app")
     assert code == 1
     assert "refresh_token is wrong" in out
     assert "lwa-token-from-another-app" in out
 
 
-def test_partial_credentials_are_diagnosed_not_replaced_by_the_demo(doctor):
-    code, out, err = doctor(env={"LWA_CLIENT_ID": "amzn1.application-oa2-client." + "0" * 31 + "1"})
+def test_partial_credentials_are_diagnosed_not_replaced_by_the_demo(cli):
+    code, out, err = cli(env={"LWA_CLIENT_ID": "amzn1.application-oa2-client." + "0" * 31 + "1"})
     assert code == 1
     assert "demo" not in err
     assert "env-name-near-miss" in out and "LWA_APP_ID" in out
@@ -60,15 +74,15 @@ def test_partial_credentials_are_diagnosed_not_replaced_by_the_demo(doctor):
         ["bogus"],  # no such command
     ],
 )
-def test_usage_errors_exit_2(args, doctor):
-    code, out, err = doctor(*args)
+def test_usage_errors_exit_2(args, cli):
+    code, out, err = cli(*args)
     assert code == 2, err
     assert out == ""
     assert "usage: spapi-doctor" in err and "error:" in err
 
 
-def test_mock_subcommand_lists_its_scenarios(doctor):
-    code, out, _ = doctor("mock", "--list")
+def test_mock_subcommand_lists_its_scenarios(cli):
+    code, out, _ = cli("mock", "--list")
     assert code == 0
     assert "revoked-refresh-token" in out and "happy-legacy" in out
 

@@ -25,7 +25,7 @@ from _values import EXAMPLE_ACCESS_KEY, EXAMPLE_SECRET_KEY, GOOD_ENV
 
 from spapi_docs_helpers import Credentials, check, check_offline
 from spapi_docs_helpers._deadline import Concurrently, Deadline, DeadlineExceeded, map_concurrently
-from spapi_docs_helpers._sts import identify, sts_client
+from spapi_docs_helpers._sts import request_caller_identity, sts_client
 
 # The installed command, next to this interpreter (as in conftest.py).
 DOCTOR = Path(sys.executable).with_name("spapi-doctor")
@@ -58,7 +58,7 @@ def _wait_for(condition, limit=30):
 def test_sts_on_a_dripping_endpoint_ends_in_a_timeout(hostile, mode):
     creds = Credentials(aws_access_key=EXAMPLE_ACCESS_KEY, aws_secret_key=EXAMPLE_SECRET_KEY)
     client = sts_client(creds, endpoint_url=hostile.url(mode), timeout=0.3, retries=0)
-    result = bounded(identify, client, creds)
+    result = bounded(request_caller_identity, client, creds)
     assert result.finding.code == "network-timeout", result.finding.message
     assert result.finding.field is None
 
@@ -66,7 +66,7 @@ def test_sts_on_a_dripping_endpoint_ends_in_a_timeout(hostile, mode):
 def test_sts_behind_a_json_503_is_service_unavailable(hostile):
     creds = Credentials(aws_access_key=EXAMPLE_ACCESS_KEY, aws_secret_key=EXAMPLE_SECRET_KEY)
     client = sts_client(creds, endpoint_url=hostile.url("unavailable-json"), timeout=1, retries=0)
-    result = bounded(identify, client, creds)
+    result = bounded(request_caller_identity, client, creds)
     # Not botocore's ResponseParserError, read as "an answer nothing explains".
     assert result.finding.code == "service-unavailable", result.finding.message
     assert "503" in result.finding.message

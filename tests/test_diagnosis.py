@@ -10,18 +10,21 @@ loopback). Everything else is covered against the mock.
 
 from __future__ import annotations
 
+import ast
 import http.server
 import json
 import ssl
 import threading
 import time
 from email.utils import formatdate
+from pathlib import Path
 
 import botocore.exceptions
 import pytest
 from botocore.stub import Stubber
 
-from spapi_docs_helpers import Credentials
+from spapi_docs_helpers import CATALOGUE, Credentials, _diagnose
+from spapi_docs_helpers._catalogue import entry
 from spapi_docs_helpers._diagnose import (
     AUTHORISED,
     DENIED,
@@ -31,7 +34,7 @@ from spapi_docs_helpers._diagnose import (
     diagnose_sts,
     spapi_answer,
 )
-from spapi_docs_helpers._sts import assume, identify, sts_client
+from spapi_docs_helpers._sts import request_assume_role, request_caller_identity, sts_client
 from spapi_docs_helpers._transport import HttpResult, Transport
 
 CREDS = Credentials(
@@ -58,7 +61,7 @@ def test_root_keys_are_blamed_on_the_access_key(stubbed):
             "Arn": "arn:aws:iam::123456789012:root",
         },
     )
-    result = identify(client, CREDS)
+    result = request_caller_identity(client, CREDS)
     assert result.is_root
     assert result.finding.code == "sts-root-keys"
     assert result.finding.field == "aws_access_key"
@@ -72,7 +75,7 @@ def test_assume_role_refused_to_root_is_root_keys(stubbed):
         service_message="Roles may not be assumed by root accounts.",
         http_status_code=403,
     )
-    result = assume(client, CREDS, caller_arn="arn:aws:iam::123456789012:root")
+    result = request_assume_role(client, CREDS, caller_arn="arn:aws:iam::123456789012:root")
     assert result.finding.code == "sts-root-keys"
 
 
@@ -84,7 +87,7 @@ def test_expired_temporary_keys_blame_the_session_token(stubbed):
         service_message="The security token included in the request is expired",
         http_status_code=403,
     )
-    result = identify(client, CREDS)
+    result = request_caller_identity(client, CREDS)
     assert result.finding.code == "sts-token-expired"
     assert result.finding.field == "aws_session_token"
 
@@ -102,7 +105,7 @@ def test_real_aws_denial_naming_a_user_as_resource_blames_role_arn(stubbed):
     creds = Credentials(
         aws_access_key=CREDS.aws_access_key, aws_secret_key=CREDS.aws_secret_key, role_arn=user
     )
-    result = assume(client, creds, caller_arn=user)
+    result = request_assume_role(client, creds, caller_arn=user)
     assert result.finding.code == "sts-role-arn-is-caller"
     assert result.finding.field == "role_arn"
 
@@ -421,7 +424,7 @@ def test_a_failed_tls_handshake_is_named(plain_http_port):
 
 def test_a_failed_tls_handshake_of_sts_is_named(plain_http_port):
     client = sts_client(CREDS, endpoint_url=f"https://127.0.0.1:{plain_http_port}", retries=0)
-    result = identify(client, CREDS)
+    result = request_caller_identity(client, CREDS)
     assert result.finding.code == "network-tls", result.finding.message
     assert result.finding.field is None
 
@@ -435,3 +438,72 @@ def test_botocores_ssl_error_is_network_tls():
     assert finding.code == "network-tls"
     assert finding.field is None
     assert "GetCallerIdentity" in finding.message
+
+
+# --------------------------------------------------------------------------- the match keys
+#
+# The strings that identify an entry in a service's answer (an LWA error code, an STS error
+# code, SP-API's 403 details) live in the catalogue (``Entry.match``), once: the diagnosis
+# reads them from there, so each leads to its entry, and the diagnosis spells none itself.
+
+# Entries whose match is words of an STS message, with the code that message comes with.
+STS_MESSAGE_WORDS = {"sts-root-keys": "AccessDenied"}
+MATCHED = [(item.code, text) for item in CATALOGUE for text in item.match]
+
+
+def _sharing(text) -> set:
+    return {item.code for item in CATALOGUE if text in item.match}
+
+
+def _diagnosed(code, text):
+    stage = entry(code).stage
+    if stage in ("lwa", "consent"):
+        grant = "authorization_code" if stage == "consent" else "refresh_token"
+        return diagnose_lwa(_answer(400, {"error": text}), grant=grant)
+    if stage == "region":
+        # The string wherever SP-API puts one: the top-level code and message, the details.
+        body = {
+            "code": text,
+            "message": text,
+            "errors": [{"code": "Unauthorized", "message": "Access denied.", "details": text}],
+        }
+        return spapi_answer(_answer(403, body, url=SPAPI_URL))[1]
+    error = botocore.exceptions.ClientError(
+        {
+            "Error": {"Code": STS_MESSAGE_WORDS.get(code, text), "Message": f"... {text} ..."},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "AssumeRole",
+    )
+    return diagnose_sts(error, operation="AssumeRole", credentials=CREDS)
+
+
+@pytest.mark.parametrize(("code", "text"), MATCHED, ids=[f"{c}:{t[:30]}" for c, t in MATCHED])
+def test_every_identifying_string_leads_to_its_entry(code, text):
+    finding = _diagnosed(code, text)
+    assert finding is not None, f"{text!r} was not diagnosed at all"
+    # One of the entries the string identifies; which one, other evidence decides (the
+    # format findings for invalid_client, the ARNs for AccessDenied: tested above).
+    assert finding.code in _sharing(text), (text, finding.code)
+
+
+def test_the_diagnosis_spells_no_identifying_string_itself():
+    source = Path(_diagnose.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    spelled = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if id(node) not in docstrings
+    }
+    matches = {text for _, text in MATCHED}
+    assert matches, "no entry carries a match"
+    assert not spelled & matches, sorted(spelled & matches)

@@ -450,3 +450,17 @@ def test_the_command_is_cheap_to_start(isolated_machine):
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_store_the_library_reads_nothing_from_is_named_not_a_crash(tmp_path):
+    """Stored where python-amazon-sp-api does not look, with no other source: the warning
+    says no source holds the account (it used to fail on the missing source's label)."""
+    from spapi_docs_helpers._stores import Change, StoreResult
+
+    elsewhere = tmp_path / "elsewhere" / "credentials.yml"
+    result = StoreResult(
+        "file", str(elsewhere), [Change("mine", "new", {"lwa_app_id": (None, CLIENT_ID)})]
+    )
+    finding = _init.library_reads("mine", result, dict(os.environ))
+    assert finding is not None and finding.code == "stored-account-shadowed"
+    assert "from no source" in finding.message and str(elsewhere) in finding.message

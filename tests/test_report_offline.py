@@ -237,6 +237,18 @@ def test_html_shows_the_verdict_and_masked_credentials(run):
     assert "amzn1.oa2-cs.v1.feed…(80 chars)" in html
 
 
+def test_the_text_and_the_notebook_mark_each_stage_and_source_alike(run):
+    report = run({**GOOD_ENV, "LWA_APP_ID": APP_ID})
+    text, html = report.render_text(encoding="utf-8"), report._repr_html_()
+    # The format stage failed, the environment (the source used) is ok: the same marks.
+    assert "✗ Format" in text and "✓ environment" in text
+    assert ">✗</span>" in html and ">✓</span>" in html
+    # The resolution table of a notebook marks its sources as the text does.
+    from spapi_docs_helpers._html import resolution_html
+
+    assert ">✓</span>" in resolution_html(report.resolution)
+
+
 def test_repr_counts_errors_and_warnings(run):
     report = run({**GOOD_ENV, "LWA_APP_ID": APP_ID})
     assert repr(report) == "Report(account='default', mode='offline', errors=1, warnings=0)"

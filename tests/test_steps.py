@@ -6,7 +6,7 @@ import pytest
 
 from spapi_docs_helpers import (
     LwaError,
-    SpApiError,
+    SellingPartnerApiError,
     StsError,
     assume_role,
     caller_identity,
@@ -73,7 +73,7 @@ def test_a_role_missing_shows_in_the_role_table(amazon_env):
 def test_no_region_letting_the_token_through_raises_an_spapi_error(amazon_env):
     amazon_env("no-roles", aws=False)
     token = exchange_refresh_token()
-    with pytest.raises(SpApiError) as caught:
+    with pytest.raises(SellingPartnerApiError) as caught:
         probe_regions(token)
     assert caught.value.finding.code == "roles-deny-every-probe"
     assert caught.value.finding.subject == "app_roles"
