@@ -257,6 +257,21 @@ _CREDENTIAL_COMMANDS = {
         "the cause and fix of a finding's code or a consent-page code (MD1000…)",
         "Print the catalogue entry of CODE: what you see, why, the fix and the sources.",
     ),
+    "secret-status": (
+        "_rotation",
+        "when your client secret expires, from Amazon's notifications on your SQS queue",
+        "Read the app's notification queue (every message is left on it), report the expiry "
+        "of each client's secret, and keep it for `check`, which then warns 30 days ahead. "
+        "Exit 0 read, 1 the queue could not be read or the secret has expired, 2 usage error.",
+    ),
+    "rotate": (
+        "_rotation",
+        "rotate your client secret and update every stored account that uses it",
+        "Rotate the app's client secret (rotateApplicationClientSecret), wait for the new one "
+        "on the queue, try it with Login with Amazon, then store it in every account of the "
+        "store that uses the client identifier. A run that stopped half-way is finished by the "
+        "next one. Exit 0 done, 1 not rotated or not stored (the findings say why), 2 usage.",
+    ),
 }
 
 
@@ -267,7 +282,7 @@ def _add_credential_commands(commands, *, with_options):
         command = commands.add_parser(
             name, formatter_class=_HelpFormatter, help=summary, description=description
         )
-        command.set_defaults(_parser=command, _module=module)
+        command.set_defaults(_parser=command, _module=module, _command=name)
         if with_options:
             import_module(f".{module}", __package__).add_arguments(command)
 

@@ -40,7 +40,9 @@ def _counts(findings) -> str:
     return ", ".join(parts)
 
 
-def load_stage(account, credentials, environ, secrets_reader, sp_api_version, timeout=10.0):
+def load_stage(
+    account, credentials, environ, secrets_reader, sp_api_version, timeout=10.0, config_cache=None
+):
     started = time.perf_counter()
     resolution = resolve_credentials(
         account,
@@ -49,6 +51,7 @@ def load_stage(account, credentials, environ, secrets_reader, sp_api_version, ti
         secrets_reader=secrets_reader,
         sp_api_version=sp_api_version,
         timeout=timeout,
+        config_cache=config_cache,
     )
     findings = resolution.findings
     if resolution.ok:
@@ -132,7 +135,7 @@ def _elapsed(started):
     return (time.perf_counter() - started) * 1000
 
 
-def _lwa_stage(transport, endpoints, creds, format_findings, progress):
+def _lwa_stage(transport, endpoints, creds, format_findings, progress, token_cache=None):
     from ._lwa import request_token
 
     progress.start("lwa", f"exchanging the refresh token at {shown_url(endpoints.lwa)}")
@@ -141,7 +144,12 @@ def _lwa_stage(transport, endpoints, creds, format_findings, progress):
         stage = StageResult("lwa", "skipped", "no refresh token to exchange")
         progress.done(stage)
         return None, stage
-    result = request_token(transport, endpoints.lwa, creds, format_findings=format_findings)
+
+    def exchange():
+        return request_token(transport, endpoints.lwa, creds, format_findings=format_findings)
+
+    # A fleet shares one exchange per refresh token (and client): see _fleet.TokenCache.
+    result = exchange() if token_cache is None else token_cache.get(endpoints.lwa, creds, exchange)
     if result.ok:
         stage = StageResult(
             "lwa", "ok", result.summary(), duration_ms=_elapsed(started), data=result.as_dict()
@@ -254,6 +262,11 @@ def check(
     progress=None,
     secrets_reader=None,
     retries=None,
+    transport=None,
+    token_cache=None,
+    roles=True,
+    config_cache=None,
+    secret_state=None,
 ) -> Report:
     """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
 
@@ -261,8 +274,16 @@ def check(
     the services answer, the report carries the verdict: nothing they do raises.
     ``endpoints`` (an :class:`Endpoints`) replaces those the environment selects, and
     with them ``sandbox``.
+
+    What a fleet check (:mod:`._fleet`) shares between accounts, none of which changes
+    what one check concludes: ``transport`` (one connection pool per host; not closed
+    here), ``token_cache`` (one LWA exchange per refresh token), ``config_cache`` (one
+    parse of credentials.yml) and ``secret_state`` (one read of the expiry state file).
+    ``roles=False`` stops at the token's region (:func:`._spapi.find_region`, fewer calls);
+    the roles stage is then skipped.
     """
     import os
+    from contextlib import nullcontext
 
     from ._deadline import Concurrently
     from ._endpoints import endpoints_from_env
@@ -278,7 +299,13 @@ def check(
 
     events.start("load", "loading the credentials")
     resolution, load = load_stage(
-        account, credentials, environ, secrets_reader, sp_api_version, timeout=timeout
+        account,
+        credentials,
+        environ,
+        secrets_reader,
+        sp_api_version,
+        timeout=timeout,
+        config_cache=config_cache,
     )
     events.done(load)
     format_findings, fmt = format_stage(resolution, sp_api_version)
@@ -319,8 +346,9 @@ def check(
 
     # STS runs beside the whole LWA → region → roles chain: nothing downstream needs it.
     # Leaving the block (Ctrl-C included) cancels what still runs and waits for nothing.
+    shared = nullcontext(transport) if transport is not None else None
     with (
-        Transport(timeout=timeout, retries=retries) as transport,
+        shared or Transport(timeout=timeout, retries=retries) as transport,
         Concurrently() as pool,
     ):
         sts_future = pool.submit(
@@ -331,12 +359,16 @@ def check(
             if grantless
             else None
         )
-        token, lwa = _lwa_stage(transport, endpoints, creds, format_findings, events)
+        token, lwa = _lwa_stage(
+            transport, endpoints, creds, format_findings, events, token_cache=token_cache
+        )
         stages.append(lwa)
         if token is not None and token.finding is not None:
             findings.append(token.finding)
         if token is not None and token.ok:
-            _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events)
+            _spapi_stages(
+                transport, endpoints, env, token, creds, stages, findings, events, roles=roles
+            )
         else:
             stages.append(StageResult("region", "skipped", "no access token"))
             stages.append(StageResult("roles", "skipped", "no access token"))
@@ -351,24 +383,52 @@ def check(
         sts_findings, sts = sts_future.result()
         stages.insert(stages.index(lwa) + 1, sts)
         findings.extend(sts_findings)
+    findings.extend(_expiry_findings(creds, env, stages, secret_state))
     return finish()
 
 
-def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events):
+def _expiry_findings(creds, env, stages, secret_state) -> list:
+    """What Amazon's notifications (kept by secret-status and rotate) say of this secret's
+    expiry: a warning 30 days ahead, an error after it (see _diagnose)."""
+    from datetime import datetime, timezone
+
+    from ._diagnose import known_expiry_findings
+    from ._rotation import known_expiry
+
+    record = known_expiry(creds, environ=env, state=secret_state)
+    region = next((stage for stage in stages if stage.name == "region"), None)
+    accepted = region is not None and region.status == "ok"
+    return known_expiry_findings(record, now=datetime.now(timezone.utc), accepted=accepted)
+
+
+def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events, roles=True):
     """The token's region (every region at once, the first let-through decides), then every
-    probe in that region: what the token may call, and what that proves about its roles."""
+    probe in that region: what the token may call, and what that proves about its roles.
+    ``roles=False``: the region only, in the fewest calls."""
     from ._diagnose import clock_findings, region_advice
-    from ._spapi import search
+    from ._spapi import find_region, search
 
     secrets = [creds.refresh_token, creds.lwa_client_secret]
     events.start("region", "asking NA, EU and FE which lets the token through")
-    probe, table = search(
-        transport,
-        endpoints,
-        token.access_token,
-        secrets=secrets,
-        sandbox_endpoints=_sandbox_to_ask(endpoints, env),
-    )
+    if roles:
+        probe, table = search(
+            transport,
+            endpoints,
+            token.access_token,
+            secrets=secrets,
+            sandbox_endpoints=_sandbox_to_ask(endpoints, env),
+        )
+    else:
+        probe, table = (
+            find_region(
+                transport,
+                endpoints,
+                token.access_token,
+                secrets=secrets,
+                sandbox_endpoints=_sandbox_to_ask(endpoints, env),
+            ),
+            None,
+        )
     if probe.ok:
         findings.extend(region_advice(probe, env))
     findings.extend(probe.findings)
@@ -383,7 +443,8 @@ def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, eve
     stages.append(region)
     findings.extend(clock_findings(token.http))
     if table is None:
-        stages.append(StageResult("roles", "skipped", "no region lets the token through"))
+        why = "no region lets the token through" if not probe.ok else "not asked (region only)"
+        stages.append(StageResult("roles", "skipped", why))
         return
     findings.extend(table.findings)
     severities = {f.severity for f in table.findings}
