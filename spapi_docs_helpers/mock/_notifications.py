@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 __all__ = [
     "EXPIRY",
@@ -65,7 +66,7 @@ def _identifier(seed: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, seed))
 
 
-def _metadata(application_id: str, event_time: datetime, seed: str) -> dict:
+def _metadata(application_id: str, event_time: datetime, seed: str) -> dict[str, Any]:
     return {
         "applicationId": application_id,
         "subscriptionId": _identifier(f"{application_id}:subscription"),
@@ -76,7 +77,7 @@ def _metadata(application_id: str, event_time: datetime, seed: str) -> dict:
 
 def expiry_notification(
     *, client_id: str, application_id: str, expires_at: datetime, event_time: datetime
-) -> dict:
+) -> dict[str, Any]:
     """``APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY``, Amazon's shape (DEPLOYMENT.md §4.1)."""
     return {
         "notificationVersion": "1.0",
@@ -104,7 +105,7 @@ def new_secret_notification(
     new_expires_at: datetime,
     old_expires_at: datetime,
     event_time: datetime,
-) -> dict:
+) -> dict[str, Any]:
     """``APPLICATION_OAUTH_CLIENT_NEW_SECRET``, Amazon's shape (DEPLOYMENT.md §4.2)."""
     return {
         "notificationVersion": "1.0",
@@ -131,7 +132,7 @@ def expiry_notifications_sent(
     application_id: str,
     expires_at: datetime,
     now: datetime,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Every expiry notification Amazon has sent by ``now`` for a secret expiring at
     ``expires_at`` (one per lead time already reached), oldest first."""
     sent = []
@@ -154,7 +155,7 @@ class Notification:
     """One notification on its way: the queue (its name) and the JSON body."""
 
     queue: str
-    body: dict
+    body: dict[str, Any]
 
     @property
     def text(self) -> str:
@@ -182,7 +183,7 @@ class Outbox:
             self._send = send
         self.release()
 
-    def post(self, queue: str, body: dict) -> None:
+    def post(self, queue: str, body: dict[str, Any]) -> None:
         notification = Notification(queue, body)
         with self._lock:
             self.undelivered.append(notification)
