@@ -275,12 +275,12 @@ def check(
     ``endpoints`` (an :class:`Endpoints`) replaces those the environment selects, and
     with them ``sandbox``.
 
-    What a fleet check (:mod:`._fleet`) shares between accounts, none of which changes
-    what one check concludes: ``transport`` (one connection pool per host; not closed
-    here), ``token_cache`` (one LWA exchange per refresh token), ``config_cache`` (one
-    parse of credentials.yml) and ``secret_state`` (one read of the expiry state file).
-    ``roles=False`` stops at the token's region (:func:`._spapi.find_region`, fewer calls);
-    the roles stage is then skipped.
+    What a fleet check (``check --all-accounts``) shares between accounts, none of which
+    changes what one check concludes: ``transport`` (one connection pool per host; not
+    closed here), ``token_cache`` (one LWA exchange per refresh token), ``config_cache``
+    (one parse of credentials.yml) and ``secret_state`` (one read of the expiry state
+    file). ``roles=False`` stops at the token's region (found in fewer calls); the roles
+    stage is then skipped.
     """
     import os
     from contextlib import nullcontext

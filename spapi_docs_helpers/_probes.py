@@ -24,6 +24,7 @@ service requires).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from types import MappingProxyType
 
 from ._roles import REGION_CODES, role_model
@@ -155,6 +156,9 @@ def _exists(item: Probe, region: str) -> bool:
     return item.spec.exists_in(region) is not False
 
 
+# Both sets are drawn from the role model, which never changes in a process: computed once
+# per region (the greedy cover takes milliseconds, and a fleet check asks for it per account).
+@cache
 def role_probes(region: str) -> tuple:
     """Every probe of an operation that exists in ``region``."""
     _check_region(region)
@@ -169,6 +173,7 @@ def _grants(item: Probe, region: str) -> frozenset:
     return spec.roles_in(region) & holdable
 
 
+@cache
 def region_probes(region: str) -> tuple:
     """getMarketplaceParticipations, then the fewest probes whose operations every role a
     seller or vendor app can use in ``region`` grants at least one of (greedy set cover)."""

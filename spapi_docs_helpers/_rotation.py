@@ -132,7 +132,8 @@ class SecretState:
         self._raw = None
         self._data = None
 
-    def _load(self) -> dict:
+    def load(self) -> dict:
+        """The file's content (read once; a missing or broken file reads as empty)."""
         if self._data is not None:
             return self._data
         from ._files import FileProblem, read_regular_file
@@ -160,11 +161,11 @@ class SecretState:
     def fingerprint(self, secret: str) -> str:
         """An HMAC of ``secret`` under the file's own random key: the same secret gives the
         same fingerprint here, and the fingerprint tells nothing of the secret."""
-        key = bytes.fromhex(self._load()["key"])
+        key = bytes.fromhex(self.load()["key"])
         return hmac.new(key, secret.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     def _client(self, client_id: str, *, create=False):
-        clients = self._load()["clients"]
+        clients = self.load()["clients"]
         client = clients.get(client_id)
         if not isinstance(client, dict):
             if not create:
@@ -178,7 +179,7 @@ class SecretState:
         secret: the client's announced date), or None."""
         if not isinstance(client_id, str):
             return None
-        client = self._load()["clients"].get(client_id)
+        client = self.load()["clients"].get(client_id)
         if not isinstance(client, dict):
             return None
         secrets = client.get("secrets")
@@ -236,7 +237,7 @@ class SecretState:
                     }
 
     def pending_rotation(self, client_id) -> dict | None:
-        client = self._load()["clients"].get(client_id)
+        client = self.load()["clients"].get(client_id)
         rotation = client.get("rotation") if isinstance(client, dict) else None
         return rotation if isinstance(rotation, dict) else None
 
@@ -257,7 +258,7 @@ class SecretState:
         """Write the file atomically (0600); a file changed meanwhile is a StoreError."""
         from ._stores import atomic_write
 
-        data = self._load()
+        data = self.load()
         clients = data["clients"]
         if len(clients) > MAX_CLIENTS:
             newest = sorted(clients, key=lambda c: str(clients[c].get("seen", "")), reverse=True)

@@ -493,6 +493,7 @@ class Transport:
         session=None,
         deadline=None,
         max_retry_after=MAX_RETRY_AFTER,
+        pool_size=16,
     ):
         from . import __version__
 
@@ -503,7 +504,9 @@ class Transport:
         self.max_retry_after = max_retry_after
         self.session = session or requests.Session()
         # No retries below this one: the loop in request() does them, within the deadline.
-        adapter = _WatchedAdapter(max_retries=0, pool_maxsize=16)
+        # ``pool_size``: connections kept per host; a transport shared by many checks at
+        # once (a fleet's) needs one per call in flight, or the extra ones are dropped.
+        adapter = _WatchedAdapter(max_retries=0, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT.format(version=__version__)

@@ -306,6 +306,16 @@ class MockAmazon:
         protect_logs(credentials.values())
         return credentials
 
+    def stand_up_fleet(self, sellers: int, broken: int = 0) -> list:
+        """Add ``sellers`` sellers across the regions, the main app authorised on each,
+        ``broken`` of them with a seller-level fault; their accounts (names, regions,
+        faults, credentials: see :mod:`._fleet`). Usable before and while the mock runs."""
+        from ._fleet import fleet
+
+        accounts = fleet(self.world, sellers, broken)
+        protect_logs(a.credentials["refresh_token"] for a in accounts)
+        return accounts
+
     @property
     def running(self) -> bool:
         return self._state == "running"

@@ -385,6 +385,13 @@ class World:
                 now=self.now + self.clock_offset,
             )
 
+    def add_partner(self, partner: Partner) -> None:
+        """A new selling partner's account (a fleet's: see :mod:`._fleet`)."""
+        with self._lock:
+            if partner.key in self.partners:
+                raise ValueError(f"the world already has the partner {partner.key!r}")
+            self.partners[partner.key] = partner
+
     def add_authorization(self, authorization: Authorization) -> None:
         """A new authorisation (a seller consented to an app: see :mod:`._consent`)."""
         with self._lock:
