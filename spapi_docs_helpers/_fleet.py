@@ -646,7 +646,7 @@ class _SecretsMemo:
                     )
                 except Exception as error:  # kept, and raised for every account alike
                     self._kept[secret_id] = (None, error)
-            value, error = self._kept[secret_id]
-        if error is not None:
-            raise error
+            value, failure = self._kept[secret_id]
+        if failure is not None:
+            raise failure
         return value

@@ -607,9 +607,8 @@ def resolve_credentials(
     the boto3 call to Secrets Manager (tests pass one); ``timeout`` bounds that call's
     connect and reads (its deadline is three times as long); ``config_cache`` (a dict)
     keeps the parsed credentials.yml for the next account (a fleet check's). Nothing the
-    sources hold makes it
-    raise; only an account that is not a non-empty string does (ValueError), which is a
-    programming error.
+    sources hold makes it raise; only an account that is not a non-empty string does
+    (ValueError), which is a programming error.
     """
     env = os.environ if environ is None else environ
     if not isinstance(account, str) or not account:
