@@ -494,6 +494,7 @@ class Transport:
         deadline=None,
         max_retry_after=MAX_RETRY_AFTER,
         pool_size=16,
+        settled_environment=False,
     ):
         from . import __version__
 
@@ -502,6 +503,10 @@ class Transport:
         self.backoff = backoff
         self.deadline = call_deadline(timeout, retries) if deadline is None else deadline
         self.max_retry_after = max_retry_after
+        # ``settled_environment``: the proxy variables are checked once per host, not on
+        # every call (a transport shared by a fleet's thousands of calls to the same hosts,
+        # in one run whose environment does not change).
+        self._proxy_checked: dict | None = {} if settled_environment else None
         self.session = session or requests.Session()
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
@@ -573,6 +578,15 @@ class Transport:
                 return f"{name}={path}: {why}"
         return None
 
+    def _proxy_problem(self, url):
+        if self._proxy_checked is None:
+            return proxy_problem(url)
+        host = url.split("/", 3)[:3]
+        key = "/".join(host)
+        if key not in self._proxy_checked:
+            self._proxy_checked[key] = proxy_problem(url)
+        return self._proxy_checked[key]
+
     def _attempt(self, method, url, data, headers, params, verify, deadline) -> HttpResult:
         left = deadline.remaining()
         if left is not None and left <= 0:
@@ -587,7 +601,7 @@ class Transport:
             return HttpResult(
                 method, url, failure="ca-bundle-unusable", failure_detail=escape_controls(problem)
             )
-        proxy = proxy_problem(url) if self.session.trust_env else None
+        proxy = self._proxy_problem(url) if self.session.trust_env else None
         if proxy is not None:
             name, shown, why = proxy
             return HttpResult(
