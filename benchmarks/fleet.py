@@ -156,14 +156,14 @@ def report_lines(results, markdown=False) -> list:
     if markdown:
         lines.append(
             "| accounts | one account (ms) | ideal (s) | fleet (s) | × ideal | peak memory (MB) "
-            "| ms per account |"
+            "| ms per account | CPU per account (ms) |"
         )
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for r in results:
             lines.append(
                 f"| {r['accounts']:,} | {r['one_ms']:.0f} | {r['ideal_ms'] / 1000:.1f} | "
                 f"{r['duration_ms'] / 1000:.1f} | **{r['vs_ideal']:.2f}** | {r['peak_mb']:.0f} | "
-                f"{r['per_account_ms']:.1f} |"
+                f"{r['per_account_ms']:.1f} | {r['cpu_s'] * 1000 / r['accounts']:.1f} |"
             )
     else:
         for r in results:

@@ -595,11 +595,13 @@ def check_fleet(
     roles: bool = False,
     progress=None,
 ) -> FleetReport:
-    """Check every account (``accounts``: names, or ``[(name, values or None, source)]``;
-    default: :func:`fleet_accounts`), ``concurrency`` at a time; see the module docstring.
-    ``progress(done, total, failed)`` is called after each account (from worker threads).
-    Raises :class:`FleetProblem` for an accounts file that lists no accounts; nothing the
-    accounts or the services do raises."""
+    """Check every account, ``concurrency`` at a time, through load, format, LWA and the
+    region (``roles=True``: and every role), and group the causes into app-level and
+    seller-level ones. ``accounts``: names, or ``(name, values or None, source)``
+    triples; default: every account of ``credentials.yml`` and of the environment, or of
+    ``accounts_file``. ``progress(done, total, failed)`` is called after each account, from
+    worker threads. Raises ``FleetProblem`` (a ValueError) for an accounts file that lists
+    no accounts; nothing the accounts or the services do raises."""
     import tempfile
     from queue import Empty, SimpleQueue
 

@@ -77,6 +77,7 @@ import time
 from dataclasses import dataclass, field
 
 from .._endpoints import MARKETPLACES
+from .._redaction import protect_logs
 from .._roles import Operation, role_model
 from . import _payloads
 from ._http import Response, Service
@@ -788,6 +789,8 @@ class SellingPartnerApi(Service):
             if self.sandbox or app.notification_queue is None:
                 return _errors(400, "InvalidInput", NOT_ENROLLED, headers=headers)
             fresh = self.world.rotate_client_secret(app)
+            # A secret of the world like the others: masked in log records (see _amazon).
+            protect_logs((fresh.value,))
             if self.notifications is not None:
                 self.notifications.post(
                     app.notification_queue, self.world.new_secret_notification(app, fresh)
