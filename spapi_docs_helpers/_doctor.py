@@ -267,6 +267,7 @@ def check(
     roles=True,
     config_cache=None,
     secret_state=None,
+    settings_checks=None,
 ) -> Report:
     """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
 
@@ -278,9 +279,10 @@ def check(
     What a fleet check (``check --all-accounts``) shares between accounts, none of which
     changes what one check concludes: ``transport`` (one connection pool per host; not
     closed here), ``token_cache`` (one LWA exchange per refresh token), ``config_cache``
-    (one parse of credentials.yml) and ``secret_state`` (one read of the expiry state
-    file). ``roles=False`` stops at the token's region (found in fewer calls); the roles
-    stage is then skipped.
+    (one parse of credentials.yml), ``secret_state`` (one read of the expiry state file)
+    and ``settings_checks(endpoints, sts)`` (the findings of the endpoint and network
+    settings, the same for every account). ``roles=False`` stops at the token's region
+    (found in fewer calls); the roles stage is then skipped.
     """
     import os
     from contextlib import nullcontext
@@ -333,7 +335,10 @@ def check(
     from ._diagnose import endpoint_findings
 
     # Endpoint URLs, plain HTTP, CA bundles, proxies: what would stop or expose every call.
-    environment = endpoint_findings(endpoints, sts=wants_sts)
+    if settings_checks is None:
+        environment = endpoint_findings(endpoints, sts=wants_sts)
+    else:
+        environment = settings_checks(endpoints, wants_sts)
     findings.extend(environment)
     if any(f.severity == "error" for f in environment):
         stages.append(StageResult("lwa", "skipped", "the settings stop every call (see findings)"))

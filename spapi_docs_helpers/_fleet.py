@@ -626,6 +626,7 @@ def check_fleet(
     state = SecretState(environ=env)
     state.load()
     secrets_memo = _SecretsMemo(env, timeout)
+    settings = _SettingsMemo()
     done_lock = threading.Lock()
     counts = {"done": 0, "failed": 0}
     workers = min(concurrency, len(accounts))
@@ -661,6 +662,7 @@ def check_fleet(
                     config_cache=config_cache,
                     secret_state=state,
                     secrets_reader=secrets_memo,
+                    settings_checks=settings,
                 )
                 outcome = FleetAccount(name, source, report)
                 results[index] = outcome
@@ -681,6 +683,28 @@ def check_fleet(
         duration_ms=(time.perf_counter() - started) * 1000,
         exchanges=cache.exchanges,
     )
+
+
+class _SettingsMemo:
+    """The findings of the endpoint and network settings (URLs, plain HTTP, CA bundles,
+    proxies), made once per set of endpoints: they are the same for every account of a run,
+    and checking them scans the environment once per endpoint."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._kept: dict = {}
+
+    def __call__(self, endpoints, sts):
+        from ._diagnose import endpoint_findings
+
+        key = (endpoints.lwa, tuple(sorted(endpoints.spapi.items())), endpoints.sts, sts)
+        with self._lock:
+            if key in self._kept:
+                return list(self._kept[key])
+        found = endpoint_findings(endpoints, sts=sts)
+        with self._lock:
+            self._kept[key] = found
+        return list(found)
 
 
 class _SecretsMemo:
