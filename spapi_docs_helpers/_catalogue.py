@@ -38,8 +38,8 @@ STAGES = (
     "roles",
     "consent",
     "store",
-    "transport",
     "rotation",
+    "transport",
 )
 # Who meets a failure, and how often: it decides where the docs show the entry, and in
 # which order. The first three are failures users of python-amazon-sp-api or amzn-sp-api
