@@ -341,7 +341,8 @@ def region_findings(answers) -> list:
                 },
             )
         ]
-    findings, seen = [], {}
+    findings: list = []
+    seen: dict = {}
     for answer in answers:
         if answer.kind != PROBLEM or answer.finding is None:
             continue

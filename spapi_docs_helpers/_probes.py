@@ -24,7 +24,7 @@ service requires).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from types import MappingProxyType
 
 from ._roles import REGION_CODES, role_model
@@ -183,7 +183,8 @@ def region_probes(region: str) -> tuple:
     wanted = frozenset().union(*(_grants(item, region) for item in candidates))
     covered = _grants(chosen[0], region)
     while wanted - covered:
-        best = min(candidates, key=lambda item, covered=covered: _value(item, region, covered))
+        # The roles covered so far, bound now (the loop changes the name afterwards).
+        best = min(candidates, key=partial(_value, region=region, covered=frozenset(covered)))
         if not (_grants(best, region) - covered):
             break  # nothing left grants what is missing
         chosen.append(best)
