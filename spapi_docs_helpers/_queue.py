@@ -185,7 +185,7 @@ class Notification:
         """The JSON form (the secret masked)."""
         return {
             "type": self.kind,
-            "client_id": self.client_id,
+            "client_id": mask(self.client_id),
             "event_time": _iso(self.event_time),
             "expires": _iso(self.expires),
             "old_expires": _iso(self.old_expires) if self.old_expires else None,

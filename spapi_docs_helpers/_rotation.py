@@ -5,9 +5,10 @@ A client secret lives 180 days, and a secret replaced by a rotation 7 more days.
 no API that tells a secret's expiry; it tells it in the notifications it posts to the app's
 SQS queue (:mod:`._queue`). ``secret-status`` reads them, leaves them on the queue, and
 keeps what they say in a small private state file, for ``check`` to warn 30 days ahead
-(:func:`~spapi_docs_helpers._diagnose.known_expiry_findings`). The state file holds client
-identifiers (no secret), dates, and secrets' *fingerprints* (an HMAC under a random key of
-the file's own), which tell "is this the secret the notification named" and nothing else.
+(:func:`~spapi_docs_helpers._diagnose.known_expiry_findings`). The state file holds dates and
+*fingerprints* of the secrets and client identifiers (an HMAC under a random key of the
+file's own), which tell "is this the secret the notification named" and nothing else: no
+credential is in it.
 
 ``rotate`` does what Amazon's ``lwa-rotation`` sample does with two Lambda functions, in one
 command, and makes each step safe to repeat:
@@ -120,9 +121,9 @@ class ExpiryRecord:
 
 
 class SecretState:
-    """The private state file (JSON, mode 0600, written atomically; no secret in it).
+    """The private state file (JSON, mode 0600, written atomically; no credential in it).
 
-    ``clients`` maps a client identifier to ``secrets`` (fingerprint → expiry, basis,
+    ``clients`` maps a client identifier's fingerprint to ``secrets`` (fingerprint → expiry, basis,
     event time), ``announced`` (the latest expiry notice: expiry, event time) and
     ``rotation`` (a rotation asked for whose new secret is not stored yet).
     """
@@ -164,13 +165,19 @@ class SecretState:
         key = bytes.fromhex(self.load()["key"])
         return hmac.new(key, secret.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
+    def _client_key(self, client_id: str) -> str:
+        # Client identifiers are credentials too (shown masked everywhere): the file keys
+        # its clients by fingerprint, and holds no credential at all.
+        return "client:" + self.fingerprint("client:" + client_id)
+
     def _client(self, client_id: str, *, create=False):
         clients = self.load()["clients"]
-        client = clients.get(client_id)
+        key = self._client_key(client_id)
+        client = clients.get(key)
         if not isinstance(client, dict):
             if not create:
                 return None
-            client = clients[client_id] = {}
+            client = clients[key] = {}
         client["seen"] = _iso(_now())
         return client
 
@@ -179,7 +186,7 @@ class SecretState:
         secret: the client's announced date), or None."""
         if not isinstance(client_id, str):
             return None
-        client = self.load()["clients"].get(client_id)
+        client = self.load()["clients"].get(self._client_key(client_id))
         if not isinstance(client, dict):
             return None
         secrets = client.get("secrets")
@@ -237,7 +244,7 @@ class SecretState:
                     }
 
     def pending_rotation(self, client_id) -> dict | None:
-        client = self.load()["clients"].get(client_id)
+        client = self.load()["clients"].get(self._client_key(client_id))
         rotation = client.get("rotation") if isinstance(client, dict) else None
         return rotation if isinstance(rotation, dict) else None
 

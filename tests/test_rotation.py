@@ -201,11 +201,13 @@ def test_secret_status_reports_the_expiry_and_leaves_every_message_on_the_queue(
         MessageSystemAttributeNames=["ApproximateReceiveCount"],
     )["Messages"]
     assert all(int(m["Attributes"]["ApproximateReceiveCount"]) >= 2 for m in bodies)
-    # The state file: client identifiers and dates, never a secret.
+    # The state file: fingerprints and dates, no credential at all.
     state = Path(status.state_path).read_text()
-    assert mock_amazon_env.credentials["lwa_app_id"] in state
+    (kept,) = json.loads(state)["clients"].values()
+    assert kept["announced"]["expires"] == client["expires"]
     assert oct(os.stat(status.state_path).st_mode & 0o777) == "0o600"
-    assert_no_leak([state, status.to_json(), status.render_text()], *secret_values(mock_amazon_env))
+    credentials = [*secret_values(mock_amazon_env), mock_amazon_env.credentials["lwa_app_id"]]
+    assert_no_leak([state, status.to_json(), status.render_text()], *credentials)
 
 
 def secret_values(amazon) -> list:
