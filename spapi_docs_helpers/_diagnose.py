@@ -16,9 +16,12 @@ every call (endpoint URLs, plain HTTP, CA bundles, proxies) is judged here too
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
-from ._catalogue import CATALOGUE, entry
+from ._catalogue import CATALOGUE, Finding, entry
 from ._endpoints import MARKETPLACES, REGIONS
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
 from ._roles import role_model
@@ -617,7 +620,7 @@ def diagnose_sts(error, *, operation, credentials, caller_arn=None, secrets=()):
 EXPIRY_WARNING_DAYS = 30
 
 
-def _when(moment) -> str:
+def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -626,7 +629,7 @@ def _days(seconds: float) -> str:
     return f"{days} day{'s' * (days != 1)}"
 
 
-def known_expiry_findings(record, *, now, accepted) -> list:
+def known_expiry_findings(record: Any, *, now: datetime, accepted: bool) -> list[Finding]:
     """The findings of what the state file knows of this secret's expiry (``record``: an
     object with ``expires``, ``certain``, ``basis`` and ``event_time``, or None), at ``now``.
     ``accepted``: the SP-API let a token of this secret through in this very check, which
@@ -674,7 +677,7 @@ def known_expiry_findings(record, *, now, accepted) -> list:
 _NOT_ENROLLED = entry("rotation-not-enrolled").match
 
 
-def diagnose_rotation(http, *, secrets=()):
+def diagnose_rotation(http: Any, *, secrets: Iterable[object] = ()) -> Finding | None:
     """None when rotateApplicationClientSecret rotated (204); otherwise the finding."""
     if http.failure is None and http.status == 429:
         wait = http.header("Retry-After")
@@ -718,7 +721,9 @@ _SQS_KEYS = (
 )
 
 
-def diagnose_sqs(error, *, operation, queue, secrets=()):
+def diagnose_sqs(
+    error: BaseException, *, operation: str, queue: str, secrets: Iterable[object] = ()
+) -> Finding:
     """The finding for an exception of an SQS call on ``queue`` (its URL, as shown)."""
     kind = type(error).__name__
     text = escape_controls(redact_text(str(error), secrets))[:300]

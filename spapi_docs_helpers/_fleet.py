@@ -43,7 +43,10 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
+from ._catalogue import Finding
 from ._credentials import FIELD_KEYS, LWA_KEYS, display, field_spec
 from ._redaction import escape_controls, shown_value
 
@@ -76,16 +79,16 @@ class TokenCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._results: dict = {}
-        self._pending: dict = {}
+        self._results: dict[str, Any] = {}
+        self._pending: dict[str, threading.Event] = {}
         self.exchanges = 0
 
     @staticmethod
-    def _key(endpoint, credentials) -> str:
+    def _key(endpoint: str, credentials: Any) -> str:
         parts = [endpoint] + [str(credentials.get(k)) for k in LWA_KEYS]
         return hashlib.sha256("\x00".join(parts).encode("utf-8", "replace")).hexdigest()
 
-    def get(self, endpoint, credentials, exchange):
+    def get(self, endpoint: str, credentials: Any, exchange: Callable[[], Any]) -> Any:
         """The TokenResult of these credentials: ``exchange()``'s, made once."""
         key = self._key(endpoint, credentials)
         with self._lock:
@@ -120,15 +123,15 @@ class TokenCache:
 # --------------------------------------------------------------------------- the accounts
 
 
-def _config_path(env) -> str:
+def _config_path(env: Mapping[str, str]) -> str:
     from ._config_file import CONFIG_FILENAME, config_directory
 
     directory, _problem = config_directory(env)
     return os.path.join(directory, CONFIG_FILENAME)
 
 
-def _environment_accounts(env) -> list:
-    names = []
+def _environment_accounts(env: Mapping[str, str]) -> list[str]:
+    names: list[str] = []
     for key in LWA_KEYS:
         base = field_spec(key).env
         for name in env:
@@ -141,7 +144,7 @@ def _environment_accounts(env) -> list:
     return names
 
 
-def _read_accounts_file(path) -> list:
+def _read_accounts_file(path: str) -> list[tuple[str, dict[str, Any] | None]]:
     """``[(name, values or None)]`` from an accounts file (see the module docstring)."""
     import yaml
 
@@ -187,7 +190,7 @@ def _read_accounts_file(path) -> list:
             f"--accounts-file {path}: the account {shown_value(twice[0], 60)} appears twice; "
             "keep one of them (YAML keeps the last silently)"
         )
-    accounts = []
+    accounts: list[tuple[str, dict[str, Any] | None]] = []
     for name, values in data.items():
         if name == "version":
             continue
@@ -205,7 +208,12 @@ def _read_accounts_file(path) -> list:
     return accounts
 
 
-def fleet_accounts(environ=None, *, accounts_file=None, config_cache=None) -> list:
+def fleet_accounts(
+    environ: Mapping[str, str] | None = None,
+    *,
+    accounts_file: str | None = None,
+    config_cache: dict[str, Any] | None = None,
+) -> list[tuple[str, dict[str, Any] | None, str]]:
     """Every account to check: ``[(name, values or None, source)]`` (see the module
     docstring). ``values`` None: load it the library's way. Raises :class:`FleetProblem`."""
     from ._config_file import read_yaml_file
@@ -214,7 +222,7 @@ def fleet_accounts(environ=None, *, accounts_file=None, config_cache=None) -> li
     if accounts_file is not None:
         source = f"accounts file {accounts_file}"
         return [(name, values, source) for name, values in _read_accounts_file(accounts_file)]
-    found = []
+    found: list[tuple[str, dict[str, Any] | None, str]] = []
     data, _problem, _message = read_yaml_file(_config_path(env), cache=config_cache)
     if isinstance(data, dict):
         found += [
@@ -231,7 +239,7 @@ def fleet_accounts(environ=None, *, accounts_file=None, config_cache=None) -> li
     return found or [("default", None, "environment")]
 
 
-def _without_credentials(env, empty_folder) -> dict:
+def _without_credentials(env: Mapping[str, str], empty_folder: str) -> dict[str, str]:
     """``env`` without a credential variable or a config folder of its own, so that an
     account of the accounts file is checked on its own values alone."""
     from ._credentials import ENV_NAMES
@@ -264,13 +272,13 @@ class FleetAccount:
         "stages",
     )
 
-    def __init__(self, name, source, report):
+    def __init__(self, name: str, source: str, report: Any) -> None:
         self.name = name
         self.source = source
         creds = report.credentials
         client_id = creds.lwa_app_id if creds is not None else None
         self.client_id = client_id if isinstance(client_id, str) and client_id else None
-        self.findings = list(report.findings)
+        self.findings: list[Finding] = list(report.findings)
         self.stages = {stage.name: stage.status for stage in report.stages}
         region = report.stage("region")
         data = region.data if region is not None else {}
@@ -287,10 +295,10 @@ class FleetAccount:
         return not any(f.severity == "error" for f in self.findings)
 
     @property
-    def errors(self) -> list:
+    def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "account": self.name,
             "source": self.source,
@@ -303,11 +311,11 @@ class FleetAccount:
             "duration_ms": round(self.duration_ms or 0, 1),
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"FleetAccount({self.name!r}, ok={self.ok}, region={self.region!r})"
 
 
-def scope_of(finding) -> str:
+def scope_of(finding: Finding) -> str:
     """``app`` when ``finding`` blames the app's own credentials or registration (one fix
     for every account of the client), else ``seller`` (a fix per account)."""
     if finding.field in APP_FIELDS or (finding.field is None and finding.subject in APP_SUBJECTS):
@@ -323,16 +331,16 @@ class CauseGroup:
 
     __slots__ = ("accounts", "client_id", "code", "everywhere", "finding", "scope")
 
-    def __init__(self, scope, code, client_id, finding):
+    def __init__(self, scope: str, code: str, client_id: str | None, finding: Finding) -> None:
         self.scope = scope
         self.code = code
         self.client_id = client_id
         self.finding = finding
-        self.accounts = []
+        self.accounts: list[str] = []
         # App scope: it touches every account checked with this client identifier.
         self.everywhere = False
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         finding = self.finding
         data = {
             "scope": self.scope,
@@ -352,9 +360,9 @@ class CauseGroup:
         return data
 
 
-def _group(accounts) -> list:
-    groups: dict = {}
-    per_client: dict = {}
+def _group(accounts: Iterable[FleetAccount]) -> list[CauseGroup]:
+    groups: dict[tuple[str, str, str | None], CauseGroup] = {}
+    per_client: dict[str | None, list[str]] = {}
     for account in accounts:
         per_client.setdefault(account.client_id, []).append(account.name)
         for finding in account.findings:
@@ -384,7 +392,15 @@ class FleetReport:
 
     __slots__ = ("accounts", "concurrency", "duration_ms", "exchanges", "groups", "roles")
 
-    def __init__(self, accounts, *, concurrency, roles, duration_ms, exchanges=None):
+    def __init__(
+        self,
+        accounts: Iterable[FleetAccount],
+        *,
+        concurrency: int,
+        roles: bool,
+        duration_ms: float | None,
+        exchanges: int | None = None,
+    ) -> None:
         self.accounts = list(accounts)
         self.groups = _group(self.accounts)
         self.concurrency = concurrency
@@ -393,7 +409,7 @@ class FleetReport:
         self.exchanges = exchanges
 
     @property
-    def failed(self) -> list:
+    def failed(self) -> list[FleetAccount]:
         return [a for a in self.accounts if not a.ok]
 
     @property
@@ -404,7 +420,7 @@ class FleetReport:
     def exit_code(self) -> int:
         return 0 if self.ok else 1
 
-    def groups_of(self, scope) -> list:
+    def groups_of(self, scope: str) -> list[CauseGroup]:
         return [g for g in self.groups if g.scope == scope]
 
     @property
@@ -424,7 +440,7 @@ class FleetReport:
             parts.append(f"{len(seller)} seller-level cause{'s' * (len(seller) != 1)}")
         return f"{failed} of {total} accounts fail: " + ", ".join(parts) + "."
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON report (see docs/reference/json-report.md); holds no secret."""
         return {
             "schema_version": SCHEMA_VERSION,
@@ -447,16 +463,16 @@ class FleetReport:
             "accounts": [account.as_dict() for account in self.accounts],
         }
 
-    def to_json(self, indent=2) -> str:
+    def to_json(self, indent: int = 2) -> str:
         from ._report import _JSON_UNSAFE
 
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
         return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
-    def render_text(self, *, color=False) -> str:
+    def render_text(self, *, color: bool = False) -> str:
         from ._report import _COLORS
 
-        def paint(text, style):
+        def paint(text: str, style: str) -> str:
             return f"\033[{_COLORS[style]}m{text}\033[0m" if color and style in _COLORS else text
 
         total = len(self.accounts)
@@ -517,13 +533,13 @@ class FleetReport:
         lines += ["", f"{status} {paint('Verdict:', 'bold')} {self.verdict}"]
         return "\n".join(lines) + "\n"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"FleetReport({len(self.accounts)} accounts, {len(self.failed)} failing)"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.render_text()
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from html import escape
 
         return "<pre>" + escape(self.render_text()) + "</pre>"
@@ -532,7 +548,7 @@ class FleetReport:
 # --------------------------------------------------------------------------- the run
 
 
-def _settled_session():
+def _settled_session() -> Any:
     """A requests session that reads the proxy variables once per host, not on every call.
 
     requests scans the whole environment several times per request to find the proxies
@@ -549,12 +565,12 @@ def _settled_session():
     from requests.utils import get_environ_proxies
 
     class SettledSession(requests.Session):
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__()
-            self._environ_proxies: dict = {}
+            self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
             self._settle_lock = _threading.Lock()
 
-        def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
             if not self.trust_env:
                 return super().merge_environment_settings(url, proxies, stream, verify, cert)
             no_proxy = proxies.get("no_proxy") if proxies is not None else None
@@ -586,14 +602,14 @@ def _settled_session():
 
 
 def check_fleet(
-    accounts=None,
+    accounts: Iterable[str | tuple[str, dict[str, Any] | None, str]] | None = None,
     *,
-    environ=None,
-    accounts_file=None,
+    environ: Mapping[str, str] | None = None,
+    accounts_file: str | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     timeout: float = 10.0,
     roles: bool = False,
-    progress=None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> FleetReport:
     """Check every account, ``concurrency`` at a time, through load, format, LWA and the
     region (``roles=True``: and every role), and group the causes into app-level and
@@ -613,14 +629,19 @@ def check_fleet(
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise ValueError(f"concurrency must be between 1 and {MAX_CONCURRENCY}")
     env = os.environ if environ is None else environ
-    config_cache: dict = {}
-    if accounts is None:
-        accounts = fleet_accounts(env, accounts_file=accounts_file, config_cache=config_cache)
-    accounts = [item if isinstance(item, tuple) else (item, None, "named") for item in accounts]
+    config_cache: dict[str, Any] = {}
+    listed = (
+        fleet_accounts(env, accounts_file=accounts_file, config_cache=config_cache)
+        if accounts is None
+        else accounts
+    )
+    every: list[tuple[str, dict[str, Any] | None, str]] = [
+        item if isinstance(item, tuple) else (item, None, "named") for item in listed
+    ]
     started = time.perf_counter()
-    results: list = [None] * len(accounts)
-    todo: SimpleQueue = SimpleQueue()
-    for index in range(len(accounts)):
+    results: list[FleetAccount | None] = [None] * len(every)
+    todo: SimpleQueue[int] = SimpleQueue()
+    for index in range(len(every)):
         todo.put(index)
     cache = TokenCache()
     state = SecretState(environ=env)
@@ -629,7 +650,7 @@ def check_fleet(
     settings = _SettingsMemo()
     done_lock = threading.Lock()
     counts = {"done": 0, "failed": 0}
-    workers = min(concurrency, len(accounts))
+    workers = min(concurrency, len(every))
     with (
         tempfile.TemporaryDirectory(prefix="spapi-fleet-") as empty,
         # Every call in flight keeps its connection: up to 13 region probes per account.
@@ -644,13 +665,13 @@ def check_fleet(
     ):
         isolated = _without_credentials(env, empty)
 
-        def work():
+        def work() -> None:
             while True:
                 try:
                     index = todo.get_nowait()
                 except Empty:
                     return
-                name, values, source = accounts[index]
+                name, values, source = every[index]
                 report = check(
                     name,
                     credentials=values,
@@ -671,13 +692,14 @@ def check_fleet(
                     counts["failed"] += not outcome.ok
                     done, failed = counts["done"], counts["failed"]
                 if progress is not None:
-                    progress(done, len(accounts), failed)
+                    progress(done, len(every), failed)
 
         calls = [pool.submit(work) for _ in range(workers)]
         for call in calls:
             call.result()
     return FleetReport(
-        results,
+        # Every worker ended (each call's result was taken): every account has its outcome.
+        [outcome for outcome in results if outcome is not None],
         concurrency=concurrency,
         roles=roles,
         duration_ms=(time.perf_counter() - started) * 1000,
@@ -690,11 +712,11 @@ class _SettingsMemo:
     proxies), made once per set of endpoints: they are the same for every account of a run,
     and checking them scans the environment once per endpoint."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: dict = {}
+        self._kept: dict[tuple[Any, ...], list[Finding]] = {}
 
-    def __call__(self, endpoints, sts):
+    def __call__(self, endpoints: Any, sts: bool) -> list[Finding]:
         from ._diagnose import endpoint_findings
 
         key = (endpoints.lwa, tuple(sorted(endpoints.spapi.items())), endpoints.sts, sts)
@@ -711,13 +733,13 @@ class _SecretsMemo:
     """python-amazon-sp-api reads one Secrets Manager secret whatever the account: read it
     once for the fleet (the value, or the exception, is kept)."""
 
-    def __init__(self, env, timeout):
+    def __init__(self, env: Mapping[str, str], timeout: float) -> None:
         self._env = env
         self._timeout = timeout
         self._lock = threading.Lock()
-        self._kept: dict = {}
+        self._kept: dict[str, tuple[str | None, BaseException | None]] = {}
 
-    def __call__(self, secret_id):
+    def __call__(self, secret_id: str) -> str | None:
         from ._sources import _read_secret_with_boto3
 
         with self._lock:

@@ -36,9 +36,11 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
+from typing import Any
 
-from ._catalogue import entry
+from ._catalogue import Finding, entry
 from ._endpoints import ENV_SQS, is_loopback
 from ._redaction import mask, protect_logs, shown_url
 
@@ -75,7 +77,7 @@ _LEGACY_HOST = re.compile(r"^([a-z0-9-]+)\.queue\.amazonaws\.com$")
 class QueueProblem(Exception):
     """The queue cannot be read; ``finding`` says why (a catalogue finding)."""
 
-    def __init__(self, finding):
+    def __init__(self, finding: Finding) -> None:
         super().__init__(finding.one_line())
         self.finding = finding
 
@@ -119,7 +121,7 @@ def queue_url(text: str) -> tuple[str, str | None]:
     return text, region
 
 
-def _moment(value) -> datetime | None:
+def _moment(value: object) -> datetime | None:
     """Amazon's ``2024-01-10T22:09:17.456Z`` (or any ISO 8601 time with a zone), in UTC."""
     if not isinstance(value, str) or len(value) > 40:
         return None
@@ -156,16 +158,16 @@ class Notification:
     def __init__(
         self,
         *,
-        kind,
-        client_id,
-        event_time,
-        expires,
-        old_expires=None,
-        new_secret=None,
-        message_id=None,
-        receipt_handle=None,
-        receive_count=None,
-    ):
+        kind: str,
+        client_id: str,
+        event_time: datetime,
+        expires: datetime,
+        old_expires: datetime | None = None,
+        new_secret: str | None = None,
+        message_id: str | None = None,
+        receipt_handle: str | None = None,
+        receive_count: int | None = None,
+    ) -> None:
         self.kind = kind
         self.client_id = client_id
         self.event_time = event_time
@@ -181,7 +183,7 @@ class Notification:
         """The new client secret (NEW_SECRET only): send it to LWA or a store, never print it."""
         return self._new_secret
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form (the secret masked)."""
         return {
             "type": self.kind,
@@ -194,7 +196,7 @@ class Notification:
             "receive_count": self.receive_count,
         }
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         secret = f", new secret {mask(self._new_secret)}" if self._new_secret else ""
         return (
             f"Notification({self.kind}, {mask(self.client_id)}, "
@@ -206,7 +208,7 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_notification(body) -> Notification | None:
+def parse_notification(body: object) -> Notification | None:
     """The notification a message body holds, or None when it is not one of the two (another
     notification type, no JSON, a shape Amazon does not send)."""
     if isinstance(body, (bytes, bytearray)):
@@ -266,15 +268,15 @@ class Scan:
 
     __slots__ = ("notifications", "others", "truncated")
 
-    def __init__(self, notifications, others, truncated):
+    def __init__(self, notifications: Iterable[Notification], others: int, truncated: bool):
         self.notifications = sorted(notifications, key=lambda n: n.event_time)
         self.others = others
         self.truncated = truncated
 
-    def of(self, client_id: str) -> list:
+    def of(self, client_id: str) -> list[Notification]:
         return [n for n in self.notifications if n.client_id == client_id]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Scan({len(self.notifications)} notifications, {self.others} other messages)"
 
 
@@ -287,13 +289,13 @@ class NotificationQueue:
         self,
         url: str,
         *,
-        environ=None,
+        environ: Mapping[str, str] | None = None,
         timeout: float = 10.0,
-        retries=2,
-        client=None,
+        retries: int = 2,
+        client: Any = None,
         hold: int = HOLD_SECONDS,
         max_messages: int = MAX_MESSAGES,
-    ):
+    ) -> None:
         self.url, self._region = queue_url(url)
         self._environ = os.environ if environ is None else environ
         self.timeout = timeout
@@ -303,7 +305,7 @@ class NotificationQueue:
         # messages one pass reads.
         self.hold = hold
         self.max_messages = max_messages
-        self._held: dict = {}
+        self._held: dict[str, str] = {}
         self._truncated = False
 
     @property
@@ -311,7 +313,7 @@ class NotificationQueue:
         return shown_url(self.url)
 
     # ------------------------------------------------------------------ the client
-    def _service(self):
+    def _service(self) -> Any:
         if self._client is not None:
             return self._client
         import boto3
@@ -348,7 +350,7 @@ class NotificationQueue:
         self._client = client
         return client
 
-    def _finding(self, error, operation):
+    def _finding(self, error: BaseException, operation: str) -> Finding:
         from ._diagnose import diagnose_sqs
 
         env = self._environ
@@ -359,15 +361,16 @@ class NotificationQueue:
             secrets=[env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")],
         )
 
-    def _call(self, operation, **parameters):
+    def _call(self, operation: str, **parameters: Any) -> dict[str, Any]:
         client = self._service()
         try:
-            return getattr(client, operation)(QueueUrl=self.url, **parameters)
+            answer: dict[str, Any] = getattr(client, operation)(QueueUrl=self.url, **parameters)
         except Exception as error:  # botocore's errors, network included: a finding
             raise QueueProblem(self._finding(error, _operation_name(operation))) from None
+        return answer
 
     # ------------------------------------------------------------------ the queue
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         """The queue's ARN, visibility timeout, redrive policy (``max_receive_count``, or
         None) and approximate message counts; raises :class:`QueueProblem`."""
         answer = self._call("get_queue_attributes", AttributeNames=["All"])
@@ -387,7 +390,7 @@ class NotificationQueue:
             "in_flight": _int(attributes.get("ApproximateNumberOfMessagesNotVisible")),
         }
 
-    def receive_count_warning(self, described: dict):
+    def receive_count_warning(self, described: Mapping[str, Any]) -> Finding | None:
         """The finding that says reading counts towards the dead-letter limit, or None."""
         limit = described.get("max_receive_count")
         if limit is None:
@@ -397,7 +400,7 @@ class NotificationQueue:
             f"{limit} receives; every read by spapi-doctor counts as one."
         )
 
-    def _receive(self, wait_seconds: float) -> list:
+    def _receive(self, wait_seconds: float) -> list[dict[str, Any]]:
         answer = self._call(
             "receive_message",
             MaxNumberOfMessages=10,
@@ -408,7 +411,7 @@ class NotificationQueue:
         messages = answer.get("Messages") or []
         return [m for m in messages if isinstance(m, dict) and m.get("ReceiptHandle")]
 
-    def _notification_of(self, message) -> Notification | None:
+    def _notification_of(self, message: Mapping[str, Any]) -> Notification | None:
         notification = parse_notification(message.get("Body"))
         if notification is not None:
             notification.message_id = message.get("MessageId")
@@ -418,11 +421,13 @@ class NotificationQueue:
             )
         return notification
 
-    def release(self, receipt_handle: str) -> None:
-        """Make a received message visible to every consumer again, now."""
+    def release(self, receipt_handle: str | None) -> None:
+        """Make a received message visible to every consumer again, now (None: nothing)."""
+        if receipt_handle is None:
+            return
         self._call("change_message_visibility", ReceiptHandle=receipt_handle, VisibilityTimeout=0)
 
-    def _release_all(self, handles) -> int:
+    def _release_all(self, handles: Iterable[str]) -> int:
         """Release every held message; returns how many releases failed (those come back
         anyway when their :data:`HOLD_SECONDS` end)."""
         failed = 0
@@ -437,7 +442,9 @@ class NotificationQueue:
         """Remove a message spapi-doctor consumed (the new secret it stored)."""
         self._call("delete_message", ReceiptHandle=notification.receipt_handle)
 
-    def _pass(self, seconds: float, *, until, first_wait: float):
+    def _pass(
+        self, seconds: float, *, until: str, first_wait: float
+    ) -> Iterator[tuple[dict[str, Any], Notification | None]]:
         """Receive batch after batch, each message hidden while the pass lasts, and yield
         ``(message, notification or None)`` for each message not seen before. Ends when a
         receive brings nothing (``until="empty"``) or when ``seconds`` are over. The caller
@@ -464,7 +471,7 @@ class NotificationQueue:
             if not messages and until == "empty":
                 return
 
-    def scan(self, *, seconds=MAX_SCAN_SECONDS) -> Scan:
+    def scan(self, *, seconds: float = MAX_SCAN_SECONDS) -> Scan:
         """One pass over the queue: every message is received (hidden meanwhile), read, and
         made visible again at the end; nothing is deleted. Raises :class:`QueueProblem`."""
         self._held, self._truncated = {}, False
@@ -481,7 +488,9 @@ class NotificationQueue:
             self._release_all(self._held.values())
         return Scan(notifications, others, self._truncated)
 
-    def take_newest(self, wanted, *, seconds: float, arrival: bool = False):
+    def take_newest(
+        self, wanted: Callable[[Notification], bool], *, seconds: float, arrival: bool = False
+    ) -> Notification | None:
         """The newest notification ``wanted(notification)`` accepts, or None.
 
         Without ``arrival``, one pass over what the queue holds now; with it, a wait of at
@@ -507,7 +516,7 @@ class NotificationQueue:
             self._release_all(h for h in self._held.values() if h != keep)
         return found
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"NotificationQueue({self.shown})"
 
 
@@ -515,7 +524,7 @@ def _operation_name(method: str) -> str:
     return "".join(part.capitalize() for part in method.split("_"))
 
 
-def _int(value) -> int | None:
+def _int(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):

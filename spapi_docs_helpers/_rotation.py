@@ -41,9 +41,11 @@ import json
 import os
 import secrets as _random
 import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
-from ._catalogue import entry
+from ._catalogue import Finding, entry
 from ._credentials import Credentials, display
 from ._redaction import mask
 
@@ -70,6 +72,9 @@ MAX_WAIT_S = 900.0
 CLOCK_SLACK = timedelta(minutes=10)
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
+if TYPE_CHECKING:  # the annotations only: _queue imports boto3 when a queue is read
+    from ._queue import Notification, NotificationQueue
+
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
@@ -79,7 +84,7 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse(text) -> datetime | None:
+def _parse(text: object) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
@@ -93,7 +98,7 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def state_path(environ=None) -> str:
+def state_path(environ: Mapping[str, str] | None = None) -> str:
     """The state file: beside ``authorize``'s (``$XDG_STATE_HOME/spapi-doctor``, default
     ``~/.local/state``; ``%LOCALAPPDATA%\\spapi-doctor`` on Windows)."""
     from ._authorize import state_path as authorize_state_path
@@ -110,13 +115,15 @@ class ExpiryRecord:
 
     __slots__ = ("basis", "certain", "event_time", "expires")
 
-    def __init__(self, *, expires, certain, basis, event_time):
+    def __init__(
+        self, *, expires: datetime, certain: bool, basis: str, event_time: datetime
+    ) -> None:
         self.expires = expires
         self.certain = certain
         self.basis = basis
         self.event_time = event_time
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ExpiryRecord({_iso(self.expires)}, certain={self.certain})"
 
 
@@ -128,12 +135,17 @@ class SecretState:
     ``rotation`` (a rotation asked for whose new secret is not stored yet).
     """
 
-    def __init__(self, path=None, *, environ=None):
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.path = os.fspath(path) if path is not None else state_path(environ)
-        self._raw = None
-        self._data = None
+        self._raw: bytes | None = None
+        self._data: dict[str, Any] | None = None
 
-    def load(self) -> dict:
+    def load(self) -> dict[str, Any]:
         """The file's content (read once; a missing or broken file reads as empty)."""
         if self._data is not None:
             return self._data
@@ -170,48 +182,58 @@ class SecretState:
         # its clients by fingerprint, and holds no credential at all.
         return "client:" + self.fingerprint("client:" + client_id)
 
-    def _client(self, client_id: str, *, create=False):
+    def _found(self, client_id: str) -> dict[str, Any] | None:
+        """The client's entry, or None."""
+        client = self.load()["clients"].get(self._client_key(client_id))
+        return client if isinstance(client, dict) else None
+
+    def _client(self, client_id: str) -> dict[str, Any]:
+        """The client's entry, made when there is none; marked as seen now."""
         clients = self.load()["clients"]
         key = self._client_key(client_id)
-        client = clients.get(key)
-        if not isinstance(client, dict):
-            if not create:
-                return None
-            client = clients[key] = {}
+        found = clients.get(key)
+        client: dict[str, Any] = found if isinstance(found, dict) else {}
+        clients[key] = client
         client["seen"] = _iso(_now())
         return client
 
-    def known(self, client_id, secret=None) -> ExpiryRecord | None:
+    def known(self, client_id: object, secret: object = None) -> ExpiryRecord | None:
         """What the file knows of the expiry of ``secret`` of ``client_id`` (without a
         secret: the client's announced date), or None."""
         if not isinstance(client_id, str):
             return None
-        client = self.load()["clients"].get(self._client_key(client_id))
-        if not isinstance(client, dict):
+        client = self._found(client_id)
+        if client is None:
             return None
         secrets = client.get("secrets")
         item = None
         if isinstance(secret, str) and secret and isinstance(secrets, dict):
             item = secrets.get(self.fingerprint(secret))
-        if isinstance(item, dict) and _parse(item.get("expires")):
-            return ExpiryRecord(
-                expires=_parse(item["expires"]),
-                certain=True,
-                basis=str(item.get("basis", "")),
-                event_time=_parse(item.get("event_time")) or _parse(item["expires"]),
-            )
+        if isinstance(item, dict):
+            expires = _parse(item.get("expires"))
+            if expires is not None:
+                return ExpiryRecord(
+                    expires=expires,
+                    certain=True,
+                    basis=str(item.get("basis", "")),
+                    event_time=_parse(item.get("event_time")) or expires,
+                )
         announced = client.get("announced")
-        if isinstance(announced, dict) and _parse(announced.get("expires")):
-            return ExpiryRecord(
-                expires=_parse(announced["expires"]),
-                certain=False,
-                basis="Amazon's expiry notice",
-                event_time=_parse(announced.get("event_time")) or _parse(announced["expires"]),
-            )
+        if isinstance(announced, dict):
+            expires = _parse(announced.get("expires"))
+            if expires is not None:
+                return ExpiryRecord(
+                    expires=expires,
+                    certain=False,
+                    basis="Amazon's expiry notice",
+                    event_time=_parse(announced.get("event_time")) or expires,
+                )
         return None
 
-    def note_secret(self, client_id, secret, *, expires, basis, event_time) -> None:
-        client = self._client(client_id, create=True)
+    def note_secret(
+        self, client_id: str, secret: str, *, expires: datetime, basis: str, event_time: datetime
+    ) -> None:
+        client = self._client(client_id)
         secrets = client.setdefault("secrets", {})
         secrets[self.fingerprint(secret)] = {
             "expires": _iso(expires),
@@ -219,7 +241,7 @@ class SecretState:
             "event_time": _iso(event_time),
         }
 
-    def note_notifications(self, client_id, notifications) -> None:
+    def note_notifications(self, client_id: str, notifications: Iterable[Notification]) -> None:
         """Keep what ``notifications`` (of ``client_id``, oldest first) say: each new
         secret's expiry (certain: it names the secret), the latest expiry notice."""
         from ._queue import EXPIRY, NEW_SECRET
@@ -234,7 +256,7 @@ class SecretState:
                     event_time=item.event_time,
                 )
             elif item.kind == EXPIRY:
-                client = self._client(client_id, create=True)
+                client = self._client(client_id)
                 current = client.get("announced")
                 before = _parse(current.get("event_time")) if isinstance(current, dict) else None
                 if before is None or item.event_time >= before:
@@ -243,21 +265,21 @@ class SecretState:
                         "event_time": _iso(item.event_time),
                     }
 
-    def pending_rotation(self, client_id) -> dict | None:
-        client = self.load()["clients"].get(self._client_key(client_id))
-        rotation = client.get("rotation") if isinstance(client, dict) else None
+    def pending_rotation(self, client_id: str) -> dict[str, Any] | None:
+        client = self._found(client_id)
+        rotation = client.get("rotation") if client is not None else None
         return rotation if isinstance(rotation, dict) else None
 
-    def begin_rotation(self, client_id, old_secret) -> datetime:
+    def begin_rotation(self, client_id: str, old_secret: str) -> datetime:
         moment = _now()
-        self._client(client_id, create=True)["rotation"] = {
+        self._client(client_id)["rotation"] = {
             "requested_at": _iso(moment),
             "old_secret": self.fingerprint(old_secret),
         }
         return moment
 
-    def end_rotation(self, client_id) -> None:
-        client = self._client(client_id)
+    def end_rotation(self, client_id: str) -> None:
+        client = self._found(client_id)
         if client is not None:
             client.pop("rotation", None)
 
@@ -278,7 +300,12 @@ class SecretState:
             os.unlink(self.path + ".bak")
 
 
-def known_expiry(credentials, *, environ=None, state=None) -> ExpiryRecord | None:
+def known_expiry(
+    credentials: object,
+    *,
+    environ: Mapping[str, str] | None = None,
+    state: SecretState | None = None,
+) -> ExpiryRecord | None:
     """What the state file knows of the expiry of ``credentials``' client secret (the
     check's way in); None when nothing, or when the file cannot be read."""
     client_id = getattr(credentials, "lwa_app_id", None)
@@ -308,13 +335,20 @@ class SecretStatus:
         "truncated",
     )
 
-    def __init__(self, *, queue_url, account=None, client_id=None, state_path=None):
+    def __init__(
+        self,
+        *,
+        queue_url: str,
+        account: str | None = None,
+        client_id: str | None = None,
+        state_path: str | None = None,
+    ) -> None:
         self.queue_url = queue_url
         self.account = account
         self.client_id = client_id
-        self.queue = {}
-        self.clients = []
-        self.findings = []
+        self.queue: dict[str, Any] = {}
+        self.clients: list[dict[str, Any]] = []
+        self.findings: list[Finding] = []
         self.others = 0
         self.truncated = False
         self.state_path = state_path
@@ -327,7 +361,7 @@ class SecretStatus:
     def exit_code(self) -> int:
         return EXIT_OK if self.ok else EXIT_PROBLEM
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON form (see docs/reference/json-report.md); holds no secret."""
         return {
             "schema_version": 1,
@@ -351,7 +385,7 @@ class SecretStatus:
         text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
         return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
-    def render_text(self, *, color=False) -> str:
+    def render_text(self, *, color: bool = False) -> str:
         from ._redaction import escape_controls
         from ._report import render_findings
 
@@ -389,19 +423,19 @@ class SecretStatus:
             lines.append(f"Recorded for spapi-doctor check in {escape_controls(self.state_path)}.")
         return "\n".join(lines) + "\n"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SecretStatus({len(self.clients)} client(s), ok={self.ok})"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.render_text()
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from html import escape
 
         return "<pre>" + escape(self.render_text()) + "</pre>"
 
 
-def _client_summary(client_id, notifications, record, now) -> tuple:
+def _client_summary(record: ExpiryRecord | None, now: datetime) -> tuple[str, str]:
     """``(severity, one line)`` of what the notifications say of a client's secret."""
     from ._diagnose import EXPIRY_WARNING_DAYS
 
@@ -424,12 +458,12 @@ def secret_status(
     queue_url: str,
     *,
     account: str | None = None,
-    credentials=None,
-    environ=None,
+    credentials: object = None,
+    environ: Mapping[str, str] | None = None,
     timeout: float = 10.0,
-    state=None,
-    queue=None,
-    now=None,
+    state: SecretState | None = None,
+    queue: NotificationQueue | None = None,
+    now: datetime | None = None,
 ) -> SecretStatus:
     """Read the notification queue (nothing taken off it), report each client's secret
     expiry, and keep it in the state file. ``account`` (or ``credentials``) names the
@@ -466,7 +500,7 @@ def secret_status(
         notifications = scan.of(cid)
         state.note_notifications(cid, notifications)
         record = state.known(cid, secret if cid == client_id else None)
-        severity, summary = _client_summary(cid, notifications, record, now)
+        severity, summary = _client_summary(record, now)
         status.clients.append(
             {
                 "client_id": display("lwa_app_id", cid),
@@ -499,7 +533,9 @@ def secret_status(
     return status
 
 
-def _credentials_of(account, credentials, env):
+def _credentials_of(
+    account: str | None, credentials: object, env: Mapping[str, str]
+) -> Credentials | None:
     """The credentials of ``account`` (as python-amazon-sp-api loads them), or
     ``credentials`` themselves; None when neither gives a client identifier."""
     if credentials is not None:
@@ -540,20 +576,22 @@ class RotationResult:
         "store",
     )
 
-    def __init__(self, *, client_id=None, store=None, dry_run=False):
+    def __init__(
+        self, *, client_id: str | None = None, store: str | None = None, dry_run: bool = False
+    ) -> None:
         self.client_id = client_id
         self.store = store
         self.dry_run = dry_run
         # rotated, recovered, completed (an earlier rotation's, already stored), dry-run,
         # failed
         self.outcome = "failed"
-        self.accounts = []
-        self.backup = None
-        self.new_secret = None  # masked
-        self.new_expires = None
-        self.old_expires = None
-        self.findings = []
-        self.notes = []
+        self.accounts: list[str] = []
+        self.backup: str | None = None
+        self.new_secret: str | None = None  # masked
+        self.new_expires: datetime | None = None
+        self.old_expires: datetime | None = None
+        self.findings: list[Finding] = []
+        self.notes: list[str] = []
 
     @property
     def ok(self) -> bool:
@@ -563,7 +601,7 @@ class RotationResult:
     def exit_code(self) -> int:
         return EXIT_OK if self.ok else EXIT_PROBLEM
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "schema_version": 1,
             "kind": "rotate",
@@ -609,25 +647,25 @@ class RotationResult:
         lines.extend(f"  {escape_controls(note)}" for note in self.notes)
         return "\n".join(lines)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"RotationResult({self.outcome}, {len(self.accounts)} account(s))"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.summary()
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         from html import escape
 
         return "<pre>" + escape(self.summary()) + "</pre>"
 
 
-def _failed(result, *findings) -> RotationResult:
+def _failed(result: RotationResult, *findings: Finding | None) -> RotationResult:
     result.outcome = "failed"
     result.findings.extend(f for f in findings if f is not None)
     return result
 
 
-def _store_account(store, account):
+def _store_account(store: Any, account: str) -> tuple[str, Any]:
     """``(account name, {field: value})`` of the account to rotate in ``store``."""
     from ._stores import SecretsManagerSecret
 
@@ -642,18 +680,18 @@ def rotate_client_secret(
     queue_url: str,
     *,
     account: str = "default",
-    store=None,
-    environ=None,
+    store: Any = None,
+    environ: Mapping[str, str] | None = None,
     timeout: float = 10.0,
     wait: float = DEFAULT_WAIT_S,
     region: str = "NA",
     dry_run: bool = False,
     force: bool = False,
-    confirm=None,
-    say=None,
-    state=None,
-    queue=None,
-    transport=None,
+    confirm: Callable[[str], bool] | None = None,
+    say: Callable[[str], None] | None = None,
+    state: SecretState | None = None,
+    queue: NotificationQueue | None = None,
+    transport: Any = None,
 ) -> RotationResult:
     """Rotate the client secret of ``account``'s app and update every account of ``store``
     (default: credentials.yml) that uses its client identifier; see the module docstring.
@@ -739,7 +777,7 @@ def rotate_client_secret(
             transport.close()
 
 
-def _lwa_check(transport, endpoints, client_id, secret):
+def _lwa_check(transport: Any, endpoints: Any, client_id: str, secret: str) -> Any:
     """A grantless token of the rotation scope for ``client_id`` and ``secret``."""
     from ._lwa import request_token
 
@@ -750,29 +788,29 @@ def _lwa_check(transport, endpoints, client_id, secret):
 
 
 def _rotate(
-    result,
+    result: RotationResult,
     *,
-    store,
-    state,
-    queue,
-    transport,
-    endpoints,
-    region,
-    name,
-    targets,
-    client_id,
-    old_secret,
-    wait,
-    dry_run,
-    force,
-    confirm,
-    say,
-    env,
-    new_secret_kind,
-):
+    store: Any,
+    state: SecretState,
+    queue: NotificationQueue,
+    transport: Any,
+    endpoints: Any,
+    region: str,
+    name: str,
+    targets: list[str],
+    client_id: str,
+    old_secret: str,
+    wait: float,
+    dry_run: bool,
+    force: bool,
+    confirm: Callable[[str], bool] | None,
+    say: Callable[[str], None],
+    env: Mapping[str, str],
+    new_secret_kind: str,
+) -> RotationResult:
     from ._errors import StoreError
 
-    def ours(notification):
+    def ours(notification: Notification) -> bool:
         return notification.kind == new_secret_kind and notification.client_id == client_id
 
     # 2. A new secret of this client waiting on the queue: an earlier rotation to finish.
@@ -895,21 +933,21 @@ def _rotate(
 
 
 def _apply(
-    result,
-    notification,
+    result: RotationResult,
+    notification: Notification,
     *,
-    store,
-    state,
-    queue,
-    transport,
-    endpoints,
-    targets,
-    client_id,
-    old_secret,
-    outcome,
-    say,
-    env,
-):
+    store: Any,
+    state: SecretState,
+    queue: NotificationQueue,
+    transport: Any,
+    endpoints: Any,
+    targets: list[str],
+    client_id: str,
+    old_secret: str,
+    outcome: str,
+    say: Callable[[str], None],
+    env: Mapping[str, str],
+) -> RotationResult:
     """Steps 6 and 7: try the new secret with LWA, store it everywhere, then consume the
     notification and note the dates. The notification is released (visible again) when
     anything fails, so that the next run finds it."""
@@ -917,6 +955,8 @@ def _apply(
     from ._queue import QueueProblem
 
     new_secret = notification.new_secret
+    if new_secret is None:  # the parser makes no new-secret notification without one
+        raise ValueError("a new-secret notification without its secret")
     result.new_secret = mask(new_secret)
     result.new_expires = notification.expires
     result.old_expires = notification.old_expires
@@ -967,7 +1007,7 @@ def _apply(
             f"({problem.finding.code}); the next run sees it is stored already"
         )
     state.note_notifications(client_id, [notification])
-    if old_secret and old_secret != new_secret:
+    if old_secret and old_secret != new_secret and notification.old_expires is not None:
         state.note_secret(
             client_id,
             old_secret,
@@ -987,7 +1027,7 @@ def _apply(
     return result
 
 
-def _other_copies(client_id, env) -> list:
+def _other_copies(client_id: str, env: Mapping[str, str]) -> list[str]:
     """Where else this client identifier is configured (variables are not rewritten)."""
     from ._credentials import ENV_NAMES
 
@@ -1009,7 +1049,7 @@ def _other_copies(client_id, env) -> list:
 # --------------------------------------------------------------------------- the commands
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: Any) -> None:
     """The options of ``spapi-doctor secret-status`` or ``spapi-doctor rotate``."""
     from ._init import _seconds
 
@@ -1096,7 +1136,7 @@ def add_arguments(parser) -> None:
     )
 
 
-def _wait_seconds(text):
+def _wait_seconds(text: str) -> float:
     import argparse
 
     try:
@@ -1108,7 +1148,7 @@ def _wait_seconds(text):
     return value
 
 
-def run(args, *, terminal=None, environ=None) -> int:
+def run(args: Any, *, terminal: Any = None, environ: Mapping[str, str] | None = None) -> int:
     """``spapi-doctor secret-status`` or ``spapi-doctor rotate``; returns the exit status."""
     from ._init import Terminal, usage
 
@@ -1132,13 +1172,13 @@ def run(args, *, terminal=None, environ=None) -> int:
     return _run_rotate(args, terminal, env)
 
 
-def _color(args, terminal) -> bool:
+def _color(args: Any, terminal: Any) -> bool:
     from ._report import wants_color
 
     return getattr(args, "format", "text") == "text" and wants_color(terminal.out)
 
 
-def _run_rotate(args, terminal, env) -> int:
+def _run_rotate(args: Any, terminal: Any, env: Mapping[str, str]) -> int:
     from ._errors import StoreError
     from ._init import usage
     from ._report import render_findings

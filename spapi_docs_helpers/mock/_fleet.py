@@ -42,7 +42,7 @@ class FleetAccount:
     name: str
     region: str
     fault: str | None
-    credentials: dict
+    credentials: dict[str, str]
 
 
 def _partner_key(number: int) -> str:
@@ -99,7 +99,7 @@ def fleet(world: w.World, sellers: int, broken: int = 0) -> list[FleetAccount]:
     return accounts
 
 
-def accounts_file_text(accounts, marker: str) -> str:
+def accounts_file_text(accounts: list[FleetAccount], marker: str) -> str:
     """``credentials.yml``'s shape: ``version`` and one mapping per account, after the
     ``marker`` comment line (the values are hex and base64url: plain YAML needs quotes only
     for the refresh token's ``|``)."""
