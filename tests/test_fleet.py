@@ -373,3 +373,18 @@ def test_mock_writes_the_fleet_and_the_check_reads_it(tmp_path):
     assert data["summary"]["accounts"] == 6 and data["summary"]["failed"] == 2
     assert accounts.read_text().startswith("# Written by spapi-doctor mock (a fleet")
     assert "6 mock sellers (2 with a seller-level fault)" in (tmp_path / "mock.err").read_text()
+
+
+def test_the_progress_line_rewrites_itself_and_is_cleared():
+    import io
+
+    from spapi_docs_helpers._cli import _FleetProgress
+
+    stream = io.StringIO()
+    progress = _FleetProgress(stream)
+    progress(1, 3, 0)
+    progress(2, 3, 1)
+    progress.clear()
+    text = stream.getvalue()
+    assert text.count("\r") == 3 and "checked 2 of 3 accounts · 1 failing" in text
+    assert text.endswith("\r\033[K")
