@@ -6,6 +6,8 @@
 - mock_load.py: the mock itself under load: a burst of 200 simultaneous connections, and
   requests on a kept-alive connection.
 - bounds.py: calls against hostile servers (deadlines, a gzip bomb) and Ctrl-C in a check.
+- fleet.py: check --all-accounts on 500 and 5,000 mock sellers (100 ms per call, 32 at a
+  time) against the ideal, its peak memory, and how both grow.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 # This script's folder is sys.path[0]: its neighbours import as they are.
 import bounds
 import concurrency
+import fleet
 import mock_load
 import startup
 
@@ -33,6 +36,8 @@ def main() -> int:
     mock_load.main(["--markdown"])
     print("\n### The bounds: hostile servers and Ctrl-C\n")
     bounds.main(["--markdown"])
+    print("\n### Many accounts at once: check --all-accounts (100 ms per call, 32 at a time)\n")
+    fleet.main(["--markdown"])
     return 0
 
 

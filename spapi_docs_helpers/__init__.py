@@ -34,6 +34,7 @@ _EXPORTS = {
     "ExportLines": "_stores",
     "FIELDS": "_credentials",
     "FieldSpec": "_credentials",
+    "FleetReport": "_fleet",
     "Finding": "_catalogue",
     "GRANTLESS_SCOPES": "_lwa",
     "IdentityResult": "_sts",
@@ -44,8 +45,10 @@ _EXPORTS = {
     "RegionProbe": "_spapi",
     "Report": "_report",
     "Resolution": "_sources",
+    "RotationResult": "_rotation",
     "RoleResult": "_sts",
     "RoleTable": "_spapi",
+    "SecretStatus": "_rotation",
     "SecretsManagerSecret": "_stores",
     "SellerAuthorization": "_authorize",
     "SellingPartnerApiError": "_errors",
@@ -61,6 +64,7 @@ _EXPORTS = {
     "catalogue": "_catalogue",
     "check": "_doctor",
     "check_demo": "_doctor",
+    "check_fleet": "_fleet",
     "check_formats": "_formats",
     "check_offline": "_doctor",
     "complete_authorization": "_authorize",
@@ -75,6 +79,8 @@ _EXPORTS = {
     "redact_text": "_redaction",
     "resolve_credentials": "_sources",
     "role_model": "_roles",
+    "rotate_client_secret": "_rotation",
+    "secret_status": "_rotation",
 }
 
 # Old names, still answered for one release with a DeprecationWarning: old -> (new, the

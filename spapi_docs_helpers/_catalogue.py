@@ -23,7 +23,18 @@ if TYPE_CHECKING:
     from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
-STAGES = ("load", "format", "lwa", "sts", "region", "roles", "consent", "store", "transport")
+STAGES = (
+    "load",
+    "format",
+    "lwa",
+    "sts",
+    "region",
+    "roles",
+    "consent",
+    "store",
+    "rotation",
+    "transport",
+)
 # Who meets a failure, and how often: it decides where the docs show the entry, and in
 # which order. The first three are failures users of python-amazon-sp-api or amzn-sp-api
 # meet whether or not they run the doctor, so each such entry quotes the error text they
@@ -177,6 +188,39 @@ SRC_RFC6749_STATE = (
 SRC_RENEW_365 = (
     "Amazon: renew authorizations (public apps every 365 days)",
     f"{_AMZ}/docs/renew-authorizations",
+)
+SRC_ROTATE_API = (
+    "Amazon: rotate your application's client secret (grantless scope, 204, sandbox apps "
+    "cannot call it)",
+    f"{_AMZ}/docs/rotate-your-application-client-secret",
+)
+SRC_ROTATION_SETUP = (
+    "Amazon: set up credential rotation notifications (SQS queue policy for 437568002678)",
+    f"{_AMZ}/docs/set-up-credential-rotation-notifications",
+)
+SRC_APP_MANAGEMENT_MODEL = (
+    "Amazon's API model: application_2023-11-30.json (rate 0.0167, burst 1; the 400 when "
+    "not enrolled)",
+    "https://github.com/amzn/selling-partner-api-models/blob/main/models/"
+    "application-management-api-model/application_2023-11-30.json",
+)
+SRC_ROTATION_SAMPLE = (
+    "amzn/selling-partner-api-samples, use-cases/lwa-rotation (the notification payloads)",
+    "https://github.com/amzn/selling-partner-api-samples/tree/main/use-cases/lwa-rotation",
+)
+SRC_EXPIRY_CADENCE = (
+    "amzn/selling-partner-api-samples#116 (expiry notices 90, 60, 30, 15, 7 and 1 days before)",
+    "https://github.com/amzn/selling-partner-api-samples/issues/116",
+)
+SRC_SQS_VISIBILITY = (
+    "AWS: Amazon SQS visibility timeout (a received message is hidden, not removed)",
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
+    "sqs-visibility-timeout.html",
+)
+SRC_SQS_DLQ = (
+    "AWS: Amazon SQS dead-letter queues (maxReceiveCount counts every receive)",
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
+    "sqs-dead-letter-queues.html",
 )
 
 
@@ -2107,6 +2151,248 @@ CATALOGUE = (
         fix="Fix the variable to a URL such as http://proxy.example:3128, unset it, or list the "
         "hosts that need no proxy in NO_PROXY.",
         texts=("requests.exceptions.InvalidProxyURL: Please check proxy URL.",),
+    ),
+    # ---------------------------------------------------------------- secret expiry and rotation
+    Entry(
+        code="client-secret-expires-soon",
+        severity="warning",
+        stage="rotation",
+        prevalence="doctor-only",
+        field="lwa_client_secret",
+        title="The client secret expires within 30 days",
+        cause="Amazon's notifications (read by spapi-doctor secret-status or rotate) date the "
+        "expiry of this very secret: the new-secret notification of its rotation, or an expiry "
+        "notice that came after it. On that day Login with Amazon and the SP-API stop "
+        "accepting it, for every account of the app at once.",
+        fix="Rotate it now (spapi-doctor rotate --queue-url URL, or Rotate secret in the "
+        "Developer Console), so that every copy can be updated before the day.",
+        sources=(SRC_ROTATION, SRC_ROTATE_API),
+    ),
+    Entry(
+        code="client-secret-past-expiry",
+        severity="error",
+        stage="rotation",
+        prevalence="common",
+        field="lwa_client_secret",
+        title="The client secret is past the expiry Amazon announced for it",
+        cause="Amazon's notifications date the expiry of this very secret, and the date has "
+        "passed: a secret lives 180 days, and a secret replaced by a rotation 7 more days. "
+        "Login with Amazon answers invalid_client, or the SP-API answers 403 'The LWA secret "
+        "token you provided has expired.', for every account of the app.",
+        fix="Store the current secret everywhere (spapi-doctor rotate recovers one waiting on "
+        "the queue), or rotate: Developer Console → LWA credentials → View → Rotate secret. "
+        "Refresh tokens stay valid.",
+        texts=(
+            '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
+            'denied.","details":"The LWA secret token you provided has expired."}]}',
+            '{"error_description":"Client authentication failed","error":"invalid_client"}',
+        ),
+        sources=(SRC_ROTATION, SRC_ROTATION_DEADLINE),
+    ),
+    Entry(
+        code="client-secret-expiry-announced",
+        severity="warning",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="Amazon announced that this app's client secret expires soon",
+        cause="An APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notification for this client "
+        "identifier names a date within 30 days, or past. It is about the secret that was "
+        "current when Amazon sent it; whether that is the secret checked here cannot be told "
+        "(a rotation by hand in the Developer Console since then would have replaced it).",
+        fix="If nobody rotated since the notice, rotate now (spapi-doctor rotate --queue-url "
+        "URL); run spapi-doctor secret-status to read the queue again.",
+        sources=(SRC_EXPIRY_CADENCE, SRC_ROTATION_SAMPLE),
+    ),
+    Entry(
+        code="client-secret-expiry-unknown",
+        severity="info",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="No notification on the queue dates this client's secret",
+        cause="Amazon has no API that tells a secret's expiry; it sends notifications 90, 60, "
+        "30, 15, 7 and 1 days before it, and a new-secret notification after each rotation. "
+        "None of them, for this client identifier, was on the queue (or another consumer took "
+        "them).",
+        fix="Nothing is due within 90 days if the queue receives the notices. The Developer "
+        "Console shows the expiry in the LWA credentials view.",
+        sources=(SRC_EXPIRY_CADENCE,),
+    ),
+    Entry(
+        code="rotation-not-enrolled",
+        severity="error",
+        stage="rotation",
+        prevalence="rare",
+        field=None,
+        subject="app",
+        title="The app is not enrolled for the rotation notifications",
+        cause="rotateApplicationClientSecret answered 400: the app has no SQS queue in the "
+        "'Application Client New Secret' row of Notification Preferences, so Amazon has "
+        "nowhere to send the new secret, and refuses to rotate. Nothing was rotated.",
+        fix="In the Developer Console, open Notification Preferences, and for the app's rows "
+        "'Application Client Secret Expiry' and 'Application Client New Secret' add the queue's "
+        "ARN as a destination and Subscribe; the queue's policy must let 437568002678 call "
+        "sqs:SendMessage and sqs:GetQueueAttributes.",
+        texts=(
+            '{"errors":[{"code":"InvalidInput","message":"Application is not enrolled for '
+            "rotation notification. Please update application notification preference in "
+            'Developer console."}]}',
+        ),
+        sources=(SRC_APP_MANAGEMENT_MODEL, SRC_ROTATION_SETUP),
+        match=("Application is not enrolled for rotation notification.",),
+    ),
+    Entry(
+        code="rotation-denied",
+        severity="error",
+        stage="rotation",
+        prevalence="rare",
+        field=None,
+        subject="app",
+        title="The SP-API refused to rotate this app's secret",
+        cause="rotateApplicationClientSecret answered 403 to a grantless token of the rotation "
+        "scope. Amazon documents one app that may not call it: a sandbox app ('The API cannot "
+        "be called using a sandbox application'). Nothing was rotated.",
+        fix="Rotate a production app's secret; a sandbox app's secret is rotated in the "
+        "Developer Console (LWA credentials → View → Rotate secret), if at all.",
+        texts=(
+            '{"errors":[{"code":"Unauthorized","message":"Access to requested resource is '
+            'denied.","details":""}]}',
+        ),
+        sources=(SRC_ROTATE_API,),
+    ),
+    Entry(
+        code="rotation-rate-limited",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="Amazon allows one rotation a minute",
+        cause="rotateApplicationClientSecret answered 429: its usage plan is 0.0167 requests "
+        "per second with a burst of 1, per app. A rotation was asked for less than a minute "
+        "ago (by this command, another program, or the console). Nothing was rotated now; the "
+        "earlier rotation's new secret is on its way to the queue.",
+        fix="Do not rotate again: run spapi-doctor rotate again in a minute, and it takes the "
+        "new secret of the earlier rotation from the queue.",
+        sources=(SRC_APP_MANAGEMENT_MODEL,),
+    ),
+    Entry(
+        code="queue-unreachable",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="The notification queue could not be read",
+        cause="The SQS call did not get an answer of the queue: the network, the endpoint "
+        "(AWS_ENDPOINT_URL_SQS), a proxy, or the region of the queue URL is wrong, or SQS "
+        "answered something unexpected. Nothing was rotated.",
+        fix="Check the queue URL (SQS console → the queue → URL, not the ARN's account), the "
+        "network and AWS_ENDPOINT_URL_SQS, then run the command again.",
+        sources=(SRC_ROTATION_SETUP,),
+    ),
+    Entry(
+        code="queue-not-found",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="The notification queue does not exist",
+        cause="SQS answered QueueDoesNotExist: no queue of that name in that account and "
+        "region, for these AWS credentials. Nothing was rotated.",
+        fix="Copy the queue's URL from the SQS console (it names the region, the account and "
+        "the queue), and use the credentials of that account.",
+        sources=(SRC_ROTATION_SETUP,),
+    ),
+    Entry(
+        code="queue-access-denied",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="These AWS credentials may not read the notification queue",
+        cause="SQS refused the call (AccessDenied): the AWS identity in use lacks "
+        "sqs:ReceiveMessage, sqs:ChangeMessageVisibility, sqs:DeleteMessage or "
+        "sqs:GetQueueAttributes on the queue. Nothing was rotated.",
+        fix="Allow the identity (AWS_PROFILE or the AWS_* variables) those four actions on the "
+        "queue, in its IAM policy or the queue's policy.",
+        sources=(SRC_SQS_VISIBILITY,),
+    ),
+    Entry(
+        code="queue-aws-credentials",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="No usable AWS credentials for the notification queue",
+        cause="Reading an SQS queue needs AWS credentials of the queue's account; none were "
+        "found (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance role), "
+        "or AWS does not know them. These are not the SP-API credentials. Nothing was rotated.",
+        fix="Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, to an identity of "
+        "the queue's account that may read it.",
+        sources=(SRC_ROTATION_SETUP,),
+    ),
+    Entry(
+        code="queue-counts-receives",
+        severity="warning",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="Reading the queue counts towards its dead-letter limit",
+        cause="The queue has a redrive policy: a message received maxReceiveCount times moves "
+        "to the dead-letter queue. spapi-doctor makes every message it reads visible again at "
+        "once and deletes none it did not use, but each read still counts as a receive (Amazon's "
+        "own sample sets the limit to 3).",
+        fix="Raise maxReceiveCount above the number of times you read the queue between two "
+        "notices, or point the two rows of Notification Preferences at a queue without a "
+        "redrive policy that only spapi-doctor reads.",
+        sources=(SRC_SQS_DLQ, SRC_ROTATION_SAMPLE),
+    ),
+    Entry(
+        code="new-secret-not-arrived",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="The new client secret did not arrive on the queue in time",
+        cause="Amazon rotated the secret (204), but no APPLICATION_OAUTH_CLIENT_NEW_SECRET "
+        "notification for this client identifier came within the wait. It may come later; "
+        "another consumer of the queue may have taken it; the 'Application Client New Secret' "
+        "row may name another queue. No store was changed: they hold the old secret, which "
+        "works for 7 more days.",
+        fix="Run spapi-doctor rotate again (it takes the new secret from the queue and does not "
+        "rotate twice); if the notification never comes, copy the new secret from the "
+        "Developer Console (LWA credentials → View) into every store within the 7 days.",
+        sources=(SRC_ROTATE_API, SRC_ROTATION_SAMPLE),
+    ),
+    Entry(
+        code="new-secret-rejected",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="Login with Amazon refused the new client secret",
+        cause="The notification's new secret was tried with Login with Amazon before anything "
+        "was stored, and LWA answered invalid_client. No store was changed: they hold the old "
+        "secret, which works for 7 more days.",
+        fix="Compare the new secret with the one the Developer Console shows (LWA credentials "
+        "→ View); store that one with spapi-doctor init, within the 7 days.",
+        sources=(SRC_ROTATE_API,),
+    ),
+    Entry(
+        code="rotation-unfinished",
+        severity="error",
+        stage="rotation",
+        prevalence="doctor-only",
+        field=None,
+        title="A rotation's new secret was never stored",
+        cause="spapi-doctor asked Amazon to rotate this app's secret earlier and never stored "
+        "the new one: its notification was not found on the queue. Rotating again now could "
+        "end, at once, the secret every store still holds (Amazon keeps one previous secret "
+        "only), so spapi-doctor does not.",
+        fix="Find the earlier rotation's new secret (another consumer of the queue, or the "
+        "Developer Console: LWA credentials → View) and store it; or, knowing the risk, pass "
+        "--force to rotate again.",
+        sources=(SRC_ROTATION, SRC_ROTATE_API),
     ),
     Entry(
         code="config-file-too-large",

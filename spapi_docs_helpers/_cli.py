@@ -60,6 +60,16 @@ def _scenario(text):
     return text
 
 
+def _concurrency(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError("the concurrency must be between 1 and 256")
+    return value
+
+
 def _scope(text):
     if not text or not text.strip():
         raise argparse.ArgumentTypeError("the scope must not be empty")
@@ -198,6 +208,34 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
         default="auto",
         help="colour the text output (auto: only on a terminal, unless NO_COLOR)",
     )
+    fleet = check.add_argument_group(
+        "many accounts at once",
+        "Check every account (credentials.yml, the _<account> suffixes of the variables, or "
+        "--accounts-file) through load, format, LWA and region; group the causes into "
+        "app-level (one fix for all) and seller-level. Exit 1 if any account fails.",
+    )
+    fleet.add_argument(
+        "--all-accounts", action="store_true", help="check every account that can be found"
+    )
+    fleet.add_argument(
+        "--accounts-file",
+        metavar="PATH",
+        help="with --all-accounts: a YAML mapping of accounts like credentials.yml (checked on "
+        "its values), or a list of account names (one per line, loaded as the library loads "
+        "them)",
+    )
+    fleet.add_argument(
+        "--concurrency",
+        type=_concurrency,
+        default=8,
+        metavar="N",
+        help="with --all-accounts: accounts checked at the same time (1-256, default: 8)",
+    )
+    fleet.add_argument(
+        "--roles",
+        action="store_true",
+        help="with --all-accounts: probe every role too (about 10 more calls per account)",
+    )
 
     mock = commands.add_parser(
         "mock",
@@ -258,6 +296,21 @@ _CREDENTIAL_COMMANDS = {
         "the cause and fix of a finding's code or a consent-page code (MD1000…)",
         "Print the catalogue entry of CODE: what you see, why, the fix and the sources.",
     ),
+    "secret-status": (
+        "_rotation",
+        "when your client secret expires, from Amazon's notifications on your SQS queue",
+        "Read the app's notification queue (every message is left on it), report the expiry "
+        "of each client's secret, and keep it for `check`, which then warns 30 days ahead. "
+        "Exit 0 read, 1 the queue could not be read or the secret has expired, 2 usage error.",
+    ),
+    "rotate": (
+        "_rotation",
+        "rotate your client secret and update every stored account that uses it",
+        "Rotate the app's client secret (rotateApplicationClientSecret), wait for the new one "
+        "on the queue, try it with Login with Amazon, then store it in every account of the "
+        "store that uses the client identifier. A run that stopped half-way is finished by the "
+        "next one. Exit 0 done, 1 not rotated or not stored (the findings say why), 2 usage.",
+    ),
 }
 
 
@@ -266,7 +319,7 @@ def _add_credential_commands(commands, *, with_options):
         command = commands.add_parser(
             name, formatter_class=_HelpFormatter, help=summary, description=description
         )
-        command.set_defaults(_parser=command, _module=module)
+        command.set_defaults(_parser=command, _module=module, _command=name)
         if with_options:
             import_module(f".{module}", __package__).add_arguments(command)
 
@@ -368,8 +421,35 @@ DEMO_NOTE = (
 _ONLINE_OPTIONS = (("sandbox", "--sandbox"), ("grantless", "--grantless"), ("legacy", "--legacy"))
 
 
+# Options that only --all-accounts reads, and those a fleet check does not take.
+_FLEET_ONLY = (("accounts_file", "--accounts-file"), ("roles", "--roles"))
+_NOT_FOR_FLEET = (
+    ("account", "--account"),
+    ("offline", "--offline"),
+    ("demo", "--demo"),
+    ("sandbox", "--sandbox"),
+    ("grantless", "--grantless"),
+    ("legacy", "--legacy"),
+)
+
+
 def _check_usage(args):
     """Refuse option combinations that would be silently ignored."""
+    if args.all_accounts:
+        given = [flag for name, flag in _NOT_FOR_FLEET if getattr(args, name)]
+        if given:
+            raise _UsageError(
+                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} not for "
+                "--all-accounts, which checks every account through LWA and region"
+            )
+        return
+    given = [flag for name, flag in _FLEET_ONLY if getattr(args, name)]
+    if args.concurrency != 8:
+        given.append("--concurrency")
+    if given:
+        raise _UsageError(
+            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for --all-accounts"
+        )
     if args.scenario is not None and not args.demo:
         raise _UsageError("--scenario selects a mock scenario: use it with --demo")
     given = [flag for name, flag in _ONLINE_OPTIONS if getattr(args, name)]
@@ -393,6 +473,8 @@ def _check_usage(args):
 
 def _run_check(args) -> int:
     _check_usage(args)
+    if args.all_accounts:
+        return _run_fleet(args)
     account = args.account if args.account is not None else "default"
     if args.offline:
         return _emit(check_offline(account, timeout=args.timeout), args)
@@ -429,6 +511,61 @@ def _run_check(args) -> int:
         report = check_demo(scenario, timeout=args.timeout, progress=progress)
     if progress is not None:
         progress.clear()
+    return _emit(report, args)
+
+
+class _FleetProgress:
+    """One line on a terminal's stderr, rewritten as accounts finish (from worker threads)."""
+
+    def __init__(self, stream):
+        from threading import Lock
+
+        self.stream = stream
+        self.lock = Lock()
+        self.shown = False
+
+    def __call__(self, done, total, failed):
+        line = f"\r  checked {done} of {total} accounts" + (
+            f" · {failed} failing" if failed else ""
+        )
+        with self.lock:
+            try:
+                self.stream.write(line + "\033[K")
+                self.stream.flush()
+                self.shown = True
+            except (OSError, ValueError):
+                pass  # a progress line is a courtesy; the report still comes
+
+    def clear(self):
+        with self.lock:
+            if self.shown:
+                try:
+                    self.stream.write("\r\033[K")
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass  # the terminal went away; the report goes to stdout regardless
+
+
+def _run_fleet(args) -> int:
+    from ._fleet import FleetProblem, check_fleet
+
+    _terminate_like_interrupt()
+    progress = None
+    if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
+        progress = _FleetProgress(sys.stderr)
+    try:
+        report = check_fleet(
+            accounts_file=args.accounts_file,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            roles=args.roles,
+            progress=progress,
+        )
+    except FleetProblem as problem:
+        raise _UsageError(str(problem)) from None
+    finally:
+        if progress is not None:
+            progress.clear()
     return _emit(report, args)
 
 

@@ -209,8 +209,16 @@ def _yaml_load(data: bytes):
             loader.dispose()
 
 
-def read_yaml_file(path):
-    """``(data, problem_code, message)``; data is None when the file gave nothing."""
+def read_yaml_file(path, *, cache=None):
+    """``(data, problem_code, message)``; data is None when the file gave nothing.
+
+    ``cache`` (a dict) keeps each path's result: a fleet check parses credentials.yml once
+    for all its accounts, and they all see the same snapshot of it. The data is read-only
+    to its users."""
+    if cache is not None:
+        if path not in cache:
+            cache[path] = read_yaml_file(path)
+        return cache[path]
     try:
         raw = read_regular_file(path, MAX_CONFIG_BYTES)
     except FileProblem as problem:
@@ -247,8 +255,9 @@ def _capped(findings, code, messages, summary):
         findings.append(entry(code).finding(summary(rest), source=SOURCE, field=None))
 
 
-def load_config_file(report, directory, dir_problem, account, findings):
-    """Fill ``report`` (a SourceReport) with what credentials.yml holds for ``account``."""
+def load_config_file(report, directory, dir_problem, account, findings, *, cache=None):
+    """Fill ``report`` (a SourceReport) with what credentials.yml holds for ``account``
+    (``cache``: see :func:`read_yaml_file`)."""
     path = os.path.join(directory, CONFIG_FILENAME)
     if dir_problem:
         return _unusable(report, findings, "config-file-unreadable", dir_problem, dir_problem)
@@ -258,7 +267,7 @@ def load_config_file(report, directory, dir_problem, account, findings):
     user_path = os.path.join(directory, CONFUSE_USER_FILENAME)
     user_data = None
     if os.path.isfile(user_path):  # as confuse: anything else is not read at all
-        user_data, user_problem, user_message = read_yaml_file(user_path)
+        user_data, user_problem, user_message = read_yaml_file(user_path, cache=cache)
         if user_problem not in (None, "missing"):
             return _unusable(
                 report,
@@ -278,7 +287,7 @@ def load_config_file(report, directory, dir_problem, account, findings):
                 f"{user_path} holds a YAML {kind} at the top level, not a mapping "
                 "(python-amazon-sp-api stops with TypeError: YAML config must be a mapping).",
             )
-    data, problem, message = read_yaml_file(path)
+    data, problem, message = read_yaml_file(path, cache=cache)
     if problem == "missing":
         report.note = "not found"
         # No credentials.yml: confuse's set_file raises ConfigReadError and

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,12 @@ if TYPE_CHECKING:
 # A probe's evidence about roles: "holds_one_of" (tuples of roles) and "holds_none_of".
 Evidence = dict[str, tuple[Any, ...]]
 
-SERVICE_NAMES = {"lwa": "Login with Amazon", "spapi": "SP-API", "sts": "AWS STS"}
+SERVICE_NAMES = {
+    "lwa": "Login with Amazon",
+    "spapi": "SP-API",
+    "sts": "AWS STS",
+    "sqs": "Amazon SQS",
+}
 
 
 def _index_matches() -> dict[str, tuple[str, ...]]:
@@ -693,6 +699,159 @@ def sts_skipped_findings(credentials: Credentials, *, asked: bool) -> list[Findi
             )
         ]
     return []
+
+
+# --------------------------------------------------------------------------- the secret's expiry
+#
+# Amazon has no API that tells a client secret's expiry. Its notifications do: the new-secret
+# notification dates the new secret (180 days) and the one it replaced (7 days), and the
+# expiry notices date the secret that was current when they were sent. What the state file of
+# spapi-doctor secret-status and rotate keeps from them is ``certain`` for one secret only
+# when the notification names that very secret (its fingerprint), or when an expiry notice
+# came after the rotation that issued it; otherwise it is the client's announced date, which
+# may be about another of its secrets, and is shown as a warning, never as a blame.
+
+# How long before the expiry the check starts to warn.
+EXPIRY_WARNING_DAYS = 30
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _days(seconds: float) -> str:
+    days = round(abs(seconds) / 86400)
+    return f"{days} day{'s' * (days != 1)}"
+
+
+def known_expiry_findings(record: Any, *, now: datetime, accepted: bool) -> list[Finding]:
+    """The findings of what the state file knows of this secret's expiry (``record``: an
+    object with ``expires``, ``certain``, ``basis`` and ``event_time``, or None), at ``now``.
+    ``accepted``: the SP-API let a token of this secret through in this very check, which
+    no expired secret can do, so a past date is then a record out of date, not a verdict."""
+    if record is None:
+        return []
+    left = (record.expires - now).total_seconds()
+    if left > EXPIRY_WARNING_DAYS * 86400:
+        return []
+    when = _when(record.expires)
+    if not record.certain:
+        tense = f"in {_days(left)}" if left > 0 else f"{_days(left)} ago"
+        return [
+            entry("client-secret-expiry-announced").finding(
+                f"Amazon's notice of {_when(record.event_time)} dates this app's client secret "
+                f"to expire on {when} ({tense}). It is about the secret that was current then; "
+                "no notification names the secret checked here."
+            )
+        ]
+    if left > 0:
+        return [
+            entry("client-secret-expires-soon").finding(
+                f"This client secret expires on {when}, in {_days(left)} ({record.basis})."
+            )
+        ]
+    if accepted:
+        return [
+            entry("client-secret-expiry-announced").finding(
+                f"The state file dates this client secret to have expired on {when} "
+                f"({record.basis}), yet the SP-API accepted a token obtained with it just now: "
+                "the record is out of date (a rotation it did not see?). Run spapi-doctor "
+                "secret-status to read the queue again.",
+                fix="Run spapi-doctor secret-status --queue-url URL.",
+            )
+        ]
+    return [
+        entry("client-secret-past-expiry").finding(
+            f"This client secret expired on {when}, {_days(left)} ago ({record.basis})."
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- SQS and rotation
+
+# The words of Amazon's 400 for an app with no rotation queue (the catalogue's match).
+(_NOT_ENROLLED,) = entry("rotation-not-enrolled").match
+
+
+def diagnose_rotation(http: Any, *, secrets: Iterable[str] = ()) -> Finding | None:
+    """None when rotateApplicationClientSecret rotated (204); otherwise the finding."""
+    if http.failure is None and http.status == 429:
+        wait = http.header("Retry-After")
+        return entry("rotation-rate-limited").finding(
+            f"SP-API at {http.url} answered 429 to rotateApplicationClientSecret"
+            + (f" (Retry-After: {shown_value(wait, 40)})" if wait else "")
+            + "."
+        )
+    if http.failure is None and http.status == 204:
+        return None
+    if http.failure is None and http.status in (400, 403):
+        errors = _spapi_errors(http.json()) or []
+        first = errors[0] if errors else {}
+        said = f"SP-API at {http.url} answered {http.status}: {http.excerpt(secrets=secrets)!r}"
+        if http.status == 400 and _NOT_ENROLLED in _said(http.json()):
+            return entry("rotation-not-enrolled").finding(f"{said}.")
+        details = first.get("details", "")
+        if http.status == 403 and first.get("code") == "Unauthorized" and not details:
+            return entry("rotation-denied").finding(
+                f"{said}. A grantless token of the rotation scope is refused this way; "
+                "Amazon documents that a sandbox app cannot rotate through the API."
+            )
+    _kind, finding = spapi_answer(http, secrets=secrets, operation="rotateApplicationClientSecret")
+    if finding is not None:
+        return finding
+    return unexpected(
+        http, "spapi", secrets, why="rotateApplicationClientSecret answers 204 when it rotates"
+    )
+
+
+_SQS_DENIED = ("AccessDenied", "AccessDeniedException", "AuthorizationError")
+_SQS_MISSING = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
+_SQS_KEYS = (
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "MissingAuthenticationToken",
+)
+
+
+def diagnose_sqs(
+    error: BaseException, *, operation: str, queue: str, secrets: Iterable[object] = ()
+) -> Finding:
+    """The finding for an exception of an SQS call on ``queue`` (its URL, as shown)."""
+    kind = type(error).__name__
+    text = escape_controls(redact_text(str(error), secrets))[:300]
+    if kind in ("NoCredentialsError", "PartialCredentialsError", "NoRegionError"):
+        return entry("queue-aws-credentials").finding(
+            f"Amazon SQS ({operation} on {queue}) could not be called: {kind}: {text}."
+        )
+    network = network_failure(error)
+    if network is None and kind.endswith(("ConnectionError", "ConnectionClosedError")):
+        network = "network-refused"
+    if network is not None:
+        return entry("queue-unreachable").finding(
+            f"Amazon SQS ({operation} on {queue}): {_phrase(network)} ({text})."
+        )
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return entry("queue-unreachable").finding(
+            f"Amazon SQS ({operation} on {queue}) failed with {kind}: {text}."
+        )
+    details = response.get("Error", {})
+    code = str(details.get("Code", ""))
+    query_code = str(details.get("QueryErrorCode", ""))
+    message = escape_controls(redact_text(str(details.get("Message", "")), secrets))[:300]
+    said = f"Amazon SQS answered {_word(code)} to {operation} on {queue}: {message!r}"
+    if code in _SQS_DENIED or query_code in _SQS_DENIED:
+        return entry("queue-access-denied").finding(f"{said}.")
+    if code in _SQS_MISSING or query_code in _SQS_MISSING:
+        return entry("queue-not-found").finding(f"{said}.")
+    if code in _SQS_KEYS or query_code in _SQS_KEYS:
+        return entry("queue-aws-credentials").finding(f"{said}.")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return entry("queue-unreachable").finding(f"{said} (HTTP {status}).")
 
 
 # --------------------------------------------------------------------------- the environment

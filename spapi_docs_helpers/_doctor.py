@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 
 from ._endpoints import ENV_REGION, ENV_SANDBOX, STS_DEFAULT, endpoints_from_env
 from ._formats import check_formats
@@ -23,8 +24,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    from ._catalogue import Finding
     from ._credentials import Credentials
     from ._endpoints import Endpoints
+    from ._transport import Transport
 
 
 def _stage_status(findings) -> str:
@@ -78,7 +81,9 @@ def _elapsed(started):
     return (time.perf_counter() - started) * 1000
 
 
-def load_stage(account, credentials, environ, secrets_reader, sp_api_version, timeout=10.0):
+def load_stage(
+    account, credentials, environ, secrets_reader, sp_api_version, timeout=10.0, config_cache=None
+):
     stage = _Stage("load")
     resolution = resolve_credentials(
         account,
@@ -87,6 +92,7 @@ def load_stage(account, credentials, environ, secrets_reader, sp_api_version, ti
         secrets_reader=secrets_reader,
         sp_api_version=sp_api_version,
         timeout=timeout,
+        config_cache=config_cache,
     )
     findings = resolution.findings
     if resolution.used is not None:  # resolution.ok
@@ -116,7 +122,7 @@ def check_offline(
     credentials: Credentials | Mapping[str, Any] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
-    secrets_reader: Callable[[str], str] | None = None,
+    secrets_reader: Callable[[str], str | None] | None = None,
     timeout: float = 10.0,
 ) -> Report:
     """Where the credentials come from and whether each is well formed; no network.
@@ -161,13 +167,18 @@ class _Progress:
             self.listener("done", stage.name, stage)
 
 
-def _lwa_stage(transport, endpoints, creds, format_findings, progress):
+def _lwa_stage(transport, endpoints, creds, format_findings, progress, token_cache=None):
     from ._lwa import request_token
 
     stage = _Stage("lwa", progress, f"exchanging the refresh token at {shown_url(endpoints.lwa)}")
     if not isinstance(creds.refresh_token, str) or not creds.refresh_token:
         return None, stage.done("skipped", "no refresh token to exchange")
-    result = request_token(transport, endpoints.lwa, creds, format_findings=format_findings)
+
+    def exchange():
+        return request_token(transport, endpoints.lwa, creds, format_findings=format_findings)
+
+    # A fleet shares one exchange per refresh token (and client): see _fleet.TokenCache.
+    result = exchange() if token_cache is None else token_cache.get(endpoints.lwa, creds, exchange)
     return result, _token_stage_done(stage, result)
 
 
@@ -244,8 +255,14 @@ def check(
     legacy: bool = False,
     endpoints: Endpoints | None = None,
     progress: Callable[[str, str, Any], None] | None = None,
-    secrets_reader: Callable[[str], str] | None = None,
+    secrets_reader: Callable[[str], str | None] | None = None,
     retries: int | None = None,
+    transport: Transport | None = None,
+    token_cache: Any = None,
+    roles: bool = True,
+    config_cache: dict[str, Any] | None = None,
+    secret_state: Any = None,
+    settings_checks: Callable[[Endpoints, bool], list[Finding]] | None = None,
 ) -> Report:
     """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
 
@@ -255,6 +272,14 @@ def check(
     with them ``sandbox``. ``progress(event, stage, payload)`` is told when each stage
     starts (``"start"``, the stage's name, what it does) and ends (``"done"``, the name,
     its :class:`StageResult`); it may be called from several threads.
+
+    What a fleet check (``check --all-accounts``) shares between accounts, none of which
+    changes what one check concludes: ``transport`` (one connection pool per host; not
+    closed here), ``token_cache`` (one LWA exchange per refresh token), ``config_cache``
+    (one parse of credentials.yml), ``secret_state`` (one read of the expiry state file)
+    and ``settings_checks(endpoints, sts)`` (the findings of the endpoint and network
+    settings, the same for every account). ``roles=False`` stops at the token's region
+    (found in fewer calls); the roles stage is then skipped.
     """
     from ._deadline import Concurrently
     from ._transport import DEFAULT_RETRIES, Transport
@@ -269,7 +294,13 @@ def check(
 
     events.start("load", "loading the credentials")
     resolution, load = load_stage(
-        account, credentials, environ, secrets_reader, sp_api_version, timeout=timeout
+        account,
+        credentials,
+        environ,
+        secrets_reader,
+        sp_api_version,
+        timeout=timeout,
+        config_cache=config_cache,
     )
     events.done(load)
     format_findings, fmt = format_stage(resolution, sp_api_version)
@@ -297,7 +328,10 @@ def check(
     from ._diagnose import endpoint_findings
 
     # Endpoint URLs, plain HTTP, CA bundles, proxies: what would stop or expose every call.
-    environment = endpoint_findings(endpoints, sts=wants_sts)
+    if settings_checks is None:
+        environment = endpoint_findings(endpoints, sts=wants_sts)
+    else:
+        environment = settings_checks(endpoints, wants_sts)
     findings.extend(environment)
     if any(f.severity == "error" for f in environment):
         stages.append(StageResult("lwa", "skipped", "the settings stop every call (see findings)"))
@@ -309,8 +343,9 @@ def check(
 
     # STS runs beside the whole LWA → region → roles chain: nothing downstream needs it.
     # Leaving the block (Ctrl-C included) cancels what still runs and waits for nothing.
+    shared = nullcontext(transport) if transport is not None else None
     with (
-        Transport(timeout=timeout, retries=retries) as transport,
+        shared or Transport(timeout=timeout, retries=retries) as transport,
         Concurrently() as pool,
     ):
         sts_future = pool.submit(
@@ -321,12 +356,16 @@ def check(
             if grantless
             else None
         )
-        token, lwa = _lwa_stage(transport, endpoints, creds, format_findings, events)
+        token, lwa = _lwa_stage(
+            transport, endpoints, creds, format_findings, events, token_cache=token_cache
+        )
         stages.append(lwa)
         if token is not None and token.finding is not None:
             findings.append(token.finding)
         if token is not None and token.ok:
-            _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events)
+            _spapi_stages(
+                transport, endpoints, env, token, creds, stages, findings, events, roles=roles
+            )
         else:
             stages.append(StageResult("region", "skipped", "no access token"))
             stages.append(StageResult("roles", "skipped", "no access token"))
@@ -341,24 +380,43 @@ def check(
         sts_findings, sts = sts_future.result()
         stages.insert(stages.index(lwa) + 1, sts)
         findings.extend(sts_findings)
+    findings.extend(_expiry_findings(creds, env, stages, secret_state))
     return finish()
 
 
-def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events):
+def _expiry_findings(creds, env, stages, secret_state) -> list:
+    """What Amazon's notifications (kept by secret-status and rotate) say of this secret's
+    expiry: a warning 30 days ahead, an error after it (see _diagnose)."""
+    from datetime import datetime, timezone
+
+    from ._diagnose import known_expiry_findings
+    from ._rotation import known_expiry
+
+    record = known_expiry(creds, environ=env, state=secret_state)
+    region = next((stage for stage in stages if stage.name == "region"), None)
+    accepted = region is not None and region.status == "ok"
+    return known_expiry_findings(record, now=datetime.now(timezone.utc), accepted=accepted)
+
+
+def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events, roles=True):
     """The token's region (every region at once, the first let-through decides), then every
-    probe in that region: what the token may call, and what that proves about its roles."""
+    probe in that region: what the token may call, and what that proves about its roles.
+    ``roles=False``: the region only, in the fewest calls."""
     from ._diagnose import clock_findings, region_advice
-    from ._spapi import search
+    from ._spapi import find_region, search
 
     secrets = [creds.refresh_token, creds.lwa_client_secret]
     stage = _Stage("region", events, "asking NA, EU and FE which lets the token through")
-    probe, table = search(
-        transport,
-        endpoints,
-        token.access_token,
-        secrets=secrets,
-        sandbox_endpoints=_sandbox_to_ask(endpoints, env),
-    )
+    sandbox = _sandbox_to_ask(endpoints, env)
+    if roles:
+        probe, table = search(
+            transport, endpoints, token.access_token, secrets=secrets, sandbox_endpoints=sandbox
+        )
+    else:
+        probe = find_region(
+            transport, endpoints, token.access_token, secrets=secrets, sandbox_endpoints=sandbox
+        )
+        table = None
     if probe.ok:
         findings.extend(region_advice(probe, env))
     findings.extend(probe.findings)
@@ -372,15 +430,17 @@ def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, eve
     stages.append(region)
     findings.extend(clock_findings(token.http))
     if table is None:
-        stages.append(StageResult("roles", "skipped", "no region lets the token through"))
+        why = "no region lets the token through" if not probe.ok else "not asked (region only)"
+        stages.append(StageResult("roles", "skipped", why))
         return
     findings.extend(table.findings)
     severities = {f.severity for f in table.findings}
     status = "failed" if "error" in severities else "warning" if "warning" in severities else "ok"
-    roles = _Stage("roles", events).done(
-        status, table.summary(), data=table.as_dict(), duration_ms=table.elapsed_ms
+    stages.append(
+        _Stage("roles", events).done(
+            status, table.summary(), data=table.as_dict(), duration_ms=table.elapsed_ms
+        )
     )
-    stages.append(roles)
 
 
 def _sandbox_to_ask(endpoints, env) -> dict | None:

@@ -35,6 +35,9 @@ ENV_STS = "AWS_ENDPOINT_URL_STS"
 # it is easy to write and botocore would ignore it silently.
 ENV_SECRETSMANAGER = "AWS_ENDPOINT_URL_SECRETS_MANAGER"
 ENV_SECRETSMANAGER_ALIAS = "AWS_ENDPOINT_URL_SECRETSMANAGER"
+# botocore's name for SQS (service ID "SQS"): where secret-status and rotate read the
+# application's notification queue (the mock's SQS; AWS's own when unset).
+ENV_SQS = "AWS_ENDPOINT_URL_SQS"
 # Set by `spapi-doctor mock`, so reports can say which world they ran in.
 ENV_MOCK_SCENARIO = "SPAPI_MOCK_SCENARIO"
 # Stands in for Amazon's Seller Central and Vendor Central hosts (the consent pages of
@@ -44,6 +47,9 @@ ENV_SELLERCENTRAL = "SPAPI_SELLERCENTRAL_URL"
 # for it. No client reads them; they tell a user (or a notebook) what to authorise.
 ENV_MOCK_APP_ID = "SPAPI_MOCK_APP_ID"
 ENV_MOCK_REDIRECT_URI = "SPAPI_MOCK_REDIRECT_URI"
+# Set by `spapi-doctor mock`: the URL of the notification queue its apps registered (the
+# --queue-url of secret-status and rotate).
+ENV_MOCK_NOTIFICATION_QUEUE = "SPAPI_MOCK_NOTIFICATION_QUEUE_URL"
 
 ENDPOINT_VARIABLES = (
     ENV_LWA,
@@ -52,6 +58,7 @@ ENDPOINT_VARIABLES = (
     ENV_STS,
     ENV_SECRETSMANAGER,
     ENV_SECRETSMANAGER_ALIAS,
+    ENV_SQS,
     ENV_SELLERCENTRAL,
 )
 

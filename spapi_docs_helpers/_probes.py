@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from types import MappingProxyType
 
 from ._roles import REGION_CODES, Operation, role_model
@@ -162,6 +162,9 @@ def _exists(item: Probe, region: str) -> bool:
     return item.spec.exists_in(region) is not False
 
 
+# Both sets are drawn from the role model, which never changes in a process: computed once
+# per region (the greedy cover takes milliseconds, and a fleet check asks for it per account).
+@cache
 def role_probes(region: str) -> tuple[Probe, ...]:
     """Every probe of an operation that exists in ``region``."""
     _check_region(region)
@@ -176,6 +179,7 @@ def _grants(item: Probe, region: str) -> frozenset[str]:
     return spec.roles_in(region) & holdable
 
 
+@cache
 def region_probes(region: str) -> tuple[Probe, ...]:
     """getMarketplaceParticipations, then the fewest probes whose operations every role a
     seller or vendor app can use in ``region`` grants at least one of (greedy set cover)."""
@@ -185,7 +189,8 @@ def region_probes(region: str) -> tuple[Probe, ...]:
     wanted = frozenset[str]().union(*(_grants(item, region) for item in candidates))
     covered = _grants(chosen[0], region)
     while wanted - covered:
-        best = min(candidates, key=partial(_value, region=region, covered=covered))
+        # The roles covered so far, bound now (the loop changes the name afterwards).
+        best = min(candidates, key=partial(_value, region=region, covered=frozenset(covered)))
         if not (_grants(best, region) - covered):
             break  # nothing left grants what is missing
         chosen.append(best)

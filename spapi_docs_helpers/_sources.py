@@ -44,6 +44,7 @@ from ._credentials import (
 from ._endpoints import (
     ENDPOINT_VARIABLES,
     ENV_MOCK_APP_ID,
+    ENV_MOCK_NOTIFICATION_QUEUE,
     ENV_MOCK_REDIRECT_URI,
     ENV_MOCK_SCENARIO,
     MARKETPLACES,
@@ -86,6 +87,7 @@ OTHER_KNOWN_VARIABLES = frozenset(
         ENV_MOCK_SCENARIO,
         ENV_MOCK_APP_ID,
         ENV_MOCK_REDIRECT_URI,
+        ENV_MOCK_NOTIFICATION_QUEUE,
         *ENDPOINT_VARIABLES,
     }
 )
@@ -608,18 +610,20 @@ def resolve_credentials(
     credentials: Mapping[str, Any] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
-    secrets_reader: Callable[[str], str] | None = None,
+    secrets_reader: Callable[[str], str | None] | None = None,
     platform_system: str | None = None,
     sp_api_version: str | None = None,
     timeout: float = 10.0,
+    config_cache: dict | None = None,
 ) -> Resolution:
     """Resolve the credentials of ``account`` as python-amazon-sp-api would, with a trace.
 
     ``environ`` defaults to ``os.environ``; ``secrets_reader(secret_id) -> str`` replaces
     the boto3 call to Secrets Manager (tests pass one); ``timeout`` bounds that call's
-    connect and reads (its deadline is three times as long). Nothing the sources hold makes it
-    raise; only an account that is not a non-empty string does (ValueError), which is a
-    programming error.
+    connect and reads (its deadline is three times as long); ``config_cache`` (a dict)
+    keeps the parsed credentials.yml for the next account (a fleet check's). Nothing the
+    sources hold makes it raise; only an account that is not a non-empty string does
+    (ValueError), which is a programming error.
     """
     env = os.environ if environ is None else environ
     if not isinstance(account, str) or not account:
@@ -660,6 +664,7 @@ def resolve_credentials(
         dir_problem,
         account,
         file_findings,
+        cache=config_cache,
     )
     sources.append(config)
     if winner is None:

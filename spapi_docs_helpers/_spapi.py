@@ -345,6 +345,66 @@ def search(
     return result, table
 
 
+def find_region(
+    transport: Transport,
+    endpoints: Endpoints,
+    token: str,
+    *,
+    secrets: Iterable[str] = (),
+    sandbox_endpoints: Mapping[str, str] | None = None,
+) -> RegionProbe:
+    """The token's region alone, in as few calls as the verdict allows: a
+    :class:`RegionProbe` (no role table). For checks of many accounts at once.
+
+    First ``getMarketplaceParticipations`` in every region at once: most seller apps hold a
+    role that grants it, and its answer names the marketplaces. Only when every region
+    denies it are the other region probes asked (every region at once again), and, when
+    those are all denied too, the sandbox hosts, as :func:`search` does. The verdicts are
+    :func:`search`'s: the same answers give the same findings. Never raises.
+    """
+    secrets = [token, *secrets]
+    started = time.perf_counter()
+    first = {
+        code: [p for p in region_probes(code) if p.operation == PARTICIPATIONS]
+        for code in endpoints.spapi
+    }
+    rest = {
+        code: [p for p in region_probes(code) if p.operation != PARTICIPATIONS]
+        for code in endpoints.spapi
+    }
+    answers: list[ProbeAnswer] = []
+    sandbox: tuple[ProbeAnswer, ...] = ()
+    with Concurrently(name="spapi-region") as calls:
+        for plan in (first, rest):
+            asked = [
+                calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
+                for code, items in plan.items()
+                for item in items
+            ]
+            # Every call of the round is bounded by its transport's deadline (and Ctrl-C).
+            answers.extend(call.result(calls.deadline) for call in asked)
+            if any(answer.kind == AUTHORISED for answer in answers):
+                break
+        region = next((a.region for a in answers if a.kind == AUTHORISED), None)
+        every_one_denied = bool(answers) and all(a.kind == DENIED for a in answers)
+        if region is None and sandbox_endpoints and every_one_denied:
+            sandbox = _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets)
+    if region is None:
+        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
+        result = RegionProbe(None, answers, findings, sandbox=sandbox)
+    else:
+        in_region = _in_probe_order([a for a in answers if a.region == region], region)
+        result = RegionProbe(
+            region,
+            answers,
+            [],
+            marketplaces=_marketplaces_from(in_region),
+            account_type=account_type_of(in_region),
+        )
+    result.elapsed_ms = _since(started)
+    return result
+
+
 def _since(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 

@@ -468,15 +468,25 @@ class Transport:
         session: requests.Session | None = None,
         deadline: float | None = None,
         max_retry_after: float = MAX_RETRY_AFTER,
+        pool_size: int = 16,
+        settled_environment: bool = False,
     ) -> None:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.deadline = call_deadline(timeout, retries) if deadline is None else deadline
         self.max_retry_after = max_retry_after
+        # ``settled_environment``: the proxy variables are checked once per host, not on
+        # every call (a transport shared by a fleet's thousands of calls to the same hosts,
+        # in one run whose environment does not change).
+        self._proxy_checked: dict[str, tuple[str, str, str] | None] | None = (
+            {} if settled_environment else None
+        )
         self.session = session or requests.Session()
         # No retries below this one: the loop in request() does them, within the deadline.
-        adapter = _WatchedAdapter(max_retries=0, pool_maxsize=16)
+        # ``pool_size``: connections kept per host; a transport shared by many checks at
+        # once (a fleet's) needs one per call in flight, or the extra ones are dropped.
+        adapter = _WatchedAdapter(max_retries=0, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT.format(version=__version__)
@@ -550,6 +560,15 @@ class Transport:
                 return f"{name}={path}: {why}"
         return None
 
+    def _proxy_problem(self, url: str) -> tuple[str, str, str] | None:
+        if self._proxy_checked is None:
+            return proxy_problem(url)
+        host = url.split("/", 3)[:3]
+        key = "/".join(host)
+        if key not in self._proxy_checked:
+            self._proxy_checked[key] = proxy_problem(url)
+        return self._proxy_checked[key]
+
     def _attempt(
         self,
         method: str,
@@ -573,7 +592,7 @@ class Transport:
             return HttpResult(
                 method, url, failure="ca-bundle-unusable", failure_detail=escape_controls(problem)
             )
-        proxy = proxy_problem(url) if self.session.trust_env else None
+        proxy = self._proxy_problem(url) if self.session.trust_env else None
         if proxy is not None:
             name, shown, why = proxy
             return HttpResult(

@@ -57,7 +57,7 @@ SCENARIOS = (
 )
 # Every fault kind once, each on one service in turn (all three services are hit).
 FAULT_SERVICES = ("lwa", "spapi", "sts")
-NOTEBOOKS = ("03-legacy-aws.ipynb", "06-all-in-one.ipynb")
+NOTEBOOKS = ("03-legacy-aws.ipynb", "06-all-in-one.ipynb", "08-rotation.ipynb")
 
 
 class Collector:
@@ -308,6 +308,119 @@ def run_notebook(collect, path):
     collect.add(f"notebook {path.name}", json.dumps([c.get("outputs", []) for c in notebook.cells]))
 
 
+def run_rotation(collect, home):
+    """secret-status, rotate and check --all-accounts in real processes, against the mock's
+    SQS: Amazon's notifications (the new secret among them) pass through the queue, the
+    commands, the state file and the log records at DEBUG. The new secret joins the
+    canaries."""
+    from spapi_docs_helpers._queue import NotificationQueue
+    from spapi_docs_helpers._rotation import state_path
+    from spapi_docs_helpers.mock import MockAmazon
+
+    # Amazon allows one rotation a minute; the run rotates three times in a row.
+    with MockAmazon(scenario="secret-expires-in-5-days", rate_limits=False) as amazon:
+        collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
+        collect.add_secrets([amazon.env["AWS_SECRET_ACCESS_KEY"]])
+        url = amazon.env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"]
+        name = amazon.scenario.name
+        run_cli(collect, amazon, home, "secret-status", "--queue-url", url, "--account", "default")
+        run_cli(collect, amazon, home, "secret-status", "--queue-url", url, "--format", "json")
+        for account in ("shop-us", "shop-ca"):
+            run_cli(
+                collect,
+                amazon,
+                home,
+                "init",
+                "--from-env",
+                "--account",
+                account,
+                "--store",
+                "file",
+                "--yes",
+                "--no-verify",
+            )
+        run_cli(
+            collect,
+            amazon,
+            home,
+            "rotate",
+            "--queue-url",
+            url,
+            "--account",
+            "shop-us",
+            "--yes",
+            label=f"{name} rotate",
+        )
+        app = next(
+            a for a in amazon.world.apps.values() if a.client_id == amazon.credentials["lwa_app_id"]
+        )
+        collect.add_secrets([app.current_secret.value])
+        run_cli(
+            collect,
+            amazon,
+            home,
+            "rotate",
+            "--queue-url",
+            url,
+            "--account",
+            "shop-us",
+            "--yes",
+            "--format",
+            "json",
+            label=f"{name} rotate again",
+        )
+        # What the mock posted: Amazon's payloads, read back by the package's reader.
+        amazon.notifications.paused = True
+        run_cli(
+            collect,
+            amazon,
+            home,
+            "rotate",
+            "--queue-url",
+            url,
+            "--account",
+            "shop-us",
+            "--yes",
+            "--wait",
+            "1",
+            label=f"{name} rotate unarrived",
+        )
+        for waiting in amazon.notifications.undelivered:
+            inner = waiting.body["payload"].get("applicationOAuthClientNewSecret", {})
+            collect.add_secrets([inner.get("newClientSecret")])
+        amazon.notifications.release()
+        collect.add_secrets([s.value for s in app.secrets])
+        saved = dict(os.environ)
+        os.environ.update(amazon.env, HOME=home)
+        try:
+            scan = NotificationQueue(url).scan()
+            collect.add(
+                f"{name} notifications",
+                "\n".join(repr(n) + json.dumps(n.as_dict()) for n in scan.notifications),
+            )
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        run_cli(
+            collect,
+            amazon,
+            home,
+            "rotate",
+            "--queue-url",
+            url,
+            "--account",
+            "shop-us",
+            "--yes",
+            label=f"{name} rotate recovered",
+        )
+        run_cli(collect, amazon, home, "check", "--all-accounts", "--format", "json")
+        run_cli(collect, amazon, home, "check", "--all-accounts")
+        state = state_path({"HOME": home, "XDG_STATE_HOME": os.path.join(home, ".local", "state")})
+        if os.path.exists(state):
+            with open(state, encoding="utf-8") as handle:
+                collect.add(f"{name} state file", handle.read())
+
+
 def secret_part(value: str) -> str:
     """``value`` without its public marker (``Atzr|``, ``amzn1.oa2-cs.v1.``...)."""
     for prefix in PUBLIC_PREFIXES:
@@ -508,6 +621,7 @@ def main(argv) -> int:
                 amazon.faults.clear()
             for notebook in NOTEBOOKS:
                 run_notebook(collect, ROOT / "notebooks" / notebook)
+            run_rotation(collect, home)
             run_hostile_channels(collect, home)
     collect.add("log records at DEBUG", log_buffer.getvalue())
     output.mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,8 @@ _SLOW_FILES = {
     "test_canary.py": "whole runs of the package in a child process, notebooks included",
     "test_check_online.py": "every scenario and fault against the mock, timeouts waited out",
     "test_robustness.py": "hostile servers on loopback, timeouts waited out",
+    "test_rotation.py": "the mock's AWS part (SQS) for every test, a crash in a child process",
+    "test_fleet.py": "a mock per scenario, the mock and the check as child processes",
     "test_sources_parity.py": "python-amazon-sp-api itself, in a child process",
 }
 

@@ -94,6 +94,14 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
         "=== happy authorise SellerAuthorization",
         "=== happy store refused",
         "=== notebook 06-all-in-one.ipynb",
+        "=== notebook 08-rotation.ipynb",
+        # The new commands, and Amazon's notifications on the mock's SQS queue.
+        "=== cli secret-expires-in-5-days secret-status --queue-url",
+        "=== cli secret-expires-in-5-days rotate stderr",
+        "=== cli secret-expires-in-5-days rotate recovered stderr",
+        "=== cli secret-expires-in-5-days check --all-accounts --format json stdout",
+        "=== secret-expires-in-5-days notifications",
+        "=== secret-expires-in-5-days state file",
         # The hostile channels: echoed form bodies and headers, URLs with secrets in them,
         # progress lines on a terminal, exceptions, YAML keys, a symlinked file's lines.
         "=== hostile lwa echo\n",
@@ -135,6 +143,8 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
     # for too, and the commands did what they claim.
     assert sum(value.startswith("ANMOCK") for value in values) >= 2
     assert "✓ Authorised: selling partner" in text and "authorization-code-rejected" in text
+    assert "✓ Rotated the client secret" in text and "new-secret-not-arrived" in text
+    assert "Finished an earlier rotation" in text
     leaks = hits(text, values)
     assert leaks == [], f"{len(leaks)} canary values leaked, e.g. {leaks[:5]}"
 

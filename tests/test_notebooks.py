@@ -34,7 +34,7 @@ def _outputs_text(path: Path) -> str:
     return json.dumps([cell.get("outputs", []) for cell in notebook["cells"]])
 
 
-def test_there_are_seven_notebooks():
+def test_there_are_eight_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01-load-credentials.ipynb",
         "02-lwa-exchange.ipynb",
@@ -43,6 +43,7 @@ def test_there_are_seven_notebooks():
         "05-troubleshooting-tour.ipynb",
         "06-all-in-one.ipynb",
         "07-authorise-other-sellers.ipynb",
+        "08-rotation.ipynb",
     ]
 
 

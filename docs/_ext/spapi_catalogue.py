@@ -258,6 +258,14 @@ GROUPS = (
         stages=("consent", "store"),
     ),
     _Group(
+        "secret-expiry-and-rotation",
+        "Client-secret expiry and rotation",
+        "What `spapi-doctor secret-status` and `spapi-doctor rotate` report about the "
+        "notification queue and the rotation, and what `check` says of a secret whose expiry "
+        "Amazon's notifications dated.",
+        stages=("rotation",),
+    ),
+    _Group(
         "answers-that-explain-nothing",
         "Answers that explain nothing",
         "The network, a proxy or a failing service got in the way. These blame no credential.",

@@ -7,10 +7,15 @@ each on its own free port of 127.0.0.1:
 * SP-API for NA, EU and FE, and the three sandbox hosts;
 * the consent pages of Seller Central and Vendor Central (``consent_url``; one server for
   every host, see :mod:`._consent`), whose authorization codes LWA redeems;
-* STS and Secrets Manager (proxies in front of moto), when the scenario talks to AWS (or
-  ``aws=True`` asks for them); ``aws_unavailable`` says why they are not running. A
+* STS, Secrets Manager and SQS (proxies in front of moto), when the scenario talks to AWS
+  (or ``aws=True`` asks for them); ``aws_unavailable`` says why they are not running. A
   scenario that needs them does not start without them (:class:`MockAmazonError`): its
   environment would send a client to the real AWS.
+
+Amazon's application notifications (the client secret's expiry warnings, the new secret
+after a rotation) go to the SQS queue the app registered (:mod:`._notifications`):
+``notifications`` is the outbox, which delivers them once SQS runs, and holds them while
+``notifications.paused``. A scenario's pre-loaded notifications are posted at start.
 
 ``env`` holds exactly what a client needs: the endpoint variables of
 :mod:`spapi_docs_helpers._endpoints`, ``SPAPI_MOCK_SCENARIO``, the scenario's credentials
@@ -23,17 +28,20 @@ world, for tests that try many role sets against one mock.
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 
 from .._credentials import field_spec
 from .._endpoints import (
     ENV_LWA,
     ENV_MOCK_APP_ID,
+    ENV_MOCK_NOTIFICATION_QUEUE,
     ENV_MOCK_REDIRECT_URI,
     ENV_MOCK_SCENARIO,
     ENV_REGION,
     ENV_SANDBOX,
     ENV_SECRETSMANAGER,
     ENV_SELLERCENTRAL,
+    ENV_SQS,
     ENV_STS,
     REGIONS,
 )
@@ -43,9 +51,10 @@ from ._consent import REDIRECT_URI, AuthorizationCodes, ConsentPages
 from ._faults import SERVICES, Faults
 from ._http import Journal, MockServer
 from ._lwa import TOKEN_PATH, LoginWithAmazon
+from ._notifications import Outbox
 from ._scenarios import Scenario, scenario
 from ._spapi import SellingPartnerApi
-from ._world import APP_MAIN, MOCK_NOW, default_world
+from ._world import APP_MAIN, MOCK_NOW, NOTIFICATION_QUEUE, default_world
 
 __all__ = ["MockAmazon", "MockAmazonError"]
 
@@ -99,6 +108,8 @@ class MockAmazon:
                 "needs the AWS part of the mock: leave aws unset, or pass aws=True"
             )
         self.world = default_world(now or MOCK_NOW)
+        # Notifications are dated in wall-clock time (see World.clock_offset).
+        self.world.clock_offset = datetime.now(timezone.utc) - self.world.now
         # The consent pages issue them, LWA redeems them.
         self.codes = AuthorizationCodes(self.world)
         self.faults = Faults()
@@ -112,6 +123,9 @@ class MockAmazon:
         self.sandbox_urls = {}
         self.sts_url = None
         self.secretsmanager_url = None
+        self.sqs_url = None
+        # Amazon's notifications to the apps' queues (delivered once SQS runs).
+        self.notifications = Outbox()
         self._aws_requested = self.scenario.needs_aws if aws is None else aws
         if self._aws_requested:
             self.aws_unavailable = None
@@ -176,11 +190,23 @@ class MockAmazon:
         self.consent_url = self._serve(ConsentPages(world, self.codes))
         for region in REGION_CODES:
             self.spapi_urls[region] = self._serve(
-                SellingPartnerApi(world, region, sandbox=False, rate_limits=self._rate_limits)
+                SellingPartnerApi(
+                    world,
+                    region,
+                    sandbox=False,
+                    rate_limits=self._rate_limits,
+                    notifications=self.notifications,
+                )
             )
         for region in REGION_CODES:
             self.sandbox_urls[region] = self._serve(
-                SellingPartnerApi(world, region, sandbox=True, rate_limits=self._rate_limits)
+                SellingPartnerApi(
+                    world,
+                    region,
+                    sandbox=True,
+                    rate_limits=self._rate_limits,
+                    notifications=self.notifications,
+                )
             )
         if self._aws_requested:
             self._start_aws()
@@ -201,6 +227,21 @@ class MockAmazon:
         self._aws_backend = backend
         self.sts_url = self._serve(AwsProxy("sts", backend.moto_address))
         self.secretsmanager_url = self._serve(AwsProxy("secretsmanager", backend.moto_address))
+        self.sqs_url = self._serve(AwsProxy("sqs", backend.moto_address))
+        # The scenario's notifications were sent before the user looked: queued first.
+        for app_key in self.scenario.notifications:
+            app = self.world.apps[app_key]
+            for body in self.world.expiry_notifications(app):
+                self.notifications.post(app.notification_queue, body)
+        self.notifications.attach(backend.send_notification)
+
+    @property
+    def notification_queue_url(self) -> str | None:
+        """The URL of the cast's notification queue (through the SQS proxy), or None when
+        the AWS part is not running."""
+        if self.sqs_url is None or self._aws_backend is None:
+            return None
+        return self.sqs_url + self._aws_backend.queue_path(NOTIFICATION_QUEUE)
 
     def _environment(self) -> dict:
         env = {ENV_LWA: self.lwa_url}
@@ -211,6 +252,8 @@ class MockAmazon:
         if self.sts_url is not None:
             env[ENV_STS] = self.sts_url
             env[ENV_SECRETSMANAGER] = self.secretsmanager_url
+            env[ENV_SQS] = self.sqs_url
+            env[ENV_MOCK_NOTIFICATION_QUEUE] = self.notification_queue_url
         env[ENV_MOCK_SCENARIO] = self.scenario.name
         env[ENV_SELLERCENTRAL] = self.consent_url
         env[ENV_MOCK_APP_ID] = self.world.apps[APP_MAIN].app_id
@@ -262,6 +305,16 @@ class MockAmazon:
         # Masked in log records like the cast's own credentials (see _start_servers).
         protect_logs(credentials.values())
         return credentials
+
+    def stand_up_fleet(self, sellers: int, broken: int = 0) -> list:
+        """Add ``sellers`` sellers across the regions, the main app authorised on each,
+        ``broken`` of them with a seller-level fault; their accounts (names, regions,
+        faults, credentials: see :mod:`._fleet`). Usable before and while the mock runs."""
+        from ._fleet import fleet
+
+        accounts = fleet(self.world, sellers, broken)
+        protect_logs(a.credentials["refresh_token"] for a in accounts)
+        return accounts
 
     @property
     def running(self) -> bool:

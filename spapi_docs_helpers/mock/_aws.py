@@ -1,10 +1,10 @@
-"""The AWS part of the mock: STS, IAM and Secrets Manager, answered by moto.
+"""The AWS part of the mock: STS, IAM, Secrets Manager and SQS, answered by moto.
 
 moto runs in this process on its own loopback port, in werkzeug's threaded server (what
 ``moto.server.ThreadedMotoServer`` runs, built here directly so that stopping closes the
 listening socket and every connection, joins the request threads without waiting for a
 stuck client, and prints no access log). Clients never
-talk to it directly: two small proxies (one for STS, one for Secrets Manager) forward
+talk to it directly: small proxies (one for STS, one for Secrets Manager, one for SQS) forward
 each request unchanged (SigV4 signatures stay valid: the Host header is kept) and apply
 the configured latency and faults there, so moto itself is never made to misbehave.
 
@@ -19,21 +19,23 @@ with werkzeug's HTML 500 page, or waits for a body that never comes):
 * STS: a query or form body that cannot be parsed (404 ``MalformedQueryString``), no
   ``Action`` (400 ``MissingAction``), an ``Action`` that is not an STS operation in
   botocore's model of the service (400 ``InvalidAction``);
-* Secrets Manager: an ``X-Amz-Target`` that is not one of its operations (400
-  ``InvalidAction``), a body that is not a JSON object (400 ``SerializationException``).
+* Secrets Manager and SQS (both speak AWS's JSON protocol): an ``X-Amz-Target`` that is
+  not one of the service's operations (400 ``InvalidAction``), a body that is not a JSON
+  object (400 ``SerializationException``).
 
 The codes and statuses are those of AWS's "Common Errors" lists (the same in STS's and in
 Secrets Manager's API references); the two messages AWS words itself are quoted from its
 answers. Every error moto answers is then given its service's shape: STS's
 ``ErrorResponse`` (``Type``, ``Code``, ``Message``, ``RequestId``; moto nests it in
-``Errors`` and has no request ID) as ``text/xml``, and Secrets Manager's JSON
+``Errors`` and has no request ID) as ``text/xml``, and Secrets Manager's and SQS's JSON
 (``__type``, ``message``) where moto answers XML; an error without a code (moto's crash
 page) becomes the service's ``InternalFailure``/``InternalServiceError`` 500 and is
 recorded in the journal's errors (werkzeug's traceback of it follows there).
 
 Start-up resets moto, seeds its random generator (so role IDs and temporary keys repeat
 from run to run), loads the world's IAM users, keys, role and policies and the Secrets
-Manager secret *through moto's own API* while authentication is off, then switches
+Manager secret and the SQS notification queue (with the queue policy of Amazon's set-up
+page) *through moto's own API* while authentication is off, then switches
 authentication on (``POST /moto-api/reset-auth`` with ``0``). From then on every
 AccessDenied, InvalidClientTokenId and SignatureDoesNotMatch is moto's own answer.
 
@@ -63,7 +65,16 @@ What moto does differently from AWS (the scenarios and tests document each):
 * temporary credentials never expire (no ExpiredToken), and the clock-skew check of
   SigV4 is not made;
 * a pre-signed request (the signature in the query string) reaches moto, which cannot
-  read it: it is answered ``InternalFailure`` (500), where AWS would check it.
+  read it: it is answered ``InternalFailure`` (500), where AWS would check it;
+* SQS: a queue policy is stored but not evaluated (moto has one account, so Amazon's
+  principal 437568002678 is an IAM user of the world's account here, allowed by its own
+  policy); the operator's IAM policy is what moto checks. moto's SQS semantics (visibility
+  timeouts, receive counts, deletion by receipt handle, long polling) are its own, and
+  close to AWS's for a Standard queue.
+
+Amazon's posting of notifications (:mod:`._notifications`) goes to moto directly, as the
+user ``amazon-sp-api-notifications``: it is Amazon's path to the queue, not the user's, so
+the SQS proxy's latency and faults do not apply to it.
 
 moto's state (its backends and its authentication switch) is global to the process, so
 only one mock at a time may run the AWS part; stopping resets moto and restores the
@@ -92,6 +103,7 @@ from ._http import (
     Service,
     TrackedHandler,
 )
+from ._world import IAM_AMAZON_NOTIFICATIONS
 
 __all__ = ["AwsBackend", "AwsProxy", "AwsUnavailable"]
 
@@ -129,6 +141,7 @@ class AwsProxy(Service):
     def __init__(self, service: str, moto_address):
         self.fault_service = service
         self.label = service
+        # STS speaks AWS's Query protocol (XML); Secrets Manager and SQS its JSON protocol.
         self.status_errors = _STS_ERRORS if service == "sts" else _JSON_ERRORS
         self._moto_address = moto_address
         self._model = None
@@ -223,7 +236,7 @@ class AwsProxy(Service):
 
     def _in_service_shape(self, request, answer: Response) -> Response:
         """moto's error answer in the service's own shape (see the module docstring)."""
-        if self.fault_service == "secretsmanager" and _json_object(answer.body):
+        if self.fault_service != "sts" and _json_object(answer.body):
             return answer
         code = _xml_text("Code", answer.body)
         if code is None:
@@ -242,8 +255,8 @@ class AwsProxy(Service):
         status = answer.status
         kind = _xml_text("Type", answer.body) or ("Receiver" if status >= 500 else "Sender")
         message = _xml_text("Message", answer.body) or ""
-        if self.fault_service == "secretsmanager" and code == "AccessDenied":
-            # Secrets Manager's own name and status for a denial (its Common Errors).
+        if self.fault_service != "sts" and code == "AccessDenied":
+            # The JSON services' name and status for a denial (their Common Errors).
             code, status = "AccessDeniedException", 400
         return self.error_answer(status, (code, kind, message), None, ())
 
@@ -460,6 +473,7 @@ class AwsBackend:
         self._thread = None
         self._previous_auth_count = None
         self._locked = False
+        self._sender = None
 
     @property
     def moto_address(self):
@@ -499,6 +513,7 @@ class AwsBackend:
             self._seed()
             answer = self._moto_api("/moto-api/reset-auth", b"0")
             self._previous_auth_count = json.loads(answer)["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]
+            self._sender = self._client("sqs", IAM_AMAZON_NOTIFICATIONS)
         except AwsUnavailable:
             self.stop()
             raise
@@ -557,17 +572,33 @@ class AwsBackend:
         with opener.open(request, timeout=FORWARD_TIMEOUT_S) as answer:
             return answer.read()
 
-    def _seed(self):
+    def queue_path(self, name: str) -> str:
+        """The path of a queue's URL (``/<account>/<name>``), the same on every host."""
+        return f"/{self.aws.account_id}/{name}"
+
+    def _client(self, service, user_name=None):
+        """A botocore client of moto itself: the seeding key, or ``user_name``'s keys."""
         host, port = self.moto_address
-        session = _shared_session()
-        options = {
-            "region_name": self.aws.region,
-            "endpoint_url": f"http://{host}:{port}",
-            "aws_access_key_id": _SEEDING_KEY[0],
-            "aws_secret_access_key": _SEEDING_KEY[1],
-        }
-        iam = session.create_client("iam", **options)
-        secretsmanager = session.create_client("secretsmanager", **options)
+        key = _SEEDING_KEY if user_name is None else self.aws.user(user_name).access_key
+        return _shared_session().create_client(
+            service,
+            region_name=self.aws.region,
+            endpoint_url=f"http://{host}:{port}",
+            aws_access_key_id=key[0],
+            aws_secret_access_key=key[1],
+        )
+
+    def send_notification(self, queue: str, body: str) -> None:
+        """Amazon posting one notification to ``queue`` (a name): SendMessage to moto."""
+        host, port = self.moto_address
+        self._sender.send_message(
+            QueueUrl=f"http://{host}:{port}{self.queue_path(queue)}", MessageBody=body
+        )
+
+    def _seed(self):
+        iam = self._client("iam")
+        secretsmanager = self._client("secretsmanager")
+        sqs = self._client("sqs")
         try:
             for user in self.aws.users:
                 iam.create_user(UserName=user.name)
@@ -600,9 +631,12 @@ class AwsBackend:
                 secretsmanager.create_secret(
                     Name=secret.name, SecretString=json.dumps(secret.value)
                 )
+            for name, attributes in self.aws.queues:
+                sqs.create_queue(QueueName=name, Attributes=dict(attributes))
         finally:
             iam.close()
             secretsmanager.close()
+            sqs.close()
 
     def _import_access_key(self, created_id, wanted_id, wanted_secret):
         """Give a key moto created the sample ID and secret (IAM cannot import keys)."""
@@ -640,6 +674,9 @@ class AwsBackend:
             self._moto.server_close()
             self._moto.close_connections()
             self._moto = None
+        if self._sender is not None:
+            self._sender.close()
+            self._sender = None
         if self._locked:
             self._locked = False
             _moto_in_use.release()

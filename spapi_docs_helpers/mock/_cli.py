@@ -43,6 +43,10 @@ from pathlib import Path
 __all__ = ["ENV_FILE_MARKER", "MAX_LATENCY_MS", "OptionProblem", "add_arguments", "run"]
 
 ENV_FILE_MARKER = "# Written by spapi-doctor mock (mock Amazon); it may overwrite this file."
+# The first line of the accounts file of --sellers (a credentials.yml of the mock's fleet).
+ACCOUNTS_FILE_MARKER = (
+    "# Written by spapi-doctor mock (a fleet of mock sellers); it may overwrite this file."
+)
 # Ten minutes: the longest --timeout `spapi-doctor check` accepts. A longer delay only
 # makes every client time out; a huge one overflowed the wait inside the mock.
 MAX_LATENCY_MS = 600_000
@@ -91,6 +95,26 @@ def add_arguments(parser) -> None:
         metavar="PATH",
         help="also write the environment to PATH (for `source` in another shell); "
         "only a file the mock wrote before is ever replaced",
+    )
+    fleet = parser.add_argument_group(
+        "a fleet of sellers",
+        "For spapi-doctor check --all-accounts: N sellers across NA, EU and FE, the main app "
+        "authorised on each, K of them with a seller-level fault (revoked, no roles, a token of "
+        "another app), written to a credentials.yml.",
+    )
+    fleet.add_argument("--sellers", metavar="N", type=int, help="how many sellers (1 to 100000)")
+    fleet.add_argument(
+        "--broken",
+        metavar="K",
+        type=int,
+        default=0,
+        help="how many of them have a seller-level fault (default: 0)",
+    )
+    fleet.add_argument(
+        "--accounts-file",
+        metavar="PATH",
+        help="with --sellers: where to write their credentials.yml (only a file the mock "
+        "wrote before is ever replaced)",
     )
 
 
@@ -143,7 +167,7 @@ def _folder_problem(folder: Path) -> OptionProblem | None:
     return None
 
 
-def _marker_problem(path: Path) -> OptionProblem | None:
+def _marker_problem(path: Path, marker_line: bytes = _MARKER_LINE) -> OptionProblem | None:
     """Whether the regular file at ``path`` starts with the mock's marker."""
     try:
         handle = os.open(path, _OPEN_FOR_MARKER)
@@ -153,19 +177,20 @@ def _marker_problem(path: Path) -> OptionProblem | None:
         # Examined again on the open file: it may have been swapped since lstat().
         if not stat.S_ISREG(os.fstat(handle).st_mode):
             return _unusable(f"{_shown(path)} is not a regular file")
-        head = os.read(handle, len(_MARKER_LINE))
+        head = os.read(handle, len(marker_line))
     except OSError as exc:
         return _refused(f"{_shown(path)} cannot be read ({exc.strerror})")
     finally:
         os.close(handle)
-    if head != _MARKER_LINE:
+    if head != marker_line:
         return _refused(f"{_shown(path)} exists and was not written by the mock")
     return None
 
 
-def env_file_problem(path: Path) -> OptionProblem | None:
-    """Why the mock must not write its environment to ``path``, or None. Never follows
-    a link, never blocks, reads at most the marker's length (see the module docstring)."""
+def env_file_problem(path: Path, marker: str = ENV_FILE_MARKER) -> OptionProblem | None:
+    """Why the mock must not write its environment to ``path`` (or, with the accounts
+    file's ``marker``, its fleet's accounts), or None. Never follows a link, never blocks,
+    reads at most the marker's length (see the module docstring)."""
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -185,7 +210,7 @@ def env_file_problem(path: Path) -> OptionProblem | None:
         return _unusable(f"{_shown(path)} is {kind}; the mock writes only a regular file")
     if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
         return _refused(f"{_shown(path)} is read-only")
-    return _marker_problem(path) or _folder_problem(path.parent)
+    return _marker_problem(path, (marker + "\n").encode()) or _folder_problem(path.parent)
 
 
 class _EnvFileRefused(Exception):
@@ -196,10 +221,10 @@ class _EnvFileRefused(Exception):
         self.problem = problem
 
 
-def _write_env_file(path: Path, lines) -> None:
+def _write_env_file(path: Path, lines, marker: str = ENV_FILE_MARKER) -> None:
     """Replace ``path`` atomically with the lines, mode 0600. :class:`_EnvFileRefused`
     if the path became unfit while the mock started; OSError if writing fails."""
-    problem = env_file_problem(path)
+    problem = env_file_problem(path, marker)
     if problem:
         raise _EnvFileRefused(problem)
     # Written beside the target (a short name: the target's may be near the limit) and
@@ -207,7 +232,7 @@ def _write_env_file(path: Path, lines) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".spapi-mock-env.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write("\n".join([ENV_FILE_MARKER, *lines]) + "\n")
+            out.write("\n".join([marker, *lines]) + "\n")
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -311,6 +336,29 @@ def _options_problem(args) -> OptionProblem | None:
             return OptionProblem(
                 f"not writing the environment to --env-file: {problem.text}", problem.exit_status
             )
+    return _fleet_problem(args)
+
+
+def _fleet_problem(args) -> OptionProblem | None:
+    from ._fleet import MAX_SELLERS
+
+    if args.sellers is None:
+        if args.accounts_file is not None or args.broken:
+            return _unusable("--accounts-file and --broken go with --sellers N")
+        return None
+    if not 1 <= args.sellers <= MAX_SELLERS:
+        return _unusable(f"--sellers must be between 1 and {MAX_SELLERS}")
+    if not 0 <= args.broken <= args.sellers:
+        return _unusable(f"--broken must be between 0 and --sellers ({args.sellers})")
+    if not args.accounts_file:
+        return _unusable("--sellers needs --accounts-file PATH, where their accounts go")
+    if args.env_file and Path(args.env_file) == Path(args.accounts_file):
+        return _unusable("--accounts-file and --env-file must be two files")
+    problem = env_file_problem(Path(args.accounts_file), ACCOUNTS_FILE_MARKER)
+    if problem:
+        return OptionProblem(
+            f"not writing the accounts to --accounts-file: {problem.text}", problem.exit_status
+        )
     return None
 
 
@@ -344,6 +392,11 @@ def run(args) -> int:
         except OSError as exc:  # no free loopback port, no loopback at all...
             _error(f"cannot start the mock: {exc}.")
             return EXIT_FAILED
+        if args.sellers is not None:
+            status = _write_fleet(amazon, args)
+            if status is not None:
+                amazon.stop()
+                return status
         try:
             status = _hand_over(amazon, env_file, output)
             if status is not None:
@@ -355,6 +408,29 @@ def run(args) -> int:
             amazon.stop()
     output.print("# mock Amazon stopped.")
     return EXIT_OK
+
+
+def _write_fleet(amazon, args) -> int | None:
+    """Stand up the fleet and write its accounts file; an exit status when it cannot."""
+    from ._fleet import accounts_file_text
+
+    accounts = amazon.stand_up_fleet(args.sellers, args.broken)
+    text = accounts_file_text(accounts, ACCOUNTS_FILE_MARKER)
+    path = Path(args.accounts_file)
+    try:
+        _write_env_file(path, text.split("\n", 1)[1].rstrip("\n").split("\n"), ACCOUNTS_FILE_MARKER)
+    except _EnvFileRefused as exc:
+        _error(f"not writing the accounts to --accounts-file: {exc}.")
+        return exc.problem.exit_status
+    except OSError as exc:
+        _error(f"cannot write {_shown(path)}: {exc.strerror or exc}.")
+        return EXIT_FAILED
+    broken = sum(account.fault is not None for account in accounts)
+    _error(
+        f"{len(accounts)} mock sellers ({broken} with a seller-level fault) written to "
+        f"{_shown(path)}: spapi-doctor check --all-accounts --accounts-file {_shown(path)}"
+    )
+    return None
 
 
 def _hand_over(amazon, env_file: Path | None, output: _Output) -> int | None:

@@ -14,9 +14,10 @@ request, ``times=None``). The kinds are what real clients meet in the wild:
 * ``truncated-json``: the normal answer cut in the middle; Content-Length matches what is
   sent. An answer without a body (rotateApplicationClientSecret's 204) is sent whole.
 
-Services: ``lwa``, ``spapi`` (all six SP-API hosts, production and sandbox), ``sts`` and
-``secretsmanager`` (applied by the mock's proxy in front of moto, so moto itself is never
-told to misbehave), and ``consent`` (the Seller Central and Vendor Central consent pages).
+Services: ``lwa``, ``spapi`` (all six SP-API hosts, production and sandbox), ``sts``,
+``secretsmanager`` and ``sqs`` (applied by the mock's proxy in front of moto, so moto itself
+is never told to misbehave), and ``consent`` (the Seller Central and Vendor Central consent
+pages).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 __all__ = ["FAULT_KINDS", "SERVICES", "Fault", "Faults"]
 
-SERVICES = ("lwa", "spapi", "sts", "secretsmanager", "consent")
+SERVICES = ("lwa", "spapi", "sts", "secretsmanager", "consent", "sqs")
 FAULT_KINDS = (
     "server-error",
     "unavailable",

@@ -94,6 +94,11 @@ class Scenario:
     credential_source: str = "environment"
     # Extra environment the user has set, besides endpoints and credentials.
     extra_env: dict = field(default_factory=dict)
+    # The scenario reads the application's notification queue (SQS): secret-status, rotate.
+    notification_queue: bool = False
+    # Apps (world keys) whose expiry notifications Amazon has sent by "now": on the queue
+    # when the mock starts.
+    notifications: tuple = ()
 
     def __post_init__(self):
         assert self.path in PATHS, self.name
@@ -105,8 +110,14 @@ class Scenario:
 
     @property
     def needs_aws(self) -> bool:
-        """Whether the scenario talks to AWS (STS, or Secrets Manager for its credentials)."""
-        return self.path == "legacy" or self.credential_source == "secrets-manager"
+        """Whether the scenario talks to AWS (STS, Secrets Manager for its credentials, or
+        SQS for the notification queue)."""
+        return (
+            self.path == "legacy"
+            or self.credential_source == "secrets-manager"
+            or self.notification_queue
+            or bool(self.notifications)
+        )
 
     def configured_credentials(self) -> dict:
         """The fields the user has a value for (in the order of FIELD_KEYS)."""
@@ -151,6 +162,13 @@ _ROLE_ARN = _CAST.aws.role_arn(w.IAM_ROLE)
 _USER_ARN = _CAST.aws.user_arn(w.IAM_USER)
 _EXAMPLE_KEYS = (_samples.AWS_EXAMPLE_ACCESS_KEY, _samples.AWS_EXAMPLE_SECRET_KEY)
 _READER = _CAST.aws.user(w.IAM_SECRETS_READER)
+# Who reads the notification queue and writes the credentials' secret (rotation scenarios).
+_OPERATOR = _CAST.aws.user(w.IAM_ROTATION_OPERATOR)
+_OPERATOR_ENV = {
+    "AWS_ACCESS_KEY_ID": _OPERATOR.access_key[0],
+    "AWS_SECRET_ACCESS_KEY": _OPERATOR.access_key[1],
+    "AWS_DEFAULT_REGION": _CAST.aws.region,
+}
 _LEGACY_LWA = w.AUTH_MAIN_NA
 _NA_TOKEN = _CAST.authorizations[w.AUTH_MAIN_NA].refresh_token
 _ACCESS_TOKEN = _CAST.issue_access_token(
@@ -786,6 +804,59 @@ _SCENARIO_LIST = (
             ("sts-access-key-invalid", "aws_access_key"),
         ),
         wire=Wire(caller_identity="InvalidClientTokenId", assume_role="InvalidClientTokenId"),
+    ),
+    # ------------------------------------------------------------ client-secret rotation
+    Scenario(
+        name="secret-expires-in-5-days",
+        title="The client secret expires in 5 days; Amazon has sent its warnings",
+        story=(
+            "The app's client secret was issued 175 days ago. Amazon has posted an "
+            "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notification to the app's SQS queue 90, 60, "
+            "30, 15 and 7 days before the 180th day; nobody has read them. Everything still "
+            "works today. The AWS_* variables give the operator who may read the queue and "
+            "rotate."
+        ),
+        path="modern",
+        failure_mode="B1",
+        credentials=_credentials(w.AUTH_SECRET_EXPIRES_IN_5_DAYS),
+        expect=(),
+        wire=_NA_WIRE,
+        extra_env=_OPERATOR_ENV,
+        notification_queue=True,
+        notifications=(w.APP_SECRET_EXPIRES_IN_5_DAYS,),
+    ),
+    Scenario(
+        name="secret-expires-in-45-days",
+        title="The client secret expires in 45 days",
+        story=(
+            "The app's client secret was issued 135 days ago: Amazon's notifications 90 and 60 "
+            "days before its expiry are on the queue. Nothing is urgent yet, and a rotation now "
+            "leaves plenty of time to update every copy."
+        ),
+        path="modern",
+        failure_mode="B1",
+        credentials=_credentials(w.AUTH_SECRET_EXPIRES_IN_45_DAYS),
+        expect=(),
+        wire=_NA_WIRE,
+        extra_env=_OPERATOR_ENV,
+        notification_queue=True,
+        notifications=(w.APP_SECRET_EXPIRES_IN_45_DAYS,),
+    ),
+    Scenario(
+        name="rotation-not-enrolled",
+        title="The app registered no queue for its notifications",
+        story=(
+            "The app's credentials work, but nobody added an SQS queue to the app's rows of "
+            "Notification Preferences. rotateApplicationClientSecret answers 400: 'Application "
+            "is not enrolled for rotation notification.'"
+        ),
+        path="modern",
+        failure_mode="B1",
+        credentials=_credentials(w.AUTH_NOT_ENROLLED),
+        expect=(),
+        wire=_NA_WIRE,
+        extra_env=_OPERATOR_ENV,
+        notification_queue=True,
     ),
 )
 

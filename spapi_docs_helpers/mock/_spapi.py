@@ -4,7 +4,9 @@
 (:func:`spapi_docs_helpers._roles.role_model`), plus the grantless
 ``getDestinations`` (scope ``sellingpartnerapi::notifications``) and
 ``rotateApplicationClientSecret`` (scope ``sellingpartnerapi::client_credential:rotation``;
-every app of the mock's world has registered the rotation queue the operation requires).
+the operation needs the queue the app registered in Notification Preferences: an app of the
+world without one is answered the 400 of Amazon's model, "Application is not enrolled for
+rotation notification...").
 Methods and paths come from the role model; the usage plans (rate and burst) and the
 parameters below are copied from Amazon's API models, and the tests compare every route
 with those models (``tests/data/amazon-models``). Operations the mock does not serve (the
@@ -49,8 +51,10 @@ ones that change something, and every other API) answer as unknown routes do.
    catalogue): ``404`` ``NotFound``; a ``sellerId`` that is not the caller's: 400 (as
    jlevers/selling-partner-api#232 shows);
 9. the answer: a payload of the operation's 200 schema (:mod:`._payloads`), with
-   ``x-amzn-RateLimit-Limit``. rotateApplicationClientSecret answers 204 and rotates the
-   app's secret in the world (the old one keeps working for 7 days).
+   ``x-amzn-RateLimit-Limit``. rotateApplicationClientSecret answers 204, rotates the
+   app's secret in the world (the old one keeps working for 7 days) and posts the
+   ``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` notification to the app's queue
+   (:mod:`._notifications`); an app without a queue gets the 400 "not enrolled".
 
 **The sandbox hosts** run the same checks and answer canned payloads about a canned
 partner, accepting any identifier in a path. As the real sandbox, they refuse the rotation
@@ -73,6 +77,7 @@ import time
 from dataclasses import dataclass, field
 
 from .._endpoints import MARKETPLACES
+from .._redaction import protect_logs
 from .._roles import Operation, role_model
 from . import _payloads
 from ._http import Response, Service
@@ -675,11 +680,15 @@ class SellingPartnerApi(Service):
     fault_service = "spapi"
     status_errors = _STATUS_ERRORS
 
-    def __init__(self, world, region: str, *, sandbox: bool, rate_limits: bool = True):
+    def __init__(
+        self, world, region: str, *, sandbox: bool, rate_limits: bool = True, notifications=None
+    ):
         self.world = world
         self.region = region
         self.sandbox = sandbox
         self.rate_limits = rate_limits
+        # Amazon's outbox of application notifications (the new secret after a rotation).
+        self.notifications = notifications
         self.label = f"{'sandbox' if sandbox else 'spapi'}-{region}"
         self._buckets = {}
         self._lock = threading.Lock()
@@ -776,9 +785,16 @@ class SellingPartnerApi(Service):
 
     def _answer(self, route, grant, request, path_parameters, body, headers) -> Response:
         if route.name == "rotateApplicationClientSecret":
-            if self.sandbox:
+            app = self.world.apps[grant.app]
+            if self.sandbox or app.notification_queue is None:
                 return _errors(400, "InvalidInput", NOT_ENROLLED, headers=headers)
-            self.world.rotate_client_secret(self.world.apps[grant.app])
+            fresh = self.world.rotate_client_secret(app)
+            # A secret of the world like the others: masked in log records (see _amazon).
+            protect_logs((fresh.value,))
+            if self.notifications is not None:
+                self.notifications.post(
+                    app.notification_queue, self.world.new_secret_notification(app, fresh)
+                )
             return Response(204, b"", None, headers=headers)
         # A grantless token stands for no partner; the answers it gets (getDestinations)
         # are about the app, and the canned partner only fills the call.

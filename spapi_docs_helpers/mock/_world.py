@@ -43,6 +43,7 @@ adds apps and authorisations while the mock runs (for tests that try many role s
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -132,6 +133,11 @@ class App:
     generation: int = 0
     # Registered for the sandbox only: the production hosts deny it every operation.
     sandbox_only: bool = False
+    # The SQS queue (its name, in the world's AWS account) registered in Notification
+    # Preferences for both rows, "Application Client Secret Expiry" and "Application
+    # Client New Secret"; None: not enrolled, and rotateApplicationClientSecret answers
+    # 400 "Application is not enrolled for rotation notification...".
+    notification_queue: str | None = None
     client_id: str = field(init=False)
     app_id: str = field(init=False)
 
@@ -255,6 +261,9 @@ class AwsWorld:
     users: tuple
     roles: tuple
     secrets: tuple
+    # SQS queues: (name, attributes) pairs, created in this order (a dead-letter queue
+    # before the queue that names it); the attributes are SQS's (Policy, RedrivePolicy).
+    queues: tuple = ()
 
     def user_arn(self, name: str) -> str:
         return f"arn:aws:iam::{self.account_id}:user/{name}"
@@ -265,12 +274,20 @@ class AwsWorld:
     def user(self, name: str) -> IamUser:
         return next(user for user in self.users if user.name == name)
 
+    def queue_arn(self, name: str) -> str:
+        return f"arn:aws:sqs:{self.region}:{self.account_id}:{name}"
+
 
 class World:
     """The state the mock serves. Thread-safe: the servers share one world."""
 
     def __init__(self, *, now, apps, partners, authorizations, aws):
         self.now = now
+        # The world's clock stands still at ``now``; what it tells the outside in wall-clock
+        # time (the dates of Amazon's notifications) is shifted by this much, so that a
+        # reader comparing them with its own clock sees the days the scenario describes.
+        # MockAmazon sets it to "the moment it starts" minus ``now``.
+        self.clock_offset = timedelta(0)
         self.apps = {app.key: app for app in apps}
         self.partners = {partner.key: partner for partner in partners}
         self.authorizations = {auth.key: auth for auth in authorizations}
@@ -338,6 +355,42 @@ class World:
             # Only one previous secret stays usable; older ones are gone for good.
             app.secrets = [fresh, app.secrets[0]]
             return fresh
+
+    def new_secret_notification(self, app: App, fresh: ClientSecret) -> dict:
+        """The APPLICATION_OAUTH_CLIENT_NEW_SECRET notification of the rotation that
+        issued ``fresh`` (Amazon's payload; see :mod:`._notifications`), in wall-clock
+        time: the new secret lives 180 days, the one it replaced 7 more days."""
+        from ._notifications import new_secret_notification
+
+        issued = fresh.issued_at + self.clock_offset
+        return new_secret_notification(
+            client_id=app.client_id,
+            application_id=app.app_id,
+            new_secret=fresh.value,
+            new_expires_at=issued + SECRET_LIFETIME,
+            old_expires_at=issued + ROTATION_GRACE,
+            event_time=issued,
+        )
+
+    def expiry_notifications(self, app: App) -> list:
+        """Every APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notification Amazon has sent by now
+        for the app's current secret (90, 60, 30, 15, 7 and 1 days before it expires)."""
+        from ._notifications import expiry_notifications_sent
+
+        with self._lock:
+            return expiry_notifications_sent(
+                client_id=app.client_id,
+                application_id=app.app_id,
+                expires_at=app.current_secret.issued_at + SECRET_LIFETIME + self.clock_offset,
+                now=self.now + self.clock_offset,
+            )
+
+    def add_partner(self, partner: Partner) -> None:
+        """A new selling partner's account (a fleet's: see :mod:`._fleet`)."""
+        with self._lock:
+            if partner.key in self.partners:
+                raise ValueError(f"the world already has the partner {partner.key!r}")
+            self.partners[partner.key] = partner
 
     def add_authorization(self, authorization: Authorization) -> None:
         """A new authorisation (a seller consented to an app: see :mod:`._consent`)."""
@@ -411,6 +464,11 @@ APP_GUIDE_EXAMPLE = "mock-app-guide-example-roles"
 APP_VENDOR = "mock-app-vendor-roles"
 APP_SANDBOX_ONLY = "mock-app-sandbox-only"
 APP_RESTRICTED_ONLY = "mock-app-restricted-roles-only"
+# Secrets 5 and 45 days from their 180th day: Amazon has sent expiry notifications.
+APP_SECRET_EXPIRES_IN_5_DAYS = "mock-app-secret-175-days-old"
+APP_SECRET_EXPIRES_IN_45_DAYS = "mock-app-secret-135-days-old"
+# Registered no queue in Notification Preferences: it cannot rotate through the API.
+APP_NOT_ENROLLED = "mock-app-not-enrolled-for-rotation"
 
 SELLER_NA = "mock-seller-na"
 SELLER_EU = "mock-seller-eu"
@@ -442,6 +500,9 @@ AUTH_GUIDE_EXAMPLE = "mock-app-guide-example-roles/mock-seller-na"
 AUTH_VENDOR = "mock-app-vendor-roles/mock-vendor-na"
 AUTH_SANDBOX_ONLY = "mock-app-sandbox-only/mock-seller-na"
 AUTH_RESTRICTED_ONLY = "mock-app-restricted-roles-only/mock-seller-na"
+AUTH_SECRET_EXPIRES_IN_5_DAYS = "mock-app-secret-175-days-old/mock-seller-na"
+AUTH_SECRET_EXPIRES_IN_45_DAYS = "mock-app-secret-135-days-old/mock-seller-na"
+AUTH_NOT_ENROLLED = "mock-app-not-enrolled-for-rotation/mock-seller-na"
 
 # The roles of the cast's apps: scenario data, in the role model's names.
 # The five roles most private seller apps start with.
@@ -474,6 +535,19 @@ IAM_SECRETS_WRITER = "sp-api-secrets-writer"
 IAM_ROLE = "SellingPartnerAPIRole"
 ACCOUNT_ID = "123456789012"  # moto's default account, also AWS's documentation account
 SECRET_NAME = "spapi-docs/mock/sp-api-credentials"
+# The Standard SQS queue every enrolled app of the cast registered for both notification
+# rows, and the AWS identities around it: Amazon's sender (account 437568002678 at Amazon,
+# an IAM user of the world's account here: moto has no other account to send from) and the
+# developer's operator, who reads the queue and writes the credentials' secret.
+NOTIFICATION_QUEUE = "spapi-docs-mock-lwa-notifications"
+# A queue set up as Amazon's lwa-rotation sample sets up its own: a dead-letter queue after
+# 3 receives. No app registers it; a reader of it must mind its receive counts.
+SAMPLE_QUEUE = "spapi-docs-mock-lwa-sample-queue"
+SAMPLE_DEAD_LETTER_QUEUE = "spapi-docs-mock-lwa-sample-dlq"
+SAMPLE_MAX_RECEIVE_COUNT = 3
+AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
+IAM_AMAZON_NOTIFICATIONS = "amazon-sp-api-notifications"
+IAM_ROTATION_OPERATOR = "sp-api-rotation-operator"
 
 
 # A rotated app of the cast got its previous secret this long ago.
@@ -499,12 +573,21 @@ def _app(
     rotated_days_ago=None,
     sandbox_only=False,
     issued_at=None,
+    notification_queue=NOTIFICATION_QUEUE,
 ):
-    """An app of the cast; its dates count back from MOCK_NOW (or from ``issued_at``)."""
+    """An app of the cast; its dates count back from MOCK_NOW (or from ``issued_at``).
+    Every app registered the cast's notification queue unless told otherwise."""
     if rotated_days_ago is None:
         issued = issued_at or MOCK_NOW - timedelta(days=issued_days_ago)
         secrets = [ClientSecret(_samples.client_secret(f"{key}#0"), issued)]
-        return App(key, name, frozenset(roles), secrets, sandbox_only=sandbox_only)
+        return App(
+            key,
+            name,
+            frozenset(roles),
+            secrets,
+            sandbox_only=sandbox_only,
+            notification_queue=notification_queue,
+        )
     rotated_at = MOCK_NOW - timedelta(days=rotated_days_ago)
     secrets = [
         ClientSecret(_samples.client_secret(f"{key}#1"), rotated_at),
@@ -512,7 +595,15 @@ def _app(
             _samples.client_secret(f"{key}#0"), MOCK_NOW - PREVIOUS_SECRET_AGE, rotated_at
         ),
     ]
-    return App(key, name, frozenset(roles), secrets, generation=1, sandbox_only=sandbox_only)
+    return App(
+        key,
+        name,
+        frozenset(roles),
+        secrets,
+        generation=1,
+        sandbox_only=sandbox_only,
+        notification_queue=notification_queue,
+    )
 
 
 def default_world(now: datetime = MOCK_NOW) -> World:
@@ -537,6 +628,24 @@ def default_world(now: datetime = MOCK_NOW) -> World:
         _app(APP_VENDOR, "Vendor app", VENDOR_APP_ROLES),
         _app(APP_SANDBOX_ONLY, "Sandbox app", COMMON_ROLES, sandbox_only=True),
         _app(APP_RESTRICTED_ONLY, "Tax compliance app", RESTRICTED_APP_ROLES),
+        _app(
+            APP_SECRET_EXPIRES_IN_5_DAYS,
+            "App whose secret expires in 5 days",
+            COMMON_ROLES,
+            issued_days_ago=175,
+        ),
+        _app(
+            APP_SECRET_EXPIRES_IN_45_DAYS,
+            "App whose secret expires in 45 days",
+            COMMON_ROLES,
+            issued_days_ago=135,
+        ),
+        _app(
+            APP_NOT_ENROLLED,
+            "App without a notification queue",
+            COMMON_ROLES,
+            notification_queue=None,
+        ),
     ]
     apps.extend(
         _app(single_role_app(role), f"App holding {role} only", {role})
@@ -581,6 +690,13 @@ def default_world(now: datetime = MOCK_NOW) -> World:
         authorize(AUTH_VENDOR, APP_VENDOR, VENDOR_NA, VENDOR_APP_ROLES),
         authorize(AUTH_SANDBOX_ONLY, APP_SANDBOX_ONLY, SELLER_NA, COMMON_ROLES),
         authorize(AUTH_RESTRICTED_ONLY, APP_RESTRICTED_ONLY, SELLER_NA, RESTRICTED_APP_ROLES),
+        authorize(
+            AUTH_SECRET_EXPIRES_IN_5_DAYS, APP_SECRET_EXPIRES_IN_5_DAYS, SELLER_NA, COMMON_ROLES
+        ),
+        authorize(
+            AUTH_SECRET_EXPIRES_IN_45_DAYS, APP_SECRET_EXPIRES_IN_45_DAYS, SELLER_NA, COMMON_ROLES
+        ),
+        authorize(AUTH_NOT_ENROLLED, APP_NOT_ENROLLED, SELLER_NA, COMMON_ROLES),
     ]
     authorizations.extend(
         authorize(
@@ -636,6 +752,37 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
             }
         ],
     }
+    # Amazon posts to the queue (SendMessage) and checks it (GetQueueAttributes): what the
+    # queue policy of Amazon's set-up page allows its principal.
+    send_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                "Resource": "*",
+            }
+        ],
+    }
+    # The developer's operator: reads the queue without taking what others need (receive,
+    # make visible again, delete what it consumed) and writes the credentials' secret.
+    operator_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "sqs:ReceiveMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                ],
+                "Resource": "*",
+            },
+            *write_policy["Statement"],
+        ],
+    }
     # The policy the 2021 developer guide has the role carry (unused since 2023-10-02).
     execute_api_policy = {
         "Version": "2012-10-17",
@@ -667,6 +814,16 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
             _samples.aws_key_pair(IAM_SECRETS_WRITER),
             (("WriteSpApiCredentials", write_policy),),
         ),
+        IamUser(
+            IAM_AMAZON_NOTIFICATIONS,
+            _samples.aws_key_pair(IAM_AMAZON_NOTIFICATIONS),
+            (("SendSpApiNotifications", send_policy),),
+        ),
+        IamUser(
+            IAM_ROTATION_OPERATOR,
+            _samples.aws_key_pair(IAM_ROTATION_OPERATOR),
+            (("RotateSpApiClientSecret", operator_policy),),
+        ),
     )
     roles = (
         IamRole(
@@ -682,4 +839,35 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
     secret = StoredSecret(
         SECRET_NAME, {field_spec(key).secret_json_key: value for key, value in stored.items()}
     )
-    return replace(account, users=users, roles=roles, secrets=(secret,))
+
+    # Amazon's set-up page: the queue policy lets Amazon's principal send to the queue and
+    # read its attributes (moto stores it; it does not evaluate policies across accounts).
+    def queue_policy(name):
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AllowSellingPartnerApiNotifications",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": AMAZON_NOTIFICATIONS_ACCOUNT},
+                        "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                        "Resource": account.queue_arn(name),
+                    }
+                ],
+            }
+        )
+
+    redrive = {
+        "deadLetterTargetArn": account.queue_arn(SAMPLE_DEAD_LETTER_QUEUE),
+        "maxReceiveCount": SAMPLE_MAX_RECEIVE_COUNT,
+    }
+    queues: tuple[tuple[str, dict[str, str]], ...] = (
+        (NOTIFICATION_QUEUE, {"Policy": queue_policy(NOTIFICATION_QUEUE)}),
+        (SAMPLE_DEAD_LETTER_QUEUE, {}),
+        (
+            SAMPLE_QUEUE,
+            {"Policy": queue_policy(SAMPLE_QUEUE), "RedrivePolicy": json.dumps(redrive)},
+        ),
+    )
+    return replace(account, users=users, roles=roles, secrets=(secret,), queues=queues)

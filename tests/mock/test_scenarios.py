@@ -22,12 +22,14 @@ from spapi_docs_helpers._credentials import FIELD_KEYS
 from spapi_docs_helpers._endpoints import (
     ENV_LWA,
     ENV_MOCK_APP_ID,
+    ENV_MOCK_NOTIFICATION_QUEUE,
     ENV_MOCK_REDIRECT_URI,
     ENV_MOCK_SCENARIO,
     ENV_REGION,
     ENV_SANDBOX,
     ENV_SECRETSMANAGER,
     ENV_SELLERCENTRAL,
+    ENV_SQS,
     ENV_STS,
 )
 from spapi_docs_helpers._roles import REGION_CODES, role_model
@@ -141,7 +143,10 @@ CONSENT = {ENV_SELLERCENTRAL, ENV_MOCK_APP_ID, ENV_MOCK_REDIRECT_URI}
                 "aws_secret_key",
                 "role_arn",
             },
-            LWA_VARIABLES | AWS_FIELD_VARIABLES | {ENV_STS, ENV_SECRETSMANAGER},
+            # The AWS part brings SQS and the notification queue its apps registered.
+            LWA_VARIABLES
+            | AWS_FIELD_VARIABLES
+            | {ENV_STS, ENV_SECRETSMANAGER, ENV_SQS, ENV_MOCK_NOTIFICATION_QUEUE},
         ),
     ],
 )
