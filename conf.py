@@ -84,13 +84,18 @@ nitpick_ignore: list[tuple[str, str]] = [
     # with FleetReport) and the queue and state file that tests inject (described in the text).
     ("py:class", "spapi_docs_helpers._fleet.CauseGroup"),
     ("py:class", "spapi_docs_helpers._fleet.FleetAccount"),
-    ("py:class", "NotificationQueue"),
-    ("py:class", "SecretState"),
+    ("py:class", "spapi_docs_helpers._queue.NotificationQueue"),
+    ("py:class", "spapi_docs_helpers._rotation.SecretState"),
+    # check()'s shared transport (what a fleet check passes in): a private class, described
+    # in the docstring.
+    ("py:class", "Transport"),
 ]
 # The standard library's classes in the API page's signatures (Mapping, PathLike, datetime...):
 # without intersphinx (no network at build time, see above) nothing documents them, so they
 # are shown as text, not as links.
-nitpick_ignore_regex = [("py:class", r"(collections\.abc|os|types)\.\w+|EllipsisType|datetime")]
+nitpick_ignore_regex = [
+    ("py:class", r"(collections\.abc|os|types)\.\w+|EllipsisType|datetime(\.datetime)?")
+]
 # No entries: the build is warning-free without suppressing anything.
 suppress_warnings: list[str] = []
 

@@ -2302,6 +2302,7 @@ CATALOGUE = (
         fix="Copy the queue's URL from the SQS console (it names the region, the account and "
         "the queue), and use the credentials of that account.",
         sources=(SRC_ROTATION_SETUP,),
+        match=("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"),
     ),
     Entry(
         code="queue-access-denied",
@@ -2316,6 +2317,7 @@ CATALOGUE = (
         fix="Allow the identity (AWS_PROFILE or the AWS_* variables) those four actions on the "
         "queue, in its IAM policy or the queue's policy.",
         sources=(SRC_SQS_VISIBILITY,),
+        match=("AccessDenied", "AccessDeniedException", "AuthorizationError"),
     ),
     Entry(
         code="queue-aws-credentials",
@@ -2330,6 +2332,15 @@ CATALOGUE = (
         fix="Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, to an identity of "
         "the queue's account that may read it.",
         sources=(SRC_ROTATION_SETUP,),
+        match=(
+            "InvalidClientTokenId",
+            "UnrecognizedClientException",
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId",
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "MissingAuthenticationToken",
+        ),
     ),
     Entry(
         code="queue-counts-receives",

@@ -804,19 +804,6 @@ def diagnose_rotation(http: Any, *, secrets: Iterable[str] = ()) -> Finding | No
     )
 
 
-_SQS_DENIED = ("AccessDenied", "AccessDeniedException", "AuthorizationError")
-_SQS_MISSING = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
-_SQS_KEYS = (
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "MissingAuthenticationToken",
-)
-
-
 def diagnose_sqs(
     error: BaseException, *, operation: str, queue: str, secrets: Iterable[object] = ()
 ) -> Finding:
@@ -844,12 +831,11 @@ def diagnose_sqs(
     query_code = str(details.get("QueryErrorCode", ""))
     message = escape_controls(redact_text(str(details.get("Message", "")), secrets))[:300]
     said = f"Amazon SQS answered {_word(code)} to {operation} on {queue}: {message!r}"
-    if code in _SQS_DENIED or query_code in _SQS_DENIED:
-        return entry("queue-access-denied").finding(f"{said}.")
-    if code in _SQS_MISSING or query_code in _SQS_MISSING:
-        return entry("queue-not-found").finding(f"{said}.")
-    if code in _SQS_KEYS or query_code in _SQS_KEYS:
-        return entry("queue-aws-credentials").finding(f"{said}.")
+    # SQS answers in the query protocol's code or in the JSON one's (QueryErrorCode).
+    identified = {*_identified(code), *_identified(query_code)}
+    for known in ("queue-access-denied", "queue-not-found", "queue-aws-credentials"):
+        if known in identified:
+            return entry(known).finding(f"{said}.")
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return entry("queue-unreachable").finding(f"{said} (HTTP {status}).")
 

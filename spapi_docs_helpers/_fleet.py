@@ -41,14 +41,26 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import threading
+import threading as _threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from html import escape
+from queue import Empty, SimpleQueue
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._catalogue import Finding
-from ._credentials import FIELD_KEYS, LWA_KEYS, display, field_spec
+from ._config_file import CONFIG_FILENAME, config_directory, read_yaml_file
+from ._credentials import ENV_NAMES, FIELD_KEYS, LWA_KEYS, display, field_spec
+from ._doctor import check
+from ._files import FileProblem, read_regular_file
 from ._redaction import escape_controls, shown_value
+from ._report import _COLORS, _JSON_UNSAFE
+from ._rotation import SecretState
+from ._sources import CONFIG_DIR_VARIABLE, SECRET_ID_VARIABLE, _read_secret_with_boto3
 
 __all__ = ["FleetAccount", "FleetReport", "TokenCache", "check_fleet", "fleet_accounts"]
 
@@ -124,7 +136,6 @@ class TokenCache:
 
 
 def _config_path(env: Mapping[str, str]) -> str:
-    from ._config_file import CONFIG_FILENAME, config_directory
 
     directory, _problem = config_directory(env)
     return os.path.join(directory, CONFIG_FILENAME)
@@ -147,8 +158,6 @@ def _environment_accounts(env: Mapping[str, str]) -> list[str]:
 def _read_accounts_file(path: str) -> list[tuple[str, dict[str, Any] | None]]:
     """``[(name, values or None)]`` from an accounts file (see the module docstring)."""
     import yaml
-
-    from ._files import FileProblem, read_regular_file
 
     try:
         raw = read_regular_file(path, MAX_ACCOUNTS_FILE_BYTES)
@@ -181,7 +190,6 @@ def _read_accounts_file(path: str) -> list[tuple[str, dict[str, Any] | None]]:
             f"--accounts-file {path} must be a YAML mapping of accounts (like credentials.yml) "
             "or a list of account names"
         )
-    from collections import Counter
 
     keys = Counter(key.value for key, _value in node.value) if node is not None else Counter()
     twice = sorted(key for key, count in keys.items() if count > 1)
@@ -216,7 +224,6 @@ def fleet_accounts(
 ) -> list[tuple[str, dict[str, Any] | None, str]]:
     """Every account to check: ``[(name, values or None, source)]`` (see the module
     docstring). ``values`` None: load it the library's way. Raises :class:`FleetProblem`."""
-    from ._config_file import read_yaml_file
 
     env = os.environ if environ is None else environ
     if accounts_file is not None:
@@ -242,8 +249,6 @@ def fleet_accounts(
 def _without_credentials(env: Mapping[str, str], empty_folder: str) -> dict[str, str]:
     """``env`` without a credential variable or a config folder of its own, so that an
     account of the accounts file is checked on its own values alone."""
-    from ._credentials import ENV_NAMES
-    from ._sources import CONFIG_DIR_VARIABLE, SECRET_ID_VARIABLE
 
     private = {*ENV_NAMES, SECRET_ID_VARIABLE}
     isolated = {
@@ -464,13 +469,11 @@ class FleetReport:
         }
 
     def to_json(self, indent: int = 2) -> str:
-        from ._report import _JSON_UNSAFE
 
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
         return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     def render_text(self, *, color: bool = False) -> str:
-        from ._report import _COLORS
 
         def paint(text: str, style: str) -> str:
             return f"\033[{_COLORS[style]}m{text}\033[0m" if color and style in _COLORS else text
@@ -540,7 +543,6 @@ class FleetReport:
         return self.render_text()
 
     def _repr_html_(self) -> str:
-        from html import escape
 
         return "<pre>" + escape(self.render_text()) + "</pre>"
 
@@ -557,8 +559,6 @@ def _settled_session() -> Any:
     answer for each host is kept. Everything else is requests' own
     (``Session.merge_environment_settings``, its documented hook).
     """
-    import threading as _threading
-    from urllib.parse import urlsplit
 
     import requests
     from requests.sessions import merge_setting
@@ -618,12 +618,8 @@ def check_fleet(
     ``accounts_file``. ``progress(done, total, failed)`` is called after each account, from
     worker threads. Raises ``FleetProblem`` (a ValueError) for an accounts file that lists
     no accounts; nothing the accounts or the services do raises."""
-    import tempfile
-    from queue import Empty, SimpleQueue
 
     from ._deadline import Concurrently
-    from ._doctor import check
-    from ._rotation import SecretState
     from ._transport import DEFAULT_RETRIES, Transport
 
     if not 1 <= concurrency <= MAX_CONCURRENCY:
@@ -740,7 +736,6 @@ class _SecretsMemo:
         self._kept: dict[str, tuple[str | None, BaseException | None]] = {}
 
     def __call__(self, secret_id: str) -> str | None:
-        from ._sources import _read_secret_with_boto3
 
         with self._lock:
             if secret_id not in self._kept:

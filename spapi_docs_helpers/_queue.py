@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from ._catalogue import Finding, entry
 from ._endpoints import ENV_SQS, is_loopback
@@ -86,7 +87,6 @@ def queue_url(text: str) -> tuple[str, str | None]:
     """``(url, region)`` of what the user gave: a queue URL, or the queue's ARN (which the
     Notification Preferences page shows) turned into its URL. ValueError names what is
     wrong, for a usage error."""
-    from urllib.parse import urlsplit
 
     text = (text or "").strip()
     arn = _ARN.match(text)

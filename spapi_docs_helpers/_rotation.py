@@ -34,6 +34,7 @@ the next run finds it at step 2 and finishes. The new secret is shown masked eve
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import hmac
@@ -43,11 +44,21 @@ import secrets as _random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
+from html import escape
 from typing import TYPE_CHECKING, Any
 
+from ._authorize import state_path as authorize_state_path
 from ._catalogue import Finding, entry
-from ._credentials import Credentials, display
-from ._redaction import mask
+from ._credentials import ENV_NAMES, Credentials, display
+from ._endpoints import endpoints_from_env
+from ._errors import StoreError
+from ._files import FileProblem, read_regular_file
+from ._init import Terminal, _seconds, usage
+from ._queue import EXPIRY, NEW_SECRET, NotificationQueue, QueueProblem, queue_url
+from ._redaction import escape_controls, mask
+from ._report import _JSON_UNSAFE, render_findings, wants_color
+from ._sources import resolve_credentials
+from ._stores import CredentialsFile, SecretsManagerSecret, atomic_write, open_store
 
 __all__ = [
     "ExpiryRecord",
@@ -101,7 +112,6 @@ def _when(moment: datetime) -> str:
 def state_path(environ: Mapping[str, str] | None = None) -> str:
     """The state file: beside ``authorize``'s (``$XDG_STATE_HOME/spapi-doctor``, default
     ``~/.local/state``; ``%LOCALAPPDATA%\\spapi-doctor`` on Windows)."""
-    from ._authorize import state_path as authorize_state_path
 
     return os.path.join(os.path.dirname(authorize_state_path(environ)), STATE_FILENAME)
 
@@ -149,7 +159,6 @@ class SecretState:
         """The file's content (read once; a missing or broken file reads as empty)."""
         if self._data is not None:
             return self._data
-        from ._files import FileProblem, read_regular_file
 
         try:
             raw = read_regular_file(self.path, MAX_STATE_BYTES)
@@ -244,7 +253,6 @@ class SecretState:
     def note_notifications(self, client_id: str, notifications: Iterable[Notification]) -> None:
         """Keep what ``notifications`` (of ``client_id``, oldest first) say: each new
         secret's expiry (certain: it names the secret), the latest expiry notice."""
-        from ._queue import EXPIRY, NEW_SECRET
 
         for item in notifications:
             if item.kind == NEW_SECRET and item.new_secret:
@@ -285,7 +293,6 @@ class SecretState:
 
     def save(self) -> None:
         """Write the file atomically (0600); a file changed meanwhile is a StoreError."""
-        from ._stores import atomic_write
 
         data = self.load()
         clients = data["clients"]
@@ -380,14 +387,11 @@ class SecretStatus:
         }
 
     def to_json(self) -> str:
-        from ._report import _JSON_UNSAFE
 
         text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
         return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     def render_text(self, *, color: bool = False) -> str:
-        from ._redaction import escape_controls
-        from ._report import render_findings
 
         lines = [f"spapi-doctor secret-status · queue {escape_controls(self.queue_url)}"]
         if self.queue:
@@ -430,7 +434,6 @@ class SecretStatus:
         return self.render_text()
 
     def _repr_html_(self) -> str:
-        from html import escape
 
         return "<pre>" + escape(self.render_text()) + "</pre>"
 
@@ -469,8 +472,6 @@ def secret_status(
     expiry, and keep it in the state file. ``account`` (or ``credentials``) names the
     client identifier and the secret to report on; without them, every client on the queue.
     Never raises for what the queue or the files do: the findings say it."""
-    from ._errors import StoreError
-    from ._queue import NotificationQueue, QueueProblem
 
     env = os.environ if environ is None else environ
     state = state if state is not None else SecretState(environ=env)
@@ -546,8 +547,6 @@ def _credentials_of(
             else Credentials.from_mapping(credentials)
         )
     elif account is not None:
-        from ._sources import resolve_credentials
-
         creds = resolve_credentials(account, environ=env).credentials
     else:
         return None
@@ -621,7 +620,6 @@ class RotationResult:
         }
 
     def summary(self) -> str:
-        from ._redaction import escape_controls
 
         client = display("lwa_app_id", self.client_id) if self.client_id else "(unknown)"
         heads = {
@@ -655,7 +653,6 @@ class RotationResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        from html import escape
 
         return "<pre>" + escape(self.summary()) + "</pre>"
 
@@ -668,7 +665,6 @@ def _failed(result: RotationResult, *findings: Finding | None) -> RotationResult
 
 def _store_account(store: Any, account: str) -> tuple[str, Any]:
     """``(account name, {field: value})`` of the account to rotate in ``store``."""
-    from ._stores import SecretsManagerSecret
 
     accounts = store.accounts()
     if isinstance(store, SecretsManagerSecret):
@@ -699,10 +695,6 @@ def rotate_client_secret(
     ``confirm(question) -> bool`` is asked before the rotation (None: no question);
     ``say(line)`` hears the progress. Never raises for what Amazon, the queue or the store
     do: the result's findings say it."""
-    from ._endpoints import endpoints_from_env
-    from ._errors import StoreError
-    from ._queue import NEW_SECRET, NotificationQueue, QueueProblem
-    from ._stores import CredentialsFile
     from ._transport import Transport
 
     env = os.environ if environ is None else environ
@@ -809,7 +801,6 @@ def _rotate(
     env: Mapping[str, str],
     new_secret_kind: str,
 ) -> RotationResult:
-    from ._errors import StoreError
 
     def ours(notification: Notification) -> bool:
         return notification.kind == new_secret_kind and notification.client_id == client_id
@@ -952,8 +943,6 @@ def _apply(
     """Steps 6 and 7: try the new secret with LWA, store it everywhere, then consume the
     notification and note the dates. The notification is released (visible again) when
     anything fails, so that the next run finds it."""
-    from ._errors import StoreError
-    from ._queue import QueueProblem
 
     new_secret = notification.new_secret
     if new_secret is None:  # the parser makes no new-secret notification without one
@@ -1030,7 +1019,6 @@ def _apply(
 
 def _other_copies(client_id: str, env: Mapping[str, str]) -> list[str]:
     """Where else this client identifier is configured (variables are not rewritten)."""
-    from ._credentials import ENV_NAMES
 
     names = [
         name
@@ -1052,7 +1040,6 @@ def _other_copies(client_id: str, env: Mapping[str, str]) -> list[str]:
 
 def add_arguments(parser: Any) -> None:
     """The options of ``spapi-doctor secret-status`` or ``spapi-doctor rotate``."""
-    from ._init import _seconds
 
     command = parser.get_default("_command")
     parser.add_argument(
@@ -1138,7 +1125,6 @@ def add_arguments(parser: Any) -> None:
 
 
 def _wait_seconds(text: str) -> float:
-    import argparse
 
     try:
         value = float(text)
@@ -1151,11 +1137,9 @@ def _wait_seconds(text: str) -> float:
 
 def run(args: Any, *, terminal: Any = None, environ: Mapping[str, str] | None = None) -> int:
     """``spapi-doctor secret-status`` or ``spapi-doctor rotate``; returns the exit status."""
-    from ._init import Terminal, usage
 
     env = os.environ if environ is None else environ
     terminal = terminal or Terminal()
-    from ._queue import queue_url
 
     try:
         queue_url(args.queue_url)
@@ -1174,16 +1158,11 @@ def run(args: Any, *, terminal: Any = None, environ: Mapping[str, str] | None = 
 
 
 def _color(args: Any, terminal: Any) -> bool:
-    from ._report import wants_color
 
     return getattr(args, "format", "text") == "text" and wants_color(terminal.out)
 
 
 def _run_rotate(args: Any, terminal: Any, env: Mapping[str, str]) -> int:
-    from ._errors import StoreError
-    from ._init import usage
-    from ._report import render_findings
-    from ._stores import open_store
 
     if args.store == "file" and args.secret_id:
         usage(args, "--secret-id is for --store secrets-manager")
@@ -1221,7 +1200,6 @@ def _run_rotate(args: Any, terminal: Any, env: Mapping[str, str]) -> int:
     if args.format == "json":
         data = result.as_dict()
         data["duration_ms"] = round((time.monotonic() - started) * 1000)
-        from ._report import _JSON_UNSAFE
 
         text = json.dumps(data, indent=2, ensure_ascii=False)
         terminal.print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))

@@ -31,6 +31,8 @@ from spapi_docs_helpers._diagnose import (
     PROBLEM,
     clock_findings,
     diagnose_lwa,
+    diagnose_rotation,
+    diagnose_sqs,
     diagnose_sts,
     spapi_answer,
 )
@@ -457,6 +459,18 @@ def _sharing(text) -> set:
 
 def _diagnosed(code, text):
     stage = entry(code).stage
+    if code.startswith("queue-"):
+        error = botocore.exceptions.ClientError(
+            {
+                "Error": {"Code": text, "Message": "..."},
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            },
+            "ReceiveMessage",
+        )
+        return diagnose_sqs(error, operation="ReceiveMessage", queue="https://sqs.example/q")
+    if code == "rotation-not-enrolled":
+        body = {"errors": [{"code": "InvalidInput", "message": f"{text} Please update it."}]}
+        return diagnose_rotation(_answer(400, body, url=SPAPI_URL))
     if stage in ("lwa", "consent"):
         grant = "authorization_code" if stage == "consent" else "refresh_token"
         return diagnose_lwa(_answer(400, {"error": text}), grant=grant)

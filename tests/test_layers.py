@@ -158,6 +158,8 @@ FINDING_ROOMS = {
     "_authorize": "the consent flow's inputs, refused before anything is sent",
     "_stores": "a store that refuses to write",
     "_init": "a stored account the library would not read",
+    "_rotation": "the rotation flow's own states: unfinished, a secret that never came, one LWA refused",
+    "_queue": "what reading the notification queue does to its other consumers",
 }
 
 
