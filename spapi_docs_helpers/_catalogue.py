@@ -2412,7 +2412,7 @@ CATALOGUE = (
         prevalence="doctor-only",
         field=None,
         title="credentials.yml is too large to be a credentials file",
-        cause="The file is larger than 1 MiB. A credentials file holds a few hundred bytes per "
+        cause="The file is larger than 256 KiB. A credentials file holds a few hundred bytes per "
         "account; parsing megabytes of YAML takes many seconds, so the doctor does not read it "
         "and cannot check the credentials in it. python-amazon-sp-api would read it.",
         fix="Keep only the accounts' credentials in credentials.yml, or check a smaller copy with "

@@ -1,7 +1,7 @@
 """What a hostile or careless file or environment does to the load: bounded, and masked.
 
 ``credentials.yml`` and ``config.yaml`` are read only when they are regular files under
-1 MiB: a FIFO, a device, a directory or a sparse file of gigabytes is a finding naming the
+256 KiB: a FIFO, a device, a directory or a sparse file of gigabytes is a finding naming the
 path, never a hang or a MemoryError. Keys and account names are masked when they may be
 a secret (a secret pasted as a YAML key) or a line of another file (a symlink to one), and
 listed only up to a count. A Secrets Manager endpoint on another machine over plain HTTP
