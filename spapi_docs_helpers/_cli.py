@@ -21,43 +21,12 @@ from importlib import import_module
 from . import __version__
 from ._catalogue import docs_home
 from ._doctor import check, check_demo, check_offline, nothing_configured
+from ._options import account_name, add_color, add_format, add_timeout, name_of
 from ._redaction import escape_controls, redact_text, shown_value
 from ._report import STAGE_TITLES, STATUS_SYMBOLS, wants_color
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
-# No account or scenario name comes near this; a longer one is a mistake, not a name.
-MAX_NAME_LENGTH = 256
-
-
-def _positive_seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError("the timeout must be between 0 and 600 seconds")
-    return value
-
-
-def _account(text):
-    if not text or not text.strip():
-        raise argparse.ArgumentTypeError("the account name must not be empty")
-    if len(text) > MAX_NAME_LENGTH:
-        raise argparse.ArgumentTypeError(
-            f"the account name is {len(text)} characters long; at most {MAX_NAME_LENGTH}"
-        )
-    return text
-
-
-def _scenario(text):
-    if not text or not text.strip():
-        raise argparse.ArgumentTypeError("the scenario name must not be empty (see mock --list)")
-    if len(text) > MAX_NAME_LENGTH:
-        raise argparse.ArgumentTypeError(
-            f"the scenario name is {len(text)} characters long; at most {MAX_NAME_LENGTH}"
-        )
-    return text
 
 
 def _concurrency(text):
@@ -159,25 +128,13 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     check.add_argument(
         "--account",
         default=None,
-        type=_account,
+        type=account_name,
         metavar="NAME",
         help="the account name, as in credentials.yml or the _<account> suffix of "
         "environment variables (default: default)",
     )
-    check.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for a terminal, json for CI (default: %(default)s)",
-    )
-    check.add_argument(
-        "--timeout",
-        type=_positive_seconds,
-        default=10.0,
-        metavar="S",
-        help="the timeout of each connect and read, in seconds (default: 10); each call "
-        "ends within three times as long, retries included",
-    )
+    add_format(check, json_for="CI")
+    add_timeout(check)
     check.add_argument(
         "--sandbox",
         action="store_true",
@@ -198,16 +155,11 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     check.add_argument(
         "--scenario",
         default=None,
-        type=_scenario,
+        type=name_of("scenario", hint=" (see mock --list)"),
         metavar="NAME",
         help="with --demo: the mock scenario to run (default: happy)",
     )
-    check.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour the text output (auto: only on a terminal, unless NO_COLOR)",
-    )
+    add_color(check)
     fleet = check.add_argument_group(
         "many accounts at once",
         "Check every account (credentials.yml, the _<account> suffixes of the variables, or "

@@ -17,7 +17,6 @@ capture (the ``export`` lines). Interactive on a terminal (secrets read without 
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import os
 import sys
@@ -29,6 +28,7 @@ from ._credentials import ENV_NAMES, LWA_KEYS, Credentials, display, field_spec
 from ._doctor import check
 from ._errors import StoreError
 from ._formats import check_formats
+from ._options import account_name, add_color, add_secret_id, add_timeout
 from ._report import render_findings, render_stages, wants_color
 from ._sources import CONFIG_FILE, SECRET_ID_VARIABLE, SECRETS_MANAGER, resolve_credentials
 from ._stores import env_names, lwa_values, open_store
@@ -93,16 +93,8 @@ def usage(args, message):
 # --------------------------------------------------------------------------- shared options
 
 
-def _account_name(text):
-    if not text or not text.strip() or text != text.strip():
-        raise argparse.ArgumentTypeError(
-            "the account name must be non-empty, without spaces around"
-        )
-    return text
-
-
 def add_store_arguments(parser, *, account_help):
-    parser.add_argument("--account", type=_account_name, metavar="NAME", help=account_help)
+    parser.add_argument("--account", type=account_name, metavar="NAME", help=account_help)
     parser.add_argument(
         "--store",
         choices=STORE_CHOICES,
@@ -115,11 +107,7 @@ def add_store_arguments(parser, *, account_help):
         help="with --store file: the credentials.yml to write (default: where "
         "python-amazon-sp-api reads it, PYTHON-SP-APIDIR honoured)",
     )
-    parser.add_argument(
-        "--secret-id",
-        metavar="NAME",
-        help="with --store secrets-manager: the secret (default: SP_API_AWS_SECRET_ID)",
-    )
+    add_secret_id(parser)
     parser.add_argument(
         "--env-file",
         metavar="PATH",
@@ -137,29 +125,8 @@ def add_store_arguments(parser, *, account_help):
     parser.add_argument(
         "--no-verify", action="store_true", help="skip the online check (LWA, region, roles)"
     )
-    parser.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=10.0,
-        metavar="S",
-        help="connect and read timeout of each call, in seconds (default: 10)",
-    )
-    parser.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour the messages (auto: only on a terminal, unless NO_COLOR)",
-    )
-
-
-def _seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError("the timeout must be between 0 and 600 seconds")
-    return value
+    add_timeout(parser)
+    add_color(parser)
 
 
 def add_arguments(parser) -> None:

@@ -53,7 +53,8 @@ from ._credentials import ENV_NAMES, Credentials, display
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
-from ._init import Terminal, _seconds, usage
+from ._init import Terminal, usage
+from ._options import account_name, add_format, add_secret_id, add_timeout
 from ._queue import EXPIRY, NEW_SECRET, NotificationQueue, QueueProblem, queue_url
 from ._redaction import escape_controls, mask
 from ._report import _JSON_UNSAFE, render_findings, wants_color
@@ -1051,6 +1052,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument(
         "--account",
         default=None if command == "secret-status" else "default",
+        type=account_name,
         metavar="NAME",
         help=(
             "the account whose client identifier and secret to report on (as "
@@ -1059,20 +1061,9 @@ def add_arguments(parser: Any) -> None:
             else "the account of the store whose app to rotate (default: default)"
         ),
     )
-    parser.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=10.0,
-        metavar="S",
-        help="connect and read timeout of each call, in seconds (default: 10)",
-    )
+    add_timeout(parser)
     if command == "secret-status":
-        parser.add_argument(
-            "--format",
-            choices=("text", "json"),
-            default="text",
-            help="text for a terminal, json for monitoring (default: %(default)s)",
-        )
+        add_format(parser, json_for="monitoring")
         return
     parser.add_argument(
         "--store",
@@ -1087,11 +1078,7 @@ def add_arguments(parser: Any) -> None:
         help="with --store file: the credentials.yml (default: where python-amazon-sp-api "
         "reads it)",
     )
-    parser.add_argument(
-        "--secret-id",
-        metavar="NAME",
-        help="with --store secrets-manager: the secret (default: SP_API_AWS_SECRET_ID)",
-    )
+    add_secret_id(parser)
     parser.add_argument(
         "--region",
         choices=("NA", "EU", "FE"),
@@ -1116,12 +1103,7 @@ def add_arguments(parser: Any) -> None:
         action="store_true",
         help="rotate although an earlier rotation's new secret was never stored",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text for a terminal, json for scripts (default: %(default)s)",
-    )
+    add_format(parser, json_for="scripts")
 
 
 def _wait_seconds(text: str) -> float:
