@@ -1230,12 +1230,14 @@ CATALOGUE = (
         stage="lwa",
         prevalence="occasional",
         field="refresh_token",
-        title="The refresh token belongs to another app",
+        title="The refresh token and the client identifier belong to different apps",
         cause="LWA answered unauthorized_client: the refresh token was issued to a different app "
         "than the client identifier and secret. This happens after a second app was created, "
-        "or when credentials of two apps are mixed.",
+        "or when credentials of two apps are mixed. LWA accepted the identifier and secret "
+        "as a pair, so either the token is another app's or the identifier and secret are.",
         fix="Take the client identifier, secret and refresh token from the same app row in "
-        "Develop Apps.",
+        "Develop Apps: the app the seller authorised is the one whose client to use (or "
+        "authorise the app whose client you hold again, for a new refresh token).",
         texts=(
             '{"error_description":"Not authorized for requested operation","error":'
             '"unauthorized_client"}',

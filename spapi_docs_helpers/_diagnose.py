@@ -203,8 +203,14 @@ def diagnose_lwa(
         )
         return entry("lwa-refresh-token-rejected").finding(f"{said}.{tail}")
     if "lwa-token-from-another-app" in identified:
+        # LWA proves only that the two do not belong together: the token may be another
+        # app's, or the identifier and secret may be (a second app was created, and its
+        # client put beside the first app's token). Which one the user meant, no answer says.
         return entry("lwa-token-from-another-app").finding(
-            f"{said}: the refresh token was issued to another app than this client identifier."
+            f"{said}: the refresh token was issued to another app than this client identifier. "
+            "LWA accepted the identifier and secret as a pair, so either the token is another "
+            "app's, or the identifier and secret are.",
+            details={"fields": ["refresh_token", "lwa_app_id"], "either": True},
         )
     if "lwa-unsupported-grant-type" in identified:
         return entry("lwa-unsupported-grant-type").finding(f"{said} for grant_type={grant}.")

@@ -53,7 +53,7 @@ def test_plain_doctor_without_credentials_runs_the_demo_and_says_so(cli):
 def test_demo_of_a_failure_scenario_exits_1_and_blames_the_credential(cli):
     code, out, _ = cli("check", "--demo", "--scenario", "token-of-another-app")
     assert code == 1
-    assert "refresh_token is wrong" in out
+    assert "refresh_token or lwa_app_id is wrong" in out
     assert "lwa-token-from-another-app" in out
 
 

@@ -220,6 +220,22 @@ def test_the_verdict_names_either_credential_not_both():
     assert report.verdict.startswith("lwa_client_secret or lwa_app_id is wrong: ")
 
 
+def test_a_token_of_another_app_blames_the_token_or_the_client_not_the_token_alone():
+    """unauthorized_client proves the token and the client do not belong together, not
+    which of them is the stranger: a second app's client beside the first app's token is
+    refused the same way (failure modes, B3: "an old refresh token, or the other way round")."""
+    from spapi_docs_helpers._report import Report
+
+    answer = {"error_description": "Not authorized for requested operation"}
+    finding = diagnose_lwa(_answer(400, {**answer, "error": "unauthorized_client"}))
+    assert finding.code == "lwa-token-from-another-app"
+    assert finding.details == {"fields": ["refresh_token", "lwa_app_id"], "either": True}
+    report = Report(
+        account="default", mode="online", resolution=None, stages=[], findings=[finding], peers={}
+    )
+    assert report.verdict.startswith("refresh_token or lwa_app_id is wrong: ")
+
+
 def test_invalid_client_with_a_malformed_secret_blames_the_secret_alone():
     from spapi_docs_helpers import Finding
 
