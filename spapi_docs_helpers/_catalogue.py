@@ -230,7 +230,16 @@ SUBJECTS = {
     "app": "the app's registration",
     "endpoint": "an endpoint setting",
     "amazon": "Amazon's side",
+    "aws_iam": "the IAM user's policies and the IAM role's trust relationship",
 }
+# What the verdict says of the credentials when an error blames a subject. Most subjects
+# clear every credential; AWS answers AccessDenied to AssumeRole alike for a missing
+# permission and for a role_arn that names no role, so that one clears the keys only.
+SUBJECT_VERDICTS = {
+    "aws_iam": "The AWS keys work (STS knows them): look at {subject}, then check that "
+    "role_arn names an existing role.",
+}
+SUBJECT_VERDICT = "The credentials themselves are not to blame: look at {subject}."
 
 
 class Entry:
@@ -1382,11 +1391,12 @@ CATALOGUE = (
         severity="error",
         stage="sts",
         prevalence="common",
-        field="role_arn",
+        field=None,
         title="The IAM user may not assume the role",
         cause="STS answered AccessDenied to AssumeRole: the user lacks a policy allowing "
         "sts:AssumeRole on this role ARN, or the role's trust relationship does not trust the "
-        "user (or its account), or the role does not exist.",
+        "user (or its account), or the role does not exist. AWS gives the same answer to all "
+        "three, so the doctor blames the IAM setup, not role_arn: the keys themselves work.",
         fix="Attach the STS policy (Allow sts:AssumeRole on the role ARN) to the user, and check "
         "the role's trust relationship names the user's account.",
         texts=(
@@ -1394,6 +1404,7 @@ CATALOGUE = (
             "sts:AssumeRole on resource: arn:aws:iam::123456789012:role/Y",
         ),
         sources=(SRC_AWS_ASSUME,),
+        subject="aws_iam",
         match=("AccessDenied",),
     ),
     # ---------------------------------------------------------------- the SP-API calls
@@ -2432,7 +2443,7 @@ class CatalogueView(tuple[Entry, ...]):
     """Some catalogue entries, shown as a table in a notebook."""
 
     def __repr__(self) -> str:
-        return "\n".join(f"{e.code:<40} {e.field or '-':<18} {e.title}" for e in self)
+        return "\n".join(f"{e.code:<40} {e.field or e.subject or '-':<18} {e.title}" for e in self)
 
     def _repr_html_(self) -> str:
         from ._html import catalogue_html

@@ -193,7 +193,7 @@ def catalogue_html(entries) -> str:
         (
             badge(e.severity),
             f'<a href="{escape(e.docs)}"><code>{escape(e.code)}</code></a>',
-            f"<code>{escape(e.field)}</code>" if e.field else "—",
+            f"<code>{escape(e.field or e.subject)}</code>" if e.field or e.subject else "—",
             escape(e.title),
             escape(e.fix),
         )

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 
-from ._catalogue import SUBJECTS
+from ._catalogue import SUBJECT_VERDICT, SUBJECT_VERDICTS, SUBJECTS
 from ._credentials import FIELDS, display
 from ._redaction import escape_controls, shown_value
 
@@ -228,10 +228,8 @@ class Report:
                 return f"{names} {verb} wrong: {first.title}."
             first = next(f for f in self.findings if f.severity == "error")
             if first.subject in SUBJECTS:
-                return (
-                    f"{first.title}. The credentials themselves are not to blame: look at "
-                    f"{SUBJECTS[first.subject]}."
-                )
+                tail = SUBJECT_VERDICTS.get(first.subject, SUBJECT_VERDICT)
+                return f"{first.title}. {tail.format(subject=SUBJECTS[first.subject])}"
             if all(f.stage == "transport" for f in self.findings if f.severity == "error"):
                 return f"The check could not conclude: {first.title}. No credential is blamed."
             return f"{first.title}. None of the credentials themselves is to blame."

@@ -112,6 +112,35 @@ def test_real_aws_denial_naming_a_user_as_resource_blames_role_arn(stubbed):
     assert result.finding.field == "role_arn"
 
 
+def test_assume_role_denied_to_a_user_blames_the_iam_setup_not_role_arn(stubbed):
+    """AccessDenied to AssumeRole of a role ARN: a missing sts:AssumeRole policy, a trust
+    relationship without the user and a role that does not exist all get this answer, so
+    role_arn is not blamed alone; the keys are cleared (STS knew them)."""
+    from spapi_docs_helpers._report import Report
+
+    client, stubber = stubbed
+    user = "arn:aws:iam::123456789012:user/alice"
+    stubber.add_client_error(
+        "assume_role",
+        service_error_code="AccessDenied",
+        http_status_code=403,
+        service_message=f"User: {user} is not authorized to perform: sts:AssumeRole on "
+        f"resource: {CREDS.role_arn}",
+    )
+    result = request_assume_role(client, CREDS, caller_arn=user)
+    finding = result.finding
+    assert finding.code == "sts-assume-role-denied"
+    assert (finding.field, finding.subject) == (None, "aws_iam")
+    report = Report(
+        account="default", mode="online", resolution=None, stages=[], findings=[finding], peers={}
+    )
+    assert report.blamed == ["aws_iam"]
+    assert "role_arn is wrong" not in report.verdict
+    assert "The AWS keys work" in report.verdict and "role_arn names an existing role" in (
+        report.verdict
+    )
+
+
 def _answer_dated(seconds_from_now):
     return HttpResult(
         "POST",

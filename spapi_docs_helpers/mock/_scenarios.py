@@ -718,7 +718,7 @@ _SCENARIO_LIST = (
                 _ROLE_ARN,
             ),
         ),
-        expect=(("sts-assume-role-denied", "role_arn"),),
+        expect=(("sts-assume-role-denied", None),),
         wire=Wire(caller_identity="ok", assume_role="AccessDenied"),
     ),
     Scenario(
