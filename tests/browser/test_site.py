@@ -250,6 +250,9 @@ def test_the_troubleshooting_links_the_cli_prints_open_at_their_section(new_cont
     assert sum(map(len, by_page.values())) == len(CATALOGUE)
     for path, codes in sorted(by_page.items()):
         page.goto(site_url + path)
+        # Every request of the page done (its icon among them) before it is left or scrolled:
+        # a navigation away would abort what is still loading, and the watch reports that.
+        page.wait_for_load_state("networkidle")
         sections = page.evaluate(_SECTIONS, codes)
         for item in sections:
             printed = docs_url(item["code"])
@@ -260,13 +263,14 @@ def test_the_troubleshooting_links_the_cli_prints_open_at_their_section(new_cont
         landed = [item for item in sections if item["count"] == 1 and item["shown"]]
         if not landed:
             continue
+        # Down the page, in document order: fragment navigations within the loaded page.
         for index, code in enumerate(_landing_sample(landed)):
             if index:
                 # furo scrolls smoothly (html { scroll-behavior: smooth }), and Chromium drops
                 # the scroll of a fragment navigation that starts while another one is still
-                # animating. The first link of a page was followed with the animation; for
-                # the others it is turned off, which changes how the page gets there, not
-                # where.
+                # animating. The first link of a page is followed with the animation; for the
+                # others it is turned off (again after a fresh load of the retry below), which
+                # changes how the page gets there, not where.
                 page.add_style_tag(content="html { scroll-behavior: auto !important; }")
             page.goto(f"{site_url}{path}#{code}")
             try:
@@ -277,6 +281,7 @@ def test_the_troubleshooting_links_the_cli_prints_open_at_their_section(new_cont
                 # loads the page afresh: the link must land then.
                 page.goto("about:blank")
                 page.goto(f"{site_url}{path}#{code}")
+                page.wait_for_load_state("networkidle")
                 try:
                     page.wait_for_function(_SCROLLED_TO, arg=code, polling="raf", timeout=5_000)
                 except PlaywrightTimeoutError:
@@ -284,7 +289,6 @@ def test_the_troubleshooting_links_the_cli_prints_open_at_their_section(new_cont
                     failures.append(
                         f"{docs_url(code)}: the section is not scrolled into view ({where})"
                     )
-            page.goto(site_url + path)  # the next link is followed from the page's top
     assert not failures, _report(failures, "troubleshooting links that do not land")
     assert not watch.problems(), _report(watch.problems(), "problems on the catalogue pages")
 
