@@ -5,12 +5,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# pytest-xdist: one worker per core, a test file at a time (`--dist loadfile`), so that a
-# notebook's cells stay in one worker, in order, with their kernel and their mock. The workers
+# pytest-xdist: four workers, a test file at a time (`--dist loadfile`), so that a notebook's
+# cells stay in one worker, in order, with their kernel and their mock. Four, not one per
+# core: much of a test's time is spent waiting (for a child process, a kernel, Chromium, a
+# mock's timeout or a long poll of its queue), and on a 2-core machine two more workers run
+# tests in those waits (docs/contributing/architecture.md, "Test speed"). The workers
 # share one site build (the `site` fixture of tests/conftest.py); files are handed out in
 # collection order (--no-loadscope-reorder), so that the browser tests, which build it, start
 # first and tests/test_docs.py comes long after, instead of both at once with one worker idle.
-PARALLEL := -n auto --dist loadfile --no-loadscope-reorder
+TEST_WORKERS ?= 4
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 # One strict build command, everywhere (here, CI, Read the Docs).
 SPHINXBUILD := $(BIN)/sphinx-build -n -W --keep-going
 SITE   := _build/html

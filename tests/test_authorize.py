@@ -512,8 +512,9 @@ def test_the_catcher_does_the_login_uri_hop_to_amazon_only(tmp_path):
 # --------------------------------------------------------------------------- the command
 
 
-def _authorize_url(doctor, amazon, *extra):
-    status, out, err = doctor(
+def _authorize_url(run, amazon, *extra):
+    """``run``: the ``doctor`` fixture (a child process) or ``cli`` (in this process)."""
+    status, out, err = run(
         "authorize",
         "--app-id",
         amazon.env["SPAPI_MOCK_APP_ID"],
@@ -591,9 +592,9 @@ def library_reads_clean(account, environ):
     return yaml.safe_load(done.stdout)
 
 
-def test_the_default_account_is_the_selling_partner_id(mock_amazon_env, doctor, tmp_path):
-    url, _err = _authorize_url(doctor, mock_amazon_env)
-    status, _out, err = doctor(
+def test_the_default_account_is_the_selling_partner_id(mock_amazon_env, cli, tmp_path):
+    url, _err = _authorize_url(cli, mock_amazon_env)
+    status, _out, err = cli(
         "authorize", "--redirected-url", consent_as_seller(url), "--store", "file", "--no-verify"
     )
     assert status == 0, err
@@ -602,10 +603,10 @@ def test_the_default_account_is_the_selling_partner_id(mock_amazon_env, doctor, 
     assert "Checking the new refresh token" not in err
 
 
-def test_an_existing_account_is_refused_before_the_code_is_spent(mock_amazon_env, doctor):
-    first, _err = _authorize_url(doctor, mock_amazon_env)
+def test_an_existing_account_is_refused_before_the_code_is_spent(mock_amazon_env, cli):
+    first, _err = _authorize_url(cli, mock_amazon_env)
     assert (
-        doctor(
+        cli(
             "authorize",
             "--redirected-url",
             consent_as_seller(first),
@@ -617,14 +618,14 @@ def test_an_existing_account_is_refused_before_the_code_is_spent(mock_amazon_env
         )[0]
         == 0
     )
-    second, _err = _authorize_url(doctor, mock_amazon_env)
+    second, _err = _authorize_url(cli, mock_amazon_env)
     redirected = consent_as_seller(second)
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "authorize", "--redirected-url", redirected, "--account", "c", "--store", "file"
     )
     assert status == 1 and "store-account-exists" in err and "the code was not used" in err
     # Its state and code are intact: with --force the same address completes.
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "authorize",
         "--redirected-url",
         redirected,
@@ -639,11 +640,11 @@ def test_an_existing_account_is_refused_before_the_code_is_spent(mock_amazon_env
     assert "account 'c' replaced" in err and ".bak" in err
 
 
-def test_an_expired_code_through_the_command(mock_amazon_env, doctor):
-    url, _err = _authorize_url(doctor, mock_amazon_env)
+def test_an_expired_code_through_the_command(mock_amazon_env, cli):
+    url, _err = _authorize_url(cli, mock_amazon_env)
     redirected = consent_as_seller(url)
     mock_amazon_env.world.advance(timedelta(minutes=6))
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "authorize", "--redirected-url", redirected, "--account", "c", "--store", "file"
     )
     assert status == 1
@@ -667,8 +668,8 @@ def test_an_expired_code_through_the_command(mock_amazon_env, doctor):
         (("--listen", "70000"), "between 0 and 65535"),
     ],
 )
-def test_usage_errors_exit_2_and_say_what_is_missing(doctor, args, says):
-    status, _out, err = doctor("authorize", *args)
+def test_usage_errors_exit_2_and_say_what_is_missing(cli, args, says):
+    status, _out, err = cli("authorize", *args)
     assert status == 2, err
     assert says in err
 
@@ -689,8 +690,8 @@ def test_usage_errors_exit_2_and_say_what_is_missing(doctor, args, says):
         ),
     ],
 )
-def test_what_amazon_would_refuse_is_a_finding_exit_1(doctor, args, code, says):
-    status, out, err = doctor("authorize", "--print-url", "--marketplace", "US", *args)
+def test_what_amazon_would_refuse_is_a_finding_exit_1(cli, args, code, says):
+    status, out, err = cli("authorize", "--print-url", "--marketplace", "US", *args)
     assert status == 1 and out == ""
     assert code in err and says in err
 
@@ -750,9 +751,9 @@ def test_listen_receives_the_redirect_through_a_tunnel_and_stores(
 
 
 def test_the_state_file_is_private_and_lives_in_the_users_state_folder(
-    mock_amazon_env, doctor, tmp_path
+    mock_amazon_env, cli, tmp_path
 ):
-    _authorize_url(doctor, mock_amazon_env)
+    _authorize_url(cli, mock_amazon_env)
     path = (
         tmp_path / "mock-amazon-home" / ".local" / "state" / "spapi-doctor" / "authorize-state.json"
     )
@@ -802,13 +803,13 @@ def test_on_a_terminal_authorize_asks_for_what_is_missing(mock_amazon_env, asser
 
 
 def test_a_store_that_would_refuse_is_found_before_the_code_is_spent(
-    mock_amazon_env, doctor, tmp_path
+    mock_amazon_env, cli, tmp_path
 ):
-    url, _err = _authorize_url(doctor, mock_amazon_env)
+    url, _err = _authorize_url(cli, mock_amazon_env)
     redirected = consent_as_seller(url)
     theirs = tmp_path / ".env"
     theirs.write_text("DEBUG=1\n")
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "authorize",
         "--redirected-url",
         redirected,
@@ -822,7 +823,7 @@ def test_a_store_that_would_refuse_is_found_before_the_code_is_spent(
     assert status == 1 and "store-file-not-ours" in err
     assert theirs.read_text() == "DEBUG=1\n"
     # The state and the code were not spent: another store takes them.
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "authorize",
         "--redirected-url",
         redirected,
@@ -835,14 +836,14 @@ def test_a_store_that_would_refuse_is_found_before_the_code_is_spent(
     assert status == 0, err
 
 
-def test_a_port_that_is_taken_is_said_plainly(mock_amazon_env, doctor):
+def test_a_port_that_is_taken_is_said_plainly(mock_amazon_env, cli):
     import socket
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        status, _out, err = doctor(
+        status, _out, err = cli(
             "authorize",
             "--app-id",
             mock_amazon_env.env["SPAPI_MOCK_APP_ID"],

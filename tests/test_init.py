@@ -3,7 +3,9 @@ probes, and only then stored; exit 0 stored, 1 a value is wrong (nothing written
 
 The interactive flow runs in-process with a scripted terminal (every question and answer
 visible to the test), and once on a real pseudo-terminal, where getpass must not echo.
-The non-interactive flow runs the installed command against the mock Amazon.
+The non-interactive flow runs against the mock Amazon: once as the installed command in a
+child process (end to end), and otherwise through ``cli`` in this process, where a child
+process would prove nothing more than the output and the status.
 """
 
 from __future__ import annotations
@@ -75,23 +77,23 @@ def test_from_env_checks_then_stores_where_the_library_reads(
     assert status == 0 and "Nothing to write" in err
 
 
-def test_the_account_suffix_is_read_first(mock_amazon_env, doctor):
+def test_the_account_suffix_is_read_first(mock_amazon_env, cli):
     env = {
         "SP_API_REFRESH_TOKEN_shop": os.environ["SP_API_REFRESH_TOKEN"],
         "SP_API_REFRESH_TOKEN": "Atzr|bad",
     }
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init", "--from-env", "--account", "shop", "--store", "file", "--yes", env=env
     )
     assert status == 0, err
     assert stored("shop")["refresh_token"] == os.environ["SP_API_REFRESH_TOKEN"]
 
 
-def test_an_account_with_other_values_needs_force(mock_amazon_env, doctor):
-    assert doctor("init", "--from-env", "--account", "mine", "--store", "file", "--yes")[0] == 0
+def test_an_account_with_other_values_needs_force(mock_amazon_env, cli):
+    assert cli("init", "--from-env", "--account", "mine", "--store", "file", "--yes")[0] == 0
     before = config_file().read_text()
     env = {"SP_API_REFRESH_TOKEN": OTHER_TOKEN}
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init",
         "--from-env",
         "--account",
@@ -105,7 +107,7 @@ def test_an_account_with_other_values_needs_force(mock_amazon_env, doctor):
     assert status == 1 and "store-account-exists" in err
     assert "Atzr|IwEB…" in err and "→" in err  # old and new, masked
     assert config_file().read_text() == before
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init",
         "--from-env",
         "--account",
@@ -134,10 +136,8 @@ def test_an_account_with_other_values_needs_force(mock_amazon_env, doctor):
     ],
     ids=["app-id", "wrong-secret", "unknown-token", "truncated-id", "empty", "lwa-unreachable"],
 )
-def test_a_wrong_value_writes_nothing_and_exits_1(
-    mock_amazon_env, doctor, env, code, assert_no_leak
-):
-    status, out, err = doctor("init", "--from-env", "--store", "file", "--yes", env=env)
+def test_a_wrong_value_writes_nothing_and_exits_1(mock_amazon_env, cli, env, code, assert_no_leak):
+    status, out, err = cli("init", "--from-env", "--store", "file", "--yes", env=env)
     assert status == 1, err
     assert code in err and "nothing was written" in err.lower()
     assert not config_file().exists()
@@ -145,9 +145,9 @@ def test_a_wrong_value_writes_nothing_and_exits_1(
     assert_no_leak([out, err], *mock_values(mock_amazon_env).values(), *secrets)
 
 
-def test_no_verify_stores_a_well_formed_value_lwa_was_not_asked_about(mock_amazon_env, doctor):
+def test_no_verify_stores_a_well_formed_value_lwa_was_not_asked_about(mock_amazon_env, cli):
     env = {"SPAPI_LWA_ENDPOINT": "http://127.0.0.1:9/auth/o2/token"}
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init", "--from-env", "--store", "file", "--yes", "--no-verify", env=env
     )
     assert status == 0, err
@@ -156,9 +156,9 @@ def test_no_verify_stores_a_well_formed_value_lwa_was_not_asked_about(mock_amazo
 
 @pytest.mark.mock_scenario("no-roles")
 def test_what_sp_api_denies_after_lwa_accepted_blames_no_value_and_does_not_stop_the_store(
-    mock_amazon_env, doctor
+    mock_amazon_env, cli
 ):
-    status, _out, err = doctor("init", "--from-env", "--store", "file", "--yes")
+    status, _out, err = cli("init", "--from-env", "--store", "file", "--yes")
     assert status == 0, err
     assert "roles-deny-every-probe" in err and "account 'default' added" in err
 
@@ -183,20 +183,18 @@ def test_what_sp_api_denies_after_lwa_accepted_blames_no_value_and_does_not_stop
         (("--from-env", "--store", "s3"), {}, "invalid choice"),
     ],
 )
-def test_usage_errors_exit_2(mock_amazon_env, doctor, monkeypatch, args, env, says):
+def test_usage_errors_exit_2(mock_amazon_env, cli, monkeypatch, args, env, says):
     environ = {k: v for k, v in env.items() if v is not None}
     for name in [k for k, v in env.items() if v is None]:
         monkeypatch.delenv(name)
-    status, _out, err = doctor("init", *args, env=environ)
+    status, _out, err = cli("init", *args, env=environ)
     assert status == 2, err
     assert says in err
     assert not config_file().exists()
 
 
-def test_export_lines_go_to_stdout_and_nothing_else_does(mock_amazon_env, doctor, assert_no_leak):
-    status, out, err = doctor(
-        "init", "--from-env", "--account", "shop", "--store", "export", "--yes"
-    )
+def test_export_lines_go_to_stdout_and_nothing_else_does(mock_amazon_env, cli, assert_no_leak):
+    status, out, err = cli("init", "--from-env", "--account", "shop", "--store", "export", "--yes")
     assert status == 0, err
     values = mock_values(mock_amazon_env)
     assert out.splitlines() == [
@@ -207,10 +205,10 @@ def test_export_lines_go_to_stdout_and_nothing_else_does(mock_amazon_env, doctor
     assert_no_leak(err, *values.values())
 
 
-def test_env_file_store(mock_amazon_env, doctor, tmp_path):
+def test_env_file_store(mock_amazon_env, cli, tmp_path):
     path = tmp_path / "project" / "sp-api.env"
     path.parent.mkdir()
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init", "--from-env", "--store", "env-file", "--env-file", str(path), "--yes"
     )
     assert status == 0, err
@@ -218,7 +216,7 @@ def test_env_file_store(mock_amazon_env, doctor, tmp_path):
     assert path.read_text().startswith("# Written by spapi-doctor")
     mine = tmp_path / "project" / ".env"
     mine.write_text("SECRET_KEY=django\n")
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init", "--from-env", "--store", "env-file", "--env-file", str(mine), "--yes"
     )
     assert status == 1 and "store-file-not-ours" in err
@@ -226,7 +224,7 @@ def test_env_file_store(mock_amazon_env, doctor, tmp_path):
 
 
 @pytest.mark.mock_scenario("secrets-manager")
-def test_secrets_manager_store(mock_amazon_env, doctor):
+def test_secrets_manager_store(mock_amazon_env, cli):
     from spapi_docs_helpers.mock import _samples, _world
 
     key, secret = _samples.aws_key_pair(_world.IAM_SECRETS_WRITER)
@@ -235,7 +233,7 @@ def test_secrets_manager_store(mock_amazon_env, doctor):
     # The scenario keeps its credentials in the mock's secret; init takes them from env.
     values = {field_spec(k).env: v for k, v in mock_amazon_env.credentials.items()}
     env = {**values, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init",
         "--from-env",
         "--store",
@@ -248,7 +246,7 @@ def test_secrets_manager_store(mock_amazon_env, doctor):
     assert status == 0, err
     assert "secret spapi/new" in err and "SP_API_AWS_SECRET_ID=spapi/new" in err
     # The scenario's reader may not write: a finding, nothing written.
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "init",
         "--from-env",
         "--store",

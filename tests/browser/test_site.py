@@ -205,52 +205,90 @@ def test_every_page_names_an_icon_that_loads(crawl, link_targets, site_url):
     assert not failures, _report(failures, "problems with the site's icon")
 
 
+# Every catalogue code's section on its page, in one pass: how many elements carry the id,
+# and whether the first is rendered (a box, not visibility: hidden, not inside a closed
+# <details> or an unselected tab); in document order.
+_SECTIONS = """(codes) => codes.map((code) => {
+  const found = document.querySelectorAll(`[id="${CSS.escape(code)}"]`);
+  const section = found[0];
+  const box = section ? section.getBoundingClientRect() : null;
+  const shown = !!section && box.height > 0 && getComputedStyle(section).visibility === "visible";
+  const top = section ? box.top + window.scrollY : null;
+  return {code, count: found.length, shown, top};
+})"""
+
+
+def _landing_sample(sections: list) -> list:
+    """The codes whose links are followed in the browser: the first, the middle and the last
+    section of the page in document order (the last one lands with the page scrolled to its
+    end, not at the top of the window)."""
+    ordered = [item["code"] for item in sorted(sections, key=lambda item: item["top"])]
+    picked = [ordered[0], ordered[len(ordered) // 2], ordered[-1]]
+    return list(dict.fromkeys(picked))
+
+
 def test_the_troubleshooting_links_the_cli_prints_open_at_their_section(new_context, site_url):
     """``docs_url(code)`` of every catalogue code, mapped onto the local site.
 
-    The codes live on two pages (what users meet, and the doctor's own findings); each page
-    is loaded once, in catalogue order of the codes it holds."""
+    The codes live on two pages (what users meet, and the doctor's own findings). Every
+    code's link must name exactly one element of its page, and that section must be shown:
+    checked for each code, in one pass over each page. That a fragment link then scrolls
+    its section into view is the browser's doing, the same for every shown section of a
+    page: it is followed for three sections of each page (the first, the middle and the
+    last, which can only land with the page at its end) instead of all 135, which took
+    most of a minute of Chromium's time on each run."""
     page = new_context().new_page()
     watch = PageWatch(page)
     failures = []
-    by_page = sorted(CATALOGUE, key=lambda entry: docs_url(entry.code).split("#")[0])
-    loaded = None
-    for entry in by_page:
+    by_page: dict = {}
+    for entry in CATALOGUE:
         printed = docs_url(entry.code)
         assert printed.startswith(DOCS_BASE_URL), printed
-        path = "docs/" + printed[len(DOCS_BASE_URL) :]
-        # The first link of a page loads it; the others are fragment navigations within it,
-        # which scroll to their section just as a fresh load does (a fresh load of these
-        # long pages for each of the codes would take most of a minute).
-        first_on_page = path.split("#")[0] != loaded
-        loaded = path.split("#")[0]
+        path, _, fragment = ("docs/" + printed[len(DOCS_BASE_URL) :]).partition("#")
+        assert fragment == entry.code, printed
+        by_page.setdefault(path, []).append(entry.code)
+    assert sum(map(len, by_page.values())) == len(CATALOGUE)
+    for path, codes in sorted(by_page.items()):
         page.goto(site_url + path)
-        found = page.locator(f'[id="{entry.code}"]').count()
-        if found != 1:
-            failures.append(f"{printed}: {found} elements with id {entry.code!r}")
-        else:
+        # Every request of the page done (its icon among them) before it is left or scrolled:
+        # a navigation away would abort what is still loading, and the watch reports that.
+        page.wait_for_load_state("networkidle")
+        sections = page.evaluate(_SECTIONS, codes)
+        for item in sections:
+            printed = docs_url(item["code"])
+            if item["count"] != 1:
+                failures.append(f"{printed}: {item['count']} elements with id {item['code']!r}")
+            elif not item["shown"]:
+                failures.append(f"{printed}: the section is not shown on its page")
+        landed = [item for item in sections if item["count"] == 1 and item["shown"]]
+        if not landed:
+            continue
+        # Down the page, in document order: fragment navigations within the loaded page.
+        for index, code in enumerate(_landing_sample(landed)):
+            if index:
+                # furo scrolls smoothly (html { scroll-behavior: smooth }), and Chromium drops
+                # the scroll of a fragment navigation that starts while another one is still
+                # animating. The first link of a page is followed with the animation; for the
+                # others it is turned off (again after a fresh load of the retry below), which
+                # changes how the page gets there, not where.
+                page.add_style_tag(content="html { scroll-behavior: auto !important; }")
+            page.goto(f"{site_url}{path}#{code}")
             try:
-                page.wait_for_function(_SCROLLED_TO, arg=entry.code, polling="raf", timeout=5_000)
+                page.wait_for_function(_SCROLLED_TO, arg=code, polling="raf", timeout=5_000)
             except PlaywrightTimeoutError:
                 # Chromium now and then leaves a fragment navigation within a long page where
                 # it was (seen after the page's very end, going back up). A reader's click
                 # loads the page afresh: the link must land then.
                 page.goto("about:blank")
-                page.goto(site_url + path)
+                page.goto(f"{site_url}{path}#{code}")
+                page.wait_for_load_state("networkidle")
                 try:
-                    page.wait_for_function(
-                        _SCROLLED_TO, arg=entry.code, polling="raf", timeout=5_000
-                    )
+                    page.wait_for_function(_SCROLLED_TO, arg=code, polling="raf", timeout=5_000)
                 except PlaywrightTimeoutError:
-                    where = page.evaluate(_WHERE, entry.code)
-                    failures.append(f"{printed}: the section is not scrolled into view ({where})")
-                first_on_page = True  # a fresh page: smooth scrolling is on again
-        if first_on_page:
-            # furo scrolls smoothly (html { scroll-behavior: smooth }), and Chromium drops
-            # the scroll of a fragment navigation that starts while another one is still
-            # animating. The first link of a page was followed with the animation; for the
-            # others it is turned off, which changes how the page gets there, not where.
-            page.add_style_tag(content="html { scroll-behavior: auto !important; }")
+                    where = page.evaluate(_WHERE, code)
+                    failures.append(
+                        f"{docs_url(code)}: the section is not scrolled into view ({where})"
+                    )
     assert not failures, _report(failures, "troubleshooting links that do not land")
     assert not watch.problems(), _report(watch.problems(), "problems on the catalogue pages")
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mock_helpers import TIMEOUT_S, aws_client, lwa_exchange, lwa_form
 
-from spapi_docs_helpers.mock import _http, _lwa
+from spapi_docs_helpers.mock import MockAmazon, _http, _lwa
 
 POST_TOKEN = b"POST /auth/o2/token HTTP/1.1\r\nHost: x\r\n"
 FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
@@ -308,6 +308,27 @@ MISSING_PARTS = (
 )
 
 
+@pytest.fixture(scope="module")
+def _shared_legacy_mock():
+    """One mock of the happy-legacy scenario for this module's AWS tests.
+
+    Starting moto costs most of a second per mock, and these ~20 tests only send requests
+    that AWS's front end refuses or that moto denies: nothing they send changes the mock's
+    state. Each test still checks that nothing unexpected happened inside while it ran
+    (``legacy_amazon``)."""
+    amazon = MockAmazon("happy-legacy").start()
+    yield amazon
+    amazon.stop()
+
+
+@pytest.fixture
+def legacy_amazon(_shared_legacy_mock):
+    """The shared happy-legacy mock; fails the test on an exception inside it meanwhile."""
+    before = len(_shared_legacy_mock.errors)
+    yield _shared_legacy_mock
+    assert _shared_legacy_mock.errors[before:] == [], "unexpected exceptions inside the mock"
+
+
 def _signed(service, **overrides):
     headers = {name: value.format(service=service) for name, value in SIGNED.items()}
     headers.update(overrides)
@@ -386,8 +407,8 @@ def _sts_error(body: bytes):
         "bad-signature",
     ],
 )
-def test_sts_answers_malformed_requests_in_its_own_xml(start_mock, headers, body, expected):
-    amazon = start_mock("happy-legacy")
+def test_sts_answers_malformed_requests_in_its_own_xml(legacy_amazon, headers, body, expected):
+    amazon = legacy_amazon
     status, content_type, answer = _aws_call(amazon.sts_url, headers, body)
     assert content_type == "text/xml"
     kind, code, message = _sts_error(answer)
@@ -399,8 +420,8 @@ def test_sts_answers_malformed_requests_in_its_own_xml(start_mock, headers, body
     assert amazon.requests[-1].error == code
 
 
-def test_sts_names_only_the_missing_parts_of_a_signature(start_mock):
-    amazon = start_mock("happy-legacy")
+def test_sts_names_only_the_missing_parts_of_a_signature(legacy_amazon):
+    amazon = legacy_amazon
     partial = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20231002/us-east-1/sts/aws4_request"
     status, _, answer = _aws_call(
         amazon.sts_url, {**STS_FORM, **_signed("sts", Authorization=partial)}, IDENTITY
@@ -472,9 +493,9 @@ def test_sts_names_only_the_missing_parts_of_a_signature(start_mock):
     ],
 )
 def test_secrets_manager_answers_malformed_requests_in_its_own_json(
-    start_mock, headers, body, expected
+    legacy_amazon, headers, body, expected
 ):
-    amazon = start_mock("happy-legacy")
+    amazon = legacy_amazon
     status, content_type, answer = _aws_call(amazon.secretsmanager_url, headers, body)
     assert content_type == "application/x-amz-json-1.1"
     _assert_no_traceback(answer)
@@ -484,8 +505,8 @@ def test_secrets_manager_answers_malformed_requests_in_its_own_json(
     assert amazon.requests[-1].error == expected[1]
 
 
-def test_a_secrets_manager_denial_is_its_access_denied_exception(start_mock):
-    amazon = start_mock("happy-legacy")
+def test_a_secrets_manager_denial_is_its_access_denied_exception(legacy_amazon):
+    amazon = legacy_amazon
     # The legacy user's keys: valid, but no policy of theirs allows reading secrets.
     keys = amazon.credentials["aws_access_key"], amazon.credentials["aws_secret_key"]
     client = aws_client(amazon, "secretsmanager", *keys)
@@ -499,10 +520,11 @@ def test_a_secrets_manager_denial_is_its_access_denied_exception(start_mock):
     )
 
 
-def test_motos_failures_become_the_services_internal_failure(start_mock):
+def test_motos_failures_become_the_services_internal_failure(_shared_legacy_mock):
     # A pre-signed request passes the front end's checks, and moto cannot read it (a
-    # limit of the mock): its HTML crash page must not reach the client.
-    amazon = start_mock("happy-legacy", allow_errors=True)
+    # limit of the mock): its HTML crash page must not reach the client. The shared mock
+    # (this module's last test: moto's crash leaves nothing behind, but nothing follows).
+    amazon = _shared_legacy_mock
     target = (
         "/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256"
         "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20231002%2Fus-east-1%2Fsts%2Faws4_request"

@@ -8,6 +8,7 @@ import re
 import boto3
 import botocore.exceptions
 import pytest
+import requests
 from mock_helpers import (
     NO_RETRIES,
     lwa_exchange,
@@ -235,15 +236,28 @@ SAMPLED_ROUTES = SELLER_ROUTES[::4]
 def _scan(amazon, token, partner, sandbox, region_of_token):
     """region -> operation key -> answer: every seller route in the token's region, a sample
     of them elsewhere (every route everywhere when no region should let the token through)."""
-    return {
-        region: {
-            route.key: sp_call(
-                amazon, route.key, token, partner=partner, region=region, sandbox=sandbox
-            )
-            for route in (SELLER_ROUTES if region_of_token in (None, region) else SAMPLED_ROUTES)
+    # One kept-alive connection per endpoint for the scan's ~80 calls: a fresh connection
+    # (and a fresh requests session) per call cost more than the call itself. What each
+    # answer says does not depend on the connection it came over; tests/mock/test_malformed.py
+    # and tests/mock/test_burst.py cover kept-alive connections themselves.
+    with requests.Session() as session:
+        return {
+            region: {
+                route.key: sp_call(
+                    amazon,
+                    route.key,
+                    token,
+                    partner=partner,
+                    region=region,
+                    sandbox=sandbox,
+                    session=session,
+                )
+                for route in (
+                    SELLER_ROUTES if region_of_token in (None, region) else SAMPLED_ROUTES
+                )
+            }
+            for region in REGION_CODES
         }
-        for region in REGION_CODES
-    }
 
 
 def _passed(answer) -> bool:
