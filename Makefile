@@ -47,7 +47,7 @@ doctor: $(STAMP)
 # images set PYTHONDONTWRITEBYTECODE, which makes each of them compile everything again.
 test check: export PYTHONDONTWRITEBYTECODE =
 
-## test: every test, on every core (units, mock, the site built strictly and checked in headless Chromium,
+## test: every test, in four workers (TEST_WORKERS) (units, mock, the site built strictly and checked in headless Chromium,
 ## notebooks under nbval); the tests build the site themselves, fresh, into a temporary folder.
 ## Without a chromium on PATH the browser tests are skipped (`make chromium` installs it).
 test: $(STAMP)
