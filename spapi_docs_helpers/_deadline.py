@@ -29,7 +29,6 @@ import heapq
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from queue import Empty, SimpleQueue
@@ -394,39 +393,46 @@ class _Workers:
     A call goes to an idle thread when there is one; otherwise a new thread starts with it.
     So there are never more threads than calls in flight at the busiest moment (a call never
     waits for a thread: a call that waits for another's result cannot starve it), and a
-    thread that has been idle for :data:`_IDLE` seconds ends. A task never raises (the
+    thread that has been idle for :data:`_IDLE` seconds ends. Each idle thread waits on an
+    inbox of its own (a :class:`~queue.SimpleQueue`, whose wait is in C): handing a call
+    over is one put, with no condition variable that every thread contends for. The most
+    recently idle thread gets the next call. A task never raises (the
     :class:`Concurrently` wrapper keeps every exception for its :class:`Call`).
     """
 
     def __init__(self) -> None:
-        self._ready = threading.Condition(threading.Lock())
-        self._pending: deque[Callable[[], None]] = deque()
-        self._idle = 0
+        self._lock = threading.Lock()
+        self._idle: list[SimpleQueue[Callable[[], None]]] = []
 
     def run(self, task: Callable[[], None]) -> None:
-        with self._ready:
-            # Each pending task has an idle thread of its own to take it.
-            if self._idle > len(self._pending):
-                self._pending.append(task)
-                self._ready.notify()
-                return
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is not None:
+            inbox.put(task)
+            return
         threading.Thread(target=self._serve, args=(task,), name="spapi-doctor", daemon=True).start()
 
     def _serve(self, task: Callable[[], None]) -> None:
+        inbox: SimpleQueue[Callable[[], None]] = SimpleQueue()
         while True:
             task()
             threading.current_thread().name = "spapi-doctor-idle"
-            with self._ready:
-                self._idle += 1
-                give_up = time.monotonic() + _IDLE
-                while not self._pending:
-                    left = give_up - time.monotonic()
-                    if left <= 0:
-                        self._idle -= 1
-                        return
-                    self._ready.wait(left)
-                task = self._pending.popleft()
-                self._idle -= 1
+            with self._lock:
+                self._idle.append(inbox)
+            try:
+                task = inbox.get(timeout=_IDLE)
+                continue
+            except Empty:
+                pass
+            with self._lock:
+                if inbox in self._idle:
+                    self._idle.remove(inbox)
+                    return  # nobody will hand this thread a call now
+            # run() took this inbox just now: its call is on the way.
+            try:
+                task = inbox.get(timeout=_IDLE)
+            except Empty:
+                return  # the caller was interrupted between taking the inbox and the put
 
 
 _workers = _Workers()

@@ -55,7 +55,7 @@ from urllib.parse import urlsplit
 from ._catalogue import Finding
 from ._config_file import CONFIG_FILENAME, config_directory, read_yaml_file
 from ._credentials import ENV_NAMES, FIELD_KEYS, LWA_KEYS, display, field_spec
-from ._doctor import check
+from ._doctor import Settled, check
 from ._files import FileProblem, read_regular_file
 from ._redaction import escape_controls, shown_value
 from ._report import _COLORS, _JSON_UNSAFE
@@ -643,7 +643,7 @@ def check_fleet(
     state = SecretState(environ=env)
     state.load()
     secrets_memo = _SecretsMemo(env, timeout)
-    settings = _SettingsMemo()
+    settled = SettledRun()
     done_lock = threading.Lock()
     counts = {"done": 0, "failed": 0}
     workers = min(concurrency, len(every))
@@ -679,7 +679,7 @@ def check_fleet(
                     config_cache=config_cache,
                     secret_state=state,
                     secrets_reader=secrets_memo,
-                    settings_checks=settings,
+                    settled=settled,
                 )
                 outcome = FleetAccount(name, source, report)
                 results[index] = outcome
@@ -703,25 +703,43 @@ def check_fleet(
     )
 
 
-class _SettingsMemo:
-    """The findings of the endpoint and network settings (URLs, plain HTTP, CA bundles,
-    proxies), made once per set of endpoints: they are the same for every account of a run,
-    and checking them scans the environment once per endpoint."""
+class SettledRun(Settled):
+    """What every account of one run shares, read once: the peer libraries installed, the
+    endpoints each environment selects (the run's and the accounts file's isolated one) and
+    the findings of the endpoint and network settings (URLs, plain HTTP, CA bundles,
+    proxies), which scan the environment once per endpoint. None of it depends on the
+    account, and the environment of one run does not change."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: dict[tuple[Any, ...], list[Finding]] = {}
+        self._peers: dict[str, Any] | None = None
+        # Keyed by the environment's identity; the mapping is kept with its answer, so the
+        # identity cannot be reused by another mapping during the run.
+        self._endpoints: dict[tuple[int, bool], tuple[Mapping[str, str], Any]] = {}
+        self._settings: dict[tuple[Any, ...], list[Finding]] = {}
 
-    def __call__(self, endpoints: Any, sts: bool) -> list[Finding]:
-        from ._diagnose import endpoint_findings
+    def peers(self) -> dict[str, Any]:
+        with self._lock:
+            if self._peers is None:
+                self._peers = super().peers()
+            return self._peers
 
+    def endpoints(self, env: Mapping[str, str], *, sandbox: bool) -> Any:
+        key = (id(env), sandbox)
+        with self._lock:
+            kept = self._endpoints.get(key)
+            if kept is None:
+                kept = self._endpoints[key] = (env, super().endpoints(env, sandbox=sandbox))
+        return kept[1]
+
+    def settings(self, endpoints: Any, sts: bool) -> list[Finding]:
         key = (endpoints.lwa, tuple(sorted(endpoints.spapi.items())), endpoints.sts, sts)
         with self._lock:
-            if key in self._kept:
-                return list(self._kept[key])
-        found = endpoint_findings(endpoints, sts=sts)
+            if key in self._settings:
+                return list(self._settings[key])
+        found = super().settings(endpoints, sts)
         with self._lock:
-            self._kept[key] = found
+            self._settings[key] = found
         return list(found)
 
 

@@ -114,8 +114,8 @@ def test_the_watcher_starts_again_after_it_stopped(monkeypatch):
 
 def test_calls_in_turn_reuse_the_idle_threads():
     def idle_worker() -> bool:
-        with _deadline._workers._ready:
-            return _deadline._workers._idle > 0
+        with _deadline._workers._lock:
+            return bool(_deadline._workers._idle)
 
     before = threading.active_count()
     with Concurrently() as calls:
