@@ -556,19 +556,38 @@ def _settled_session() -> Any:
     requests scans the whole environment several times per request to find the proxies
     (``get_environ_proxies``); for a fleet, thousands of calls to the same few hosts, that
     was a third of the check's CPU time. The environment of one run does not change, so the
-    answer for each host is kept. Everything else is requests' own
-    (``Session.merge_environment_settings``, its documented hook).
+    answer for each host is kept; so is the host's entry in ``~/.netrc``, which requests
+    otherwise looks up (files and all) on every request. Everything else is requests' own
+    (``Session.merge_environment_settings`` and ``Session.prepare_request``, whose netrc
+    lookup is skipped by handing it the auth found once).
     """
 
     import requests
     from requests.sessions import merge_setting
-    from requests.utils import get_environ_proxies
+    from requests.utils import get_environ_proxies, get_netrc_auth
+
+    def no_auth(request: Any) -> Any:
+        return request  # the host has no ~/.netrc entry: the request goes as it is
 
     class SettledSession(requests.Session):
         def __init__(self) -> None:
             super().__init__()
             self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
             self._settle_lock = _threading.Lock()
+            self._netrc: dict[tuple[str, str], Any] = {}
+
+        def prepare_request(self, request):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
+            if self.trust_env and not request.auth and not self.auth:
+                parts = urlsplit(request.url)
+                key = (parts.scheme, parts.netloc)
+                with self._settle_lock:
+                    found = self._netrc.get(key)
+                if found is None:
+                    found = get_netrc_auth(request.url) or no_auth
+                    with self._settle_lock:
+                        self._netrc[key] = found
+                request.auth = found
+            return super().prepare_request(request)
 
         def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
             if not self.trust_env:
