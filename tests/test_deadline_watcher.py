@@ -91,6 +91,10 @@ def test_a_closed_deadline_ends_nothing():
 
 def test_the_watcher_starts_again_after_it_stopped(monkeypatch):
     monkeypatch.setattr(_deadline, "_IDLE", 0.05)
+    # A watcher of this test's own: other tests' deadlines (a minute long, some never
+    # closed) keep the shared one busy.
+    watcher = _deadline._Watcher()
+    monkeypatch.setattr(_deadline, "_watcher", watcher)
     first = Deadline(0.01)
     blocked = _BlockedReader(first)
     assert blocked.returned.wait(HANG_GUARD)
@@ -98,7 +102,7 @@ def test_the_watcher_starts_again_after_it_stopped(monkeypatch):
     stopped = threading.Event()
 
     def watcher_gone() -> None:
-        while _deadline._watcher._thread is not None:
+        while watcher._thread is not None:
             threading.Event().wait(0.01)
         stopped.set()
 
