@@ -131,3 +131,30 @@ def test_the_runs_answers_are_the_single_checks():
     assert kept == expected
     kept.clear()  # one account's list is its own: the next account gets them all again
     assert run.settings(endpoints, False) == expected
+
+
+def test_an_unusable_ca_bundle_is_found_once_and_fails_every_call(tmp_path, monkeypatch):
+    from spapi_docs_helpers import _transport
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    checks = []
+    real = _transport.ca_bundle_problem
+
+    def counted(**kwargs):
+        checks.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(_transport, "ca_bundle_problem", counted)
+    # Nothing is sent: the bundle is checked before the call (the host is never reached).
+    with Transport(timeout=5, session=_settled_session(), settled_environment=True) as transport:
+        results = [transport.request("GET", "https://sp.example.com/x") for _ in range(3)]
+    assert [r.failure for r in results] == ["ca-bundle-unusable"] * 3
+    assert "REQUESTS_CA_BUNDLE" in results[0].failure_detail
+    assert len(checks) == 1
+    # A single check's transport looks every time (the environment may change between checks).
+    with Transport(timeout=5) as transport:
+        for _ in range(2):
+            assert transport.request("GET", "https://sp.example.com/x").failure == (
+                "ca-bundle-unusable"
+            )
+    assert len(checks) == 3
