@@ -89,6 +89,9 @@ nitpick_ignore: list[tuple[str, str]] = [
     # check()'s shared transport (what a fleet check passes in): a private class, described
     # in the docstring.
     ("py:class", "Transport"),
+    # check()'s ``settled`` (what stays the same for a whole run; a fleet check passes its
+    # own): a private class, described in the docstring.
+    ("py:class", "Settled"),
 ]
 # The standard library's classes in the API page's signatures (Mapping, PathLike, datetime...):
 # without intersphinx (no network at build time, see above) nothing documents them, so they

@@ -8,16 +8,24 @@ wakes the thread blocked on that socket at once; the transport then reports a ti
 Deadlines nest: a call's deadline is a child of the deadline of the work around it, and
 ending a parent ends its children.
 
+One watcher thread ends every deadline whose time has come (:class:`_Watcher`: a heap of
+expiry times), rather than a timer thread per deadline: a fleet check makes thousands of
+calls, each with its deadline, and starting a thread for each was a sizeable part of its CPU.
+
 :class:`Concurrently` runs calls on daemon threads and hands their results back as they
 come. Leaving its block (normally, on an exception, or on Ctrl-C) cancels what is still
 running and waits for none of it, so an interrupted check ends at once and no thread keeps
-the process alive (``ThreadPoolExecutor`` joins every worker, at exit too).
+the process alive (``ThreadPoolExecutor`` joins every worker, at exit too). The threads are
+reused (:class:`_Workers`): a call goes to an idle one, a new one starts only when none is
+idle, so there are never more than the calls in flight at the busiest moment; one idle for
+a second ends, so nothing lingers after a check.
 
 Only the online check imports this module: it costs threads, never the offline start-up.
 """
 
 from __future__ import annotations
 
+import heapq
 import socket
 import threading
 import time
@@ -33,6 +41,9 @@ Item = TypeVar("Item")
 # How often a waiting thread wakes up to notice a deadline or a Ctrl-C (Windows does not
 # interrupt a blocked wait with KeyboardInterrupt; POSIX does, but a slice costs nothing).
 _SLICE = 0.1
+# How long the watcher and an idle worker thread wait for more work before they end: long
+# enough to serve the next call of a check, short enough that nothing outlives it for long.
+_IDLE = 1.0
 
 _local = threading.local()
 
@@ -55,7 +66,7 @@ class Deadline:
     timer stops and the sockets are forgotten (not closed: they may go back to a pool).
     """
 
-    __slots__ = ("_children", "_ended", "_lock", "_sockets", "_timer", "expires_at", "parent")
+    __slots__ = ("_children", "_ended", "_lock", "_sockets", "_watched", "expires_at", "parent")
 
     def __init__(
         self, seconds: float | None = None, *, parent: Deadline | EllipsisType | None = ...
@@ -72,13 +83,12 @@ class Deadline:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._children: set[Deadline] = set()
-        self._timer: threading.Timer | None = None
+        # True while the watcher holds it (guarded by the watcher's lock).
+        self._watched = False
         if parent is not None:
             parent._adopt(self)
         if expires is not None and not self._ended.is_set():
-            self._timer = threading.Timer(max(expires - now, 0.0), self._end)
-            self._timer.daemon = True
-            self._timer.start()
+            _watcher.add(self)
 
     # ------------------------------------------------------------------ state
     def remaining(self) -> float | None:
@@ -144,9 +154,9 @@ class Deadline:
         _shut(sock)
 
     def close(self) -> None:
-        """Stop the timer and forget the sockets and the parent (the work is over)."""
-        if self._timer is not None:
-            self._timer.cancel()
+        """Stop watching the time and forget the sockets and the parent (the work is over)."""
+        if self._watched:
+            _watcher.discard(self)
         with self._lock:
             self._sockets.clear()
         if self.parent is not None:
@@ -169,6 +179,93 @@ class Deadline:
     def __repr__(self) -> str:
         left = self.remaining()
         return f"Deadline({'unbounded' if left is None else f'{left:.2f} s left'})"
+
+
+class _Watcher:
+    """Ends each timed :class:`Deadline` when its time comes, on one daemon thread.
+
+    The deadlines wait in a heap ordered by expiry; the thread sleeps until the earliest
+    (a new earlier one wakes it) and ends every deadline that is due. A closed deadline
+    stays in the heap until it comes up or the heap is rebuilt (when most of it is closed
+    ones), so adding and closing cost a heap push and a flag. The thread ends after
+    :data:`_IDLE` seconds with nothing to watch and starts again with the next deadline.
+    """
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._count = 0  # a tie-breaker: deadlines themselves do not compare
+        self._live = 0  # deadlines in the heap not yet closed or ended
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: Deadline) -> None:
+        assert deadline.expires_at is not None  # only timed deadlines are watched
+        with self._wake:
+            self._count += 1
+            heapq.heappush(self._heap, (deadline.expires_at, self._count, deadline))
+            deadline._watched = True
+            self._live += 1
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="spapi-doctor-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._wake.notify()  # earlier than what the thread sleeps towards
+
+    def discard(self, deadline: Deadline) -> None:
+        with self._wake:
+            if not deadline._watched:
+                return  # ended by the watcher meanwhile
+            deadline._watched = False
+            self._live -= 1
+            if len(self._heap) > 64 and len(self._heap) > 2 * self._live:
+                # In place: the watcher thread holds this list while it waits.
+                self._heap[:] = [entry for entry in self._heap if entry[2]._watched]
+                heapq.heapify(self._heap)
+
+    def _due(self) -> list[Deadline]:
+        """Wait (the lock held) until some deadline is due; those deadlines, or [] once
+        nothing was watched for :data:`_IDLE` seconds (the thread then ends)."""
+        heap = self._heap
+        idle_since: float | None = None
+        while True:
+            while heap and not heap[0][2]._watched:
+                heapq.heappop(heap)  # closed: nothing to end
+            now = time.monotonic()
+            if not heap:
+                idle_since = now if idle_since is None else idle_since
+                if now - idle_since >= _IDLE:
+                    return []
+                self._wake.wait(_IDLE - (now - idle_since))
+                continue
+            idle_since = None
+            if heap[0][0] > now:
+                self._wake.wait(heap[0][0] - now)
+                continue
+            due = []
+            while heap and heap[0][0] <= now:
+                deadline = heapq.heappop(heap)[2]
+                if deadline._watched:
+                    deadline._watched = False
+                    self._live -= 1
+                    due.append(deadline)
+            if due:
+                return due
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                due = self._due()
+                if not due:
+                    self._thread = None
+                    return
+            # Outside the lock: ending shuts sockets down and ends children.
+            for deadline in due:
+                deadline._end()
+
+
+_watcher = _Watcher()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -224,7 +321,7 @@ class Concurrently:
             for call in calls.as_completed(): ...             # in the order they end
             value = first.result()                            # waits, or raises its error
 
-    Each call runs on its own daemon thread, under the block's :attr:`deadline` (a child
+    Each call runs on a daemon thread of its own, under the block's :attr:`deadline` (a child
     of the deadline current where the block was entered): transports used inside a call
     register their sockets with it. ``seconds`` bounds the whole block; None leaves the
     bound to the calls' own deadlines (every transport call has one). Leaving the block
@@ -242,8 +339,11 @@ class Concurrently:
         call = Call(function, args)
         self._calls.append(call)
         deadline = self.deadline
+        finished = self._finished
+        name = f"{self.name}-{function.__name__}"
 
         def run() -> None:
+            threading.current_thread().name = name
             _local.stack = [deadline]
             try:
                 call._value = function(*args, **kwargs)
@@ -252,10 +352,9 @@ class Concurrently:
             finally:
                 _local.stack = []
                 call._done.set()
-                self._finished.put(call)
+                finished.put(call)
 
-        thread = threading.Thread(target=run, name=f"{self.name}-{function.__name__}", daemon=True)
-        thread.start()
+        _workers.run(run)
         return call
 
     def as_completed(self) -> Iterator[Call[Any]]:
@@ -286,6 +385,61 @@ class Concurrently:
     def __exit__(self, *exc: object) -> None:
         self.deadline.cancel()
         self.deadline.close()
+
+
+class _Workers:
+    """The daemon threads that run the calls of every :class:`Concurrently` block.
+
+    A call goes to an idle thread when there is one; otherwise a new thread starts with it.
+    So there are never more threads than calls in flight at the busiest moment (a call never
+    waits for a thread: a call that waits for another's result cannot starve it), and a
+    thread that has been idle for :data:`_IDLE` seconds ends. Each idle thread waits on an
+    inbox of its own (a :class:`~queue.SimpleQueue`, whose wait is in C): handing a call
+    over is one put, with no condition variable that every thread contends for. The most
+    recently idle thread gets the next call. A task never raises (the
+    :class:`Concurrently` wrapper keeps every exception for its :class:`Call`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[SimpleQueue[Callable[[], None]]] = []
+
+    def run(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is not None:
+            inbox.put(task)
+            # Let the woken thread start its call now, as a new thread would (start() waits
+            # for it): without this, a check submitting its 19 role probes sent them only
+            # once the last was submitted, and ended about 20 ms later.
+            time.sleep(0)
+            return
+        threading.Thread(target=self._serve, args=(task,), name="spapi-doctor", daemon=True).start()
+
+    def _serve(self, task: Callable[[], None]) -> None:
+        inbox: SimpleQueue[Callable[[], None]] = SimpleQueue()
+        while True:
+            task()
+            threading.current_thread().name = "spapi-doctor-idle"
+            with self._lock:
+                self._idle.append(inbox)
+            try:
+                task = inbox.get(timeout=_IDLE)
+                continue
+            except Empty:
+                pass
+            with self._lock:
+                if inbox in self._idle:
+                    self._idle.remove(inbox)
+                    return  # nobody will hand this thread a call now
+            # run() took this inbox just now: its call is on the way.
+            try:
+                task = inbox.get(timeout=_IDLE)
+            except Empty:
+                return  # the caller was interrupted between taking the inbox and the put
+
+
+_workers = _Workers()
 
 
 def map_concurrently(

@@ -30,6 +30,26 @@ if TYPE_CHECKING:
     from ._transport import Transport
 
 
+class Settled:
+    """What a check reads from the machine that stays the same for the whole of a run: the
+    peer libraries installed, the endpoints an environment selects, and the findings of the
+    endpoint and network settings. A single check reads each afresh (this class); a fleet
+    check reads each once per run and shares it with every account
+    (:class:`._fleet.SettledRun`), since none of it depends on the account.
+    """
+
+    def peers(self) -> dict[str, Any]:
+        return installed_peers()
+
+    def endpoints(self, env: Mapping[str, str], *, sandbox: bool) -> Endpoints:
+        return endpoints_from_env(env, sandbox=sandbox)
+
+    def settings(self, endpoints: Endpoints, sts: bool) -> list[Finding]:
+        from ._diagnose import endpoint_findings
+
+        return endpoint_findings(endpoints, sts=sts)
+
+
 def _stage_status(findings) -> str:
     severities = {f.severity for f in findings}
     if "error" in severities:
@@ -262,7 +282,7 @@ def check(
     roles: bool = True,
     config_cache: dict[str, Any] | None = None,
     secret_state: Any = None,
-    settings_checks: Callable[[Endpoints, bool], list[Finding]] | None = None,
+    settled: Settled | None = None,
 ) -> Report:
     """The full check: load, format, LWA ‖ STS, region probes, role probes, verdict.
 
@@ -277,8 +297,8 @@ def check(
     changes what one check concludes: ``transport`` (one connection pool per host; not
     closed here), ``token_cache`` (one LWA exchange per refresh token), ``config_cache``
     (one parse of credentials.yml), ``secret_state`` (one read of the expiry state file)
-    and ``settings_checks(endpoints, sts)`` (the findings of the endpoint and network
-    settings, the same for every account). ``roles=False`` stops at the token's region
+    and ``settled`` (a :class:`Settled`: the peer libraries, the endpoints and the findings
+    of the endpoint and network settings, the same for every account). ``roles=False`` stops at the token's region
     (found in fewer calls); the roles stage is then skipped.
     """
     from ._deadline import Concurrently
@@ -287,10 +307,11 @@ def check(
     env = os.environ if environ is None else environ
     started = time.perf_counter()
     events = _Progress(progress)
-    peers = installed_peers()
+    settled = settled or Settled()
+    peers = settled.peers()
     sw = peers["python-amazon-sp-api"]
     sp_api_version = sw.version if sw else None
-    endpoints = endpoints or endpoints_from_env(env, sandbox=sandbox)
+    endpoints = endpoints or settled.endpoints(env, sandbox=sandbox)
 
     events.start("load", "loading the credentials")
     resolution, load = load_stage(
@@ -325,13 +346,9 @@ def check(
         return finish()
     creds = resolution.credentials
     wants_sts = legacy or creds.has_legacy_aws
-    from ._diagnose import endpoint_findings
 
     # Endpoint URLs, plain HTTP, CA bundles, proxies: what would stop or expose every call.
-    if settings_checks is None:
-        environment = endpoint_findings(endpoints, sts=wants_sts)
-    else:
-        environment = settings_checks(endpoints, wants_sts)
+    environment = settled.settings(endpoints, wants_sts)
     findings.extend(environment)
     if any(f.severity == "error" for f in environment):
         stages.append(StageResult("lwa", "skipped", "the settings stop every call (see findings)"))
@@ -348,8 +365,11 @@ def check(
         shared or Transport(timeout=timeout, retries=retries) as transport,
         Concurrently() as pool,
     ):
-        sts_future = pool.submit(
-            _sts_stage, endpoints, creds, timeout, retries, wants_sts, legacy, events
+        # Without AWS fields the STS stage is skipped at once: no thread for it.
+        sts_future = (
+            pool.submit(_sts_stage, endpoints, creds, timeout, retries, wants_sts, legacy, events)
+            if wants_sts
+            else None
         )
         grantless_future = (
             pool.submit(_grantless_stage, transport, endpoints, creds, grantless, events)
@@ -364,7 +384,16 @@ def check(
             findings.append(token.finding)
         if token is not None and token.ok:
             _spapi_stages(
-                transport, endpoints, env, token, creds, stages, findings, events, roles=roles
+                transport,
+                endpoints,
+                env,
+                token,
+                creds,
+                stages,
+                findings,
+                events,
+                roles=roles,
+                settled=settled,
             )
         else:
             stages.append(StageResult("region", "skipped", "no access token"))
@@ -377,7 +406,11 @@ def check(
             stages.insert(stages.index(lwa) + 1, grantless_stage)
             if grantless_result.finding is not None:
                 findings.append(grantless_result.finding)
-        sts_findings, sts = sts_future.result()
+        sts_findings, sts = (
+            sts_future.result()
+            if sts_future is not None
+            else _sts_stage(endpoints, creds, timeout, retries, wants_sts, legacy, events)
+        )
         stages.insert(stages.index(lwa) + 1, sts)
         findings.extend(sts_findings)
     findings.extend(_expiry_findings(creds, env, stages, secret_state))
@@ -398,7 +431,9 @@ def _expiry_findings(creds, env, stages, secret_state) -> list:
     return known_expiry_findings(record, now=datetime.now(timezone.utc), accepted=accepted)
 
 
-def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, events, roles=True):
+def _spapi_stages(
+    transport, endpoints, env, token, creds, stages, findings, events, roles=True, settled=None
+):
     """The token's region (every region at once, the first let-through decides), then every
     probe in that region: what the token may call, and what that proves about its roles.
     ``roles=False``: the region only, in the fewest calls."""
@@ -407,7 +442,7 @@ def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, eve
 
     secrets = [creds.refresh_token, creds.lwa_client_secret]
     stage = _Stage("region", events, "asking NA, EU and FE which lets the token through")
-    sandbox = _sandbox_to_ask(endpoints, env)
+    sandbox = _sandbox_to_ask(endpoints, env, settled or Settled())
     if roles:
         probe, table = search(
             transport, endpoints, token.access_token, secrets=secrets, sandbox_endpoints=sandbox
@@ -443,7 +478,7 @@ def _spapi_stages(transport, endpoints, env, token, creds, stages, findings, eve
     )
 
 
-def _sandbox_to_ask(endpoints, env) -> dict | None:
+def _sandbox_to_ask(endpoints, env, settled) -> dict | None:
     """Where to ask when production refuses everything: the sandbox hosts of the same world.
 
     Never for a sandbox check, and never Amazon's own sandbox for custom production
@@ -454,7 +489,7 @@ def _sandbox_to_ask(endpoints, env) -> dict | None:
     sandbox_set = all(env.get(ENV_SANDBOX[code]) for code in endpoints.spapi)
     if custom and not sandbox_set:
         return None
-    return endpoints_from_env(env, sandbox=True).spapi
+    return settled.endpoints(env, sandbox=True).spapi
 
 
 def nothing_configured(resolution) -> bool:

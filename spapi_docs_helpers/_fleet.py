@@ -55,7 +55,7 @@ from urllib.parse import urlsplit
 from ._catalogue import Finding
 from ._config_file import CONFIG_FILENAME, config_directory, read_yaml_file
 from ._credentials import ENV_NAMES, FIELD_KEYS, LWA_KEYS, display, field_spec
-from ._doctor import check
+from ._doctor import Settled, check
 from ._files import FileProblem, read_regular_file
 from ._redaction import escape_controls, shown_value
 from ._report import _COLORS, _JSON_UNSAFE
@@ -556,19 +556,38 @@ def _settled_session() -> Any:
     requests scans the whole environment several times per request to find the proxies
     (``get_environ_proxies``); for a fleet, thousands of calls to the same few hosts, that
     was a third of the check's CPU time. The environment of one run does not change, so the
-    answer for each host is kept. Everything else is requests' own
-    (``Session.merge_environment_settings``, its documented hook).
+    answer for each host is kept; so is the host's entry in ``~/.netrc``, which requests
+    otherwise looks up (files and all) on every request. Everything else is requests' own
+    (``Session.merge_environment_settings`` and ``Session.prepare_request``, whose netrc
+    lookup is skipped by handing it the auth found once).
     """
 
     import requests
     from requests.sessions import merge_setting
-    from requests.utils import get_environ_proxies
+    from requests.utils import get_environ_proxies, get_netrc_auth
+
+    def no_auth(request: Any) -> Any:
+        return request  # the host has no ~/.netrc entry: the request goes as it is
 
     class SettledSession(requests.Session):
         def __init__(self) -> None:
             super().__init__()
             self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
             self._settle_lock = _threading.Lock()
+            self._netrc: dict[tuple[str, str], Any] = {}
+
+        def prepare_request(self, request):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
+            if self.trust_env and not request.auth and not self.auth:
+                parts = urlsplit(request.url)
+                key = (parts.scheme, parts.netloc)
+                with self._settle_lock:
+                    found = self._netrc.get(key)
+                if found is None:
+                    found = get_netrc_auth(request.url) or no_auth
+                    with self._settle_lock:
+                        self._netrc[key] = found
+                request.auth = found
+            return super().prepare_request(request)
 
         def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
             if not self.trust_env:
@@ -643,7 +662,7 @@ def check_fleet(
     state = SecretState(environ=env)
     state.load()
     secrets_memo = _SecretsMemo(env, timeout)
-    settings = _SettingsMemo()
+    settled = SettledRun()
     done_lock = threading.Lock()
     counts = {"done": 0, "failed": 0}
     workers = min(concurrency, len(every))
@@ -679,7 +698,7 @@ def check_fleet(
                     config_cache=config_cache,
                     secret_state=state,
                     secrets_reader=secrets_memo,
-                    settings_checks=settings,
+                    settled=settled,
                 )
                 outcome = FleetAccount(name, source, report)
                 results[index] = outcome
@@ -703,25 +722,43 @@ def check_fleet(
     )
 
 
-class _SettingsMemo:
-    """The findings of the endpoint and network settings (URLs, plain HTTP, CA bundles,
-    proxies), made once per set of endpoints: they are the same for every account of a run,
-    and checking them scans the environment once per endpoint."""
+class SettledRun(Settled):
+    """What every account of one run shares, read once: the peer libraries installed, the
+    endpoints each environment selects (the run's and the accounts file's isolated one) and
+    the findings of the endpoint and network settings (URLs, plain HTTP, CA bundles,
+    proxies), which scan the environment once per endpoint. None of it depends on the
+    account, and the environment of one run does not change."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: dict[tuple[Any, ...], list[Finding]] = {}
+        self._peers: dict[str, Any] | None = None
+        # Keyed by the environment's identity; the mapping is kept with its answer, so the
+        # identity cannot be reused by another mapping during the run.
+        self._endpoints: dict[tuple[int, bool], tuple[Mapping[str, str], Any]] = {}
+        self._settings: dict[tuple[Any, ...], list[Finding]] = {}
 
-    def __call__(self, endpoints: Any, sts: bool) -> list[Finding]:
-        from ._diagnose import endpoint_findings
+    def peers(self) -> dict[str, Any]:
+        with self._lock:
+            if self._peers is None:
+                self._peers = super().peers()
+            return self._peers
 
+    def endpoints(self, env: Mapping[str, str], *, sandbox: bool) -> Any:
+        key = (id(env), sandbox)
+        with self._lock:
+            kept = self._endpoints.get(key)
+            if kept is None:
+                kept = self._endpoints[key] = (env, super().endpoints(env, sandbox=sandbox))
+        return kept[1]
+
+    def settings(self, endpoints: Any, sts: bool) -> list[Finding]:
         key = (endpoints.lwa, tuple(sorted(endpoints.spapi.items())), endpoints.sts, sts)
         with self._lock:
-            if key in self._kept:
-                return list(self._kept[key])
-        found = endpoint_findings(endpoints, sts=sts)
+            if key in self._settings:
+                return list(self._settings[key])
+        found = super().settings(endpoints, sts)
         with self._lock:
-            self._kept[key] = found
+            self._settings[key] = found
         return list(found)
 
 

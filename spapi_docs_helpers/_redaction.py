@@ -273,8 +273,10 @@ _GUARDED_LOGGERS = (
     "werkzeug",
     "spapi_docs_helpers",
 )
-# Replaced, never changed in place: the record factory may be reading it on another thread.
-_registered: frozenset[str] = frozenset()
+# Grows in place (under the lock): a fleet registers a few secrets per account, and a copy
+# per new secret made thousands of accounts quadratic. A record takes a snapshot under the
+# lock (only records of an enabled level are built: nothing is copied unless DEBUG is on).
+_registered: set[str] = set()
 _install_lock = allocate_lock()
 _previous_factory: Callable[..., LogRecord] | None = None
 
@@ -288,7 +290,9 @@ def _redacting_record_factory(*args: Any, **kwargs: Any) -> LogRecord:
             message = record.getMessage()
         except Exception:  # a broken format is the logger's problem, not a leak
             return record
-        redacted = redact_text(message, _registered)
+        with _install_lock:
+            secrets = tuple(_registered)
+        redacted = redact_text(message, secrets)
         if redacted != message:
             record.msg, record.args = redacted, None
     return record
@@ -303,13 +307,12 @@ def protect_logs(secrets: Iterable[object] = ()) -> None:
     them. Records are only built for enabled levels, so this costs nothing unless DEBUG
     logging is on.
     """
-    global _previous_factory, _registered
+    global _previous_factory
     import logging
 
     fresh = {s for s in secrets if isinstance(s, str) and len(s) >= 8}
     with _install_lock:
-        if not fresh <= _registered:
-            _registered = _registered | fresh
+        _registered.update(fresh)
         if _previous_factory is None:
             _previous_factory = logging.getLogRecordFactory()
             logging.setLogRecordFactory(_redacting_record_factory)

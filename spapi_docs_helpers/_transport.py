@@ -482,6 +482,9 @@ class Transport:
         self._proxy_checked: dict[str, tuple[str, str, str] | None] | None = (
             {} if settled_environment else None
         )
+        # And the CA bundle the environment names, checked once (a tuple holding the answer).
+        self._settled = settled_environment
+        self._ca_checked: tuple[tuple[str, str, str] | None] | None = None
         self.session = session or requests.Session()
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
@@ -554,7 +557,12 @@ class Transport:
             named = os.environ.get(AWS_CA_BUNDLE_VARIABLE) == verify
             return f"{AWS_CA_BUNDLE_VARIABLE}={verify}: {why}" if named else f"{verify}: {why}"
         if verify is None and self.session.trust_env:
-            problem = ca_bundle_problem()
+            if not self._settled:
+                problem = ca_bundle_problem()
+            else:
+                if self._ca_checked is None:
+                    self._ca_checked = (ca_bundle_problem(),)
+                problem = self._ca_checked[0]
             if problem is not None:
                 name, path, why = problem
                 return f"{name}={path}: {why}"
