@@ -365,15 +365,39 @@ class CauseGroup:
         return data
 
 
+def _app_alternative(finding: Finding) -> bool:
+    """True when ``finding`` blames a seller's value *or* the app's own credentials, and one
+    answer cannot tell which (``details["either"]``: unauthorized_client, for one)."""
+    details = finding.details or {}
+    return bool(details.get("either")) and bool(APP_FIELDS & set(details.get("fields") or ()))
+
+
 def _group(accounts: Iterable[FleetAccount]) -> list[CauseGroup]:
+    accounts = list(accounts)
     groups: dict[tuple[str, str, str | None], CauseGroup] = {}
     per_client: dict[str | None, list[str]] = {}
+    # Either-or causes, per code and client: the accounts they touch.
+    either: dict[tuple[str, str | None], set[str]] = {}
     for account in accounts:
         per_client.setdefault(account.client_id, []).append(account.name)
+        for finding in account.findings:
+            if finding.severity != "info" and _app_alternative(finding):
+                either.setdefault((finding.code, account.client_id), set()).add(account.name)
+    # An either-or cause that every account of a client shares (two accounts or more) is
+    # the app's: one client that is not the one the sellers authorised explains them all at
+    # once, each seller's token being another app's does not. Alone, it stays the seller's.
+    app_wide = {
+        key
+        for key, names in either.items()
+        if len(per_client.get(key[1], ())) >= 2 and len(names) == len(per_client[key[1]])
+    }
+    for account in accounts:
         for finding in account.findings:
             if finding.severity == "info":
                 continue
             scope = scope_of(finding)
+            if (finding.code, account.client_id) in app_wide:
+                scope = "app"
             client = account.client_id if scope == "app" else None
             key = (scope, finding.code, client)
             group = groups.get(key)

@@ -27,6 +27,7 @@ from spapi_docs_helpers._fleet import (
 from spapi_docs_helpers.mock import MockAmazon
 from spapi_docs_helpers.mock._fleet import FAULTS, accounts_file_text
 from spapi_docs_helpers.mock._isolation import isolated_home
+from spapi_docs_helpers.mock._world import APP_OTHER
 
 DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
 EXPECTED = {
@@ -122,6 +123,30 @@ def test_an_app_credential_failing_everywhere_is_one_app_level_cause(fleet_mock,
     assert app["client_id"].startswith("amzn1.application-oa2-client.")
     assert "app-level cause" in report.verdict
     assert "App-level causes" in report.render_text()
+
+
+def test_a_token_of_another_app_is_the_sellers_alone_and_the_apps_everywhere(fleet_mock, tmp_path):
+    """unauthorized_client blames the token or the client. One account of a client: that
+    seller's token (the fleet's other accounts prove the client). Every account of the
+    client: the client is the stranger, one fix for all (app level)."""
+    amazon, accounts, _path = fleet_mock
+    other = amazon.world.apps[APP_OTHER]
+    stranger = {"lwa_app_id": other.client_id, "lwa_client_secret": other.current_secret.value}
+    healthy = [a for a in accounts if a.fault is None][:3]
+    moved = [type(a)(a.name, a.region, a.fault, {**a.credentials, **stranger}) for a in healthy]
+    path = tmp_path / "other-client.yml"
+    path.write_text(accounts_file_text(moved, "# another app's client for every account"))
+    report = run_fleet(amazon, accounts_file=str(path), concurrency=3)
+    (group,) = report.groups_of("app")
+    assert group.code == "lwa-token-from-another-app"
+    assert group.accounts == [a.name for a in moved] and group.everywhere
+    assert report.groups_of("seller") == []
+    # Among other accounts of the same client, the cause is that seller's: the fleet's
+    # "another-app" fault (test_seller_level_faults_are_grouped...). Alone, nothing tells
+    # the token from the client: it stays the seller's, a fix for that account.
+    path.write_text(accounts_file_text(moved[:1], "# one account"))
+    single = run_fleet(amazon, accounts_file=str(path), concurrency=1)
+    assert [(g.scope, g.code) for g in single.groups] == [("seller", group.code)]
 
 
 def test_the_json_report(fleet_mock, assert_no_leak):
