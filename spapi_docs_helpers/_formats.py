@@ -61,6 +61,8 @@ AWS_EXAMPLE_KEYS = {
 _HEX = re.compile(r"[0-9a-f]+")
 _ASCII_WHITESPACE = " \t\r\n\f\v"
 _QUOTES = "\"'`“”„‟‘’‚‛«»‹›＂＇"
+# A space or an ASCII quote: with isascii() and isprintable(), what a clean value lacks.
+_SPACE_OR_QUOTE = re.compile("[ \"'`]")
 _AWS_ACCESS_KEY = re.compile(r"(AKIA|ASIA)[A-Z0-9]{16}")
 _AWS_UNIQUE_ID = re.compile(r"(AIDA|AROA|AGPA|ANPA|ANVA|APKA|ABIA|ACCA|AIPA|ASCA)[A-Z0-9]{12,}")
 _AWS_SECRET_KEY = re.compile(r"[A-Za-z0-9/+]{40}")
@@ -239,6 +241,11 @@ _LOOKALIKES = {
 def _hygiene(key, value, findings, source):
     """Whitespace, quotes, invisible and non-ASCII characters; returns a cleaned copy."""
     window = value[:ANALYSIS_WINDOW]
+    # A clean value (printable ASCII, no space, no quote) has nothing below to find and is
+    # its own cleaned copy: the checks that loop over every character are skipped (a fleet
+    # check runs them for every account). The other whitespace is not printable.
+    if window.isascii() and window.isprintable() and not _SPACE_OR_QUOTE.search(window):
+        return window
     stripped = window.strip(_ASCII_WHITESPACE)
     if stripped != window:
         lead = len(window) - len(window.lstrip(_ASCII_WHITESPACE))
