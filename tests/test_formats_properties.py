@@ -120,10 +120,12 @@ WELL_FORMED = {
     "refresh_token": st.from_regex(r"Atzr\|IwEB[A-Za-z0-9_]{60,600}", fullmatch=True),
     "aws_access_key": st.from_regex(r"AKIA[A-Z0-9]{16}", fullmatch=True),
     "aws_secret_key": st.from_regex(r"[A-Za-z0-9/+]{40}", fullmatch=True),
+    # A role name of filler alone ('.', 'xxxx', '----') is legal for IAM but is what an
+    # example's placeholder looks like, and is reported so (placeholder-value): not drawn.
     "role_arn": st.from_regex(
         r"arn:aws:iam::[0-9]{12}:role/([A-Za-z0-9_+=,@-]{1,20}/)?[A-Za-z0-9_+=,.@-]{1,64}",
         fullmatch=True,
-    ),
+    ).filter(lambda arn: not set(arn.rsplit("/", 1)[1]) <= set("xX*.…#_-?")),
     # Real session tokens run to hundreds of characters (40 would be a secret key's shape).
     "aws_session_token": st.from_regex(r"[A-Za-z0-9/+=]{100,1000}", fullmatch=True),
 }
