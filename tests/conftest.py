@@ -53,7 +53,9 @@ _REMOVED_NAMES = ("NO_COLOR",)
 # `make check` leaves out the tests marked slow, to stay a loop of seconds. By rule: those
 # that build the site or run the installed spapi-doctor in a child process (the fixtures they
 # use); the mock's own suite (tests/mock: servers, moto, faults that wait out timeouts;
-# `pytest tests/mock` runs it); and these files, whose tests start child processes of their own.
+# `pytest tests/mock` runs it); and these files, whose tests start servers, moto or child
+# processes of their own, or wait out deadlines. What is left is the unit tests: the format
+# rules, the sources, the catalogue, the diagnosis, the report, the options, the layers.
 _SLOW_FIXTURES = frozenset({"site", "doctor"})
 _SLOW_FOLDERS = (ROOT / "tests" / "mock",)
 _SLOW_FILES = {
@@ -63,6 +65,16 @@ _SLOW_FILES = {
     "test_rotation.py": "the mock's AWS part (SQS) for every test, a crash in a child process",
     "test_fleet.py": "a mock per scenario, the mock and the check as child processes",
     "test_sources_parity.py": "python-amazon-sp-api itself, in a child process",
+    "test_roles_check.py": "property tests that check hundreds of role sets against the mock",
+    "test_recipes.py": "the site's curl and Python recipes, each in a child process",
+    "test_stores.py": "the mock's Secrets Manager (moto) for the secret store",
+    "test_init.py": "the check against the mock, and moto, for every store",
+    "test_authorize.py": "the mock's consent pages and LWA, a redirect catcher per test",
+    "test_transport.py": "servers on loopback that drip, stall and reset, deadlines waited out",
+    "test_deadlines.py": "deadlines and Ctrl-C waited out against slow servers",
+    "test_cli_exits.py": "signals, closed and full outputs: child processes",
+    "test_packaging.py": "builds the sdist and the wheel",
+    "test_steps.py": "the notebook steps against the mock, moto included",
 }
 
 
