@@ -103,8 +103,14 @@ class PageWatch:
             self.console_errors.append(f"{message.text} (at {where})")
 
     def _on_failed(self, request):
-        if request.url not in self.external:  # those are reported as external requests
-            self.failed.append(f"{request.url}: {request.failure}")
+        if request.url in self.external:  # those are reported as external requests
+            return
+        # ERR_ABORTED: the browser gave the request up because the page went away (a test
+        # leaving it while Chromium still fetched its icon, which no load state waits for).
+        # The site is not at fault; a missing file is a 404, reported as an error response.
+        if request.failure == "net::ERR_ABORTED":
+            return
+        self.failed.append(f"{request.url}: {request.failure}")
 
     def _on_response(self, response):
         if response.status >= 400:
