@@ -150,7 +150,8 @@ def _unusable(text: str) -> OptionProblem:
 
 def _refused(text: str) -> OptionProblem:
     return OptionProblem(
-        f"{text}; it was left untouched. Choose another --env-file, or remove the file yourself",
+        # The caller's message names the option (--env-file or --accounts-file).
+        f"{text}; it was left untouched. Choose another file, or remove this one yourself",
         EXIT_FAILED,
     )
 
