@@ -416,10 +416,11 @@ def _write_fleet(amazon, args) -> int | None:
     from ._fleet import accounts_file_text
 
     accounts = amazon.stand_up_fleet(args.sellers, args.broken)
-    text = accounts_file_text(accounts, ACCOUNTS_FILE_MARKER)
+    # _write_env_file puts the marker line first itself: the text's lines after it.
+    lines = accounts_file_text(accounts, ACCOUNTS_FILE_MARKER).split("\n")[1:-1]
     path = Path(args.accounts_file)
     try:
-        _write_env_file(path, text.split("\n", 1)[1].rstrip("\n").split("\n"), ACCOUNTS_FILE_MARKER)
+        _write_env_file(path, lines, ACCOUNTS_FILE_MARKER)
     except _EnvFileRefused as exc:
         _error(f"not writing the accounts to --accounts-file: {exc}.")
         return exc.problem.exit_status
