@@ -559,9 +559,14 @@ def single_role_app(role: str) -> str:
     return f"mock-app-only-{role_slug(role)}"
 
 
+def _single_role_partner(role: str) -> str:
+    """The key of the seller who authorised the app that holds ``role`` alone."""
+    return PARTNER_BY_REGION[(SINGLE_ROLE_REGION.get(role, "NA"), "seller")]
+
+
 def single_role_authorization(role: str) -> str:
-    region = SINGLE_ROLE_REGION.get(role, "NA")
-    return f"{single_role_app(role)}/{PARTNER_BY_REGION[(region, 'seller')]}"
+    """The key of the authorisation of the app that holds ``role`` alone."""
+    return f"{single_role_app(role)}/{_single_role_partner(role)}"
 
 
 def _app(
@@ -702,7 +707,7 @@ def default_world(now: datetime = MOCK_NOW) -> World:
         authorize(
             single_role_authorization(role),
             single_role_app(role),
-            PARTNER_BY_REGION[(SINGLE_ROLE_REGION.get(role, "NA"), "seller")],
+            _single_role_partner(role),
             {role},
         )
         for role in role_model().roles
