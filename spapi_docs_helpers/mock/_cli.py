@@ -19,12 +19,12 @@ never half written.
 
 Standard output that cannot be written (closed, a full disk, a reader that went away)
 is an I/O error, never a traceback: without ``--env-file`` the environment reached
-nobody, so the mock stops and the command returns 1; with it, the file holds the
+nobody, so the mock stops and the command returns 4; with it, the file holds the
 environment, and the mock says so on standard error and keeps running.
 
 Exit status: 0 once stopped by a signal (or after ``--list``); 1 when the mock cannot
-start, must not write the env file, or cannot hand over its environment; 2 for a usage
-error.
+start or must not write the env file (or the accounts file of ``--sellers``); 2 for a
+usage error; 4 when it cannot hand over its environment (or print ``--list``).
 """
 
 from __future__ import annotations
