@@ -33,17 +33,16 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from spapi_docs_helpers._endpoints import ENV_LWA, ENV_REGION, ENV_SANDBOX, LWA_HOST, REGIONS
+
 __all__ = ["AMAZON_HOSTS", "AmazonHosts", "install_for_mock"]
 
-REGION_CODES = ("NA", "EU", "FE")
-# Amazon's host -> the mock's environment variable that holds the URL standing in for it.
+# Amazon's host -> the mock's environment variable that holds the URL standing in for it
+# (the package's one table of both).
 AMAZON_HOSTS = {
-    "api.amazon.com": "SPAPI_LWA_ENDPOINT",
-    **{f"sellingpartnerapi-{r.lower()}.amazon.com": f"SPAPI_ENDPOINT_{r}" for r in REGION_CODES},
-    **{
-        f"sandbox.sellingpartnerapi-{r.lower()}.amazon.com": f"SPAPI_SANDBOX_ENDPOINT_{r}"
-        for r in REGION_CODES
-    },
+    LWA_HOST: ENV_LWA,
+    **{region.host: ENV_REGION[code] for code, region in REGIONS.items()},
+    **{region.sandbox_host: ENV_SANDBOX[code] for code, region in REGIONS.items()},
 }
 # The variable a child's sitecustomize reads: {"port": front port, "hosts": [...]}.
 ROUTES_VARIABLE = "SPAPI_TEST_AMAZON_HOSTS"

@@ -93,6 +93,17 @@ def _code(text: str) -> nodes.literal:
     return literal
 
 
+def _p(text) -> nodes.paragraph:
+    """Plain text, no markup: a table cell's paragraph."""
+    return nodes.paragraph("", text)
+
+
+def _code_cell(text) -> nodes.paragraph:
+    """A table cell's paragraph of inline code (:func:`_code`, which may break in a narrow
+    column)."""
+    return nodes.paragraph("", "", _code(text))
+
+
 def _paragraph(text: str, **attributes) -> nodes.paragraph:
     paragraph = nodes.paragraph("", "", **attributes)
     paragraph.extend(_inline(text))
@@ -414,9 +425,7 @@ class CatalogueIndexDirective(_Directive):
                         "", "", _badge(entry.severity, _SEVERITY_COLOUR[entry.severity])
                     ),
                     nodes.paragraph("", _STAGE_TITLE.get(entry.stage, entry.stage)),
-                    nodes.paragraph("", "", nodes.literal(entry.field, entry.field))
-                    if entry.field
-                    else nodes.paragraph("", "—"),
+                    _code_cell(entry.field) if entry.field else _p("—"),
                     nodes.paragraph("", _PREVALENCE_TITLE[entry.prevalence]),
                     _paragraph(entry.title),
                 )
@@ -457,7 +466,7 @@ class FieldMapDirective(_Directive):
         for spec in _credentials.FIELDS:
             if (which == "current" and spec.legacy) or (which == "legacy" and not spec.legacy):
                 continue
-            key = nodes.paragraph("", "", _code(spec.key))
+            key = _code_cell(spec.key)
             if spec.legacy:
                 key += nodes.Text(" ")
                 key += _badge("legacy", "secondary")
@@ -470,8 +479,8 @@ class FieldMapDirective(_Directive):
                 nodes.paragraph("", "", nodes.strong(spec.amazon_label, spec.amazon_label)),
                 _paragraph(spec.where),
                 key,
-                nodes.paragraph("", "", _code(spec.env)),
-                nodes.paragraph("", "", _code(spec.secret_json_key)),
+                _code_cell(spec.env),
+                _code_cell(spec.secret_json_key),
                 nodes.paragraph("", "", sdk),
             )
             self._target(row, f"field-{spec.key}")
@@ -567,14 +576,6 @@ class MarketplacesDirective(_Directive):
         return [self._table(["spapi-marketplaces"], header, rows, (20, 30, 30, 20))]
 
 
-def _p(text) -> nodes.paragraph:
-    return nodes.paragraph("", text)
-
-
-def _code(text) -> nodes.paragraph:
-    return nodes.paragraph("", "", nodes.literal(text, text))
-
-
 class ProbesDirective(_Directive):
     """The operations the check calls, what it sends, and in which regions it asks each to
     find the token's region (``_probes``)."""
@@ -594,8 +595,8 @@ class ProbesDirective(_Directive):
             finding = [c for c in REGION_CODES if item in _probes.region_probes(c)]
             rows.append(
                 _row(
-                    [_code(item.operation), _p(item.api)],
-                    _code(f"{item.method} {item.path}" + (f"?{sent}" if item.params else "")),
+                    [_code_cell(item.operation), _p(item.api)],
+                    _code_cell(f"{item.method} {item.path}" + (f"?{sent}" if item.params else "")),
                     _p(item.expect),
                     _p(", ".join(finding) or "—"),
                 )
@@ -635,7 +636,7 @@ class RoleMappingsDirective(_Directive):
             who = " and ".join(sorted(op.audience)) + "s" if op.audience else "—"
             rows.append(
                 _row(
-                    [_code(op.name), _p(op.api)],
+                    [_code_cell(op.name), _p(op.api)],
                     roles,
                     _p(regions),
                     _p(who),
@@ -723,7 +724,7 @@ class MockScenariosDirective(_Directive):
             expected = nodes.paragraph("", "nothing to fix")
         failure_mode = getattr(scenario, "failure_mode", None)
         row = _row(
-            nodes.paragraph("", "", _code(str(name))),
+            _code_cell(str(name)),
             nodes.paragraph("", str(getattr(scenario, "path", ""))),
             what,
             nodes.paragraph("", str(failure_mode) if failure_mode else "—"),

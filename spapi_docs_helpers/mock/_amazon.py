@@ -188,26 +188,18 @@ class MockAmazon:
         protect_logs(_world_secrets(world, self.credentials))
         self.lwa_url = self._serve(LoginWithAmazon(world, self.codes)) + TOKEN_PATH
         self.consent_url = self._serve(ConsentPages(world, self.codes))
-        for region in REGION_CODES:
-            self.spapi_urls[region] = self._serve(
-                SellingPartnerApi(
-                    world,
-                    region,
-                    sandbox=False,
-                    rate_limits=self._rate_limits,
-                    notifications=self.notifications,
+        # The production hosts first, then the sandbox ones.
+        for sandbox, urls in ((False, self.spapi_urls), (True, self.sandbox_urls)):
+            for region in REGION_CODES:
+                urls[region] = self._serve(
+                    SellingPartnerApi(
+                        world,
+                        region,
+                        sandbox=sandbox,
+                        rate_limits=self._rate_limits,
+                        notifications=self.notifications,
+                    )
                 )
-            )
-        for region in REGION_CODES:
-            self.sandbox_urls[region] = self._serve(
-                SellingPartnerApi(
-                    world,
-                    region,
-                    sandbox=True,
-                    rate_limits=self._rate_limits,
-                    notifications=self.notifications,
-                )
-            )
         if self._aws_requested:
             self._start_aws()
         if self.sts_url is None and self.scenario.needs_aws:

@@ -19,12 +19,12 @@ never half written.
 
 Standard output that cannot be written (closed, a full disk, a reader that went away)
 is an I/O error, never a traceback: without ``--env-file`` the environment reached
-nobody, so the mock stops and the command returns 1; with it, the file holds the
+nobody, so the mock stops and the command returns 4; with it, the file holds the
 environment, and the mock says so on standard error and keeps running.
 
 Exit status: 0 once stopped by a signal (or after ``--list``); 1 when the mock cannot
-start, must not write the env file, or cannot hand over its environment; 2 for a usage
-error.
+start or must not write the env file (or the accounts file of ``--sellers``); 2 for a
+usage error; 4 when it cannot hand over its environment (or print ``--list``).
 """
 
 from __future__ import annotations
@@ -150,7 +150,8 @@ def _unusable(text: str) -> OptionProblem:
 
 def _refused(text: str) -> OptionProblem:
     return OptionProblem(
-        f"{text}; it was left untouched. Choose another --env-file, or remove the file yourself",
+        # The caller's message names the option (--env-file or --accounts-file).
+        f"{text}; it was left untouched. Choose another file, or remove this one yourself",
         EXIT_FAILED,
     )
 
@@ -415,10 +416,11 @@ def _write_fleet(amazon, args) -> int | None:
     from ._fleet import accounts_file_text
 
     accounts = amazon.stand_up_fleet(args.sellers, args.broken)
-    text = accounts_file_text(accounts, ACCOUNTS_FILE_MARKER)
+    # _write_env_file puts the marker line first itself: the text's lines after it.
+    lines = accounts_file_text(accounts, ACCOUNTS_FILE_MARKER).split("\n")[1:-1]
     path = Path(args.accounts_file)
     try:
-        _write_env_file(path, text.split("\n", 1)[1].rstrip("\n").split("\n"), ACCOUNTS_FILE_MARKER)
+        _write_env_file(path, lines, ACCOUNTS_FILE_MARKER)
     except _EnvFileRefused as exc:
         _error(f"not writing the accounts to --accounts-file: {exc}.")
         return exc.problem.exit_status

@@ -559,9 +559,14 @@ def single_role_app(role: str) -> str:
     return f"mock-app-only-{role_slug(role)}"
 
 
+def _single_role_partner(role: str) -> str:
+    """The key of the seller who authorised the app that holds ``role`` alone."""
+    return PARTNER_BY_REGION[(SINGLE_ROLE_REGION.get(role, "NA"), "seller")]
+
+
 def single_role_authorization(role: str) -> str:
-    region = SINGLE_ROLE_REGION.get(role, "NA")
-    return f"{single_role_app(role)}/{PARTNER_BY_REGION[(region, 'seller')]}"
+    """The key of the authorisation of the app that holds ``role`` alone."""
+    return f"{single_role_app(role)}/{_single_role_partner(role)}"
 
 
 def _app(
@@ -702,7 +707,7 @@ def default_world(now: datetime = MOCK_NOW) -> World:
         authorize(
             single_role_authorization(role),
             single_role_app(role),
-            PARTNER_BY_REGION[(SINGLE_ROLE_REGION.get(role, "NA"), "seller")],
+            _single_role_partner(role),
             {role},
         )
         for role in role_model().roles
@@ -718,82 +723,49 @@ def default_world(now: datetime = MOCK_NOW) -> World:
     )
 
 
+def _allow(*actions, resource: str = "*") -> dict:
+    """An IAM policy with one Allow statement per item of ``actions`` (an action, or a
+    tuple of them) on ``resource``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": list(action) if isinstance(action, tuple) else action,
+                "Resource": resource,
+            }
+            for action in actions
+        ],
+    }
+
+
 def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
     account = AwsWorld(ACCOUNT_ID, "us-east-1", users=(), roles=(), secrets=())
     role_arn = account.role_arn(IAM_ROLE)
-    assume_policy = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}],
-    }
+    assume_policy = _allow("sts:AssumeRole", resource=role_arn)
     # moto evaluates Secrets Manager permissions against the resource "*" only, so a
     # policy naming the secret's ARN would never match there (AWS would accept it).
-    read_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                "Resource": "*",
-            }
-        ],
-    }
-    write_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "secretsmanager:GetSecretValue",
-                    "secretsmanager:DescribeSecret",
-                    "secretsmanager:CreateSecret",
-                    "secretsmanager:PutSecretValue",
-                ],
-                "Resource": "*",
-            }
-        ],
-    }
+    read_actions = ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")
+    write_actions = (*read_actions, "secretsmanager:CreateSecret", "secretsmanager:PutSecretValue")
+    read_policy = _allow(read_actions)
+    write_policy = _allow(write_actions)
     # Amazon posts to the queue (SendMessage) and checks it (GetQueueAttributes): what the
     # queue policy of Amazon's set-up page allows its principal.
-    send_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
-                "Resource": "*",
-            }
-        ],
-    }
+    send_policy = _allow(("sqs:SendMessage", "sqs:GetQueueAttributes"))
     # The developer's operator: reads the queue without taking what others need (receive,
     # make visible again, delete what it consumed) and writes the credentials' secret.
-    operator_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "sqs:ReceiveMessage",
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                ],
-                "Resource": "*",
-            },
-            *write_policy["Statement"],
-        ],
-    }
+    operator_policy = _allow(
+        (
+            "sqs:ReceiveMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",
+        ),
+        write_actions,
+    )
     # The policy the 2021 developer guide has the role carry (unused since 2023-10-02).
-    execute_api_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "execute-api:Invoke",
-                "Resource": "arn:aws:execute-api:*:*:*",
-            }
-        ],
-    }
+    execute_api_policy = _allow("execute-api:Invoke", resource="arn:aws:execute-api:*:*:*")
     users = (
         IamUser(
             IAM_USER,

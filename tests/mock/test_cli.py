@@ -347,6 +347,50 @@ def test_a_file_the_mock_did_not_write_is_refused_and_left_as_it_was(
     assert _snapshot(folder) == before
 
 
+def test_a_foreign_accounts_file_is_refused_naming_that_option(capsys, folder):
+    """--sellers' accounts file is guarded as the env file is, and the message sends the
+    user to --accounts-file (it used to say "Choose another --env-file")."""
+    path = _text(folder, "version: '1.0'\nshop:\n  refresh_token: mine\n")
+    before = _snapshot(folder)
+    status, err = _refusal(capsys, "--sellers", "2", "--accounts-file", str(path))
+    assert status == 1, err
+    assert "not writing the accounts to --accounts-file" in err
+    assert "was not written by the mock" in err and "left untouched" in err
+    assert "--env-file" not in err
+    assert _snapshot(folder) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--sellers", "0"), "--sellers must be between 1 and"),
+        (("--sellers", "3", "--broken", "4"), "--broken must be between 0 and --sellers (3)"),
+        (("--sellers", "3", "--broken", "-1"), "--broken must be between 0 and --sellers (3)"),
+        (("--sellers", "3"), "--sellers needs --accounts-file PATH"),
+        (("--broken", "1"), "--accounts-file and --broken go with --sellers N"),
+        (("--accounts-file", "fleet.yml"), "--accounts-file and --broken go with --sellers N"),
+        (
+            ("--sellers", "3", "--accounts-file", "same.txt", "--env-file", "same.txt"),
+            "--accounts-file and --env-file must be two files",
+        ),
+    ],
+    ids=[
+        "no-sellers",
+        "broken-over",
+        "broken-negative",
+        "no-file",
+        "broken-alone",
+        "file-alone",
+        "same-file",
+    ],
+)
+def test_fleet_options_out_of_place_are_usage_errors(capsys, folder, monkeypatch, args, expected):
+    monkeypatch.chdir(folder)
+    status, err = _refusal(capsys, *args)
+    assert (status, expected in err) == (2, True), err
+    assert list(folder.iterdir()) == []
+
+
 def _link(folder, target):
     link = folder / "link.env"
     link.symlink_to(target)
