@@ -179,7 +179,7 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     fleet.add_argument(
         "--concurrency",
         type=_concurrency,
-        default=8,
+        default=None,  # None: not given, so that a given one without --all-accounts is refused
         metavar="N",
         help="with --all-accounts: accounts checked at the same time (1-256, default: 8)",
     )
@@ -374,7 +374,11 @@ _ONLINE_OPTIONS = (("sandbox", "--sandbox"), ("grantless", "--grantless"), ("leg
 
 
 # Options that only --all-accounts reads, and those a fleet check does not take.
-_FLEET_ONLY = (("accounts_file", "--accounts-file"), ("roles", "--roles"))
+_FLEET_ONLY = (
+    ("accounts_file", "--accounts-file"),
+    ("concurrency", "--concurrency"),
+    ("roles", "--roles"),
+)
 _NOT_FOR_FLEET = (
     ("account", "--account"),
     ("offline", "--offline"),
@@ -395,9 +399,8 @@ def _check_usage(args):
                 "--all-accounts, which checks every account through LWA and region"
             )
         return
-    given = [flag for name, flag in _FLEET_ONLY if getattr(args, name)]
-    if args.concurrency != 8:
-        given.append("--concurrency")
+    # Given at all (an empty --accounts-file too): None and False are the defaults.
+    given = [flag for name, flag in _FLEET_ONLY if getattr(args, name) not in (None, False)]
     if given:
         raise _UsageError(
             f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for --all-accounts"
@@ -499,7 +502,7 @@ class _FleetProgress:
 
 
 def _run_fleet(args) -> int:
-    from ._fleet import FleetProblem, check_fleet
+    from ._fleet import DEFAULT_CONCURRENCY, FleetProblem, check_fleet
 
     _terminate_like_interrupt()
     progress = None
@@ -508,7 +511,7 @@ def _run_fleet(args) -> int:
     try:
         report = check_fleet(
             accounts_file=args.accounts_file,
-            concurrency=args.concurrency,
+            concurrency=args.concurrency or DEFAULT_CONCURRENCY,
             timeout=args.timeout,
             roles=args.roles,
             progress=progress,
