@@ -318,18 +318,42 @@ def _say(text):
         pass  # nowhere left to say it; the exit status still says it
 
 
-class _TerminalProgress:
+class _StderrLines:
+    """What the progress displays share: lines on a terminal's standard error, written
+    from the check's worker threads too, and a write that fails is dropped."""
+
+    def __init__(self, stream):
+        from threading import Lock
+
+        self.stream = stream
+        self.lock = Lock()
+
+    def _write(self, text) -> bool:
+        """Write and flush ``text`` (the caller holds the lock); False when it failed."""
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            return False  # a progress line is a courtesy; the report still comes
+        return True
+
+    @classmethod
+    def for_args(cls, args):
+        """One on standard error when the text report goes to a terminal, else None."""
+        if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
+            return cls(sys.stderr)
+        return None
+
+
+class _TerminalProgress(_StderrLines):
     """Shows each stage on stderr while it runs, then clears the lines for the report.
 
     Called from the check's worker threads too (STS and grantless run beside LWA).
     """
 
     def __init__(self, stream):
-        from threading import Lock
-
-        self.stream = stream
+        super().__init__(stream)
         self.lines = 0
-        self.lock = Lock()
 
     def __call__(self, event, name, payload):
         title = STAGE_TITLES.get(name, name)
@@ -342,22 +366,14 @@ class _TerminalProgress:
         # The text names endpoints and scopes from the environment and the arguments.
         line = escape_controls(redact_text(line))[:300] + "\n"
         with self.lock:
-            try:
-                self.stream.write(line)
+            if self._write(line):
                 self.lines += 1
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass  # a progress line is a courtesy; the report still comes
 
     def clear(self):
         with self.lock:
             if self.lines:
                 # Move up over the progress lines and erase them: the report repeats them.
-                try:
-                    self.stream.write(f"\033[{self.lines}F\033[J")
-                    self.stream.flush()
-                except (OSError, ValueError):
-                    pass  # the terminal went away; the report goes to stdout regardless
+                self._write(f"\033[{self.lines}F\033[J")
                 self.lines = 0
 
 
@@ -444,9 +460,7 @@ def _run_check(args) -> int:
                 + ", ".join(SCENARIOS)
             )
     _terminate_like_interrupt()
-    progress = None
-    if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
-        progress = _TerminalProgress(sys.stderr)
+    progress = _TerminalProgress.for_args(args)
     report = None
     if not args.demo:
         report = check(
@@ -469,45 +483,30 @@ def _run_check(args) -> int:
     return _emit(report, args)
 
 
-class _FleetProgress:
+class _FleetProgress(_StderrLines):
     """One line on a terminal's stderr, rewritten as accounts finish (from worker threads)."""
 
-    def __init__(self, stream):
-        from threading import Lock
-
-        self.stream = stream
-        self.lock = Lock()
-        self.shown = False
+    shown = False
 
     def __call__(self, done, total, failed):
         line = f"\r  checked {done} of {total} accounts" + (
             f" · {failed} failing" if failed else ""
         )
         with self.lock:
-            try:
-                self.stream.write(line + "\033[K")
-                self.stream.flush()
+            if self._write(line + "\033[K"):
                 self.shown = True
-            except (OSError, ValueError):
-                pass  # a progress line is a courtesy; the report still comes
 
     def clear(self):
         with self.lock:
             if self.shown:
-                try:
-                    self.stream.write("\r\033[K")
-                    self.stream.flush()
-                except (OSError, ValueError):
-                    pass  # the terminal went away; the report goes to stdout regardless
+                self._write("\r\033[K")
 
 
 def _run_fleet(args) -> int:
     from ._fleet import DEFAULT_CONCURRENCY, FleetProblem, check_fleet
 
     _terminate_like_interrupt()
-    progress = None
-    if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
-        progress = _FleetProgress(sys.stderr)
+    progress = _FleetProgress.for_args(args)
     try:
         report = check_fleet(
             accounts_file=args.accounts_file,
