@@ -405,22 +405,25 @@ _NOT_FOR_FLEET = (
 )
 
 
+def _named(flags, singular="is", plural="are"):
+    """``--a is`` or ``--a, --b are``: the options a usage error names, with their verb."""
+    return f"{', '.join(flags)} {singular if len(flags) == 1 else plural}"
+
+
 def _check_usage(args):
     """Refuse option combinations that would be silently ignored."""
     if args.all_accounts:
         given = [flag for name, flag in _NOT_FOR_FLEET if getattr(args, name)]
         if given:
             raise _UsageError(
-                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} not for "
-                "--all-accounts, which checks every account through LWA and region"
+                f"{_named(given)} not for --all-accounts, which checks every account "
+                "through LWA and region"
             )
         return
     # Given at all (an empty --accounts-file too): None and False are the defaults.
     given = [flag for name, flag in _FLEET_ONLY if getattr(args, name) not in (None, False)]
     if given:
-        raise _UsageError(
-            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for --all-accounts"
-        )
+        raise _UsageError(f"{_named(given)} for --all-accounts")
     if args.scenario is not None and not args.demo:
         raise _UsageError("--scenario selects a mock scenario: use it with --demo")
     given = [flag for name, flag in _ONLINE_OPTIONS if getattr(args, name)]
@@ -428,17 +431,14 @@ def _check_usage(args):
         if args.demo:
             raise _UsageError("--demo runs the online checks against the mock; drop --offline")
         if given:
-            raise _UsageError(
-                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for the online "
-                "check; drop --offline, or drop them"
-            )
+            raise _UsageError(f"{_named(given)} for the online check; drop --offline, or drop them")
     if args.demo:
         if args.account is not None:
             given.insert(0, "--account")
         if given:
             raise _UsageError(
-                f"--demo checks the mock's own sample credentials; {', '.join(given)} "
-                f"{'has' if len(given) == 1 else 'have'} nothing to act on there"
+                "--demo checks the mock's own sample credentials; "
+                f"{_named(given, 'has', 'have')} nothing to act on there"
             )
 
 
