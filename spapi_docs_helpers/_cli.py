@@ -179,7 +179,7 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     fleet.add_argument(
         "--concurrency",
         type=_concurrency,
-        default=8,
+        default=None,  # None: not given, so that a given one without --all-accounts is refused
         metavar="N",
         help="with --all-accounts: accounts checked at the same time (1-256, default: 8)",
     )
@@ -318,18 +318,42 @@ def _say(text):
         pass  # nowhere left to say it; the exit status still says it
 
 
-class _TerminalProgress:
+class _StderrLines:
+    """What the progress displays share: lines on a terminal's standard error, written
+    from the check's worker threads too, and a write that fails is dropped."""
+
+    def __init__(self, stream):
+        from threading import Lock
+
+        self.stream = stream
+        self.lock = Lock()
+
+    def _write(self, text) -> bool:
+        """Write and flush ``text`` (the caller holds the lock); False when it failed."""
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            return False  # a progress line is a courtesy; the report still comes
+        return True
+
+    @classmethod
+    def for_args(cls, args):
+        """One on standard error when the text report goes to a terminal, else None."""
+        if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
+            return cls(sys.stderr)
+        return None
+
+
+class _TerminalProgress(_StderrLines):
     """Shows each stage on stderr while it runs, then clears the lines for the report.
 
     Called from the check's worker threads too (STS and grantless run beside LWA).
     """
 
     def __init__(self, stream):
-        from threading import Lock
-
-        self.stream = stream
+        super().__init__(stream)
         self.lines = 0
-        self.lock = Lock()
 
     def __call__(self, event, name, payload):
         title = STAGE_TITLES.get(name, name)
@@ -342,22 +366,14 @@ class _TerminalProgress:
         # The text names endpoints and scopes from the environment and the arguments.
         line = escape_controls(redact_text(line))[:300] + "\n"
         with self.lock:
-            try:
-                self.stream.write(line)
+            if self._write(line):
                 self.lines += 1
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass  # a progress line is a courtesy; the report still comes
 
     def clear(self):
         with self.lock:
             if self.lines:
                 # Move up over the progress lines and erase them: the report repeats them.
-                try:
-                    self.stream.write(f"\033[{self.lines}F\033[J")
-                    self.stream.flush()
-                except (OSError, ValueError):
-                    pass  # the terminal went away; the report goes to stdout regardless
+                self._write(f"\033[{self.lines}F\033[J")
                 self.lines = 0
 
 
@@ -374,7 +390,11 @@ _ONLINE_OPTIONS = (("sandbox", "--sandbox"), ("grantless", "--grantless"), ("leg
 
 
 # Options that only --all-accounts reads, and those a fleet check does not take.
-_FLEET_ONLY = (("accounts_file", "--accounts-file"), ("roles", "--roles"))
+_FLEET_ONLY = (
+    ("accounts_file", "--accounts-file"),
+    ("concurrency", "--concurrency"),
+    ("roles", "--roles"),
+)
 _NOT_FOR_FLEET = (
     ("account", "--account"),
     ("offline", "--offline"),
@@ -385,23 +405,25 @@ _NOT_FOR_FLEET = (
 )
 
 
+def _named(flags, singular="is", plural="are"):
+    """``--a is`` or ``--a, --b are``: the options a usage error names, with their verb."""
+    return f"{', '.join(flags)} {singular if len(flags) == 1 else plural}"
+
+
 def _check_usage(args):
     """Refuse option combinations that would be silently ignored."""
     if args.all_accounts:
         given = [flag for name, flag in _NOT_FOR_FLEET if getattr(args, name)]
         if given:
             raise _UsageError(
-                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} not for "
-                "--all-accounts, which checks every account through LWA and region"
+                f"{_named(given)} not for --all-accounts, which checks every account "
+                "through LWA and region"
             )
         return
-    given = [flag for name, flag in _FLEET_ONLY if getattr(args, name)]
-    if args.concurrency != 8:
-        given.append("--concurrency")
+    # Given at all (an empty --accounts-file too): None and False are the defaults.
+    given = [flag for name, flag in _FLEET_ONLY if getattr(args, name) not in (None, False)]
     if given:
-        raise _UsageError(
-            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for --all-accounts"
-        )
+        raise _UsageError(f"{_named(given)} for --all-accounts")
     if args.scenario is not None and not args.demo:
         raise _UsageError("--scenario selects a mock scenario: use it with --demo")
     given = [flag for name, flag in _ONLINE_OPTIONS if getattr(args, name)]
@@ -409,17 +431,14 @@ def _check_usage(args):
         if args.demo:
             raise _UsageError("--demo runs the online checks against the mock; drop --offline")
         if given:
-            raise _UsageError(
-                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for the online "
-                "check; drop --offline, or drop them"
-            )
+            raise _UsageError(f"{_named(given)} for the online check; drop --offline, or drop them")
     if args.demo:
         if args.account is not None:
             given.insert(0, "--account")
         if given:
             raise _UsageError(
-                f"--demo checks the mock's own sample credentials; {', '.join(given)} "
-                f"{'has' if len(given) == 1 else 'have'} nothing to act on there"
+                "--demo checks the mock's own sample credentials; "
+                f"{_named(given, 'has', 'have')} nothing to act on there"
             )
 
 
@@ -441,9 +460,7 @@ def _run_check(args) -> int:
                 + ", ".join(SCENARIOS)
             )
     _terminate_like_interrupt()
-    progress = None
-    if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
-        progress = _TerminalProgress(sys.stderr)
+    progress = _TerminalProgress.for_args(args)
     report = None
     if not args.demo:
         report = check(
@@ -466,49 +483,34 @@ def _run_check(args) -> int:
     return _emit(report, args)
 
 
-class _FleetProgress:
+class _FleetProgress(_StderrLines):
     """One line on a terminal's stderr, rewritten as accounts finish (from worker threads)."""
 
-    def __init__(self, stream):
-        from threading import Lock
-
-        self.stream = stream
-        self.lock = Lock()
-        self.shown = False
+    shown = False
 
     def __call__(self, done, total, failed):
         line = f"\r  checked {done} of {total} accounts" + (
             f" · {failed} failing" if failed else ""
         )
         with self.lock:
-            try:
-                self.stream.write(line + "\033[K")
-                self.stream.flush()
+            if self._write(line + "\033[K"):
                 self.shown = True
-            except (OSError, ValueError):
-                pass  # a progress line is a courtesy; the report still comes
 
     def clear(self):
         with self.lock:
             if self.shown:
-                try:
-                    self.stream.write("\r\033[K")
-                    self.stream.flush()
-                except (OSError, ValueError):
-                    pass  # the terminal went away; the report goes to stdout regardless
+                self._write("\r\033[K")
 
 
 def _run_fleet(args) -> int:
-    from ._fleet import FleetProblem, check_fleet
+    from ._fleet import DEFAULT_CONCURRENCY, FleetProblem, check_fleet
 
     _terminate_like_interrupt()
-    progress = None
-    if args.format == "text" and sys.stderr is not None and sys.stderr.isatty():
-        progress = _FleetProgress(sys.stderr)
+    progress = _FleetProgress.for_args(args)
     try:
         report = check_fleet(
             accounts_file=args.accounts_file,
-            concurrency=args.concurrency,
+            concurrency=args.concurrency or DEFAULT_CONCURRENCY,
             timeout=args.timeout,
             roles=args.roles,
             progress=progress,

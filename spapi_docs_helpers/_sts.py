@@ -47,9 +47,13 @@ _SESSION: Any = None
 _SESSION_LOCK = threading.Lock()
 
 
-def _session(boto3: Any) -> Any:
+def _session() -> Any:
+    """The process's boto3 session, made on first use (the caller holds _SESSION_LOCK)."""
     global _SESSION
     if _SESSION is None:
+        # boto3 costs more than the rest of the check together: only the STS checks load it.
+        import boto3
+
         _SESSION = boto3.session.Session()
     return _SESSION
 
@@ -64,8 +68,6 @@ def sts_client(
     """A boto3 STS client for ``credentials`` whose calls go through the check's transport:
     ``timeout`` per connect and read, a deadline of ``timeout × (retries + 1)`` per call,
     bounded bodies, and the transport's retries (botocore's own are turned off)."""
-    # boto3 costs more than the rest of the check together: only the STS checks load it.
-    import boto3
     from botocore.config import Config
 
     protect_logs(_secrets(credentials))
@@ -75,7 +77,7 @@ def sts_client(
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
     with _SESSION_LOCK:
-        client = _session(boto3).client(
+        client = _session().client(
             "sts",
             # Sent exactly as stored: a stray space must fail here as it fails in use.
             aws_access_key_id=credentials.aws_access_key,

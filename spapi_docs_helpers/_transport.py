@@ -31,7 +31,7 @@ import socket
 import stat
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
@@ -476,15 +476,13 @@ class Transport:
         self.backoff = backoff
         self.deadline = call_deadline(timeout, retries) if deadline is None else deadline
         self.max_retry_after = max_retry_after
-        # ``settled_environment``: the proxy variables are checked once per host, not on
-        # every call (a transport shared by a fleet's thousands of calls to the same hosts,
-        # in one run whose environment does not change).
-        self._proxy_checked: dict[str, tuple[str, str, str] | None] | None = (
+        # ``settled_environment``: the CA bundle the environment names is checked once, and
+        # the proxy variables once per host, not on every call (a transport shared by a
+        # fleet's thousands of calls to the same hosts, in one run whose environment does
+        # not change). Their answers are kept here; None: checked on every call.
+        self._checked: dict[str, tuple[str, str, str] | None] | None = (
             {} if settled_environment else None
         )
-        # And the CA bundle the environment names, checked once (a tuple holding the answer).
-        self._settled = settled_environment
-        self._ca_checked: tuple[tuple[str, str, str] | None] | None = None
         self.session = session or requests.Session()
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
@@ -557,25 +555,22 @@ class Transport:
             named = os.environ.get(AWS_CA_BUNDLE_VARIABLE) == verify
             return f"{AWS_CA_BUNDLE_VARIABLE}={verify}: {why}" if named else f"{verify}: {why}"
         if verify is None and self.session.trust_env:
-            if not self._settled:
-                problem = ca_bundle_problem()
-            else:
-                if self._ca_checked is None:
-                    self._ca_checked = (ca_bundle_problem(),)
-                problem = self._ca_checked[0]
+            # The key is no URL, so no host's proxy answer can stand in for it.
+            problem = self._once("CA bundle", ca_bundle_problem)
             if problem is not None:
                 name, path, why = problem
                 return f"{name}={path}: {why}"
         return None
 
-    def _proxy_problem(self, url: str) -> tuple[str, str, str] | None:
-        if self._proxy_checked is None:
-            return proxy_problem(url)
-        host = url.split("/", 3)[:3]
-        key = "/".join(host)
-        if key not in self._proxy_checked:
-            self._proxy_checked[key] = proxy_problem(url)
-        return self._proxy_checked[key]
+    def _once(
+        self, key: str, check: Callable[[], tuple[str, str, str] | None]
+    ) -> tuple[str, str, str] | None:
+        """``check()``, or with a settled environment its answer kept under ``key``."""
+        if self._checked is None:
+            return check()
+        if key not in self._checked:
+            self._checked[key] = check()
+        return self._checked[key]
 
     def _attempt(
         self,
@@ -600,7 +595,9 @@ class Transport:
             return HttpResult(
                 method, url, failure="ca-bundle-unusable", failure_detail=escape_controls(problem)
             )
-        proxy = self._proxy_problem(url) if self.session.trust_env else None
+        # The proxy requests picks depends on the scheme and the host: "scheme://host[:port]".
+        origin = "/".join(url.split("/", 3)[:3])
+        proxy = self._once(origin, lambda: proxy_problem(url)) if self.session.trust_env else None
         if proxy is not None:
             name, shown, why = proxy
             return HttpResult(

@@ -36,6 +36,9 @@ from pathlib import Path
 
 from _values import PUBLIC_PREFIXES, SECRET_FIELDS  # this script's folder is on sys.path
 
+# Imported first, while SPAPI_MOCK_SAMPLE_SALT is still in the environment (the clean
+# machine the run makes removes it): every sample value, and this run's own, is salted.
+from spapi_docs_helpers.mock import _samples as samples
 from spapi_docs_helpers.mock._isolation import (
     clean_environ,
     isolated_home,
@@ -100,13 +103,11 @@ def exception_text(error):
     return "".join(traceback.format_exception(error)) + repr(error) + str(error)
 
 
-def run_steps(collect, amazon):
+def run_steps(collect, amazon, home):
     """The notebook-facing functions, as a notebook would call them, against ``amazon``."""
     import spapi_docs_helpers as spapi
 
-    saved = dict(os.environ)
-    os.environ.update(amazon.env)
-    try:
+    with isolated_home(home, env=amazon.env):
         for name, call in [
             ("resolve", lambda: spapi.resolve_credentials()),
             ("formats", lambda: spapi.check_formats(amazon.credentials)),
@@ -134,9 +135,6 @@ def run_steps(collect, amazon):
                 collect.add(
                     f"{amazon.scenario.name} {name}", repr(result) + "\n" + (html() if html else "")
                 )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def run_cli(collect, amazon, home, *args, env=None, label=None):
@@ -266,9 +264,7 @@ def run_credential_commands(collect, amazon, home):
     collect.add_secrets(
         account.get("refresh_token") for account in accounts.values() if isinstance(account, dict)
     )
-    saved = dict(os.environ)
-    os.environ.update(amazon.env, HOME=home)
-    try:
+    with isolated_home(home, env=amazon.env):
         request = spapi.consent_request(amazon.env["SPAPI_MOCK_APP_ID"], region="NA", draft=True)
         authorization = spapi.complete_authorization(consent_as_seller(request.url))
         collect.add_secrets([authorization.refresh_token])
@@ -287,9 +283,6 @@ def run_credential_commands(collect, amazon, home):
             )
         except spapi.StoreError as error:
             collect.add(f"{amazon.scenario.name} store refused", exception_text(error))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def run_notebook(collect, path):
@@ -323,6 +316,16 @@ def run_rotation(collect, home):
         collect.add_secrets([amazon.env["AWS_SECRET_ACCESS_KEY"]])
         url = amazon.env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"]
         name = amazon.scenario.name
+
+        def rotate(label, *extra):
+            run_cli(
+                collect,
+                amazon,
+                home,
+                *("rotate", "--queue-url", url, "--account", "shop-us", "--yes", *extra),
+                label=f"{name} {label}",
+            )
+
         run_cli(collect, amazon, home, "secret-status", "--queue-url", url, "--account", "default")
         run_cli(collect, amazon, home, "secret-status", "--queue-url", url, "--format", "json")
         for account in ("shop-us", "shop-ca"):
@@ -339,80 +342,27 @@ def run_rotation(collect, home):
                 "--yes",
                 "--no-verify",
             )
-        run_cli(
-            collect,
-            amazon,
-            home,
-            "rotate",
-            "--queue-url",
-            url,
-            "--account",
-            "shop-us",
-            "--yes",
-            label=f"{name} rotate",
-        )
+        rotate("rotate")
         app = next(
             a for a in amazon.world.apps.values() if a.client_id == amazon.credentials["lwa_app_id"]
         )
         collect.add_secrets([app.current_secret.value])
-        run_cli(
-            collect,
-            amazon,
-            home,
-            "rotate",
-            "--queue-url",
-            url,
-            "--account",
-            "shop-us",
-            "--yes",
-            "--format",
-            "json",
-            label=f"{name} rotate again",
-        )
+        rotate("rotate again", "--format", "json")
         # What the mock posted: Amazon's payloads, read back by the package's reader.
         amazon.notifications.paused = True
-        run_cli(
-            collect,
-            amazon,
-            home,
-            "rotate",
-            "--queue-url",
-            url,
-            "--account",
-            "shop-us",
-            "--yes",
-            "--wait",
-            "1",
-            label=f"{name} rotate unarrived",
-        )
+        rotate("rotate unarrived", "--wait", "1")
         for waiting in amazon.notifications.undelivered:
             inner = waiting.body["payload"].get("applicationOAuthClientNewSecret", {})
             collect.add_secrets([inner.get("newClientSecret")])
         amazon.notifications.release()
         collect.add_secrets([s.value for s in app.secrets])
-        saved = dict(os.environ)
-        os.environ.update(amazon.env, HOME=home)
-        try:
+        with isolated_home(home, env=amazon.env):
             scan = NotificationQueue(url).scan()
-            collect.add(
-                f"{name} notifications",
-                "\n".join(repr(n) + json.dumps(n.as_dict()) for n in scan.notifications),
-            )
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        run_cli(
-            collect,
-            amazon,
-            home,
-            "rotate",
-            "--queue-url",
-            url,
-            "--account",
-            "shop-us",
-            "--yes",
-            label=f"{name} rotate recovered",
+        collect.add(
+            f"{name} notifications",
+            "\n".join(repr(n) + json.dumps(n.as_dict()) for n in scan.notifications),
         )
+        rotate("rotate recovered")
         run_cli(collect, amazon, home, "check", "--all-accounts", "--format", "json")
         run_cli(collect, amazon, home, "check", "--all-accounts")
         state = state_path({"HOME": home, "XDG_STATE_HOME": os.path.join(home, ".local", "state")})
@@ -450,8 +400,9 @@ def run_hostile_channels(collect, home):
     from spapi_docs_helpers import check, check_offline
     from spapi_docs_helpers.mock import MockAmazon
 
-    salt = os.environ.get("SPAPI_MOCK_SAMPLE_SALT", "unsalted")
-    access_token = "Atza|IwEBI" + "".join(f"{ord(c):02x}" for c in salt) * 8
+    # Salted like the mock's own values: a fresh canary (the clean machine this runs in
+    # no longer has SPAPI_MOCK_SAMPLE_SALT, so reading the variable here found none).
+    access_token = samples.access_token("hostile-lwa")
     with (
         MockAmazon(scenario="happy", aws=False) as amazon,
         HostileServer(access_token=access_token) as hostile,
@@ -512,15 +463,11 @@ def run_hostile_channels(collect, home):
                 render(check(environ=environ, timeout=5, retries=0)),
             )
             run_cli_on_a_terminal(collect, environ, f"hostile endpoint userinfo {label}", "check")
-            saved = dict(os.environ)
-            os.environ.update(environ)
-            try:
-                spapi.exchange_refresh_token(endpoint=url, timeout=5)
-            except Exception as error:  # the point: what an exception shows
-                collect.add(f"hostile endpoint userinfo {label} raised", exception_text(error))
-            finally:
-                os.environ.clear()
-                os.environ.update(saved)
+            with isolated_home(home, env=environ):
+                try:
+                    spapi.exchange_refresh_token(endpoint=url, timeout=5)
+                except Exception as error:  # the point: what an exception shows
+                    collect.add(f"hostile endpoint userinfo {label} raised", exception_text(error))
         # A proxy whose URL carries a secret, and names no host.
         environ = {
             **base,
@@ -528,13 +475,8 @@ def run_hostile_channels(collect, home):
             "NO_PROXY": "",
         }
         run_cli(collect, amazon, home, "check", env=environ, label="hostile proxy")
-        saved = dict(os.environ)
-        os.environ.update(environ)
-        try:
+        with isolated_home(home, env=environ):
             collect.add("hostile proxy", render(check(environ=environ, timeout=5, retries=0)))
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
     # Secrets pasted as YAML keys and as an account name, and a symlink to a file of secrets.
     with tempfile.TemporaryDirectory() as yaml_home:
         folder = Path(yaml_home) / ".config" / "python-sp-api"
@@ -599,7 +541,7 @@ def main(argv) -> int:
                 environ = {**os.environ, **amazon.env}
                 collect.add(f"{name} offline", render(check_offline(environ=environ)))
                 collect.add(f"{name} online", render(check(environ=environ, timeout=5)))
-                run_steps(collect, amazon)
+                run_steps(collect, amazon, home)
                 if leak:
                     leak_on_purpose(max(values, key=len))
                 run_cli(collect, amazon, home, "check")

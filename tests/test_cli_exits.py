@@ -263,6 +263,9 @@ def test_long_values_are_cut(cli):
         pytest.param(["--demo", "--scenario", "x" * 10_000], "at most 256", id="long-scenario"),
         pytest.param(["--account", "a" * 10_000], "at most 256", id="long-account"),
         pytest.param(["--grantless", ""], "must not be empty", id="empty-scope"),
+        # The fleet's options without --all-accounts, their default values too.
+        pytest.param(["--concurrency", "8"], "--concurrency is for", id="default-concurrency"),
+        pytest.param(["--accounts-file", ""], "--accounts-file is for", id="empty-accounts-file"),
     ],
 )
 def test_options_that_would_be_ignored_are_usage_errors(args, words, cli):

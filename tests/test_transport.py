@@ -211,6 +211,34 @@ def test_an_unusable_proxy_is_named(monkeypatch, value, why):
     assert "HTTP_PROXY" in http.failure_detail and why in http.failure_detail
 
 
+def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypatch):
+    from spapi_docs_helpers import _transport
+
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://:3128")
+    checked = []
+    real = _transport.proxy_problem
+
+    def counted(url):
+        checked.append(url)
+        return real(url)
+
+    monkeypatch.setattr(_transport, "proxy_problem", counted)
+    urls = ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b?x=1", "http://localhost:9/a"] * 2
+    with Transport(timeout=0.3, retries=0, settled_environment=True) as transport:
+        results = [bounded(transport.request, "GET", url) for url in urls]
+    # Every call still fails on the proxy; each origin was looked at once.
+    assert [r.failure for r in results] == ["proxy-invalid"] * len(urls)
+    assert checked == ["http://127.0.0.1:9/a", "http://localhost:9/a"]
+    # A single check's transport looks at every call (the environment may change).
+    checked.clear()
+    with Transport(timeout=0.3, retries=0) as transport:
+        for url in urls:
+            bounded(transport.request, "GET", url)
+    assert checked == urls
+
+
 def test_a_bad_port_is_an_endpoint_problem_not_an_unexplained_answer():
     http = call("http://127.0.0.1:99999/x")
     assert http.failure == "endpoint-url-invalid"
