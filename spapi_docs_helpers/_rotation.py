@@ -664,14 +664,14 @@ def _failed(result: RotationResult, *findings: Finding | None) -> RotationResult
     return result
 
 
-def _store_account(store: Any, account: str) -> tuple[str, Any]:
-    """``(account name, {field: value})`` of the account to rotate in ``store``."""
+def _store_account(store: Any, account: str) -> Any:
+    """``{field: value}`` of the account to rotate in ``store`` (None: no such account)."""
 
     accounts = store.accounts()
     if isinstance(store, SecretsManagerSecret):
         # One secret holds one account, whatever its name.
-        return next(iter(accounts.items()), (store.secret_id, None))
-    return account, accounts.get(account)
+        return next(iter(accounts.values()), None)
+    return accounts.get(account)
 
 
 def rotate_client_secret(
@@ -705,7 +705,7 @@ def rotate_client_secret(
     result = RotationResult(store=store.location, dry_run=dry_run)
     # 1. The account, and the queue: before anything changes.
     try:
-        name, values = _store_account(store, account)
+        values = _store_account(store, account)
     except StoreError as error:
         return _failed(result, *error.findings)
     if not isinstance(values, dict) or not values.get("lwa_app_id"):
@@ -746,7 +746,6 @@ def rotate_client_secret(
             transport=transport,
             endpoints=endpoints,
             region=region,
-            name=name,
             targets=targets,
             client_id=client_id,
             old_secret=old_secret,
@@ -756,7 +755,6 @@ def rotate_client_secret(
             confirm=confirm,
             say=say,
             env=env,
-            new_secret_kind=NEW_SECRET,
         )
     except (QueueProblem, StoreError) as error:
         findings = [error.finding] if isinstance(error, QueueProblem) else error.findings
@@ -790,7 +788,6 @@ def _rotate(
     transport: Any,
     endpoints: Any,
     region: str,
-    name: str,
     targets: list[str],
     client_id: str,
     old_secret: str,
@@ -800,11 +797,10 @@ def _rotate(
     confirm: Callable[[str], bool] | None,
     say: Callable[[str], None],
     env: Mapping[str, str],
-    new_secret_kind: str,
 ) -> RotationResult:
 
     def ours(notification: Notification) -> bool:
-        return notification.kind == new_secret_kind and notification.client_id == client_id
+        return notification.kind == NEW_SECRET and notification.client_id == client_id
 
     # 2. A new secret of this client waiting on the queue: an earlier rotation to finish.
     waiting = queue.take_newest(ours, seconds=30)
