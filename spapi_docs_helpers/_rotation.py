@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._authorize import state_path as authorize_state_path
 from ._catalogue import Finding, entry
@@ -55,7 +55,7 @@ from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
 from ._init import Terminal, usage
 from ._options import account_name, add_format, add_secret_id, add_timeout
-from ._queue import EXPIRY, NEW_SECRET, NotificationQueue, QueueProblem, queue_url
+from ._queue import EXPIRY, NEW_SECRET, Notification, NotificationQueue, QueueProblem, queue_url
 from ._redaction import escape_controls, mask
 from ._report import _JSON_UNSAFE, render_findings, wants_color
 from ._sources import resolve_credentials
@@ -83,9 +83,6 @@ MAX_WAIT_S = 900.0
 # before the rotation was asked for can still be its answer.
 CLOCK_SLACK = timedelta(minutes=10)
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
-
-if TYPE_CHECKING:  # the annotations only: _queue imports boto3 when a queue is read
-    from ._queue import Notification, NotificationQueue
 
 
 def _now() -> datetime:
