@@ -53,7 +53,7 @@ from ._credentials import ENV_NAMES, Credentials, display
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
-from ._init import Terminal, usage
+from ._init import EXIT_OK, EXIT_PROBLEM, Terminal, usage
 from ._options import account_name, add_format, add_secret_id, add_timeout
 from ._queue import EXPIRY, NEW_SECRET, Notification, NotificationQueue, QueueProblem, queue_url
 from ._redaction import escape_controls, mask
@@ -82,7 +82,6 @@ MAX_WAIT_S = 900.0
 # Amazon's clock and this machine's may differ; a new-secret notification dated this much
 # before the rotation was asked for can still be its answer.
 CLOCK_SLACK = timedelta(minutes=10)
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
 def _now() -> datetime:
@@ -321,10 +320,39 @@ def known_expiry(
     return state.known(client_id.strip(), secret.strip())
 
 
+# --------------------------------------------------------------------------- the results
+
+
+class _CommandResult:
+    """What the results of ``secret-status`` and ``rotate`` share: the exit status of
+    ``ok``, the JSON text of ``as_dict()``, and ``str()`` as the notebook's HTML."""
+
+    __slots__ = ()
+
+    @property
+    def ok(self) -> bool:
+        raise NotImplementedError
+
+    def as_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_PROBLEM
+
+    def to_json(self, **extra: Any) -> str:
+        """``as_dict()`` (and ``extra``) as JSON text, escaped as the check's report is."""
+        text = json.dumps({**self.as_dict(), **extra}, indent=2, ensure_ascii=False)
+        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + escape(str(self)) + "</pre>"
+
+
 # --------------------------------------------------------------------------- secret-status
 
 
-class SecretStatus:
+class SecretStatus(_CommandResult):
     """What ``secret-status`` found: the queue, each client's notifications and the expiry
     they give, and the findings (queue problems, expiry warnings)."""
 
@@ -362,10 +390,6 @@ class SecretStatus:
     def ok(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK if self.ok else EXIT_PROBLEM
-
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (see docs/reference/json-report.md); holds no secret."""
         return {
@@ -383,11 +407,6 @@ class SecretStatus:
             "state_file": self.state_path,
             "findings": [f.as_dict() for f in self.findings],
         }
-
-    def to_json(self) -> str:
-
-        text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
-        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     def render_text(self, *, color: bool = False) -> str:
 
@@ -430,10 +449,6 @@ class SecretStatus:
 
     def __str__(self) -> str:
         return self.render_text()
-
-    def _repr_html_(self) -> str:
-
-        return "<pre>" + escape(self.render_text()) + "</pre>"
 
 
 def _client_summary(record: ExpiryRecord | None, now: datetime) -> tuple[str, str]:
@@ -556,7 +571,7 @@ def _credentials_of(
 # --------------------------------------------------------------------------- rotate
 
 
-class RotationResult:
+class RotationResult(_CommandResult):
     """What ``rotate`` did (or, with ``dry_run``, would do): the client, the accounts it
     updated, the dates, and the findings. Holds no secret."""
 
@@ -594,10 +609,6 @@ class RotationResult:
     @property
     def ok(self) -> bool:
         return self.outcome != "failed" and not any(f.severity == "error" for f in self.findings)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK if self.ok else EXIT_PROBLEM
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -649,10 +660,6 @@ class RotationResult:
 
     def __str__(self) -> str:
         return self.summary()
-
-    def _repr_html_(self) -> str:
-
-        return "<pre>" + escape(self.summary()) + "</pre>"
 
 
 def _failed(result: RotationResult, *findings: Finding | None) -> RotationResult:
@@ -1173,11 +1180,7 @@ def _run_rotate(args: Any, terminal: Any, env: Mapping[str, str]) -> int:
         say=terminal.say if args.format == "text" else None,
     )
     if args.format == "json":
-        data = result.as_dict()
-        data["duration_ms"] = round((time.monotonic() - started) * 1000)
-
-        text = json.dumps(data, indent=2, ensure_ascii=False)
-        terminal.print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+        terminal.print(result.to_json(duration_ms=round((time.monotonic() - started) * 1000)))
         return result.exit_code
     terminal.say(result.summary())
     if result.findings:
