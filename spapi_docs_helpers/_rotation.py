@@ -55,7 +55,16 @@ from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
 from ._init import EXIT_OK, EXIT_PROBLEM, Terminal, usage
 from ._options import account_name, add_format, add_secret_id, add_timeout
-from ._queue import EXPIRY, NEW_SECRET, Notification, NotificationQueue, QueueProblem, queue_url
+from ._queue import (
+    EXPIRY,
+    NEW_SECRET,
+    Notification,
+    NotificationQueue,
+    QueueProblem,
+    _iso,
+    _moment,
+    queue_url,
+)
 from ._redaction import escape_controls, mask
 from ._report import _JSON_UNSAFE, render_findings, wants_color
 from ._sources import resolve_credentials
@@ -86,20 +95,6 @@ CLOCK_SLACK = timedelta(minutes=10)
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _when(moment: datetime) -> str:
@@ -216,23 +211,23 @@ class SecretState:
         if isinstance(secret, str) and secret and isinstance(secrets, dict):
             item = secrets.get(self.fingerprint(secret))
         if isinstance(item, dict):
-            expires = _parse(item.get("expires"))
+            expires = _moment(item.get("expires"))
             if expires is not None:
                 return ExpiryRecord(
                     expires=expires,
                     certain=True,
                     basis=str(item.get("basis", "")),
-                    event_time=_parse(item.get("event_time")) or expires,
+                    event_time=_moment(item.get("event_time")) or expires,
                 )
         announced = client.get("announced")
         if isinstance(announced, dict):
-            expires = _parse(announced.get("expires"))
+            expires = _moment(announced.get("expires"))
             if expires is not None:
                 return ExpiryRecord(
                     expires=expires,
                     certain=False,
                     basis="Amazon's expiry notice",
-                    event_time=_parse(announced.get("event_time")) or expires,
+                    event_time=_moment(announced.get("event_time")) or expires,
                 )
         return None
 
@@ -263,7 +258,7 @@ class SecretState:
             elif item.kind == EXPIRY:
                 client = self._client(client_id)
                 current = client.get("announced")
-                before = _parse(current.get("event_time")) if isinstance(current, dict) else None
+                before = _moment(current.get("event_time")) if isinstance(current, dict) else None
                 if before is None or item.event_time >= before:
                     client["announced"] = {
                         "expires": _iso(item.expires),
@@ -426,7 +421,7 @@ class SecretStatus(_CommandResult):
             for item in client["notifications"]:
                 kind = "new secret" if item["type"].endswith("NEW_SECRET") else "expiry notice"
                 # Written by this module in _iso's format: it parses.
-                sent, expires = _parse(item["event_time"]), _parse(item["expires"])
+                sent, expires = _moment(item["event_time"]), _moment(item["expires"])
                 lines.append(
                     f"    · {kind} of {_when(sent) if sent else '?'}: expires "
                     f"{_when(expires) if expires else '?'}"
