@@ -43,7 +43,6 @@ import os
 import re
 import tempfile
 import threading
-import threading as _threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -597,7 +596,7 @@ def _settled_session() -> Any:
         def __init__(self) -> None:
             super().__init__()
             self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
-            self._settle_lock = _threading.Lock()
+            self._settle_lock = threading.Lock()
             self._netrc: dict[tuple[str, str], Any] = {}
 
         def prepare_request(self, request):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
