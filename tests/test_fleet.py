@@ -49,15 +49,6 @@ def fleet_mock(tmp_path_factory):
         yield amazon, accounts, path
 
 
-def environment(amazon, home) -> dict:
-    environ: dict = {}
-    with isolated_home(environ=environ, env=amazon.env):
-        pass
-    environ.update(amazon.env)
-    environ["HOME"] = str(home)
-    return environ
-
-
 def run_fleet(amazon, **options):
     environ: dict = {}
     with isolated_home(environ=environ, env=amazon.env):
