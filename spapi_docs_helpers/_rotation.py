@@ -948,8 +948,9 @@ def _apply(
     result.old_expires = notification.old_expires
     done = False
     try:
+        stored_now = store.accounts()  # one read (a file, or a call to Secrets Manager)
         if all(
-            store.accounts().get(account, {}).get("lwa_client_secret") == new_secret
+            stored_now.get(account, {}).get("lwa_client_secret") == new_secret
             for account in targets
         ):
             # Stored by an earlier run that stopped before it consumed the notification.
