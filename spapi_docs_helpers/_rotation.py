@@ -66,7 +66,7 @@ from ._queue import (
     queue_url,
 )
 from ._redaction import escape_controls, mask
-from ._report import _JSON_UNSAFE, render_findings, wants_color
+from ._report import _JSON_UNSAFE, SEVERITY_ORDER, render_findings, wants_color
 from ._sources import resolve_credentials
 from ._stores import CredentialsFile, SecretsManagerSecret, atomic_write, open_store
 
@@ -446,12 +446,10 @@ class SecretStatus(_CommandResult):
         return self.render_text()
 
 
-def _client_summary(record: ExpiryRecord | None, now: datetime) -> tuple[str, str]:
-    """``(severity, one line)`` of what the notifications say of a client's secret."""
-    from ._diagnose import EXPIRY_WARNING_DAYS
-
+def _client_summary(record: ExpiryRecord | None, now: datetime) -> str:
+    """One line: what the notifications say of a client's secret."""
     if record is None:
-        return "info", "No notification dates its secret."
+        return "No notification dates its secret."
     left = (record.expires - now).total_seconds() / 86400
     days = f"in {round(left)} days" if left >= 0 else f"{round(-left)} days ago"
     whose = (
@@ -459,10 +457,7 @@ def _client_summary(record: ExpiryRecord | None, now: datetime) -> tuple[str, st
         if record.certain
         else "Amazon's latest notice dates the secret current then to expire"
     )
-    severity = "warning" if left <= EXPIRY_WARNING_DAYS else "info"
-    if left < 0 and record.certain:
-        severity = "error"
-    return severity, f"{whose} on {_when(record.expires)} ({days})."
+    return f"{whose} on {_when(record.expires)} ({days})."
 
 
 def secret_status(
@@ -480,6 +475,7 @@ def secret_status(
     expiry, and keep it in the state file. ``account`` (or ``credentials``) names the
     client identifier and the secret to report on; without them, every client on the queue.
     Never raises for what the queue or the files do: the findings say it."""
+    from ._diagnose import known_expiry_findings
 
     env = os.environ if environ is None else environ
     state = state if state is not None else SecretState(environ=env)
@@ -509,7 +505,9 @@ def secret_status(
         notifications = scan.of(cid)
         state.note_notifications(cid, notifications)
         record = state.known(cid, secret if cid == client_id else None)
-        severity, summary = _client_summary(record, now)
+        # The check's own rule (_diagnose) says how grave the date is, for every client.
+        expiry = known_expiry_findings(record, now=now, accepted=False)
+        severity = min((f.severity for f in expiry), key=SEVERITY_ORDER.__getitem__, default="info")
         status.clients.append(
             {
                 "client_id": display("lwa_app_id", cid),
@@ -519,21 +517,18 @@ def secret_status(
                 else None,
                 "certain": bool(record and record.certain),
                 "severity": severity,
-                "summary": summary,
+                "summary": _client_summary(record, now),
                 "notifications": [n.as_dict() for n in notifications],
             }
         )
-        if cid == client_id:
-            from ._diagnose import known_expiry_findings
-
-            findings = known_expiry_findings(record, now=now, accepted=False)
-            if record is None:
-                findings = [
-                    entry("client-secret-expiry-unknown").finding(
-                        f"No notification for {display('lwa_app_id', cid)} was on the queue."
-                    )
-                ]
-            status.findings.extend(findings)
+        if cid == client_id and record is None:
+            status.findings.append(
+                entry("client-secret-expiry-unknown").finding(
+                    f"No notification for {display('lwa_app_id', cid)} was on the queue."
+                )
+            )
+        elif cid == client_id:
+            status.findings.extend(expiry)
     try:
         if status.clients:
             state.save()

@@ -191,6 +191,7 @@ def test_secret_status_reports_the_expiry_and_leaves_every_message_on_the_queue(
     assert queue_counts(mock_amazon_env) == before == (5, 0), "nothing taken, nothing hidden"
     (client,) = status.clients
     assert client["days_left"] == 5 and not client["certain"]
+    assert client["severity"] == "warning"
     assert len(client["notifications"]) == 5
     assert [f.code for f in status.findings] == ["client-secret-expiry-announced"]
     assert "in 5 days" in status.render_text()
@@ -249,10 +250,13 @@ def test_check_warns_30_days_ahead_of_the_announced_expiry(scenario, warned, iso
         with isolated_home(environ=environ, env=amazon.env):
             before = check(environ=environ, timeout=5)
             assert "client-secret-expiry-announced" not in [f.code for f in before.findings]
-            secret_status(the_queue(amazon), account="default", environ=environ)
+            status = secret_status(the_queue(amazon), account="default", environ=environ)
             after = check(environ=environ, timeout=5)
     codes = [f.code for f in after.findings]
     assert ("client-secret-expiry-announced" in codes) is warned
+    # secret-status grades the date as the check does.
+    (client,) = status.clients
+    assert client["severity"] == ("warning" if warned else "info")
     if warned:
         finding = next(f for f in after.findings if f.code == "client-secret-expiry-announced")
         # Amazon's notice may be about another secret: a warning, and nothing is blamed.
