@@ -173,15 +173,20 @@ def _read_accounts_file(path: str) -> list[tuple[str, dict[str, Any] | None]]:
     ]
     if lines and all(_NAME_LINE.match(line) for line in lines):
         return [(name, None) for name in dict.fromkeys(lines)]
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # A safe loader: libyaml's when it is installed (a large file parses in C). The text is
+    # parsed once: the node tree shows repeated keys, and the data is built from it.
+    loader = None
     try:
-        node = yaml.compose(text, Loader=loader)
-        # A safe loader: libyaml's when it is installed (a large file parses in C).
-        data = yaml.load(text, Loader=loader)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise FleetProblem(f"--accounts-file {path} is not valid YAML{where}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if isinstance(data, list) and all(isinstance(item, str) and item for item in data):
         return [(name, None) for name in dict.fromkeys(data)]
     if not isinstance(data, dict):
