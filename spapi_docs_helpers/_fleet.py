@@ -112,9 +112,9 @@ class TokenCache:
             else:
                 mine = False
         if not mine:
-            # Bounded: the exchange has its transport's deadline.
-            while not waiting.wait(0.1):
-                pass
+            # Bounded: the exchange has its transport's deadline, and sets the event however
+            # it ends (the finally below).
+            waiting.wait()
             with self._lock:
                 if key in self._results:
                     return self._results[key]
