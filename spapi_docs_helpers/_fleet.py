@@ -43,7 +43,6 @@ import os
 import re
 import tempfile
 import threading
-import threading as _threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -113,9 +112,9 @@ class TokenCache:
             else:
                 mine = False
         if not mine:
-            # Bounded: the exchange has its transport's deadline.
-            while not waiting.wait(0.1):
-                pass
+            # Bounded: the exchange has its transport's deadline, and sets the event however
+            # it ends (the finally below).
+            waiting.wait()
             with self._lock:
                 if key in self._results:
                     return self._results[key]
@@ -174,15 +173,20 @@ def _read_accounts_file(path: str) -> list[tuple[str, dict[str, Any] | None]]:
     ]
     if lines and all(_NAME_LINE.match(line) for line in lines):
         return [(name, None) for name in dict.fromkeys(lines)]
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # A safe loader: libyaml's when it is installed (a large file parses in C). The text is
+    # parsed once: the node tree shows repeated keys, and the data is built from it.
+    loader = None
     try:
-        node = yaml.compose(text, Loader=loader)
-        # A safe loader: libyaml's when it is installed (a large file parses in C).
-        data = yaml.load(text, Loader=loader)
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise FleetProblem(f"--accounts-file {path} is not valid YAML{where}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if isinstance(data, list) and all(isinstance(item, str) and item for item in data):
         return [(name, None) for name in dict.fromkeys(data)]
     if not isinstance(data, dict):
@@ -597,7 +601,7 @@ def _settled_session() -> Any:
         def __init__(self) -> None:
             super().__init__()
             self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
-            self._settle_lock = _threading.Lock()
+            self._settle_lock = threading.Lock()
             self._netrc: dict[tuple[str, str], Any] = {}
 
         def prepare_request(self, request):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on

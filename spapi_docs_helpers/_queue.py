@@ -205,7 +205,8 @@ class Notification:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The form the JSON and the state file (:mod:`._rotation`) give a moment: UTC, seconds."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_notification(body: object) -> Notification | None:

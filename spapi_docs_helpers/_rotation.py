@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._authorize import state_path as authorize_state_path
 from ._catalogue import Finding, entry
@@ -53,11 +53,20 @@ from ._credentials import ENV_NAMES, Credentials, display
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
-from ._init import Terminal, usage
+from ._init import EXIT_OK, EXIT_PROBLEM, Terminal, usage
 from ._options import account_name, add_format, add_secret_id, add_timeout
-from ._queue import EXPIRY, NEW_SECRET, NotificationQueue, QueueProblem, queue_url
+from ._queue import (
+    EXPIRY,
+    NEW_SECRET,
+    Notification,
+    NotificationQueue,
+    QueueProblem,
+    _iso,
+    _moment,
+    queue_url,
+)
 from ._redaction import escape_controls, mask
-from ._report import _JSON_UNSAFE, render_findings, wants_color
+from ._report import _JSON_UNSAFE, SEVERITY_ORDER, render_findings, wants_color
 from ._sources import resolve_credentials
 from ._stores import CredentialsFile, SecretsManagerSecret, atomic_write, open_store
 
@@ -82,28 +91,10 @@ MAX_WAIT_S = 900.0
 # Amazon's clock and this machine's may differ; a new-secret notification dated this much
 # before the rotation was asked for can still be its answer.
 CLOCK_SLACK = timedelta(minutes=10)
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
-
-if TYPE_CHECKING:  # the annotations only: _queue imports boto3 when a queue is read
-    from ._queue import Notification, NotificationQueue
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def _when(moment: datetime) -> str:
@@ -220,23 +211,23 @@ class SecretState:
         if isinstance(secret, str) and secret and isinstance(secrets, dict):
             item = secrets.get(self.fingerprint(secret))
         if isinstance(item, dict):
-            expires = _parse(item.get("expires"))
+            expires = _moment(item.get("expires"))
             if expires is not None:
                 return ExpiryRecord(
                     expires=expires,
                     certain=True,
                     basis=str(item.get("basis", "")),
-                    event_time=_parse(item.get("event_time")) or expires,
+                    event_time=_moment(item.get("event_time")) or expires,
                 )
         announced = client.get("announced")
         if isinstance(announced, dict):
-            expires = _parse(announced.get("expires"))
+            expires = _moment(announced.get("expires"))
             if expires is not None:
                 return ExpiryRecord(
                     expires=expires,
                     certain=False,
                     basis="Amazon's expiry notice",
-                    event_time=_parse(announced.get("event_time")) or expires,
+                    event_time=_moment(announced.get("event_time")) or expires,
                 )
         return None
 
@@ -267,7 +258,7 @@ class SecretState:
             elif item.kind == EXPIRY:
                 client = self._client(client_id)
                 current = client.get("announced")
-                before = _parse(current.get("event_time")) if isinstance(current, dict) else None
+                before = _moment(current.get("event_time")) if isinstance(current, dict) else None
                 if before is None or item.event_time >= before:
                     client["announced"] = {
                         "expires": _iso(item.expires),
@@ -324,10 +315,39 @@ def known_expiry(
     return state.known(client_id.strip(), secret.strip())
 
 
+# --------------------------------------------------------------------------- the results
+
+
+class _CommandResult:
+    """What the results of ``secret-status`` and ``rotate`` share: the exit status of
+    ``ok``, the JSON text of ``as_dict()``, and ``str()`` as the notebook's HTML."""
+
+    __slots__ = ()
+
+    @property
+    def ok(self) -> bool:
+        raise NotImplementedError
+
+    def as_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ok else EXIT_PROBLEM
+
+    def to_json(self, **extra: Any) -> str:
+        """``as_dict()`` (and ``extra``) as JSON text, escaped as the check's report is."""
+        text = json.dumps({**self.as_dict(), **extra}, indent=2, ensure_ascii=False)
+        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + escape(str(self)) + "</pre>"
+
+
 # --------------------------------------------------------------------------- secret-status
 
 
-class SecretStatus:
+class SecretStatus(_CommandResult):
     """What ``secret-status`` found: the queue, each client's notifications and the expiry
     they give, and the findings (queue problems, expiry warnings)."""
 
@@ -365,10 +385,6 @@ class SecretStatus:
     def ok(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK if self.ok else EXIT_PROBLEM
-
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (see docs/reference/json-report.md); holds no secret."""
         return {
@@ -386,11 +402,6 @@ class SecretStatus:
             "state_file": self.state_path,
             "findings": [f.as_dict() for f in self.findings],
         }
-
-    def to_json(self) -> str:
-
-        text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
-        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     def render_text(self, *, color: bool = False) -> str:
 
@@ -410,7 +421,7 @@ class SecretStatus:
             for item in client["notifications"]:
                 kind = "new secret" if item["type"].endswith("NEW_SECRET") else "expiry notice"
                 # Written by this module in _iso's format: it parses.
-                sent, expires = _parse(item["event_time"]), _parse(item["expires"])
+                sent, expires = _moment(item["event_time"]), _moment(item["expires"])
                 lines.append(
                     f"    · {kind} of {_when(sent) if sent else '?'}: expires "
                     f"{_when(expires) if expires else '?'}"
@@ -434,17 +445,11 @@ class SecretStatus:
     def __str__(self) -> str:
         return self.render_text()
 
-    def _repr_html_(self) -> str:
 
-        return "<pre>" + escape(self.render_text()) + "</pre>"
-
-
-def _client_summary(record: ExpiryRecord | None, now: datetime) -> tuple[str, str]:
-    """``(severity, one line)`` of what the notifications say of a client's secret."""
-    from ._diagnose import EXPIRY_WARNING_DAYS
-
+def _client_summary(record: ExpiryRecord | None, now: datetime) -> str:
+    """One line: what the notifications say of a client's secret."""
     if record is None:
-        return "info", "No notification dates its secret."
+        return "No notification dates its secret."
     left = (record.expires - now).total_seconds() / 86400
     days = f"in {round(left)} days" if left >= 0 else f"{round(-left)} days ago"
     whose = (
@@ -452,10 +457,7 @@ def _client_summary(record: ExpiryRecord | None, now: datetime) -> tuple[str, st
         if record.certain
         else "Amazon's latest notice dates the secret current then to expire"
     )
-    severity = "warning" if left <= EXPIRY_WARNING_DAYS else "info"
-    if left < 0 and record.certain:
-        severity = "error"
-    return severity, f"{whose} on {_when(record.expires)} ({days})."
+    return f"{whose} on {_when(record.expires)} ({days})."
 
 
 def secret_status(
@@ -473,6 +475,7 @@ def secret_status(
     expiry, and keep it in the state file. ``account`` (or ``credentials``) names the
     client identifier and the secret to report on; without them, every client on the queue.
     Never raises for what the queue or the files do: the findings say it."""
+    from ._diagnose import known_expiry_findings
 
     env = os.environ if environ is None else environ
     state = state if state is not None else SecretState(environ=env)
@@ -502,7 +505,9 @@ def secret_status(
         notifications = scan.of(cid)
         state.note_notifications(cid, notifications)
         record = state.known(cid, secret if cid == client_id else None)
-        severity, summary = _client_summary(record, now)
+        # The check's own rule (_diagnose) says how grave the date is, for every client.
+        expiry = known_expiry_findings(record, now=now, accepted=False)
+        severity = min((f.severity for f in expiry), key=SEVERITY_ORDER.__getitem__, default="info")
         status.clients.append(
             {
                 "client_id": display("lwa_app_id", cid),
@@ -512,21 +517,18 @@ def secret_status(
                 else None,
                 "certain": bool(record and record.certain),
                 "severity": severity,
-                "summary": summary,
+                "summary": _client_summary(record, now),
                 "notifications": [n.as_dict() for n in notifications],
             }
         )
-        if cid == client_id:
-            from ._diagnose import known_expiry_findings
-
-            findings = known_expiry_findings(record, now=now, accepted=False)
-            if record is None:
-                findings = [
-                    entry("client-secret-expiry-unknown").finding(
-                        f"No notification for {display('lwa_app_id', cid)} was on the queue."
-                    )
-                ]
-            status.findings.extend(findings)
+        if cid == client_id and record is None:
+            status.findings.append(
+                entry("client-secret-expiry-unknown").finding(
+                    f"No notification for {display('lwa_app_id', cid)} was on the queue."
+                )
+            )
+        elif cid == client_id:
+            status.findings.extend(expiry)
     try:
         if status.clients:
             state.save()
@@ -559,7 +561,7 @@ def _credentials_of(
 # --------------------------------------------------------------------------- rotate
 
 
-class RotationResult:
+class RotationResult(_CommandResult):
     """What ``rotate`` did (or, with ``dry_run``, would do): the client, the accounts it
     updated, the dates, and the findings. Holds no secret."""
 
@@ -597,10 +599,6 @@ class RotationResult:
     @property
     def ok(self) -> bool:
         return self.outcome != "failed" and not any(f.severity == "error" for f in self.findings)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK if self.ok else EXIT_PROBLEM
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -653,10 +651,6 @@ class RotationResult:
     def __str__(self) -> str:
         return self.summary()
 
-    def _repr_html_(self) -> str:
-
-        return "<pre>" + escape(self.summary()) + "</pre>"
-
 
 def _failed(result: RotationResult, *findings: Finding | None) -> RotationResult:
     result.outcome = "failed"
@@ -664,14 +658,14 @@ def _failed(result: RotationResult, *findings: Finding | None) -> RotationResult
     return result
 
 
-def _store_account(store: Any, account: str) -> tuple[str, Any]:
-    """``(account name, {field: value})`` of the account to rotate in ``store``."""
+def _store_account(store: Any, account: str) -> Any:
+    """``{field: value}`` of the account to rotate in ``store`` (None: no such account)."""
 
     accounts = store.accounts()
     if isinstance(store, SecretsManagerSecret):
         # One secret holds one account, whatever its name.
-        return next(iter(accounts.items()), (store.secret_id, None))
-    return account, accounts.get(account)
+        return next(iter(accounts.values()), None)
+    return accounts.get(account)
 
 
 def rotate_client_secret(
@@ -705,7 +699,7 @@ def rotate_client_secret(
     result = RotationResult(store=store.location, dry_run=dry_run)
     # 1. The account, and the queue: before anything changes.
     try:
-        name, values = _store_account(store, account)
+        values = _store_account(store, account)
     except StoreError as error:
         return _failed(result, *error.findings)
     if not isinstance(values, dict) or not values.get("lwa_app_id"):
@@ -746,7 +740,6 @@ def rotate_client_secret(
             transport=transport,
             endpoints=endpoints,
             region=region,
-            name=name,
             targets=targets,
             client_id=client_id,
             old_secret=old_secret,
@@ -756,7 +749,6 @@ def rotate_client_secret(
             confirm=confirm,
             say=say,
             env=env,
-            new_secret_kind=NEW_SECRET,
         )
     except (QueueProblem, StoreError) as error:
         findings = [error.finding] if isinstance(error, QueueProblem) else error.findings
@@ -790,7 +782,6 @@ def _rotate(
     transport: Any,
     endpoints: Any,
     region: str,
-    name: str,
     targets: list[str],
     client_id: str,
     old_secret: str,
@@ -800,11 +791,10 @@ def _rotate(
     confirm: Callable[[str], bool] | None,
     say: Callable[[str], None],
     env: Mapping[str, str],
-    new_secret_kind: str,
 ) -> RotationResult:
 
     def ours(notification: Notification) -> bool:
-        return notification.kind == new_secret_kind and notification.client_id == client_id
+        return notification.kind == NEW_SECRET and notification.client_id == client_id
 
     # 2. A new secret of this client waiting on the queue: an earlier rotation to finish.
     waiting = queue.take_newest(ours, seconds=30)
@@ -953,8 +943,9 @@ def _apply(
     result.old_expires = notification.old_expires
     done = False
     try:
+        stored_now = store.accounts()  # one read (a file, or a call to Secrets Manager)
         if all(
-            store.accounts().get(account, {}).get("lwa_client_secret") == new_secret
+            stored_now.get(account, {}).get("lwa_client_secret") == new_secret
             for account in targets
         ):
             # Stored by an earlier run that stopped before it consumed the notification.
@@ -1180,11 +1171,7 @@ def _run_rotate(args: Any, terminal: Any, env: Mapping[str, str]) -> int:
         say=terminal.say if args.format == "text" else None,
     )
     if args.format == "json":
-        data = result.as_dict()
-        data["duration_ms"] = round((time.monotonic() - started) * 1000)
-
-        text = json.dumps(data, indent=2, ensure_ascii=False)
-        terminal.print(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+        terminal.print(result.to_json(duration_ms=round((time.monotonic() - started) * 1000)))
         return result.exit_code
     terminal.say(result.summary())
     if result.findings:

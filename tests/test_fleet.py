@@ -49,15 +49,6 @@ def fleet_mock(tmp_path_factory):
         yield amazon, accounts, path
 
 
-def environment(amazon, home) -> dict:
-    environ: dict = {}
-    with isolated_home(environ=environ, env=amazon.env):
-        pass
-    environ.update(amazon.env)
-    environ["HOME"] = str(home)
-    return environ
-
-
 def run_fleet(amazon, **options):
     environ: dict = {}
     with isolated_home(environ=environ, env=amazon.env):
@@ -182,11 +173,26 @@ def test_one_lwa_exchange_per_refresh_token(fleet_mock, tmp_path):
     assert sum(1 for r in amazon.requests if r.service == "lwa") - before == 1
 
 
-def test_the_token_cache_makes_concurrent_askers_wait_for_one_exchange():
+def test_the_token_cache_makes_concurrent_askers_wait_for_one_exchange(monkeypatch):
     import threading
+    import types
 
+    from spapi_docs_helpers import _fleet
     from spapi_docs_helpers._credentials import Credentials
 
+    # Each asker that waits for the exchange in flight says so: the exchange is let go only
+    # once the three others wait for it, so the test sees them wait (not arrive afterwards
+    # and find the token cached).
+    askers_waiting = threading.Semaphore(0)
+
+    class SeenEvent(threading.Event):
+        def wait(self, timeout=None):
+            askers_waiting.release()
+            return super().wait(timeout)
+
+    monkeypatch.setattr(
+        _fleet, "threading", types.SimpleNamespace(Lock=threading.Lock, Event=SeenEvent)
+    )
     cache, calls, gate = TokenCache(), [], threading.Event()
     credentials = Credentials(lwa_app_id="a", lwa_client_secret="b", refresh_token="c")
 
@@ -204,6 +210,8 @@ def test_the_token_cache_makes_concurrent_askers_wait_for_one_exchange():
     ]
     for thread in threads:
         thread.start()
+    for _ in range(3):
+        assert askers_waiting.acquire(timeout=10), "an asker did not wait for the exchange"
     gate.set()
     for thread in threads:
         thread.join(10)

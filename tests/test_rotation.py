@@ -191,6 +191,7 @@ def test_secret_status_reports_the_expiry_and_leaves_every_message_on_the_queue(
     assert queue_counts(mock_amazon_env) == before == (5, 0), "nothing taken, nothing hidden"
     (client,) = status.clients
     assert client["days_left"] == 5 and not client["certain"]
+    assert client["severity"] == "warning"
     assert len(client["notifications"]) == 5
     assert [f.code for f in status.findings] == ["client-secret-expiry-announced"]
     assert "in 5 days" in status.render_text()
@@ -249,10 +250,13 @@ def test_check_warns_30_days_ahead_of_the_announced_expiry(scenario, warned, iso
         with isolated_home(environ=environ, env=amazon.env):
             before = check(environ=environ, timeout=5)
             assert "client-secret-expiry-announced" not in [f.code for f in before.findings]
-            secret_status(the_queue(amazon), account="default", environ=environ)
+            status = secret_status(the_queue(amazon), account="default", environ=environ)
             after = check(environ=environ, timeout=5)
     codes = [f.code for f in after.findings]
     assert ("client-secret-expiry-announced" in codes) is warned
+    # secret-status grades the date as the check does.
+    (client,) = status.clients
+    assert client["severity"] == ("warning" if warned else "info")
     if warned:
         finding = next(f for f in after.findings if f.code == "client-secret-expiry-announced")
         # Amazon's notice may be about another secret: a warning, and nothing is blamed.
@@ -548,6 +552,60 @@ def test_an_interrupted_store_update_releases_the_new_secret_for_the_next_run(mo
     result = rotate_client_secret(the_queue(amazon), wait=5)
     assert result.outcome == "recovered" and result.ok
     assert secret_of(store, "default") != amazon.credentials["lwa_client_secret"]
+
+
+@FIVE_DAYS
+def test_an_unfinished_rotation_blocks_another_unless_forced_and_confirmed(mock_amazon_env):
+    """The state file says a rotation was asked for and its secret never stored: rotate
+    refuses; --force lifts that, and the question comes before anything changes."""
+    amazon = mock_amazon_env
+    store = store_accounts(amazon, default=amazon.credentials)
+    client_id, old = amazon.credentials["lwa_app_id"], amazon.credentials["lwa_client_secret"]
+    state = SecretState()
+    state.begin_rotation(client_id, old)
+    state.save()
+    refused = rotate_client_secret(the_queue(amazon), wait=2)
+    assert [f.code for f in refused.findings] == ["rotation-unfinished"]
+    asked = []
+
+    def decline(question):
+        asked.append(question)
+        return False
+
+    declined = rotate_client_secret(the_queue(amazon), wait=2, force=True, confirm=decline)
+    assert not declined.ok and declined.outcome == "failed" and declined.findings == []
+    assert len(asked) == 1 and client_id not in asked[0]
+    assert "nothing was rotated (not confirmed)" in declined.notes
+    assert amazon.world.apps[app_key(amazon)].generation == 0
+    assert secret_of(store, "default") == old
+    forced = rotate_client_secret(the_queue(amazon), wait=20, force=True, confirm=lambda q: True)
+    assert forced.ok and forced.outcome == "rotated", forced.findings
+    assert amazon.world.apps[app_key(amazon)].generation == 1
+    assert secret_of(store, "default") != old
+    assert SecretState().pending_rotation(client_id) is None
+
+
+@FIVE_DAYS
+def test_a_new_secret_already_stored_is_only_consumed(mock_amazon_env):
+    """The stores hold the new secret already (an earlier run stored it and stopped before
+    it took the notification off the queue): nothing is written again, the notification is
+    consumed and the rotation noted as finished."""
+    amazon = mock_amazon_env
+    store = store_accounts(amazon, default=amazon.credentials)
+    client_id = amazon.credentials["lwa_app_id"]
+    amazon.notifications.paused = True
+    assert rotate_client_secret(the_queue(amazon), wait=1).outcome == "failed"
+    new = amazon.world.apps[app_key(amazon)].current_secret.value
+    store.update({"default": {"lwa_client_secret": new}}, replace=True)
+    written = Path(store.path).read_bytes()
+    amazon.notifications.release()
+    result = rotate_client_secret(the_queue(amazon), wait=2)
+    assert result.ok and result.outcome == "completed", result.findings
+    assert result.backup is None and Path(store.path).read_bytes() == written
+    assert amazon.world.apps[app_key(amazon)].generation == 1
+    assert NEW_SECRET not in [b["notificationType"] for b in queue_bodies(amazon)]
+    assert SecretState().pending_rotation(client_id) is None
+    assert SecretState().known(client_id, new).certain
 
 
 @FIVE_DAYS
