@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from _consent_flow import listening_authorize
 from _values import APP_ID, CLIENT_ID
 
 from spapi_docs_helpers import (
@@ -701,49 +702,17 @@ def test_listen_receives_the_redirect_through_a_tunnel_and_stores(
 ):
     """--listen behind a tunnel: the test plays the tunnel, forwarding Amazon's https
     redirect to the catcher on loopback."""
-    doctor_path = os.path.join(os.path.dirname(sys.executable), "spapi-doctor")
     amazon = mock_amazon_env
-    command = [
-        doctor_path,
-        "authorize",
-        "--app-id",
-        amazon.env["SPAPI_MOCK_APP_ID"],
-        "--marketplace",
-        "US",
-        "--draft",
-        "--redirect-uri",
-        REDIRECT,
-        "--listen",
-        "0",
-        "--listen-timeout",
-        "120",
-        "--account",
-        "tunnelled",
-        "--store",
-        "file",
-        "--no-verify",
-    ]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
-    ) as process:
-        try:
-            url = process.stdout.readline().strip()
-            base = None
-            while base is None:
-                line = process.stderr.readline()
-                assert line, "the command ended before listening"
-                found = re.search(r"Waiting for the redirect on (http://127\.0\.0\.1:\d+)/", line)
-                base = found.group(1) if found else None
-            redirected = consent_as_seller(url)
-            forwarded = base + redirected[len("https://app.example.com") :]
-            with urllib.request.urlopen(forwarded, timeout=10) as answer:
-                assert answer.status == 200
-            out, err = process.communicate(timeout=120)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode == 0, err
+    with listening_authorize(
+        amazon.env["SPAPI_MOCK_APP_ID"], "tunnelled", "--no-verify"
+    ) as listening:
+        url = listening.consent_url
+        redirected = consent_as_seller(url)
+        forwarded = listening.catcher + redirected[len("https://app.example.com") :]
+        with urllib.request.urlopen(forwarded, timeout=10) as answer:
+            assert answer.status == 200
+        out, err = listening.finish()
+    assert listening.process.returncode == 0, err
     config = tmp_path / "mock-amazon-home" / ".config" / "python-sp-api" / "credentials.yml"
     stored = _stored(config, "tunnelled")
     assert amazon.world.authorization(stored["refresh_token"]).app == _world.APP_MAIN
