@@ -31,12 +31,11 @@ from ._formats import check_formats
 from ._options import account_name, add_color, add_secret_id, add_timeout
 from ._report import render_findings, render_stages, wants_color
 from ._sources import CONFIG_FILE, SECRET_ID_VARIABLE, SECRETS_MANAGER, resolve_credentials
-from ._stores import env_names, lwa_values, open_store
+from ._stores import STORE_KINDS, env_names, lwa_values, open_store
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 ATTEMPTS = 3
 MAX_ANSWER = 16 * 1024
-STORE_CHOICES = ("file", "secrets-manager", "env-file", "export")
 PROMPTS = {
     "lwa_app_id": "Client identifier (Develop Apps → LWA credentials → View; "
     "amzn1.application-oa2-client.…)",
@@ -97,7 +96,7 @@ def add_store_arguments(parser, *, account_help):
     parser.add_argument("--account", type=account_name, metavar="NAME", help=account_help)
     parser.add_argument(
         "--store",
-        choices=STORE_CHOICES,
+        choices=STORE_KINDS,
         help="where to store the credentials: credentials.yml (file), an AWS Secrets Manager "
         "secret, an env file, or export lines printed on standard output",
     )
