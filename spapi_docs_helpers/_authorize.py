@@ -70,13 +70,13 @@ from ._init import (
     library_reads,
     open_store_for,
     report_stored,
+    say_findings,
     show_verification,
     store_values,
     usage,
     verify_values,
 )
 from ._redaction import mask, protect_logs, redact_text
-from ._report import render_findings
 from ._sources import credentials_for
 from ._stores import atomic_write
 
@@ -915,10 +915,6 @@ def _port(text):
     return value
 
 
-def _findings_out(terminal, findings, color):
-    terminal.say(render_findings(findings, color=color).rstrip("\n"))
-
-
 def _make_request(terminal, args, environ, color):
     """The consent URL from the options (asking for what is missing on a terminal)."""
     if not args.app_id:
@@ -942,7 +938,7 @@ def _make_request(terminal, args, environ, color):
             environ=environ,
         )
     except AuthorizeError as error:
-        _findings_out(terminal, error.findings, color)
+        say_findings(terminal, error.findings, color)
         return None
     except ValueError as error:
         usage(args, str(error))
@@ -1056,11 +1052,8 @@ def run(args, *, terminal=None, environ=None) -> int:
         )
         if result is None:
             return EXIT_PROBLEM
-    except (AuthorizeError, CredentialsError, CheckError) as error:
-        _findings_out(terminal, error.findings, color)
-        return EXIT_PROBLEM
-    except StoreError as error:
-        _findings_out(terminal, error.findings, color)
+    except (AuthorizeError, CredentialsError, CheckError, StoreError) as error:
+        say_findings(terminal, error.findings, color)
         return EXIT_PROBLEM
     except (EOFError, KeyboardInterrupt):
         terminal.say("\nStopped.")
@@ -1068,7 +1061,7 @@ def run(args, *, terminal=None, environ=None) -> int:
     report_stored(terminal, result, color=color)
     shadowed = library_reads(account, result, env)
     if shadowed is not None:
-        _findings_out(terminal, [shadowed], color)
+        say_findings(terminal, [shadowed], color)
     if not args.no_verify:
         terminal.say("Checking the new refresh token…")
         report = verify_values(

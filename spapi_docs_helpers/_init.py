@@ -84,6 +84,11 @@ class Terminal:
         return self.ask(prompt + " [y/N]").strip().lower() in ("y", "yes")
 
 
+def say_findings(terminal, findings, color):
+    """The findings, rendered as the check renders them, on the terminal's message stream."""
+    terminal.say(render_findings(findings, color=color).rstrip("\n"))
+
+
 def usage(args, message):
     """A usage error: argparse's message and exit status 2."""
     args._parser.error(message)
@@ -190,7 +195,7 @@ def show_verification(terminal, report, color):
     stages = [stage for stage in report.stages if stage.name != "load"]
     terminal.say(render_stages(stages, color=color).rstrip("\n"))
     if report.findings:
-        terminal.say(render_findings(report.findings, color=color).rstrip("\n"))
+        say_findings(terminal, report.findings, color)
 
 
 # --------------------------------------------------------------------------- storing
@@ -334,7 +339,7 @@ def _ask_values(terminal, color):
             findings = check_formats(Credentials(**{key: value}))
             errors = format_errors(findings)
             if findings:
-                terminal.say(render_findings(findings, color=color).rstrip("\n"))
+                say_findings(terminal, findings, color)
             if not errors:
                 terminal.say(f"  ✓ {display(key, value)}")
                 values[key] = value
@@ -378,7 +383,7 @@ def run(args, *, terminal=None, environ=None) -> int:
             store = open_store_for(args, env)  # the account name checked against the store
         errors = format_errors(check_formats(credentials))
         if errors:
-            terminal.say(render_findings(errors, color=color).rstrip("\n"))
+            say_findings(terminal, errors, color)
             terminal.say("✗ A value is wrong: nothing was written.")
             return EXIT_PROBLEM
         if not args.no_verify:
@@ -407,7 +412,7 @@ def run(args, *, terminal=None, environ=None) -> int:
         if result is None:
             return EXIT_PROBLEM
     except StoreError as error:
-        terminal.say(render_findings(error.findings, color=color).rstrip("\n"))
+        say_findings(terminal, error.findings, color)
         return EXIT_PROBLEM
     except (EOFError, KeyboardInterrupt):
         terminal.say("\nStopped; nothing was written.")
@@ -415,5 +420,5 @@ def run(args, *, terminal=None, environ=None) -> int:
     report_stored(terminal, result, color=color)
     shadowed = library_reads(args.account, result, env)
     if shadowed is not None:
-        terminal.say(render_findings([shadowed], color=color).rstrip("\n"))
+        say_findings(terminal, [shadowed], color)
     return EXIT_OK
