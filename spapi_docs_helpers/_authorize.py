@@ -1047,7 +1047,6 @@ def run(args, *, terminal=None, environ=None) -> int:
             store,
             account,
             authorization.credentials,
-            color=color,
             replace_note="Declining discards the new refresh token (authorise again for another).",
         )
         if result is None:
@@ -1058,7 +1057,7 @@ def run(args, *, terminal=None, environ=None) -> int:
     except (EOFError, KeyboardInterrupt):
         terminal.say("\nStopped.")
         return EXIT_PROBLEM
-    report_stored(terminal, result, color=color)
+    report_stored(terminal, result)
     shadowed = library_reads(account, result, env)
     if shadowed is not None:
         say_findings(terminal, [shadowed], color)

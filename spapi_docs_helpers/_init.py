@@ -249,7 +249,7 @@ def choose_store(terminal, args, environ):
     return open_store_for(args, environ)
 
 
-def store_values(terminal, args, store, account, credentials, *, color, replace_note=None):
+def store_values(terminal, args, store, account, credentials, *, replace_note=None):
     """Store; asks before replacing on a terminal (unless --yes). Returns the
     :class:`StoreResult`, or None when the user declined; raises StoreError."""
     updates = {account: lwa_values(credentials)}
@@ -302,12 +302,11 @@ def library_reads(account, result, environ):
     )
 
 
-def report_stored(terminal, result, *, color):
-    mark = "✓"
+def report_stored(terminal, result):
     if not result.written:
-        terminal.say(f"{mark} Nothing to write: {result.summary()}")
+        terminal.say(f"✓ Nothing to write: {result.summary()}")
     else:
-        terminal.say(f"{mark} Stored: {result.summary()}")
+        terminal.say(f"✓ Stored: {result.summary()}")
     if result.text is not None:
         terminal.print(result.text)
 
@@ -408,7 +407,7 @@ def run(args, *, terminal=None, environ=None) -> int:
             if store is None:
                 terminal.say("No store chosen; nothing was written.")
                 return EXIT_PROBLEM
-        result = store_values(terminal, args, store, args.account, credentials, color=color)
+        result = store_values(terminal, args, store, args.account, credentials)
         if result is None:
             return EXIT_PROBLEM
     except StoreError as error:
@@ -417,7 +416,7 @@ def run(args, *, terminal=None, environ=None) -> int:
     except (EOFError, KeyboardInterrupt):
         terminal.say("\nStopped; nothing was written.")
         return EXIT_PROBLEM
-    report_stored(terminal, result, color=color)
+    report_stored(terminal, result)
     shadowed = library_reads(args.account, result, env)
     if shadowed is not None:
         say_findings(terminal, [shadowed], color)
