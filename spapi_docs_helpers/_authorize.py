@@ -66,6 +66,7 @@ from ._init import (
     Terminal,
     _color,
     add_store_arguments,
+    check_account_fits_store,
     choose_store,
     library_reads,
     open_store_for,
@@ -1018,8 +1019,8 @@ def run(args, *, terminal=None, environ=None) -> int:
             if store is None:
                 terminal.say("No store chosen; the code was not used.")
                 return EXIT_PROBLEM
-        elif args.store in ("env-file", "export"):
-            open_store_for(args, env)
+        else:
+            check_account_fits_store(args)
         # What the store would refuse is refused before the code is used: afterwards the new
         # token would be lost. (A broken or foreign file raises here; any refresh token
         # already there differs from the one the code will bring.)

@@ -213,11 +213,21 @@ def open_store_for(args, environ):
             force=args.force,
             timeout=args.timeout,
         )
-        if args.store in ("env-file", "export") and args.account:
-            env_names(args.account)
     except ValueError as error:
         usage(args, str(error))
+    check_account_fits_store(args)
     return store
+
+
+def check_account_fits_store(args):
+    """A usage error when the env-file and export stores, which put the account name into
+    variable names, are given one that cannot be part of a name. Called again once the
+    account is known, when it comes after the store (asked, or the redirect's partner)."""
+    if args.store in ("env-file", "export") and args.account:
+        try:
+            env_names(args.account)
+        except ValueError as error:
+            usage(args, str(error))
 
 
 def choose_store(terminal, args, environ):
@@ -378,8 +388,7 @@ def run(args, *, terminal=None, environ=None) -> int:
                 return EXIT_PROBLEM
             if not args.account:
                 args.account = terminal.ask("Account name", default="default").strip()
-        if store is not None:
-            store = open_store_for(args, env)  # the account name checked against the store
+        check_account_fits_store(args)
         errors = format_errors(check_formats(credentials))
         if errors:
             say_findings(terminal, errors, color)
