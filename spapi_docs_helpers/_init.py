@@ -287,11 +287,10 @@ def library_reads(account, result, environ):
     library would make)."""
     if result.kind not in ("file", "secrets-manager"):
         return None
-    resolution = resolve_credentials(account, environ=environ)
-    used = resolution.used
-    expected = CONFIG_FILE if result.kind == "file" else SECRETS_MANAGER
     if result.kind == "secrets-manager" and not environ.get(SECRET_ID_VARIABLE):
         return None  # the store's note says to set it
+    used = resolve_credentials(account, environ=environ).used
+    expected = CONFIG_FILE if result.kind == "file" else SECRETS_MANAGER
     same_place = used is not None and (
         result.kind == "secrets-manager"
         or os.path.realpath(used.location or "") == os.path.realpath(result.location)
