@@ -443,7 +443,7 @@ def consent_request(
         host = parts.hostname
         code = (marketplace or "").strip().upper()
         if code not in MARKETPLACES:
-            code = {"NA": "US", "EU": "DE", "FE": "JP"}.get((region or "NA").strip().upper(), "US")
+            code = REGION_CONSENT_MARKETPLACE.get((region or "NA").strip().upper(), "US")
         market_region = MARKETPLACES[code].region
     else:
         code, market_region, host = _consent_host(marketplace, region, vendor)

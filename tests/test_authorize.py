@@ -175,6 +175,8 @@ def test_the_mock_stands_in_for_amazons_hosts_when_told(tmp_path):
         environ=env,
     )
     assert other.url.startswith("https://vendorcentral.amazon.ie/apps/authorize/consent?")
+    # With a base URL of its own, the region still names the marketplace it is described by.
+    assert (other.host, other.marketplace, other.region) == ("vendorcentral.amazon.ie", "DE", "EU")
 
 
 @pytest.mark.parametrize(
