@@ -249,13 +249,16 @@ class PendingStates:
         expired."""
         now = time.time() if now is None else now
         _raw, entries = self._read()
+        return self._match(entries, state, now)
+
+    def _match(self, entries, state, now):
+        """:meth:`find` in entries already read (``take`` reads the file once)."""
         if not isinstance(state, str) or not state:
             raise _problem(
                 "state-mismatch",
                 "The address has no state parameter, so it cannot be told apart from a forged "
                 "one; its code was not used.",
             )
-
         for item in entries:
             if isinstance(item.get("state"), str) and hmac.compare_digest(item["state"], state):
                 if item.get("expires_at", 0) <= now:
@@ -275,8 +278,8 @@ class PendingStates:
     def take(self, state, *, now=None):
         """:meth:`find`, and the state is then removed: each is used once."""
         now = time.time() if now is None else now
-        item = self.find(state, now=now)
         raw, entries = self._read()
+        item = self._match(entries, state, now)
         kept = [
             e for e in entries if e.get("state") != item["state"] and e.get("expires_at", 0) > now
         ]
