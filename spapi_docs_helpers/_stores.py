@@ -50,6 +50,7 @@ from ._config_file import CONFIG_FILENAME, _yaml_load, config_directory
 from ._credentials import LWA_KEYS, SECRET_JSON_KEYS, Credentials, display, field_spec
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
+from ._files import FileProblem, read_regular_file
 from ._redaction import protect_logs, redact_text
 from ._sources import SECRET_ID_VARIABLE
 
@@ -284,25 +285,17 @@ class _Store:
 
 
 def _read_bounded(path) -> bytes | None:
-    """The file's bytes, None when it does not exist; refuses what is no regular file."""
+    """The file's bytes, None when it does not exist; refuses what is no regular file (a
+    FIFO would block a plain open) and what is larger than a hand-written file."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise _store_error("store-write-failed", f"{path} is a folder, not a file.") from None
-    except OSError as error:
-        raise _store_error(
-            "store-write-failed", f"{path} cannot be read ({error.strerror}); nothing was written."
-        ) from None
-    if len(data) > MAX_FILE_BYTES:
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except FileProblem as problem:
+        if problem.kind == "missing":
+            return None
         raise _store_error(
             "store-write-failed",
-            f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB: not a credentials file this "
-            "command edits; nothing was written.",
-        )
-    return data
+            f"{problem.message}; nothing was written.",
+        ) from None
 
 
 # The last step before the new file takes the old one's place; tests replace it to crash
