@@ -59,6 +59,7 @@ from ._errors import (
     StoreError,
     raise_verdict,
 )
+from ._files import FileProblem, read_regular_file
 from ._formats import CLIENT_ID_PREFIX, check_formats
 from ._init import (
     EXIT_OK,
@@ -211,17 +212,17 @@ class PendingStates:
 
     def _read(self):
         try:
-            with open(self.path, "rb") as handle:
-                raw = handle.read(MAX_STATE_FILE + 1)
-        except FileNotFoundError:
-            return None, []
-        except OSError as error:
+            raw = read_regular_file(self.path, MAX_STATE_FILE)
+        except FileProblem as problem:
+            if problem.kind == "missing":
+                return None, []
+            # A FIFO, a folder, an unreadable or oversized file: nothing this command wrote.
             raise _problem(
-                "state-mismatch", f"The state file {self.path} cannot be read ({error.strerror})."
+                "state-mismatch",
+                f"The state file cannot be used: {problem.message}. Remove it, or give "
+                "another --state-file.",
             ) from None
         try:
-            if len(raw) > MAX_STATE_FILE:
-                raise ValueError("the state file is too large")
             data = json.loads(raw)
             entries = [e for e in data["pending"] if isinstance(e, dict) and "state" in e]
         except (ValueError, TypeError, KeyError):

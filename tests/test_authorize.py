@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from _consent_flow import listening_authorize
+from _hostile import bounded
 from _values import APP_ID, CLIENT_ID
 
 from spapi_docs_helpers import (
@@ -740,6 +741,20 @@ def test_a_broken_state_file_is_no_crash(tmp_path):
     assert raised.value.finding.code == "state-mismatch"
     consent_request(APP_ID, marketplace="US", state_file=path, environ={})
     assert len(json.loads(path.read_text())["pending"]) == 1
+
+
+def test_a_state_file_that_is_a_fifo_is_a_finding_not_a_hang(tmp_path):
+    path = tmp_path / "s.json"
+    os.mkfifo(path)
+    for attempt in (
+        lambda: PendingStates(path).find("x", now=time.time()),
+        lambda: consent_request(APP_ID, marketplace="US", state_file=path, environ={}),
+    ):
+        with pytest.raises(AuthorizeError) as raised:
+            bounded(attempt)
+        assert raised.value.finding.code == "state-mismatch"
+        assert "named pipe" in raised.value.finding.message
+    assert stat.S_ISFIFO(path.stat().st_mode)
 
 
 def test_on_a_terminal_authorize_asks_for_what_is_missing(mock_amazon_env, assert_no_leak):
