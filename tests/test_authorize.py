@@ -290,7 +290,10 @@ def test_the_flow_gives_the_partners_refresh_token(consent, assert_no_leak):
     request, redirected = consent()
     authorization = complete_authorization(redirected, state_file=consent.state_file)
     amazon = consent.amazon
-    assert authorization.selling_partner_id == _consent.selling_partner_id(_world.SELLER_NA)
+    assert (
+        authorization.selling_partner_id
+        == amazon.world.partners[_world.SELLER_NA].selling_partner_id
+    )
     assert authorization.region == "NA" and authorization.app_id == request.app_id
     record = amazon.world.authorization(authorization.refresh_token)
     assert (record.app, record.partner) == (_world.APP_MAIN, _world.SELLER_NA)
@@ -603,7 +606,8 @@ def test_the_default_account_is_the_selling_partner_id(mock_amazon_env, cli, tmp
     )
     assert status == 0, err
     config = tmp_path / "mock-amazon-home" / ".config" / "python-sp-api" / "credentials.yml"
-    assert _consent.selling_partner_id(_world.SELLER_NA) in yaml.safe_load(config.read_text())
+    partner = mock_amazon_env.world.partners[_world.SELLER_NA]
+    assert partner.selling_partner_id in yaml.safe_load(config.read_text())
     assert "Checking the new refresh token" not in err
 
 
@@ -780,7 +784,7 @@ def test_on_a_terminal_authorize_asks_for_what_is_missing(mock_amazon_env, asser
     ]
     said = terminal.said
     assert "Open this address, sign in as the selling partner" in said
-    account = _consent.selling_partner_id(_world.SELLER_NA)
+    account = mock_amazon_env.world.partners[_world.SELLER_NA].selling_partner_id
     assert f"account '{account}' added" in said
     stored = yaml.safe_load(
         (Path(os.environ["XDG_CONFIG_HOME"]) / "python-sp-api" / "credentials.yml").read_text()
