@@ -669,6 +669,9 @@ class EnvFile(_Store):
 
     def accounts(self) -> dict[str, Any]:
         _raw, text = self._read()
+        return self._accounts_in(text)
+
+    def _accounts_in(self, text) -> dict[str, Any]:
         variables = self._variables(text)
         found: dict = {}
         for key in LWA_KEYS:
@@ -700,7 +703,7 @@ class EnvFile(_Store):
         names = {account: env_names(account) for account in updates}
         raw, text = self._read()
         self._check_ours(raw, text)
-        changes = _plan(self.accounts() if raw is not None else {}, updates)
+        changes = _plan(self._accounts_in(text), updates)
         if not replace:
             _refuse_replacements(changes, self.path)
         if raw is not None and self._ours(text) and not any(c.status != "same" for c in changes):
