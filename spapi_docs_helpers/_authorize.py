@@ -72,6 +72,7 @@ from ._init import (
     library_reads,
     open_store_for,
     report_stored,
+    require_store_unless_asked,
     say_findings,
     show_verification,
     store_values,
@@ -977,11 +978,7 @@ def run(args, *, terminal=None, environ=None) -> int:
         terminal.say(request.describe())
         terminal.print(request.url)
         return EXIT_OK
-    if not terminal.interactive and not args.store:
-        usage(
-            args,
-            "--store is needed when nothing can be asked (file, secrets-manager, env-file, export)",
-        )
+    require_store_unless_asked(terminal, args)
     store = open_store_for(args, env) if args.store else None
     try:
         if args.redirected_url is not None:

@@ -230,6 +230,12 @@ def check_account_fits_store(args):
             usage(args, str(error))
 
 
+def require_store_unless_asked(terminal, args):
+    """A usage error when no store is named and none can be asked for."""
+    if not terminal.interactive and not args.store:
+        usage(args, f"--store is needed when nothing can be asked ({', '.join(STORE_KINDS)})")
+
+
 def choose_store(terminal, args, environ):
     """Ask where to store (interactive, without --store)."""
     directory, _problem = config_directory(environ)
@@ -367,11 +373,7 @@ def run(args, *, terminal=None, environ=None) -> int:
     color = _color(args, terminal.err)
     if not args.from_env and not terminal.interactive:
         usage(args, "standard input is not a terminal: pass --from-env (and --store, --yes)")
-    if not terminal.interactive and not args.store:
-        usage(
-            args,
-            "--store is needed when nothing can be asked (file, secrets-manager, env-file, export)",
-        )
+    require_store_unless_asked(terminal, args)
     store = open_store_for(args, env) if args.store else None
     try:
         if args.from_env:
