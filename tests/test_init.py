@@ -416,12 +416,17 @@ def test_on_a_real_terminal_nothing_pasted_is_echoed(isolated_machine, assert_no
 
 
 def test_the_command_is_cheap_to_start(isolated_machine):
-    """`init --help` and `explain` import no network library."""
+    """`init --help`, `authorize --help` and `explain` import no network library."""
     probe = (
         "import sys, io, contextlib\n"
         "from spapi_docs_helpers._cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['explain', 'md1000'])\n"
+        "    for command in ('init', 'authorize'):\n"
+        "        try:\n"
+        "            main([command, '--help'])\n"
+        "        except SystemExit as done:\n"
+        "            assert done.code == 0, command\n"
         "print(sorted(m for m in ('requests', 'boto3', 'ruamel', 'yaml') if m in sys.modules))\n"
     )
     done = subprocess.run(
