@@ -763,6 +763,12 @@ class ExportLines(_Store):
 # --------------------------------------------------------------------------- Secrets Manager
 
 
+def _aws_error_code(error) -> str | None:
+    """The AWS error code of a botocore ClientError (None for any other error)."""
+    response = getattr(error, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
 class SecretsManagerSecret(_Store):
     """One AWS Secrets Manager secret, as python-amazon-sp-api reads it: a JSON object with
     ``SP_API_REFRESH_TOKEN``, ``LWA_APP_ID`` and ``LWA_CLIENT_SECRET``. The library reads
@@ -817,9 +823,7 @@ class SecretsManagerSecret(_Store):
         return self._client
 
     def _failure(self, action, error):
-        response = getattr(error, "response", None)
-        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-        what = code or type(error).__name__
+        what = _aws_error_code(error) or type(error).__name__
         return _store_error(
             "secrets-manager-write-failed",
             f"{action} the secret {self.secret_id!r} failed with {what}: "
@@ -831,9 +835,7 @@ class SecretsManagerSecret(_Store):
         try:
             answer = self._service().get_secret_value(SecretId=self.secret_id)
         except Exception as error:  # botocore's errors, network included: a finding
-            response = getattr(error, "response", None)
-            code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-            if code == "ResourceNotFoundException":
+            if _aws_error_code(error) == "ResourceNotFoundException":
                 return False, {}
             raise self._failure("Reading", error) from None
         text = answer.get("SecretString")
