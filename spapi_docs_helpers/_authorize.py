@@ -59,6 +59,7 @@ from ._errors import (
     StoreError,
     raise_verdict,
 )
+from ._files import FileProblem, read_regular_file
 from ._formats import CLIENT_ID_PREFIX, check_formats
 from ._init import (
     EXIT_OK,
@@ -66,17 +67,19 @@ from ._init import (
     Terminal,
     _color,
     add_store_arguments,
+    check_account_fits_store,
     choose_store,
     library_reads,
     open_store_for,
     report_stored,
+    require_store_unless_asked,
+    say_findings,
     show_verification,
     store_values,
     usage,
     verify_values,
 )
 from ._redaction import mask, protect_logs, redact_text
-from ._report import render_findings
 from ._sources import credentials_for
 from ._stores import atomic_write
 
@@ -210,17 +213,17 @@ class PendingStates:
 
     def _read(self):
         try:
-            with open(self.path, "rb") as handle:
-                raw = handle.read(MAX_STATE_FILE + 1)
-        except FileNotFoundError:
-            return None, []
-        except OSError as error:
+            raw = read_regular_file(self.path, MAX_STATE_FILE)
+        except FileProblem as problem:
+            if problem.kind == "missing":
+                return None, []
+            # A FIFO, a folder, an unreadable or oversized file: nothing this command wrote.
             raise _problem(
-                "state-mismatch", f"The state file {self.path} cannot be read ({error.strerror})."
+                "state-mismatch",
+                f"The state file cannot be used: {problem.message}. Remove it, or give "
+                "another --state-file.",
             ) from None
         try:
-            if len(raw) > MAX_STATE_FILE:
-                raise ValueError("the state file is too large")
             data = json.loads(raw)
             entries = [e for e in data["pending"] if isinstance(e, dict) and "state" in e]
         except (ValueError, TypeError, KeyError):
@@ -248,13 +251,16 @@ class PendingStates:
         expired."""
         now = time.time() if now is None else now
         _raw, entries = self._read()
+        return self._match(entries, state, now)
+
+    def _match(self, entries, state, now):
+        """:meth:`find` in entries already read (``take`` reads the file once)."""
         if not isinstance(state, str) or not state:
             raise _problem(
                 "state-mismatch",
                 "The address has no state parameter, so it cannot be told apart from a forged "
                 "one; its code was not used.",
             )
-
         for item in entries:
             if isinstance(item.get("state"), str) and hmac.compare_digest(item["state"], state):
                 if item.get("expires_at", 0) <= now:
@@ -274,8 +280,8 @@ class PendingStates:
     def take(self, state, *, now=None):
         """:meth:`find`, and the state is then removed: each is used once."""
         now = time.time() if now is None else now
-        item = self.find(state, now=now)
         raw, entries = self._read()
+        item = self._match(entries, state, now)
         kept = [
             e for e in entries if e.get("state") != item["state"] and e.get("expires_at", 0) > now
         ]
@@ -442,7 +448,7 @@ def consent_request(
         host = parts.hostname
         code = (marketplace or "").strip().upper()
         if code not in MARKETPLACES:
-            code = {"NA": "US", "EU": "DE", "FE": "JP"}.get((region or "NA").strip().upper(), "US")
+            code = REGION_CONSENT_MARKETPLACE.get((region or "NA").strip().upper(), "US")
         market_region = MARKETPLACES[code].region
     else:
         code, market_region, host = _consent_host(marketplace, region, vendor)
@@ -915,10 +921,6 @@ def _port(text):
     return value
 
 
-def _findings_out(terminal, findings, color):
-    terminal.say(render_findings(findings, color=color).rstrip("\n"))
-
-
 def _make_request(terminal, args, environ, color):
     """The consent URL from the options (asking for what is missing on a terminal)."""
     if not args.app_id:
@@ -942,7 +944,7 @@ def _make_request(terminal, args, environ, color):
             environ=environ,
         )
     except AuthorizeError as error:
-        _findings_out(terminal, error.findings, color)
+        say_findings(terminal, error.findings, color)
         return None
     except ValueError as error:
         usage(args, str(error))
@@ -976,11 +978,7 @@ def run(args, *, terminal=None, environ=None) -> int:
         terminal.say(request.describe())
         terminal.print(request.url)
         return EXIT_OK
-    if not terminal.interactive and not args.store:
-        usage(
-            args,
-            "--store is needed when nothing can be asked (file, secrets-manager, env-file, export)",
-        )
+    require_store_unless_asked(terminal, args)
     store = open_store_for(args, env) if args.store else None
     try:
         if args.redirected_url is not None:
@@ -1022,8 +1020,8 @@ def run(args, *, terminal=None, environ=None) -> int:
             if store is None:
                 terminal.say("No store chosen; the code was not used.")
                 return EXIT_PROBLEM
-        elif args.store in ("env-file", "export"):
-            open_store_for(args, env)
+        else:
+            check_account_fits_store(args)
         # What the store would refuse is refused before the code is used: afterwards the new
         # token would be lost. (A broken or foreign file raises here; any refresh token
         # already there differs from the one the code will bring.)
@@ -1051,24 +1049,20 @@ def run(args, *, terminal=None, environ=None) -> int:
             store,
             account,
             authorization.credentials,
-            color=color,
             replace_note="Declining discards the new refresh token (authorise again for another).",
         )
         if result is None:
             return EXIT_PROBLEM
-    except (AuthorizeError, CredentialsError, CheckError) as error:
-        _findings_out(terminal, error.findings, color)
-        return EXIT_PROBLEM
-    except StoreError as error:
-        _findings_out(terminal, error.findings, color)
+    except (AuthorizeError, CredentialsError, CheckError, StoreError) as error:
+        say_findings(terminal, error.findings, color)
         return EXIT_PROBLEM
     except (EOFError, KeyboardInterrupt):
         terminal.say("\nStopped.")
         return EXIT_PROBLEM
-    report_stored(terminal, result, color=color)
+    report_stored(terminal, result)
     shadowed = library_reads(account, result, env)
     if shadowed is not None:
-        _findings_out(terminal, [shadowed], color)
+        say_findings(terminal, [shadowed], color)
     if not args.no_verify:
         terminal.say("Checking the new refresh token…")
         report = verify_values(

@@ -37,10 +37,9 @@ def lookup(code: str):
         return entry(wanted), []
     except KeyError:
         pass
+    distances = ((edit_distance(wanted, item.code, 4), item.code) for item in CATALOGUE)
     close = sorted(
-        (edit_distance(wanted, item.code, 4), item.code)
-        for item in CATALOGUE
-        if edit_distance(wanted, item.code, 4) <= 4 or wanted in item.code
+        (distance, name) for distance, name in distances if distance <= 4 or wanted in name
     )
     return None, [name for _distance, name in close[:5]]
 

@@ -31,12 +31,11 @@ from ._formats import check_formats
 from ._options import account_name, add_color, add_secret_id, add_timeout
 from ._report import render_findings, render_stages, wants_color
 from ._sources import CONFIG_FILE, SECRET_ID_VARIABLE, SECRETS_MANAGER, resolve_credentials
-from ._stores import env_names, lwa_values, open_store
+from ._stores import STORE_KINDS, env_names, lwa_values, open_store
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 ATTEMPTS = 3
 MAX_ANSWER = 16 * 1024
-STORE_CHOICES = ("file", "secrets-manager", "env-file", "export")
 PROMPTS = {
     "lwa_app_id": "Client identifier (Develop Apps → LWA credentials → View; "
     "amzn1.application-oa2-client.…)",
@@ -85,6 +84,11 @@ class Terminal:
         return self.ask(prompt + " [y/N]").strip().lower() in ("y", "yes")
 
 
+def say_findings(terminal, findings, color):
+    """The findings, rendered as the check renders them, on the terminal's message stream."""
+    terminal.say(render_findings(findings, color=color).rstrip("\n"))
+
+
 def usage(args, message):
     """A usage error: argparse's message and exit status 2."""
     args._parser.error(message)
@@ -97,7 +101,7 @@ def add_store_arguments(parser, *, account_help):
     parser.add_argument("--account", type=account_name, metavar="NAME", help=account_help)
     parser.add_argument(
         "--store",
-        choices=STORE_CHOICES,
+        choices=STORE_KINDS,
         help="where to store the credentials: credentials.yml (file), an AWS Secrets Manager "
         "secret, an env file, or export lines printed on standard output",
     )
@@ -191,7 +195,7 @@ def show_verification(terminal, report, color):
     stages = [stage for stage in report.stages if stage.name != "load"]
     terminal.say(render_stages(stages, color=color).rstrip("\n"))
     if report.findings:
-        terminal.say(render_findings(report.findings, color=color).rstrip("\n"))
+        say_findings(terminal, report.findings, color)
 
 
 # --------------------------------------------------------------------------- storing
@@ -209,11 +213,27 @@ def open_store_for(args, environ):
             force=args.force,
             timeout=args.timeout,
         )
-        if args.store in ("env-file", "export") and args.account:
-            env_names(args.account)
     except ValueError as error:
         usage(args, str(error))
+    check_account_fits_store(args)
     return store
+
+
+def check_account_fits_store(args):
+    """A usage error when the env-file and export stores, which put the account name into
+    variable names, are given one that cannot be part of a name. Called again once the
+    account is known, when it comes after the store (asked, or the redirect's partner)."""
+    if args.store in ("env-file", "export") and args.account:
+        try:
+            env_names(args.account)
+        except ValueError as error:
+            usage(args, str(error))
+
+
+def require_store_unless_asked(terminal, args):
+    """A usage error when no store is named and none can be asked for."""
+    if not terminal.interactive and not args.store:
+        usage(args, f"--store is needed when nothing can be asked ({', '.join(STORE_KINDS)})")
 
 
 def choose_store(terminal, args, environ):
@@ -245,7 +265,7 @@ def choose_store(terminal, args, environ):
     return open_store_for(args, environ)
 
 
-def store_values(terminal, args, store, account, credentials, *, color, replace_note=None):
+def store_values(terminal, args, store, account, credentials, *, replace_note=None):
     """Store; asks before replacing on a terminal (unless --yes). Returns the
     :class:`StoreResult`, or None when the user declined; raises StoreError."""
     updates = {account: lwa_values(credentials)}
@@ -273,11 +293,10 @@ def library_reads(account, result, environ):
     library would make)."""
     if result.kind not in ("file", "secrets-manager"):
         return None
-    resolution = resolve_credentials(account, environ=environ)
-    used = resolution.used
-    expected = CONFIG_FILE if result.kind == "file" else SECRETS_MANAGER
     if result.kind == "secrets-manager" and not environ.get(SECRET_ID_VARIABLE):
         return None  # the store's note says to set it
+    used = resolve_credentials(account, environ=environ).used
+    expected = CONFIG_FILE if result.kind == "file" else SECRETS_MANAGER
     same_place = used is not None and (
         result.kind == "secrets-manager"
         or os.path.realpath(used.location or "") == os.path.realpath(result.location)
@@ -298,12 +317,11 @@ def library_reads(account, result, environ):
     )
 
 
-def report_stored(terminal, result, *, color):
-    mark = "✓"
+def report_stored(terminal, result):
     if not result.written:
-        terminal.say(f"{mark} Nothing to write: {result.summary()}")
+        terminal.say(f"✓ Nothing to write: {result.summary()}")
     else:
-        terminal.say(f"{mark} Stored: {result.summary()}")
+        terminal.say(f"✓ Stored: {result.summary()}")
     if result.text is not None:
         terminal.print(result.text)
 
@@ -335,7 +353,7 @@ def _ask_values(terminal, color):
             findings = check_formats(Credentials(**{key: value}))
             errors = format_errors(findings)
             if findings:
-                terminal.say(render_findings(findings, color=color).rstrip("\n"))
+                say_findings(terminal, findings, color)
             if not errors:
                 terminal.say(f"  ✓ {display(key, value)}")
                 values[key] = value
@@ -355,11 +373,7 @@ def run(args, *, terminal=None, environ=None) -> int:
     color = _color(args, terminal.err)
     if not args.from_env and not terminal.interactive:
         usage(args, "standard input is not a terminal: pass --from-env (and --store, --yes)")
-    if not terminal.interactive and not args.store:
-        usage(
-            args,
-            "--store is needed when nothing can be asked (file, secrets-manager, env-file, export)",
-        )
+    require_store_unless_asked(terminal, args)
     store = open_store_for(args, env) if args.store else None
     try:
         if args.from_env:
@@ -375,11 +389,10 @@ def run(args, *, terminal=None, environ=None) -> int:
                 return EXIT_PROBLEM
             if not args.account:
                 args.account = terminal.ask("Account name", default="default").strip()
-        if store is not None:
-            store = open_store_for(args, env)  # the account name checked against the store
+        check_account_fits_store(args)
         errors = format_errors(check_formats(credentials))
         if errors:
-            terminal.say(render_findings(errors, color=color).rstrip("\n"))
+            say_findings(terminal, errors, color)
             terminal.say("✗ A value is wrong: nothing was written.")
             return EXIT_PROBLEM
         if not args.no_verify:
@@ -404,17 +417,17 @@ def run(args, *, terminal=None, environ=None) -> int:
             if store is None:
                 terminal.say("No store chosen; nothing was written.")
                 return EXIT_PROBLEM
-        result = store_values(terminal, args, store, args.account, credentials, color=color)
+        result = store_values(terminal, args, store, args.account, credentials)
         if result is None:
             return EXIT_PROBLEM
     except StoreError as error:
-        terminal.say(render_findings(error.findings, color=color).rstrip("\n"))
+        say_findings(terminal, error.findings, color)
         return EXIT_PROBLEM
     except (EOFError, KeyboardInterrupt):
         terminal.say("\nStopped; nothing was written.")
         return EXIT_PROBLEM
-    report_stored(terminal, result, color=color)
+    report_stored(terminal, result)
     shadowed = library_reads(args.account, result, env)
     if shadowed is not None:
-        terminal.say(render_findings([shadowed], color=color).rstrip("\n"))
+        say_findings(terminal, [shadowed], color)
     return EXIT_OK

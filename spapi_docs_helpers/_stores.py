@@ -50,6 +50,7 @@ from ._config_file import CONFIG_FILENAME, _yaml_load, config_directory
 from ._credentials import LWA_KEYS, SECRET_JSON_KEYS, Credentials, display, field_spec
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
+from ._files import FileProblem, read_regular_file
 from ._redaction import protect_logs, redact_text
 from ._sources import SECRET_ID_VARIABLE
 
@@ -284,25 +285,17 @@ class _Store:
 
 
 def _read_bounded(path) -> bytes | None:
-    """The file's bytes, None when it does not exist; refuses what is no regular file."""
+    """The file's bytes, None when it does not exist; refuses what is no regular file (a
+    FIFO would block a plain open) and what is larger than a hand-written file."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise _store_error("store-write-failed", f"{path} is a folder, not a file.") from None
-    except OSError as error:
-        raise _store_error(
-            "store-write-failed", f"{path} cannot be read ({error.strerror}); nothing was written."
-        ) from None
-    if len(data) > MAX_FILE_BYTES:
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except FileProblem as problem:
+        if problem.kind == "missing":
+            return None
         raise _store_error(
             "store-write-failed",
-            f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB: not a credentials file this "
-            "command edits; nothing was written.",
-        )
-    return data
+            f"{problem.message}; nothing was written.",
+        ) from None
 
 
 # The last step before the new file takes the old one's place; tests replace it to crash
@@ -676,6 +669,9 @@ class EnvFile(_Store):
 
     def accounts(self) -> dict[str, Any]:
         _raw, text = self._read()
+        return self._accounts_in(text)
+
+    def _accounts_in(self, text) -> dict[str, Any]:
         variables = self._variables(text)
         found: dict = {}
         for key in LWA_KEYS:
@@ -707,7 +703,7 @@ class EnvFile(_Store):
         names = {account: env_names(account) for account in updates}
         raw, text = self._read()
         self._check_ours(raw, text)
-        changes = _plan(self.accounts() if raw is not None else {}, updates)
+        changes = _plan(self._accounts_in(text), updates)
         if not replace:
             _refuse_replacements(changes, self.path)
         if raw is not None and self._ours(text) and not any(c.status != "same" for c in changes):
@@ -767,6 +763,12 @@ class ExportLines(_Store):
 # --------------------------------------------------------------------------- Secrets Manager
 
 
+def _aws_error_code(error) -> str | None:
+    """The AWS error code of a botocore ClientError (None for any other error)."""
+    response = getattr(error, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
 class SecretsManagerSecret(_Store):
     """One AWS Secrets Manager secret, as python-amazon-sp-api reads it: a JSON object with
     ``SP_API_REFRESH_TOKEN``, ``LWA_APP_ID`` and ``LWA_CLIENT_SECRET``. The library reads
@@ -821,9 +823,7 @@ class SecretsManagerSecret(_Store):
         return self._client
 
     def _failure(self, action, error):
-        response = getattr(error, "response", None)
-        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-        what = code or type(error).__name__
+        what = _aws_error_code(error) or type(error).__name__
         return _store_error(
             "secrets-manager-write-failed",
             f"{action} the secret {self.secret_id!r} failed with {what}: "
@@ -835,9 +835,7 @@ class SecretsManagerSecret(_Store):
         try:
             answer = self._service().get_secret_value(SecretId=self.secret_id)
         except Exception as error:  # botocore's errors, network included: a finding
-            response = getattr(error, "response", None)
-            code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
-            if code == "ResourceNotFoundException":
+            if _aws_error_code(error) == "ResourceNotFoundException":
                 return False, {}
             raise self._failure("Reading", error) from None
         text = answer.get("SecretString")

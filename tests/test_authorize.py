@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from _consent_flow import listening_authorize
+from _hostile import bounded
 from _values import APP_ID, CLIENT_ID
 
 from spapi_docs_helpers import (
@@ -174,6 +176,8 @@ def test_the_mock_stands_in_for_amazons_hosts_when_told(tmp_path):
         environ=env,
     )
     assert other.url.startswith("https://vendorcentral.amazon.ie/apps/authorize/consent?")
+    # With a base URL of its own, the region still names the marketplace it is described by.
+    assert (other.host, other.marketplace, other.region) == ("vendorcentral.amazon.ie", "DE", "EU")
 
 
 @pytest.mark.parametrize(
@@ -286,7 +290,10 @@ def test_the_flow_gives_the_partners_refresh_token(consent, assert_no_leak):
     request, redirected = consent()
     authorization = complete_authorization(redirected, state_file=consent.state_file)
     amazon = consent.amazon
-    assert authorization.selling_partner_id == _consent.selling_partner_id(_world.SELLER_NA)
+    assert (
+        authorization.selling_partner_id
+        == amazon.world.partners[_world.SELLER_NA].selling_partner_id
+    )
     assert authorization.region == "NA" and authorization.app_id == request.app_id
     record = amazon.world.authorization(authorization.refresh_token)
     assert (record.app, record.partner) == (_world.APP_MAIN, _world.SELLER_NA)
@@ -599,7 +606,8 @@ def test_the_default_account_is_the_selling_partner_id(mock_amazon_env, cli, tmp
     )
     assert status == 0, err
     config = tmp_path / "mock-amazon-home" / ".config" / "python-sp-api" / "credentials.yml"
-    assert _consent.selling_partner_id(_world.SELLER_NA) in yaml.safe_load(config.read_text())
+    partner = mock_amazon_env.world.partners[_world.SELLER_NA]
+    assert partner.selling_partner_id in yaml.safe_load(config.read_text())
     assert "Checking the new refresh token" not in err
 
 
@@ -701,49 +709,17 @@ def test_listen_receives_the_redirect_through_a_tunnel_and_stores(
 ):
     """--listen behind a tunnel: the test plays the tunnel, forwarding Amazon's https
     redirect to the catcher on loopback."""
-    doctor_path = os.path.join(os.path.dirname(sys.executable), "spapi-doctor")
     amazon = mock_amazon_env
-    command = [
-        doctor_path,
-        "authorize",
-        "--app-id",
-        amazon.env["SPAPI_MOCK_APP_ID"],
-        "--marketplace",
-        "US",
-        "--draft",
-        "--redirect-uri",
-        REDIRECT,
-        "--listen",
-        "0",
-        "--listen-timeout",
-        "120",
-        "--account",
-        "tunnelled",
-        "--store",
-        "file",
-        "--no-verify",
-    ]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
-    ) as process:
-        try:
-            url = process.stdout.readline().strip()
-            base = None
-            while base is None:
-                line = process.stderr.readline()
-                assert line, "the command ended before listening"
-                found = re.search(r"Waiting for the redirect on (http://127\.0\.0\.1:\d+)/", line)
-                base = found.group(1) if found else None
-            redirected = consent_as_seller(url)
-            forwarded = base + redirected[len("https://app.example.com") :]
-            with urllib.request.urlopen(forwarded, timeout=10) as answer:
-                assert answer.status == 200
-            out, err = process.communicate(timeout=120)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode == 0, err
+    with listening_authorize(
+        amazon.env["SPAPI_MOCK_APP_ID"], "tunnelled", "--no-verify"
+    ) as listening:
+        url = listening.consent_url
+        redirected = consent_as_seller(url)
+        forwarded = listening.catcher + redirected[len("https://app.example.com") :]
+        with urllib.request.urlopen(forwarded, timeout=10) as answer:
+            assert answer.status == 200
+        out, err = listening.finish()
+    assert listening.process.returncode == 0, err
     config = tmp_path / "mock-amazon-home" / ".config" / "python-sp-api" / "credentials.yml"
     stored = _stored(config, "tunnelled")
     assert amazon.world.authorization(stored["refresh_token"]).app == _world.APP_MAIN
@@ -771,6 +747,20 @@ def test_a_broken_state_file_is_no_crash(tmp_path):
     assert len(json.loads(path.read_text())["pending"]) == 1
 
 
+def test_a_state_file_that_is_a_fifo_is_a_finding_not_a_hang(tmp_path):
+    path = tmp_path / "s.json"
+    os.mkfifo(path)
+    for attempt in (
+        lambda: PendingStates(path).find("x", now=time.time()),
+        lambda: consent_request(APP_ID, marketplace="US", state_file=path, environ={}),
+    ):
+        with pytest.raises(AuthorizeError) as raised:
+            bounded(attempt)
+        assert raised.value.finding.code == "state-mismatch"
+        assert "named pipe" in raised.value.finding.message
+    assert stat.S_ISFIFO(path.stat().st_mode)
+
+
 def test_on_a_terminal_authorize_asks_for_what_is_missing(mock_amazon_env, assert_no_leak):
     from test_init import ScriptedTerminal
 
@@ -794,7 +784,7 @@ def test_on_a_terminal_authorize_asks_for_what_is_missing(mock_amazon_env, asser
     ]
     said = terminal.said
     assert "Open this address, sign in as the selling partner" in said
-    account = _consent.selling_partner_id(_world.SELLER_NA)
+    account = mock_amazon_env.world.partners[_world.SELLER_NA].selling_partner_id
     assert f"account '{account}' added" in said
     stored = yaml.safe_load(
         (Path(os.environ["XDG_CONFIG_HOME"]) / "python-sp-api" / "credentials.yml").read_text()

@@ -66,3 +66,7 @@ def test_lookup_ignores_case_and_underscores():
     assert lookup("LWA_CLIENT_SECRET_REJECTED")[0].code == "lwa-client-secret-rejected"
     item, suggestions = lookup("state-missmatch")
     assert item is None and suggestions[0] == "state-mismatch"
+    # A part of a code, too far from any whole one, still finds the codes that contain it.
+    item, suggestions = lookup("CLIENT_SECRET")
+    assert item is None and len(suggestions) == 5
+    assert all("client-secret" in name for name in suggestions)

@@ -90,35 +90,15 @@ def test_the_account_suffix_is_read_first(mock_amazon_env, cli):
 
 
 def test_an_account_with_other_values_needs_force(mock_amazon_env, cli):
-    assert cli("init", "--from-env", "--account", "mine", "--store", "file", "--yes")[0] == 0
+    init_mine = ("init", "--from-env", "--account", "mine", "--store", "file", "--yes")
+    assert cli(*init_mine)[0] == 0
     before = config_file().read_text()
     env = {"SP_API_REFRESH_TOKEN": OTHER_TOKEN}
-    status, _out, err = cli(
-        "init",
-        "--from-env",
-        "--account",
-        "mine",
-        "--store",
-        "file",
-        "--yes",
-        "--no-verify",
-        env=env,
-    )
+    status, _out, err = cli(*init_mine, "--no-verify", env=env)
     assert status == 1 and "store-account-exists" in err
     assert "Atzr|IwEB…" in err and "→" in err  # old and new, masked
     assert config_file().read_text() == before
-    status, _out, err = cli(
-        "init",
-        "--from-env",
-        "--account",
-        "mine",
-        "--store",
-        "file",
-        "--yes",
-        "--no-verify",
-        "--force",
-        env=env,
-    )
+    status, _out, err = cli(*init_mine, "--no-verify", "--force", env=env)
     assert status == 0, err
     assert stored("mine")["refresh_token"] == OTHER_TOKEN
     assert Path(str(config_file()) + ".bak").read_text() == before
@@ -436,12 +416,17 @@ def test_on_a_real_terminal_nothing_pasted_is_echoed(isolated_machine, assert_no
 
 
 def test_the_command_is_cheap_to_start(isolated_machine):
-    """`init --help` and `explain` import no network library."""
+    """`init --help`, `authorize --help` and `explain` import no network library."""
     probe = (
         "import sys, io, contextlib\n"
         "from spapi_docs_helpers._cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['explain', 'md1000'])\n"
+        "    for command in ('init', 'authorize'):\n"
+        "        try:\n"
+        "            main([command, '--help'])\n"
+        "        except SystemExit as done:\n"
+        "            assert done.code == 0, command\n"
         "print(sorted(m for m in ('requests', 'boto3', 'ruamel', 'yaml') if m in sys.modules))\n"
     )
     done = subprocess.run(

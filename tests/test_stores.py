@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _hostile import bounded
 from _values import CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN
 
 from spapi_docs_helpers import CredentialsFile, EnvFile, ExportLines, StoreError
@@ -278,6 +279,20 @@ def test_an_oversized_file_is_refused(config_file):
         CredentialsFile().save("default", CREDENTIALS)
     assert raised.value.finding.code == "store-write-failed"
     assert path.stat().st_size > stores.MAX_FILE_BYTES
+
+
+@pytest.mark.parametrize("store", ["credentials.yml", "env file"])
+def test_a_fifo_where_the_file_goes_is_a_finding_not_a_hang(config_dir, store):
+    fifo = config_dir / "credentials.yml"
+    os.mkfifo(fifo)
+    target = CredentialsFile(fifo) if store == "credentials.yml" else EnvFile(fifo)
+    with pytest.raises(StoreError) as raised:
+        bounded(target.save, "default", CREDENTIALS)
+    assert raised.value.finding.code == "store-write-failed"
+    assert (
+        "named pipe" in raised.value.finding.message and str(fifo) in raised.value.finding.message
+    )
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
 def test_a_file_readable_by_others_is_made_private_and_said_so(config_file):

@@ -328,7 +328,7 @@ class ConsentPages(Service):
         query = urlencode(
             {
                 "state": form["state"],
-                "selling_partner_id": selling_partner_id(seller.key),
+                "selling_partner_id": seller.selling_partner_id,
                 "spapi_oauth_code": code,
             }
         )

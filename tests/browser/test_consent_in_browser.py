@@ -10,25 +10,21 @@ it to the catcher on 127.0.0.1, unchanged, and the catcher's answer back.
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
-import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 import yaml
+from _consent_flow import DOCTOR, listening_authorize
 from playwright.sync_api import expect
 
 from spapi_docs_helpers.mock import _consent, _world
 
 pytestmark = pytest.mark.browser
 
-DOCTOR = str(Path(sys.executable).with_name("spapi-doctor"))
 TUNNELLED = urlsplit(_consent.REDIRECT_URI)
 
 
@@ -52,62 +48,29 @@ def test_a_seller_confirms_in_the_browser_and_the_refresh_token_is_stored(
     browser, mock_amazon_env, tmp_path
 ):
     amazon = mock_amazon_env
-    command = [
-        DOCTOR,
-        "authorize",
-        "--app-id",
-        amazon.env["SPAPI_MOCK_APP_ID"],
-        "--marketplace",
-        "US",
-        "--draft",
-        "--redirect-uri",
-        _consent.REDIRECT_URI,
-        "--listen",
-        "0",
-        "--listen-timeout",
-        "120",
-        "--account",
-        "browser-partner",
-        "--store",
-        "file",
-        "--color",
-        "never",
-    ]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
-    ) as process:
+    with listening_authorize(
+        amazon.env["SPAPI_MOCK_APP_ID"], "browser-partner", "--color", "never"
+    ) as listening:
+        context = browser.new_context()
+        context.set_default_timeout(15_000)
         try:
-            consent_url = process.stdout.readline().strip()
-            catcher = None
-            while catcher is None:
-                line = process.stderr.readline()
-                assert line, "spapi-doctor authorize ended before it listened"
-                found = re.search(r"Waiting for the redirect on (http://127\.0\.0\.1:\d+)/", line)
-                catcher = found.group(1) if found else None
-            context = browser.new_context()
-            context.set_default_timeout(15_000)
-            try:
-                context.route(f"{TUNNELLED.scheme}://{TUNNELLED.netloc}/**", _tunnel(catcher))
-                page = context.new_page()
-                page.goto(consent_url)
-                expect(page.locator("h1")).to_have_text("Authorize an application")
-                expect(page.locator("form")).to_have_count(1)
-                page.click("#confirm")
-                expect(page.locator("h1")).to_have_text("Authorisation received")
-                # The browser is on the Redirect URI, with the three parameters.
-                landed = urlsplit(page.url)
-                assert (landed.scheme, landed.netloc, landed.path) == TUNNELLED[:3]
-                assert {"state", "selling_partner_id", "spapi_oauth_code"} <= set(
-                    dict(p.split("=", 1) for p in landed.query.split("&"))
-                )
-            finally:
-                context.close()
-            out, err = process.communicate(timeout=120)
+            context.route(f"{TUNNELLED.scheme}://{TUNNELLED.netloc}/**", _tunnel(listening.catcher))
+            page = context.new_page()
+            page.goto(listening.consent_url)
+            expect(page.locator("h1")).to_have_text("Authorize an application")
+            expect(page.locator("form")).to_have_count(1)
+            page.click("#confirm")
+            expect(page.locator("h1")).to_have_text("Authorisation received")
+            # The browser is on the Redirect URI, with the three parameters.
+            landed = urlsplit(page.url)
+            assert (landed.scheme, landed.netloc, landed.path) == TUNNELLED[:3]
+            assert {"state", "selling_partner_id", "spapi_oauth_code"} <= set(
+                dict(p.split("=", 1) for p in landed.query.split("&"))
+            )
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert process.returncode == 0, err
+            context.close()
+        out, err = listening.finish()
+    assert listening.process.returncode == 0, err
     assert "✓ Authorised: selling partner" in err and "Your credentials work" in err
     config = tmp_path / "mock-amazon-home" / ".config" / "python-sp-api" / "credentials.yml"
     stored = yaml.safe_load(config.read_text())["browser-partner"]
