@@ -317,37 +317,26 @@ class NotificationQueue:
     def _service(self) -> Any:
         if self._client is not None:
             return self._client
-        import boto3
-        from botocore.config import Config
-
-        from ._transport import Transport, send_botocore_through
+        from ._transport import aws_client
 
         env = self._environ
-        secrets = (env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN"))
-        protect_logs(secrets)
         try:
-            session = boto3.session.Session(
-                aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
-                aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
-                aws_session_token=env.get("AWS_SESSION_TOKEN"),
-                profile_name=env.get("AWS_PROFILE") or None,
-                region_name=self._region
+            client, _transport = aws_client(
+                "sqs",
+                env,
+                timeout=self.timeout,
+                retries=self._retries,
+                endpoint_url=env.get(ENV_SQS) or None,
+                region=self._region
                 or env.get("AWS_DEFAULT_REGION")
                 or env.get("AWS_REGION")
                 or None,
+                profile=env.get("AWS_PROFILE") or None,
+                # Long polls last up to MAX_WAIT_SECONDS: the transport's reads outlast them.
+                longest_wait=MAX_WAIT_SECONDS,
             )
-            config = Config(
-                connect_timeout=self.timeout,
-                read_timeout=self.timeout,
-                retries={"total_max_attempts": 1, "mode": "standard"},
-            )
-            client = session.client("sqs", endpoint_url=env.get(ENV_SQS) or None, config=config)
         except Exception as error:  # a profile that does not exist, no region: a finding
             raise QueueProblem(self._finding(error, "the client")) from None
-        # Long polls last up to MAX_WAIT_SECONDS: the transport's reads must outlast them.
-        send_botocore_through(
-            client, Transport(timeout=self.timeout + MAX_WAIT_SECONDS, retries=self._retries)
-        )
         self._client = client
         return client
 

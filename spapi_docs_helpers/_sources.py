@@ -53,7 +53,7 @@ from ._endpoints import (
 )
 from ._near_miss import MAX_LISTED, near_miss_target, unknown_keys
 from ._peers import signs_with_aws
-from ._redaction import escape_controls, protect_logs, redact_text, shown_url, shown_value
+from ._redaction import escape_controls, redact_text, shown_url, shown_value
 
 # The offline path must not import typing (start-up cost): the names are for mypy only.
 TYPE_CHECKING = False
@@ -376,33 +376,18 @@ def _read_secret_with_boto3(secret_id: str, env, timeout=10.0) -> str | None:
     The call goes through the check's transport: ``timeout`` per read, and a deadline for
     the whole call (botocore's defaults would wait up to three minutes).
     """
-    import boto3  # only here: the offline check must not pay for boto3 otherwise
-    from botocore.config import Config
+    from ._transport import aws_client
 
-    from ._transport import DEFAULT_RETRIES, Transport, send_botocore_through
-
-    # botocore logs its requests at DEBUG, signed with these keys.
-    protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
-
-    session = boto3.session.Session(
-        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
-        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
-        aws_session_token=env.get("AWS_SESSION_TOKEN"),
+    client, transport = aws_client(
+        "secretsmanager",
+        env,
+        timeout=timeout,
+        endpoint_url=endpoints_from_env(env).secretsmanager,
         # botocore's own variable; unset, botocore's chain (profiles...) decides, as for
         # python-amazon-sp-api.
-        region_name=env.get("AWS_DEFAULT_REGION"),
+        region=env.get("AWS_DEFAULT_REGION"),
     )
-    config = Config(
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        # One attempt here: the transport retries, within the call's deadline.
-        retries={"total_max_attempts": 1, "mode": "standard"},
-    )
-    client = session.client(
-        "secretsmanager", endpoint_url=endpoints_from_env(env).secretsmanager, config=config
-    )
-    with Transport(timeout=timeout, retries=DEFAULT_RETRIES) as transport:
-        send_botocore_through(client, transport)
+    with transport:
         return client.get_secret_value(SecretId=secret_id).get("SecretString")
 
 

@@ -51,7 +51,7 @@ from ._credentials import LWA_KEYS, SECRET_JSON_KEYS, Credentials, display, fiel
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
-from ._redaction import protect_logs, redact_text
+from ._redaction import redact_text
 from ._sources import SECRET_ID_VARIABLE
 
 STORE_KINDS = ("file", "secrets-manager", "env-file", "export")
@@ -799,26 +799,17 @@ class SecretsManagerSecret(_Store):
 
     def _service(self):
         if self._client is None:
-            import boto3
-            from botocore.config import Config
+            from ._transport import aws_client
 
             env = self._environ
-            protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
-            session = boto3.session.Session(
-                aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
-                aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
-                aws_session_token=env.get("AWS_SESSION_TOKEN"),
-                region_name=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION"),
-            )
-            config = Config(
-                connect_timeout=self._timeout,
-                read_timeout=self._timeout,
-                retries={"max_attempts": 2, "mode": "standard"},
-            )
-            self._client = session.client(
+            # Every call bounded as the check's are (a deadline, capped bodies); the keys,
+            # the endpoint and the region as the check reads them.
+            self._client, _transport = aws_client(
                 "secretsmanager",
+                env,
+                timeout=self._timeout,
                 endpoint_url=endpoints_from_env(env).secretsmanager,
-                config=config,
+                region=env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or None,
             )
         return self._client
 

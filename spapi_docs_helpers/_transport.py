@@ -716,6 +716,52 @@ def _aws_verify() -> str | bool:
     return os.environ.get(AWS_CA_BUNDLE_VARIABLE) or get_cert_path(True)
 
 
+def aws_client(
+    service: str,
+    env: Mapping[str, str],
+    *,
+    timeout: float,
+    retries: int = DEFAULT_RETRIES,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    profile: str | None = None,
+    longest_wait: float = 0.0,
+) -> tuple[Any, Transport]:
+    """A boto3 client of ``service`` whose every call goes through a :class:`Transport`
+    (``timeout`` per read, a deadline per call, capped bodies), and that transport.
+
+    The keys come from ``env`` (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+    ``AWS_SESSION_TOKEN``); ``region`` and ``profile`` are the caller's choice, each read
+    from ``env`` as the library it mirrors reads them; what is None falls back to boto3's
+    own chain. botocore makes one attempt: the transport retries, within the deadline.
+    ``longest_wait``: seconds a call may rightly wait for its answer beyond ``timeout``
+    (an SQS long poll). Raises what boto3 raises for a profile or region it cannot use.
+    """
+    import boto3  # only here: the offline check must not pay for boto3 otherwise
+    from botocore.config import Config
+
+    from ._redaction import protect_logs
+
+    # botocore logs its requests at DEBUG, signed with these keys.
+    protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
+    session = boto3.session.Session(
+        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=env.get("AWS_SESSION_TOKEN"),
+        profile_name=profile,
+        region_name=region,
+    )
+    config = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout + longest_wait,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+    client = session.client(service, endpoint_url=endpoint_url, config=config)
+    transport = Transport(timeout=timeout + longest_wait, retries=retries)
+    send_botocore_through(client, transport)
+    return client, transport
+
+
 def send_botocore_through(client: Any, transport: Transport) -> None:
     """Send every HTTP request of the botocore ``client`` through ``transport``.
 

@@ -25,6 +25,8 @@ from _values import EXAMPLE_ACCESS_KEY, EXAMPLE_SECRET_KEY, GOOD_ENV
 
 from spapi_docs_helpers import Credentials, check, check_offline
 from spapi_docs_helpers._deadline import Concurrently, Deadline, DeadlineExceeded, map_concurrently
+from spapi_docs_helpers._errors import StoreError
+from spapi_docs_helpers._stores import SecretsManagerSecret
 from spapi_docs_helpers._sts import request_caller_identity, sts_client
 
 # The installed command, next to this interpreter (as in conftest.py).
@@ -84,6 +86,17 @@ def test_the_secrets_manager_read_honours_the_timeout_offline(hostile, tmp_path)
     # What botocore raises for it, so the library's behaviour is told right.
     assert "ReadTimeoutError" in finding.message
     assert "python-amazon-sp-api stops with ReadTimeoutError" in finding.message
+
+
+def test_the_secrets_manager_store_honours_the_timeout(hostile):
+    """init, authorize and rotate write through the store: its calls have the deadline of
+    every other call (botocore alone kept reading a dripping body for hours)."""
+    environ = {**AWS_ENV, "AWS_ENDPOINT_URL_SECRETS_MANAGER": hostile.url("drip-body")}
+    store = SecretsManagerSecret("spapi/credentials", environ=environ, timeout=0.3)
+    with pytest.raises(StoreError) as refused:
+        bounded(store.accounts, limit=20)
+    assert refused.value.finding.code == "secrets-manager-write-failed"
+    assert "ReadTimeoutError" in refused.value.finding.message
 
 
 def test_a_secret_nested_too_deeply_is_invalid_not_a_crash(tmp_path):
