@@ -23,6 +23,7 @@ from ._deadline import Concurrently
 from ._diagnose import (
     AUTHORISED,
     DENIED,
+    PARTICIPATIONS,
     account_type_of,
     region_findings,
     role_evidence,
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
     from ._catalogue import Finding
     from ._endpoints import Endpoints
     from ._transport import HttpResult, Transport
-
-PARTICIPATIONS = "getMarketplaceParticipations"
 
 
 @dataclass(slots=True, eq=False)
