@@ -317,13 +317,11 @@ def search(
             decided_ms = _since(started)
             if sandbox_endpoints and answers and all(a.kind == DENIED for a in answers):
                 sandbox = _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets)
+    result, in_region = _verdict(answers, region, sandbox)
+    result.elapsed_ms = decided_ms
     if region is None:
-        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
-        result = RegionProbe(None, answers, findings, sandbox=sandbox)
-        result.elapsed_ms = decided_ms
         return result, None
-    in_region = _in_probe_order([a for a in answers if a.region == region], region)
-    account_type = account_type_of(in_region)
+    account_type = result.account_type
     evidence = role_evidence(in_region, region, account_type)
     table = RoleTable(
         region,
@@ -333,14 +331,6 @@ def search(
         account_type,
     )
     table.elapsed_ms = _since(started) - decided_ms
-    result = RegionProbe(
-        region,
-        answers,
-        [],
-        marketplaces=_marketplaces_from(in_region),
-        account_type=account_type,
-    )
-    result.elapsed_ms = decided_ms
     return result, table
 
 
@@ -388,20 +378,29 @@ def find_region(
         every_one_denied = bool(answers) and all(a.kind == DENIED for a in answers)
         if region is None and sandbox_endpoints and every_one_denied:
             sandbox = _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets)
-    if region is None:
-        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
-        result = RegionProbe(None, answers, findings, sandbox=sandbox)
-    else:
-        in_region = _in_probe_order([a for a in answers if a.region == region], region)
-        result = RegionProbe(
-            region,
-            answers,
-            [],
-            marketplaces=_marketplaces_from(in_region),
-            account_type=account_type_of(in_region),
-        )
+    result, _in_region = _verdict(answers, region, sandbox)
     result.elapsed_ms = _since(started)
     return result
+
+
+def _verdict(
+    answers: list[ProbeAnswer], region: str | None, sandbox: tuple[ProbeAnswer, ...]
+) -> tuple[RegionProbe, list[ProbeAnswer]]:
+    """The :class:`RegionProbe` of every answer, and the token's region's answers in probe
+    order (none when no region let the token through): one place for :func:`search` and
+    :func:`find_region`, so that the same answers give the same verdict."""
+    if region is None:
+        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
+        return RegionProbe(None, answers, findings, sandbox=sandbox), []
+    in_region = _in_probe_order([a for a in answers if a.region == region], region)
+    result = RegionProbe(
+        region,
+        answers,
+        [],
+        marketplaces=_marketplaces_from(in_region),
+        account_type=account_type_of(in_region),
+    )
+    return result, in_region
 
 
 def _since(started: float) -> float:
