@@ -444,8 +444,9 @@ def role_evidence(
     ``holds_one_of``: for each operation let through, the roles that grant it in ``region``
     (the token carries at least one of each set). ``holds_none_of``: the roles of operations
     refused with the bare 403 — only from rows Amazon's tables state (confidence high or
-    medium: an inferred row may miss a role), and only where the account type cannot be the
-    reason for the refusal.
+    medium: an inferred row may miss a role), of operations the model says exist in
+    ``region`` (a gateway refuses an operation that is not there too), and only where the
+    account type cannot be the reason for the refusal.
     """
     model = role_model()
     kinds = frozenset({account_type}) if account_type else frozenset({"seller", "vendor"})
@@ -454,7 +455,12 @@ def role_evidence(
     refused_by: list[str] = []
     for answer in answers:
         spec = answer.probe.spec
-        if answer.kind != DENIED or spec.confidence == "low" or not kinds <= spec.audience:
+        if (
+            answer.kind != DENIED
+            or spec.confidence == "low"
+            or spec.exists_in(region) is not True
+            or not kinds <= spec.audience
+        ):
             continue
         excluded |= spec.roles_in(region)
         refused_by.append(answer.operation)
@@ -507,8 +513,8 @@ def role_findings(
         others = [a.operation for a in answers if a.kind == DENIED and a.operation not in refused]
         aside = (
             f" ({', '.join(others)} answered it too, which proves nothing about roles: they "
-            "serve another account type, or Amazon's role table for them is not known well "
-            "enough.)"
+            "serve another account type, or Amazon's role table for them (or the regions "
+            "they exist in) is not known well enough.)"
             if others
             else ""
         )

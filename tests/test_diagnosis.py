@@ -11,6 +11,7 @@ loopback). Everything else is covered against the mock.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import http.server
 import json
 import ssl
@@ -34,6 +35,7 @@ from spapi_docs_helpers._diagnose import (
     diagnose_rotation,
     diagnose_sqs,
     diagnose_sts,
+    role_evidence,
     spapi_answer,
 )
 from spapi_docs_helpers._sts import request_assume_role, request_caller_identity, sts_client
@@ -434,6 +436,45 @@ def test_an_expired_security_token_blames_amazon_not_a_credential():
         None,
         "amazon",
     )
+
+
+# --------------------------------------------------------------------------- role evidence
+
+
+def _denial_of(operation, **changes):
+    """A bare 403 to ``operation`` in NA, its model row changed by ``changes``."""
+    from types import SimpleNamespace
+
+    from spapi_docs_helpers._probes import probe
+    from spapi_docs_helpers._spapi import ProbeAnswer
+
+    spec = dataclasses.replace(probe(operation).spec, **changes)
+    stand_in = SimpleNamespace(operation=operation, spec=spec)
+    return ProbeAnswer(stand_in, "NA", _denied(""), DENIED, None)
+
+
+def test_a_denial_of_an_operation_stated_for_the_region_excludes_its_roles():
+    evidence = role_evidence([_denial_of("searchCatalogItems")], "NA", "seller")
+    assert evidence["holds_none_of"] == ("Product Listing",)
+    assert evidence["refused_by"] == ("searchCatalogItems",)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"regions": None}, id="regions-unknown"),
+        pytest.param({"regions": ("EU", "FE")}, id="not-in-the-region"),
+        pytest.param({"confidence": "low"}, id="inferred-row"),
+        pytest.param({"audience": frozenset({"vendor"})}, id="another-account-type"),
+    ],
+)
+def test_a_denial_that_may_have_another_reason_proves_nothing_about_roles(changes):
+    """The gateway answers the bare 403 to an operation that is not there too, and to
+    another account type's: such a refusal, or one of a row the model only infers, must
+    not tell the user a role is missing."""
+    evidence = role_evidence([_denial_of("searchCatalogItems", **changes)], "NA", "seller")
+    assert evidence["holds_none_of"] == ()
+    assert evidence["refused_by"] == ()
 
 
 # --------------------------------------------------------------------------- TLS
