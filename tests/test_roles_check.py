@@ -9,11 +9,14 @@ hold the doctor to the model, and tests/mock holds the mock to Amazon's document
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spapi_docs_helpers import check
+from spapi_docs_helpers._catalogue import entry
 from spapi_docs_helpers._credentials import field_spec
 from spapi_docs_helpers._probes import role_probes
 from spapi_docs_helpers._roles import REGION_CODES, role_model
@@ -249,3 +252,106 @@ def test_the_first_region_that_lets_the_token_through_decides_without_waiting_fo
     assert region["region"] == "NA"
     assert set(region["answers"]) == {"NA"}, "EU and FE were waited for"
     assert report.ok, report.render_text()
+
+
+# What every region may answer that is no gateway's verdict on the token: Amazon's own texts
+# (the catalogue's, from the failure-mode research), and a proxy's HTML page.
+MISSING_AUTHENTICATION_TOKEN = entry("spapi-missing-authentication-token").texts[0]
+SECURITY_TOKEN_EXPIRED = json.dumps(
+    {
+        "errors": [
+            {
+                "code": "Unauthorized",
+                "message": entry("spapi-security-token-expired").texts[0],
+                "details": "",
+            }
+        ]
+    }
+)
+
+
+@pytest.fixture
+def answering_server():
+    """A loopback server that answers every request with one ``(status, type, body)``."""
+    import http.server
+    import threading
+
+    servers = []
+
+    def start(status, content_type, body):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):  # the test's output is the report, not a log
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body", "code", "blamed"),
+    [
+        pytest.param(
+            403,
+            "application/json",
+            MISSING_AUTHENTICATION_TOKEN,
+            "spapi-missing-authentication-token",
+            ["endpoint"],
+            id="missing-authentication-token",
+        ),
+        pytest.param(
+            403,
+            "application/json",
+            SECURITY_TOKEN_EXPIRED,
+            "spapi-security-token-expired",
+            ["amazon"],
+            id="security-token-expired",
+        ),
+        pytest.param(
+            403,
+            "text/html",
+            "<html><body><h1>403 Forbidden</h1></body></html>",
+            "unexpected-response",
+            [],
+            id="html",
+        ),
+    ],
+)
+def test_the_same_unexplained_answer_from_every_region_blames_no_credential(
+    amazon, home, answering_server, status, content_type, body, code, blamed
+):
+    """LWA issued the token; every region answers every probe with something that is no
+    verdict on it: the report names the endpoint, Amazon or nothing, once for all regions,
+    and neither the refresh token nor the app's roles."""
+    credentials = amazon.new_authorisation(["Product Listing"], "NA")
+    environ = {**amazon.env, "HOME": str(home)}
+    environ.update({field_spec(key).env: value for key, value in credentials.items()})
+    everywhere = answering_server(status, content_type, body)
+    for region in REGION_CODES:
+        environ[f"SPAPI_ENDPOINT_{region}"] = everywhere
+    report = check(environ=environ)
+    _assert_no_credential_blamed(report)
+    assert report.blamed == blamed, report.render_text()
+    errors = [f for f in report.findings if f.severity == "error"]
+    # One finding for the answer, however many regions and probes gave it.
+    assert [f.code for f in errors] == [code], report.render_text()
+    assert "The same came from NA, EU, FE." in errors[0].message
+    assert "refresh_token" not in report.verdict
