@@ -489,10 +489,16 @@ def role_findings(
     findings = []
     by_operation = {answer.operation: answer for answer in answers}
     if account_type == "vendor":
+        # The operations that proved it (account_type_of): named, not assumed.
+        proof = [
+            a.operation
+            for a in answers
+            if a.kind == AUTHORISED and a.probe.spec.audience == frozenset({"vendor"})
+        ]
         findings.append(
             entry("vendor-account").finding(
-                f"getPurchaseOrders (vendors only) let the token through in {region}: the app "
-                "was authorised from Vendor Central."
+                f"{', '.join(proof)} (vendors only) let the token through in {region}: the "
+                "app was authorised from Vendor Central."
             )
         )
     participations = by_operation.get(PARTICIPATIONS)

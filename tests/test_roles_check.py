@@ -188,6 +188,9 @@ def test_a_vendor_token_is_recognised(amazon, home):
     _assert_no_credential_blamed(report)
     codes = [f.code for f in report.findings]
     assert "vendor-account" in codes
+    vendor = next(f for f in report.findings if f.code == "vendor-account")
+    # The evidence named is the operation that let the token through (vendors only).
+    assert vendor.message.startswith("getPurchaseOrders (vendors only) let the token through")
     # The Sellers API serves sellers only: its refusal says nothing about a vendor's roles.
     assert "participations-not-permitted" not in codes
     assert "region-selection-needed" in codes
