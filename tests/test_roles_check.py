@@ -257,6 +257,27 @@ def test_the_first_region_that_lets_the_token_through_decides_without_waiting_fo
     assert report.ok, report.render_text()
 
 
+def test_a_region_that_could_not_answer_keeps_the_roles_verdict_back(amazon, home, silent_port):
+    """The token is NA's and NA never answers; EU and FE refuse every probe, as they refuse
+    any other region's token. The app's roles are not blamed (NA might have let the token
+    through), nor any credential: the report names what kept NA from answering."""
+    credentials = amazon.new_authorisation(["Product Listing"], "NA")
+    environ = {**amazon.env, "HOME": str(home)}
+    environ.update({field_spec(key).env: value for key, value in credentials.items()})
+    environ["SPAPI_ENDPOINT_NA"] = f"http://127.0.0.1:{silent_port}"
+    report = check(environ=environ, timeout=1, retries=0)
+    region = report.stage("region").data
+    assert region["region"] is None
+    assert {answer["kind"] for answer in region["answers"]["EU"] + region["answers"]["FE"]} == {
+        "denied"
+    }
+    _assert_no_credential_blamed(report)
+    codes = {f.code for f in report.findings if f.severity == "error"}
+    assert "roles-deny-every-probe" not in codes and "app_roles" not in report.blamed
+    assert codes == {"network-timeout"}, report.render_text()
+    assert report.blamed == []
+
+
 # What every region may answer that is no gateway's verdict on the token: Amazon's own texts
 # (the catalogue's, from the failure-mode research), and a proxy's HTML page.
 MISSING_AUTHENTICATION_TOKEN = entry("spapi-missing-authentication-token").texts[0]
