@@ -227,6 +227,15 @@ class RoleTable(ShownResult):
             text += "; none of " + ", ".join(missing)
         return text
 
+    def proofs(self) -> list[str]:
+        """What the answers prove about the roles, one statement each (``holds Pricing``,
+        ``holds one of A, B``, ``holds none of C, D``)."""
+        statements = [f"holds {_one_of(roles)}" for roles in self.evidence["holds_one_of"]]
+        missing = self.evidence["holds_none_of"]
+        if missing:
+            statements.append(f"holds none of {', '.join(missing)}")
+        return statements
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the roles stage's data."""
         return {
