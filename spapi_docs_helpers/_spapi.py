@@ -355,9 +355,10 @@ def find_region(
     :class:`RegionProbe` (no role table). For checks of many accounts at once.
 
     First ``getMarketplaceParticipations`` in every region at once: most seller apps hold a
-    role that grants it, and its answer names the marketplaces. Only when every region
-    denies it are the other region probes asked (every region at once again), and, when
-    those are all denied too, the sandbox hosts, as :func:`search` does. The verdicts are
+    role that grants it, and its answer names the marketplaces. Only when no region lets it
+    through (denied, or an answer that proves nothing) are the other region probes asked
+    (every region at once again), and, when every answer is a denial, the sandbox hosts, as
+    :func:`search` does. The verdicts are
     :func:`search`'s: the same answers give the same findings. Never raises.
     """
     secrets = [token, *secrets]
