@@ -21,7 +21,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from ._catalogue import CATALOGUE, entry
+from ._catalogue import CATALOGUE, ROLE_CAUSES, SANDBOX_ONLY_CAUSE, entry
 from ._credentials import AWS_KEYS
 from ._endpoints import MARKETPLACES, REGIONS, is_loopback, url_problem
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
@@ -342,41 +342,29 @@ def _regions(answers: Iterable[ProbeAnswer]) -> str:
     return ", ".join(codes)
 
 
-# The causes of a token every region refuses everything, most likely first, with their fix.
-ROLE_CAUSES = (
-    (
-        "the app holds no role, or none that counts in the token's region",
-        "add the roles you need to the app (Solution Provider Portal → your app → Edit App; "
-        "your developer profile must have them), then authorise it again",
-    ),
-    (
-        "the roles were added after the refresh token was issued",
-        "authorise the app again and use the new refresh token",
-    ),
-    (
-        "the developer profile's roles are still under review",
-        "wait for Amazon's approval of the profile, then authorise the app again",
-    ),
-    (
-        "the token is a vendor's and the app serves sellers (or the reverse)",
-        "authorise the app from the Central (Seller or Vendor) it was made for",
-    ),
-)
-
-
-def region_findings(answers: Sequence[ProbeAnswer]) -> list[Finding]:
-    """Why no region let the token through, from every region's answers."""
+def region_findings(
+    answers: Sequence[ProbeAnswer], *, sandbox_refused: bool = False
+) -> list[Finding]:
+    """Why no region let the token through, from every region's answers.
+    ``sandbox_refused``: the sandbox hosts were asked too and refused every probe, which
+    rules out a sandbox-only app."""
     if answers and all(answer.kind == DENIED for answer in answers):
         operations = sorted({answer.operation for answer in answers})
+        causes = [c for c in ROLE_CAUSES if not (sandbox_refused and c == SANDBOX_ONLY_CAUSE)]
         return [
             entry("roles-deny-every-probe").finding(
                 "LWA issued the access token, so the client identifier, the client secret and "
                 f"the refresh token are right. But {_regions(answers)} answered the bare 403 "
                 f"(empty details) to every operation probed ({', '.join(operations)}), and "
                 "between them some role of every role an app can hold grants one of them: the "
-                "app's roles are what Amazon refuses.",
+                "app's roles are what Amazon refuses."
+                + (
+                    " The sandbox hosts refused them too, so the app is not a sandbox-only app."
+                    if sandbox_refused
+                    else ""
+                ),
                 details={
-                    "causes": [{"cause": cause, "fix": fix} for cause, fix in ROLE_CAUSES],
+                    "causes": [{"cause": cause, "fix": fix} for cause, fix in causes],
                     "operations": operations,
                 },
             )
@@ -403,7 +391,6 @@ def sandbox_findings(
     answers: Sequence[ProbeAnswer], sandbox_answers: Sequence[ProbeAnswer]
 ) -> list[Finding]:
     """The verdict once production denied everything and the sandbox was asked too."""
-    findings = region_findings(answers)
     let_through = [answer for answer in sandbox_answers if answer.kind == AUTHORISED]
     if let_through:
         first = let_through[0]
@@ -415,13 +402,8 @@ def sandbox_findings(
                 "in the sandbox only."
             )
         ]
-    if sandbox_answers and all(answer.kind == DENIED for answer in sandbox_answers):
-        for finding in findings:
-            if finding.code == "roles-deny-every-probe":
-                finding.message += (
-                    " The sandbox hosts refused them too, so the app is not a sandbox-only app."
-                )
-    return findings
+    refused = bool(sandbox_answers) and all(a.kind == DENIED for a in sandbox_answers)
+    return region_findings(answers, sandbox_refused=refused)
 
 
 def account_type_of(answers: Iterable[ProbeAnswer]) -> str | None:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spapi_docs_helpers import check
-from spapi_docs_helpers._catalogue import entry
+from spapi_docs_helpers._catalogue import ROLE_CAUSES, SANDBOX_ONLY_CAUSE, entry
 from spapi_docs_helpers._credentials import field_spec
 from spapi_docs_helpers._probes import role_probes
 from spapi_docs_helpers._roles import REGION_CODES, role_model
@@ -172,6 +172,27 @@ def test_an_app_without_roles_blames_its_roles_and_lists_the_causes(amazon, home
     text = report.render_text()
     assert "Likely causes, most likely first:" in text
     assert "the sandbox hosts refused them too" in finding.message.lower()
+    # The sandbox refused too: a sandbox-only app is no longer a likely cause.
+    causes = [item["cause"] for item in finding.details["causes"]]
+    assert causes == [cause for cause, _fix in ROLE_CAUSES if cause != SANDBOX_ONLY_CAUSE[0]]
+
+
+def test_without_the_sandbox_asked_a_sandbox_only_app_stays_a_likely_cause(amazon, home):
+    """Custom production endpoints and no sandbox endpoint: the token may not travel to
+    Amazon's sandbox, so nothing rules a sandbox-only app out, and the causes say so."""
+    credentials = amazon.new_authorisation([], "NA")
+    environ = {
+        name: value for name, value in amazon.env.items() if not name.startswith("SPAPI_SANDBOX_")
+    }
+    environ.update({field_spec(key).env: value for key, value in credentials.items()})
+    environ["HOME"] = str(home)
+    report = check(environ=environ)
+    assert report.blamed == ["app_roles"]
+    assert report.stage("region").data["sandbox"] == []
+    finding = next(f for f in report.findings if f.code == "roles-deny-every-probe")
+    assert "sandbox hosts refused" not in finding.message
+    assert [(item["cause"], item["fix"]) for item in finding.details["causes"]] == list(ROLE_CAUSES)
+    assert SANDBOX_ONLY_CAUSE in ROLE_CAUSES
 
 
 def test_a_sandbox_only_app_is_named_as_such(amazon, home):
