@@ -251,6 +251,45 @@ def test_the_verdict_names_either_credential_not_both():
     assert report.verdict.startswith("lwa_client_secret or lwa_app_id is wrong: ")
 
 
+@pytest.mark.parametrize("order", ["format-first", "lwa-first"])
+def test_an_alternative_already_blamed_does_not_bring_the_other_one_in(order):
+    """The refresh token fails its format check, and LWA says "the token or the client
+    identifier": the token explains both, so the client identifier is not called wrong
+    (an "either" must never turn into "and")."""
+    from spapi_docs_helpers._report import Report
+
+    malformed = entry("refresh-token-malformed").finding("The refresh token is malformed.")
+    answer = {"error": "unauthorized_client", "error_description": "Not authorized"}
+    either = diagnose_lwa(_answer(400, answer))
+    assert either.details["either"] and "lwa_app_id" in either.details["fields"]
+    findings = [malformed, either] if order == "format-first" else [either, malformed]
+    report = Report(
+        account="default", mode="online", resolution=None, stages=[], findings=findings, peers={}
+    )
+    assert report.verdict.startswith("refresh_token is wrong: "), report.verdict
+    assert "lwa_app_id" not in report.verdict
+    assert report.blamed == ["refresh_token"]
+
+
+def test_two_alternatives_and_a_certain_blame_are_joined_as_such():
+    from spapi_docs_helpers._report import Report
+
+    certain = entry("refresh-token-malformed").finding("The refresh token is malformed.")
+    either = diagnose_lwa(_answer(401, INVALID_CLIENT))
+    report = Report(
+        account="default",
+        mode="online",
+        resolution=None,
+        stages=[],
+        findings=[certain, either],
+        peers={},
+    )
+    assert report.verdict.startswith(
+        "refresh_token and (lwa_client_secret or lwa_app_id) are wrong: "
+    ), report.verdict
+    assert report.blamed == ["refresh_token", "lwa_client_secret", "lwa_app_id"]
+
+
 def test_a_token_of_another_app_blames_the_token_or_the_client_not_the_token_alone():
     """unauthorized_client proves the token and the client do not belong together, not
     which of them is the stranger: a second app's client beside the first app's token is
