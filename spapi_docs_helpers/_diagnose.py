@@ -25,7 +25,7 @@ from ._catalogue import CATALOGUE, ROLE_CAUSES, SANDBOX_ONLY_CAUSE, entry
 from ._credentials import AWS_KEYS
 from ._endpoints import MARKETPLACES, REGIONS, is_loopback, url_problem
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
-from ._roles import role_model
+from ._roles import REGION_CODES, role_model
 from ._transport import HttpResult, ca_bundle_problem, network_failure, proxy_problem
 
 if TYPE_CHECKING:
@@ -335,11 +335,10 @@ def spapi_answer(
 
 
 def _regions(answers: Iterable[ProbeAnswer]) -> str:
-    codes = []
-    for answer in answers:
-        if answer.region not in codes:
-            codes.append(answer.region)
-    return ", ".join(codes)
+    """The regions that gave ``answers``, in NA, EU, FE order (not the order the answers
+    happened to arrive in: the same answers give the same words)."""
+    answered = {answer.region for answer in answers}
+    return ", ".join(code for code in REGION_CODES if code in answered)
 
 
 def region_findings(
@@ -370,20 +369,17 @@ def region_findings(
             )
         ]
     findings: list[Finding] = []
-    seen: dict[str, list[str]] = {}  # code -> the regions that answered it
+    seen: dict[str, list[ProbeAnswer]] = {}  # code -> the answers that gave it
     for answer in answers:
         if answer.kind != PROBLEM or answer.finding is None:
             continue
         code = answer.finding.code
-        if code in seen:
-            seen[code].append(answer.region)
-            continue
-        seen[code] = [answer.region]
-        findings.append(answer.finding)
+        if code not in seen:
+            findings.append(answer.finding)
+        seen.setdefault(code, []).append(answer)
     for finding in findings:
-        regions = list(dict.fromkeys(seen[finding.code]))
-        if len(regions) > 1:
-            finding.message += f" The same came from {', '.join(regions)}."
+        if len({answer.region for answer in seen[finding.code]}) > 1:
+            finding.message += f" The same came from {_regions(seen[finding.code])}."
     return findings
 
 

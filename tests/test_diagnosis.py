@@ -516,6 +516,29 @@ def test_a_denial_that_may_have_another_reason_proves_nothing_about_roles(change
     assert evidence["refused_by"] == ()
 
 
+def test_the_regions_of_one_answer_are_named_in_a_fixed_order_whatever_came_first():
+    """The same answers give the same words: EU answering before NA (it may, on any run)
+    does not change the order the regions are named in."""
+    from spapi_docs_helpers._diagnose import region_findings
+    from spapi_docs_helpers._probes import probe
+    from spapi_docs_helpers._spapi import ProbeAnswer
+
+    body = {
+        "message": "Access to requested resource is denied.",
+        "code": "MissingAuthenticationToken",
+    }
+    answers = []
+    for region in ("FE", "EU", "NA", "EU"):
+        http = _answer(403, body, url=SPAPI_URL)
+        kind, finding = spapi_answer(http)
+        answers.append(
+            ProbeAnswer(probe("getMarketplaceParticipations"), region, http, kind, finding)
+        )
+    (finding,) = region_findings(answers)
+    assert finding.code == "spapi-missing-authentication-token"
+    assert finding.message.endswith(" The same came from NA, EU, FE.")
+
+
 # --------------------------------------------------------------------------- TLS
 
 
