@@ -340,7 +340,13 @@ def answering_server():
             def log_message(self, *args):  # the test's output is the report, not a log
                 pass
 
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            # Every probe of every region connects at once: the default backlog of 5 could
+            # refuse some on a loaded machine, and add a network finding to the verdict.
+            request_queue_size = 128
+            daemon_threads = True
+
+        server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}"
