@@ -448,6 +448,36 @@ def docs_home() -> str:
     return f"{_docs_base()}index.html"
 
 
+# Why every region refused every probe of a token LWA issued (roles-deny-every-probe), most
+# likely first, each with its fix: the entry's cause lists them and the finding carries them,
+# less the sandbox cause when the sandbox hosts were asked and refused too.
+SANDBOX_ONLY_CAUSE = (
+    "the app is registered for the sandbox only",
+    "use the sandbox endpoints for this app, or register a production app (or switch this one "
+    "to production) and authorise it again",
+)
+ROLE_CAUSES = (
+    (
+        "the app holds no role, or none that counts in the token's region",
+        "add the roles you need to the app (Solution Provider Portal → your app → Edit App; "
+        "your developer profile must have them), then authorise it again",
+    ),
+    (
+        "the roles were added after the refresh token was issued",
+        "authorise the app again and use the new refresh token",
+    ),
+    (
+        "the developer profile's roles are still under review",
+        "wait for Amazon's approval of the profile, then authorise the app again",
+    ),
+    SANDBOX_ONLY_CAUSE,
+    (
+        "the token is a vendor's and the app serves sellers (or the reverse)",
+        "authorise the app from the Central (Seller or Vendor) it was made for",
+    ),
+)
+
+
 CATALOGUE = (
     # ---------------------------------------------------------------- where credentials come from
     Entry(
@@ -1475,9 +1505,9 @@ CATALOGUE = (
         "refresh token are right for some region. Yet no region let any probed operation through: "
         "each answered the bare 403 (empty details). Every SP-API operation needs one of the roles "
         "Amazon lists for it, and the probes cover every role a seller or vendor app can hold. The "
-        "likely causes, most likely first: the app holds no role (or only roles no probe tests); a "
-        "role was added after the refresh token was issued; the app is registered for the sandbox "
-        "only; the account behind the token is of another type than the app serves.",
+        "likely causes, most likely first: "
+        + "; ".join(cause for cause, _fix in ROLE_CAUSES)
+        + ".",
         fix="In the Solution Provider Portal, open the app (Edit App) and check its roles; add one "
         "your developer profile has, then authorise the app again and use the new refresh token.",
         texts=(

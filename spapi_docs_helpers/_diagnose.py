@@ -21,11 +21,11 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from ._catalogue import CATALOGUE, entry
+from ._catalogue import CATALOGUE, ROLE_CAUSES, SANDBOX_ONLY_CAUSE, entry
 from ._credentials import AWS_KEYS
 from ._endpoints import MARKETPLACES, REGIONS, is_loopback, url_problem
 from ._redaction import escape_controls, redact_text, shown_url, shown_value
-from ._roles import role_model
+from ._roles import REGION_CODES, role_model
 from ._transport import HttpResult, ca_bundle_problem, network_failure, proxy_problem
 
 if TYPE_CHECKING:
@@ -335,67 +335,51 @@ def spapi_answer(
 
 
 def _regions(answers: Iterable[ProbeAnswer]) -> str:
-    codes = []
-    for answer in answers:
-        if answer.region not in codes:
-            codes.append(answer.region)
-    return ", ".join(codes)
+    """The regions that gave ``answers``, in NA, EU, FE order (not the order the answers
+    happened to arrive in: the same answers give the same words)."""
+    answered = {answer.region for answer in answers}
+    return ", ".join(code for code in REGION_CODES if code in answered)
 
 
-# The causes of a token every region refuses everything, most likely first, with their fix.
-ROLE_CAUSES = (
-    (
-        "the app holds no role, or none that counts in the token's region",
-        "add the roles you need to the app (Solution Provider Portal → your app → Edit App; "
-        "your developer profile must have them), then authorise it again",
-    ),
-    (
-        "the roles were added after the refresh token was issued",
-        "authorise the app again and use the new refresh token",
-    ),
-    (
-        "the developer profile's roles are still under review",
-        "wait for Amazon's approval of the profile, then authorise the app again",
-    ),
-    (
-        "the token is a vendor's and the app serves sellers (or the reverse)",
-        "authorise the app from the Central (Seller or Vendor) it was made for",
-    ),
-)
-
-
-def region_findings(answers: Sequence[ProbeAnswer]) -> list[Finding]:
-    """Why no region let the token through, from every region's answers."""
+def region_findings(
+    answers: Sequence[ProbeAnswer], *, sandbox_refused: bool = False
+) -> list[Finding]:
+    """Why no region let the token through, from every region's answers.
+    ``sandbox_refused``: the sandbox hosts were asked too and refused every probe, which
+    rules out a sandbox-only app."""
     if answers and all(answer.kind == DENIED for answer in answers):
         operations = sorted({answer.operation for answer in answers})
+        causes = [c for c in ROLE_CAUSES if not (sandbox_refused and c == SANDBOX_ONLY_CAUSE)]
         return [
             entry("roles-deny-every-probe").finding(
                 "LWA issued the access token, so the client identifier, the client secret and "
                 f"the refresh token are right. But {_regions(answers)} answered the bare 403 "
                 f"(empty details) to every operation probed ({', '.join(operations)}), and "
                 "between them some role of every role an app can hold grants one of them: the "
-                "app's roles are what Amazon refuses.",
+                "app's roles are what Amazon refuses."
+                + (
+                    " The sandbox hosts refused them too, so the app is not a sandbox-only app."
+                    if sandbox_refused
+                    else ""
+                ),
                 details={
-                    "causes": [{"cause": cause, "fix": fix} for cause, fix in ROLE_CAUSES],
+                    "causes": [{"cause": cause, "fix": fix} for cause, fix in causes],
                     "operations": operations,
                 },
             )
         ]
     findings: list[Finding] = []
-    seen: dict[str, list[str]] = {}  # code -> the regions that answered it
+    seen: dict[str, list[ProbeAnswer]] = {}  # code -> the answers that gave it
     for answer in answers:
         if answer.kind != PROBLEM or answer.finding is None:
             continue
         code = answer.finding.code
-        if code in seen:
-            seen[code].append(answer.region)
-            continue
-        seen[code] = [answer.region]
-        findings.append(answer.finding)
+        if code not in seen:
+            findings.append(answer.finding)
+        seen.setdefault(code, []).append(answer)
     for finding in findings:
-        regions = list(dict.fromkeys(seen[finding.code]))
-        if len(regions) > 1:
-            finding.message += f" The same came from {', '.join(regions)}."
+        if len({answer.region for answer in seen[finding.code]}) > 1:
+            finding.message += f" The same came from {_regions(seen[finding.code])}."
     return findings
 
 
@@ -403,7 +387,6 @@ def sandbox_findings(
     answers: Sequence[ProbeAnswer], sandbox_answers: Sequence[ProbeAnswer]
 ) -> list[Finding]:
     """The verdict once production denied everything and the sandbox was asked too."""
-    findings = region_findings(answers)
     let_through = [answer for answer in sandbox_answers if answer.kind == AUTHORISED]
     if let_through:
         first = let_through[0]
@@ -415,13 +398,8 @@ def sandbox_findings(
                 "in the sandbox only."
             )
         ]
-    if sandbox_answers and all(answer.kind == DENIED for answer in sandbox_answers):
-        for finding in findings:
-            if finding.code == "roles-deny-every-probe":
-                finding.message += (
-                    " The sandbox hosts refused them too, so the app is not a sandbox-only app."
-                )
-    return findings
+    refused = bool(sandbox_answers) and all(a.kind == DENIED for a in sandbox_answers)
+    return region_findings(answers, sandbox_refused=refused)
 
 
 def account_type_of(answers: Iterable[ProbeAnswer]) -> str | None:
@@ -444,8 +422,9 @@ def role_evidence(
     ``holds_one_of``: for each operation let through, the roles that grant it in ``region``
     (the token carries at least one of each set). ``holds_none_of``: the roles of operations
     refused with the bare 403 — only from rows Amazon's tables state (confidence high or
-    medium: an inferred row may miss a role), and only where the account type cannot be the
-    reason for the refusal.
+    medium: an inferred row may miss a role), of operations the model says exist in
+    ``region`` (a gateway refuses an operation that is not there too), and only where the
+    account type cannot be the reason for the refusal.
     """
     model = role_model()
     kinds = frozenset({account_type}) if account_type else frozenset({"seller", "vendor"})
@@ -454,7 +433,12 @@ def role_evidence(
     refused_by: list[str] = []
     for answer in answers:
         spec = answer.probe.spec
-        if answer.kind != DENIED or spec.confidence == "low" or not kinds <= spec.audience:
+        if (
+            answer.kind != DENIED
+            or spec.confidence == "low"
+            or spec.exists_in(region) is not True
+            or not kinds <= spec.audience
+        ):
             continue
         excluded |= spec.roles_in(region)
         refused_by.append(answer.operation)
@@ -483,10 +467,16 @@ def role_findings(
     findings = []
     by_operation = {answer.operation: answer for answer in answers}
     if account_type == "vendor":
+        # The operations that proved it (account_type_of): named, not assumed.
+        proof = [
+            a.operation
+            for a in answers
+            if a.kind == AUTHORISED and a.probe.spec.audience == frozenset({"vendor"})
+        ]
         findings.append(
             entry("vendor-account").finding(
-                f"getPurchaseOrders (vendors only) let the token through in {region}: the app "
-                "was authorised from Vendor Central."
+                f"{', '.join(proof)} (vendors only) let the token through in {region}: the "
+                "app was authorised from Vendor Central."
             )
         )
     participations = by_operation.get(PARTICIPATIONS)
@@ -507,8 +497,8 @@ def role_findings(
         others = [a.operation for a in answers if a.kind == DENIED and a.operation not in refused]
         aside = (
             f" ({', '.join(others)} answered it too, which proves nothing about roles: they "
-            "serve another account type, or Amazon's role table for them is not known well "
-            "enough.)"
+            "serve another account type, or Amazon's role table for them (or the regions "
+            "they exist in) is not known well enough.)"
             if others
             else ""
         )

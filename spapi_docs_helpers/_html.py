@@ -131,13 +131,7 @@ def roles_html(table) -> str:
         )
         for r in table.rows
     ]
-    evidence = table.evidence
-    notes = []
-    for roles in evidence["holds_one_of"]:
-        what = roles[0] if len(roles) == 1 else "one of " + ", ".join(roles)
-        notes.append(f"<li>holds {escape(what)}</li>")
-    if evidence["holds_none_of"]:
-        notes.append(f"<li>holds none of {escape(', '.join(evidence['holds_none_of']))}</li>")
+    notes = [f"<li>{escape(statement)}</li>" for statement in table.proofs()]
     return (
         f"<p><strong>Operations in {escape(table.region)}</strong>: {escape(table.summary())}</p>"
         + table_html(("", "operation", "API", "access", "roles that grant it", "row"), rows)

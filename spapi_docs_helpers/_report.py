@@ -181,39 +181,55 @@ class Report:
         """What the errors blame, most certain first, without repeats: credential fields
         (``refresh_token``...), then subjects that are no credential (``app_roles``,
         ``app``, ``endpoint``, ``amazon``: see ``SUBJECTS`` in the catalogue)."""
-        fields, subjects = [], []
+        fields = [name for names, _either in self._blame_groups() for name in names]
+        subjects: list[str] = []
         for finding in self.findings:
             if finding.severity != "error":
                 continue
-            # A swap blames both fields it names.
-            for name in (finding.details or {}).get("fields") or [finding.field]:
-                if name and name not in fields:
-                    fields.append(name)
             if not finding.field and finding.subject and finding.subject not in subjects:
                 subjects.append(finding.subject)
         return fields + subjects
+
+    def _blame_groups(self) -> list[tuple[list[str], bool]]:
+        """The blamed credential fields, finding by finding, without repeats: ``(fields,
+        either)``. A swap blames both fields it names; a finding that names alternatives
+        (``either``: one of them is wrong) is left out when a finding without alternatives
+        blames one of them — that one is the wrong one, and the others are not implicated."""
+        errors = [f for f in self.findings if f.severity == "error"]
+        certain = {
+            name
+            for f in errors
+            if not (f.details or {}).get("either")
+            for name in (f.details or {}).get("fields") or [f.field]
+            if name
+        }
+        groups: list[tuple[list[str], bool]] = []
+        seen: set[str] = set()
+        for finding in errors:
+            details = finding.details or {}
+            named = [f for f in details.get("fields") or [finding.field] if f]
+            either = bool(details.get("either"))
+            if either and certain & set(named):
+                continue
+            fields = [f for f in named if f not in seen]
+            seen.update(fields)
+            if fields:
+                groups.append((fields, either and len(fields) > 1))
+        return groups
 
     def _blamed_phrase(self) -> tuple[str, bool]:
         """``(words, plural)``: the blamed credentials in words. A finding that names
         alternatives (either value may be the wrong one) joins them with "or"; different
         findings, and a swap, with "and"."""
-        groups, seen = [], set()
-        for finding in self.findings:
-            if finding.severity != "error":
-                continue
-            details = finding.details or {}
-            fields = [f for f in details.get("fields") or [finding.field] if f and f not in seen]
-            seen.update(fields)
-            if not fields:
-                continue
-            if details.get("either") and len(fields) > 1:
-                groups.append((" or ".join(fields), True))
+        words: list[tuple[str, bool]] = []
+        for fields, either in self._blame_groups():
+            if either:
+                words.append((" or ".join(fields), True))
             else:
-                groups.extend((field, False) for field in fields)
-        if len(groups) == 1:
-            return groups[0][0], False
-        words = [f"({text})" if alternative else text for text, alternative in groups]
-        return " and ".join(words), True
+                words.extend((field, False) for field in fields)
+        if len(words) == 1:
+            return words[0][0], False
+        return " and ".join(f"({text})" if either else text for text, either in words), True
 
     @property
     def verdict(self) -> str:

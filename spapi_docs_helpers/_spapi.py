@@ -23,6 +23,7 @@ from ._deadline import Concurrently
 from ._diagnose import (
     AUTHORISED,
     DENIED,
+    PARTICIPATIONS,
     account_type_of,
     region_findings,
     role_evidence,
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
     from ._catalogue import Finding
     from ._endpoints import Endpoints
     from ._transport import HttpResult, Transport
-
-PARTICIPATIONS = "getMarketplaceParticipations"
 
 
 @dataclass(slots=True, eq=False)
@@ -228,6 +227,15 @@ class RoleTable(ShownResult):
             text += "; none of " + ", ".join(missing)
         return text
 
+    def proofs(self) -> list[str]:
+        """What the answers prove about the roles, one statement each (``holds Pricing``,
+        ``holds one of A, B``, ``holds none of C, D``)."""
+        statements = [f"holds {_one_of(roles)}" for roles in self.evidence["holds_one_of"]]
+        missing = self.evidence["holds_none_of"]
+        if missing:
+            statements.append(f"holds none of {', '.join(missing)}")
+        return statements
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON form used in the roles stage's data."""
         return {
@@ -318,13 +326,11 @@ def search(
             decided_ms = _since(started)
             if sandbox_endpoints and answers and all(a.kind == DENIED for a in answers):
                 sandbox = _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets)
+    result, in_region = _verdict(answers, region, sandbox)
+    result.elapsed_ms = decided_ms
     if region is None:
-        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
-        result = RegionProbe(None, answers, findings, sandbox=sandbox)
-        result.elapsed_ms = decided_ms
         return result, None
-    in_region = _in_probe_order([a for a in answers if a.region == region], region)
-    account_type = account_type_of(in_region)
+    account_type = result.account_type
     evidence = role_evidence(in_region, region, account_type)
     table = RoleTable(
         region,
@@ -334,14 +340,6 @@ def search(
         account_type,
     )
     table.elapsed_ms = _since(started) - decided_ms
-    result = RegionProbe(
-        region,
-        answers,
-        [],
-        marketplaces=_marketplaces_from(in_region),
-        account_type=account_type,
-    )
-    result.elapsed_ms = decided_ms
     return result, table
 
 
@@ -357,9 +355,10 @@ def find_region(
     :class:`RegionProbe` (no role table). For checks of many accounts at once.
 
     First ``getMarketplaceParticipations`` in every region at once: most seller apps hold a
-    role that grants it, and its answer names the marketplaces. Only when every region
-    denies it are the other region probes asked (every region at once again), and, when
-    those are all denied too, the sandbox hosts, as :func:`search` does. The verdicts are
+    role that grants it, and its answer names the marketplaces. Only when no region lets it
+    through (denied, or an answer that proves nothing) are the other region probes asked
+    (every region at once again), and, when every answer is a denial, the sandbox hosts, as
+    :func:`search` does. The verdicts are
     :func:`search`'s: the same answers give the same findings. Never raises.
     """
     secrets = [token, *secrets]
@@ -389,20 +388,29 @@ def find_region(
         every_one_denied = bool(answers) and all(a.kind == DENIED for a in answers)
         if region is None and sandbox_endpoints and every_one_denied:
             sandbox = _ask_sandbox(calls, transport, sandbox_endpoints, token, secrets)
-    if region is None:
-        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
-        result = RegionProbe(None, answers, findings, sandbox=sandbox)
-    else:
-        in_region = _in_probe_order([a for a in answers if a.region == region], region)
-        result = RegionProbe(
-            region,
-            answers,
-            [],
-            marketplaces=_marketplaces_from(in_region),
-            account_type=account_type_of(in_region),
-        )
+    result, _in_region = _verdict(answers, region, sandbox)
     result.elapsed_ms = _since(started)
     return result
+
+
+def _verdict(
+    answers: list[ProbeAnswer], region: str | None, sandbox: tuple[ProbeAnswer, ...]
+) -> tuple[RegionProbe, list[ProbeAnswer]]:
+    """The :class:`RegionProbe` of every answer, and the token's region's answers in probe
+    order (none when no region let the token through): one place for :func:`search` and
+    :func:`find_region`, so that the same answers give the same verdict."""
+    if region is None:
+        findings = sandbox_findings(answers, sandbox) if sandbox else region_findings(answers)
+        return RegionProbe(None, answers, findings, sandbox=sandbox), []
+    in_region = _in_probe_order([a for a in answers if a.region == region], region)
+    result = RegionProbe(
+        region,
+        answers,
+        [],
+        marketplaces=_marketplaces_from(in_region),
+        account_type=account_type_of(in_region),
+    )
+    return result, in_region
 
 
 def _since(started: float) -> float:

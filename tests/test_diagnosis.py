@@ -11,6 +11,7 @@ loopback). Everything else is covered against the mock.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import http.server
 import json
 import ssl
@@ -34,6 +35,7 @@ from spapi_docs_helpers._diagnose import (
     diagnose_rotation,
     diagnose_sqs,
     diagnose_sts,
+    role_evidence,
     spapi_answer,
 )
 from spapi_docs_helpers._sts import request_assume_role, request_caller_identity, sts_client
@@ -249,6 +251,45 @@ def test_the_verdict_names_either_credential_not_both():
     assert report.verdict.startswith("lwa_client_secret or lwa_app_id is wrong: ")
 
 
+@pytest.mark.parametrize("order", ["format-first", "lwa-first"])
+def test_an_alternative_already_blamed_does_not_bring_the_other_one_in(order):
+    """The refresh token fails its format check, and LWA says "the token or the client
+    identifier": the token explains both, so the client identifier is not called wrong
+    (an "either" must never turn into "and")."""
+    from spapi_docs_helpers._report import Report
+
+    malformed = entry("refresh-token-malformed").finding("The refresh token is malformed.")
+    answer = {"error": "unauthorized_client", "error_description": "Not authorized"}
+    either = diagnose_lwa(_answer(400, answer))
+    assert either.details["either"] and "lwa_app_id" in either.details["fields"]
+    findings = [malformed, either] if order == "format-first" else [either, malformed]
+    report = Report(
+        account="default", mode="online", resolution=None, stages=[], findings=findings, peers={}
+    )
+    assert report.verdict.startswith("refresh_token is wrong: "), report.verdict
+    assert "lwa_app_id" not in report.verdict
+    assert report.blamed == ["refresh_token"]
+
+
+def test_two_alternatives_and_a_certain_blame_are_joined_as_such():
+    from spapi_docs_helpers._report import Report
+
+    certain = entry("refresh-token-malformed").finding("The refresh token is malformed.")
+    either = diagnose_lwa(_answer(401, INVALID_CLIENT))
+    report = Report(
+        account="default",
+        mode="online",
+        resolution=None,
+        stages=[],
+        findings=[certain, either],
+        peers={},
+    )
+    assert report.verdict.startswith(
+        "refresh_token and (lwa_client_secret or lwa_app_id) are wrong: "
+    ), report.verdict
+    assert report.blamed == ["refresh_token", "lwa_client_secret", "lwa_app_id"]
+
+
 def test_a_token_of_another_app_blames_the_token_or_the_client_not_the_token_alone():
     """unauthorized_client proves the token and the client do not belong together, not
     which of them is the stranger: a second app's client beside the first app's token is
@@ -434,6 +475,68 @@ def test_an_expired_security_token_blames_amazon_not_a_credential():
         None,
         "amazon",
     )
+
+
+# --------------------------------------------------------------------------- role evidence
+
+
+def _denial_of(operation, **changes):
+    """A bare 403 to ``operation`` in NA, its model row changed by ``changes``."""
+    from types import SimpleNamespace
+
+    from spapi_docs_helpers._probes import probe
+    from spapi_docs_helpers._spapi import ProbeAnswer
+
+    spec = dataclasses.replace(probe(operation).spec, **changes)
+    stand_in = SimpleNamespace(operation=operation, spec=spec)
+    return ProbeAnswer(stand_in, "NA", _denied(""), DENIED, None)
+
+
+def test_a_denial_of_an_operation_stated_for_the_region_excludes_its_roles():
+    evidence = role_evidence([_denial_of("searchCatalogItems")], "NA", "seller")
+    assert evidence["holds_none_of"] == ("Product Listing",)
+    assert evidence["refused_by"] == ("searchCatalogItems",)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"regions": None}, id="regions-unknown"),
+        pytest.param({"regions": ("EU", "FE")}, id="not-in-the-region"),
+        pytest.param({"confidence": "low"}, id="inferred-row"),
+        pytest.param({"audience": frozenset({"vendor"})}, id="another-account-type"),
+    ],
+)
+def test_a_denial_that_may_have_another_reason_proves_nothing_about_roles(changes):
+    """The gateway answers the bare 403 to an operation that is not there too, and to
+    another account type's: such a refusal, or one of a row the model only infers, must
+    not tell the user a role is missing."""
+    evidence = role_evidence([_denial_of("searchCatalogItems", **changes)], "NA", "seller")
+    assert evidence["holds_none_of"] == ()
+    assert evidence["refused_by"] == ()
+
+
+def test_the_regions_of_one_answer_are_named_in_a_fixed_order_whatever_came_first():
+    """The same answers give the same words: EU answering before NA (it may, on any run)
+    does not change the order the regions are named in."""
+    from spapi_docs_helpers._diagnose import region_findings
+    from spapi_docs_helpers._probes import probe
+    from spapi_docs_helpers._spapi import ProbeAnswer
+
+    body = {
+        "message": "Access to requested resource is denied.",
+        "code": "MissingAuthenticationToken",
+    }
+    answers = []
+    for region in ("FE", "EU", "NA", "EU"):
+        http = _answer(403, body, url=SPAPI_URL)
+        kind, finding = spapi_answer(http)
+        answers.append(
+            ProbeAnswer(probe("getMarketplaceParticipations"), region, http, kind, finding)
+        )
+    (finding,) = region_findings(answers)
+    assert finding.code == "spapi-missing-authentication-token"
+    assert finding.message.endswith(" The same came from NA, EU, FE.")
 
 
 # --------------------------------------------------------------------------- TLS

@@ -126,6 +126,25 @@ def test_region_probes_cover_every_role_that_grants_a_probe_there(region, accoun
 
 
 @pytest.mark.parametrize("region", REGION_CODES)
+@pytest.mark.parametrize("account_type", ["seller", "vendor"])
+def test_every_role_that_grants_anything_in_a_region_grants_a_region_probe(region, account_type):
+    """The roles verdict (roles-deny-every-probe) says the probes, between them, are granted
+    by every role an app can hold: true only if no role that grants some operation of the
+    model in the region is left out of the probes (the test above compares the probes with
+    each other; this one compares them with the whole model)."""
+    model = role_model()
+    left_out = [
+        role
+        for role in sorted(model.holdable(account_type))
+        if model.granting({role}, region, account_type)
+        and not any(
+            item.spec.granted({role}, region, account_type) for item in region_probes(region)
+        )
+    ]
+    assert left_out == []
+
+
+@pytest.mark.parametrize("region", REGION_CODES)
 def test_region_probes_stay_few_and_start_with_the_participations(region):
     chosen = region_probes(region)
     assert chosen[0].operation == "getMarketplaceParticipations"

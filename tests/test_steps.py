@@ -67,7 +67,13 @@ def test_a_role_missing_shows_in_the_role_table(amazon_env):
     table = probe_roles(token)
     assert "searchCatalogItems" in table.denied
     assert "Product Listing" in table.evidence["holds_none_of"]
-    assert "holds none of" in table._repr_html_()
+    html = table._repr_html_()
+    assert "holds none of" in html
+    assert "Product Listing" in html.split("holds none of", 1)[1].split("</li>", 1)[0]
+    # Every statement of what the answers prove is shown, in words.
+    assert table.evidence["holds_one_of"]
+    for roles in table.evidence["holds_one_of"]:
+        assert ", ".join(roles) in html
 
 
 def test_no_region_letting_the_token_through_raises_an_spapi_error(amazon_env):
