@@ -464,3 +464,19 @@ def test_the_guide_runs_in_order_with_legacy_aws_as_an_appendix(page):
     positions = [order.index(path) for path in guide]
     assert positions == sorted(positions), order
     assert order.index("docs/aws-legacy.html") > order.index("docs/troubleshooting.html")
+
+
+def test_generated_tables_keep_their_break_points_and_no_paragraph_nests(site):
+    """The extension's code cells: inline code that may break after ``_`` or ``.`` (an
+    HTML ``<wbr>``) in the field map's narrow columns, each cell one paragraph. A helper
+    that shadowed the one adding the break points once gave ``<p><p>`` and no ``<wbr>``."""
+    configure = (site / "docs" / "configure.html").read_text(encoding="utf-8")
+    start = configure.index("spapi-field-map")
+    field_map = configure[start : configure.index("</table>", start)]
+    assert "<wbr>" in field_map
+    nested = [
+        str(path.relative_to(site))
+        for path in sorted(site.rglob("*.html"))
+        if "<p><p>" in path.read_text(encoding="utf-8")
+    ]
+    assert nested == []
