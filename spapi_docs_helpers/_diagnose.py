@@ -285,8 +285,9 @@ def spapi_answer(
     if problem is not None:
         return PROBLEM, problem
     body = http.json()
-    said = _said(body)
-    if _holds_match("spapi-security-token-expired", said):
+    # Amazon's incident text counts in an error answer only: a success's data (a seller's
+    # listing, a note) may hold any words.
+    if not http.ok and _holds_match("spapi-security-token-expired", _said(body)):
         return PROBLEM, entry("spapi-security-token-expired").finding(
             f"SP-API at {http.url} answered HTTP {http.status}: {http.excerpt(secrets=secrets)!r}."
         )

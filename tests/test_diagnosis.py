@@ -410,6 +410,16 @@ def test_an_answer_of_the_service_proves_the_gateway_let_the_token_through(statu
     assert spapi_answer(_answer(status, body, url=SPAPI_URL)) == (AUTHORISED, None)
 
 
+def test_a_success_whose_data_holds_amazons_expired_token_text_is_still_a_success():
+    """The seller's data may hold any text (a listing, a note): the incident's words count
+    only in an error answer."""
+    text = "The security token included in the request is expired"
+    body = {"payload": [{"marketplace": {"id": "ATVPDKIKX0DER", "name": text}}]}
+    assert spapi_answer(_answer(200, body, url=SPAPI_URL)) == (AUTHORISED, None)
+    kind, finding = spapi_answer(_answer(403, {"message": text}, url=SPAPI_URL))
+    assert (kind, finding.code) == (PROBLEM, "spapi-security-token-expired")
+
+
 @pytest.mark.parametrize(
     ("status", "body", "content_type"),
     [
