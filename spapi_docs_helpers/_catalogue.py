@@ -379,6 +379,20 @@ class Finding:
         self.source = source
         self.details = details
 
+    def with_message(self, message: str) -> Finding:
+        """A copy saying ``message`` instead (findings an answer holds are not edited)."""
+        return Finding(
+            self.code,
+            self.severity,
+            self.field,
+            message,
+            self.fix,
+            self.stage,
+            source=self.source,
+            details=self.details,
+            subject=self.subject,
+        )
+
     @property
     def docs(self) -> str:
         """The URL of this finding's section in the docs."""

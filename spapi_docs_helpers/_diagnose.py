@@ -378,10 +378,16 @@ def region_findings(
         if code not in seen:
             findings.append(answer.finding)
         seen.setdefault(code, []).append(answer)
-    for finding in findings:
-        if len({answer.region for answer in seen[finding.code]}) > 1:
-            finding.message += f" The same came from {_regions(seen[finding.code])}."
-    return findings
+    # Copies: the findings belong to the answers too, and a second look at the same answers
+    # must not say it twice.
+    return [
+        finding.with_message(
+            f"{finding.message} The same came from {_regions(seen[finding.code])}."
+        )
+        if len({answer.region for answer in seen[finding.code]}) > 1
+        else finding
+        for finding in findings
+    ]
 
 
 def sandbox_findings(

@@ -547,6 +547,10 @@ def test_the_regions_of_one_answer_are_named_in_a_fixed_order_whatever_came_firs
     (finding,) = region_findings(answers)
     assert finding.code == "spapi-missing-authentication-token"
     assert finding.message.endswith(" The same came from NA, EU, FE.")
+    # The answers' own findings are left as they were: a second look says it once.
+    assert all("The same came from" not in a.finding.message for a in answers)
+    (again,) = region_findings(answers)
+    assert again.message == finding.message
 
 
 # --------------------------------------------------------------------------- TLS
