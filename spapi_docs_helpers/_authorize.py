@@ -23,7 +23,6 @@ The CLI part (:func:`add_arguments`, :func:`run`) stores the refresh token with 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hmac
 import http.server
@@ -65,10 +64,10 @@ from ._init import (
     EXIT_OK,
     EXIT_PROBLEM,
     Terminal,
-    _color,
     add_store_arguments,
     check_account_fits_store,
     choose_store,
+    color_wanted,
     library_reads,
     open_store_for,
     report_stored,
@@ -79,6 +78,7 @@ from ._init import (
     usage,
     verify_values,
 )
+from ._options import port
 from ._redaction import mask, protect_logs, redact_text
 from ._sources import credentials_for
 from ._stores import atomic_write
@@ -879,7 +879,7 @@ def add_arguments(parser) -> None:
     redirect.add_argument(
         "--listen",
         metavar="PORT",
-        type=_port,
+        type=port,
         help="receive the redirect on 127.0.0.1:PORT (0: any free port), behind an https tunnel",
     )
     redirect.add_argument(
@@ -909,16 +909,6 @@ def add_arguments(parser) -> None:
         account_help="the account to store the refresh token under "
         "(default: the selling_partner_id)",
     )
-
-
-def _port(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("a port is between 0 and 65535")
-    return value
 
 
 def _make_request(terminal, args, environ, color):
@@ -960,7 +950,7 @@ def run(args, *, terminal=None, environ=None) -> int:
     """``spapi-doctor authorize``; returns the exit status."""
     env = os.environ if environ is None else environ
     terminal = terminal or Terminal()
-    color = _color(args, terminal.err)
+    color = color_wanted(args, terminal.err)
     modes = [m for m in ("print_url", "listen", "redirected_url") if getattr(args, m) is not None]
     modes = [m for m in modes if getattr(args, m) is not False]
     if len(modes) > 1:

@@ -21,22 +21,21 @@ from importlib import import_module
 from . import __version__
 from ._catalogue import docs_home
 from ._doctor import check, check_demo, check_offline, nothing_configured
-from ._options import account_name, add_color, add_format, add_timeout, name_of
+from ._options import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    account_name,
+    add_color,
+    add_format,
+    add_timeout,
+    concurrency,
+    name_of,
+)
 from ._redaction import escape_controls, redact_text, shown_value
 from ._report import STAGE_TITLES, STATUS_SYMBOLS, wants_color
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERNAL, EXIT_OUTPUT = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
-
-
-def _concurrency(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError("the concurrency must be between 1 and 256")
-    return value
 
 
 def _scope(text):
@@ -178,10 +177,11 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
     )
     fleet.add_argument(
         "--concurrency",
-        type=_concurrency,
+        type=concurrency,
         default=None,  # None: not given, so that a given one without --all-accounts is refused
         metavar="N",
-        help="with --all-accounts: accounts checked at the same time (1-256, default: 8)",
+        help="with --all-accounts: accounts checked at the same time "
+        f"(1-{MAX_CONCURRENCY}, default: {DEFAULT_CONCURRENCY})",
     )
     fleet.add_argument(
         "--roles",
@@ -503,7 +503,7 @@ class _FleetProgress(_StderrLines):
 
 
 def _run_fleet(args) -> int:
-    from ._fleet import DEFAULT_CONCURRENCY, FleetProblem, check_fleet
+    from ._fleet import FleetProblem, check_fleet
 
     _terminate_like_interrupt()
     progress = _FleetProgress.for_args(args)

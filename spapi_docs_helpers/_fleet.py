@@ -56,16 +56,16 @@ from ._config_file import CONFIG_FILENAME, config_directory, read_yaml_file
 from ._credentials import ENV_NAMES, FIELD_KEYS, LWA_KEYS, display, field_spec
 from ._doctor import Settled, check
 from ._files import FileProblem, read_regular_file
+from ._options import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from ._redaction import escape_controls, shown_value
-from ._report import _COLORS, _JSON_UNSAFE
+from ._report import _JSON_UNSAFE
+from ._report import paint as paint_style
 from ._rotation import SecretState
 from ._sources import CONFIG_DIR_VARIABLE, SECRET_ID_VARIABLE, _read_secret_with_boto3
 
 __all__ = ["FleetAccount", "FleetReport", "TokenCache", "check_fleet", "fleet_accounts"]
 
 SCHEMA_VERSION = 1
-DEFAULT_CONCURRENCY = 8
-MAX_CONCURRENCY = 256
 # An accounts file of 50,000 accounts is about 30 MiB; larger is no list of accounts.
 MAX_ACCOUNTS_FILE_BYTES = 32 * 1024 * 1024
 MAX_ACCOUNT_NAME = 256
@@ -504,7 +504,7 @@ class FleetReport:
     def render_text(self, *, color: bool = False) -> str:
 
         def paint(text: str, style: str) -> str:
-            return f"\033[{_COLORS[style]}m{text}\033[0m" if color and style in _COLORS else text
+            return paint_style(text, style, color)
 
         total = len(self.accounts)
         lines = [

@@ -146,7 +146,7 @@ def add_arguments(parser) -> None:
     )
 
 
-def _color(args, stream) -> bool:
+def color_wanted(args, stream) -> bool:
     choice = getattr(args, "color", "auto")
     return {"always": True, "never": False}.get(choice, wants_color(stream))
 
@@ -370,7 +370,7 @@ def run(args, *, terminal=None, environ=None) -> int:
     """``spapi-doctor init``; returns the exit status."""
     env = os.environ if environ is None else environ
     terminal = terminal or Terminal()
-    color = _color(args, terminal.err)
+    color = color_wanted(args, terminal.err)
     if not args.from_env and not terminal.interactive:
         usage(args, "standard input is not a terminal: pass --from-env (and --store, --yes)")
     require_store_unless_asked(terminal, args)

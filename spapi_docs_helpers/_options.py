@@ -23,18 +23,45 @@ MAX_NAME_LENGTH = 256
 MAX_TIMEOUT_S = 600.0
 
 
-def timeout_seconds(text: str) -> float:
-    """The ``--timeout`` value: seconds, more than 0 and at most :data:`MAX_TIMEOUT_S`."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    # ``not 0 < value`` also refuses NaN, which no comparison lets through.
-    if not 0 < value <= MAX_TIMEOUT_S:
-        raise argparse.ArgumentTypeError(
-            f"the timeout must be between 0 and {MAX_TIMEOUT_S:.0f} seconds"
-        )
-    return value
+# --concurrency of check --all-accounts: accounts at a time (the fleet reads these too).
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 256
+
+
+def number_in(
+    what: str,
+    low: float,
+    high: float,
+    *,
+    whole: bool = False,
+    unit: str = "",
+    above_low: bool = False,
+) -> Callable[[str], float]:
+    """The type of an option that takes a number of ``what`` between ``low`` and ``high``
+    (more than ``low`` when ``above_low``); ``whole``: an integer. ``unit`` follows the
+    bounds in the usage error ("the wait must be between 0 and 900 s")."""
+    kind = "a whole number" if whole else f"a number of {unit.strip() or 'units'}"
+    unit = f" {unit.strip()}" if unit.strip() else ""
+
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        # A failed comparison also refuses NaN, which no comparison lets through.
+        if not ((low < value if above_low else low <= value) and value <= high):
+            raise argparse.ArgumentTypeError(
+                f"the {what} must be between {low:g} and {high:g}{unit}"
+            )
+        return value
+
+    return parse
+
+
+# The --timeout value: seconds, more than 0 and at most MAX_TIMEOUT_S.
+timeout_seconds = number_in("timeout", 0, MAX_TIMEOUT_S, unit="seconds", above_low=True)
+concurrency = number_in("concurrency", 1, MAX_CONCURRENCY, whole=True)
+port = number_in("port", 0, 65535, whole=True)
 
 
 def name_of(what: str, *, hint: str = "") -> Callable[[str], str]:

@@ -369,6 +369,13 @@ def source_mark(source_status: str) -> str:
     return _SOURCE_MARKS.get(source_status, "skipped")
 
 
+def paint(text: str, style: str, color: bool) -> str:
+    """``text`` in the colour of ``style`` (a key of ``_COLORS``) when ``color``."""
+    if not color or style not in _COLORS:
+        return text
+    return f"\033[{_COLORS[style]}m{text}\033[0m"
+
+
 def wants_color(stream: TextIO | None = None) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     stream = stream or sys.stdout
@@ -391,9 +398,7 @@ class _TextRenderer:
         self.lines = []
 
     def paint(self, text, style) -> str:
-        if not self.color or style not in _COLORS:
-            return text
-        return f"\033[{_COLORS[style]}m{text}\033[0m"
+        return paint(text, style, self.color)
 
     def mark(self, status) -> str:
         return self.paint(self.symbols.get(status, "?"), status)

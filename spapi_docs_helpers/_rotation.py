@@ -34,7 +34,6 @@ the next run finds it at step 2 and finishes. The new secret is shown masked eve
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import hmac
@@ -53,8 +52,15 @@ from ._credentials import ENV_NAMES, Credentials, display
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
-from ._init import EXIT_OK, EXIT_PROBLEM, Terminal, usage
-from ._options import account_name, add_format, add_secret_id, add_timeout
+from ._init import EXIT_OK, EXIT_PROBLEM, Terminal, color_wanted, usage
+from ._options import (
+    account_name,
+    add_color,
+    add_format,
+    add_secret_id,
+    add_timeout,
+    number_in,
+)
 from ._queue import (
     EXPIRY,
     NEW_SECRET,
@@ -66,7 +72,7 @@ from ._queue import (
     queue_url,
 )
 from ._redaction import escape_controls, mask
-from ._report import _JSON_UNSAFE, SEVERITY_ORDER, render_findings, wants_color
+from ._report import _JSON_UNSAFE, SEVERITY_ORDER, paint, render_findings
 from ._sources import resolve_credentials
 from ._stores import CredentialsFile, SecretsManagerSecret, atomic_write, open_store
 
@@ -414,9 +420,11 @@ class SecretStatus(_CommandResult):
                 + (f" (dead-letter after {redrive} receives)" if redrive else "")
             )
         for client in self.clients:
-            mark = {"error": "✗", "warning": "!"}.get(client["severity"], "✓")
+            severity = client["severity"]
+            mark = {"error": "✗", "warning": "!"}.get(severity, "✓")
+            style = severity if severity in ("error", "warning") else "ok"
             lines.append("")
-            lines.append(f"{mark} Client {client['client_id']}")
+            lines.append(f"{paint(mark, style, color)} Client {client['client_id']}")
             lines.append(f"    {client['summary']}")
             for item in client["notifications"]:
                 kind = "new secret" if item["type"].endswith("NEW_SECRET") else "expiry notice"
@@ -1055,6 +1063,7 @@ def add_arguments(parser: Any) -> None:
     add_timeout(parser)
     if command == "secret-status":
         add_format(parser, json_for="monitoring")
+        add_color(parser)
         return
     parser.add_argument(
         "--store",
@@ -1078,7 +1087,7 @@ def add_arguments(parser: Any) -> None:
     )
     parser.add_argument(
         "--wait",
-        type=_wait_seconds,
+        type=number_in("wait", 0, MAX_WAIT_S, unit="seconds"),
         default=DEFAULT_WAIT_S,
         metavar="S",
         help=f"how long to wait for the new secret on the queue (default: {DEFAULT_WAIT_S:.0f})",
@@ -1095,17 +1104,6 @@ def add_arguments(parser: Any) -> None:
         help="rotate although an earlier rotation's new secret was never stored",
     )
     add_format(parser, json_for="scripts")
-
-
-def _wait_seconds(text: str) -> float:
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value <= MAX_WAIT_S:
-        raise argparse.ArgumentTypeError(f"the wait must be between 0 and {MAX_WAIT_S:.0f} s")
-    return value
 
 
 def run(args: Any, *, terminal: Any = None, environ: Mapping[str, str] | None = None) -> int:
@@ -1131,8 +1129,8 @@ def run(args: Any, *, terminal: Any = None, environ: Mapping[str, str] | None = 
 
 
 def _color(args: Any, terminal: Any) -> bool:
-
-    return getattr(args, "format", "text") == "text" and wants_color(terminal.out)
+    """Colour for the text report: --color, as init and check take it."""
+    return getattr(args, "format", "text") == "text" and color_wanted(args, terminal.out)
 
 
 def _run_rotate(args: Any, terminal: Any, env: Mapping[str, str]) -> int:

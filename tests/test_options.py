@@ -18,6 +18,7 @@ from spapi_docs_helpers._options import (
     MAX_TIMEOUT_S,
     account_name,
     name_of,
+    number_in,
     timeout_seconds,
 )
 
@@ -70,7 +71,7 @@ def test_every_command_refuses_the_same_timeouts(cli, command, value, words):
     assert words in err
 
 
-@pytest.mark.parametrize("command", ["check", "init"])
+@pytest.mark.parametrize("command", ["check", "init", "secret-status"])
 def test_color_takes_the_same_choices(cli, command):
     status, _, err = cli(*WITH_ACCOUNT[command], "--color", "sometimes")
     assert status == 2 and "invalid choice: 'sometimes'" in err
@@ -99,3 +100,29 @@ def test_a_name_type_says_what_it_names_and_its_hint():
     with pytest.raises(argparse.ArgumentTypeError, match="the account name ' x' has spaces"):
         account_name(" x")
     assert timeout_seconds("1e-3") == 0.001
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        pytest.param(("check", "--all-accounts", "--concurrency", "0"), "between 1 and 256"),
+        pytest.param(("check", "--all-accounts", "--concurrency", "2.5"), "not a whole number"),
+        pytest.param(("rotate", *QUEUE, "--wait", "901"), "the wait must be between 0 and 900"),
+        pytest.param(("rotate", *QUEUE, "--wait", "nan"), "the wait must be between 0 and 900"),
+        pytest.param(("authorize", "--listen", "65536"), "the port must be between 0 and 65535"),
+        pytest.param(("authorize", "--listen", "http"), "'http' is not a whole number"),
+    ],
+    ids=["concurrency-0", "concurrency-fraction", "wait-long", "wait-nan", "port", "port-name"],
+)
+def test_every_bounded_number_is_refused_the_same_way(cli, args, words):
+    status, out, err = cli(*args)
+    assert status == 2, err
+    assert out == "" and words in err
+
+
+def test_a_number_type_accepts_its_bounds():
+    assert number_in("wait", 0, 900, unit="seconds")("0") == 0
+    assert number_in("wait", 0, 900, unit="seconds")("900") == 900
+    assert number_in("concurrency", 1, 256, whole=True)("256") == 256
+    with pytest.raises(argparse.ArgumentTypeError, match="between 0 and 600 seconds"):
+        timeout_seconds("0")

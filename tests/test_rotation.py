@@ -631,6 +631,11 @@ def test_the_commands(mock_amazon_env, capsys, monkeypatch, assert_no_leak):
     assert main(["secret-status", "--queue-url", url, "--format", "json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["kind"] == "secret-status" and status["clients"][0]["days_left"] == 5
+    # The text report takes --color as check and init do: off on a pipe, on when asked.
+    assert main(["secret-status", "--queue-url", url]) == 0
+    assert "\x1b[" not in capsys.readouterr().out
+    assert main(["secret-status", "--queue-url", url, "--color", "always"]) == 0
+    assert "\x1b[" in capsys.readouterr().out
     # Without a terminal, rotate asks nothing: --yes is required.
     monkeypatch.setattr("sys.stdin", io.StringIO())
     with pytest.raises(SystemExit) as refused:
