@@ -38,7 +38,6 @@ library's way.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -58,7 +57,7 @@ from ._doctor import Settled, check
 from ._files import FileProblem, read_regular_file
 from ._options import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from ._redaction import escape_controls, shown_value
-from ._report import _JSON_UNSAFE
+from ._report import json_text
 from ._report import paint as paint_style
 from ._rotation import SecretState
 from ._sources import CONFIG_DIR_VARIABLE, SECRET_ID_VARIABLE, _read_secret_with_boto3
@@ -497,9 +496,7 @@ class FleetReport:
         }
 
     def to_json(self, indent: int = 2) -> str:
-
-        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return json_text(self.to_dict(), indent=indent)
 
     def render_text(self, *, color: bool = False) -> str:
 

@@ -292,12 +292,7 @@ class Report:
 
     def to_json(self, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text."""
-        import json
-
-        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-        # json escapes C0 controls; a terminal also acts on C1 controls (\x9b is CSI) and
-        # the invisible marks that reorder or break lines. Outside strings none can occur.
-        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return json_text(self.to_dict(), indent=indent)
 
     # ----------------------------------------------------------------- text
     def render_text(
@@ -323,6 +318,17 @@ class Report:
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def json_text(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as JSON text safe to print: json escapes C0 controls; a terminal also acts
+    on C1 controls (\\x9b is CSI) and the invisible marks that reorder or break lines, which
+    are escaped here too. Outside strings none can occur. Every JSON report is written so."""
+    import json
+
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
 
 # The mark of each status and severity: in the text report and the CLI's progress lines, and
 # on the badges of the notebook rendering (_html); _SYMBOLS_ASCII on a terminal that cannot

@@ -72,7 +72,7 @@ from ._queue import (
     queue_url,
 )
 from ._redaction import escape_controls, mask
-from ._report import _JSON_UNSAFE, SEVERITY_ORDER, paint, render_findings
+from ._report import SEVERITY_ORDER, json_text, paint, render_findings
 from ._sources import resolve_credentials
 from ._stores import CredentialsFile, SecretsManagerSecret, atomic_write, open_store
 
@@ -343,8 +343,7 @@ class _CommandResult:
 
     def to_json(self, **extra: Any) -> str:
         """``as_dict()`` (and ``extra``) as JSON text, escaped as the check's report is."""
-        text = json.dumps({**self.as_dict(), **extra}, indent=2, ensure_ascii=False)
-        return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return json_text({**self.as_dict(), **extra})
 
     def _repr_html_(self) -> str:
         return "<pre>" + escape(str(self)) + "</pre>"
