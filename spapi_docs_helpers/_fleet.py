@@ -52,7 +52,7 @@ from urllib.parse import urlsplit
 
 from ._catalogue import Finding
 from ._config_file import CONFIG_FILENAME, config_directory, read_yaml_file
-from ._credentials import ENV_NAMES, FIELD_KEYS, LWA_KEYS, display, field_spec
+from ._credentials import FIELD_KEYS, LWA_KEYS, display, field_spec
 from ._doctor import Settled, check
 from ._files import FileProblem, read_regular_file
 from ._options import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
@@ -60,7 +60,10 @@ from ._redaction import escape_controls, shown_value
 from ._report import json_text
 from ._report import paint as paint_style
 from ._rotation import SecretState
-from ._sources import CONFIG_DIR_VARIABLE, SECRET_ID_VARIABLE, _read_secret_with_boto3
+from ._sources import (
+    _read_secret_with_boto3,
+    without_credentials,
+)
 
 __all__ = ["FleetAccount", "FleetReport", "TokenCache", "check_fleet", "fleet_accounts"]
 
@@ -247,20 +250,6 @@ def fleet_accounts(
         if name not in names and len(name) <= MAX_ACCOUNT_NAME
     ]
     return found or [("default", None, "environment")]
-
-
-def _without_credentials(env: Mapping[str, str], empty_folder: str) -> dict[str, str]:
-    """``env`` without a credential variable or a config folder of its own, so that an
-    account of the accounts file is checked on its own values alone."""
-
-    private = {*ENV_NAMES, SECRET_ID_VARIABLE}
-    isolated = {
-        name: value
-        for name, value in env.items()
-        if name not in private and not any(name.startswith(base + "_") for base in ENV_NAMES)
-    }
-    isolated[CONFIG_DIR_VARIABLE] = empty_folder
-    return isolated
 
 
 # --------------------------------------------------------------------------- one account
@@ -703,7 +692,7 @@ def check_fleet(
         ) as transport,
         Concurrently(name="spapi-fleet") as pool,
     ):
-        isolated = _without_credentials(env, empty)
+        isolated = without_credentials(env, empty)
 
         def work() -> None:
             while True:

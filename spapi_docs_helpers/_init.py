@@ -23,14 +23,20 @@ import sys
 import tempfile
 
 from ._catalogue import entry
-from ._config_file import CONFIG_DIR_VARIABLE, config_directory
-from ._credentials import ENV_NAMES, LWA_KEYS, Credentials, display, field_spec
+from ._config_file import config_directory
+from ._credentials import LWA_KEYS, Credentials, display, field_spec
 from ._doctor import check
 from ._errors import StoreError
 from ._formats import check_formats
 from ._options import account_name, add_color, add_secret_id, add_timeout
 from ._report import render_findings, render_stages, wants_color
-from ._sources import CONFIG_FILE, SECRET_ID_VARIABLE, SECRETS_MANAGER, resolve_credentials
+from ._sources import (
+    CONFIG_FILE,
+    SECRET_ID_VARIABLE,
+    SECRETS_MANAGER,
+    resolve_credentials,
+    without_credentials,
+)
 from ._stores import STORE_KINDS, env_names, lwa_values, open_store
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -163,18 +169,11 @@ def verify_values(credentials: Credentials, *, account="default", timeout=10.0, 
     holds nothing else of the user's (no credential variable, an empty config folder), so
     that no other source colours the verdict."""
     env = os.environ if environ is None else environ
-    private = {*ENV_NAMES, SECRET_ID_VARIABLE, CONFIG_DIR_VARIABLE}
-    isolated = {
-        name: value
-        for name, value in env.items()
-        if name not in private and not any(name.startswith(base + "_") for base in ENV_NAMES)
-    }
     with tempfile.TemporaryDirectory(prefix="spapi-doctor-verify-") as empty:
-        isolated[CONFIG_DIR_VARIABLE] = empty
         return check(
             account,
             credentials=credentials.to_sp_api_dict(),
-            environ=isolated,
+            environ=without_credentials(env, empty),
             timeout=timeout,
         )
 

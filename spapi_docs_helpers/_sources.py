@@ -211,6 +211,20 @@ class Resolution:
         return resolution_html(self)
 
 
+def without_credentials(env, empty_folder: str) -> dict:
+    """``env`` without a credential variable (plain or ``_<account>``), the Secrets Manager
+    secret id or a config folder of its own: ``empty_folder`` stands in for it. A check in
+    it reads only the values it is handed (init's verification, each account of a fleet)."""
+    private = {*ENV_NAMES, SECRET_ID_VARIABLE, CONFIG_DIR_VARIABLE}
+    isolated = {
+        name: value
+        for name, value in env.items()
+        if name not in private and not any(name.startswith(base + "_") for base in ENV_NAMES)
+    }
+    isolated[CONFIG_DIR_VARIABLE] = empty_folder
+    return isolated
+
+
 # --------------------------------------------------------------------------- the code dict
 
 

@@ -46,7 +46,7 @@ from urllib3.util import parse_url
 
 from . import __version__
 from ._deadline import Deadline, current
-from ._redaction import escape_controls, redact_text, shown_url
+from ._redaction import escape_controls, protect_logs, redact_text, shown_url
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 DEFAULT_RETRIES = 2
@@ -739,8 +739,6 @@ def aws_client(
     """
     import boto3  # only here: the offline check must not pay for boto3 otherwise
     from botocore.config import Config
-
-    from ._redaction import protect_logs
 
     # botocore logs its requests at DEBUG, signed with these keys.
     protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))

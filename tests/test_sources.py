@@ -991,3 +991,25 @@ def test_the_secrets_manager_endpoint_variable_the_project_sets_is_read_by_botoc
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     client = boto3.session.Session().client("secretsmanager")
     assert client.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_without_credentials_keeps_everything_but_the_credential_sources():
+    """The environment init verifies in, and each account of a fleet is checked in."""
+    from spapi_docs_helpers._config_file import CONFIG_DIR_VARIABLE
+    from spapi_docs_helpers._sources import without_credentials
+
+    env = {
+        "LWA_APP_ID": "amzn1.application-oa2-client.fake",
+        "LWA_CLIENT_SECRET_shop-eu": "amzn1.oa2-cs.v1.fake",
+        "SP_API_REFRESH_TOKEN": "Atzr|fake",
+        "SP_API_AWS_SECRET_ID": "spapi/fake",
+        CONFIG_DIR_VARIABLE: "/home/someone/.config/python-sp-api",
+        "SP_API_DEFAULT_MARKETPLACE": "DE",
+        "HTTPS_PROXY": "http://proxy.invalid:3128",
+    }
+    assert without_credentials(env, "/tmp/empty") == {
+        CONFIG_DIR_VARIABLE: "/tmp/empty",
+        "SP_API_DEFAULT_MARKETPLACE": "DE",
+        "HTTPS_PROXY": "http://proxy.invalid:3128",
+    }
+    assert "LWA_APP_ID" in env  # the caller's mapping is left as it was
