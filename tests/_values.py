@@ -25,6 +25,8 @@ GOOD_ENV = {
     "LWA_CLIENT_SECRET": CLIENT_SECRET,
     "SP_API_REFRESH_TOKEN": REFRESH_TOKEN,
 }
+# The same with the App ID where the client identifier belongs: the offline check fails.
+FAILING_ENV = {**GOOD_ENV, "LWA_APP_ID": APP_ID}
 
 # The markers that say what a value is; they are public, the same for everyone, and the
 # masked display form shows them.

@@ -23,13 +23,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from _values import APP_ID, GOOD_ENV
+from _values import FAILING_ENV, GOOD_ENV
 
 from spapi_docs_helpers import _cli
 
 # The installed command, next to this interpreter (as in conftest.py).
 DOCTOR = Path(sys.executable).with_name("spapi-doctor")
-FAILING = {**GOOD_ENV, "LWA_APP_ID": APP_ID}
 ESC = "\x1b"
 
 
@@ -54,7 +53,7 @@ def test_a_reader_that_stops_early_keeps_the_failing_status():
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first byte: every write is EPIPE
     try:
-        status, err = _run(["check", "--offline"], FAILING, write_end)
+        status, err = _run(["check", "--offline"], FAILING_ENV, write_end)
     finally:
         os.close(write_end)
     assert status == 1, err
@@ -124,7 +123,7 @@ def test_the_json_after_a_broken_pipe_in_process_keeps_the_status(monkeypatch):
             raise io.UnsupportedOperation
 
     monkeypatch.setattr("sys.stdout", Closed())
-    for name, value in FAILING.items():
+    for name, value in FAILING_ENV.items():
         monkeypatch.setenv(name, value)
     assert _cli.main(["check", "--offline", "--format", "json"]) == 1
 
@@ -212,7 +211,7 @@ def test_control_characters_from_the_environment_are_escaped_on_a_terminal(docto
 
 
 def test_control_characters_in_json_are_escaped(cli):
-    env = {**FAILING, "SP_API_DEFAULT_MARKETPLACE": "\x9b31m\u202e"}
+    env = {**FAILING_ENV, "SP_API_DEFAULT_MARKETPLACE": "\x9b31m\u202e"}
     status, out, _ = cli("check", "--offline", "--format", "json", env=env)
     assert status == 1
     assert "\x9b" not in out and "\u202e" not in out

@@ -14,11 +14,11 @@ import json
 
 import pytest
 from _values import (
-    APP_ID,
     CLIENT_ID,
     CLIENT_SECRET,
     EXAMPLE_ACCESS_KEY,
     EXAMPLE_SECRET_KEY,
+    FAILING_ENV,
     GOOD_ENV,
     REFRESH_TOKEN,
 )
@@ -29,7 +29,6 @@ from spapi_docs_helpers import _cli
 ANSI = "\x1b["
 # Every key of a finding in the JSON report; "details" only when the finding has some.
 FINDING_KEYS = {"code", "severity", "field", "subject", "message", "fix", "stage", "source", "docs"}
-FAILING = {**GOOD_ENV, "LWA_APP_ID": APP_ID}
 
 
 @pytest.fixture
@@ -71,7 +70,7 @@ def test_good_credentials_exit_0(check):
 @pytest.mark.parametrize(
     "env",
     [
-        pytest.param(FAILING, id="app-id-as-client-id"),
+        pytest.param(FAILING_ENV, id="app-id-as-client-id"),
         pytest.param({}, id="no-credentials"),
         pytest.param({**GOOD_ENV, "SP_API_DEFAULT_MARKETPLACE": "Germany"}, id="bad-marketplace"),
     ],
@@ -104,7 +103,7 @@ def test_usage_error_exits_2_and_says_why(args, words, check):
 
 
 def test_check_is_the_default_command(cli):
-    assert cli("--offline", env=FAILING)[0] == 1
+    assert cli("--offline", env=FAILING_ENV)[0] == 1
     assert cli("--offline", env=GOOD_ENV)[0] == 0
 
 
@@ -154,7 +153,7 @@ def test_an_interrupted_check_exits_130(monkeypatch, capsys):
     ("env", "ok"),
     [
         pytest.param(GOOD_ENV, True, id="good"),
-        pytest.param(FAILING, False, id="format-error"),
+        pytest.param(FAILING_ENV, False, id="format-error"),
         pytest.param({}, False, id="no-credentials"),
     ],
 )
@@ -173,7 +172,7 @@ def test_json_output_is_one_valid_document(env, ok, check):
 
 
 def test_json_names_the_blamed_field(check):
-    _, out, _ = check("--format", "json", env=FAILING)
+    _, out, _ = check("--format", "json", env=FAILING_ENV)
     data = json.loads(out)
     assert data["blamed"] == ["lwa_app_id"]
     assert [(f["code"], f["field"]) for f in data["findings"]] == [
@@ -185,17 +184,17 @@ def test_json_names_the_blamed_field(check):
 
 
 def test_no_colour_when_stdout_is_not_a_terminal(check):
-    _, out, _ = check(env=FAILING)
+    _, out, _ = check(env=FAILING_ENV)
     assert ANSI not in out
 
 
 def test_colour_always_colours_a_pipe(check):
-    _, out, _ = check("--color", "always", env=FAILING)
+    _, out, _ = check("--color", "always", env=FAILING_ENV)
     assert ANSI in out
 
 
 def test_colour_on_a_terminal_by_default(check_on_a_terminal):
-    status, out, _ = check_on_a_terminal(env=FAILING)
+    status, out, _ = check_on_a_terminal(env=FAILING_ENV)
     assert status == 1
     assert ANSI in out
 
@@ -209,7 +208,7 @@ def test_colour_on_a_terminal_by_default(check_on_a_terminal):
     ],
 )
 def test_no_colour_on_a_terminal_when_turned_off(args, env, check_on_a_terminal):
-    status, out, _ = check_on_a_terminal(*args, env={**FAILING, **env})
+    status, out, _ = check_on_a_terminal(*args, env={**FAILING_ENV, **env})
     assert status == 1
     assert "app-id-in-client-id-field" in out
     assert ANSI not in out
@@ -217,7 +216,7 @@ def test_no_colour_on_a_terminal_when_turned_off(args, env, check_on_a_terminal)
 
 def test_an_empty_no_color_does_not_turn_colour_off(check_on_a_terminal):
     """https://no-color.org: only a NO_COLOR that is set *and not empty* turns colour off."""
-    status, out, _ = check_on_a_terminal(env={**FAILING, "NO_COLOR": ""})
+    status, out, _ = check_on_a_terminal(env={**FAILING_ENV, "NO_COLOR": ""})
     assert status == 1
     assert ANSI in out
 
@@ -225,7 +224,7 @@ def test_an_empty_no_color_does_not_turn_colour_off(check_on_a_terminal):
 def test_color_always_wins_over_no_color(check, check_on_a_terminal):
     """An explicit --color always is the user's latest word: NO_COLOR only changes auto."""
     for run in (check, check_on_a_terminal):
-        status, out, _ = run("--color", "always", env={**FAILING, "NO_COLOR": "1"})
+        status, out, _ = run("--color", "always", env={**FAILING_ENV, "NO_COLOR": "1"})
         assert status == 1
         assert ANSI in out
 
