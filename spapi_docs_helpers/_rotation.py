@@ -723,7 +723,7 @@ def rotate_client_secret(
     old_secret = str(values.get("lwa_client_secret") or "")
     result.client_id = client_id
     try:
-        targets = store.accounts_with_client_id(values["lwa_app_id"])
+        targets = store.accounts_with_client_id(client_id)
     except StoreError as error:
         return _failed(result, *error.findings)
     queue = queue or NotificationQueue(queue_url, environ=env, timeout=timeout)

@@ -251,11 +251,14 @@ class _Store:
         raise NotImplementedError
 
     def accounts_with_client_id(self, client_id: str) -> list[str]:
-        """The accounts whose lwa_app_id is ``client_id`` (what a rotation must update)."""
+        """The accounts whose lwa_app_id is ``client_id`` (what a rotation must update).
+        Spaces around either do not make another app: such an account is updated too (its
+        stray spaces are a format finding of their own)."""
+        wanted = client_id.strip()
         return [
             name
             for name, values in self.accounts().items()
-            if isinstance(values, dict) and values.get("lwa_app_id") == client_id
+            if isinstance(values, dict) and str(values.get("lwa_app_id") or "").strip() == wanted
         ]
 
     def plan(self, updates: Mapping[str, Mapping[str, Any]]) -> list[Change]:

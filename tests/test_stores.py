@@ -191,6 +191,18 @@ def test_several_accounts_in_one_write_and_accounts_by_client_id(config_file):
     )
     store = CredentialsFile()
     assert store.accounts_with_client_id("id-1") == ["a", "c"]
+    # Spaces around the identifier (quoted in YAML) do not make another app.
+    config_file(
+        "a:\n  lwa_app_id: id-1\n  lwa_client_secret: s\n"
+        "b:\n  lwa_app_id: 'id-1 '\n  lwa_client_secret: s\n"
+        "c:\n  lwa_app_id: id-2\n  lwa_client_secret: s\n"
+    )
+    assert CredentialsFile().accounts_with_client_id(" id-1") == ["a", "b"]
+    config_file(
+        "a:\n  lwa_app_id: id-1\n  lwa_client_secret: s\n"
+        "b:\n  lwa_app_id: id-2\n  lwa_client_secret: s\n"
+        "c:\n  lwa_app_id: id-1\n  lwa_client_secret: s\n  refresh_token: t\n"
+    )
     planned = store.plan({name: {"lwa_client_secret": "s2"} for name in ("a", "c")})
     assert [(c.account, c.status) for c in planned] == [("a", "replace"), ("c", "replace")]
     result = store.update({name: {"lwa_client_secret": "s2"} for name in ("a", "c")}, replace=True)
