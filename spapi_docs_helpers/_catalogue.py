@@ -2226,6 +2226,22 @@ CATALOGUE = (
         sources=(SRC_ROTATION, SRC_ROTATE_API),
     ),
     Entry(
+        code="client-secret-replaced",
+        severity="warning",
+        stage="rotation",
+        prevalence="common",
+        field="lwa_client_secret",
+        title="A rotation replaced this client secret: it stops working within 7 days",
+        cause="Amazon's new-secret notification of a later rotation (read by spapi-doctor "
+        "secret-status or rotate) replaced the secret checked here. Amazon keeps accepting the "
+        "old secret for 7 days after a rotation, then Login with Amazon answers invalid_client "
+        "for every copy still holding it, for every account of the app at once.",
+        fix="Store the new secret wherever this one is configured: spapi-doctor rotate "
+        "--queue-url URL stores the new secret waiting on the queue without rotating again. Do "
+        "not rotate again by hand: that replaces the new secret too and starts another 7 days.",
+        sources=(SRC_ROTATION, SRC_ROTATE_API),
+    ),
+    Entry(
         code="client-secret-past-expiry",
         severity="error",
         stage="rotation",

@@ -729,7 +729,8 @@ def _days(seconds: float) -> str:
 
 def known_expiry_findings(record: Any, *, now: datetime, accepted: bool) -> list[Finding]:
     """The findings of what the state file knows of this secret's expiry (``record``: an
-    object with ``expires``, ``certain``, ``basis`` and ``event_time``, or None), at ``now``.
+    object with ``expires``, ``certain``, ``basis``, ``event_time`` and ``replaced_at``, or
+    None), at ``now``.
     ``accepted``: the SP-API let a token of this secret through in this very check, which
     no expired secret can do, so a past date is then a record out of date, not a verdict."""
     if record is None:
@@ -745,6 +746,13 @@ def known_expiry_findings(record: Any, *, now: datetime, accepted: bool) -> list
                 f"Amazon's notice of {_when(record.event_time)} dates this app's client secret "
                 f"to expire on {when} ({tense}). It is about the secret that was current then; "
                 "no notification names the secret checked here."
+            )
+        ]
+    if left > 0 and record.replaced_at is not None:
+        return [
+            entry("client-secret-replaced").finding(
+                f"The rotation of {_when(record.replaced_at)} replaced this client secret: "
+                f"Amazon stops accepting it on {when}, in {_days(left)}."
             )
         ]
     if left > 0:

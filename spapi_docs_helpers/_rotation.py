@@ -119,17 +119,26 @@ def state_path(environ: Mapping[str, str] | None = None) -> str:
 
 class ExpiryRecord:
     """What the state file knows of one secret's expiry: ``certain`` when a notification
-    named this very secret (or ``rotate`` replaced it), else the client's announced date."""
+    named this very secret (or ``rotate`` replaced it), else the client's announced date.
+    ``replaced_at``: the event time of the rotation that replaced this secret, when one did
+    (it then stops working 7 days after, whatever its own expiry was)."""
 
-    __slots__ = ("basis", "certain", "event_time", "expires")
+    __slots__ = ("basis", "certain", "event_time", "expires", "replaced_at")
 
     def __init__(
-        self, *, expires: datetime, certain: bool, basis: str, event_time: datetime
+        self,
+        *,
+        expires: datetime,
+        certain: bool,
+        basis: str,
+        event_time: datetime,
+        replaced_at: datetime | None = None,
     ) -> None:
         self.expires = expires
         self.certain = certain
         self.basis = basis
         self.event_time = event_time
+        self.replaced_at = replaced_at
 
     def __repr__(self) -> str:
         return f"ExpiryRecord({_iso(self.expires)}, certain={self.certain})"
@@ -224,6 +233,7 @@ class SecretState:
                     certain=True,
                     basis=str(item.get("basis", "")),
                     event_time=_moment(item.get("event_time")) or expires,
+                    replaced_at=_moment(item.get("replaced_at")),
                 )
         announced = client.get("announced")
         if isinstance(announced, dict):
@@ -238,19 +248,67 @@ class SecretState:
         return None
 
     def note_secret(
-        self, client_id: str, secret: str, *, expires: datetime, basis: str, event_time: datetime
+        self,
+        client_id: str,
+        secret: str,
+        *,
+        expires: datetime,
+        basis: str,
+        event_time: datetime,
+        replaced_at: datetime | None = None,
     ) -> None:
         client = self._client(client_id)
         secrets = client.setdefault("secrets", {})
-        secrets[self.fingerprint(secret)] = {
-            "expires": _iso(expires),
-            "basis": basis,
-            "event_time": _iso(event_time),
-        }
+        key = self.fingerprint(secret)
+        before = secrets.get(key)
+        if replaced_at is None and isinstance(before, dict):
+            # A notification read again (secret-status reads the whole queue each time)
+            # does not undo a later rotation's mark: a replaced secret stays replaced.
+            replaced_at = _moment(before.get("replaced_at"))
+            ends = _moment(before.get("expires"))
+            if replaced_at is not None and ends is not None and ends < expires:
+                expires, basis = ends, str(before.get("basis", basis))
+        record = {"expires": _iso(expires), "basis": basis, "event_time": _iso(event_time)}
+        if replaced_at is not None:
+            record["replaced_at"] = _iso(replaced_at)
+        secrets[key] = record
+
+    def _note_replaced(self, client_id: str, rotation: Notification) -> None:
+        """A new secret ends every secret of the client it knows from an earlier rotation:
+        the one it replaced stops working at ``rotation.old_expires`` (7 days on), and any
+        older one had already stopped before. So each such secret's expiry becomes that
+        date at the latest, marked replaced by the earliest later rotation seen. Secrets
+        of the same or a later rotation are left as they are (this one did not replace
+        them); a secret the file never saw is not named, so nothing is said of it."""
+        if rotation.old_expires is None:
+            return
+        client = self._found(client_id)
+        secrets = client.get("secrets") if client is not None else None
+        if not isinstance(secrets, dict):
+            return
+        # Compared as the file keeps them (whole seconds), so that the new secret's own
+        # record, just written, is never earlier than its rotation.
+        at = rotation.event_time.astimezone(timezone.utc).replace(microsecond=0)
+        ended = rotation.old_expires.astimezone(timezone.utc).replace(microsecond=0)
+        own = self.fingerprint(rotation.new_secret) if rotation.new_secret else None
+        for key, item in secrets.items():
+            if key == own or not isinstance(item, dict):
+                continue
+            known_from = _moment(item.get("event_time"))
+            if known_from is None or known_from >= at:
+                continue
+            expires = _moment(item.get("expires"))
+            if expires is None or ended < expires:
+                item["expires"] = _iso(ended)
+            replaced = _moment(item.get("replaced_at"))
+            if replaced is None or at < replaced:
+                item["replaced_at"] = _iso(at)
+                item["basis"] = f"replaced by the rotation of {_when(at)}"
 
     def note_notifications(self, client_id: str, notifications: Iterable[Notification]) -> None:
         """Keep what ``notifications`` (of ``client_id``, oldest first) say: each new
-        secret's expiry (certain: it names the secret), the latest expiry notice."""
+        secret's expiry (certain: it names the secret) and the end of the secrets it
+        replaced, the latest expiry notice."""
 
         for item in notifications:
             if item.kind == NEW_SECRET and item.new_secret:
@@ -261,6 +319,7 @@ class SecretState:
                     basis=f"the new secret of the rotation of {_when(item.event_time)}",
                     event_time=item.event_time,
                 )
+                self._note_replaced(client_id, item)
             elif item.kind == EXPIRY:
                 client = self._client(client_id)
                 current = client.get("announced")
@@ -459,6 +518,11 @@ def _client_summary(record: ExpiryRecord | None, now: datetime) -> str:
         return "No notification dates its secret."
     left = (record.expires - now).total_seconds() / 86400
     days = f"in {round(left)} days" if left >= 0 else f"{round(-left)} days ago"
+    if record.certain and record.replaced_at is not None:
+        return (
+            f"The rotation of {_when(record.replaced_at)} replaced the secret checked here: "
+            f"Amazon stops accepting it on {_when(record.expires)} ({days})."
+        )
     whose = (
         "The secret checked here expires"
         if record.certain
@@ -1003,6 +1067,7 @@ def _apply(
             expires=notification.old_expires,
             basis=f"replaced by the rotation of {_when(notification.event_time)}",
             event_time=notification.event_time,
+            replaced_at=notification.event_time,
         )
     state.end_rotation(client_id)
     try:
