@@ -421,6 +421,14 @@ def account_type_of(answers: Iterable[ProbeAnswer]) -> str | None:
     return next(iter(served)) if len(served) == 1 else None
 
 
+def _roles_stated(spec: Any, region: str) -> bool:
+    """Whether a bare 403 to ``spec``'s operation in ``region`` can be blamed on roles: its
+    row is one Amazon's tables state (confidence high or medium: an inferred row may miss a
+    role) and the model says the operation exists in ``region`` (a gateway refuses an
+    operation that is not there too)."""
+    return bool(spec.confidence != "low" and spec.exists_in(region) is True)
+
+
 def role_evidence(
     answers: Sequence[ProbeAnswer], region: str, account_type: str | None
 ) -> Evidence:
@@ -440,12 +448,7 @@ def role_evidence(
     refused_by: list[str] = []
     for answer in answers:
         spec = answer.probe.spec
-        if (
-            answer.kind != DENIED
-            or spec.confidence == "low"
-            or spec.exists_in(region) is not True
-            or not kinds <= spec.audience
-        ):
+        if answer.kind != DENIED or not _roles_stated(spec, region) or not kinds <= spec.audience:
             continue
         excluded |= spec.roles_in(region)
         refused_by.append(answer.operation)
@@ -487,7 +490,12 @@ def role_findings(
             )
         )
     participations = by_operation.get(PARTICIPATIONS)
-    if participations is not None and participations.kind == DENIED and account_type != "vendor":
+    if (
+        participations is not None
+        and participations.kind == DENIED
+        and account_type != "vendor"
+        and _roles_stated(participations.probe.spec, region)
+    ):
         spec = participations.probe.spec
         roles = sorted(spec.roles_in(region) & role_model().holdable("seller"))
         also = "" if account_type else " (or the token is a vendor's: it serves sellers only)"

@@ -526,6 +526,23 @@ def test_a_denial_that_may_have_another_reason_proves_nothing_about_roles(change
     assert evidence["refused_by"] == ()
 
 
+def test_a_participations_denial_names_the_roles_only_where_the_table_states_them():
+    """getMarketplaceParticipations refused with the bare 403: "only these roles grant it"
+    is said from a stated row of an operation that exists in the region, never from an
+    inferred row or in a region the model does not place it in (the same rule as the
+    role evidence)."""
+    from spapi_docs_helpers._diagnose import role_findings
+
+    def codes(**changes):
+        denial = _denial_of("getMarketplaceParticipations", **changes)
+        evidence = role_evidence([denial], "NA", "seller")
+        return [f.code for f in role_findings([denial], "NA", "seller", evidence)]
+
+    assert codes()[0] == "participations-not-permitted"
+    for changes in ({"confidence": "low"}, {"regions": None}, {"regions": ("EU", "FE")}):
+        assert "participations-not-permitted" not in codes(**changes), changes
+
+
 def test_the_regions_of_one_answer_are_named_in_a_fixed_order_whatever_came_first():
     """The same answers give the same words: EU answering before NA (it may, on any run)
     does not change the order the regions are named in."""
