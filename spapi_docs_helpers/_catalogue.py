@@ -1532,6 +1532,22 @@ CATALOGUE = (
         subject="app_roles",
     ),
     Entry(
+        code="region-not-asked",
+        severity="error",
+        stage="region",
+        prevalence="doctor-only",
+        field=None,
+        title="A region was not asked, so refusals everywhere else prove nothing",
+        cause="A refresh token works in one region only: in every other region each operation "
+        "answers the bare 403 with empty details, the answer an app without the role gets too. "
+        "When the endpoints given to the check leave a region out, a token of that region is "
+        "refused wherever it is asked, and that cannot be told apart from missing roles. It "
+        "says nothing against any credential.",
+        fix="Check with an endpoint for every region: spapi-doctor check asks NA, EU and FE; "
+        "from Python, give Endpoints all three regions (endpoints_from_env() does).",
+        sources=(SRC_ENDPOINTS,),
+    ),
+    Entry(
         code="app-sandbox-only",
         severity="error",
         stage="region",

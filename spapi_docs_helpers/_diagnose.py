@@ -342,12 +342,37 @@ def _regions(answers: Iterable[ProbeAnswer]) -> str:
     return ", ".join(code for code in REGION_CODES if code in answered)
 
 
+def _unasked_region_findings(answers: Sequence[ProbeAnswer]) -> list[Finding]:
+    """The verdict when every answer is the bare 403 but some region was not asked (the
+    endpoints given left it out): a token of that region gets the same answer everywhere
+    else, so neither the roles nor the sandbox can be judged."""
+    if not answers or any(answer.kind != DENIED for answer in answers):
+        return []
+    asked = {answer.region for answer in answers}
+    unasked = [code for code in REGION_CODES if code not in asked]
+    if not unasked:
+        return []
+    one = len(unasked) == 1
+    return [
+        entry("region-not-asked").finding(
+            f"LWA issued the access token, and {_regions(answers)} answered the bare 403 (empty "
+            "details) to every operation probed, which is what a token of another region gets "
+            f"too. {', '.join(unasked)} {'was' if one else 'were'} not asked (no endpoint was "
+            f"given for {'it' if one else 'them'}), so the token may belong there: its region, "
+            "and with it its roles, cannot be judged."
+        )
+    ]
+
+
 def region_findings(
     answers: Sequence[ProbeAnswer], *, sandbox_refused: bool = False
 ) -> list[Finding]:
     """Why no region let the token through, from every region's answers.
     ``sandbox_refused``: the sandbox hosts were asked too and refused every probe, which
     rules out a sandbox-only app."""
+    unasked = _unasked_region_findings(answers)
+    if unasked:
+        return unasked
     if answers and all(answer.kind == DENIED for answer in answers):
         operations = sorted({answer.operation for answer in answers})
         causes = [c for c in ROLE_CAUSES if not (sandbox_refused and c == SANDBOX_ONLY_CAUSE)]
@@ -394,6 +419,9 @@ def sandbox_findings(
     answers: Sequence[ProbeAnswer], sandbox_answers: Sequence[ProbeAnswer]
 ) -> list[Finding]:
     """The verdict once production denied everything and the sandbox was asked too."""
+    unasked = _unasked_region_findings(answers)
+    if unasked:
+        return unasked  # the token may be a production token of the region not asked
     let_through = [answer for answer in sandbox_answers if answer.kind == AUTHORISED]
     if let_through:
         first = let_through[0]
