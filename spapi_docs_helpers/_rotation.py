@@ -729,10 +729,9 @@ def _failed(result: RotationResult, *findings: Finding | None) -> RotationResult
     return result
 
 
-def _store_account(store: Any, account: str) -> Any:
-    """``{field: value}`` of the account to rotate in ``store`` (None: no such account)."""
-
-    accounts = store.accounts()
+def _store_account(accounts: Mapping[str, Any], store: Any, account: str) -> Any:
+    """``{field: value}`` of the account to rotate among ``store``'s ``accounts`` (None: no
+    such account)."""
     if isinstance(store, SecretsManagerSecret):
         # One secret holds one account, whatever its name.
         return next(iter(accounts.values()), None)
@@ -770,9 +769,11 @@ def rotate_client_secret(
     result = RotationResult(store=store.location, dry_run=dry_run)
     # 1. The account, and the queue: before anything changes.
     try:
-        values = _store_account(store, account)
+        # One read (a file, or a call to Secrets Manager) for the account and its app's others.
+        accounts = store.accounts()
     except StoreError as error:
         return _failed(result, *error.findings)
+    values = _store_account(accounts, store, account)
     if not isinstance(values, dict) or not values.get("lwa_app_id"):
         return _failed(
             result,
@@ -786,10 +787,7 @@ def rotate_client_secret(
     client_id = str(values["lwa_app_id"]).strip()
     old_secret = str(values.get("lwa_client_secret") or "")
     result.client_id = client_id
-    try:
-        targets = store.accounts_with_client_id(client_id)
-    except StoreError as error:
-        return _failed(result, *error.findings)
+    targets = store.accounts_with_client_id(client_id, accounts)
     queue = queue or NotificationQueue(queue_url, environ=env, timeout=timeout)
     say(f"Reading the notification queue {queue.shown}…")
     try:

@@ -250,14 +250,18 @@ class _Store:
         """Every account the store holds: {account: {field: value}} (real values)."""
         raise NotImplementedError
 
-    def accounts_with_client_id(self, client_id: str) -> list[str]:
-        """The accounts whose lwa_app_id is ``client_id`` (what a rotation must update).
+    def accounts_with_client_id(
+        self, client_id: str, accounts: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """The accounts whose lwa_app_id is ``client_id`` (what a rotation must update),
+        among ``accounts`` (what :meth:`accounts` just returned; default: read them now).
         Spaces around either do not make another app: such an account is updated too (its
         stray spaces are a format finding of their own)."""
         wanted = client_id.strip()
+        held = self.accounts() if accounts is None else accounts
         return [
             name
-            for name, values in self.accounts().items()
+            for name, values in held.items()
             if isinstance(values, dict) and str(values.get("lwa_app_id") or "").strip() == wanted
         ]
 
