@@ -17,11 +17,12 @@ printing the secrets is its job.
 
 The CLI runs in this process (``_cli.main``, as tests/conftest.py's ``cli`` fixture runs
 it), so that its log records at DEBUG are searched too; a child process proves nothing
-more about what the command prints. The installed script runs in a real process where
-only a process shows it: on a terminal (its progress lines, and whatever the interpreter
-writes to standard error, at exit too) and one rotation that gives up waiting while its
-threads still wait. The notebooks share one kernel: each runs against its own mock, from
-its own empty home, the kernel's environment replaced before its first cell.
+more about what a command prints, and an exception in one of its threads is written to the
+standard error collected here. The installed script runs in a real process where only a
+process shows it: on a terminal, where it writes its progress lines and where whatever the
+interpreter itself writes, at exit too, ends up. The notebooks share one kernel: each runs
+against its own mock, from its own empty home, the kernel's environment replaced before its
+first cell.
 
 Last, once everything is collected, a 12-character piece of one secret is logged at DEBUG
 through a logger the package does not guard, and the log records are written again: the
@@ -54,7 +55,6 @@ from spapi_docs_helpers.mock import _samples as samples
 from spapi_docs_helpers.mock._isolation import (
     clean_environ,
     isolated_home,
-    machine_environ,
     mock_environment,
     notebook_scenario,
 )
@@ -150,32 +150,20 @@ def run_steps(collect, amazon, home):
                 )
 
 
-def run_cli(collect, amazon, home, *args, env=None, label=None, child=False):
+def run_cli(collect, amazon, home, *args, env=None, label=None):
     """``spapi-doctor ARGS`` on the clean machine whose home is ``home``, with ``amazon``'s
     environment (None: no mock) and ``env`` on top; its stdout and stderr are collected
     under ``label``. Returns a :class:`subprocess.CompletedProcess`.
 
-    In this process unless ``child``: ``_cli.main`` with ``os.environ`` replaced for the run,
-    standard input empty, standard output and error captured, argparse's exits as the status
-    and the SIGTERM handler put back (tests/conftest.py's ``cli`` fixture does the same).
-    Its log records reach the DEBUG buffer with everyone's. ``child``: the installed script
-    in a real process, for what only a process shows (the interpreter's own output, at exit
-    too).
+    In this process: ``_cli.main`` with ``os.environ`` replaced for the run, standard input
+    empty, standard output and error captured, argparse's exits as the status and the
+    SIGTERM handler put back (tests/conftest.py's ``cli`` fixture does the same). Its log
+    records reach the DEBUG buffer with everyone's. What only a process shows:
+    :func:`run_cli_on_a_terminal`.
     """
     wanted = {**(amazon.env if amazon is not None else {}), **(env or {})}
     label = label or f"{amazon.scenario.name} {' '.join(args)}"
-    if child:
-        result = subprocess.run(
-            [DOCTOR, *args],
-            env=machine_environ(home, env=wanted),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    else:
-        result = cli_in_process(args, home, wanted)
+    result = cli_in_process(args, home, wanted)
     collect.add(f"cli {label} stdout", result.stdout)
     collect.add(f"cli {label} stderr", result.stderr)
     return result
@@ -208,7 +196,8 @@ def cli_in_process(args, home, env):
 
 
 def run_cli_on_a_terminal(collect, environ, label, *args):
-    """The CLI with standard error on a terminal, where it writes its progress lines."""
+    """The installed script in a real process, standard error on a terminal: its progress
+    lines, and whatever the interpreter itself writes there, at exit too."""
     import pty
     import select
 
@@ -414,14 +403,13 @@ def run_rotation(collect, home):
         url = amazon.env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"]
         name = amazon.scenario.name
 
-        def rotate(label, *extra, child=False):
+        def rotate(label, *extra):
             run_cli(
                 collect,
                 amazon,
                 home,
                 *("rotate", "--queue-url", url, "--account", "shop-us", "--yes", *extra),
                 label=f"{name} {label}",
-                child=child,
             )
 
         run_cli(collect, amazon, home, "secret-status", "--queue-url", url, "--account", "default")
@@ -448,8 +436,7 @@ def run_rotation(collect, home):
         rotate("rotate again", "--format", "json")
         # What the mock posted: Amazon's payloads, read back by the package's reader.
         amazon.notifications.paused = True
-        # A real process: it gives up while its threads still wait on the queue.
-        rotate("rotate unarrived", "--wait", "1", child=True)
+        rotate("rotate unarrived", "--wait", "1")
         for waiting in amazon.notifications.undelivered:
             inner = waiting.body["payload"].get("applicationOAuthClientNewSecret", {})
             collect.add_secrets([inner.get("newClientSecret")])
