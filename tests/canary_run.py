@@ -7,9 +7,9 @@ world (client identifiers, secrets, refresh tokens, AWS keys) is a fresh canary.
 tests/test_check_online.py already searches every rendering of the report for every
 scenario and every fault, in-process. This run collects what those tests cannot see: every
 log record of the package and its dependencies at DEBUG (botocore, urllib3, moto...), the
-CLI's stdout and stderr in a real process, notebooks executed in a kernel, and what the
-notebook step functions raise (exceptions and their tracebacks). So it drives a
-representative subset: the happy paths (LWA only, legacy AWS, Secrets Manager), one
+CLI's stdout and stderr (on a terminal, of a real process), notebooks executed in a kernel,
+and what the notebook step functions raise (exceptions and their tracebacks). So it drives
+a representative subset: the happy paths (LWA only, legacy AWS, Secrets Manager), one
 failure of each service (LWA, STS, SP-API), every fault kind once, each on one service
 in turn, and init and authorize (a partner's authorisation through the mock's consent
 page, whose new refresh token and code join the canaries). `--store export` is left out:
