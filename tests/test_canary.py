@@ -177,6 +177,14 @@ def test_no_canary_value_escapes_into_any_output(canary):
     # reached the command's output, masked.
     assert "unknown-credential-key" in section(text, "cli hostile yaml keys production stdout")
     assert "config-account-missing" in section(text, "cli hostile symlink lines stdout")
+    # The notebooks share a kernel: each still talked to its own scenario's mock.
+    for notebook, scenario in (
+        ("03-legacy-aws.ipynb", "happy-legacy"),
+        ("06-all-in-one.ipynb", "happy"),
+        ("08-rotation.ipynb", "secret-expires-in-5-days"),
+    ):
+        shown = section(text, f"notebook {notebook}")
+        assert f"World: the mock Amazon, scenario '{scenario}'" in shown, notebook
     # The partners' refresh tokens and the authorization codes of the consent are searched
     # for too, and the commands did what they claim.
     assert sum(value.startswith("ANMOCK") for value in values) >= 2
