@@ -7,18 +7,30 @@ world (client identifiers, secrets, refresh tokens, AWS keys) is a fresh canary.
 tests/test_check_online.py already searches every rendering of the report for every
 scenario and every fault, in-process. This run collects what those tests cannot see: every
 log record of the package and its dependencies at DEBUG (botocore, urllib3, moto...), the
-CLI's stdout and stderr in a real process, notebooks executed in a kernel, and what the
-notebook step functions raise (exceptions and their tracebacks). So it drives a
-representative subset: the happy paths (LWA only, legacy AWS, Secrets Manager), one
+CLI's stdout and stderr (on a terminal, of a real process), notebooks executed in a kernel,
+and what the notebook step functions raise (exceptions and their tracebacks). So it drives
+a representative subset: the happy paths (LWA only, legacy AWS, Secrets Manager), one
 failure of each service (LWA, STS, SP-API), every fault kind once, each on one service
 in turn, and init and authorize (a partner's authorisation through the mock's consent
 page, whose new refresh token and code join the canaries). `--store export` is left out:
 printing the secrets is its job.
 
-Usage: python tests/canary_run.py OUTPUT_DIR [--quick] [--leak]
-  --quick  one scenario, one CLI run, no fault, no notebook (for the deliberate-leak test)
-  --leak   log a 12-character piece of one secret at DEBUG, through a logger the package
-           does not guard: the search of the log records must find it
+The CLI runs in this process (``_cli.main``, as tests/conftest.py's ``cli`` fixture runs
+it), so that its log records at DEBUG are searched too; a child process proves nothing
+more about what a command prints, and an exception in one of its threads is written to the
+standard error collected here. The installed script runs in a real process where only a
+process shows it: on a terminal, where it writes its progress lines and where whatever the
+interpreter itself writes, at exit too, ends up. The notebooks share one kernel: each runs
+against its own mock, from its own empty home, the kernel's environment replaced before its
+first cell.
+
+Last, once everything is collected, a 12-character piece of one secret is logged at DEBUG
+through a logger the package does not guard, and the log records are written again: the
+deliberate-leak test must find the piece there (the search can fail).
+
+Usage: python tests/canary_run.py OUTPUT_DIR
+  writes outputs.txt (everything collected), secrets.json (the canaries) and
+  leaked-logs.txt (the log records at DEBUG after the deliberate leak)
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import io
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -138,26 +151,64 @@ def run_steps(collect, amazon, home):
 
 
 def run_cli(collect, amazon, home, *args, env=None, label=None):
-    environ = clean_environ()
-    environ.update(amazon.env, HOME=home)
-    environ.update(env or {})
+    """``spapi-doctor ARGS`` on the clean machine whose home is ``home``, with ``amazon``'s
+    environment (None: no mock) and ``env`` on top; its stdout and stderr are collected
+    under ``label``. Returns a :class:`subprocess.CompletedProcess`.
+
+    In this process: ``_cli.main`` with ``os.environ`` replaced for the run, standard input
+    empty, standard output and error captured, argparse's exits as the status and the
+    SIGTERM handler put back (tests/conftest.py's ``cli`` fixture does the same). Its log
+    records reach the DEBUG buffer with everyone's. What only a process shows:
+    :func:`run_cli_on_a_terminal`.
+    """
+    wanted = {**(amazon.env if amazon is not None else {}), **(env or {})}
     label = label or f"{amazon.scenario.name} {' '.join(args)}"
-    result = subprocess.run(
-        [DOCTOR, *args], env=environ, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = cli_in_process(args, home, wanted)
     collect.add(f"cli {label} stdout", result.stdout)
     collect.add(f"cli {label} stderr", result.stderr)
     return result
 
 
+def cli_in_process(args, home, env):
+    """``_cli.main(args)`` on the clean machine of ``home`` with ``env``: what a child
+    process would print and its status, as a :class:`subprocess.CompletedProcess`."""
+    from spapi_docs_helpers import _cli
+
+    out, err = io.StringIO(), io.StringIO()
+    stdin, sys.stdin = sys.stdin, io.StringIO()  # nothing to read, and no terminal
+    previous = signal.getsignal(signal.SIGTERM)  # an online check installs its own
+    try:
+        with (
+            isolated_home(home, env=env),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                status = _cli.main(list(args))
+            except SystemExit as leaving:  # argparse: usage errors
+                status = leaving.code if isinstance(leaving.code, int) else 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        sys.stdin = stdin
+    return subprocess.CompletedProcess(
+        ["spapi-doctor", *args], status, out.getvalue(), err.getvalue()
+    )
+
+
 def run_cli_on_a_terminal(collect, environ, label, *args):
-    """The CLI with standard error on a terminal, where it writes its progress lines."""
+    """The installed script in a real process, standard error on a terminal: its progress
+    lines, and whatever the interpreter itself writes there, at exit too."""
     import pty
     import select
 
     main, child = pty.openpty()
     process = subprocess.Popen(
-        [DOCTOR, *args], env=environ, stdout=subprocess.PIPE, stderr=child, text=True
+        [DOCTOR, *args],
+        env=environ,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=child,
+        text=True,
     )
     os.close(child)
     chunks = []
@@ -285,20 +336,55 @@ def run_credential_commands(collect, amazon, home):
             collect.add(f"{amazon.scenario.name} store refused", exception_text(error))
 
 
-def run_notebook(collect, path):
+# Run in the notebooks' kernel before each notebook: its environment becomes the one the
+# harness gives that notebook (the mock's, from an empty home), read from a file so that no
+# value is in the code the kernel is sent.
+SWITCH_ENVIRONMENT = """\
+import json as _json, os as _os
+with open({path!r}, encoding="utf-8") as _file:
+    _os.environ.clear()
+    _os.environ.update(_json.load(_file))
+del _json, _os, _file
+"""
+
+
+def run_notebooks(collect, paths):
+    """The notebooks executed in one kernel, each against a mock of its own scenario.
+
+    nbval and ``make notebooks`` start a kernel per notebook in the mock's environment; here
+    one kernel serves them all (a kernel costs a second of CPU to start and to import the
+    package again), and its ``os.environ`` is replaced before each notebook by what that
+    notebook's own kernel would inherit. The cells' outputs are what is searched: a cell that
+    raises where the notebook does not say it may fails the run.
+    """
     import nbformat
     from nbclient import NotebookClient
 
-    notebook = nbformat.read(path, as_version=4)
-    with mock_environment(notebook_scenario(notebook)) as amazon:
-        collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
-        NotebookClient(
-            notebook,
-            timeout=120,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
-        ).execute()
-    collect.add(f"notebook {path.name}", json.dumps([c.get("outputs", []) for c in notebook.cells]))
+    notebooks = [(path, nbformat.read(path, as_version=4)) for path in paths]
+    client = NotebookClient(
+        notebooks[0][1],
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(paths[0].parent)}},
+    )
+    with client.setup_kernel():
+        for path, notebook in notebooks:
+            with mock_environment(notebook_scenario(notebook)) as amazon:
+                collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
+                environment = Path(os.environ["HOME"]) / "kernel-environment.json"
+                with open(os.open(environment, os.O_WRONLY | os.O_CREAT, 0o600), "w") as handle:
+                    json.dump(dict(os.environ), handle)
+                reply = client.wait_for_reply(
+                    client.kc.execute(SWITCH_ENVIRONMENT.format(path=str(environment)), silent=True)
+                )
+                assert reply["content"]["status"] == "ok", reply["content"]
+                client.nb = notebook
+                client.reset_execution_trackers()
+                for index, cell in enumerate(notebook.cells):
+                    client.execute_cell(cell, index)
+            collect.add(
+                f"notebook {path.name}", json.dumps([c.get("outputs", []) for c in notebook.cells])
+            )
 
 
 def run_rotation(collect, home):
@@ -488,15 +574,18 @@ def run_hostile_channels(collect, home):
         for account in ("default", "production"):
             report = check_offline(account, environ={"HOME": yaml_home})
             collect.add(f"hostile yaml keys {account}", render(report))
-        run_cli(
-            collect,
-            amazon,
-            yaml_home,
-            "check",
-            "--offline",
-            label="hostile yaml keys",
-            env={"HOME": yaml_home},
-        )
+        # The file is the only source: no mock, no credential in the environment.
+        for account in ("default", "production"):
+            run_cli(
+                collect,
+                None,
+                yaml_home,
+                "check",
+                "--offline",
+                "--account",
+                account,
+                label=f"hostile yaml keys {account}",
+            )
         shadow = Path(yaml_home) / "shadow"
         shadow.write_text(
             "".join(f"user{n}:{secret}:{token}:19000:0:99999:7:::\n" for n in range(30))
@@ -506,21 +595,32 @@ def run_hostile_channels(collect, home):
         collect.add("hostile symlink lines", render(check_offline(environ={"HOME": yaml_home})))
         run_cli(
             collect,
-            amazon,
+            None,
             yaml_home,
             "check",
             "--offline",
             "--format",
             "json",
             label="hostile symlink lines",
-            env={"HOME": yaml_home},
         )
+
+
+def run_faults(collect, amazon, fault_kinds):
+    """Every fault kind once, each on one service in turn, on ``amazon`` (left without)."""
+    from spapi_docs_helpers import check
+
+    environ = {**os.environ, **amazon.env}
+    for index, kind in enumerate(fault_kinds):
+        service = FAULT_SERVICES[index % len(FAULT_SERVICES)]
+        amazon.faults.clear()
+        amazon.faults.add(service, kind, times=None, retry_after=0)
+        report = check(environ=environ, timeout=0.5, retries=0)
+        collect.add(f"fault {service} {kind}", render(report))
+    amazon.faults.clear()
 
 
 def main(argv) -> int:
     output = Path(argv[0])
-    quick = "--quick" in argv
-    leak = "--leak" in argv
     log_buffer = logs_at_debug()
     collect = Collector()
 
@@ -528,12 +628,11 @@ def main(argv) -> int:
     from spapi_docs_helpers.mock import FAULT_KINDS, MockAmazon
     from spapi_docs_helpers.mock import SCENARIOS as ALL_SCENARIOS
 
-    names = ["happy"] if quick else list(SCENARIOS)
-    assert set(names) <= set(ALL_SCENARIOS), set(names) - set(ALL_SCENARIOS)
+    assert set(SCENARIOS) <= set(ALL_SCENARIOS), set(SCENARIOS) - set(ALL_SCENARIOS)
     # The whole run on a clean machine: no credential of this one's, an empty home.
     with isolated_home() as home_path:
         home = str(home_path)
-        for name in names:
+        for name in SCENARIOS:
             scenario = ALL_SCENARIOS[name]
             with MockAmazon(scenario=name, aws=scenario.needs_aws) as amazon:
                 values = [v for k, v in amazon.credentials.items() if k in SECRET_FIELDS]
@@ -542,33 +641,24 @@ def main(argv) -> int:
                 collect.add(f"{name} offline", render(check_offline(environ=environ)))
                 collect.add(f"{name} online", render(check(environ=environ, timeout=5)))
                 run_steps(collect, amazon, home)
-                if leak:
-                    leak_on_purpose(max(values, key=len))
                 run_cli(collect, amazon, home, "check")
-                if name == "happy" and not quick:
+                if name == "happy":
                     run_credential_commands(collect, amazon, home)
                 if name == "happy-legacy":
                     run_cli(collect, amazon, home, "check", "--format", "json")
                     run_cli(collect, amazon, home, "check", "--offline")
-        if not quick:
-            with MockAmazon(scenario="happy-legacy") as amazon:
-                environ = {**os.environ, **amazon.env}
-                collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
-                for index, kind in enumerate(FAULT_KINDS):
-                    service = FAULT_SERVICES[index % len(FAULT_SERVICES)]
-                    amazon.faults.clear()
-                    amazon.faults.add(service, kind, times=None, retry_after=0)
-                    report = check(environ=environ, timeout=0.5, retries=0)
-                    collect.add(f"fault {service} {kind}", render(report))
-                amazon.faults.clear()
-            for notebook in NOTEBOOKS:
-                run_notebook(collect, ROOT / "notebooks" / notebook)
-            run_rotation(collect, home)
-            run_hostile_channels(collect, home)
+                    # Its mock talks to all three services: the faults need no other.
+                    run_faults(collect, amazon, FAULT_KINDS)
+        run_notebooks(collect, [ROOT / "notebooks" / notebook for notebook in NOTEBOOKS])
+        run_rotation(collect, home)
+        run_hostile_channels(collect, home)
     collect.add("log records at DEBUG", log_buffer.getvalue())
     output.mkdir(parents=True, exist_ok=True)
     (output / "outputs.txt").write_text("".join(collect.chunks))
     (output / "secrets.json").write_text(json.dumps(sorted(collect.secrets)))
+    # Now the leak, after the outputs above were written: only the log records hold it.
+    leak_on_purpose(max(sorted(collect.secrets), key=len))
+    (output / "leaked-logs.txt").write_text(log_buffer.getvalue())
     return 0
 
 

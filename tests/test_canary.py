@@ -1,15 +1,17 @@
 """No secret anywhere: the canary.
 
 tests/canary_run.py runs what only a whole run shows (log records of the package and its
-dependencies at DEBUG, the CLI in a real process, notebooks in a kernel, the exceptions of
-the step functions, init and authorize, and the hostile channels that once leaked: echoed form bodies and
-headers, URLs carrying secrets, YAML keys, a symlinked file) with canary credentials: the
-mock's whole world salted with a fresh value, so no one has seen them. tests/test_check_online.py leak-checks every scenario and
-fault in-process; the canary drives a representative subset of them. This test then
-searches all of it — the collected outputs, the child's stdout and stderr — for each canary
-value and for any 12-character piece of one, and fails on a hit. A second run, which logs a
-piece of a secret at DEBUG through a logger nothing masks, proves that the search finds what
-it looks for, in the log records too.
+dependencies at DEBUG, the CLI's output (in process, and in real processes where only a process shows it), notebooks
+in a kernel, the exceptions of the step functions, init and authorize, and the hostile
+channels that once leaked: echoed form bodies and headers, URLs carrying secrets, YAML keys, a
+symlinked file) with canary credentials: the mock's whole world salted with a fresh value, so
+no one has seen them. tests/test_check_online.py leak-checks every scenario and fault
+in-process; the canary drives a representative subset of them. This test then searches all
+of it — the collected outputs, the run's own stdout and stderr — for each canary value and
+for any 12-character piece of one, and fails on a hit. At its end the same run logs a piece
+of a secret at DEBUG through a logger nothing masks and writes the log records again: the
+second test proves that the search finds what it looks for, in the log records too. One run
+serves both tests (it is the file's whole cost).
 
 What is searched for is the secret part of each value: the text after its public format
 marker (``Atzr|``, ``amzn1.oa2-cs.v1.``...), which every masked display shows on purpose.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -41,26 +44,55 @@ def secret_part(value: str) -> str:
 
 
 def hits(text: str, values) -> list:
+    """What of ``values`` ``text`` shows: a value in full, or the first 12-character piece
+    (``PIECE``) of its secret part that it holds.
+
+    Every piece is looked up at every place of ``text`` where one could be: inside a run of
+    at least ``PIECE`` characters that the secret parts are made of (a piece is such a run
+    itself). One pass over the text, instead of one search of the whole text per piece.
+    """
+    pieces: dict = {}
     found = []
     for value in values:
-        body = secret_part(value)
         if value in text:
             found.append(f"{value[:8]}… in full")
             continue
+        body = secret_part(value)
         for start in range(0, max(len(body) - PIECE + 1, 0)):
-            piece = body[start : start + PIECE]
-            if piece in text:
-                found.append(f"a piece of {value[:8]}… ({piece[:4]}…, at {start})")
-                break
+            pieces.setdefault(body[start : start + PIECE], []).append((value, start))
+    if not pieces:
+        return found
+    alphabet = "".join(sorted(set("".join(pieces))))
+    first: dict = {}  # value: the lowest start of a piece of it that text holds
+    for run in re.finditer(f"[{re.escape(alphabet)}]{{{PIECE},}}", text):
+        run_text = run.group()
+        for at in range(len(run_text) - PIECE + 1):
+            for value, start in pieces.get(run_text[at : at + PIECE], ()):
+                if start < first.get(value, len(value)):
+                    first[value] = start
+    for value in values:
+        if value in first:
+            start = first[value]
+            piece = secret_part(value)[start : start + PIECE]
+            found.append(f"a piece of {value[:8]}… ({piece[:4]}…, at {start})")
     return found
 
 
-def run_canary(tmp_path, *flags):
+def section(text: str, label: str) -> str:
+    """What the run collected under ``label``."""
+    return text.split(f"=== {label}\n", 1)[1].split("\n=== ", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def canary(tmp_path_factory):
+    """The canary run, once for the file: ``(everything it collected and printed, the
+    canaries, the log records after the deliberate leak)``."""
+    output = tmp_path_factory.mktemp("canary")
     salt = "canary-" + secrets.token_hex(8)
     env = {k: v for k, v in os.environ.items()}
     env["SPAPI_MOCK_SAMPLE_SALT"] = salt
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "canary_run.py"), str(tmp_path), *flags],
+        [sys.executable, str(ROOT / "tests" / "canary_run.py"), str(output)],
         env=env,
         capture_output=True,
         text=True,
@@ -68,13 +100,14 @@ def run_canary(tmp_path, *flags):
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    outputs = (tmp_path / "outputs.txt").read_text()
-    values = json.loads((tmp_path / "secrets.json").read_text())
-    return outputs + result.stdout + result.stderr, values
+    outputs = (output / "outputs.txt").read_text()
+    values = json.loads((output / "secrets.json").read_text())
+    leaked_logs = (output / "leaked-logs.txt").read_text()
+    return outputs + result.stdout + result.stderr, values, leaked_logs
 
 
-def test_no_canary_value_escapes_into_any_output(tmp_path):
-    text, values = run_canary(tmp_path)
+def test_no_canary_value_escapes_into_any_output(canary):
+    text, values, _ = canary
     # The run did exercise what it claims: each service's failure, faults on each service,
     # the CLI, notebooks, and the dependencies' DEBUG logs.
     for label in (
@@ -113,7 +146,8 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
         "=== hostile endpoint userinfo refused raised",
         "=== hostile proxy",
         "=== hostile yaml keys production",
-        "=== cli hostile yaml keys stdout",
+        "=== cli hostile yaml keys default stdout",
+        "=== cli hostile yaml keys production stdout",
         "=== hostile symlink lines",
         "=== cli hostile symlink lines stdout",
         LOG_SECTION,
@@ -139,6 +173,18 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
     )
     # Salted: not even AWS's documented example key is among them.
     assert "AKIAIOSFODNN7EXAMPLE" not in values
+    # The CLI read the hostile file there (no other source was set): its keys and lines
+    # reached the command's output, masked.
+    assert "unknown-credential-key" in section(text, "cli hostile yaml keys production stdout")
+    assert "config-account-missing" in section(text, "cli hostile symlink lines stdout")
+    # The notebooks share a kernel: each still talked to its own scenario's mock.
+    for notebook, scenario in (
+        ("03-legacy-aws.ipynb", "happy-legacy"),
+        ("06-all-in-one.ipynb", "happy"),
+        ("08-rotation.ipynb", "secret-expires-in-5-days"),
+    ):
+        shown = section(text, f"notebook {notebook}")
+        assert f"World: the mock Amazon, scenario '{scenario}'" in shown, notebook
     # The partners' refresh tokens and the authorization codes of the consent are searched
     # for too, and the commands did what they claim.
     assert sum(value.startswith("ANMOCK") for value in values) >= 2
@@ -149,16 +195,16 @@ def test_no_canary_value_escapes_into_any_output(tmp_path):
     assert leaks == [], f"{len(leaks)} canary values leaked, e.g. {leaks[:5]}"
 
 
-def test_a_deliberate_leak_in_a_log_record_makes_the_canary_fail(tmp_path):
-    text, values = run_canary(tmp_path, "--quick", "--leak")
-    before, logs = text.split(LOG_SECTION, 1)
+def test_a_deliberate_leak_in_a_log_record_makes_the_canary_fail(canary):
+    text, values, logs = canary
     assert "deliberate leak of a piece" in logs
+    assert "deliberate leak" not in text
     found = hits(logs, values)
     assert found, "the piece of a secret logged at DEBUG went unnoticed"
-    # A piece, not the whole value, and only in the log records: so it is the search of
-    # that channel, for pieces, that caught it.
+    # A piece, not the whole value, and only in the log records written after the leak: so
+    # it is the search of that channel, for pieces, that caught it.
     assert all(hit.startswith("a piece of") for hit in found), found
-    assert hits(before, values) == []
+    assert hits(text.split(LOG_SECTION, 1)[1], values) == []
 
 
 @pytest.mark.parametrize(

@@ -287,12 +287,16 @@ def test_the_harness_fails_exactly_the_cells_whose_stored_output_is_wrong(tmp_pa
     }
     assert None in expected.values(), "no cell that must pass"
     report = tmp_path / "report.xml"
-    env = {**os.environ, "SPAPI_NBVAL_FIXTURES": "1"}
+    # The child loads nbval and no other installed plugin (xdist, hypothesis, anyio, the
+    # mock's fixtures): the fixtures use none of them, and importing them is a second of CPU.
+    env = {**os.environ, "SPAPI_NBVAL_FIXTURES": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     child = subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
+            "-p",
+            "nbval.plugin",
             "--nbval",
             "--nbval-current-env",
             "--nbval-sanitize-with",
