@@ -473,6 +473,7 @@ class AwsBackend:
         self._previous_auth_count = None
         self._locked = False
         self._sender = None
+        self._sender_lock = threading.Lock()
 
     @property
     def moto_address(self):
@@ -511,7 +512,6 @@ class AwsBackend:
             _seed_moto_random(MOTO_SEED)
             self._seed()
             self._previous_auth_count = _set_moto_auth_count(0)
-            self._sender = self._client("sqs", IAM_AMAZON_NOTIFICATIONS)
         except AwsUnavailable:
             self.stop()
             raise
@@ -575,7 +575,13 @@ class AwsBackend:
     def send_notification(self, queue: str, body: str) -> None:
         """Amazon posting one notification to ``queue`` (a name): SendMessage to moto."""
         host, port = self.moto_address
-        self._sender.send_message(
+        with self._sender_lock:
+            # Made at the first notification: most mocks post none, and a botocore client
+            # (the SQS model, the endpoint rules) is a good part of a start-up's CPU.
+            if self._sender is None:
+                self._sender = self._client("sqs", IAM_AMAZON_NOTIFICATIONS)
+            sender = self._sender
+        sender.send_message(
             QueueUrl=f"http://{host}:{port}{self.queue_path(queue)}", MessageBody=body
         )
 
@@ -667,9 +673,10 @@ class AwsBackend:
             self._moto.server_close()
             self._moto.close_connections()
             self._moto = None
-        if self._sender is not None:
-            self._sender.close()
-            self._sender = None
+        with self._sender_lock:
+            if self._sender is not None:
+                self._sender.close()
+                self._sender = None
         if self._locked:
             self._locked = False
             _moto_in_use.release()
