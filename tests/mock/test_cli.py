@@ -494,24 +494,6 @@ def test_the_list_on_a_full_or_closed_standard_output_is_an_io_error():
     _assert_io_error_only(closed.stderr)
 
 
-def test_the_mock_stops_when_its_environment_reaches_nobody():
-    # Without --env-file, the environment goes to standard output only: it stops by itself.
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-c", RUN],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=START_DEADLINE_S,
-        )
-    assert result.returncode == 4
-    assert "cannot write the environment to standard output (No space left on device)" in (
-        result.stderr
-    )
-    assert "--env-file" in result.stderr
-    _assert_io_error_only(result.stderr)
-
-
 def test_with_an_env_file_the_mock_runs_on_without_standard_output(tmp_path):
     env_file = tmp_path / "mock.env"
     process = subprocess.Popen(
