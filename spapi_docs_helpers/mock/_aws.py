@@ -74,9 +74,11 @@ What moto does differently from AWS (the scenarios and tests document each):
   timeouts, receive counts, deletion by receipt handle, long polling) are its own, and
   close to AWS's for a Standard queue.
 
-Amazon's posting of notifications (:mod:`._notifications`) goes to moto directly, as the
-user ``amazon-sp-api-notifications``: it is Amazon's path to the queue, not the user's, so
-the SQS proxy's latency and faults do not apply to it.
+Amazon's posting of notifications (:mod:`._notifications`) goes into moto's SQS directly,
+in this process, as moto's own SendMessage handler puts a message there: it is Amazon's
+path to the queue, not the user's, so the SQS proxy's latency and faults do not apply to
+it, and neither does the operator's IAM (Amazon's principal is allowed by the queue policy,
+which moto does not evaluate; the world's ``amazon-sp-api-notifications`` user stands for it).
 
 moto's state (its backends and its authentication switch) is global to the process, so
 only one mock at a time may run the AWS part; stopping resets moto and restores the
@@ -104,7 +106,6 @@ from ._http import (
     Service,
     TrackedHandler,
 )
-from ._world import IAM_AMAZON_NOTIFICATIONS
 
 __all__ = ["AwsBackend", "AwsProxy", "AwsUnavailable"]
 
@@ -472,8 +473,6 @@ class AwsBackend:
         self._thread = None
         self._previous_auth_count = None
         self._locked = False
-        self._sender = None
-        self._sender_lock = threading.Lock()
 
     @property
     def moto_address(self):
@@ -560,29 +559,20 @@ class AwsBackend:
         """The path of a queue's URL (``/<account>/<name>``), the same on every host."""
         return f"/{self.aws.account_id}/{name}"
 
-    def _client(self, service, user_name):
-        """A botocore client of moto itself, signing with ``user_name``'s keys."""
-        host, port = self.moto_address
-        key = self.aws.user(user_name).access_key
-        return _shared_session().create_client(
-            service,
-            region_name=self.aws.region,
-            endpoint_url=f"http://{host}:{port}",
-            aws_access_key_id=key[0],
-            aws_secret_access_key=key[1],
-        )
-
     def send_notification(self, queue: str, body: str) -> None:
-        """Amazon posting one notification to ``queue`` (a name): SendMessage to moto."""
-        host, port = self.moto_address
-        with self._sender_lock:
-            # Made at the first notification: most mocks post none, and a botocore client
-            # (the SQS model, the endpoint rules) is a good part of a start-up's CPU.
-            if self._sender is None:
-                self._sender = self._client("sqs", IAM_AMAZON_NOTIFICATIONS)
-            sender = self._sender
-        sender.send_message(
-            QueueUrl=f"http://{host}:{port}{self.queue_path(queue)}", MessageBody=body
+        """Amazon posting one notification to ``queue`` (a name): into moto's SQS, with
+        what moto's SendMessage handler passes for a message without attributes."""
+        from moto.backends import get_backend
+
+        sqs = get_backend("sqs")[self.aws.account_id][self.aws.region]
+        sqs.send_message(
+            queue,
+            body,
+            message_attributes={},
+            delay_seconds=None,
+            deduplication_id=None,
+            group_id=None,
+            system_attributes=None,
         )
 
     def _seed(self):
@@ -673,10 +663,6 @@ class AwsBackend:
             self._moto.server_close()
             self._moto.close_connections()
             self._moto = None
-        with self._sender_lock:
-            if self._sender is not None:
-                self._sender.close()
-                self._sender = None
         if self._locked:
             self._locked = False
             _moto_in_use.release()
