@@ -35,15 +35,17 @@ recorded in the journal's errors (werkzeug's traceback of it follows there).
 Start-up resets moto, seeds its random generator (so role IDs and temporary keys repeat
 from run to run), loads the world's IAM users, keys, role and policies and the Secrets
 Manager secret and the SQS notification queue (with the queue policy of Amazon's set-up
-page) *through moto's own API* while authentication is off, then switches
-authentication on (``POST /moto-api/reset-auth`` with ``0``). From then on every
+page) into moto's backends, then switches authentication on.
+All of it runs in this process, calling what moto's ``/moto-api`` endpoints and its
+request handlers call, with the arguments they would pass (the same validation and the
+same state, without some thirty HTTP round trips per start-up). From then on every
 AccessDenied, InvalidClientTokenId and SignatureDoesNotMatch is moto's own answer.
 
 IAM has no API to import an access key, and the sample scenarios use AWS's documented
-example keys (``AKIAIOSFODNN7EXAMPLE``). So each key is created through the API and then
-given the sample values in moto's IAM model: the one place this module touches moto's
-internals, and it fails loudly (the AWS part is then reported unavailable) if a moto
-release changes that model. Any other failure to start or seed moto is reported the same
+example keys (``AKIAIOSFODNN7EXAMPLE``). So each key is created by moto and then given
+the sample values in moto's IAM model. Seeding reaches into moto's backends (the only
+place this module does), and it fails loudly (the AWS part is then reported unavailable)
+if a moto release changes them. Any other failure to start or seed moto is reported the same
 way (:class:`AwsUnavailable`, with a redacted message), never as a traceback.
 
 What moto does differently from AWS (the scenarios and tests document each):
@@ -72,9 +74,11 @@ What moto does differently from AWS (the scenarios and tests document each):
   timeouts, receive counts, deletion by receipt handle, long polling) are its own, and
   close to AWS's for a Standard queue.
 
-Amazon's posting of notifications (:mod:`._notifications`) goes to moto directly, as the
-user ``amazon-sp-api-notifications``: it is Amazon's path to the queue, not the user's, so
-the SQS proxy's latency and faults do not apply to it.
+Amazon's posting of notifications (:mod:`._notifications`) goes into moto's SQS directly,
+in this process, as moto's own SendMessage handler puts a message there: it is Amazon's
+path to the queue, not the user's, so the SQS proxy's latency and faults do not apply to
+it, and neither does the operator's IAM (Amazon's principal is allowed by the queue policy,
+which moto does not evaluate; the world's ``amazon-sp-api-notifications`` user stands for it).
 
 moto's state (its backends and its authentication switch) is global to the process, so
 only one mock at a time may run the AWS part; stopping resets moto and restores the
@@ -88,7 +92,6 @@ import json
 import os
 import re
 import threading
-import urllib.request
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, unescape
 
@@ -103,15 +106,12 @@ from ._http import (
     Service,
     TrackedHandler,
 )
-from ._world import IAM_AMAZON_NOTIFICATIONS
 
 __all__ = ["AwsBackend", "AwsProxy", "AwsUnavailable"]
 
 # moto's random generator is seeded with this, so IDs repeat from run to run.
 MOTO_SEED = 20231002
 FORWARD_TIMEOUT_S = 30
-# Any key will do while authentication is off (seeding); this one says what it is for.
-_SEEDING_KEY = ("AKIAMOCKSEEDINGONLY0", "mock-seeding-only-not-checked-while-auth-is-off")
 _HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -473,7 +473,6 @@ class AwsBackend:
         self._thread = None
         self._previous_auth_count = None
         self._locked = False
-        self._sender = None
 
     @property
     def moto_address(self):
@@ -508,12 +507,10 @@ class AwsBackend:
                 create_backend_app,
                 ThreadedWSGIServer,
             )
-            self._moto_api("/moto-api/reset")
-            self._moto_api(f"/moto-api/seed?a={MOTO_SEED}")
+            _reset_moto()
+            _seed_moto_random(MOTO_SEED)
             self._seed()
-            answer = self._moto_api("/moto-api/reset-auth", b"0")
-            self._previous_auth_count = json.loads(answer)["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]
-            self._sender = self._client("sqs", IAM_AMAZON_NOTIFICATIONS)
+            self._previous_auth_count = _set_moto_auth_count(0)
         except AwsUnavailable:
             self.stop()
             raise
@@ -558,92 +555,87 @@ class AwsBackend:
         )
         self._thread.start()
 
-    def _moto_api(self, path, body=b"") -> bytes:
-        host, port = self.moto_address
-        # Not form-encoded: moto reads reset-auth's count from the raw body.
-        request = urllib.request.Request(
-            f"http://{host}:{port}{path}",
-            data=body,
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        )
-        # No proxy for loopback, whatever HTTP_PROXY says.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(request, timeout=FORWARD_TIMEOUT_S) as answer:
-            return answer.read()
-
     def queue_path(self, name: str) -> str:
         """The path of a queue's URL (``/<account>/<name>``), the same on every host."""
         return f"/{self.aws.account_id}/{name}"
 
-    def _client(self, service, user_name=None):
-        """A botocore client of moto itself: the seeding key, or ``user_name``'s keys."""
-        host, port = self.moto_address
-        key = _SEEDING_KEY if user_name is None else self.aws.user(user_name).access_key
-        return _shared_session().create_client(
-            service,
-            region_name=self.aws.region,
-            endpoint_url=f"http://{host}:{port}",
-            aws_access_key_id=key[0],
-            aws_secret_access_key=key[1],
-        )
-
     def send_notification(self, queue: str, body: str) -> None:
-        """Amazon posting one notification to ``queue`` (a name): SendMessage to moto."""
-        host, port = self.moto_address
-        self._sender.send_message(
-            QueueUrl=f"http://{host}:{port}{self.queue_path(queue)}", MessageBody=body
+        """Amazon posting one notification to ``queue`` (a name): into moto's SQS, with
+        what moto's SendMessage handler passes for a message without attributes."""
+        from moto.backends import get_backend
+
+        sqs = get_backend("sqs")[self.aws.account_id][self.aws.region]
+        sqs.send_message(
+            queue,
+            body,
+            message_attributes={},
+            delay_seconds=None,
+            deduplication_id=None,
+            group_id=None,
+            system_attributes=None,
         )
 
     def _seed(self):
-        iam = self._client("iam")
-        secretsmanager = self._client("secretsmanager")
-        sqs = self._client("sqs")
+        """Load the world's IAM users, keys, role and policies, the secrets and the queues
+        into moto's backends, in this process, with the arguments moto's own request
+        handlers would pass them (its IAM, Secrets Manager and SQS ``responses`` modules):
+        the same validation (policy documents, duplicate names) and the same state as
+        seeding through the API, without some 25 signed HTTP round trips per start-up."""
         try:
-            for user in self.aws.users:
-                iam.create_user(UserName=user.name)
-                if user.access_key is not None:
-                    created = iam.create_access_key(UserName=user.name)["AccessKey"]
-                    self._import_access_key(created["AccessKeyId"], *user.access_key)
-                for name, document in user.policies:
-                    iam.put_user_policy(
-                        UserName=user.name, PolicyName=name, PolicyDocument=json.dumps(document)
-                    )
-            for role in self.aws.roles:
-                trust = {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {
-                                "AWS": [self.aws.user_arn(name) for name in role.trusted_users]
-                            },
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-                iam.create_role(RoleName=role.name, AssumeRolePolicyDocument=json.dumps(trust))
-                for name, document in role.policies:
-                    iam.put_role_policy(
-                        RoleName=role.name, PolicyName=name, PolicyDocument=json.dumps(document)
-                    )
-            for secret in self.aws.secrets:
-                secretsmanager.create_secret(
-                    Name=secret.name, SecretString=json.dumps(secret.value)
-                )
-            for name, attributes in self.aws.queues:
-                sqs.create_queue(QueueName=name, Attributes=dict(attributes))
-        finally:
-            iam.close()
-            secretsmanager.close()
-            sqs.close()
+            from moto.backends import get_backend
 
-    def _import_access_key(self, created_id, wanted_id, wanted_secret):
+            account, region = self.aws.account_id, self.aws.region
+            iam = get_backend("iam")[account]["aws"]
+            secretsmanager = get_backend("secretsmanager")[account][region]
+            sqs = get_backend("sqs")[account][region]
+        except (ImportError, KeyError, AttributeError, TypeError) as exc:
+            raise AwsUnavailable(
+                f"cannot reach moto's backends (moto's API changed: {type(exc).__name__}); "
+                "the AWS part needs moto 5"
+            ) from None
+        for user in self.aws.users:
+            iam.create_user(region, user_name=user.name, path=None, tags=[])
+            if user.access_key is not None:
+                created = iam.create_access_key(user.name)
+                self._import_access_key(iam, created.access_key_id, *user.access_key)
+            for name, document in user.policies:
+                iam.put_user_policy(user.name, name, json.dumps(document))
+        for role in self.aws.roles:
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {
+                            "AWS": [self.aws.user_arn(name) for name in role.trusted_users]
+                        },
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            # Path, PermissionsBoundary, Description, Tags, MaxSessionDuration: unset.
+            iam.create_role(role.name, json.dumps(trust), None, None, None, [], 3600)
+            for name, document in role.policies:
+                iam.put_role_policy(role.name, name, json.dumps(document))
+        for secret in self.aws.secrets:
+            secretsmanager.create_secret(
+                name=secret.name,
+                secret_string=json.dumps(secret.value),
+                secret_binary=None,
+                description="",
+                tags=[],
+                kms_key_id=None,
+                client_request_token=None,
+                replica_regions=[],
+                force_overwrite=False,
+            )
+        for name, attributes in self.aws.queues:
+            sqs.create_queue(name, {}, **dict(attributes))
+
+    @staticmethod
+    def _import_access_key(backend, created_id, wanted_id, wanted_secret):
         """Give a key moto created the sample ID and secret (IAM cannot import keys)."""
         try:
-            from moto.iam.models import iam_backends
-
-            backend = iam_backends[self.aws.account_id]["aws"]
             key = backend.access_keys.pop(created_id)
             key.access_key_id = wanted_id
             key.secret_access_key = wanted_secret
@@ -651,7 +643,7 @@ class AwsBackend:
             # The user's own list must hold the same object, now with the sample values.
             if backend.get_user_from_access_key_id(wanted_id) is None:
                 raise KeyError(wanted_id)
-        except (ImportError, KeyError, AttributeError, TypeError) as exc:
+        except (KeyError, AttributeError, TypeError) as exc:
             raise AwsUnavailable(
                 f"cannot give moto's IAM the sample access keys (moto's model changed: "
                 f"{type(exc).__name__}); the AWS part needs moto 5"
@@ -661,12 +653,9 @@ class AwsBackend:
         """Reset moto, restore its authentication switch, stop its server: close its
         connections and join its threads, each wait bounded. Idempotent."""
         if self._moto is not None:
-            try:
-                if self._previous_auth_count is not None:
-                    self._moto_api("/moto-api/reset-auth", self._previous_auth_count.encode())
-                self._moto_api("/moto-api/reset")
-            except OSError:
-                pass  # moto is going away anyway; the next start resets it again
+            if self._previous_auth_count is not None:
+                _set_moto_auth_count(self._previous_auth_count)
+            _reset_moto()
             self._moto.begin_closing()
             if self._thread is not None and self._thread.is_alive():
                 self._moto.shutdown()
@@ -674,12 +663,36 @@ class AwsBackend:
             self._moto.server_close()
             self._moto.close_connections()
             self._moto = None
-        if self._sender is not None:
-            self._sender.close()
-            self._sender = None
         if self._locked:
             self._locked = False
             _moto_in_use.release()
+
+
+# moto's three switches, set in this process as its /moto-api/reset, /moto-api/seed and
+# /moto-api/reset-auth handlers set them (and as its own set_initial_no_auth_action_count
+# decorator does outside server mode): the same state without an HTTP round trip each.
+def _reset_moto() -> None:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
+def _seed_moto_random(seed: int) -> None:
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(seed)
+
+
+def _set_moto_auth_count(count: float) -> float:
+    """Authentication starts after ``count`` more requests (0: now; inf: never); returns
+    the count it replaces."""
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    previous = settings.INITIAL_NO_AUTH_ACTION_COUNT
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = float(count)
+    ActionAuthenticatorMixin.request_count = 0
+    return previous
 
 
 def _describe(exc) -> str:

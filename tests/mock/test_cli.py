@@ -1,11 +1,13 @@
-"""``spapi-doctor mock``'s run(): in a subprocess, as a user runs it, stopped by signals;
-and in-process where nothing starts (options refused before the mock runs). The env
-file's safety, the bounded latency and the closed or full standard output are the
-adversarial review's findings 16, 27 and 19."""
+"""``spapi-doctor mock``'s run(): in a subprocess, as a user runs it, stopped by signals
+or facing a closed or full standard output; in-process where a child would prove nothing
+more (options refused before the mock runs, the list, a moto failure, a run stopped as soon
+as it has handed its environment over). The env file's safety, the bounded latency and
+the closed or full standard output are the adversarial review's findings 16, 27 and 19."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import select
@@ -38,12 +40,6 @@ READY = "# The mock runs until Ctrl-C."
 # Generous: only a mock that does not start (or stop) at all reaches them.
 START_DEADLINE_S = 60
 STOP_DEADLINE_S = 30
-
-
-def _run(*args, code=RUN, timeout=60):
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout
-    )
 
 
 def _start(*args):
@@ -102,22 +98,40 @@ def _sourced(path, variable) -> str:
     ).stdout
 
 
-def test_list_shows_every_scenario_with_its_title():
-    result = _run("--list")
-    assert result.returncode == 0
+def _in_process(capsys, monkeypatch, *args):
+    """run() in this process, in the main thread as the command runs it, with ``args``;
+    a mock that starts is stopped as soon as it has handed its environment over (as if
+    Ctrl-C came at once: the signals themselves are the subprocess tests' part).
+    (exit status, stdout, stderr)."""
+
+    @contextlib.contextmanager
+    def stopped_at_once():
+        stop = threading.Event()
+        stop.set()
+        yield stop
+
+    monkeypatch.setattr(_cli, "_stop_on_signals", stopped_at_once)
+    parser = argparse.ArgumentParser(prog="spapi-doctor mock")
+    _cli.add_arguments(parser)
+    status = _cli.run(parser.parse_args(list(args)))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return status, out, err
+
+
+def test_list_shows_every_scenario_with_its_title(capsys, monkeypatch):
+    # In-process: the list on a full or closed standard output runs in a child below.
+    status, out, _err = _in_process(capsys, monkeypatch, "--list")
+    assert status == 0
     for name, item in SCENARIOS.items():
-        assert any(
-            line.startswith(name + " ") and item.title in line
-            for line in result.stdout.splitlines()
-        )
+        assert any(line.startswith(name + " ") and item.title in line for line in out.splitlines())
 
 
-def test_an_unknown_scenario_is_a_usage_error_listing_the_scenarios():
-    result = _run("--scenario", "hapy")
-    assert result.returncode == 2
-    assert "no mock scenario named 'hapy'" in result.stderr
-    assert "happy-legacy" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_an_unknown_scenario_is_a_usage_error_listing_the_scenarios(capsys):
+    status, err = _refusal(capsys, "--scenario", "hapy")
+    assert status == 2
+    assert "no mock scenario named 'hapy'" in err
+    assert "happy-legacy" in err
 
 
 def test_env_file_is_sourceable_and_points_at_the_running_mock(tmp_path):
@@ -158,42 +172,39 @@ def test_stdout_alone_is_sourceable_and_sigterm_stops_it(tmp_path):
     assert _sourced(saved, "LWA_APP_ID") == ""
 
 
-def test_a_foreign_env_file_is_never_overwritten(tmp_path):
+def test_a_foreign_env_file_is_never_overwritten(capsys, tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("LWA_CLIENT_SECRET=my-real-secret\n")
-    result = _run("--env-file", str(env_file))
-    assert result.returncode == 1
-    assert "was not written by the mock" in result.stderr
+    status, err = _refusal(capsys, "--env-file", str(env_file))
+    assert status == 1
+    assert "was not written by the mock" in err
     assert env_file.read_text() == "LWA_CLIENT_SECRET=my-real-secret\n"
 
 
-def test_the_mocks_own_env_file_is_replaced(tmp_path):
+def test_the_mocks_own_env_file_is_replaced(capsys, monkeypatch, tmp_path):
     env_file = tmp_path / "mock.env"
     env_file.write_text(ENV_FILE_MARKER + "\nSPAPI_MOCK_SCENARIO=old\n")
-    process, _ = _start("--env-file", str(env_file))
-    returncode, _, err = _stop(process, signal.SIGINT)
-    assert returncode == 0, err
+    status, out, err = _in_process(capsys, monkeypatch, "--env-file", str(env_file))
+    assert status == 0, err
+    assert out.splitlines()[-1] == "# mock Amazon stopped."
     assert _sourced(env_file, "SPAPI_MOCK_SCENARIO") == "happy"
     # The command runs every service, for the user's own experiments: AWS too.
     assert _sourced(env_file, "AWS_ENDPOINT_URL_STS").startswith("http://127.0.0.1:")
 
 
-# The command, with moto failing while it is seeded.
-BROKEN_MOTO = (
-    "from spapi_docs_helpers.mock import _aws\n"
-    "def broken(self):\n"
-    "    raise RuntimeError('seeding failed near Atzr|IwEBIsecretlookingvalue1234567890')\n"
-    "_aws.AwsBackend._seed = broken\n"
-) + RUN
+def test_a_moto_failure_is_a_message_not_a_traceback(capsys, monkeypatch):
+    """The command, with moto failing while it is seeded."""
+    from spapi_docs_helpers.mock import _aws
 
+    def broken(self):
+        raise RuntimeError("seeding failed near Atzr|IwEBIsecretlookingvalue1234567890")
 
-def test_a_moto_failure_is_a_message_not_a_traceback():
-    result = _run("--scenario", "happy-legacy", code=BROKEN_MOTO)
-    assert result.returncode == 1
-    assert "needs the AWS part of the mock" in result.stderr
-    assert "moto failed to start: RuntimeError" in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    assert "secretlookingvalue" not in result.stderr + result.stdout
+    monkeypatch.setattr(_aws.AwsBackend, "_seed", broken)
+    status, out, err = _in_process(capsys, monkeypatch, "--scenario", "happy-legacy")
+    assert status == 1
+    assert "needs the AWS part of the mock" in err
+    assert "moto failed to start: RuntimeError" in err
+    assert "secretlookingvalue" not in err + out
 
 
 # ------------------------------------------------------------------ refused before start
@@ -481,24 +492,6 @@ def test_the_list_on_a_full_or_closed_standard_output_is_an_io_error():
     assert closed.returncode == 4
     assert "cannot write the list to standard output (standard output is closed)" in closed.stderr
     _assert_io_error_only(closed.stderr)
-
-
-def test_the_mock_stops_when_its_environment_reaches_nobody():
-    # Without --env-file, the environment goes to standard output only: it stops by itself.
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-c", RUN],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=START_DEADLINE_S,
-        )
-    assert result.returncode == 4
-    assert "cannot write the environment to standard output (No space left on device)" in (
-        result.stderr
-    )
-    assert "--env-file" in result.stderr
-    _assert_io_error_only(result.stderr)
 
 
 def test_with_an_env_file_the_mock_runs_on_without_standard_output(tmp_path):
