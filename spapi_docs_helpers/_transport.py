@@ -29,6 +29,7 @@ import json
 import os
 import socket
 import stat
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -716,6 +717,31 @@ def _aws_verify() -> str | bool:
     return os.environ.get(AWS_CA_BUNDLE_VARIABLE) or get_cert_path(True)
 
 
+# botocore's data loader (service models, endpoint rules, partitions) shared by every
+# session aws_client makes: a new session per client (its profile, region and credentials
+# are the caller's, and must not be kept from one call to the next) would otherwise parse
+# the same JSON models again each time, some 50-150 ms of CPU per client. The loader holds
+# only botocore's own data files; its cache is per loader. Keyed by botocore's data path
+# (AWS_DATA_PATH and the config's data_path), so a session told to read other files gets a
+# loader of its own.
+_LOADERS: dict[Any, Any] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def _botocore_session() -> Any:
+    """A new botocore session whose data loader is the process's shared one."""
+    import botocore.session
+
+    core = botocore.session.Session()
+    search = core.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(search)
+        if loader is None:
+            loader = _LOADERS[search] = core.get_component("data_loader")
+    core.register_component("data_loader", loader)
+    return core
+
+
 def aws_client(
     service: str,
     env: Mapping[str, str],
@@ -737,24 +763,30 @@ def aws_client(
     ``longest_wait``: seconds a call may rightly wait for its answer beyond ``timeout``
     (an SQS long poll). Raises what boto3 raises for a profile or region it cannot use.
     """
-    import boto3  # only here: the offline check must not pay for boto3 otherwise
+    # Only here: the offline check must not pay for botocore otherwise.
     from botocore.config import Config
 
-    # botocore logs its requests at DEBUG, signed with these keys.
-    protect_logs((env.get("AWS_SECRET_ACCESS_KEY"), env.get("AWS_SESSION_TOKEN")))
-    session = boto3.session.Session(
-        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
-        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
-        aws_session_token=env.get("AWS_SESSION_TOKEN"),
-        profile_name=profile,
-        region_name=region,
+    key, secret, token = (
+        env.get(name)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
     )
+    # botocore logs its requests at DEBUG, signed with these keys.
+    protect_logs((secret, token))
+    # What boto3.session.Session(...) does with these arguments, on a botocore session that
+    # shares the process's data loader (boto3's session adds only its resource models).
+    session = _botocore_session()
+    if profile is not None:
+        session.set_config_variable("profile", profile)
+    if region is not None:
+        session.set_config_variable("region", region)
+    if key or secret or token:
+        session.set_credentials(key, secret, token)
     config = Config(
         connect_timeout=timeout,
         read_timeout=timeout + longest_wait,
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
-    client = session.client(service, endpoint_url=endpoint_url, config=config)
+    client = session.create_client(service, endpoint_url=endpoint_url, config=config)
     transport = Transport(timeout=timeout + longest_wait, retries=retries)
     send_botocore_through(client, transport)
     return client, transport
