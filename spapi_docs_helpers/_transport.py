@@ -29,11 +29,13 @@ import json
 import os
 import socket
 import stat
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -445,6 +447,184 @@ class _WatchedAdapter(HTTPAdapter):
         if not proxy.lower().startswith("socks"):  # SOCKS pools have their own classes
             manager.pool_classes_by_scheme = _WATCHED_POOLS
         return manager
+
+
+# --------------------------------------------------------------------------- a settled session
+
+# Prepared URLs kept by a SettledSession: a fleet calls a handful of URLs thousands of times.
+_MAX_PREPARED_URLS = 1024
+
+
+class SettledSession(requests.Session):
+    """A requests session for many calls to the same few hosts in one run whose environment
+    does not change (a fleet's): what requests works out afresh on every call from things
+    that stay the same is worked out once, and the calls skip the machinery the transport
+    never uses.
+
+    Once per host (scheme and ``host:port``): the proxies the environment names
+    (``get_environ_proxies`` scans the whole environment, several times per call: a third
+    of a fleet's CPU once), the host's ``~/.netrc`` entry (looked up, files and all, on
+    every call otherwise) and the CA bundle the environment names. Once per URL and query:
+    the prepared URL. Per call, requests' own code still prepares what changes (the headers,
+    each checked as requests checks them; the body; the authorisation from ``~/.netrc`` or
+    the URL's userinfo) and its adapter sends it (proxies, TLS settings and the failures
+    named as requests names them).
+
+    What the transport's calls never use is skipped: cookies (the session keeps none: none
+    are stored, none are sent), hooks, and the redirect machinery (the transport never
+    follows a redirect; requests would read a redirect's whole body, unbounded, to release
+    its connection, where the transport reads every body within its cap). A call that asks
+    for any of these, or a session given auth, proxies, parameters or a certificate of its
+    own, goes through requests' general path (``Session.request``, unchanged).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settle_lock = threading.Lock()
+        # (scheme, host:port, no_proxy) -> the proxies the environment names for that host
+        self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
+        # (scheme, host:port) -> the host's ~/.netrc entry as requests' auth, or None
+        self._netrc: dict[tuple[str, str], Any] = {}
+        self._ca_bundle: tuple[str | None] | None = None
+        # (url, query parameters) -> the URL as requests prepares it
+        self._urls: dict[tuple[str, Any], str] = {}
+
+    # ------------------------------------------------------------ read once per run or host
+
+    def _netrc_auth(self, url: str) -> Any:
+        """The ``~/.netrc`` entry of ``url``'s host as requests' auth (None: no entry)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        with self._settle_lock:
+            if key in self._netrc:
+                return self._netrc[key]
+        found = requests.utils.get_netrc_auth(url)
+        with self._settle_lock:
+            self._netrc[key] = found
+        return found
+
+    def _proxies_of(self, url: str, no_proxy: Any) -> dict[str, str]:
+        """The proxies the environment names for ``url``'s host (do not change the dict)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, no_proxy)
+        with self._settle_lock:
+            found = self._environ_proxies.get(key)
+        if found is None:
+            found = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
+            with self._settle_lock:
+                self._environ_proxies[key] = found
+        return found
+
+    def _environ_ca_bundle(self) -> str | None:
+        """The CA bundle the environment names, as requests reads it (trust_env)."""
+        if self._ca_bundle is None:
+            self._ca_bundle = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None,
+            )
+        return self._ca_bundle[0]
+
+    def _prepared_url(self, url: str, params: Mapping[str, str] | None) -> str:
+        """``url`` with ``params`` as requests prepares them (IDNA, quoting), once per pair."""
+        try:
+            key = (url, tuple(params.items()) if params else None)
+            hash(key)
+        except TypeError:  # a parameter of a list or a dict: prepared every time
+            key = None
+        if key is not None:
+            with self._settle_lock:
+                known = self._urls.get(key)
+            if known is not None:
+                return known
+        scratch = requests.PreparedRequest()
+        scratch.prepare_url(url, params or {})
+        prepared = str(scratch.url)
+        if key is not None:
+            with self._settle_lock:
+                if len(self._urls) < _MAX_PREPARED_URLS:
+                    self._urls[key] = prepared
+        return prepared
+
+    # ------------------------------------------------------------ the call
+
+    def request(  # type: ignore[override]  # requests' signature, narrowed to what a call passes
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: Any = None,
+        files: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = True,
+        proxies: Any = None,
+        hooks: Any = None,
+        stream: bool | None = None,
+        verify: Any = None,
+        cert: Any = None,
+        json: Any = None,
+    ) -> requests.Response:
+        general = (
+            allow_redirects
+            or stream is not True
+            or not self.trust_env
+            or not isinstance(url, str)
+            or any(value is not None for value in (cookies, files, auth, proxies, hooks, cert))
+            or json is not None
+            or self.auth
+            or self.proxies
+            or self.params
+            or self.cert
+            or len(self.cookies)
+            or any(self.hooks.values())
+        )
+        if general:
+            return super().request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                cookies=cookies,
+                files=files,
+                auth=auth,
+                timeout=timeout,
+                allow_redirects=allow_redirects,
+                proxies=proxies,
+                hooks=hooks,
+                stream=stream,
+                verify=verify,
+                cert=cert,
+                json=json,
+            )
+        # requests' Session.prepare_request and PreparedRequest.prepare, step by step,
+        # without what never changes here (the session's settings merged afresh) or is
+        # never used (cookies, hooks).
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        prepared.url = self._prepared_url(url, params)
+        merged = requests.structures.CaseInsensitiveDict(self.headers)
+        if headers:
+            merged.update(headers)
+        for name in [name for name, value in merged.items() if value is None]:
+            del merged[name]
+        prepared.prepare_headers(merged)
+        prepared.prepare_body(data or {}, None, None)
+        # The host's ~/.netrc entry, else (None) the URL's userinfo, as requests does.
+        prepared.prepare_auth(self._netrc_auth(url), url)
+        if verify is True or verify is None:
+            verify = self._environ_ca_bundle() or verify
+        if verify is None:
+            verify = self.verify
+        return self.get_adapter(url=str(prepared.url)).send(
+            prepared,
+            stream=True,
+            timeout=timeout,
+            verify=True if verify is None else verify,  # the adapter reads None as True
+            cert=None,
+            proxies=dict(self._proxies_of(str(prepared.url), None)),
+        )
 
 
 # --------------------------------------------------------------------------- the transport
