@@ -39,7 +39,12 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
+from requests.utils import (
+    get_environ_proxies,
+    prepend_scheme_if_needed,
+    select_proxy,
+    urldefragauth,
+)
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -449,6 +454,87 @@ class _WatchedAdapter(HTTPAdapter):
         return manager
 
 
+class _SettledAdapter(_WatchedAdapter):
+    """The adapter of a transport whose environment is settled (a fleet's): which pool serves
+    a host (with its TLS settings and its proxy) and whether the request line names the
+    whole URL (through a plain-HTTP proxy) or its path are worked out once per host, proxies
+    and TLS settings, not on every call; and the answer's cookies are not collected into a
+    jar nothing reads. The rest of ``send`` is requests' own: the TLS settings applied to
+    the pool, the request sent, its failures named as requests names them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._settle_lock = threading.Lock()
+        # (scheme, host:port, proxies, verify, cert) -> the pool that serves them
+        self._pools: dict[tuple[Any, ...], Any] = {}
+        # (scheme, host:port, proxies) -> whether the request line names the whole URL
+        self._whole_url: dict[tuple[Any, ...], bool] = {}
+
+    @staticmethod
+    def _key(url: str, proxies: Mapping[str, str] | None, *more: Any) -> Any:
+        """What requests' answer depends on, or None when it cannot be a key."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple((proxies or {}).items()), *more)
+        try:
+            hash(key)
+        except TypeError:  # an unhashable setting: worked out every time, as requests does
+            return None
+        return key
+
+    def get_connection_with_tls_context(
+        self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
+        key = self._key(str(request.url), proxies, verify, cert)
+        if key is not None:
+            with self._settle_lock:
+                pool = self._pools.get(key)
+            # A pool closed meanwhile is not used again: the pool manager's own is fetched.
+            if pool is not None and pool.pool is not None:
+                return pool
+        pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        if key is not None:
+            with self._settle_lock:
+                self._pools[key] = pool
+        return pool
+
+    def request_url(self, request: Any, proxies: Any) -> str:
+        key = self._key(str(request.url), proxies)
+        with self._settle_lock:
+            whole = self._whole_url.get(key) if key is not None else None
+        if whole is None:
+            url = super().request_url(request, proxies)
+            if key is not None:
+                with self._settle_lock:
+                    self._whole_url[key] = url != request.path_url
+            return url
+        return urldefragauth(str(request.url)) if whole else str(request.path_url)
+
+    def close(self) -> None:
+        """requests' close, and the kept pools closed too (urllib3 leaves a pool it drops
+        open until it is collected): no connection outlives the transport."""
+        with self._settle_lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+            self._whole_url.clear()
+        super().close()
+        for pool in pools:
+            pool.close()
+
+    def build_response(self, req: Any, resp: Any) -> requests.Response:
+        """requests' response, without collecting its cookies (nothing here reads them)."""
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = requests.structures.CaseInsensitiveDict(resp.headers)
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = str(req.url)
+        response.request = req
+        response.connection = self
+        return response
+
+
 # --------------------------------------------------------------------------- a settled session
 
 # Prepared URLs kept by a SettledSession: a fleet calls a handful of URLs thousands of times.
@@ -659,7 +745,8 @@ class Transport:
         # ``settled_environment``: the CA bundle the environment names is checked once, and
         # the proxy variables once per host, not on every call (a transport shared by a
         # fleet's thousands of calls to the same hosts, in one run whose environment does
-        # not change). Their answers are kept here; None: checked on every call.
+        # not change). Their answers are kept here; None: checked on every call. Its
+        # adapter (_SettledAdapter) keeps each host's pool and request-line rule too.
         self._checked: dict[str, tuple[str, str, str] | None] | None = (
             {} if settled_environment else None
         )
@@ -667,7 +754,8 @@ class Transport:
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
         # once (a fleet's) needs one per call in flight, or the extra ones are dropped.
-        adapter = _WatchedAdapter(max_retries=0, pool_maxsize=pool_size)
+        adapter_class = _SettledAdapter if settled_environment else _WatchedAdapter
+        adapter = adapter_class(max_retries=0, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT.format(version=__version__)

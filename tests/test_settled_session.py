@@ -195,3 +195,24 @@ def test_a_call_asking_for_what_the_settled_path_skips_goes_through_requests(red
         response = session.request("GET", redirecting + "/moved", timeout=5)
     assert response.status_code == 200
     assert response.content == b"session-example=1"
+
+
+def test_closing_the_transport_closes_the_pools_the_settled_adapter_kept(hostile):
+    """The settled adapter keeps each host's pool; closing the transport closes them (no
+    connection is left open), and a pool closed is never used again."""
+    import time
+
+    url = hostile.url("participations", "/kept")
+    transport = _settled(timeout=5, retries=0)
+    assert bounded(transport.request, "GET", url).ok
+    adapter = transport.session.get_adapter(url)
+    adapter.close()  # what Transport.close does, through the session
+    # The server sees its connection end: it waits for it on another thread (a bounded wait,
+    # nothing timed), for less than the 5 s after which it drops an idle connection itself.
+    waited_until = time.monotonic() + 3
+    while hostile.open_connections("participations") and time.monotonic() < waited_until:
+        time.sleep(0.02)
+    assert hostile.open_connections("participations") == 0
+    again = bounded(transport.request, "GET", url)
+    transport.close()
+    assert again.ok, (again.failure, again.failure_detail)
