@@ -535,6 +535,27 @@ class _SettledAdapter(_WatchedAdapter):
         return response
 
 
+class _KeptAnswers:
+    """Answers worked out once per key, by the first thread that asks for it; a thread
+    asking meanwhile waits for that answer. (A fleet's first calls come from every worker at
+    once: each worked the same answers out, scanning the environment, while the others did.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[Any, Any] = {}
+
+    def get(self, key: Any, work: Callable[[], Any]) -> Any:
+        try:
+            return self._answers[key]  # one dict lookup: atomic, no lock needed to read
+        except KeyError:
+            pass
+        with self._lock:  # held while working: the answers are few and quick to work out
+            if key not in self._answers:
+                self._answers[key] = work()
+            return self._answers[key]
+
+
 # --------------------------------------------------------------------------- a settled session
 
 # Prepared URLs kept by a SettledSession: a fleet calls a handful of URLs thousands of times.
@@ -568,9 +589,9 @@ class SettledSession(requests.Session):
         super().__init__()
         self._settle_lock = threading.Lock()
         # (scheme, host:port, no_proxy) -> the proxies the environment names for that host
-        self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
+        self._environ_proxies = _KeptAnswers()
         # (scheme, host:port) -> the host's ~/.netrc entry as requests' auth, or None
-        self._netrc: dict[tuple[str, str], Any] = {}
+        self._netrc = _KeptAnswers()
         self._ca_bundle: tuple[str | None] | None = None
         # (url, query parameters) -> the URL as requests prepares it
         self._urls: dict[tuple[str, Any], str] = {}
@@ -580,25 +601,17 @@ class SettledSession(requests.Session):
     def _netrc_auth(self, url: str) -> Any:
         """The ``~/.netrc`` entry of ``url``'s host as requests' auth (None: no entry)."""
         parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc)
-        with self._settle_lock:
-            if key in self._netrc:
-                return self._netrc[key]
-        found = requests.utils.get_netrc_auth(url)
-        with self._settle_lock:
-            self._netrc[key] = found
-        return found
+        return self._netrc.get(
+            (parts.scheme, parts.netloc), lambda: requests.utils.get_netrc_auth(url)
+        )
 
     def _proxies_of(self, url: str, no_proxy: Any) -> dict[str, str]:
         """The proxies the environment names for ``url``'s host (do not change the dict)."""
         parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, no_proxy)
-        with self._settle_lock:
-            found = self._environ_proxies.get(key)
-        if found is None:
-            found = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
-            with self._settle_lock:
-                self._environ_proxies[key] = found
+        found: dict[str, str] = self._environ_proxies.get(
+            (parts.scheme, parts.netloc, no_proxy),
+            lambda: requests.utils.get_environ_proxies(url, no_proxy=no_proxy),
+        )
         return found
 
     def _environ_ca_bundle(self) -> str | None:
@@ -747,9 +760,7 @@ class Transport:
         # fleet's thousands of calls to the same hosts, in one run whose environment does
         # not change). Their answers are kept here; None: checked on every call. Its
         # adapter (_SettledAdapter) keeps each host's pool and request-line rule too.
-        self._checked: dict[str, tuple[str, str, str] | None] | None = (
-            {} if settled_environment else None
-        )
+        self._checked = _KeptAnswers() if settled_environment else None
         self.session = session or requests.Session()
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
@@ -836,9 +847,8 @@ class Transport:
         """``check()``, or with a settled environment its answer kept under ``key``."""
         if self._checked is None:
             return check()
-        if key not in self._checked:
-            self._checked[key] = check()
-        return self._checked[key]
+        answer: tuple[str, str, str] | None = self._checked.get(key, check)
+        return answer
 
     def _attempt(
         self,

@@ -216,3 +216,34 @@ def test_closing_the_transport_closes_the_pools_the_settled_adapter_kept(hostile
     again = bounded(transport.request, "GET", url)
     transport.close()
     assert again.ok, (again.failure, again.failure_detail)
+
+
+def test_an_answer_kept_per_host_is_worked_out_once_when_every_worker_asks_at_once():
+    """A fleet's first calls come from every worker at once; the proxies, ~/.netrc entry and
+    settings' checks of a host are worked out by the first, the others wait for its answer."""
+    import time
+
+    from spapi_docs_helpers._transport import _KeptAnswers
+
+    kept = _KeptAnswers()
+    worked: list[int] = []
+    start = threading.Barrier(16)
+
+    def work() -> dict[str, str]:
+        worked.append(1)
+        time.sleep(0.05)  # long enough for every other thread to ask meanwhile
+        return {"http": "http://proxy.example:3128"}
+
+    answers: list[object] = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(kept.get(("http", "sp.example.com"), work))
+
+    threads = [threading.Thread(target=ask) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(worked) == 1
+    assert len(answers) == 16 and all(answer is answers[0] for answer in answers)
