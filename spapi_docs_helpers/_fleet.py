@@ -48,7 +48,6 @@ from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from queue import Empty, SimpleQueue
 from typing import Any
-from urllib.parse import urlsplit
 
 from ._catalogue import Finding
 from ._config_file import CONFIG_FILENAME, config_directory, read_yaml_file
@@ -565,71 +564,11 @@ class FleetReport:
 
 
 def _settled_session() -> Any:
-    """A requests session that reads the proxy variables once per host, not on every call.
+    """The fleet's requests session: the environment's proxies, CA bundle and each host's
+    ``~/.netrc`` entry read once, and no cookie, hook or redirect machinery per call
+    (:class:`._transport.SettledSession`)."""
 
-    requests scans the whole environment several times per request to find the proxies
-    (``get_environ_proxies``); for a fleet, thousands of calls to the same few hosts, that
-    was a third of the check's CPU time. The environment of one run does not change, so the
-    answer for each host is kept; so is the host's entry in ``~/.netrc``, which requests
-    otherwise looks up (files and all) on every request. Everything else is requests' own
-    (``Session.merge_environment_settings`` and ``Session.prepare_request``, whose netrc
-    lookup is skipped by handing it the auth found once).
-    """
-
-    import requests
-    from requests.sessions import merge_setting
-    from requests.utils import get_environ_proxies, get_netrc_auth
-
-    def no_auth(request: Any) -> Any:
-        return request  # the host has no ~/.netrc entry: the request goes as it is
-
-    class SettledSession(requests.Session):
-        def __init__(self) -> None:
-            super().__init__()
-            self._environ_proxies: dict[tuple[str, str, Any], dict[str, str]] = {}
-            self._settle_lock = threading.Lock()
-            self._netrc: dict[tuple[str, str], Any] = {}
-
-        def prepare_request(self, request):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
-            if self.trust_env and not request.auth and not self.auth:
-                parts = urlsplit(request.url)
-                key = (parts.scheme, parts.netloc)
-                with self._settle_lock:
-                    found = self._netrc.get(key)
-                if found is None:
-                    found = get_netrc_auth(request.url) or no_auth
-                    with self._settle_lock:
-                        self._netrc[key] = found
-                request.auth = found
-            return super().prepare_request(request)
-
-        def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]  # requests' hook, whose types (requests' own) this only passes on
-            if not self.trust_env:
-                return super().merge_environment_settings(url, proxies, stream, verify, cert)
-            no_proxy = proxies.get("no_proxy") if proxies is not None else None
-            parts = urlsplit(url)
-            key = (parts.scheme, parts.netloc, no_proxy)
-            with self._settle_lock:
-                found = self._environ_proxies.get(key)
-            if found is None:
-                found = get_environ_proxies(url, no_proxy=no_proxy)
-                with self._settle_lock:
-                    self._environ_proxies[key] = found
-            if proxies is not None:
-                for name, value in found.items():
-                    proxies.setdefault(name, value)
-            if verify is True or verify is None:
-                verify = (
-                    os.environ.get("REQUESTS_CA_BUNDLE")
-                    or os.environ.get("CURL_CA_BUNDLE")
-                    or verify
-                )
-            return {
-                "proxies": merge_setting(proxies, self.proxies),
-                "stream": merge_setting(stream, self.stream),
-                "verify": merge_setting(verify, self.verify),
-                "cert": merge_setting(cert, self.cert),
-            }
+    from ._transport import SettledSession
 
     return SettledSession()
 

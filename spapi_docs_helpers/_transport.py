@@ -35,10 +35,16 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.utils import get_environ_proxies, prepend_scheme_if_needed, select_proxy
+from requests.utils import (
+    get_environ_proxies,
+    prepend_scheme_if_needed,
+    select_proxy,
+    urldefragauth,
+)
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -448,6 +454,278 @@ class _WatchedAdapter(HTTPAdapter):
         return manager
 
 
+class _SettledAdapter(_WatchedAdapter):
+    """The adapter of a transport whose environment is settled (a fleet's): which pool serves
+    a host (with its TLS settings and its proxy) and whether the request line names the
+    whole URL (through a plain-HTTP proxy) or its path are worked out once per host, proxies
+    and TLS settings, not on every call; and the answer's cookies are not collected into a
+    jar nothing reads. The rest of ``send`` is requests' own: the TLS settings applied to
+    the pool, the request sent, its failures named as requests names them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._settle_lock = threading.Lock()
+        # (scheme, host:port, proxies, verify, cert) -> the pool that serves them
+        self._pools: dict[tuple[Any, ...], Any] = {}
+        # (scheme, host:port, proxies) -> whether the request line names the whole URL
+        self._whole_url: dict[tuple[Any, ...], bool] = {}
+
+    @staticmethod
+    def _key(url: str, proxies: Mapping[str, str] | None, *more: Any) -> Any:
+        """What requests' answer depends on, or None when it cannot be a key."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple((proxies or {}).items()), *more)
+        try:
+            hash(key)
+        except TypeError:  # an unhashable setting: worked out every time, as requests does
+            return None
+        return key
+
+    def get_connection_with_tls_context(
+        self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
+        key = self._key(str(request.url), proxies, verify, cert)
+        if key is not None:
+            with self._settle_lock:
+                pool = self._pools.get(key)
+            # A pool closed meanwhile is not used again: the pool manager's own is fetched.
+            if pool is not None and pool.pool is not None:
+                return pool
+        pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+        if key is not None:
+            with self._settle_lock:
+                self._pools[key] = pool
+        return pool
+
+    def request_url(self, request: Any, proxies: Any) -> str:
+        key = self._key(str(request.url), proxies)
+        with self._settle_lock:
+            whole = self._whole_url.get(key) if key is not None else None
+        if whole is None:
+            url = super().request_url(request, proxies)
+            if key is not None:
+                with self._settle_lock:
+                    self._whole_url[key] = url != request.path_url
+            return url
+        return urldefragauth(str(request.url)) if whole else str(request.path_url)
+
+    def close(self) -> None:
+        """requests' close, and the kept pools closed too (urllib3 leaves a pool it drops
+        open until it is collected): no connection outlives the transport."""
+        with self._settle_lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+            self._whole_url.clear()
+        super().close()
+        for pool in pools:
+            pool.close()
+
+    def build_response(self, req: Any, resp: Any) -> requests.Response:
+        """requests' response, without collecting its cookies (nothing here reads them)."""
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = requests.structures.CaseInsensitiveDict(resp.headers)
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = str(req.url)
+        response.request = req
+        response.connection = self
+        return response
+
+
+class _KeptAnswers:
+    """Answers worked out once per key, by the first thread that asks for it; a thread
+    asking meanwhile waits for that answer. (A fleet's first calls come from every worker at
+    once: each worked the same answers out, scanning the environment, while the others did.)
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[Any, Any] = {}
+
+    def get(self, key: Any, work: Callable[[], Any]) -> Any:
+        try:
+            return self._answers[key]  # one dict lookup: atomic, no lock needed to read
+        except KeyError:
+            pass
+        with self._lock:  # held while working: the answers are few and quick to work out
+            if key not in self._answers:
+                self._answers[key] = work()
+            return self._answers[key]
+
+
+# --------------------------------------------------------------------------- a settled session
+
+# Prepared URLs kept by a SettledSession: a fleet calls a handful of URLs thousands of times.
+_MAX_PREPARED_URLS = 1024
+
+
+class SettledSession(requests.Session):
+    """A requests session for many calls to the same few hosts in one run whose environment
+    does not change (a fleet's): what requests works out afresh on every call from things
+    that stay the same is worked out once, and the calls skip the machinery the transport
+    never uses.
+
+    Once per host (scheme and ``host:port``): the proxies the environment names
+    (``get_environ_proxies`` scans the whole environment, several times per call: a third
+    of a fleet's CPU once), the host's ``~/.netrc`` entry (looked up, files and all, on
+    every call otherwise) and the CA bundle the environment names. Once per URL and query:
+    the prepared URL. Per call, requests' own code still prepares what changes (the headers,
+    each checked as requests checks them; the body; the authorisation from ``~/.netrc`` or
+    the URL's userinfo) and its adapter sends it (proxies, TLS settings and the failures
+    named as requests names them).
+
+    What the transport's calls never use is skipped: cookies (the session keeps none: none
+    are stored, none are sent), hooks, and the redirect machinery (the transport never
+    follows a redirect; requests would read a redirect's whole body, unbounded, to release
+    its connection, where the transport reads every body within its cap). A call that asks
+    for any of these, or a session given auth, proxies, parameters or a certificate of its
+    own, goes through requests' general path (``Session.request``, unchanged).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settle_lock = threading.Lock()
+        # (scheme, host:port, no_proxy) -> the proxies the environment names for that host
+        self._environ_proxies = _KeptAnswers()
+        # (scheme, host:port) -> the host's ~/.netrc entry as requests' auth, or None
+        self._netrc = _KeptAnswers()
+        self._ca_bundle: tuple[str | None] | None = None
+        # (url, query parameters) -> the URL as requests prepares it
+        self._urls: dict[tuple[str, Any], str] = {}
+
+    # ------------------------------------------------------------ read once per run or host
+
+    def _netrc_auth(self, url: str) -> Any:
+        """The ``~/.netrc`` entry of ``url``'s host as requests' auth (None: no entry)."""
+        parts = urlsplit(url)
+        return self._netrc.get(
+            (parts.scheme, parts.netloc), lambda: requests.utils.get_netrc_auth(url)
+        )
+
+    def _proxies_of(self, url: str, no_proxy: Any) -> dict[str, str]:
+        """The proxies the environment names for ``url``'s host (do not change the dict)."""
+        parts = urlsplit(url)
+        found: dict[str, str] = self._environ_proxies.get(
+            (parts.scheme, parts.netloc, no_proxy),
+            lambda: requests.utils.get_environ_proxies(url, no_proxy=no_proxy),
+        )
+        return found
+
+    def _environ_ca_bundle(self) -> str | None:
+        """The CA bundle the environment names, as requests reads it (trust_env)."""
+        if self._ca_bundle is None:
+            self._ca_bundle = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None,
+            )
+        return self._ca_bundle[0]
+
+    def _prepared_url(self, url: str, params: Mapping[str, str] | None) -> str:
+        """``url`` with ``params`` as requests prepares them (IDNA, quoting), once per pair."""
+        try:
+            key = (url, tuple(params.items()) if params else None)
+            hash(key)
+        except TypeError:  # a parameter of a list or a dict: prepared every time
+            key = None
+        if key is not None:
+            with self._settle_lock:
+                known = self._urls.get(key)
+            if known is not None:
+                return known
+        scratch = requests.PreparedRequest()
+        scratch.prepare_url(url, params or {})
+        prepared = str(scratch.url)
+        if key is not None:
+            with self._settle_lock:
+                if len(self._urls) < _MAX_PREPARED_URLS:
+                    self._urls[key] = prepared
+        return prepared
+
+    # ------------------------------------------------------------ the call
+
+    def request(  # type: ignore[override]  # requests' signature, narrowed to what a call passes
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: Any = None,
+        files: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = True,
+        proxies: Any = None,
+        hooks: Any = None,
+        stream: bool | None = None,
+        verify: Any = None,
+        cert: Any = None,
+        json: Any = None,
+    ) -> requests.Response:
+        general = (
+            allow_redirects
+            or stream is not True
+            or not self.trust_env
+            or not isinstance(url, str)
+            or any(value is not None for value in (cookies, files, auth, proxies, hooks, cert))
+            or json is not None
+            or self.auth
+            or self.proxies
+            or self.params
+            or self.cert
+            or len(self.cookies)
+            or any(self.hooks.values())
+        )
+        if general:
+            return super().request(
+                method,
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                cookies=cookies,
+                files=files,
+                auth=auth,
+                timeout=timeout,
+                allow_redirects=allow_redirects,
+                proxies=proxies,
+                hooks=hooks,
+                stream=stream,
+                verify=verify,
+                cert=cert,
+                json=json,
+            )
+        # requests' Session.prepare_request and PreparedRequest.prepare, step by step,
+        # without what never changes here (the session's settings merged afresh) or is
+        # never used (cookies, hooks).
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(method)
+        prepared.url = self._prepared_url(url, params)
+        merged = requests.structures.CaseInsensitiveDict(self.headers)
+        if headers:
+            merged.update(headers)
+        for name in [name for name, value in merged.items() if value is None]:
+            del merged[name]
+        prepared.prepare_headers(merged)
+        prepared.prepare_body(data or {}, None, None)
+        # The host's ~/.netrc entry, else (None) the URL's userinfo, as requests does.
+        prepared.prepare_auth(self._netrc_auth(url), url)
+        if verify is True or verify is None:
+            verify = self._environ_ca_bundle() or verify
+        if verify is None:
+            verify = self.verify
+        return self.get_adapter(url=str(prepared.url)).send(
+            prepared,
+            stream=True,
+            timeout=timeout,
+            verify=True if verify is None else verify,  # the adapter reads None as True
+            cert=None,
+            proxies=dict(self._proxies_of(str(prepared.url), None)),
+        )
+
+
 # --------------------------------------------------------------------------- the transport
 
 
@@ -480,15 +758,15 @@ class Transport:
         # ``settled_environment``: the CA bundle the environment names is checked once, and
         # the proxy variables once per host, not on every call (a transport shared by a
         # fleet's thousands of calls to the same hosts, in one run whose environment does
-        # not change). Their answers are kept here; None: checked on every call.
-        self._checked: dict[str, tuple[str, str, str] | None] | None = (
-            {} if settled_environment else None
-        )
+        # not change). Their answers are kept here; None: checked on every call. Its
+        # adapter (_SettledAdapter) keeps each host's pool and request-line rule too.
+        self._checked = _KeptAnswers() if settled_environment else None
         self.session = session or requests.Session()
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
         # once (a fleet's) needs one per call in flight, or the extra ones are dropped.
-        adapter = _WatchedAdapter(max_retries=0, pool_maxsize=pool_size)
+        adapter_class = _SettledAdapter if settled_environment else _WatchedAdapter
+        adapter = adapter_class(max_retries=0, pool_maxsize=pool_size)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT.format(version=__version__)
@@ -569,9 +847,8 @@ class Transport:
         """``check()``, or with a settled environment its answer kept under ``key``."""
         if self._checked is None:
             return check()
-        if key not in self._checked:
-            self._checked[key] = check()
-        return self._checked[key]
+        answer: tuple[str, str, str] | None = self._checked.get(key, check)
+        return answer
 
     def _attempt(
         self,
