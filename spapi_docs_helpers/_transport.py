@@ -556,13 +556,32 @@ class _KeptAnswers:
             return self._answers[key]
 
 
+# --------------------------------------------------------------------------- the sessions
+
+
+class _Session(requests.Session):
+    """requests' session, without the one read it makes that no cap bounds.
+
+    Not following a redirect, ``Session.send`` still works out ``Response.next`` (the
+    request the redirect points to), and that reads the redirect's whole body, decompressed,
+    to release its connection: a 302 carrying a gzip bomb took gigabytes before the
+    transport's capped read began. The transport never follows a redirect and never reads
+    ``Response.next``; every body it keeps is read within its cap.
+    """
+
+    def resolve_redirects(self, resp: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("yield_requests"):
+            return iter(())  # no Response.next: nothing is read here
+        return super().resolve_redirects(resp, req, *args, **kwargs)
+
+
 # --------------------------------------------------------------------------- a settled session
 
 # Prepared URLs kept by a SettledSession: a fleet calls a handful of URLs thousands of times.
 _MAX_PREPARED_URLS = 1024
 
 
-class SettledSession(requests.Session):
+class SettledSession(_Session):
     """A requests session for many calls to the same few hosts in one run whose environment
     does not change (a fleet's): what requests works out afresh on every call from things
     that stay the same is worked out once, and the calls skip the machinery the transport
@@ -761,7 +780,7 @@ class Transport:
         # not change). Their answers are kept here; None: checked on every call. Its
         # adapter (_SettledAdapter) keeps each host's pool and request-line rule too.
         self._checked = _KeptAnswers() if settled_environment else None
-        self.session = session or requests.Session()
+        self.session = session or _Session()
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
         # once (a fleet's) needs one per call in flight, or the extra ones are dropped.

@@ -214,6 +214,11 @@ class HostileServer:
     def _gzip_bomb(self, sock, body):
         self._send(sock, 200, _bomb(), ("Content-Encoding: gzip",))
 
+    def _redirect_bomb(self, sock, body):
+        # A redirect the client does not follow, whose body is the bomb: requests reads a
+        # redirect's whole body, decompressed, to work out Response.next.
+        self._send(sock, 302, _bomb(), ("Content-Encoding: gzip", "Location: /gzip-bomb"))
+
     def _big(self, sock, body):
         size = 1024 * 1024 * 1024
         sock.sendall(

@@ -81,7 +81,7 @@ def test_a_sockets_deadline_ends_the_call_of_a_cancelled_parent(hostile):
 # --------------------------------------------------------------------------- bounded bodies
 
 
-@pytest.mark.parametrize("mode", ["gzip-bomb", "big", "chunked-forever"])
+@pytest.mark.parametrize("mode", ["gzip-bomb", "redirect-bomb", "big", "chunked-forever"])
 def test_a_body_is_read_up_to_the_cap_and_no_further(hostile, mode):
     _hostile.prepare()  # the server's own bomb is made before the client is traced
     tracemalloc.start()
