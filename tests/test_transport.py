@@ -60,7 +60,8 @@ def test_the_deadline_covers_every_retry(hostile):
 
 
 def test_a_reused_connection_is_watched_too(hostile):
-    with Transport(timeout=0.3, retries=0) as transport:
+    # The first answer takes 0.2 s: a timeout with room to spare for a loaded machine.
+    with Transport(timeout=1.0, retries=0) as transport:
         first = bounded(transport.request, "GET", hostile.url("slow-ok"))
         second = bounded(transport.request, "GET", hostile.url("drip-body"))
     assert first.ok
