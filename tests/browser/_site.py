@@ -1,9 +1,9 @@
 """Helpers of the browser tests: where the site is, which pages it has, what a page did.
 
 Nothing here starts a browser or a server (``conftest.py`` does); these are the parts the
-tests share: page discovery, the watcher that records what a page did wrong while it loaded,
-the cache of link targets, the model of what sphinx-copybutton copies, and what a screenshot
-shows (read with Pillow).
+tests (``test_site*.py``) share: page discovery, the watcher that records what a page did
+wrong while it loaded, the cache of link targets, the model of what sphinx-copybutton
+copies, and what a screenshot shows (read with Pillow).
 """
 
 from __future__ import annotations
@@ -63,6 +63,11 @@ def notebook_pages(site: Path) -> list:
     return [page for page in built_pages(site) if page.startswith("notebooks/")]
 
 
+def report(failures: list, what: str) -> str:
+    """The failure message of a check that collects every failure before it asserts."""
+    return f"{what} ({len(failures)}):\n  " + "\n  ".join(failures)
+
+
 def is_loopback(url: str) -> bool:
     """Whether a request for ``url`` stays on this machine."""
     parts = urlsplit(url)
@@ -70,11 +75,14 @@ def is_loopback(url: str) -> bool:
 
 
 class PageWatch:
-    """Records what goes wrong while a page is open, and blocks requests that leave loopback.
+    """Records what goes wrong while a page is open, and every request that leaves loopback.
 
     Attach it before ``page.goto``. ``problems()`` lists, one line each: console errors,
     uncaught exceptions, failed requests, responses with status >= 400, and every request
-    for another host (aborted, so that the test never reaches the network).
+    for another host. Those never reach the network: the ``browser`` fixture sends them to a
+    proxy that refuses them (``blocked`` holds how each one failed). The watch only listens
+    to the page's events; it does not intercept its requests, which cost Chromium and
+    Playwright a round trip for every file of every page.
     """
 
     def __init__(self, page):
@@ -83,19 +91,16 @@ class PageWatch:
         self.failed: list = []
         self.bad_status: list = []
         self.external: list = []
+        self.blocked: dict = {}  # URL of a request for another host -> how it failed
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("request", self._on_request)
         page.on("requestfailed", self._on_failed)
         page.on("response", self._on_response)
-        page.route("**/*", self._route)
 
-    def _route(self, route):
-        url = route.request.url
-        if is_loopback(url):
-            route.continue_()
-        else:
-            self.external.append(url)
-            route.abort("blockedbyclient")
+    def _on_request(self, request):
+        if not is_loopback(request.url):
+            self.external.append(request.url)
 
     def _on_console(self, message):
         if message.type == "error":
@@ -103,7 +108,8 @@ class PageWatch:
             self.console_errors.append(f"{message.text} (at {where})")
 
     def _on_failed(self, request):
-        if request.url in self.external:  # those are reported as external requests
+        if not is_loopback(request.url):  # reported as a request outside loopback
+            self.blocked[request.url] = request.failure
             return
         # ERR_ABORTED: the browser gave the request up because the page went away (a test
         # leaving it while Chromium still fetched its icon, which no load state waits for).
@@ -122,8 +128,17 @@ class PageWatch:
             + [f"uncaught exception: {text}" for text in self.page_errors]
             + [f"failed request: {text}" for text in self.failed]
             + [f"error response: {text}" for text in self.bad_status]
-            + [f"request outside loopback (aborted): {url}" for url in self.external]
+            + [f"request outside loopback (blocked): {url}" for url in self.external]
         )
+
+    def take_problems(self) -> list:
+        """``problems()``, then forget them: the next page the tab loads starts clean."""
+        found = self.problems()
+        for seen in (self.console_errors, self.page_errors, self.failed, self.bad_status):
+            seen.clear()
+        self.external.clear()
+        self.blocked.clear()
+        return found
 
 
 class _IdParser(HTMLParser):
