@@ -128,8 +128,12 @@ class PageWatch:
             + [f"uncaught exception: {text}" for text in self.page_errors]
             + [f"failed request: {text}" for text in self.failed]
             + [f"error response: {text}" for text in self.bad_status]
-            + [f"request outside loopback (blocked): {url}" for url in self.external]
+            + [f"request outside loopback{self._how(url)}: {url}" for url in self.external]
         )
+
+    def _how(self, url: str) -> str:
+        """How the browser refused a request for another host, once it has."""
+        return f" ({self.blocked[url]})" if url in self.blocked else ""
 
     def take_problems(self) -> list:
         """``problems()``, then forget them: the next page the tab loads starts clean."""

@@ -4,8 +4,9 @@ The site is the session's fresh strict build (the ``site`` fixture of tests/conf
 shared with test_docs.py), never a ``_build/html`` left from an earlier build. It is served
 from a ``ThreadingHTTPServer`` on 127.0.0.1 (a free port) to one headless Chromium: the
 ``chromium`` on PATH (Debian's package), driven by Playwright, never a browser that
-Playwright downloads, which sends every request for another host to a proxy that refuses it. Each test opens its own browser context (a fresh profile: no cookies,
-no localStorage, no granted permission carries over).
+Playwright downloads; it sends every request for another host to a proxy that refuses it.
+Each test opens its own browser context (a fresh profile: no cookies, no localStorage, no
+granted permission carries over).
 
 Without Chromium the tests are skipped, unless ``SPAPI_REQUIRE_BROWSER=1`` (CI sets it):
 then they fail, so that CI cannot go green by skipping them.
