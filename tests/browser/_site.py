@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from PIL import Image
 
@@ -156,6 +156,29 @@ class _IdParser(HTMLParser):
         for name, value in attrs:
             if value is not None and (name == "id" or (name == "name" and tag == "a")):
                 self.ids.add(value)
+
+
+class _IconParser(HTMLParser):
+    """Collects the ``href`` of every ``<link rel="icon">`` of an HTML document."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "link" and "icon" in (found.get("rel") or "").lower().split():
+            self.hrefs.append(found.get("href") or "")
+
+
+def named_icons(url: str) -> list:
+    """The icons the HTML page at ``url`` names, as absolute URLs (fetched, not rendered)."""
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode("utf-8", errors="replace")
+    parser = _IconParser()
+    parser.feed(text)
+    parser.close()
+    return [urljoin(url, href) for href in parser.hrefs]
 
 
 class LinkTargets:
