@@ -1,9 +1,9 @@
 """Helpers of the browser tests: where the site is, which pages it has, what a page did.
 
 Nothing here starts a browser or a server (``conftest.py`` does); these are the parts the
-tests share: page discovery, the watcher that records what a page did wrong while it loaded,
-the cache of link targets, the model of what sphinx-copybutton copies, and what a screenshot
-shows (read with Pillow).
+tests (``test_site*.py``) share: page discovery, the watcher that records what a page did
+wrong while it loaded, the cache of link targets, the model of what sphinx-copybutton
+copies, and what a screenshot shows (read with Pillow).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from PIL import Image
 
@@ -63,6 +63,11 @@ def notebook_pages(site: Path) -> list:
     return [page for page in built_pages(site) if page.startswith("notebooks/")]
 
 
+def report(failures: list, what: str) -> str:
+    """The failure message of a check that collects every failure before it asserts."""
+    return f"{what} ({len(failures)}):\n  " + "\n  ".join(failures)
+
+
 def is_loopback(url: str) -> bool:
     """Whether a request for ``url`` stays on this machine."""
     parts = urlsplit(url)
@@ -70,11 +75,14 @@ def is_loopback(url: str) -> bool:
 
 
 class PageWatch:
-    """Records what goes wrong while a page is open, and blocks requests that leave loopback.
+    """Records what goes wrong while a page is open, and every request that leaves loopback.
 
     Attach it before ``page.goto``. ``problems()`` lists, one line each: console errors,
     uncaught exceptions, failed requests, responses with status >= 400, and every request
-    for another host (aborted, so that the test never reaches the network).
+    for another host. Those never reach the network: the ``browser`` fixture sends them to a
+    proxy that refuses them (``blocked`` holds how each one failed). The watch only listens
+    to the page's events; it does not intercept its requests, which cost Chromium and
+    Playwright a round trip for every file of every page.
     """
 
     def __init__(self, page):
@@ -83,19 +91,16 @@ class PageWatch:
         self.failed: list = []
         self.bad_status: list = []
         self.external: list = []
+        self.blocked: dict = {}  # URL of a request for another host -> how it failed
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("request", self._on_request)
         page.on("requestfailed", self._on_failed)
         page.on("response", self._on_response)
-        page.route("**/*", self._route)
 
-    def _route(self, route):
-        url = route.request.url
-        if is_loopback(url):
-            route.continue_()
-        else:
-            self.external.append(url)
-            route.abort("blockedbyclient")
+    def _on_request(self, request):
+        if not is_loopback(request.url):
+            self.external.append(request.url)
 
     def _on_console(self, message):
         if message.type == "error":
@@ -103,7 +108,8 @@ class PageWatch:
             self.console_errors.append(f"{message.text} (at {where})")
 
     def _on_failed(self, request):
-        if request.url in self.external:  # those are reported as external requests
+        if not is_loopback(request.url):  # reported as a request outside loopback
+            self.blocked[request.url] = request.failure
             return
         # ERR_ABORTED: the browser gave the request up because the page went away (a test
         # leaving it while Chromium still fetched its icon, which no load state waits for).
@@ -122,8 +128,21 @@ class PageWatch:
             + [f"uncaught exception: {text}" for text in self.page_errors]
             + [f"failed request: {text}" for text in self.failed]
             + [f"error response: {text}" for text in self.bad_status]
-            + [f"request outside loopback (aborted): {url}" for url in self.external]
+            + [f"request outside loopback{self._how(url)}: {url}" for url in self.external]
         )
+
+    def _how(self, url: str) -> str:
+        """How the browser refused a request for another host, once it has."""
+        return f" ({self.blocked[url]})" if url in self.blocked else ""
+
+    def take_problems(self) -> list:
+        """``problems()``, then forget them: the next page the tab loads starts clean."""
+        found = self.problems()
+        for seen in (self.console_errors, self.page_errors, self.failed, self.bad_status):
+            seen.clear()
+        self.external.clear()
+        self.blocked.clear()
+        return found
 
 
 class _IdParser(HTMLParser):
@@ -137,6 +156,29 @@ class _IdParser(HTMLParser):
         for name, value in attrs:
             if value is not None and (name == "id" or (name == "name" and tag == "a")):
                 self.ids.add(value)
+
+
+class _IconParser(HTMLParser):
+    """Collects the ``href`` of every ``<link rel="icon">`` of an HTML document."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "link" and "icon" in (found.get("rel") or "").lower().split():
+            self.hrefs.append(found.get("href") or "")
+
+
+def named_icons(url: str) -> list:
+    """The icons the HTML page at ``url`` names, as absolute URLs (fetched, not rendered)."""
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode("utf-8", errors="replace")
+    parser = _IconParser()
+    parser.feed(text)
+    parser.close()
+    return [urljoin(url, href) for href in parser.hrefs]
 
 
 class LinkTargets:

@@ -4,8 +4,9 @@ The site is the session's fresh strict build (the ``site`` fixture of tests/conf
 shared with test_docs.py), never a ``_build/html`` left from an earlier build. It is served
 from a ``ThreadingHTTPServer`` on 127.0.0.1 (a free port) to one headless Chromium: the
 ``chromium`` on PATH (Debian's package), driven by Playwright, never a browser that
-Playwright downloads. Each test opens its own browser context (a fresh profile: no cookies,
-no localStorage, no granted permission carries over).
+Playwright downloads; it sends every request for another host to a proxy that refuses it.
+Each test opens its own browser context (a fresh profile: no cookies, no localStorage, no
+granted permission carries over).
 
 Without Chromium the tests are skipped, unless ``SPAPI_REQUIRE_BROWSER=1`` (CI sets it):
 then they fail, so that CI cannot go green by skipping them.
@@ -20,6 +21,7 @@ import functools
 import http.server
 import os
 import shutil
+import socket
 import threading
 from pathlib import Path
 
@@ -83,11 +85,18 @@ def browser():
         pytest.skip(SKIP_REASON)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Nothing a page asks for leaves the machine: every request for another host goes to a
+    # proxy on loopback that refuses it (Chromium never sends a request for loopback to a
+    # proxy), at no cost to the pages' own requests, which intercepting each one in
+    # Playwright would add. The port stays bound, never listening, for the whole session, so
+    # no other program can take it and answer. PageWatch reports each such request.
+    with socket.socket() as refusing, sync_playwright() as playwright:
+        refusing.bind(("127.0.0.1", 0))
+        proxy = f"--proxy-server=http://127.0.0.1:{refusing.getsockname()[1]}"
         # Playwright gives every launch a new, empty profile (user data dir) and removes it
         # at close.
         chromium = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=LAUNCH_ARGS
+            executable_path=chromium_path, headless=True, args=[*LAUNCH_ARGS, proxy]
         )
         try:
             yield chromium
