@@ -59,7 +59,7 @@ test: $(STAMP)
 # saves each worker a second of imports (Playwright, the mock's test modules).
 check: lint
 	$(BIN)/python -m pytest -q -p no:nbval -n auto -m "not browser and not slow" \
-	  --ignore=tests/mock --ignore=tests/browser/test_site.py
+	  --ignore=tests/mock --ignore-glob='tests/browser/test_site*.py'
 
 ## lint: ruff (lint and format check) over the package, tests, benchmarks, notebook tools,
 ## docs/_ext and conf.py, then mypy over the package (configuration: pyproject.toml)
