@@ -9,12 +9,11 @@ notification named is not dated: nothing says which rotation made it.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
 import requests
+from _sqs import queue_bodies
 
 from spapi_docs_helpers import check
 from spapi_docs_helpers._diagnose import known_expiry_findings
@@ -137,31 +136,13 @@ def _rotate_at_amazon(env, client_id: str, secret: str) -> None:
     assert answer.status_code == 204, answer.text
 
 
-def _new_secrets_on_the_queue(env) -> list:
+def _new_secrets_on_the_queue(amazon) -> list:
     """The new secrets the queue's notifications carry, oldest first (left on the queue)."""
-    client = boto3.client(
-        "sqs",
-        endpoint_url=env["AWS_ENDPOINT_URL_SQS"],
-        region_name="us-east-1",
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-    url = env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"]
-    found, handles = [], []
-    while True:
-        messages = client.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30, WaitTimeSeconds=0
-        ).get("Messages", [])
-        if not messages:
-            break
-        for message in messages:
-            body = json.loads(message["Body"])
-            inner = body["payload"].get("applicationOAuthClientNewSecret")
-            if inner:
-                found.append((body["eventTime"], inner["newClientSecret"]))
-            handles.append(message["ReceiptHandle"])
-    for handle in handles:
-        client.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    found = [
+        (body["eventTime"], body["payload"]["applicationOAuthClientNewSecret"]["newClientSecret"])
+        for body in queue_bodies(amazon)
+        if "applicationOAuthClientNewSecret" in body["payload"]
+    ]
     return [secret for _, secret in sorted(found)]
 
 
@@ -185,11 +166,11 @@ def test_check_warns_about_a_secret_replaced_by_a_rotation_elsewhere(
     env = amazon.env
     client_id, original = env["LWA_APP_ID"], env["LWA_CLIENT_SECRET"]
     _rotate_at_amazon(env, client_id, original)
-    (first,) = _new_secrets_on_the_queue(env)
+    (first,) = _new_secrets_on_the_queue(amazon)
     monkeypatch.setenv("LWA_CLIENT_SECRET", first)  # the user stored the first new secret
     amazon.world.advance(timedelta(hours=1))  # the mock's clock stands still otherwise
     _rotate_at_amazon(env, client_id, first)  # and an hour later someone rotated again
-    assert len(_new_secrets_on_the_queue(env)) == 2
+    assert len(_new_secrets_on_the_queue(amazon)) == 2
 
     status = secret_status(env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"], account="default")
     (client,) = status.clients

@@ -1,0 +1,45 @@
+"""The mock's notification queue as a test reads it: over SQS (moto), with the mock's keys,
+every message made visible again at once."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+
+def sqs(amazon):
+    env = amazon.env
+    return boto3.client(
+        "sqs",
+        endpoint_url=env["AWS_ENDPOINT_URL_SQS"],
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def queue_counts(amazon) -> tuple:
+    attributes = sqs(amazon).get_queue_attributes(
+        QueueUrl=amazon.env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"], AttributeNames=["All"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]), int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def queue_bodies(amazon) -> list:
+    """Every body on the queue now (received and made visible again at once)."""
+    client, url = sqs(amazon), amazon.env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"]
+    bodies, handles = [], []
+    while True:
+        messages = client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30, WaitTimeSeconds=0
+        ).get("Messages", [])
+        if not messages:
+            break
+        bodies += [json.loads(m["Body"]) for m in messages]
+        handles += [m["ReceiptHandle"] for m in messages]
+    for handle in handles:
+        client.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return bodies
