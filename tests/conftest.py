@@ -75,6 +75,9 @@ _SLOW_FILES = {
     "test_cli_exits.py": "signals, closed and full outputs: child processes",
     "test_packaging.py": "builds the sdist and the wheel",
     "test_steps.py": "the notebook steps against the mock, moto included",
+    "test_secret_replaced.py": "the mock's AWS part (SQS) for two rotations and a check",
+    "test_rotation_reads.py": "the mock's AWS part (SQS) for a rotation's dry run",
+    "test_settled_session.py": "servers on loopback that drip and send past the cap",
 }
 
 

@@ -582,7 +582,10 @@ def plain_http_port():
             pass  # a TLS hello is a malformed request: nothing to log in the test output
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, name="plain-http", daemon=True)
+    # Polled every 50 ms: shutdown() waits for the next poll (0.5 s by default).
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="plain-http", daemon=True
+    )
     thread.start()
     try:
         yield server.server_address[1]
