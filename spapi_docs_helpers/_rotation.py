@@ -519,9 +519,10 @@ def _client_summary(record: ExpiryRecord | None, now: datetime) -> str:
     left = (record.expires - now).total_seconds() / 86400
     days = f"in {round(left)} days" if left >= 0 else f"{round(-left)} days ago"
     if record.certain and record.replaced_at is not None:
+        stops = "stops" if left >= 0 else "stopped"
         return (
             f"The rotation of {_when(record.replaced_at)} replaced the secret checked here: "
-            f"Amazon stops accepting it on {_when(record.expires)} ({days})."
+            f"Amazon {stops} accepting it on {_when(record.expires)} ({days})."
         )
     whose = (
         "The secret checked here expires"

@@ -195,3 +195,16 @@ def test_a_rotation_never_replaces_its_own_new_secret_whatever_the_clock_precisi
     state.note_notifications(CLIENT, [rotation(SECOND, exact)])
     assert state.known(CLIENT, SECOND).replaced_at is None
     assert state.known(CLIENT, FIRST).replaced_at == exact.replace(microsecond=0)
+
+
+def test_secret_status_says_a_replaced_secret_stopped_once_its_week_is_over(state):
+    from spapi_docs_helpers._rotation import _client_summary
+
+    state.note_notifications(
+        CLIENT, [rotation(FIRST, START), rotation(SECOND, START + timedelta(1))]
+    )
+    record = state.known(CLIENT, FIRST)
+    during = _client_summary(record, START + timedelta(days=3))
+    after = _client_summary(record, START + timedelta(days=30))
+    assert "replaced the secret checked here" in during and "stops accepting it" in during
+    assert "stopped accepting it" in after and "days ago" in after
