@@ -563,16 +563,6 @@ class FleetReport:
 # --------------------------------------------------------------------------- the run
 
 
-def _settled_session() -> Any:
-    """The fleet's requests session: the environment's proxies, CA bundle and each host's
-    ``~/.netrc`` entry read once, and no cookie, hook or redirect machinery per call
-    (:class:`._transport.SettledSession`)."""
-
-    from ._transport import SettledSession
-
-    return SettledSession()
-
-
 def check_fleet(
     accounts: Iterable[str | tuple[str, dict[str, Any] | None, str]] | None = None,
     *,
@@ -626,7 +616,8 @@ def check_fleet(
             timeout=timeout,
             retries=DEFAULT_RETRIES,
             pool_size=max(16, workers * 5),
-            session=_settled_session(),
+            # One session and its answers for every account: proxies, the CA bundle and
+            # each host's ~/.netrc entry read once (SettledSession).
             settled_environment=True,
         ) as transport,
         Concurrently(name="spapi-fleet") as pool,

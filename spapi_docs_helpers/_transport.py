@@ -598,8 +598,7 @@ class SettledSession(_Session):
 
     What the transport's calls never use is skipped: cookies (the session keeps none: none
     are stored, none are sent), hooks, and the redirect machinery (the transport never
-    follows a redirect; requests would read a redirect's whole body, unbounded, to release
-    its connection, where the transport reads every body within its cap). A call that asks
+    follows a redirect; see :class:`_Session`). A call that asks
     for any of these, or a session given auth, proxies, parameters or a certificate of its
     own, goes through requests' general path (``Session.request``, unchanged).
     """
@@ -607,11 +606,10 @@ class SettledSession(_Session):
     def __init__(self) -> None:
         super().__init__()
         self._settle_lock = threading.Lock()
-        # (scheme, host:port, no_proxy) -> the proxies the environment names for that host
-        self._environ_proxies = _KeptAnswers()
-        # (scheme, host:port) -> the host's ~/.netrc entry as requests' auth, or None
-        self._netrc = _KeptAnswers()
-        self._ca_bundle: tuple[str | None] | None = None
+        # What the environment says, once: ("proxies", scheme, host:port, no_proxy) -> the
+        # proxies it names for that host; ("netrc", scheme, host:port) -> the host's
+        # ~/.netrc entry as requests' auth, or None; ("CA bundle",) -> the bundle it names.
+        self._kept = _KeptAnswers()
         # (url, query parameters) -> the URL as requests prepares it
         self._urls: dict[tuple[str, Any], str] = {}
 
@@ -620,26 +618,26 @@ class SettledSession(_Session):
     def _netrc_auth(self, url: str) -> Any:
         """The ``~/.netrc`` entry of ``url``'s host as requests' auth (None: no entry)."""
         parts = urlsplit(url)
-        return self._netrc.get(
-            (parts.scheme, parts.netloc), lambda: requests.utils.get_netrc_auth(url)
+        return self._kept.get(
+            ("netrc", parts.scheme, parts.netloc), lambda: requests.utils.get_netrc_auth(url)
         )
 
     def _proxies_of(self, url: str, no_proxy: Any) -> dict[str, str]:
         """The proxies the environment names for ``url``'s host (do not change the dict)."""
         parts = urlsplit(url)
-        found: dict[str, str] = self._environ_proxies.get(
-            (parts.scheme, parts.netloc, no_proxy),
+        found: dict[str, str] = self._kept.get(
+            ("proxies", parts.scheme, parts.netloc, no_proxy),
             lambda: requests.utils.get_environ_proxies(url, no_proxy=no_proxy),
         )
         return found
 
     def _environ_ca_bundle(self) -> str | None:
         """The CA bundle the environment names, as requests reads it (trust_env)."""
-        if self._ca_bundle is None:
-            self._ca_bundle = (
-                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None,
-            )
-        return self._ca_bundle[0]
+        found: str | None = self._kept.get(
+            ("CA bundle",),
+            lambda: os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE"),
+        )
+        return found or None
 
     def _prepared_url(self, url: str, params: Mapping[str, str] | None) -> str:
         """``url`` with ``params`` as requests prepares them (IDNA, quoting), once per pair."""
@@ -780,7 +778,9 @@ class Transport:
         # not change). Their answers are kept here; None: checked on every call. Its
         # adapter (_SettledAdapter) keeps each host's pool and request-line rule too.
         self._checked = _KeptAnswers() if settled_environment else None
-        self.session = session or _Session()
+        # A settled transport's own session reads what the run does not change once
+        # (SettledSession); a given session is used as it is.
+        self.session = session or (SettledSession() if settled_environment else _Session())
         # No retries below this one: the loop in request() does them, within the deadline.
         # ``pool_size``: connections kept per host; a transport shared by many checks at
         # once (a fleet's) needs one per call in flight, or the extra ones are dropped.

@@ -15,7 +15,7 @@ import pytest
 
 from spapi_docs_helpers import _doctor
 from spapi_docs_helpers._doctor import Settled
-from spapi_docs_helpers._fleet import SettledRun, _settled_session
+from spapi_docs_helpers._fleet import SettledRun
 from spapi_docs_helpers._transport import Transport
 
 # Obviously fake: a netrc entry for the test's loopback host.
@@ -75,7 +75,7 @@ def test_the_netrc_entry_of_a_host_is_sent_on_every_call_and_read_once(
         return real(url, raise_errors)
 
     monkeypatch.setattr(requests.utils, "get_netrc_auth", counted)
-    with Transport(timeout=5, session=_settled_session(), settled_environment=True) as transport:
+    with Transport(timeout=5, settled_environment=True) as transport:
         for _ in range(3):
             assert transport.request("GET", f"http://{host}:{port}/a").status == 200
     expected = "Basic " + base64.b64encode(f"{NETRC_LOGIN}:{NETRC_PASSWORD}".encode()).decode()
@@ -90,7 +90,7 @@ def test_a_host_without_a_netrc_entry_gets_no_authorization(recorder, tmp_path, 
     netrc.write_text(f"machine elsewhere.example login {NETRC_LOGIN} password {NETRC_PASSWORD}\n")
     netrc.chmod(0o600)
     monkeypatch.setenv("NETRC", str(netrc))
-    with Transport(timeout=5, session=_settled_session(), settled_environment=True) as transport:
+    with Transport(timeout=5, settled_environment=True) as transport:
         for _ in range(2):
             assert transport.request("GET", f"http://{host}:{port}/b").status == 200
     assert recorder.seen == [None, None]
@@ -113,7 +113,7 @@ def test_the_proxy_of_a_host_is_used_on_every_call_and_read_once(recorder, monke
         return real(url, no_proxy=no_proxy)
 
     monkeypatch.setattr(requests.utils, "get_environ_proxies", counted)
-    with Transport(timeout=5, session=_settled_session(), settled_environment=True) as transport:
+    with Transport(timeout=5, settled_environment=True) as transport:
         for _ in range(3):
             assert transport.request("GET", "http://proxied.example/p").status == 200
         assert transport.request("GET", f"http://{host}:{port}/direct").status == 200
@@ -174,7 +174,7 @@ def test_an_unusable_ca_bundle_is_found_once_and_fails_every_call(tmp_path, monk
 
     monkeypatch.setattr(_transport, "ca_bundle_problem", counted)
     # Nothing is sent: the bundle is checked before the call (the host is never reached).
-    with Transport(timeout=5, session=_settled_session(), settled_environment=True) as transport:
+    with Transport(timeout=5, settled_environment=True) as transport:
         results = [transport.request("GET", "https://sp.example.com/x") for _ in range(3)]
     assert [r.failure for r in results] == ["ca-bundle-unusable"] * 3
     assert "REQUESTS_CA_BUNDLE" in results[0].failure_detail

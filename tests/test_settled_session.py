@@ -35,7 +35,7 @@ def hostile():
 
 
 def _settled(**options) -> Transport:
-    return Transport(session=SettledSession(), settled_environment=True, **options)
+    return Transport(settled_environment=True, **options)  # its session: a SettledSession
 
 
 def _calls(server: HostileServer) -> list[tuple[str, str, dict]]:
