@@ -432,7 +432,7 @@ def _expiry_findings(creds, env, stages, secret_state) -> list:
 
 
 def _spapi_stages(
-    transport, endpoints, env, token, creds, stages, findings, events, roles=True, settled=None
+    transport, endpoints, env, token, creds, stages, findings, events, *, roles, settled
 ):
     """The token's region (every region at once, the first let-through decides), then every
     probe in that region: what the token may call, and what that proves about its roles.
@@ -442,7 +442,7 @@ def _spapi_stages(
 
     secrets = [creds.refresh_token, creds.lwa_client_secret]
     stage = _Stage("region", events, "asking NA, EU and FE which lets the token through")
-    sandbox = _sandbox_to_ask(endpoints, env, settled or Settled())
+    sandbox = _sandbox_to_ask(endpoints, env, settled)
     if roles:
         probe, table = search(
             transport, endpoints, token.access_token, secrets=secrets, sandbox_endpoints=sandbox
