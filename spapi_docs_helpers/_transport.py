@@ -1049,15 +1049,17 @@ def aws_client(
     profile: str | None = None,
     longest_wait: float = 0.0,
 ) -> tuple[Any, Transport]:
-    """A boto3 client of ``service`` whose every call goes through a :class:`Transport`
-    (``timeout`` per read, a deadline per call, capped bodies), and that transport.
+    """A botocore client of ``service`` (what boto3.client gives) whose every call goes
+    through a :class:`Transport` (``timeout`` per read, a deadline per call, capped bodies),
+    and that transport.
 
     The keys come from ``env`` (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
     ``AWS_SESSION_TOKEN``); ``region`` and ``profile`` are the caller's choice, each read
-    from ``env`` as the library it mirrors reads them; what is None falls back to boto3's
-    own chain. botocore makes one attempt: the transport retries, within the deadline.
+    from ``env`` as the library it mirrors reads them; what is None falls back to botocore's
+    own chain (boto3's). botocore makes one attempt: the transport retries, within the
+    deadline.
     ``longest_wait``: seconds a call may rightly wait for its answer beyond ``timeout``
-    (an SQS long poll). Raises what boto3 raises for a profile or region it cannot use.
+    (an SQS long poll). Raises what botocore raises for a profile or region it cannot use.
     """
     # Only here: the offline check must not pay for botocore otherwise.
     from botocore.config import Config
