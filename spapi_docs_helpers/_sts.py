@@ -6,21 +6,20 @@ no permission, so it tells an unknown key (InvalidClientTokenId), a wrong secret
 (SignatureDoesNotMatch) and root keys apart — then AssumeRole on the role ARN with a valid
 session name, as python-amazon-sp-api did. Each ``request_*`` function makes one call and
 returns a typed result carrying the verdict of :mod:`._diagnose`; none raises. The notebook
-steps that load the credentials and raise the verdict are in :mod:`._steps`. boto3 is
-imported only here and where the credentials come from AWS Secrets Manager (_sources),
-never on the offline path.
+steps that load the credentials and raise the verdict are in :mod:`._steps`. botocore is
+imported only here and where an AWS service is called (:func:`._transport.aws_client`,
+the Secrets Manager source), never on the offline path.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._diagnose import caller_finding, diagnose_sts, sts_client_finding
 from ._redaction import mask, protect_logs
 from ._report import ShownResult
-from ._transport import Transport, send_botocore_through
+from ._transport import Transport, botocore_session, send_botocore_through
 
 if TYPE_CHECKING:
     from ._catalogue import Finding
@@ -39,25 +38,6 @@ def sts_client_or_finding(credentials: Credentials, **options: Any) -> tuple[Any
         return None, sts_client_finding(error, secrets=_secrets(credentials))
 
 
-# One boto3 session for every STS client of the process: a session loads botocore's service
-# models once (about 150 ms of CPU a time), and each client carries its own credentials, so
-# nothing of one check reaches another. Sessions are not thread-safe: clients are made one
-# at a time.
-_SESSION: Any = None
-_SESSION_LOCK = threading.Lock()
-
-
-def _session() -> Any:
-    """The process's boto3 session, made on first use (the caller holds _SESSION_LOCK)."""
-    global _SESSION
-    if _SESSION is None:
-        # boto3 costs more than the rest of the check together: only the STS checks load it.
-        import boto3
-
-        _SESSION = boto3.session.Session()
-    return _SESSION
-
-
 def sts_client(
     credentials: Credentials,
     *,
@@ -65,7 +45,7 @@ def sts_client(
     timeout: float = 10.0,
     retries: int = 2,
 ) -> Any:
-    """A boto3 STS client for ``credentials`` whose calls go through the check's transport:
+    """A botocore STS client (what boto3.client gives) for ``credentials`` whose calls go through the check's transport:
     ``timeout`` per connect and read, a deadline of ``timeout × (retries + 1)`` per call,
     bounded bodies, and the transport's retries (botocore's own are turned off)."""
     from botocore.config import Config
@@ -76,17 +56,18 @@ def sts_client(
         read_timeout=timeout,
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
-    with _SESSION_LOCK:
-        client = _session().client(
-            "sts",
-            # Sent exactly as stored: a stray space must fail here as it fails in use.
-            aws_access_key_id=credentials.aws_access_key,
-            aws_secret_access_key=credentials.aws_secret_key,
-            aws_session_token=credentials.aws_session_token or None,
-            region_name=GLOBAL_STS_REGION,
-            endpoint_url=endpoint_url,
-            config=config,
-        )
+    # A session per client (nothing of one check's reaches another), on the process's one
+    # botocore data loader: the service models are parsed once (about 150 ms of CPU each).
+    client = botocore_session().create_client(
+        "sts",
+        # Sent exactly as stored: a stray space must fail here as it fails in use.
+        aws_access_key_id=credentials.aws_access_key,
+        aws_secret_access_key=credentials.aws_secret_key,
+        aws_session_token=credentials.aws_session_token or None,
+        region_name=GLOBAL_STS_REGION,
+        endpoint_url=endpoint_url,
+        config=config,
+    )
     # The client keeps the transport (and its connection pool) for as long as it lives.
     send_botocore_through(client, Transport(timeout=timeout, retries=retries))
     return client

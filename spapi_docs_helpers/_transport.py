@@ -1024,7 +1024,7 @@ _LOADERS: dict[Any, Any] = {}
 _LOADERS_LOCK = threading.Lock()
 
 
-def _botocore_session() -> Any:
+def botocore_session() -> Any:
     """A new botocore session whose data loader is the process's shared one."""
     import botocore.session
 
@@ -1072,7 +1072,7 @@ def aws_client(
     protect_logs((secret, token))
     # What boto3.session.Session(...) does with these arguments, on a botocore session that
     # shares the process's data loader (boto3's session adds only its resource models).
-    session = _botocore_session()
+    session = botocore_session()
     if profile is not None:
         session.set_config_variable("profile", profile)
     if region is not None:
