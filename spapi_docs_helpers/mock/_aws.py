@@ -77,8 +77,8 @@ What moto does differently from AWS (the scenarios and tests document each):
 Amazon's posting of notifications (:mod:`._notifications`) goes into moto's SQS directly,
 in this process, as moto's own SendMessage handler puts a message there: it is Amazon's
 path to the queue, not the user's, so the SQS proxy's latency and faults do not apply to
-it, and neither does the operator's IAM (Amazon's principal is allowed by the queue policy,
-which moto does not evaluate; the world's ``amazon-sp-api-notifications`` user stands for it).
+it, and neither does the operator's IAM (Amazon's principal, account 437568002678, is
+allowed by the queue policy, which moto does not evaluate; no IAM user stands for it).
 
 moto's state (its backends and its authentication switch) is global to the process, so
 only one mock at a time may run the AWS part; stopping resets moto and restores the

@@ -546,7 +546,6 @@ SAMPLE_QUEUE = "spapi-docs-mock-lwa-sample-queue"
 SAMPLE_DEAD_LETTER_QUEUE = "spapi-docs-mock-lwa-sample-dlq"
 SAMPLE_MAX_RECEIVE_COUNT = 3
 AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
-IAM_AMAZON_NOTIFICATIONS = "amazon-sp-api-notifications"
 IAM_ROTATION_OPERATOR = "sp-api-rotation-operator"
 
 
@@ -751,7 +750,6 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
     write_policy = _allow(write_actions)
     # Amazon posts to the queue (SendMessage) and checks it (GetQueueAttributes): what the
     # queue policy of Amazon's set-up page allows its principal.
-    send_policy = _allow(("sqs:SendMessage", "sqs:GetQueueAttributes"))
     # The developer's operator: reads the queue without taking what others need (receive,
     # make visible again, delete what it consumed) and writes the credentials' secret.
     operator_policy = _allow(
@@ -785,11 +783,6 @@ def _default_aws(main_app: App, main_refresh_token: str) -> AwsWorld:
             IAM_SECRETS_WRITER,
             _samples.aws_key_pair(IAM_SECRETS_WRITER),
             (("WriteSpApiCredentials", write_policy),),
-        ),
-        IamUser(
-            IAM_AMAZON_NOTIFICATIONS,
-            _samples.aws_key_pair(IAM_AMAZON_NOTIFICATIONS),
-            (("SendSpApiNotifications", send_policy),),
         ),
         IamUser(
             IAM_ROTATION_OPERATOR,
