@@ -571,21 +571,15 @@ def run_hostile_channels(collect, home):
             f"{secret}:\n  x: y\nproduction:\n  lwa_app_id: '{creds['lwa_app_id']}'\n"
             f"  {secret}: pasted\n  '{token}': pasted\n"
         )
+
+        def offline_cli(*args, label):
+            # The file is the only source: no mock, no credential in the environment.
+            run_cli(collect, None, yaml_home, "check", "--offline", *args, label=label)
+
         for account in ("default", "production"):
             report = check_offline(account, environ={"HOME": yaml_home})
             collect.add(f"hostile yaml keys {account}", render(report))
-        # The file is the only source: no mock, no credential in the environment.
-        for account in ("default", "production"):
-            run_cli(
-                collect,
-                None,
-                yaml_home,
-                "check",
-                "--offline",
-                "--account",
-                account,
-                label=f"hostile yaml keys {account}",
-            )
+            offline_cli("--account", account, label=f"hostile yaml keys {account}")
         shadow = Path(yaml_home) / "shadow"
         shadow.write_text(
             "".join(f"user{n}:{secret}:{token}:19000:0:99999:7:::\n" for n in range(30))
@@ -593,16 +587,7 @@ def run_hostile_channels(collect, home):
         (folder / "credentials.yml").unlink()
         (folder / "credentials.yml").symlink_to(shadow)
         collect.add("hostile symlink lines", render(check_offline(environ={"HOME": yaml_home})))
-        run_cli(
-            collect,
-            None,
-            yaml_home,
-            "check",
-            "--offline",
-            "--format",
-            "json",
-            label="hostile symlink lines",
-        )
+        offline_cli("--format", "json", label="hostile symlink lines")
 
 
 def run_faults(collect, amazon, fault_kinds):

@@ -122,17 +122,24 @@ def test_calls_in_turn_reuse_the_idle_threads():
             return bool(_deadline._workers._idle)
 
     before = threading.active_count()
+    # Threads other tests left idle may take these calls too: they are reused as well.
+    with _deadline._workers._lock:
+        idle_before = len(_deadline._workers._idle)
+    ran_on = set()
     with Concurrently() as calls:
         for _ in range(20):
-            calls.submit(threading.get_ident).result()
+            ran_on.add(calls.submit(threading.get_ident).result())
             # Let the worker go idle (it does once the call's result is handed over).
             waited = threading.Event()
             for _ in range(HANG_GUARD * 100):
                 if idle_worker():
                     break
                 waited.wait(0.01)
+            else:
+                pytest.fail("no worker went idle after its call")
     # Twenty calls in turn: each went to a thread the one before left idle, never a new one.
     assert threading.active_count() <= before + 1
+    assert len(ran_on) <= max(idle_before, 1), f"{len(ran_on)} threads for 20 calls in turn"
 
 
 def test_calls_side_by_side_each_get_a_thread_of_their_own():

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import http.server
 import json
 import ssl
-import threading
 import time
 from email.utils import formatdate
 from pathlib import Path
 
 import botocore.exceptions
 import pytest
+from _servers import QuietHandler, loopback_server
 from botocore.stub import Stubber
 
 from spapi_docs_helpers import CATALOGUE, Credentials, _diagnose
@@ -575,24 +574,10 @@ def test_the_regions_of_one_answer_are_named_in_a_fixed_order_whatever_came_firs
 
 @pytest.fixture
 def plain_http_port():
-    """A plain-HTTP server on loopback: an HTTPS client's handshake with it fails."""
-
-    class Quiet(http.server.BaseHTTPRequestHandler):
-        def log_message(self, format, *args):
-            pass  # a TLS hello is a malformed request: nothing to log in the test output
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    # Polled every 50 ms: shutdown() waits for the next poll (0.5 s by default).
-    thread = threading.Thread(
-        target=server.serve_forever, args=(0.05,), name="plain-http", daemon=True
-    )
-    thread.start()
-    try:
+    """A plain-HTTP server on loopback: an HTTPS client's handshake with it fails (a TLS
+    hello is a malformed request to it, which the quiet handler does not log)."""
+    with loopback_server(QuietHandler) as server:
         yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def test_a_failed_tls_handshake_is_named(plain_http_port):

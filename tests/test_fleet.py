@@ -55,6 +55,17 @@ def run_fleet(amazon, **options):
         return check_fleet(environ=environ, **options)
 
 
+def run_accounts(amazon, path, accounts, comment, concurrency):
+    """Write ``accounts`` as the accounts file at ``path`` and check the fleet it names."""
+    path.write_text(accounts_file_text(accounts, comment))
+    return run_fleet(amazon, accounts_file=str(path), concurrency=concurrency)
+
+
+def with_credentials(accounts, **changes):
+    """The same accounts (name, region, fault) with some of their credentials replaced."""
+    return [type(a)(a.name, a.region, a.fault, {**a.credentials, **changes}) for a in accounts]
+
+
 def test_the_mock_stands_up_sellers_across_regions_with_one_fault_of_each_kind(fleet_mock):
     amazon, accounts, path = fleet_mock
     assert [a.region for a in accounts[:3]] == ["NA", "EU", "FE"]
@@ -97,13 +108,9 @@ def test_seller_level_faults_are_grouped_per_cause_and_blame_no_app_credential(f
 def test_an_app_credential_failing_everywhere_is_one_app_level_cause(fleet_mock, tmp_path):
     amazon, accounts, _path = fleet_mock
     wrong = "amzn1.oa2-cs.v1." + "ab" * 32
-    broken = [
-        type(a)(a.name, a.region, a.fault, {**a.credentials, "lwa_client_secret": wrong})
-        for a in accounts[:4]
-    ]
+    broken = with_credentials(accounts[:4], lwa_client_secret=wrong)
     path = tmp_path / "wrong-secret.yml"
-    path.write_text(accounts_file_text(broken, "# a stale secret everywhere"))
-    report = run_fleet(amazon, accounts_file=str(path), concurrency=2)
+    report = run_accounts(amazon, path, broken, "# a stale secret everywhere", concurrency=2)
     (group,) = report.groups_of("app")
     assert group.code == "lwa-client-secret-rejected"
     assert group.accounts == [a.name for a in broken] and group.everywhere
@@ -124,10 +131,9 @@ def test_a_token_of_another_app_is_the_sellers_alone_and_the_apps_everywhere(fle
     other = amazon.world.apps[APP_OTHER]
     stranger = {"lwa_app_id": other.client_id, "lwa_client_secret": other.current_secret.value}
     healthy = [a for a in accounts if a.fault is None][:3]
-    moved = [type(a)(a.name, a.region, a.fault, {**a.credentials, **stranger}) for a in healthy]
+    moved = with_credentials(healthy, **stranger)
     path = tmp_path / "other-client.yml"
-    path.write_text(accounts_file_text(moved, "# another app's client for every account"))
-    report = run_fleet(amazon, accounts_file=str(path), concurrency=3)
+    report = run_accounts(amazon, path, moved, "# another app's client everywhere", concurrency=3)
     (group,) = report.groups_of("app")
     assert group.code == "lwa-token-from-another-app"
     assert group.accounts == [a.name for a in moved] and group.everywhere
@@ -135,8 +141,7 @@ def test_a_token_of_another_app_is_the_sellers_alone_and_the_apps_everywhere(fle
     # Among other accounts of the same client, the cause is that seller's: the fleet's
     # "another-app" fault (test_seller_level_faults_are_grouped...). Alone, nothing tells
     # the token from the client: it stays the seller's, a fix for that account.
-    path.write_text(accounts_file_text(moved[:1], "# one account"))
-    single = run_fleet(amazon, accounts_file=str(path), concurrency=1)
+    single = run_accounts(amazon, path, moved[:1], "# one account", concurrency=1)
     assert [(g.scope, g.code) for g in single.groups] == [("seller", group.code)]
 
 
@@ -165,10 +170,10 @@ def test_one_lwa_exchange_per_refresh_token(fleet_mock, tmp_path):
     amazon, accounts, _path = fleet_mock
     same = accounts[1]
     copies = [type(same)(f"copy-{n}", same.region, None, same.credentials) for n in range(5)]
-    path = tmp_path / "copies.yml"
-    path.write_text(accounts_file_text(copies, "# one token under five names"))
     before = sum(1 for r in amazon.requests if r.service == "lwa")
-    report = run_fleet(amazon, accounts_file=str(path), concurrency=5)
+    report = run_accounts(
+        amazon, tmp_path / "copies.yml", copies, "# one token under five names", 5
+    )
     assert report.ok and report.exchanges == 1
     assert sum(1 for r in amazon.requests if r.service == "lwa") - before == 1
 

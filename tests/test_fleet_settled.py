@@ -8,10 +8,9 @@ what the server received.
 from __future__ import annotations
 
 import base64
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from _servers import QuietHandler, loopback_server
 
 from spapi_docs_helpers import _doctor
 from spapi_docs_helpers._doctor import Settled
@@ -23,7 +22,7 @@ NETRC_LOGIN = "example-netrc-login"
 NETRC_PASSWORD = "example-netrc-password-0000"
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(QuietHandler):
     """Answers 200 to every GET and keeps the Authorization header each one carried."""
 
     seen: list[str | None]
@@ -38,23 +37,13 @@ class _Recorder(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
-        pass  # a test's server is quiet
-
 
 @pytest.fixture
 def recorder():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.seen = []  # type: ignore[attr-defined]  # what the handler appends to
-    server.targets = []  # type: ignore[attr-defined]  # the request target of each GET
-    # Polled every 50 ms: shutdown() waits for the next poll (0.5 s by default).
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with loopback_server(_Recorder) as server:
+        server.seen = []  # type: ignore[attr-defined]  # what the handler appends to
+        server.targets = []  # type: ignore[attr-defined]  # the request target of each GET
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_the_netrc_entry_of_a_host_is_sent_on_every_call_and_read_once(

@@ -420,13 +420,17 @@ def test_the_command_is_cheap_to_start(isolated_machine):
     probe = (
         "import sys, io, contextlib\n"
         "from spapi_docs_helpers._cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "shown = io.StringIO()\n"
+        "with contextlib.redirect_stdout(shown):\n"
         "    main(['explain', 'md1000'])\n"
         "    for command in ('init', 'authorize'):\n"
         "        try:\n"
         "            main([command, '--help'])\n"
         "        except SystemExit as done:\n"
         "            assert done.code == 0, command\n"
+        "        else:\n"
+        "            raise AssertionError(command + ' --help did not exit')\n"
+        "        assert f'usage: spapi-doctor {command} ' in shown.getvalue(), command\n"
         "print(sorted(m for m in ('requests', 'boto3', 'ruamel', 'yaml') if m in sys.modules))\n"
     )
     done = subprocess.run(

@@ -12,11 +12,11 @@ on the plain session; here one case of each).
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import _hostile
 import pytest
 from _hostile import HostileServer, bounded
+from _servers import QuietHandler, loopback_server
 
 from spapi_docs_helpers._transport import MAX_BODY_BYTES, SettledSession, Transport
 
@@ -143,7 +143,7 @@ def test_a_settled_call_names_a_refused_connection():
     assert http.failure == "network-refused"
 
 
-class _Redirecting(BaseHTTPRequestHandler):
+class _Redirecting(QuietHandler):
     """``/moved``: a redirect with a body longer than the cap, and a cookie; ``/target``: 200,
     naming the cookie it was sent (if any)."""
 
@@ -160,21 +160,11 @@ class _Redirecting(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
-        pass  # a test's server is quiet
-
 
 @pytest.fixture
 def redirecting():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
-    # Polled every 50 ms: shutdown() waits for the next poll (0.5 s by default).
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with loopback_server(_Redirecting) as server:
         yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_redirect_is_an_answer_read_within_the_cap_and_its_cookie_is_not_kept(redirecting):
