@@ -80,6 +80,9 @@ def _interrupt_seconds(server, runs) -> float:
             env=environ,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # SIGINT's default, as at a terminal: a benchmark started in the background by
+            # a shell without job control would hand the command SIGINT ignored.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             give_up = time.monotonic() + 60

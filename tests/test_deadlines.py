@@ -176,7 +176,27 @@ def _environ(hostile, tmp_path, spapi_mode):
     }
 
 
-def test_ctrl_c_during_the_region_probes_cancels_them(tmp_path):
+@pytest.fixture
+def ctrl_c_interrupts():
+    """Ctrl-C raises KeyboardInterrupt in this process while the test runs (a command the
+    test starts gets the same from ``_ctrl_c_as_a_user_has``).
+
+    A shell without job control starts its background commands with SIGINT ignored, and
+    children inherit that: ``make test &`` ran these tests in workers where
+    ``_thread.interrupt_main()`` did nothing and the command never saw the signal. A user
+    at a terminal has the default, so the tests set it instead of inheriting the runner's.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def _ctrl_c_as_a_user_has():
+    """In the child, before it runs the command: SIGINT's default (see ``ctrl_c_interrupts``)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_during_the_region_probes_cancels_them(tmp_path, ctrl_c_interrupts):
     from spapi_docs_helpers._probes import region_probes
 
     # Every region's probes, at once: the connections the check opens before anything answers.
@@ -206,6 +226,7 @@ def test_ctrl_c_ends_the_command_with_130(hostile, tmp_path):
     process = subprocess.Popen(
         [str(DOCTOR), "check", "--timeout", "600"],
         env=environ,
+        preexec_fn=_ctrl_c_as_a_user_has,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
