@@ -306,8 +306,6 @@ class NotificationQueue:
         # messages one pass reads.
         self.hold = hold
         self.max_messages = max_messages
-        self._held: dict[str, str] = {}
-        self._truncated = False
 
     @property
     def shown(self) -> str:
@@ -433,19 +431,19 @@ class NotificationQueue:
         self._call("delete_message", ReceiptHandle=notification.receipt_handle)
 
     def _pass(
-        self, seconds: float, *, until: str, first_wait: float
+        self, held: _Held, seconds: float, *, until: str, first_wait: float
     ) -> Iterator[tuple[dict[str, Any], Notification | None]]:
         """Receive batch after batch, each message hidden while the pass lasts, and yield
         ``(message, notification or None)`` for each message not seen before. Ends when a
-        receive brings nothing (``until="empty"``) or when ``seconds`` are over. The caller
-        releases ``self._held`` (every handle received) when it is done."""
+        receive brings nothing (``until="empty"``) or when ``seconds`` are over. Every
+        handle received goes into ``held``, which the caller releases when it is done."""
         started = time.monotonic()
         wait = first_wait
         seen: set[str] = set()
         while True:
             left = seconds - (time.monotonic() - started)
             if left <= 0 or len(seen) >= self.max_messages:
-                self._truncated = until == "empty"
+                held.truncated = until == "empty"
                 return
             messages = self._receive(min(wait, left))
             if until == "empty":
@@ -453,7 +451,7 @@ class NotificationQueue:
             for message in messages:
                 key = message.get("MessageId") or message["ReceiptHandle"]
                 # A message seen again (its hold ended) has a new handle: keep the newest.
-                self._held[key] = message["ReceiptHandle"]
+                held.handles[key] = message["ReceiptHandle"]
                 if key in seen:
                     continue
                 seen.add(key)
@@ -464,19 +462,19 @@ class NotificationQueue:
     def scan(self, *, seconds: float = MAX_SCAN_SECONDS) -> Scan:
         """One pass over the queue: every message is received (hidden meanwhile), read, and
         made visible again at the end; nothing is deleted. Raises :class:`QueueProblem`."""
-        self._held, self._truncated = {}, False
+        held = _Held()
         notifications, others = [], 0
         try:
             # The first receive waits a little (long polling asks every server); the next
             # ones do not wait: an empty answer then means the pass has seen everything.
-            for _message, notification in self._pass(seconds, until="empty", first_wait=2):
+            for _message, notification in self._pass(held, seconds, until="empty", first_wait=2):
                 if notification is None:
                     others += 1
                 else:
                     notifications.append(notification)
         finally:
-            self._release_all(self._held.values())
-        return Scan(notifications, others, self._truncated)
+            self._release_all(held.handles.values())
+        return Scan(notifications, others, held.truncated)
 
     def take_newest(
         self, wanted: Callable[[Notification], bool], *, seconds: float, arrival: bool = False
@@ -488,10 +486,11 @@ class NotificationQueue:
         the pass ends (while it lasts, they stay hidden, so that they are not read again and
         again); the one returned stays hidden for :data:`HOLD_SECONDS`, until
         :meth:`delete` (consumed) or :meth:`release`. Raises :class:`QueueProblem`."""
-        self._held, self._truncated = {}, False
+        held = _Held()
         found = None
         try:
             for _message, notification in self._pass(
+                held,
                 seconds,
                 until="found" if arrival else "empty",
                 first_wait=MAX_WAIT_SECONDS if arrival else 2,
@@ -503,11 +502,23 @@ class NotificationQueue:
                         break
         finally:
             keep = found.receipt_handle if found is not None else None
-            self._release_all(h for h in self._held.values() if h != keep)
+            self._release_all(h for h in held.handles.values() if h != keep)
         return found
 
     def __repr__(self) -> str:
         return f"NotificationQueue({self.shown})"
+
+
+class _Held:
+    """What one pass over the queue holds: the newest receipt handle of each message it
+    received (made visible again when the pass ends), and whether it stopped before the
+    queue was empty. A pass's own, so that two passes of one queue object do not mix."""
+
+    __slots__ = ("handles", "truncated")
+
+    def __init__(self) -> None:
+        self.handles: dict[str, str] = {}
+        self.truncated = False
 
 
 def _operation_name(method: str) -> str:
