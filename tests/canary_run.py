@@ -360,14 +360,21 @@ def run_notebooks(collect, paths):
     import nbformat
     from nbclient import NotebookClient
 
+    # The kernel manager of every kernel the project starts: over ipc, no loopback port to
+    # lose to another test's server while the kernel starts (notebooks/notebook_kernels.py).
+    sys.path.append(str(ROOT / "notebooks"))
+    from notebook_kernels import IpcKernelManager
+
     notebooks = [(path, nbformat.read(path, as_version=4)) for path in paths]
     client = NotebookClient(
         notebooks[0][1],
         timeout=120,
         kernel_name="python3",
+        kernel_manager_class=IpcKernelManager,
         resources={"metadata": {"path": str(paths[0].parent)}},
     )
     with client.setup_kernel():
+        collect.add("notebook kernel transport", client.km.transport)
         for path, notebook in notebooks:
             with mock_environment(notebook_scenario(notebook)) as amazon:
                 collect.add_secrets(v for k, v in amazon.credentials.items() if k in SECRET_FIELDS)
