@@ -13,7 +13,9 @@ a representative subset: the happy paths (LWA only, legacy AWS, Secrets Manager)
 failure of each service (LWA, STS, SP-API), every fault kind once, each on one service
 in turn, and init and authorize (a partner's authorisation through the mock's consent
 page, whose new refresh token and code join the canaries). `--store export` is left out:
-printing the secrets is its job.
+printing the secrets is its job. Each scenario's online check runs once, as the CLI's
+``check`` (its output and its log records at DEBUG are searched); every rendering of the
+library's report, for every scenario, is test_check_online's.
 
 The CLI runs in this process (``_cli.main``, as tests/conftest.py's ``cli`` fixture runs
 it), so that its log records at DEBUG are searched too; a child process proves nothing
@@ -616,7 +618,7 @@ def main(argv) -> int:
     log_buffer = logs_at_debug()
     collect = Collector()
 
-    from spapi_docs_helpers import check, check_offline
+    from spapi_docs_helpers import check_offline
     from spapi_docs_helpers.mock import FAULT_KINDS, MockAmazon
     from spapi_docs_helpers.mock import SCENARIOS as ALL_SCENARIOS
 
@@ -631,7 +633,6 @@ def main(argv) -> int:
                 collect.add_secrets(values)
                 environ = {**os.environ, **amazon.env}
                 collect.add(f"{name} offline", render(check_offline(environ=environ)))
-                collect.add(f"{name} online", render(check(environ=environ, timeout=5)))
                 run_steps(collect, amazon, home)
                 run_cli(collect, amazon, home, "check")
                 if name == "happy":
