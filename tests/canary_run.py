@@ -122,6 +122,10 @@ def run_steps(collect, amazon, home):
     """The notebook-facing functions, as a notebook would call them, against ``amazon``."""
     import spapi_docs_helpers as spapi
 
+    # The probes take the access token of the exchange step, as the notebooks pass theirs;
+    # where the exchange failed there is none, and they are not called (the exchange's
+    # exception, collected, is what a second exchange would raise again).
+    exchanged = {}
     with isolated_home(home, env=amazon.env):
         for name, call in [
             ("resolve", lambda: spapi.resolve_credentials()),
@@ -131,16 +135,21 @@ def run_steps(collect, amazon, home):
                 "grantless",
                 lambda: spapi.get_grantless_token("sellingpartnerapi::client_credential:rotation"),
             ),
-            ("regions", lambda: spapi.probe_regions(spapi.exchange_refresh_token())),
-            ("roles", lambda: spapi.probe_roles(spapi.exchange_refresh_token())),
+            ("regions", lambda: spapi.probe_regions(exchanged["token"])),
+            ("roles", lambda: spapi.probe_roles(exchanged["token"])),
             ("identity", lambda: spapi.caller_identity()),
             ("assume", lambda: spapi.assume_role()),
         ]:
+            if name in ("regions", "roles") and "token" not in exchanged:
+                continue
             try:
                 result = call()
             except Exception as error:  # the point: what an exception shows
                 collect.add(f"{amazon.scenario.name} {name} raised", exception_text(error))
                 result = getattr(error, "result", None)
+            else:
+                if name == "exchange":
+                    exchanged["token"] = result
             if result is not None:
                 # The access tokens LWA issued, and AssumeRole's temporary access key.
                 collect.add_secrets(
