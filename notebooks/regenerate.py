@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from notebook_kernels import IpcKernelManager  # this script's folder is on sys.path
 
 from spapi_docs_helpers.mock._isolation import mock_environment, notebook_scenario
 
@@ -79,6 +80,7 @@ def regenerate(path: Path) -> None:
             notebook,
             timeout=120,
             kernel_name="python3",
+            kernel_manager_class=IpcKernelManager,
             resources={"metadata": {"path": str(path.parent)}},
         )
         client.execute()
