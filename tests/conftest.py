@@ -84,13 +84,15 @@ _SLOW_FILES = {
 
 
 def pytest_collection_modifyitems(items):
+    slow_paths: dict = {}  # a file's answer, asked once (each worker collects 3,000 items)
     for item in items:
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if (
-            fixtures & _SLOW_FIXTURES
-            or item.path.name in _SLOW_FILES
-            or any(item.path.is_relative_to(folder) for folder in _SLOW_FOLDERS)
-        ):
+        path = item.path
+        slow = slow_paths.get(path)
+        if slow is None:
+            slow = slow_paths[path] = path.name in _SLOW_FILES or any(
+                path.is_relative_to(folder) for folder in _SLOW_FOLDERS
+            )
+        if slow or not _SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
