@@ -1,14 +1,17 @@
 """The mock's notification queue as a test reads it: over SQS (moto), with the mock's keys,
-every message made visible again at once."""
+every message made visible again at once.
+
+boto3 is imported when a client is made: every pytest-xdist worker imports the test modules
+that import this one to collect them."""
 
 from __future__ import annotations
 
 import json
 
-import boto3
-
 
 def sqs(amazon):
+    import boto3  # lazy: see the module docstring
+
     env = amazon.env
     return boto3.client(
         "sqs",

@@ -12,8 +12,6 @@ import json
 import os
 import re
 import stat
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -26,6 +24,7 @@ import pytest
 import yaml
 from _consent_flow import listening_authorize
 from _hostile import bounded
+from _library_reads import library_reads
 from _values import APP_ID, CLIENT_ID
 
 from spapi_docs_helpers import (
@@ -569,7 +568,7 @@ def test_print_url_then_redirected_url_stores_the_token_python_amazon_sp_api_rea
     assert amazon.world.authorization(stored["refresh_token"]).partner == _world.SELLER_NA
     # python-amazon-sp-api's own CredentialProvider reads it (once the variables are gone).
     clean = {k: v for k, v in os.environ.items() if k not in _without_lwa_variables()}
-    assert library_reads_clean("client-1", clean) == stored
+    assert library_reads("client-1", clean) == stored
     code = _query(redirected)["spapi_oauth_code"]
     assert_no_leak([out, err], stored["refresh_token"], stored["lwa_client_secret"], code)
     # The same address again: its state was used.
@@ -577,26 +576,6 @@ def test_print_url_then_redirected_url_stores_the_token_python_amazon_sp_api_rea
         "authorize", "--redirected-url", redirected, "--account", "client-2", "--store", "file"
     )
     assert status == 1 and "state-mismatch" in err
-
-
-def library_reads_clean(account, environ):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import json,sys\nfrom sp_api.base.credential_provider import CredentialProvider\n"
-            "c = CredentialProvider(account=sys.argv[1]).credentials\n"
-            "print(json.dumps({'refresh_token': c.refresh_token, 'lwa_app_id': c.lwa_app_id, "
-            "'lwa_client_secret': c.lwa_client_secret}))",
-            account,
-        ],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return yaml.safe_load(done.stdout)
 
 
 def test_the_default_account_is_the_selling_partner_id(mock_amazon_env, cli, tmp_path):

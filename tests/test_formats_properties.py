@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 import string
 
 from _values import PUBLIC_PREFIXES
@@ -114,20 +115,45 @@ def test_findings_never_show_a_piece_of_a_secret(data, version, assert_no_leak):
 
 # --------------------------------------------------------------------------- well formed
 
+
+def _drawn(alphabet: str, size: int, max_size: int | None = None):
+    """``size`` (to ``max_size``) characters of ``alphabet``: what ``[alphabet]{size,max}``
+    matches, drawn as text (``st.from_regex`` took some 20 ms a set of credentials, and
+    kept the test below to 50 examples)."""
+    return st.text(
+        alphabet=alphabet, min_size=size, max_size=size if max_size is None else max_size
+    )
+
+
+HEX = "0123456789abcdef"
+ALNUM = string.ascii_letters + string.digits
+# The formats of well-formed values, and strategies that draw exactly the strings each
+# matches (test_the_well_formed_strategies_draw_their_formats holds them to it).
+FORMATS = {
+    "lwa_app_id": r"amzn1\.application-oa2-client\.[0-9a-f]{32}",
+    "lwa_client_secret": r"amzn1\.oa2-cs\.v1\.[0-9a-f]{64}",
+    "refresh_token": r"Atzr\|IwEB[A-Za-z0-9_]{60,600}",
+    "aws_access_key": r"AKIA[A-Z0-9]{16}",
+    "aws_secret_key": r"[A-Za-z0-9/+]{40}",
+    "role_arn": r"arn:aws:iam::[0-9]{12}:role/([A-Za-z0-9_+=,@-]{1,20}/)?[A-Za-z0-9_+=,.@-]{1,64}",
+    # Real session tokens run to hundreds of characters (40 would be a secret key's shape).
+    "aws_session_token": r"[A-Za-z0-9/+=]{100,1000}",
+}
 WELL_FORMED = {
-    "lwa_app_id": st.from_regex(r"amzn1\.application-oa2-client\.[0-9a-f]{32}", fullmatch=True),
-    "lwa_client_secret": st.from_regex(r"amzn1\.oa2-cs\.v1\.[0-9a-f]{64}", fullmatch=True),
-    "refresh_token": st.from_regex(r"Atzr\|IwEB[A-Za-z0-9_]{60,600}", fullmatch=True),
-    "aws_access_key": st.from_regex(r"AKIA[A-Z0-9]{16}", fullmatch=True),
-    "aws_secret_key": st.from_regex(r"[A-Za-z0-9/+]{40}", fullmatch=True),
+    "lwa_app_id": _drawn(HEX, 32).map("amzn1.application-oa2-client.".__add__),
+    "lwa_client_secret": _drawn(HEX, 64).map("amzn1.oa2-cs.v1.".__add__),
+    "refresh_token": _drawn(ALNUM + "_", 60, 600).map("Atzr|IwEB".__add__),
+    "aws_access_key": _drawn(string.ascii_uppercase + string.digits, 16).map("AKIA".__add__),
+    "aws_secret_key": _drawn(ALNUM + "/+", 40),
     # A role name of filler alone ('.', 'xxxx', '----') is legal for IAM but is what an
     # example's placeholder looks like, and is reported so (placeholder-value): not drawn.
-    "role_arn": st.from_regex(
-        r"arn:aws:iam::[0-9]{12}:role/([A-Za-z0-9_+=,@-]{1,20}/)?[A-Za-z0-9_+=,.@-]{1,64}",
-        fullmatch=True,
-    ).filter(lambda arn: not set(arn.rsplit("/", 1)[1]) <= set("xX*.…#_-?")),
-    # Real session tokens run to hundreds of characters (40 would be a secret key's shape).
-    "aws_session_token": st.from_regex(r"[A-Za-z0-9/+=]{100,1000}", fullmatch=True),
+    "role_arn": st.builds(
+        "arn:aws:iam::{}:role/{}{}".format,
+        _drawn(string.digits, 12),
+        st.just("") | _drawn(ALNUM + "_+=,@-", 1, 20).map(lambda path: path + "/"),
+        _drawn(ALNUM + "_+=,.@-", 1, 64).filter(lambda name: not set(name) <= set("xX*.…#_-?")),
+    ),
+    "aws_session_token": _drawn(ALNUM + "/+=", 100, 1000),
 }
 well_formed_credentials = st.fixed_dictionaries(
     {
@@ -142,12 +168,21 @@ well_formed_credentials = st.fixed_dictionaries(
 )
 
 
-# from_regex draws slowly (about 20 ms a set): fewer examples keep the suite fast.
-@settings(PROPERTY_SETTINGS, max_examples=50)
+@PROPERTY_SETTINGS
 @given(credentials=well_formed_credentials, version=VERSIONS)
 def test_well_formed_credentials_earn_no_error(credentials, version):
     findings = check_formats(credentials, sp_api_version=version)
     assert [f.code for f in findings if f.severity == "error"] == []
+
+
+# A check of the test's own strategies: a few draws of each show a wrong one.
+@settings(max_examples=25)
+@given(data=st.data())
+def test_the_well_formed_strategies_draw_their_formats(data):
+    assert set(FORMATS) == set(WELL_FORMED)
+    for key, strategy in WELL_FORMED.items():
+        value = data.draw(strategy, label=key)
+        assert re.fullmatch(FORMATS[key], value), (key, value)
 
 
 # --------------------------------------------------------------------------- mask

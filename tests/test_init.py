@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _library_reads import library_reads
 from _values import APP_ID, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN
 
 from spapi_docs_helpers import _init
@@ -67,9 +68,7 @@ def test_from_env_checks_then_stores_where_the_library_reads(
         for k, v in os.environ.items()
         if k not in ("LWA_APP_ID", "LWA_CLIENT_SECRET", "SP_API_REFRESH_TOKEN")
     }
-    from test_authorize import library_reads_clean
-
-    assert library_reads_clean("mine", clean) == values
+    assert library_reads("mine", clean) == values
     # Again: nothing to write, still exit 0.
     status, _out, err = doctor(
         "init", "--from-env", "--account", "mine", "--store", "file", "--yes"

@@ -2,8 +2,8 @@
 a crash in the middle of a write leaves the previous file whole.
 
 Files are written into the isolated HOME of every test (tests/conftest.py); what
-python-amazon-sp-api reads back is checked with the library itself, in a subprocess whose
-environment is exactly the test's (it reads os.environ, and confuse creates folders).
+python-amazon-sp-api reads back is checked with the library itself, with exactly the test's
+environment (tests/_library_reads.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import signal
 import stat
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 from _hostile import bounded
+from _library_reads import library_reads
 from _values import CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN
 
 from spapi_docs_helpers import CredentialsFile, EnvFile, ExportLines, StoreError
@@ -54,37 +54,6 @@ client-one:
 
 def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
-
-
-def library_reads(account: str, env_extra=None) -> dict:
-    """What python-amazon-sp-api's own CredentialProvider reads for ``account``, run in a
-    subprocess with this test's environment."""
-    script = textwrap.dedent(
-        """
-        import json, sys
-        from sp_api.base.credential_provider import CredentialProvider, MissingCredentials
-        try:
-            c = CredentialProvider(account=sys.argv[1]).credentials
-            print(json.dumps([c.refresh_token, c.lwa_app_id, c.lwa_client_secret]))
-        except MissingCredentials:
-            print(json.dumps(None))
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script, account],
-        env={**os.environ, **(env_extra or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout)
-    return (
-        None
-        if found is None
-        else dict(zip(("refresh_token", "lwa_app_id", "lwa_client_secret"), found, strict=True))
-    )
 
 
 # --------------------------------------------------------------------------- credentials.yml
@@ -431,8 +400,8 @@ def test_env_file_accounts_use_the_suffix_the_library_reads_first(tmp_path):
     )
     assert EnvFile(path).accounts()["shop"]["refresh_token"] == NEW_TOKEN
     env = sourced(str(path))
-    assert library_reads("shop", env_extra=env)["refresh_token"] == NEW_TOKEN
-    assert library_reads("default", env_extra=env) == VALUES
+    assert library_reads("shop", {**os.environ, **env})["refresh_token"] == NEW_TOKEN
+    assert library_reads("default", {**os.environ, **env}) == VALUES
 
 
 def test_env_file_not_written_by_us_is_left_alone_unless_forced(tmp_path):
@@ -529,7 +498,9 @@ def test_secrets_manager_creates_then_updates_keeping_other_keys(aws_mock):
     assert [c.status for c in result.changes] == ["new"]
     assert any("SP_API_AWS_SECRET_ID=spapi-docs/test/new-secret" in n for n in result.notes)
     assert (
-        library_reads("any-account", {"SP_API_AWS_SECRET_ID": "spapi-docs/test/new-secret"})
+        library_reads(
+            "any-account", {**os.environ, "SP_API_AWS_SECRET_ID": "spapi-docs/test/new-secret"}
+        )
         == VALUES
     )
     # Another key of the user's in the secret survives an update.

@@ -1,19 +1,16 @@
 """Client-side helpers the mock's tests share: plain HTTP and boto3 calls, each with a
-timeout, and the tables several test files read."""
+timeout, and the tables several test files read.
+
+boto3 and botocore are imported by the helpers that make AWS clients, not here: every
+pytest-xdist worker imports every test module to collect it, and most of the tests that
+import this module never talk to AWS (a third of a second per worker saved)."""
 
 from __future__ import annotations
 
-import boto3
-import botocore.config
 import requests
 
 # Every client call in these tests has a timeout, so no fault can hang the suite.
 TIMEOUT_S = 5
-NO_RETRIES = botocore.config.Config(
-    retries={"total_max_attempts": 1, "mode": "standard"},
-    connect_timeout=TIMEOUT_S,
-    read_timeout=TIMEOUT_S,
-)
 ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
 PARTICIPATIONS = "/sellers/v1/marketplaceParticipations"
 
@@ -232,12 +229,23 @@ def partner_of(amazon, credentials=None):
     return amazon.world.partners[authorization.partner]
 
 
+def no_retries(timeout=TIMEOUT_S):
+    """botocore's configuration for one attempt, with ``timeout`` to connect and per read."""
+    import botocore.config  # lazy: see the module docstring
+
+    return botocore.config.Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=timeout,
+        read_timeout=timeout,
+    )
+
+
 def aws_client(amazon, service, access_key, secret_key, session_token=None, *, timeout=None):
     """A boto3 client of the mock's ``service`` ("sts" or "secretsmanager"), without
     retries, with the given keys (and a shorter ``timeout`` if given)."""
-    config = NO_RETRIES
-    if timeout is not None:
-        config = config.merge(botocore.config.Config(connect_timeout=timeout, read_timeout=timeout))
+    import boto3  # lazy: see the module docstring
+
+    config = no_retries(TIMEOUT_S if timeout is None else timeout)
     url = amazon.sts_url if service == "sts" else amazon.secretsmanager_url
     return boto3.client(
         service,

@@ -1,49 +1,69 @@
 """The peers' own clients against the mock: python-amazon-sp-api, amzn-sp-api and boto3
-get the answers, and raise the errors, they get from Amazon."""
+get the answers, and raise the errors, they get from Amazon.
+
+The three libraries are imported by the fixtures and tests that use them, not with the
+module: every pytest-xdist worker imports every test module to collect it, and
+python-amazon-sp-api and boto3 together cost each of them half a second there."""
 
 from __future__ import annotations
 
 import contextlib
+from types import SimpleNamespace
 
-import boto3
 import botocore.exceptions
 import pytest
-import sp_api.auth.access_token_client
-from mock_helpers import NO_RETRIES, TIMEOUT_S, aws_client, user_sts
-from sp_api.api import ApplicationManagement, Sellers
-from sp_api.auth import AccessTokenClient
-from sp_api.auth.exceptions import AuthorizationError
-from sp_api.base import SellingApiForbiddenException
-from sp_api.base.credential_provider import CredentialProvider
+from mock_helpers import TIMEOUT_S, aws_client, no_retries, user_sts
 
 LWA_KEYS = ("refresh_token", "lwa_app_id", "lwa_client_secret")
 
 
+@pytest.fixture(scope="module")
+def sp_api():
+    """python-amazon-sp-api's names the tests use."""
+    import sp_api.auth.access_token_client as token_client
+    from sp_api.api import ApplicationManagement, Sellers
+    from sp_api.auth import AccessTokenClient
+    from sp_api.auth.exceptions import AuthorizationError
+    from sp_api.base import SellingApiForbiddenException
+    from sp_api.base.credential_provider import CredentialProvider
+
+    return SimpleNamespace(
+        token_client=token_client,
+        ApplicationManagement=ApplicationManagement,
+        Sellers=Sellers,
+        AccessTokenClient=AccessTokenClient,
+        AuthorizationError=AuthorizationError,
+        SellingApiForbiddenException=SellingApiForbiddenException,
+        CredentialProvider=CredentialProvider,
+    )
+
+
 @pytest.fixture(autouse=True)
-def clear_sp_api_token_cache():
+def clear_sp_api_token_cache(sp_api):
     """python-amazon-sp-api caches tokens per refresh token, module-wide."""
-    sp_api.auth.access_token_client.cache.clear()
-    sp_api.auth.access_token_client.grantless_cache.clear()
+    sp_api.token_client.cache.clear()
+    sp_api.token_client.grantless_cache.clear()
     yield
-    sp_api.auth.access_token_client.cache.clear()
-    sp_api.auth.access_token_client.grantless_cache.clear()
+    sp_api.token_client.cache.clear()
+    sp_api.token_client.grantless_cache.clear()
 
 
-def _local_lwa(amazon):
+def _local_lwa(amazon, sp_api):
     """python-amazon-sp-api's token client, pointed at the mock (it has no URL setting)."""
     return type(
         "MockLWA",
-        (AccessTokenClient,),
+        (sp_api.AccessTokenClient,),
         {"scheme": "http://", "host": amazon.lwa_url.split("//", 1)[1].split("/", 1)[0]},
     )
 
 
 @contextlib.contextmanager
-def _client(amazon, api=Sellers, region="NA"):
+def _client(amazon, sp_api, api=None, region="NA"):
+    """``api`` (Sellers unless given): a client of python-amazon-sp-api against the mock."""
     values = amazon.credentials
-    client = api(
+    client = (api or sp_api.Sellers)(
         credentials={key: values[key] for key in LWA_KEYS},
-        auth_token_client_class=_local_lwa(amazon),
+        auth_token_client_class=_local_lwa(amazon, sp_api),
         timeout=TIMEOUT_S,
     )
     # The Host header sp_api derives from this (endpoint[8:]) is wrong for http://; the
@@ -57,9 +77,9 @@ def _client(amazon, api=Sellers, region="NA"):
         client._auth._transport.close()
 
 
-def test_python_amazon_sp_api_happy_path(start_mock, validate):
+def test_python_amazon_sp_api_happy_path(start_mock, validate, sp_api):
     amazon = start_mock()
-    with _client(amazon) as sellers:
+    with _client(amazon, sp_api) as sellers:
         answer = sellers.get_marketplace_participation()
     assert [item["marketplace"]["countryCode"] for item in answer.payload] == ["US", "CA", "MX"]
     validate({"payload": answer.payload}, "GetMarketplaceParticipationsResponse")
@@ -75,9 +95,9 @@ def test_python_amazon_sp_api_happy_path(start_mock, validate):
         ("rotated-secret-after-grace-week", ("invalid_client", 401)),
     ],
 )
-def test_python_amazon_sp_api_lwa_errors(start_mock, name, error):
+def test_python_amazon_sp_api_lwa_errors(start_mock, sp_api, name, error):
     amazon = start_mock(name)
-    with _client(amazon) as sellers, pytest.raises(AuthorizationError) as raised:
+    with _client(amazon, sp_api) as sellers, pytest.raises(sp_api.AuthorizationError) as raised:
         sellers.get_marketplace_participation()
     assert (raised.value.error_code, raised.value.status_code) == error
 
@@ -91,17 +111,20 @@ def test_python_amazon_sp_api_lwa_errors(start_mock, name, error):
         ("roles-guide-example", ""),
     ],
 )
-def test_python_amazon_sp_api_forbidden(start_mock, name, details):
+def test_python_amazon_sp_api_forbidden(start_mock, sp_api, name, details):
     amazon = start_mock(name)
-    with _client(amazon) as sellers, pytest.raises(SellingApiForbiddenException) as raised:
+    with (
+        _client(amazon, sp_api) as sellers,
+        pytest.raises(sp_api.SellingApiForbiddenException) as raised,
+    ):
         sellers.get_marketplace_participation()
     assert raised.value.amzn_code == "Unauthorized"
     assert raised.value.error[0]["details"] == details
 
 
-def test_python_amazon_sp_api_rotates_the_secret(start_mock):
+def test_python_amazon_sp_api_rotates_the_secret(start_mock, sp_api):
     amazon = start_mock()
-    with _client(amazon, api=ApplicationManagement) as management:
+    with _client(amazon, sp_api, api=sp_api.ApplicationManagement) as management:
         management.rotate_application_client_secret()
     assert (
         amazon.world.apps["mock-app-1"].previous_secret.value
@@ -109,11 +132,13 @@ def test_python_amazon_sp_api_rotates_the_secret(start_mock):
     )
 
 
-def test_python_amazon_sp_api_reads_credentials_from_secrets_manager(start_mock, monkeypatch):
+def test_python_amazon_sp_api_reads_credentials_from_secrets_manager(
+    start_mock, monkeypatch, sp_api
+):
     amazon = start_mock("secrets-manager")
     for name, value in amazon.env.items():
         monkeypatch.setenv(name, value)
-    resolved = CredentialProvider().credentials
+    resolved = sp_api.CredentialProvider().credentials
     assert (resolved.refresh_token, resolved.lwa_app_id, resolved.lwa_client_secret) == tuple(
         amazon.credentials[key] for key in LWA_KEYS
     )
@@ -192,13 +217,15 @@ def test_boto3_assumes_the_role_on_the_legacy_path(start_mock):
 
 
 def test_boto3_uses_the_endpoint_variable(start_mock, monkeypatch):
+    import boto3  # lazy: see the module docstring
+
     amazon = start_mock("user-without-assume-role")
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", amazon.env["AWS_ENDPOINT_URL_STS"])
     creds = amazon.credentials
     sts = boto3.client(
         "sts",
         region_name="us-east-1",
-        config=NO_RETRIES,
+        config=no_retries(),
         aws_access_key_id=creds["aws_access_key"],
         aws_secret_access_key=creds["aws_secret_key"],
     )

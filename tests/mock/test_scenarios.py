@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-import boto3
 import botocore.exceptions
 import pytest
 import requests
 from mock_helpers import (
-    NO_RETRIES,
     lwa_exchange,
+    no_retries,
     operation_key,
     partner_of,
     sp_call,
@@ -180,12 +179,15 @@ def test_secrets_manager_scenario_keeps_lwa_values_out_of_the_environment(start_
 
 
 def test_boto3_follows_the_secrets_manager_endpoint_variable(start_mock, monkeypatch):
+    # Imported here: every pytest-xdist worker imports this module to collect it.
+    import boto3
+
     amazon = start_mock("secrets-manager")
     for name, value in amazon.env.items():
         monkeypatch.setenv(name, value)
     # No endpoint_url, no keys, no region: all from the environment. A variable name
     # botocore does not read would send this call to the real AWS, and fail.
-    client = boto3.client("secretsmanager", config=NO_RETRIES)
+    client = boto3.client("secretsmanager", config=no_retries())
     answer = client.get_secret_value(SecretId=amazon.env["SP_API_AWS_SECRET_ID"])
     assert json.loads(answer["SecretString"])["LWA_APP_ID"] == amazon.credentials["lwa_app_id"]
 
@@ -228,28 +230,32 @@ def _sts_outcome(call) -> str:
 SELLER_ROUTES = [route for route in ROUTES if not route.operation.grantless]
 
 
-# Another region refuses a token whatever the operation: a quarter of the routes shows it as
-# well as all of them would. In the token's own region the test asserts only that some call
-# passes and what the Wire's operations answer: those operations and the same quarter are
-# called there (which roles open which route is tests/mock/test_gate.py's, over the wire).
+# Another region refuses a token whatever the operation (the gateway's answer, before any
+# role is looked at): test_another_region_refuses_a_token_whatever_the_operation shows it for
+# every route, once; each scenario then shows its own refusal there with two routes. In the
+# token's own region the test asserts only that some call passes and what the Wire's
+# operations answer: those operations and a quarter of the routes are called there (which
+# roles open which route is tests/mock/test_gate.py's, over the wire).
 SAMPLED_ROUTES = SELLER_ROUTES[::4]
+OTHER_REGION_ROUTES = SAMPLED_ROUTES[:2]
 
 
 def _scan(amazon, token, partner, sandbox, region_of_token, operations):
-    """region -> operation key -> answer: the sample of the seller routes in every region,
-    and in the token's region the ``operations`` (route keys) too; every seller route
-    everywhere when no region should let the token through (each answer is asserted)."""
+    """region -> operation key -> answer: in the token's region the sample of the seller
+    routes and the ``operations`` (route keys), or every seller route when no region should
+    let the token through; in the other regions OTHER_REGION_ROUTES (each answer is
+    asserted)."""
 
     # One kept-alive connection per endpoint for the scan's calls: a fresh connection
     # (and a fresh requests session) per call cost more than the call itself. What each
     # answer says does not depend on the connection it came over; tests/mock/test_malformed.py
     # and tests/mock/test_burst.py cover kept-alive connections themselves.
     def routes(region):
+        if region != (region_of_token or partner.region):
+            return OTHER_REGION_ROUTES
         if region_of_token is None:
             return SELLER_ROUTES
-        if region == region_of_token:
-            return [r for r in SELLER_ROUTES if r in SAMPLED_ROUTES or r.key in operations]
-        return SAMPLED_ROUTES
+        return [r for r in SELLER_ROUTES if r in SAMPLED_ROUTES or r.key in operations]
 
     with requests.Session() as session:
         return {
@@ -296,12 +302,15 @@ def test_scenario_wire_behaviour(name, start_mock):
             for region in REGION_CODES:
                 if region == expected_region:
                     continue
+                worded = 0
                 for key, reply in answers[region].items():
                     assert reply.status_code == 403, (region, key)
                     error = reply.json()
                     if error.get("code") == "MissingAuthenticationToken":
                         continue  # an operation that does not exist in this region
                     assert error["errors"][0]["details"] == wire.refusal, (region, key)
+                    worded += 1
+                assert worded, f"no route of {region} showed the scenario's refusal"
             if sandbox == wire.sandbox and expected_region:
                 for operation, status in wire.operations.items():
                     reply = answers[expected_region][operation_key(operation)]
@@ -318,3 +327,36 @@ def test_scenario_wire_behaviour(name, start_mock):
             _sts_outcome(lambda: sts.assume_role(RoleArn=creds["role_arn"], RoleSessionName="guid"))
             == wire.assume_role
         )
+
+
+@pytest.mark.parametrize("sandbox", [False, True], ids=["production", "sandbox"])
+def test_another_region_refuses_a_token_whatever_the_operation(start_mock, sandbox):
+    """Every seller route of Europe and the Far East refuses a North American seller's token
+    with the same answer (a route Amazon does not run there: the gateway's own), whatever
+    roles would open it at home; test_scenario_wire_behaviour relies on it to call only two
+    routes per scenario there."""
+    amazon = start_mock("happy")
+    token = lwa_exchange(amazon).json()["access_token"]
+    partner = partner_of(amazon)
+    assert partner.region == "NA"
+    with requests.Session() as session:
+        for region in ("EU", "FE"):
+            refused = set()
+            for route in SELLER_ROUTES:
+                reply = sp_call(
+                    amazon,
+                    route.key,
+                    token,
+                    partner=partner,
+                    region=region,
+                    sandbox=sandbox,
+                    session=session,
+                )
+                assert reply.status_code == 403, (region, route.key)
+                error = reply.json()
+                if error.get("code") == "MissingAuthenticationToken":
+                    continue
+                assert error["errors"][0]["details"] == SCENARIOS["happy"].wire.refusal
+                refused.add(route.key)
+            # The two routes each scenario calls there are among those it answers.
+            assert {route.key for route in OTHER_REGION_ROUTES} <= refused, region
