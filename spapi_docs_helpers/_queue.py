@@ -33,6 +33,7 @@ secret is held in a :class:`Notification` that never shows it.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -389,11 +390,16 @@ class NotificationQueue:
         )
 
     def _receive(self, wait_seconds: float) -> list[dict[str, Any]]:
+        """One ReceiveMessage, long-polling for ``wait_seconds`` (0: an answer at once).
+
+        SQS waits whole seconds: a wait is rounded up, never down, since a fraction rounded
+        down to 0 would turn a pass's last second into a loop of requests that return at
+        once (each one billed), where one that waits was asked for."""
         answer = self._call(
             "receive_message",
             MaxNumberOfMessages=10,
             VisibilityTimeout=self.hold,
-            WaitTimeSeconds=max(0, min(MAX_WAIT_SECONDS, int(wait_seconds))),
+            WaitTimeSeconds=max(0, min(MAX_WAIT_SECONDS, math.ceil(wait_seconds))),
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
         messages = answer.get("Messages") or []
@@ -435,7 +441,8 @@ class NotificationQueue:
     ) -> Iterator[tuple[dict[str, Any], Notification | None]]:
         """Receive batch after batch, each message hidden while the pass lasts, and yield
         ``(message, notification or None)`` for each message not seen before. Ends when a
-        receive brings nothing (``until="empty"``) or when ``seconds`` are over. Every
+        receive brings nothing (``until="empty"``) or when ``seconds`` are over (up to a
+        second later: see :meth:`_receive`). Every
         handle received goes into ``held``, which the caller releases when it is done."""
         started = time.monotonic()
         wait = first_wait

@@ -645,3 +645,20 @@ def test_the_queue_reader_holds_only_what_it_returns(mock_amazon_env):
     assert queue_counts(amazon) == (4, 1)
     queue.release(newest.receipt_handle)
     assert queue_counts(amazon) == (5, 0)
+
+
+@FIVE_DAYS
+def test_a_wait_for_arrival_polls_in_whole_seconds(mock_amazon_env):
+    """SQS long-polls whole seconds. A wait's last fraction of a second is one receive that
+    waits, never a loop of receives that return at once (each one billed)."""
+    amazon = mock_amazon_env
+    queue = NotificationQueue(the_queue(amazon), environ=amazon.env)
+    receives = []
+    queue._service().meta.events.register(
+        "provide-client-params.sqs.ReceiveMessage", lambda params, **_: receives.append(params)
+    )
+    # Nothing is wanted: the first receive brings the five messages there, the second waits
+    # for more until the half second is over (rounded up to one), and the pass ends.
+    assert queue.take_newest(lambda n: False, seconds=0.5, arrival=True) is None
+    assert [r["WaitTimeSeconds"] for r in receives] == [1, 1]
+    assert queue_counts(amazon) == (5, 0)
