@@ -13,6 +13,7 @@ import socket
 
 import canary_run
 import pytest
+from _servers import refusing_port
 from _values import SECRET_FIELDS
 
 from spapi_docs_helpers import check
@@ -227,19 +228,13 @@ def test_an_html_page_from_a_proxy_is_reported_as_what_it_is(mock, run_check):
 # --------------------------------------------------------------------------- the network
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_a_refused_connection_is_named(mock, run_check):
-    port = _free_port()
-    mock.env["SPAPI_LWA_ENDPOINT"] = f"http://127.0.0.1:{port}/auth/o2/token"
-    try:
-        report = run_check(mock, retries=0)
-    finally:
-        mock.env["SPAPI_LWA_ENDPOINT"] = mock.lwa_url
+    with refusing_port() as port:
+        mock.env["SPAPI_LWA_ENDPOINT"] = f"http://127.0.0.1:{port}/auth/o2/token"
+        try:
+            report = run_check(mock, retries=0)
+        finally:
+            mock.env["SPAPI_LWA_ENDPOINT"] = mock.lwa_url
     finding = next(f for f in report.findings if f.severity == "error")
     assert finding.code == "network-refused" and finding.field is None
     assert "refused" in finding.message
