@@ -414,6 +414,10 @@ def _read_body(
         if overflowed or size > MAX_BODY_BYTES or wire > MAX_BODY_BYTES:
             body = b"".join(pieces)[:MAX_BODY_BYTES]
             return body, f"it is longer than {MAX_BODY_BYTES} bytes; the rest was not read"
+        if response.raw.length_remaining == 0:
+            # Every byte its Content-Length announced is read (http.client has ended the
+            # answer, so the connection may be reused): no read is left to say so.
+            break
     body = b"".join(pieces)
     if not known:
         return body, f"it is encoded as {encoding!r}, which the check does not decode"
