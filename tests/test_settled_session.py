@@ -239,3 +239,25 @@ def test_an_answer_kept_per_host_is_worked_out_once_when_every_worker_asks_at_on
         thread.join(10)
     assert len(worked) == 1
     assert len(answers) == 16 and all(answer is answers[0] for answer in answers)
+
+
+def test_a_form_is_encoded_to_the_byte_as_requests_encodes_it():
+    """form_body escapes only what needs it; its bytes are urlencode's of the UTF-8 pairs
+    (requests' encoding) for every kind of character: safe, reserved, space, control,
+    Latin-1, and beyond the Basic Multilingual Plane."""
+    import random
+    from urllib.parse import urlencode
+
+    from spapi_docs_helpers._transport import form_body
+
+    rnd = random.Random(20261130)
+    alphabet = [chr(c) for c in range(0x250)] + list("|+/= ~-_.%&") * 8 + ["€", "😀"]
+
+    def text(longest: int) -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, longest)))
+
+    forms = [{"refresh_token": REFRESH_TOKEN, "client_secret": CLIENT_SECRET}]
+    forms += [{text(8): text(60) for _ in range(rnd.randint(1, 5))} for _ in range(500)]
+    for form in forms:
+        expected = urlencode([(k.encode(), v.encode()) for k, v in form.items()], doseq=True)
+        assert form_body(form) == expected.encode("ascii"), form
