@@ -415,7 +415,7 @@ def _read_body(
         if overflowed or size > MAX_BODY_BYTES or wire > MAX_BODY_BYTES:
             body = b"".join(pieces)[:MAX_BODY_BYTES]
             return body, f"it is longer than {MAX_BODY_BYTES} bytes; the rest was not read"
-        if response.raw.length_remaining == 0:
+        if getattr(response.raw, "length_remaining", None) == 0:
             # Every byte its Content-Length announced is read (http.client has ended the
             # answer, so the connection may be reused): no read is left to say so.
             break
