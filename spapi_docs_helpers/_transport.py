@@ -738,6 +738,9 @@ class _Session(requests.Session):
 
 # Prepared URLs kept by a SettledSession: a fleet calls a handful of URLs thousands of times.
 _MAX_PREPARED_URLS = 1024
+# Header pairs a SettledSession keeps as checked (an access token's header is one per
+# account, sent with each of its calls).
+_MAX_VALID_HEADERS = 4096
 
 
 class SettledSession(_Session):
@@ -771,6 +774,11 @@ class SettledSession(_Session):
         self._kept = _KeptAnswers()
         # (url, query parameters) -> the URL as requests prepares it
         self._urls: dict[tuple[str, Any], str] = {}
+        # Headers (name, value) requests' check has let through: the session's and most of
+        # a call's are the same on every call, and the check is the same for the same
+        # pair. A set's add, test and clear are each atomic; a pair tested while another
+        # thread clears the set is checked again, no more.
+        self._valid_headers: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------ read once per run or host
 
@@ -974,9 +982,15 @@ class SettledSession(_Session):
         if form and merged.get("content-type", ("", None))[1] is None:
             merged["content-type"] = ("Content-Type", "application/x-www-form-urlencoded")
         sent: dict[str, str] = {}
+        valid = self._valid_headers
         for header, content in merged.values():
             if content is not None:
-                requests.utils.check_header_validity((header, content))
+                pair = (header, content)
+                if pair not in valid:
+                    requests.utils.check_header_validity(pair)  # raises for a bad one
+                    if len(valid) >= _MAX_VALID_HEADERS:
+                        valid.clear()
+                    valid.add(pair)
                 sent[header] = content
         if verify is True or verify is None:
             verify = self._environ_ca_bundle() or verify
