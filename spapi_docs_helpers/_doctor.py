@@ -364,8 +364,13 @@ def check(
     # Threads only for what runs beside the chain (STS, a grantless token); without them
     # no block is set up (a fleet checks thousands of accounts, most with neither).
     beside = Concurrently() if wants_sts or grantless else nullcontext()
+    # The check's own transport lives for this check only, whose environment does not
+    # change meanwhile: proxies, the CA bundle and ~/.netrc are read once per host, and its
+    # calls take the settled session's direct path (_transport.SettledSession), as a
+    # fleet's do.
     with (
-        shared or Transport(timeout=timeout, retries=retries) as transport,
+        shared
+        or Transport(timeout=timeout, retries=retries, settled_environment=True) as transport,
         beside as pool,
     ):
         # Without AWS fields the STS stage is skipped at once: no thread for it.
