@@ -361,19 +361,27 @@ def check(
     # STS runs beside the whole LWA → region → roles chain: nothing downstream needs it.
     # Leaving the block (Ctrl-C included) cancels what still runs and waits for nothing.
     shared = nullcontext(transport) if transport is not None else None
+    # Threads only for what runs beside the chain (STS, a grantless token); without them
+    # no block is set up (a fleet checks thousands of accounts, most with neither).
+    beside = Concurrently() if wants_sts or grantless else nullcontext()
+    # The check's own transport lives for this check only, whose environment does not
+    # change meanwhile: proxies, the CA bundle and ~/.netrc are read once per host, and its
+    # calls take the settled session's direct path (_transport.SettledSession), as a
+    # fleet's do.
     with (
-        shared or Transport(timeout=timeout, retries=retries) as transport,
-        Concurrently() as pool,
+        shared
+        or Transport(timeout=timeout, retries=retries, settled_environment=True) as transport,
+        beside as pool,
     ):
         # Without AWS fields the STS stage is skipped at once: no thread for it.
         sts_future = (
             pool.submit(_sts_stage, endpoints, creds, timeout, retries, wants_sts, legacy, events)
-            if wants_sts
+            if wants_sts and pool is not None
             else None
         )
         grantless_future = (
             pool.submit(_grantless_stage, transport, endpoints, creds, grantless, events)
-            if grantless
+            if grantless and pool is not None
             else None
         )
         token, lwa = _lwa_stage(

@@ -375,11 +375,20 @@ def find_region(
     sandbox: tuple[ProbeAnswer, ...] = ()
     with Concurrently(name="spapi-region") as calls:
         for plan in (first, rest):
-            asked = [
-                calls.submit(_run, transport, endpoints.spapi[code], code, item, token, secrets)
+            jobs = [
+                (endpoints.spapi[code], code, item)
                 for code, items in plan.items()
                 for item in items
             ]
+            # The last call of the round on this thread, which waits for the round anyway.
+            asked = [
+                calls.submit(_run, transport, base, code, item, token, secrets)
+                for base, code, item in jobs[:-1]
+            ]
+            asked.extend(
+                calls.run_here(_run, transport, base, code, item, token, secrets)
+                for base, code, item in jobs[-1:]
+            )
             # Every call of the round is bounded by its transport's deadline (and Ctrl-C).
             answers.extend(call.result(calls.deadline) for call in asked)
             if any(answer.kind == AUTHORISED for answer in answers):

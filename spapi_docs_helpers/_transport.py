@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import threading
@@ -47,8 +48,22 @@ from requests.utils import (
 )
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    InvalidHeader,
+    LocationParseError,
+    LocationValueError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    ResponseError,
+    SSLError,
+)
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import LocationParseError
+from urllib3.util import Timeout as Urllib3Timeout
 from urllib3.util import parse_url
 
 from . import __version__
@@ -371,7 +386,9 @@ class _Inflater:
         return out, bool(self._engine.unconsumed_tail)
 
 
-def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, str | None]:
+def _read_body(
+    response: requests.Response | _DirectResponse, deadline: Deadline
+) -> tuple[bytes, str | None]:
     """``(body, note)``: the body, decoded, read piece by piece and capped; ``note`` says
     why it is not the whole answer (None when it is). Raises what the socket raises."""
     encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
@@ -398,10 +415,94 @@ def _read_body(response: requests.Response, deadline: Deadline) -> tuple[bytes, 
         if overflowed or size > MAX_BODY_BYTES or wire > MAX_BODY_BYTES:
             body = b"".join(pieces)[:MAX_BODY_BYTES]
             return body, f"it is longer than {MAX_BODY_BYTES} bytes; the rest was not read"
+        if getattr(response.raw, "length_remaining", None) == 0:
+            # Every byte its Content-Length announced is read (http.client has ended the
+            # answer, so the connection may be reused): no read is left to say so.
+            break
     body = b"".join(pieces)
     if not known:
         return body, f"it is encoded as {encoding!r}, which the check does not decode"
     return body, None
+
+
+# --------------------------------------------------------------------------- direct sending
+
+
+# What urllib.parse.quote_plus leaves as it is (its always-safe characters, and the space it
+# turns into "+"); every other byte becomes %XX.
+_FORM_ESCAPED = re.compile(rb"[^A-Za-z0-9_.~ -]")
+
+
+def _form_escape(found: re.Match[bytes]) -> bytes:
+    return b"%%%02X" % found[0][0]
+
+
+def form_body(form: Mapping[str, str]) -> bytes:
+    """A form as requests encodes it (``urlencode`` of its UTF-8 pairs, ``quote_plus``
+    each), to the byte; escaping only the bytes that need it, not every byte of a value
+    that has one (a refresh token's "|" sent its 400 bytes one by one through
+    ``quote_plus``: the largest part of preparing an LWA call)."""
+    return b"&".join(
+        _FORM_ESCAPED.sub(_form_escape, key.encode()).replace(b" ", b"+")
+        + b"="
+        + _FORM_ESCAPED.sub(_form_escape, value.encode()).replace(b" ", b"+")
+        for key, value in form.items()
+    )
+
+
+def _path_url(url: str) -> str:
+    """The path and query of ``url`` as requests' ``PreparedRequest.path_url`` gives them."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _as_requests_error(error: Exception) -> Exception:
+    """The exception requests' ``HTTPAdapter.send`` raises for what urllib3 raised while
+    sending (the same class, around the same urllib3 exception), so a call sent directly
+    fails exactly as one sent through requests; any other exception is itself."""
+    exceptions = requests.exceptions
+    if isinstance(error, (ProtocolError, OSError)):
+        return exceptions.ConnectionError(error)
+    if isinstance(error, MaxRetryError):
+        reason = error.reason
+        if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
+            return exceptions.ConnectTimeout(error)
+        if isinstance(reason, ResponseError):
+            return exceptions.RetryError(error)
+        if isinstance(reason, ProxyError):
+            return exceptions.ProxyError(error)
+        if isinstance(reason, SSLError):
+            return exceptions.SSLError(error)
+        return exceptions.ConnectionError(error)
+    if isinstance(error, ClosedPoolError):
+        return exceptions.ConnectionError(error)
+    if isinstance(error, ProxyError):
+        return exceptions.ProxyError(error)
+    if isinstance(error, SSLError):
+        return exceptions.SSLError(error)
+    if isinstance(error, ReadTimeoutError):
+        return exceptions.ReadTimeout(error)
+    if isinstance(error, InvalidHeader):
+        return exceptions.InvalidHeader(error)
+    return error
+
+
+class _DirectResponse:
+    """What the transport reads of an answer sent directly: urllib3's response, with the
+    names requests' Response gives it (``status_code``, ``headers``, ``raw``, ``close``)."""
+
+    __slots__ = ("headers", "raw", "status_code")
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.status_code: int = raw.status
+        # urllib3's HTTPHeaderDict: case-insensitive, repeated headers joined by ", ".
+        self.headers = raw.headers
+
+    def close(self) -> None:
+        """Drop the connection (unread bytes may follow), as requests' Response.close."""
+        self.raw.close()
+        self.raw.release_conn()
 
 
 # --------------------------------------------------------------------------- sockets
@@ -485,13 +586,20 @@ class _SettledAdapter(_WatchedAdapter):
     def get_connection_with_tls_context(
         self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
     ) -> Any:
-        key = self._key(str(request.url), proxies, verify, cert)
+        return self._pool_for(str(request.url), verify, proxies, cert, request)
+
+    def _pool_for(self, url: str, verify: Any, proxies: Any, cert: Any, request: Any = None) -> Any:
+        """The pool that serves ``url`` with these settings: requests' answer, kept."""
+        key = self._key(url, proxies, verify, cert)
         if key is not None:
             with self._settle_lock:
                 pool = self._pools.get(key)
             # A pool closed meanwhile is not used again: the pool manager's own is fetched.
             if pool is not None and pool.pool is not None:
                 return pool
+        if request is None:
+            request = requests.PreparedRequest()
+            request.url = url
         pool = super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
         if key is not None:
             with self._settle_lock:
@@ -499,16 +607,67 @@ class _SettledAdapter(_WatchedAdapter):
         return pool
 
     def request_url(self, request: Any, proxies: Any) -> str:
-        key = self._key(str(request.url), proxies)
+        return self._target(str(request.url), proxies, request)
+
+    def _target(self, url: str, proxies: Any, request: Any = None) -> str:
+        """What the request line names: the whole URL (through a plain-HTTP proxy) or its
+        path; requests' answer, its rule kept per host and proxies."""
+        key = self._key(url, proxies)
         with self._settle_lock:
             whole = self._whole_url.get(key) if key is not None else None
         if whole is None:
-            url = super().request_url(request, proxies)
+            if request is None:
+                request = requests.PreparedRequest()
+                request.url = url
+            target = super().request_url(request, proxies)
             if key is not None:
                 with self._settle_lock:
-                    self._whole_url[key] = url != request.path_url
-            return url
-        return urldefragauth(str(request.url)) if whole else str(request.path_url)
+                    self._whole_url[key] = target != request.path_url
+            return str(target)
+        if whole:
+            return str(urldefragauth(url))
+        return _path_url(url)
+
+    def send_direct(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        *,
+        timeout: float,
+        verify: Any,
+        proxies: Mapping[str, str],
+    ) -> _DirectResponse:
+        """Send a request prepared by :meth:`SettledSession.send_direct` as ``send`` sends a
+        prepared one (the same pool and TLS settings, the same request line, urllib3 called
+        with the same arguments, its failures raised as requests' exceptions), and answer
+        with the urllib3 response itself, not requests' Response around it."""
+        try:
+            pool = self._pool_for(url, verify, proxies, None)
+        except LocationValueError as error:
+            raise requests.exceptions.InvalidURL(error) from error
+        # requests' own TLS settings of the pool, as send applies them on every call (it
+        # ships this method unannotated).
+        self.cert_verify(pool, url, verify, None)  # type: ignore[no-untyped-call]
+        target = self._target(url, proxies)
+        try:
+            answer = pool.urlopen(
+                method=method,
+                url=target,
+                body=body,
+                headers=headers,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=self.max_retries,
+                timeout=Urllib3Timeout(connect=timeout, read=timeout),
+                chunked=False,
+            )
+        except Exception as error:
+            raise _as_requests_error(error) from error
+        return _DirectResponse(answer)
 
     def close(self) -> None:
         """requests' close, and the kept pools closed too (urllib3 leaves a pool it drops
@@ -579,6 +738,9 @@ class _Session(requests.Session):
 
 # Prepared URLs kept by a SettledSession: a fleet calls a handful of URLs thousands of times.
 _MAX_PREPARED_URLS = 1024
+# Header pairs a SettledSession keeps as checked (an access token's header is one per
+# account, sent with each of its calls).
+_MAX_VALID_HEADERS = 4096
 
 
 class SettledSession(_Session):
@@ -612,6 +774,11 @@ class SettledSession(_Session):
         self._kept = _KeptAnswers()
         # (url, query parameters) -> the URL as requests prepares it
         self._urls: dict[tuple[str, Any], str] = {}
+        # Headers (name, value) requests' check has let through: the session's and most of
+        # a call's are the same on every call, and the check is the same for the same
+        # pair. A set's add, test and clear are each atomic; a pair tested while another
+        # thread clears the set is checked again, no more.
+        self._valid_headers: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------ read once per run or host
 
@@ -742,6 +909,103 @@ class SettledSession(_Session):
             proxies=dict(self._proxies_of(str(prepared.url), None)),
         )
 
+    # ------------------------------------------------------------ the transport's call
+
+    def send_direct(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Mapping[str, Any] | bytes | None,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+        timeout: float,
+        verify: str | bool | None,
+    ) -> _DirectResponse | None:
+        """The transport's usual call, prepared as requests prepares it and sent through the
+        settled adapter without requests' Request, PreparedRequest and Response objects
+        around it (their building was a fifth of a fleet's CPU); None when the call is not
+        such a one (then :meth:`request` sends it).
+
+        The usual call: a session with none of auth, proxies, parameters, certificate,
+        cookies or hooks of its own (as the settled path of :meth:`request` requires); a
+        URL with no userinfo to a host ~/.netrc has no entry for (no authorisation to add);
+        a body of bytes, a form of text values, or none; headers of text. What it sends
+        is what requests would send (tests/test_settled_session.py compares them): the
+        session's headers merged with the call's (a None removes one), each checked as
+        requests checks it; a form encoded as requests encodes it, with its Content-Type
+        unless the call names one; Content-Length as requests sets it.
+        """
+        if (
+            not self.trust_env
+            or self.auth
+            or self.proxies
+            or self.params
+            or self.cert
+            or len(self.cookies)
+            or any(self.hooks.values())
+            or not isinstance(url, str)
+        ):
+            return None
+        text_form = isinstance(data, dict) and all(
+            isinstance(key, str) and isinstance(value, str) for key, value in data.items()
+        )
+        if not (data is None or isinstance(data, bytes) or text_form):
+            return None
+        adapter = self.get_adapter(url=url)
+        if not isinstance(adapter, _SettledAdapter):
+            return None
+        method = method.upper()
+        prepared_url = self._prepared_url(url, params)
+        if "@" in urlsplit(prepared_url).netloc or self._netrc_auth(url) is not None:
+            return None  # an authorisation to add: requests' way (request())
+        # The session's headers, then the call's (case-insensitive, a None removes one).
+        merged: dict[str, tuple[str, str | None]] = {}
+        for name, value in [*self.headers.items(), *(headers or {}).items()]:
+            if not isinstance(name, str) or not isinstance(value, (str, type(None))):
+                return None  # a header of bytes: requests' way
+            merged[name.lower()] = (name, value)
+        body: bytes | None = None
+        form = False
+        if data:
+            if isinstance(data, bytes):
+                body = data
+            else:
+                body = form_body(data)
+                form = True
+        # Content-Length, then a form's Content-Type unless the call names one: requests'
+        # order, each replacing a header of the same name in any case.
+        if body:
+            merged["content-length"] = ("Content-Length", str(len(body)))
+        elif method not in ("GET", "HEAD") and merged.get("content-length", ("", None))[1] is None:
+            merged["content-length"] = ("Content-Length", "0")
+        if form and merged.get("content-type", ("", None))[1] is None:
+            merged["content-type"] = ("Content-Type", "application/x-www-form-urlencoded")
+        sent: dict[str, str] = {}
+        valid = self._valid_headers
+        for header, content in merged.values():
+            if content is not None:
+                pair = (header, content)
+                if pair not in valid:
+                    requests.utils.check_header_validity(pair)  # raises for a bad one
+                    if len(valid) >= _MAX_VALID_HEADERS:
+                        valid.clear()
+                    valid.add(pair)
+                sent[header] = content
+        if verify is True or verify is None:
+            verify = self._environ_ca_bundle() or verify
+        if verify is None:
+            verify = self.verify
+        return adapter.send_direct(
+            method,
+            prepared_url,
+            body,
+            sent,
+            timeout=timeout,
+            verify=True if verify is None else verify,  # the adapter reads None as True
+            proxies=dict(self._proxies_of(prepared_url, None)),
+        )
+
 
 # --------------------------------------------------------------------------- the transport
 
@@ -774,8 +1038,8 @@ class Transport:
         self.max_retry_after = max_retry_after
         # ``settled_environment``: the CA bundle the environment names is checked once, and
         # the proxy variables once per host, not on every call (a transport shared by a
-        # fleet's thousands of calls to the same hosts, in one run whose environment does
-        # not change). Their answers are kept here; None: checked on every call. Its
+        # fleet's thousands of calls to the same hosts, or made for one check's calls, in
+        # a run whose environment does not change meanwhile). Their answers are kept here; None: checked on every call. Its
         # adapter (_SettledAdapter) keeps each host's pool and request-line rule too.
         self._checked = _KeptAnswers() if settled_environment else None
         # A settled transport's own session reads what the run does not change once
@@ -904,20 +1168,31 @@ class Transport:
                 failure_detail=escape_controls(f"{name}={shown}: {why}"),
             )
         per_read = deadline.bound(self.timeout)
-        response = None
+        response: requests.Response | _DirectResponse | None = None
         try:
-            response = self.session.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                params=params,
-                timeout=(per_read, per_read),
-                allow_redirects=False,
-                stream=True,
-                # None: the session's own, with the CA bundle of the environment (trust_env).
-                verify=verify,
-            )
+            if isinstance(self.session, SettledSession):
+                response = self.session.send_direct(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    params=params,
+                    timeout=per_read,
+                    verify=verify,
+                )
+            if response is None:
+                response = self.session.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    params=params,
+                    timeout=(per_read, per_read),
+                    allow_redirects=False,
+                    stream=True,
+                    # None: the session's own, with the CA bundle of the environment.
+                    verify=verify,
+                )
             body, note = _read_body(response, deadline)
         except (requests.exceptions.RequestException, Urllib3Error, OSError, ValueError) as error:
             # ValueError covers what requests lets through before sending: a header that is

@@ -159,3 +159,54 @@ def test_a_deadline_already_due_ends_at_once(seconds):
         assert deadline.ended
     finally:
         blocked.close()
+
+
+def test_a_call_run_here_runs_under_the_blocks_deadline_which_stays_open():
+    """Concurrently.run_here: the call runs on this thread with the block's deadline
+    current; its value or its error comes back through a finished Call, as a submitted
+    call's does; and the block's deadline is not closed by it: leaving the block still
+    ends a call submitted beside it (its blocked read is woken)."""
+    seen: list[object] = []
+
+    def here(value: int) -> int:
+        seen.append((_deadline.current(), threading.current_thread()))
+        return value * 2
+
+    def fails() -> None:
+        raise ValueError("example failure")
+
+    reader = None
+    with Concurrently() as calls:
+        done = calls.run_here(here, 21)
+        failed = calls.run_here(fails)
+        reader_deadline = Deadline(None, parent=calls.deadline)
+        reader = _BlockedReader(reader_deadline)
+        assert done.done and done.result() == 42
+        assert seen == [(calls.deadline, threading.current_thread())]
+        with pytest.raises(ValueError, match="example failure"):
+            failed.result()
+        assert _deadline.current() is None  # this thread's stack is as it was
+        assert calls.deadline.remaining() is None and not calls.deadline.ended
+    # Leaving the block cancelled its deadline, and with it the child the reader waits on.
+    assert reader.returned.wait(HANG_GUARD)
+    reader.close()
+
+
+def test_a_sleep_ends_when_its_deadline_is_cancelled():
+    """A sleep waits on an Event made for it; cancelling the deadline from another thread
+    sets it, so the sleep ends at once with False (it would otherwise last the hang guard)."""
+    deadline = Deadline(None)
+    asleep = threading.Event()
+    outcome: list[bool] = []
+
+    def sleeper() -> None:
+        asleep.set()
+        outcome.append(deadline.sleep(HANG_GUARD * 10))
+
+    thread = threading.Thread(target=sleeper, daemon=True)
+    thread.start()
+    assert asleep.wait(HANG_GUARD)
+    deadline.cancel()
+    thread.join(HANG_GUARD)
+    assert outcome == [False]
+    assert not deadline.sleep(1)  # an ended deadline does not sleep at all

@@ -239,3 +239,88 @@ def test_an_answer_kept_per_host_is_worked_out_once_when_every_worker_asks_at_on
         thread.join(10)
     assert len(worked) == 1
     assert len(answers) == 16 and all(answer is answers[0] for answer in answers)
+
+
+def test_a_form_is_encoded_to_the_byte_as_requests_encodes_it():
+    """form_body escapes only what needs it; its bytes are urlencode's of the UTF-8 pairs
+    (requests' encoding) for every kind of character: safe, reserved, space, control,
+    Latin-1, and beyond the Basic Multilingual Plane."""
+    import random
+    from urllib.parse import urlencode
+
+    from spapi_docs_helpers._transport import form_body
+
+    rnd = random.Random(20261130)
+    alphabet = [chr(c) for c in range(0x250)] + list("|+/= ~-_.%&") * 8 + ["€", "😀"]
+
+    def text(longest: int) -> str:
+        return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, longest)))
+
+    forms = [{"refresh_token": REFRESH_TOKEN, "client_secret": CLIENT_SECRET}]
+    forms += [{text(8): text(60) for _ in range(rnd.randint(1, 5))} for _ in range(500)]
+    for form in forms:
+        expected = urlencode([(k.encode(), v.encode()) for k, v in form.items()], doseq=True)
+        assert form_body(form) == expected.encode("ascii"), form
+
+
+def test_the_usual_calls_go_straight_to_the_pool_and_the_others_through_requests(
+    hostile, tmp_path, monkeypatch
+):
+    """send_direct sends the transport's usual calls itself (so the comparison with
+    requests above is of that path), and leaves to requests what needs an authorisation
+    (the URL's userinfo, a ~/.netrc entry) or a body it does not prepare."""
+    from spapi_docs_helpers._transport import _DirectResponse
+
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+    form = {"grant_type": "refresh_token", "refresh_token": REFRESH_TOKEN}
+    usual = [
+        ("POST", hostile.url("token", "/auth/o2/token"), {"data": form}),
+        ("GET", hostile.url("participations", "/p"), {"params": {"q": "a b"}}),
+        ("POST", hostile.url("participations", "/d"), {"data": b"{}"}),
+    ]
+    other = [
+        ("GET", f"http://user-example:pw@127.0.0.1:{hostile.port}/participations/u", {}),
+        ("POST", hostile.url("participations", "/d"), {"data": "text, not bytes"}),
+        ("POST", hostile.url("participations", "/d"), {"data": {"k": 1}}),
+    ]
+    with _settled(timeout=5) as transport:
+        session = transport.session
+        assert isinstance(session, SettledSession)
+        for method, url, options in usual:
+            response = session.send_direct(method, url, timeout=5, verify=None, **_all(options))
+            assert isinstance(response, _DirectResponse), url
+            assert response.status_code == 200
+            response.close()
+        for method, url, options in other:
+            assert session.send_direct(method, url, timeout=5, verify=None, **_all(options)) is None
+
+
+def _all(options: dict) -> dict:
+    return {"data": None, "headers": None, "params": None, **options}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"x-amz-access-token": "Atza|line\r\nX-Injected: 1"}, {"x-bad:name": "value"}],
+)
+def test_a_header_requests_refuses_fails_the_same_way_on_both_paths(hostile, headers):
+    """A header value with a line break, or a name with a colon: refused before sending,
+    with the same failure on the settled path as on requests' own."""
+    url = hostile.url("participations", "/h")
+    with Transport(timeout=5, retries=0) as plain:
+        expected = bounded(plain.request, "GET", url, headers=headers)
+    with _settled(timeout=5, retries=0) as settled:
+        got = bounded(settled.request, "GET", url, headers=headers)
+    assert expected.failure is not None
+    assert (got.failure, got.failure_detail) == (expected.failure, expected.failure_detail)
+
+
+def test_a_failed_tls_handshake_is_named_on_the_settled_path():
+    """HTTPS to a plain-HTTP server: the handshake fails; named network-tls as requests'
+    own path names it (its SSLError)."""
+    with loopback_server(QuietHandler) as server:
+        url = f"https://127.0.0.1:{server.server_address[1]}/auth/o2/token"
+        with _settled(timeout=5, retries=0) as transport:
+            http = bounded(transport.request, "POST", url, data={"grant_type": "x"})
+    assert http.failure == "network-tls", (http.failure, http.failure_detail)
+    assert http.status is None
