@@ -1039,8 +1039,9 @@ class Transport:
         # ``settled_environment``: the CA bundle the environment names is checked once, and
         # the proxy variables once per host, not on every call (a transport shared by a
         # fleet's thousands of calls to the same hosts, or made for one check's calls, in
-        # a run whose environment does not change meanwhile). Their answers are kept here; None: checked on every call. Its
-        # adapter (_SettledAdapter) keeps each host's pool and request-line rule too.
+        # a run whose environment does not change meanwhile). Their answers are kept here;
+        # None: checked on every call. Its adapter (_SettledAdapter) keeps each host's pool
+        # and request-line rule too.
         self._checked = _KeptAnswers() if settled_environment else None
         # A settled transport's own session reads what the run does not change once
         # (SettledSession); a given session is used as it is.
