@@ -2,9 +2,10 @@
 
 The site is the session's fresh strict build (the ``site`` fixture of tests/conftest.py,
 shared with test_docs.py), never a ``_build/html`` left from an earlier build. It is served
-from a ``ThreadingHTTPServer`` on 127.0.0.1 (a free port) to one headless Chromium: the
-``chromium`` on PATH (Debian's package), driven by Playwright, never a browser that
-Playwright downloads; it sends every request for another host to a proxy that refuses it.
+from a ``ThreadingHTTPServer`` on 127.0.0.1 (a free port) to one headless Chromium from
+Debian's packages, driven by Playwright, never a browser that Playwright downloads: the
+``chromium-headless-shell`` on PATH when there is one, else ``chromium`` (see BROWSERS); it
+sends every request for another host to a proxy that refuses it.
 Each test opens its own browser context (a fresh profile: no cookies, no localStorage, no
 granted permission carries over).
 
@@ -32,7 +33,13 @@ from _site import LAUNCH_ARGS, ROOT, VIEWPORT
 # variable from the environment of each test.
 REQUIRE_BROWSER = os.environ.get("SPAPI_REQUIRE_BROWSER") == "1"
 ARTIFACTS = os.environ.get("SPAPI_TEST_ARTIFACTS", "")
-SKIP_REASON = "chromium not installed (apt-get install chromium)"
+SKIP_REASON = "chromium not installed (apt-get install chromium chromium-headless-shell)"
+# The first of these on PATH drives the tests. Chromium's headless shell (Debian's
+# chromium-headless-shell; what Playwright itself runs for headless) is the same Blink and V8
+# as the browser, without the browser's own UI layer, which in headless mode still runs: the
+# same pages cost it about half the CPU (the browser and GPU processes, and no WebUI
+# renderer). The full browser stays the fallback, for a machine without the shell.
+BROWSERS = ("chromium-headless-shell", "chromium")
 
 
 @pytest.fixture(scope="session")
@@ -71,18 +78,24 @@ def site_url(site):
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium (the ``chromium`` on PATH), one for the whole session."""
-    chromium_path = shutil.which("chromium")
-    if chromium_path is None:
+def _executable(names: tuple) -> str:
+    """The path of the first of ``names`` on PATH; else a skip (a failure on CI)."""
+    found = next(filter(None, map(shutil.which, names)), None)
+    if found is None:
         if REQUIRE_BROWSER:
             pytest.fail(
-                f"SPAPI_REQUIRE_BROWSER=1 but {SKIP_REASON}: no chromium on PATH", pytrace=False
+                f"SPAPI_REQUIRE_BROWSER=1 but {SKIP_REASON}: none of {names} on PATH",
+                pytrace=False,
             )
         # Skipped, not failed, on a developer's machine without Chromium: the reason says
         # how to get it, and CI (SPAPI_REQUIRE_BROWSER=1) fails instead.
         pytest.skip(SKIP_REASON)
+    return found
+
+
+@pytest.fixture(scope="session")
+def _playwright():
+    """Playwright's driver, and the launch option that sends other hosts to a refusing proxy."""
     from playwright.sync_api import sync_playwright
 
     # Nothing a page asks for leaves the machine: every request for another host goes to a
@@ -92,16 +105,43 @@ def browser():
     # no other program can take it and answer. PageWatch reports each such request.
     with socket.socket() as refusing, sync_playwright() as playwright:
         refusing.bind(("127.0.0.1", 0))
-        proxy = f"--proxy-server=http://127.0.0.1:{refusing.getsockname()[1]}"
-        # Playwright gives every launch a new, empty profile (user data dir) and removes it
-        # at close.
-        chromium = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True, args=[*LAUNCH_ARGS, proxy]
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+        yield playwright, f"--proxy-server=http://127.0.0.1:{refusing.getsockname()[1]}"
+
+
+def _launch(request, names: tuple):
+    path = _executable(names)
+    playwright, proxy = request.getfixturevalue("_playwright")
+    # Playwright gives every launch a new, empty profile (user data dir) and removes it at
+    # close.
+    return playwright.chromium.launch(
+        executable_path=path, headless=True, args=[*LAUNCH_ARGS, proxy]
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(request):
+    """Headless Chromium (the first of BROWSERS on PATH), one for the whole session."""
+    chromium = _launch(request, BROWSERS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def full_browser(request):
+    """The full ``chromium`` in headless mode, for what only it does (test_consent_in_browser.py).
+
+    A redirect to a host the test routes is not routed by Playwright (it never routes
+    redirects): the request goes to the refusing proxy and fails. The full browser's error
+    page then loads the URL again, as a plain navigation, which the route serves; the
+    headless shell shows no error page and stays on the failure.
+    """
+    chromium = _launch(request, ("chromium",))
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 @pytest.fixture

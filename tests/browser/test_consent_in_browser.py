@@ -45,13 +45,13 @@ def _tunnel(catcher_base):
 
 
 def test_a_seller_confirms_in_the_browser_and_the_refresh_token_is_stored(
-    browser, mock_amazon_env, tmp_path
+    full_browser, mock_amazon_env, tmp_path
 ):
     amazon = mock_amazon_env
     with listening_authorize(
         amazon.env["SPAPI_MOCK_APP_ID"], "browser-partner", "--color", "never"
     ) as listening:
-        context = browser.new_context()
+        context = full_browser.new_context()
         context.set_default_timeout(15_000)
         try:
             context.route(f"{TUNNELLED.scheme}://{TUNNELLED.netloc}/**", _tunnel(listening.catcher))
@@ -96,7 +96,9 @@ def test_a_seller_confirms_in_the_browser_and_the_refresh_token_is_stored(
     assert stored["refresh_token"] not in out + err
 
 
-def test_a_draft_app_without_version_beta_shows_md1000_in_the_browser(browser, mock_amazon_env):
+def test_a_draft_app_without_version_beta_shows_md1000_in_the_browser(
+    full_browser, mock_amazon_env
+):
     """What the user sees when --draft is forgotten: the page and the code explain names."""
     from spapi_docs_helpers import consent_request
 
@@ -105,7 +107,7 @@ def test_a_draft_app_without_version_beta_shows_md1000_in_the_browser(browser, m
         marketplace="US",
         redirect_uri=_consent.REDIRECT_URI,
     )
-    context = browser.new_context()
+    context = full_browser.new_context()
     try:
         page = context.new_page()
         page.goto(request.url)
