@@ -55,11 +55,12 @@ test: $(STAMP)
 
 ## check: the fast inner loop (about 20 s on an idle 2-core machine): lint (ruff, mypy), then
 ## the tests that need no site build, browser, notebook kernel or slow child process (marked slow)
-# The two folders' tests are all deselected by the markers anyway; not collecting them at all
+# These files' tests are all deselected by the markers anyway; not collecting them at all
 # saves each worker a second of imports (Playwright, the mock's test modules).
 check: lint
 	$(BIN)/python -m pytest -q -p no:nbval -n auto -m "not browser and not slow" \
-	  --ignore=tests/mock --ignore-glob='tests/browser/test_site*.py'
+	  --ignore=tests/mock --ignore-glob='tests/browser/test_site*.py' \
+	  --ignore=tests/browser/test_consent_in_browser.py
 
 ## lint: ruff (lint and format check) over the package, tests, benchmarks, notebook tools,
 ## docs/_ext and conf.py, then mypy over the package (configuration: pyproject.toml)

@@ -18,8 +18,8 @@ nbval's kernels are started by :class:`notebook_kernels.IpcKernelManager`: over 
 loopback TCP ports that another worker's server can take while the kernel starts (the reason,
 measured, is in notebook_kernels.py). nbval has no option for its kernel manager and reads
 no Jupyter configuration file (it builds ``KernelManager(...)`` with neither config nor
-parent), so the class is set where nbval looks it up, ``nbval.kernel.KernelManager``, when
-this module is imported: by the conftest.py that registers the harness, before any cell.
+parent), so the class is set where nbval looks it up, ``nbval.kernel.KernelManager``, by
+``pytest_configure`` of the conftest.py that registers the harness, before any cell.
 The fixture notebook test-harness-happy.ipynb asks its kernel for its transport: if this
 stopped taking effect, tests/test_notebooks.py would fail.
 """
@@ -28,30 +28,40 @@ from __future__ import annotations
 
 import os
 
-import nbval.kernel
 import pytest
-from notebook_kernels import IpcKernelManager
 
 from spapi_docs_helpers.mock._isolation import mock_environment, notebook_scenario
 
 
-class _NbvalKernelManager(IpcKernelManager):
+def pytest_configure(config):
+    """When nbval runs notebooks (``--nbval`` or ``--nbval-lax``), its kernels are
+    :class:`_NbvalKernelManager`'s. Only then: nbval's kernel module imports jupyter_client,
+    a third of a second for every pytest process that loads this conftest (``make check``,
+    every xdist worker) and starts no kernel."""
+    if config.getoption("nbval", False) or config.getoption("nbval_lax", False):
+        import nbval.kernel
+
+        nbval.kernel.KernelManager = _nbval_kernel_manager()
+
+
+def _nbval_kernel_manager():
     """nbval's kernel manager: over ipc, and the kernel's standard error kept.
 
     nbval sends the kernel's standard error to /dev/null, where the reason a kernel dies
     (its traceback) is lost. Inherited instead, it lands in pytest's capture of the cell
     being set up, which pytest shows with that cell's failure.
     """
+    from notebook_kernels import IpcKernelManager
 
-    def start_kernel(self, **kwargs):
-        stderr = kwargs.get("stderr")
-        if getattr(stderr, "name", None) == os.devnull:
-            del kwargs["stderr"]
-            stderr.close()
-        return super().start_kernel(**kwargs)
+    class _NbvalKernelManager(IpcKernelManager):
+        def start_kernel(self, **kwargs):
+            stderr = kwargs.get("stderr")
+            if getattr(stderr, "name", None) == os.devnull:
+                del kwargs["stderr"]
+                stderr.close()
+            return super().start_kernel(**kwargs)
 
-
-nbval.kernel.KernelManager = _NbvalKernelManager
+    return _NbvalKernelManager
 
 
 class _MockPerNotebook:

@@ -5,6 +5,16 @@ a child pytest): some of their cells must fail, which is their point.
 """
 
 # notebooks/ is on the import path: `pythonpath` in pyproject.toml.
-from nbval_harness import pytest_runtest_setup, pytest_runtest_teardown, pytest_sessionfinish
+from nbval_harness import (
+    pytest_configure,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+    pytest_sessionfinish,
+)
 
-__all__ = ["pytest_runtest_setup", "pytest_runtest_teardown", "pytest_sessionfinish"]
+__all__ = [
+    "pytest_configure",
+    "pytest_runtest_setup",
+    "pytest_runtest_teardown",
+    "pytest_sessionfinish",
+]
