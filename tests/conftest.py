@@ -327,12 +327,26 @@ def site(tmp_path_factory) -> Path:
 
 
 # The same few fake secrets are checked in hundreds of tests: their pieces are cut once.
-@functools.lru_cache(maxsize=1024)
+# Only secrets of a usual length are kept: a pasted megabyte would keep a million pieces.
+_KEPT_SECRET_LENGTH = 4096
+
+
 def secret_pieces(secret: str, size: int = PIECE) -> frozenset:
     """Every ``size``-character piece of ``secret`` after its public marker.
 
     Pieces of a marker itself (a cut-off ``application-oa2-client.``) are public too.
     """
+    if len(secret) > _KEPT_SECRET_LENGTH:
+        return _cut_pieces(secret, size)
+    return _kept_pieces(secret, size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _kept_pieces(secret: str, size: int) -> frozenset:
+    return _cut_pieces(secret, size)
+
+
+def _cut_pieces(secret: str, size: int) -> frozenset:
     body = secret
     for prefix in PUBLIC_PREFIXES:
         if body.startswith(prefix):
