@@ -855,12 +855,7 @@ class SettledSession(_Session):
             or not isinstance(url, str)
             or any(value is not None for value in (cookies, files, auth, proxies, hooks, cert))
             or json is not None
-            or self.auth
-            or self.proxies
-            or self.params
-            or self.cert
-            or len(self.cookies)
-            or any(self.hooks.values())
+            or self._has_settings_of_its_own()
         )
         if general:
             return super().request(
@@ -896,18 +891,37 @@ class SettledSession(_Session):
         prepared.prepare_body(data or {}, None, None)
         # The host's ~/.netrc entry, else (None) the URL's userinfo, as requests does.
         prepared.prepare_auth(self._netrc_auth(url), url)
-        if verify is True or verify is None:
-            verify = self._environ_ca_bundle() or verify
-        if verify is None:
-            verify = self.verify
         return self.get_adapter(url=str(prepared.url)).send(
             prepared,
             stream=True,
             timeout=timeout,
-            verify=True if verify is None else verify,  # the adapter reads None as True
+            verify=self._verify_of(verify),
             cert=None,
             proxies=dict(self._proxies_of(str(prepared.url), None)),
         )
+
+    def _has_settings_of_its_own(self) -> bool:
+        """The session has auth, proxies, parameters, a certificate, cookies or hooks of its
+        own: then a call takes requests' general way, which merges them."""
+        return bool(
+            self.auth
+            or self.proxies
+            or self.params
+            or self.cert
+            or len(self.cookies)
+            or any(self.hooks.values())
+        )
+
+    def _verify_of(self, verify: str | bool | None) -> str | bool:
+        """What a call's ``verify`` means, as requests' merge gives it: the CA bundle the
+        environment names (read once) where the call asks for verification or says
+        nothing, else the session's own; True where nothing says otherwise (the adapter
+        reads None as True too)."""
+        if verify is True or verify is None:
+            verify = self._environ_ca_bundle() or verify
+        if verify is None:
+            verify = self.verify
+        return True if verify is None else verify
 
     # ------------------------------------------------------------ the transport's call
 
@@ -936,16 +950,7 @@ class SettledSession(_Session):
         requests checks it; a form encoded as requests encodes it, with its Content-Type
         unless the call names one; Content-Length as requests sets it.
         """
-        if (
-            not self.trust_env
-            or self.auth
-            or self.proxies
-            or self.params
-            or self.cert
-            or len(self.cookies)
-            or any(self.hooks.values())
-            or not isinstance(url, str)
-        ):
+        if not self.trust_env or self._has_settings_of_its_own() or not isinstance(url, str):
             return None
         text_form = isinstance(data, dict) and all(
             isinstance(key, str) and isinstance(value, str) for key, value in data.items()
@@ -992,17 +997,13 @@ class SettledSession(_Session):
                         valid.clear()
                     valid.add(pair)
                 sent[header] = content
-        if verify is True or verify is None:
-            verify = self._environ_ca_bundle() or verify
-        if verify is None:
-            verify = self.verify
         return adapter.send_direct(
             method,
             prepared_url,
             body,
             sent,
             timeout=timeout,
-            verify=True if verify is None else verify,  # the adapter reads None as True
+            verify=self._verify_of(verify),
             proxies=dict(self._proxies_of(prepared_url, None)),
         )
 
