@@ -16,8 +16,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+
+from spapi_docs_helpers.mock._isolation import environ_as
 
 LWA_KEYS = ("refresh_token", "lwa_app_id", "lwa_client_secret")
 
@@ -41,7 +42,7 @@ def library_reads(account: str, environ: Mapping[str, str] | None = None) -> dic
     else:
         from sp_api.base.credential_provider import CredentialProvider, MissingCredentials
 
-        with _environment(env):
+        with environ_as(env):
             try:
                 credentials = CredentialProvider(account=account).credentials
             except MissingCredentials:
@@ -49,19 +50,6 @@ def library_reads(account: str, environ: Mapping[str, str] | None = None) -> dic
             else:
                 found = [getattr(credentials, key) for key in LWA_KEYS]
     return None if found is None else dict(zip(LWA_KEYS, found, strict=True))
-
-
-@contextmanager
-def _environment(env: Mapping[str, str]) -> Iterator[None]:
-    """``os.environ`` is ``env`` inside, and what it was again afterwards."""
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _in_a_child(account: str, env: Mapping[str, str]) -> list | None:

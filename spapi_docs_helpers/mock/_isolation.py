@@ -104,6 +104,21 @@ def _replace(target: MutableMapping[str, str], wanted: Mapping[str, str]) -> Non
 
 
 @contextmanager
+def environ_as(
+    wanted: Mapping[str, str], *, environ: MutableMapping[str, str] | None = None
+) -> Iterator[None]:
+    """``environ`` (default: ``os.environ``) holds exactly ``wanted`` for the block, and
+    exactly what it held before afterwards, whatever the block changed in it."""
+    target = os.environ if environ is None else environ
+    saved = dict(target)
+    _replace(target, wanted)
+    try:
+        yield
+    finally:
+        _replace(target, saved)
+
+
+@contextmanager
 def isolated_home(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -119,16 +134,12 @@ def isolated_home(
     what it held before, whatever the block changed in it.
     """
     target = os.environ if environ is None else environ
-    saved = dict(target)
     made = path is None
     home = Path(tempfile.mkdtemp(prefix=prefix) if path is None else path)
     try:
         home.mkdir(parents=True, exist_ok=True)
-        _replace(target, machine_environ(home, saved, env))
-        try:
+        with environ_as(machine_environ(home, dict(target), env), environ=target):
             yield home
-        finally:
-            _replace(target, saved)
     finally:
         if made:
             shutil.rmtree(home, ignore_errors=True)
