@@ -32,6 +32,15 @@ import pytest
 
 from spapi_docs_helpers.mock._isolation import mock_environment, notebook_scenario
 
+# The hooks a conftest.py registers by ``from nbval_harness import *`` (notebooks/ and the
+# fixture notebooks of tests/notebooks/): one list, so that a hook added here reaches both.
+__all__ = [
+    "pytest_configure",
+    "pytest_runtest_setup",
+    "pytest_runtest_teardown",
+    "pytest_sessionfinish",
+]
+
 
 def pytest_configure(config):
     """When nbval runs notebooks (``--nbval`` or ``--nbval-lax``), its kernels are
