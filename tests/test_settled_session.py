@@ -16,7 +16,7 @@ import threading
 import _hostile
 import pytest
 from _hostile import HostileServer, bounded
-from _servers import QuietHandler, loopback_server
+from _servers import QuietHandler, loopback_server, refusing_port
 
 from spapi_docs_helpers._transport import MAX_BODY_BYTES, SettledSession, Transport
 
@@ -133,12 +133,7 @@ def test_a_settled_call_reads_a_body_up_to_the_cap(hostile):
 
 
 def test_a_settled_call_names_a_refused_connection():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with _settled(timeout=1, retries=0) as transport:
+    with refusing_port() as port, _settled(timeout=1, retries=0) as transport:
         http = bounded(transport.request, "GET", f"http://127.0.0.1:{port}/x")
     assert http.failure == "network-refused"
 

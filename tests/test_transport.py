@@ -12,12 +12,12 @@ hours (adversarial review, findings 1 to 3).
 from __future__ import annotations
 
 import os
-import socket
 import tracemalloc
 
 import _hostile
 import pytest
 from _hostile import HostileServer, bounded
+from _servers import refusing_port
 
 from spapi_docs_helpers._diagnose import PROBLEM, diagnose_lwa, spapi_answer
 from spapi_docs_helpers._transport import (
@@ -260,10 +260,8 @@ def test_a_failure_the_transport_named_keeps_its_name_through_botocore():
 
 
 def test_a_refused_connection_is_named():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    http = call(f"http://127.0.0.1:{port}/x")
+    with refusing_port() as port:
+        http = call(f"http://127.0.0.1:{port}/x")
     assert http.failure == "network-refused"
 
 
