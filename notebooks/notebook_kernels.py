@@ -15,6 +15,17 @@ Over ``ipc`` a kernel's sockets are files whose names start with a fresh random 
 the temporary folder: nothing is chosen first and bound later, and no other process's choice
 can collide with them. jupyter_client removes the files when the kernel shuts down.
 
+The kernels start without ipykernel's debugger. ipykernel imports debugpy (and pydevd,
+which it vendors) in every kernel it starts, whether or not a client ever asks to debug:
+measured, a fifth of a second of CPU of the kernel's two thirds of a second of start-up, paid
+by every notebook nbval runs. No notebook here is debugged: their kernels are driven by
+nbval, nbclient and the canary, none of which sends a debug request. So the kernel command
+runs ipykernel's own launcher after making ``debugpy`` unimportable (``None`` in
+``sys.modules``), which ipykernel takes as debugpy not being installed: the kernel then
+answers ``kernel_info`` without the ``debugger`` feature, as it does wherever debugpy is
+missing. JupyterLab (``make lab``) starts its kernels itself, with the debugger.
+The fixture notebook test-harness-happy.ipynb asks its kernel whether debugpy was loaded.
+
 Every kernel the project starts uses this manager: the nbval harness's (nbval_harness.py),
 ``make notebooks``'s (regenerate.py) and the canary run's (tests/canary_run.py).
 """
@@ -28,6 +39,14 @@ import uuid
 
 from jupyter_client.manager import KernelManager
 from traitlets import default
+
+# ipykernel_launcher run as ``python -m ipykernel_launcher`` runs it, after debugpy is made
+# unimportable (see the module docstring). runpy keeps the launcher's own handling of
+# sys.path (it takes the working folder out while ipykernel loads; IPython puts it back).
+KERNEL_LAUNCHER = (
+    "import runpy, sys; sys.modules['debugpy'] = None; "
+    "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)"
+)
 
 
 class IpcKernelManager(KernelManager):
@@ -46,3 +65,13 @@ class IpcKernelManager(KernelManager):
         # An absolute path (the kernel runs in the notebook's folder, its client elsewhere)
         # and a short one: a Unix socket's path must stay under 104 bytes.
         return os.path.join(tempfile.gettempdir(), f"spapi-kernel-{uuid.uuid4().hex[:16]}")
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernelspec's command, with ipykernel's launcher started without debugpy.
+
+        A kernelspec that starts something else than ``-m ipykernel_launcher`` is left as it is.
+        """
+        command = super().format_kernel_cmd(extra_arguments)
+        if command[1:3] == ["-m", "ipykernel_launcher"]:
+            command[1:3] = ["-c", KERNEL_LAUNCHER]
+        return command
