@@ -12,10 +12,7 @@ import copy
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
-from xml.etree import ElementTree
 
 import nbformat
 import pytest
@@ -272,13 +269,40 @@ def _expected_failures() -> dict:
     return expected
 
 
+class _CellOutcomes:
+    """A pytest plugin: what happened to each fixture cell, as the inner session reports it.
+
+    ``{(notebook, cell number): None if it passed, else the text pytest shows for its
+    failure}``; a failure while a cell is set up (a kernel that does not start) counts too.
+    """
+
+    def __init__(self):
+        self.cells: dict = {}
+
+    def pytest_runtest_logreport(self, report):
+        notebook, _, cell = report.nodeid.partition("::")
+        key = (Path(notebook).name, int(cell.removeprefix("Cell ")))
+        if report.failed and self.cells.get(key) is None:
+            self.cells[key] = report.longreprtext  # the first failure: setup's, call's...
+        else:
+            self.cells.setdefault(key, None)
+
+
 @pytest.mark.slow
-def test_the_harness_fails_exactly_the_cells_whose_stored_output_is_wrong(tmp_path):
-    """nbval's own idea, applied to the harness: fixture notebooks run in a child pytest.
+def test_the_harness_fails_exactly_the_cells_whose_stored_output_is_wrong(monkeypatch):
+    """nbval's own idea, applied to the harness: the fixture notebooks run under nbval.
 
     Two notebooks, two scenarios (so the harness must switch mocks between them): the
     stored outputs that match pass; a changed result, a changed stream and an untagged
     exception fail, each for its own reason; a tagged exception passes.
+
+    They run in a pytest session of their own, inside this process (``pytest.main``, as
+    pytester's in-process runs do): a child pytest would cost a second and a half of CPU to
+    start, and the mock's AWS part (moto) another second to import, before the first cell.
+    The session is the one ``make test`` runs the notebooks in, cut to the fixtures:
+    nbval's options, the fixtures' conftest (the harness) and nothing above it
+    (``--confcutdir``: tests/conftest.py leaves the fixtures out of every other run), and no
+    other installed plugin (xdist, hypothesis, the mock's fixtures: the fixtures use none).
     """
     expected = _expected_failures()
     assert {reason for reason in expected.values() if reason} == {
@@ -286,48 +310,35 @@ def test_the_harness_fails_exactly_the_cells_whose_stored_output_is_wrong(tmp_pa
         "Cell execution caused an exception",
     }
     assert None in expected.values(), "no cell that must pass"
-    report = tmp_path / "report.xml"
-    # The child loads nbval and no other installed plugin (xdist, hypothesis, anyio, the
-    # mock's fixtures): the fixtures use none of them, and importing them is a second of CPU.
-    env = {**os.environ, "SPAPI_NBVAL_FIXTURES": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    child = subprocess.run(
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    outcomes = _CellOutcomes()
+    fixtures = ROOT / "tests" / "notebooks"
+    status = pytest.main(
         [
-            sys.executable,
-            "-m",
-            "pytest",
             "-p",
             "nbval.plugin",
             "--nbval",
             "--nbval-current-env",
             "--nbval-sanitize-with",
             str(ROOT / "notebooks" / "sanitize.cfg"),
+            # A kernel that hangs fails its cell instead of holding this test for ever.
+            "--nbval-cell-timeout",
+            "120",
             "-p",
             "no:cacheprovider",
             "-q",
-            f"--junitxml={report}",
-            str(ROOT / "tests" / "notebooks"),
+            f"--rootdir={ROOT}",
+            f"--confcutdir={fixtures}",
+            str(fixtures),
         ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        plugins=[outcomes],
     )
-    # Some cells fail on purpose, so the child's status is 1; anything else (2: an internal
-    # or usage error, 4: no test collected...) means the fixtures did not run.
-    assert report.is_file() and child.returncode == 1, (
-        f"the child pytest wrote no report, or failed to run (exit {child.returncode}):\n"
-        f"{child.stdout[-4000:]}\n{child.stderr[-4000:]}"
+    # Some cells fail on purpose, so the session's status is 1; anything else (2: an
+    # internal or usage error, 5: no test collected...) means the fixtures did not run.
+    assert status == pytest.ExitCode.TESTS_FAILED, (
+        f"the fixtures' session failed to run (exit {status}); its output is captured above"
     )
-    ran = {}
-    for case in ElementTree.parse(report).iter("testcase"):
-        notebook = case.get("classname", "").removeprefix("tests.notebooks.")
-        number = int(case.get("name", "").removeprefix("Cell "))
-        problem = case.find("failure")
-        if problem is None:
-            problem = case.find("error")
-        ran[(notebook, number)] = None if problem is None else problem.text or ""
+    ran = outcomes.cells
     assert set(ran) == set(expected), f"cells run {sorted(ran)}, expected {sorted(expected)}"
     for cell, reason in sorted(expected.items()):
         if reason is None:
