@@ -326,6 +326,10 @@ def test_the_harness_fails_exactly_the_cells_whose_stored_output_is_wrong(monkey
             "120",
             "-p",
             "no:cacheprovider",
+            # The outer session's faulthandler already covers this process; the inner one's
+            # would switch it off at its end and on again on another stream.
+            "-p",
+            "no:faulthandler",
             "-q",
             f"--rootdir={ROOT}",
             f"--confcutdir={fixtures}",
