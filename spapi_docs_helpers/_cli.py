@@ -94,7 +94,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {text}\n")
 
 
-def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
+def build_parser(*, with_mock_options=True, command=None) -> argparse.ArgumentParser:
+    """The whole command line. ``check``'s options are always there; the other commands'
+    options (each in its own module, some of them heavy to import) only with
+    ``with_mock_options``: those of every command, or, when ``command`` is given, of that
+    command alone (a start-up imports the one module it runs, not five)."""
+
+    def wants_options(name):
+        return with_mock_options and command in (None, name)
+
     parser = _Parser(
         prog="spapi-doctor",
         formatter_class=_HelpFormatter,
@@ -197,12 +205,12 @@ def build_parser(*, with_mock_options=True) -> argparse.ArgumentParser:
         "servers on 127.0.0.1, print the environment that points a client at them, "
         "and run until interrupted.",
     )
-    if with_mock_options:
-        # Only when `mock` is asked for (or for --help): `check` need not import the mock.
+    if wants_options("mock"):
+        # Only when `mock` is asked for: `check` need not import the mock.
         from .mock._cli import add_arguments
 
         add_arguments(mock)
-    _add_credential_commands(commands, with_options=with_mock_options)
+    _add_credential_commands(commands, wants_options)
     return parser
 
 
@@ -266,13 +274,13 @@ _CREDENTIAL_COMMANDS = {
 }
 
 
-def _add_credential_commands(commands, *, with_options):
+def _add_credential_commands(commands, wants_options):
     for name, (module, summary, description) in _CREDENTIAL_COMMANDS.items():
         command = commands.add_parser(
             name, formatter_class=_HelpFormatter, help=summary, description=description
         )
         command.set_defaults(_parser=command, _module=module, _command=name)
-        if with_options:
+        if wants_options(name):
             import_module(f".{module}", __package__).add_arguments(command)
 
 
@@ -555,7 +563,9 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "check")
-    parser = build_parser(with_mock_options=argv[0] not in ("check",))
+    # Only the options of the command asked for (none for --help, --version): each command's
+    # module is imported by its own runs alone.
+    parser = build_parser(command=argv[0])
     args = parser.parse_args(argv)
     try:
         if args.command == "mock":

@@ -366,11 +366,11 @@ def _fleet_problem(args) -> OptionProblem | None:
 def run(args) -> int:
     """Run the mock until SIGINT or SIGTERM; returns the exit status. Call it from the
     main thread (it installs signal handlers)."""
-    from . import MockAmazon, MockAmazonError, UnknownScenarioError
-
     output = _Output()
     if args.list:
-        return _list(output)
+        return _list(output)  # the list needs the scenarios only, not the servers
+    from . import MockAmazon, MockAmazonError, UnknownScenarioError
+
     problem = _options_problem(args)
     if problem:
         _error(problem.text + ".")
