@@ -1,13 +1,16 @@
 """``spapi-doctor mock``'s run(): in a subprocess, as a user runs it, stopped by signals
-or facing a closed or full standard output; in-process where a child would prove nothing
-more (options refused before the mock runs, the list, a moto failure, a run stopped as soon
-as it has handed its environment over). The env file's safety, the bounded latency and
-the closed or full standard output are the adversarial review's findings 16, 27 and 19."""
+(SIGTERM, SIGINT) or facing a closed or full standard output, and with a salt whose bytes
+are no UTF-8 in its environment; in-process where a child would prove nothing more
+(options refused before the mock runs, the list, a moto failure, a run stopped as soon as
+it has handed its environment over, what it prints, the samples of each salt). The env
+file's safety, the bounded latency and the closed or full standard output are the
+adversarial review's findings 16, 27 and 19."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import re
 import select
@@ -26,7 +29,7 @@ import requests
 from mock_helpers import TIMEOUT_S, lwa_form
 
 from spapi_docs_helpers._credentials import FIELDS, field_spec
-from spapi_docs_helpers.mock import SCENARIOS, _cli
+from spapi_docs_helpers.mock import SCENARIOS, _cli, _samples
 from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER, MAX_LATENCY_MS
 
 RUN = (
@@ -134,7 +137,7 @@ def test_an_unknown_scenario_is_a_usage_error_listing_the_scenarios(capsys):
     assert "happy-legacy" in err
 
 
-def test_env_file_is_sourceable_and_points_at_the_running_mock(tmp_path):
+def test_env_file_is_sourceable_and_points_at_the_running_mock_until_sigterm(tmp_path):
     env_file = tmp_path / "mock.env"
     process, lines = _start(
         "--scenario", "happy-legacy", "--env-file", str(env_file), "--latency-ms", "5"
@@ -154,7 +157,8 @@ def test_env_file_is_sourceable_and_points_at_the_running_mock(tmp_path):
         ]
         assert any(f"set -a; source {env_file}; set +a" in line for line in lines)
     finally:
-        returncode, _, err = _stop(process, signal.SIGINT)
+        # SIGTERM here; SIGINT stops the child of the test without standard output below.
+        returncode, _, err = _stop(process, signal.SIGTERM)
     assert returncode == 0, err
     assert "Traceback" not in err
     parts = urlsplit(lwa_url)
@@ -162,12 +166,13 @@ def test_env_file_is_sourceable_and_points_at_the_running_mock(tmp_path):
         socket.create_connection((parts.hostname, parts.port), timeout=1).close()
 
 
-def test_stdout_alone_is_sourceable_and_sigterm_stops_it(tmp_path):
-    process, lines = _start("--scenario", "secrets-manager")
-    returncode, _, err = _stop(process, signal.SIGTERM)
-    assert returncode == 0, err
+def test_stdout_alone_is_sourceable(capsys, monkeypatch, tmp_path):
+    # In-process: what a child prints is the same text (the child above compares its
+    # standard output with its env file, and the signals are the children's part).
+    status, out, err = _in_process(capsys, monkeypatch, "--scenario", "secrets-manager")
+    assert status == 0, err
     saved = tmp_path / "stdout.env"
-    saved.write_text("\n".join(lines) + "\n")
+    saved.write_text(out)
     assert _sourced(saved, "SPAPI_MOCK_SCENARIO") == "secrets-manager"
     assert _sourced(saved, "LWA_APP_ID") == ""
 
@@ -494,7 +499,7 @@ def test_the_list_on_a_full_or_closed_standard_output_is_an_io_error():
     _assert_io_error_only(closed.stderr)
 
 
-def test_with_an_env_file_the_mock_runs_on_without_standard_output(tmp_path):
+def test_with_an_env_file_the_mock_runs_on_without_standard_output_until_ctrl_c(tmp_path):
     env_file = tmp_path / "mock.env"
     process = subprocess.Popen(
         [*CLOSED_STDOUT, "-u", "-c", RUN, "--env-file", str(env_file)],
@@ -525,29 +530,36 @@ def test_with_an_env_file_the_mock_runs_on_without_standard_output(tmp_path):
 
 
 # ------------------------------------------------------------------ the sample salt
-SAMPLES = (
-    "from spapi_docs_helpers.mock import _samples\n"
-    "print(_samples.refresh_token('seed'), _samples.AWS_EXAMPLE_ACCESS_KEY)\n"
-)
+SALT_VARIABLE = "SPAPI_MOCK_SAMPLE_SALT"
 
 
-def _with_salt(salt, *args):
-    env = {**os.environ, "SPAPI_MOCK_SAMPLE_SALT": salt}
-    return subprocess.run(
-        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=120
-    )
+def _samples_with_salt(monkeypatch, salt: bytes) -> tuple:
+    """A sample token and AWS key from a fresh copy of ``_samples`` imported with the
+    variable holding ``salt``'s bytes, as the operating system would hand them to a new
+    process (Python keeps bytes that are no UTF-8 as lone surrogates)."""
+    monkeypatch.setenv(SALT_VARIABLE, os.fsdecode(salt))
+    spec = importlib.util.spec_from_file_location("_samples_of_this_salt", _samples.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.refresh_token("seed"), module.AWS_EXAMPLE_ACCESS_KEY
 
 
-def test_a_salt_that_is_not_utf8_is_mixed_in_as_its_bytes():
+def test_a_salt_that_is_not_utf8_is_mixed_in_as_its_bytes(monkeypatch):
     # It used to end every command that imports the mock in a UnicodeEncodeError.
-    bad = _with_salt(b"\xffsalt", "-c", SAMPLES)
-    assert bad.returncode == 0, bad.stderr
-    again = _with_salt(b"\xffsalt", "-c", SAMPLES)
-    other = _with_salt("salt", "-c", SAMPLES)
-    unsalted = _with_salt("", "-c", SAMPLES)
-    assert bad.stdout == again.stdout
-    assert len({bad.stdout, other.stdout, unsalted.stdout}) == 3
-    listing = _with_salt(b"\xff", "-m", "spapi_docs_helpers._cli", "mock", "--list")
+    bad = _samples_with_salt(monkeypatch, b"\xffsalt")
+    again = _samples_with_salt(monkeypatch, b"\xffsalt")
+    other = _samples_with_salt(monkeypatch, b"salt")
+    unsalted = _samples_with_salt(monkeypatch, b"")
+    assert bad == again
+    assert len({bad, other, unsalted}) == 3
+    # The whole command, in a child that gets the variable's bytes from its environment.
+    listing = subprocess.run(
+        [sys.executable, "-m", "spapi_docs_helpers._cli", "mock", "--list"],
+        env={**os.environb, SALT_VARIABLE.encode(): b"\xff"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (listing.returncode, listing.stderr) == (0, "")
     assert "happy-legacy" in listing.stdout
 
