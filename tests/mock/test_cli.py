@@ -499,6 +499,21 @@ def test_the_list_on_a_full_or_closed_standard_output_is_an_io_error():
     _assert_io_error_only(closed.stderr)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_without_an_env_file_a_full_disk_stops_the_mock_with_an_output_error(capsys, monkeypatch):
+    """The mock started, could not hand its environment over, and stopped, saying where the
+    environment can go instead. In this process: the child above that writes the list to
+    /dev/full shows that the same output, once failed, leaves nothing for the interpreter's
+    exit to fail on."""
+    with open("/dev/full", "w") as full:
+        monkeypatch.setattr("sys.stdout", full)
+        status, _out, err = _in_process(capsys, monkeypatch)
+    assert status == 4, err
+    assert "cannot write the environment to standard output (No space left on device)" in err
+    assert "--env-file" in err
+    _assert_io_error_only(err)
+
+
 def test_with_an_env_file_the_mock_runs_on_without_standard_output_until_ctrl_c(tmp_path):
     env_file = tmp_path / "mock.env"
     process = subprocess.Popen(
