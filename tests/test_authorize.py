@@ -519,7 +519,7 @@ def test_the_catcher_does_the_login_uri_hop_to_amazon_only(tmp_path):
 
 
 def _authorize_url(run, amazon, *extra):
-    """``run``: the ``doctor`` fixture (a child process) or ``cli`` (in this process)."""
+    """``run``: the ``cli`` fixture (this process) or ``doctor`` (a child process)."""
     status, out, err = run(
         "authorize",
         "--app-id",
@@ -546,14 +546,16 @@ def _without_lwa_variables():
 
 
 def test_print_url_then_redirected_url_stores_the_token_python_amazon_sp_api_reads(
-    mock_amazon_env, doctor, assert_no_leak, tmp_path
+    mock_amazon_env, cli, assert_no_leak, tmp_path
 ):
+    # In this process: the installed command runs the whole flow in a child in
+    # test_listen_receives_the_redirect_through_a_tunnel_and_stores.
     amazon = mock_amazon_env
-    url, described = _authorize_url(doctor, amazon)
+    url, described = _authorize_url(cli, amazon)
     assert url.startswith(amazon.consent_url + "/sellercentral.amazon.com/apps/authorize/consent?")
     assert "Draft app: version=beta" in described
     redirected = consent_as_seller(url)
-    status, out, err = doctor(
+    status, out, err = cli(
         "authorize", "--redirected-url", redirected, "--account", "client-1", "--store", "file"
     )
     assert status == 0, err
@@ -572,7 +574,7 @@ def test_print_url_then_redirected_url_stores_the_token_python_amazon_sp_api_rea
     code = _query(redirected)["spapi_oauth_code"]
     assert_no_leak([out, err], stored["refresh_token"], stored["lwa_client_secret"], code)
     # The same address again: its state was used.
-    status, _out, err = doctor(
+    status, _out, err = cli(
         "authorize", "--redirected-url", redirected, "--account", "client-2", "--store", "file"
     )
     assert status == 1 and "state-mismatch" in err

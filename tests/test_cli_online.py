@@ -2,19 +2,22 @@
 
 In this process (``_cli.main``, the ``cli`` fixture) where a child process would prove
 nothing more than the output and the status; the installed script (``doctor``) for one
-end-to-end check and for the mock command that must refuse at once.
+end-to-end check.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import threading
 
 import pytest
 
 from spapi_docs_helpers._cli import _TerminalProgress
 from spapi_docs_helpers._report import StageResult
 from spapi_docs_helpers.mock import MockAmazon
+from spapi_docs_helpers.mock import _cli as mock_cli
 from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER
 
 # The doctor runs in the isolated environment of conftest (fake HOME, no credential
@@ -87,15 +90,25 @@ def test_mock_subcommand_lists_its_scenarios(cli):
     assert "revoked-refresh-token" in out and "happy-legacy" in out
 
 
-def test_mock_refuses_to_overwrite_a_foreign_env_file(doctor, tmp_path):
-    """Through the installed entry point: a file the mock did not write is left alone.
+def test_mock_refuses_to_overwrite_a_foreign_env_file(cli, monkeypatch, tmp_path):
+    """Through the command's entry point (``_cli.main``): a file the mock did not write is
+    left alone.
 
-    Refusing is immediate; a mock that started instead would run until the timeout and
-    fail the test.
+    Refusing is immediate. A mock that started instead would stop at once (its wait for a
+    signal is replaced here, so the test cannot hang), having written the file: the test
+    fails. The installed script runs the mock in children in tests/test_cli_exits.py.
     """
+
+    @contextlib.contextmanager
+    def stopped_at_once():
+        stop = threading.Event()
+        stop.set()
+        yield stop
+
+    monkeypatch.setattr(mock_cli, "_stop_on_signals", stopped_at_once)
     foreign = tmp_path / ".env"
     foreign.write_text("LWA_CLIENT_SECRET=my-real-secret\n")
-    code, out, err = doctor("mock", "--env-file", str(foreign), timeout=30)
+    code, out, err = cli("mock", "--env-file", str(foreign))
     assert code == 1, out + err
     assert "not writing the environment" in err and "left untouched" in err
     assert "my-real-secret" not in out + err

@@ -3,9 +3,9 @@ probes, and only then stored; exit 0 stored, 1 a value is wrong (nothing written
 
 The interactive flow runs in-process with a scripted terminal (every question and answer
 visible to the test), and once on a real pseudo-terminal, where getpass must not echo.
-The non-interactive flow runs against the mock Amazon: once as the installed command in a
-child process (end to end), and otherwise through ``cli`` in this process, where a child
-process would prove nothing more than the output and the status.
+The non-interactive flow runs against the mock Amazon through ``cli`` in this process, where
+a child process would prove nothing more than the output and the status (the installed
+command runs init in a child on the pseudo-terminal).
 """
 
 from __future__ import annotations
@@ -50,10 +50,8 @@ def mock_values(amazon) -> dict:
 # --------------------------------------------------------------------------- --from-env
 
 
-def test_from_env_checks_then_stores_where_the_library_reads(
-    mock_amazon_env, doctor, assert_no_leak
-):
-    status, out, err = doctor("init", "--from-env", "--account", "mine", "--store", "file", "--yes")
+def test_from_env_checks_then_stores_where_the_library_reads(mock_amazon_env, cli, assert_no_leak):
+    status, out, err = cli("init", "--from-env", "--account", "mine", "--store", "file", "--yes")
     assert status == 0, err
     assert out == ""
     assert "✓ LWA token" in err and "NA (North America) lets the token through" in err
@@ -70,9 +68,7 @@ def test_from_env_checks_then_stores_where_the_library_reads(
     }
     assert library_reads("mine", clean) == values
     # Again: nothing to write, still exit 0.
-    status, _out, err = doctor(
-        "init", "--from-env", "--account", "mine", "--store", "file", "--yes"
-    )
+    status, _out, err = cli("init", "--from-env", "--account", "mine", "--store", "file", "--yes")
     assert status == 0 and "Nothing to write" in err
 
 
