@@ -2,7 +2,9 @@
 
 In this process (``_cli.main``, the ``cli`` fixture) where a child process would prove
 nothing more than the output and the status; as the installed script (``doctor``) where it
-does: one end-to-end run, a terminal (colour by default), the interpreter's own encoding.
+does: one end-to-end run, a real terminal (colour by default; the other colour choices on a
+terminal in this process, whose standard output says it is one), the interpreter's own
+encoding.
 Exit status: 0 no error, 1 an error found, 2 a usage error, 3 the doctor itself failed,
 130 interrupted. The environment is the isolated one of conftest (fake HOME, no credential
 variable) plus what each test sets.
@@ -11,6 +13,7 @@ variable) plus what each test sets.
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from _values import (
@@ -42,11 +45,16 @@ def check(cli):
 
 
 @pytest.fixture
-def check_on_a_terminal(doctor):
-    """``check_on_a_terminal(*args, env=None)``: the installed script, stdout a terminal."""
+def check_on_a_terminal(cli, monkeypatch):
+    """``check_on_a_terminal(*args, env=None)``: ``check`` in this process, its standard
+    output saying it is a terminal: ``isatty()`` is all the choice of colour asks of it
+    (``_report.wants_color``). The installed script on a real pseudo-terminal is
+    ``test_colour_on_a_real_terminal_by_default``."""
 
     def run(*args, env=None):
-        return doctor("check", "--offline", *args, env=env, tty=True)
+        with monkeypatch.context() as patch:
+            patch.setattr(sys.stdout, "isatty", lambda: True)
+            return cli("check", "--offline", *args, env=env)
 
     return run
 
@@ -193,7 +201,14 @@ def test_colour_always_colours_a_pipe(check):
     assert ANSI in out
 
 
+def test_colour_on_a_real_terminal_by_default(doctor):
+    status, out, _ = doctor("check", "--offline", env=FAILING_ENV, tty=True)
+    assert status == 1
+    assert ANSI in out
+
+
 def test_colour_on_a_terminal_by_default(check_on_a_terminal):
+    # The fake terminal of the tests below colours as the real one above does.
     status, out, _ = check_on_a_terminal(env=FAILING_ENV)
     assert status == 1
     assert ANSI in out
