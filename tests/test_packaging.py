@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import email
 import tarfile
-import warnings
 import zipfile
 from pathlib import Path
 
@@ -48,24 +47,22 @@ def dist(tmp_path_factory) -> dict:
     """
     # Here, not at the top: every pytest-xdist worker collects this module.
     from build import ProjectBuilder, check_dependency
-    from pyproject_hooks import BuildBackendWarning
 
     out = tmp_path_factory.mktemp("dist")
     builder = ProjectBuilder(ROOT)
     unmet = [unmet for need in builder.build_system_requires for unmet in check_dependency(need)]
     assert unmet == [], f"the test environment lacks the build backend's requirements: {unmet}"
-    # The backend's warnings come back as BuildBackendWarning, which the `error` filter of
-    # pytest would turn into a failed build; `python -m build` prints them and goes on.
-    with warnings.catch_warnings():
-        warnings.simplefilter("default", BuildBackendWarning)
-        sdist = Path(builder.build("sdist", out))
-        # The wheel is built from the unpacked sdist, as `python -m build` does by default:
-        # what the sdist lacks, the wheel lacks too.
-        unpacked = tmp_path_factory.mktemp("sdist")
-        with tarfile.open(sdist) as archive:
-            archive.extractall(unpacked, filter="data")
-        [source] = unpacked.iterdir()
-        wheel = Path(ProjectBuilder(source).build("wheel", out))
+    # The backend's warnings come back as BuildBackendWarning; pytest's `error` filter
+    # fails the build on them, so that a packaging gap setuptools notices (a data folder
+    # not named as a package, say) fails here instead of scrolling past.
+    sdist = Path(builder.build("sdist", out))
+    # The wheel is built from the unpacked sdist, as `python -m build` does by default:
+    # what the sdist lacks, the wheel lacks too.
+    unpacked = tmp_path_factory.mktemp("sdist")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(unpacked, filter="data")
+    [source] = unpacked.iterdir()
+    wheel = Path(ProjectBuilder(source).build("wheel", out))
     assert sorted(p.name for p in out.iterdir()) == sorted([sdist.name, wheel.name])
     assert wheel.suffix == ".whl" and sdist.name.endswith(".tar.gz")
     return {"wheel": wheel, "sdist": sdist}
