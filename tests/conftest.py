@@ -46,7 +46,8 @@ from spapi_docs_helpers.mock._isolation import clean_environ, isolate_with
 ROOT = Path(__file__).resolve().parents[1]
 
 # The nbval fixture notebooks in tests/notebooks/ fail on purpose; only test_notebooks.py
-# runs them, in a child pytest that sets SPAPI_NBVAL_FIXTURES=1.
+# runs them (in a pytest session of its own, which reads tests/notebooks/conftest.py only).
+# SPAPI_NBVAL_FIXTURES=1 collects them here too, to run them by hand.
 collect_ignore_glob = [] if os.environ.get("SPAPI_NBVAL_FIXTURES") else ["notebooks/*"]
 
 # Besides the private variables: the colour switch the CLI honours.
