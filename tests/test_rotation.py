@@ -645,6 +645,18 @@ def test_the_queue_reader_holds_only_what_it_returns(mock_amazon_env):
     assert queue_counts(amazon) == (4, 1)
     queue.release(newest.receipt_handle)
     assert queue_counts(amazon) == (5, 0)
+    # A pass's releases go ten a request (SQS's batch); a handle SQS refuses is counted,
+    # the others are released all the same.
+    held = [
+        m["ReceiptHandle"]
+        for m in sqs(amazon).receive_message(
+            QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=60
+        )["Messages"]
+    ]
+    assert len(held) == 5 and queue_counts(amazon) == (0, 5)
+    stale = [f"{handle}-no-longer-valid" for handle in held[:3]] * 3
+    assert queue._release_all([*stale, *held]) == 9
+    assert queue_counts(amazon) == (5, 0)
 
 
 @FIVE_DAYS

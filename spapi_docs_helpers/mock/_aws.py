@@ -72,7 +72,10 @@ What moto does differently from AWS (the scenarios and tests document each):
   principal 437568002678 is an IAM user of the world's account here, allowed by its own
   policy); the operator's IAM policy is what moto checks. moto's SQS semantics (visibility
   timeouts, receive counts, deletion by receipt handle, long polling) are its own, and
-  close to AWS's for a Standard queue.
+  close to AWS's for a Standard queue. moto checks a batch action's permission under the
+  batch's own name (``sqs:ChangeMessageVisibilityBatch``), which no policy of AWS's names:
+  while the mock runs, it checks the single action's, as AWS does
+  (:func:`_authorise_sqs_batches_as_aws`).
 
 Amazon's posting of notifications (:mod:`._notifications`) goes into moto's SQS directly,
 in this process, as moto's own SendMessage handler puts a message there: it is Amazon's
@@ -510,6 +513,7 @@ class AwsBackend:
             _reset_moto()
             _seed_moto_random(MOTO_SEED)
             self._seed()
+            _authorise_sqs_batches_as_aws(True)
             self._previous_auth_count = _set_moto_auth_count(0)
         except AwsUnavailable:
             self.stop()
@@ -655,6 +659,7 @@ class AwsBackend:
         if self._moto is not None:
             if self._previous_auth_count is not None:
                 _set_moto_auth_count(self._previous_auth_count)
+            _authorise_sqs_batches_as_aws(False)
             _reset_moto()
             self._moto.begin_closing()
             if self._thread is not None and self._thread.is_alive():
@@ -693,6 +698,43 @@ def _set_moto_auth_count(count: float) -> float:
     settings.INITIAL_NO_AUTH_ACTION_COUNT = float(count)
     ActionAuthenticatorMixin.request_count = 0
     return previous
+
+
+# AWS authorises an SQS batch action as the single action it batches ("the permission for
+# ChangeMessageVisibilityBatch is sqs:ChangeMessageVisibility", SQS's API permissions
+# reference); moto as an action of its own name, which no policy of AWS's names.
+_SQS_BATCH_PERMISSIONS = {
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+    "DeleteMessageBatch": "DeleteMessage",
+    "SendMessageBatch": "SendMessage",
+}
+
+
+def _authorise_sqs_batches_as_aws(on: bool) -> None:
+    """While the mock's AWS part runs (``on``), moto's SQS checks a batch action's
+    permission under the single action's name, as AWS does; off: moto's own rule again.
+    The signature check and everything else of moto's authorisation is unchanged."""
+    from moto.sqs.responses import SQSResponse
+
+    name = "_authenticate_and_authorize_action"
+    if name in SQSResponse.__dict__:  # this module's, from an earlier start
+        delattr(SQSResponse, name)
+    if not on:
+        return
+    inherited = getattr(SQSResponse, name)
+
+    def authorise(self, iam_request_cls, resource="*"):
+        single = _SQS_BATCH_PERMISSIONS.get(self._get_action())
+        if single is None:
+            return inherited(self, iam_request_cls, resource)
+
+        class AsTheSingleAction(iam_request_cls):
+            def __init__(self, *args, action, **kwargs):
+                super().__init__(*args, action=single, **kwargs)
+
+        return inherited(self, AsTheSingleAction, resource)
+
+    setattr(SQSResponse, name, authorise)
 
 
 def _describe(exc) -> str:

@@ -196,6 +196,38 @@ def test_moto_authentication_is_switched_back_off_after_stop():
     assert restored == before
 
 
+def test_sqs_batches_are_authorised_as_aws_does_while_the_mock_runs_only():
+    """AWS checks ChangeMessageVisibilityBatch as sqs:ChangeMessageVisibility, the action
+    the operator's policy names; moto checks a name of its own, outside the mock."""
+    import boto3
+    from moto.sqs.responses import SQSResponse
+
+    from spapi_docs_helpers.mock._samples import AWS_SECOND_EXAMPLE_ACCESS_KEY as KEY
+    from spapi_docs_helpers.mock._samples import AWS_SECOND_EXAMPLE_SECRET_KEY as SECRET
+
+    with MockAmazon("secret-expires-in-5-days") as amazon:
+        env, url = amazon.env, amazon.env["SPAPI_MOCK_NOTIFICATION_QUEUE_URL"]
+
+        def sqs(key, secret):
+            return boto3.client(
+                "sqs",
+                endpoint_url=env["AWS_ENDPOINT_URL_SQS"],
+                region_name="us-east-1",
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
+            )
+
+        operator = sqs(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+        (message,) = operator.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"]
+        entry = {"Id": "0", "ReceiptHandle": message["ReceiptHandle"], "VisibilityTimeout": 0}
+        answer = operator.change_message_visibility_batch(QueueUrl=url, Entries=[entry])
+        assert answer["Successful"] == [{"Id": "0"}] and not answer.get("Failed")
+        # An IAM user of the world without any SQS permission is refused the batch too.
+        with pytest.raises(botocore.exceptions.ClientError, match="AccessDenied"):
+            sqs(KEY, SECRET).change_message_visibility_batch(QueueUrl=url, Entries=[entry])
+    assert "_authenticate_and_authorize_action" not in SQSResponse.__dict__
+
+
 def test_only_one_mock_at_a_time_runs_moto():
     with MockAmazon("happy-legacy") as first:
         with MockAmazon("happy", aws=True) as second:
