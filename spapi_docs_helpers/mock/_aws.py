@@ -132,6 +132,8 @@ _HOP_BY_HOP = frozenset(
 _NOT_RELAYED = _HOP_BY_HOP | {"server", "date", "content-type"}
 
 _moto_in_use = threading.Lock()
+# How many hosts moto's dispatcher remembers the backend of (see AwsBackend._start_moto).
+_REMEMBERED_HOSTS = 64
 
 
 class AwsUnavailable(Exception):
@@ -550,7 +552,26 @@ class AwsBackend:
                     text = redact_text(message % args if args else message)
                     journal.error(HandlerError("moto", "-", "-", text.splitlines()[0], text))
 
-        self._moto = MotoServer(HOST, 0, application(create_app), handler=QuietHandler)
+        class Dispatcher(application):
+            """moto's dispatcher, which finds a request's backend by listing moto's package
+            folder (some 170 entries, a ``stat`` each) on every request, twice: the answer
+            for a host never changes, so it is remembered (for the few hosts of the mock's
+            three services and regions; a client naming many more is not remembered)."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.backends_of_hosts = {}
+
+            def get_backend_for_host(self, host):
+                known = self.backends_of_hosts
+                if host in known:
+                    return known[host]
+                backend = super().get_backend_for_host(host)
+                if len(known) < _REMEMBERED_HOSTS:
+                    known[host] = backend
+                return backend
+
+        self._moto = MotoServer(HOST, 0, Dispatcher(create_app), handler=QuietHandler)
         self._thread = threading.Thread(
             target=self._moto.serve_forever,
             kwargs={"poll_interval": POLL_INTERVAL_S},
