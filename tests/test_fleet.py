@@ -355,9 +355,12 @@ def test_scope_follows_what_a_finding_blames():
     assert scope_of(entry("network-timeout").finding("x")) == "seller"
 
 
-def test_mock_writes_the_fleet_and_the_check_reads_it(tmp_path):
-    """spapi-doctor mock --sellers N --broken K --accounts-file PATH, then the fleet check
-    against it, both as the installed commands."""
+def test_mock_writes_the_fleet_and_the_check_reads_it(tmp_path, cli):
+    """spapi-doctor mock --sellers N --broken K --accounts-file PATH (the installed command:
+    it runs until a signal), then the fleet check against it with the variables of the
+    mock's env file. The check runs in this process (``cli``): its output and status on a
+    pipe are what a child would show (the canary, tests/canary_run.py, runs the installed
+    check --all-accounts in a process of its own)."""
     accounts, env_file = tmp_path / "fleet.yml", tmp_path / "mock.env"
     said = (tmp_path / "mock.err").open("w")
     mock = subprocess.Popen(
@@ -381,33 +384,26 @@ def test_mock_writes_the_fleet_and_the_check_reads_it(tmp_path):
         while not env_file.exists() and time.monotonic() < deadline and mock.poll() is None:
             time.sleep(0.1)
         assert env_file.exists(), (tmp_path / "mock.err").read_text()
-        environ = {k: v for k, v in os.environ.items()}
+        environ = {}
         for line in env_file.read_text().splitlines():
             if "=" in line and not line.startswith("#"):
                 name, value = line.split("=", 1)
                 environ[name] = value.strip("'")
-        ended = subprocess.run(
-            [
-                DOCTOR,
-                "check",
-                "--all-accounts",
-                "--accounts-file",
-                str(accounts),
-                "--format",
-                "json",
-            ],
+        status, out, err = cli(
+            "check",
+            "--all-accounts",
+            "--accounts-file",
+            str(accounts),
+            "--format",
+            "json",
             env=environ,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
         )
     finally:
         mock.send_signal(signal.SIGINT)
         mock.wait(30)
         said.close()
-    assert ended.returncode == 1, ended.stderr
-    data = json.loads(ended.stdout)
+    assert status == 1, err
+    data = json.loads(out)
     assert data["summary"]["accounts"] == 6 and data["summary"]["failed"] == 2
     assert accounts.read_text().startswith("# Written by spapi-doctor mock (a fleet")
     assert "6 mock sellers (2 with a seller-level fault)" in (tmp_path / "mock.err").read_text()
