@@ -418,15 +418,17 @@ def _yaml_key_is_plain(name: str) -> bool:
     return isinstance(loaded, dict) and list(loaded) == [name]
 
 
-def _guess_indent(text: str) -> int | None:
-    """The indentation of the file's mappings (ruamel.yaml's guess), or None."""
+def _load_guessing_indent(yaml: Any, text: str) -> tuple[Any, int | None]:
+    """``(document, indentation of its mappings or None)``: ``text`` loaded by ``yaml``,
+    and ruamel.yaml's guess of the indentation, in one load (the guess loads the document
+    anyway). Raises what ``yaml.load`` raises."""
     from ruamel.yaml.util import load_yaml_guess_indent
 
     try:
-        _data, indent, _sequence_indent = load_yaml_guess_indent(text)
-    except Exception:  # a file ruamel cannot read is refused later, with a finding
-        return None
-    return indent if isinstance(indent, int) and 1 < indent <= 8 else None
+        document, indent, _sequence_indent = load_yaml_guess_indent(text, yaml=yaml)
+    except Exception:  # the guess's line scan fails on some valid YAML (a bare "-" line)
+        return yaml.load(text), None
+    return document, indent if isinstance(indent, int) and 1 < indent <= 8 else None
 
 
 class CredentialsFile(_Store):
@@ -542,13 +544,8 @@ class CredentialsFile(_Store):
             document["version"] = SingleQuotedScalarString("1.0")
         else:
             text = raw.decode("utf-8")
-            # The user's indentation and document start marker are kept too.
-            indent = _guess_indent(text)
-            if indent:
-                yaml.indent(mapping=indent, sequence=indent + 2, offset=indent)
-            yaml.explicit_start = text.lstrip().startswith("---")
             try:
-                document = yaml.load(text)
+                document, indent = _load_guessing_indent(yaml, text)
             except Exception as error:  # ruamel's messages quote values: never shown
                 mark = getattr(error, "problem_mark", None)
                 where = f" at line {mark.line + 1}" if mark else ""
@@ -557,6 +554,11 @@ class CredentialsFile(_Store):
                     f"{self.path} cannot be edited without losing some of it ({type(error).__name__}"
                     f"{where}); nothing was written.",
                 ) from None
+            # The user's indentation and document start marker are kept too (both are
+            # the dump's settings only).
+            if indent:
+                yaml.indent(mapping=indent, sequence=indent + 2, offset=indent)
+            yaml.explicit_start = text.lstrip().startswith("---")
         prefix = ""
         if raw is not None and document is None:
             # A file of comments only: ruamel.yaml has no node to hang them on, so the text

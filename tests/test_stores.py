@@ -237,6 +237,15 @@ def test_the_users_indentation_and_document_marker_are_kept(config_file):
     assert yaml.safe_load(text)["shop"] == VALUES
 
 
+def test_a_file_whose_indentation_cannot_be_guessed_is_edited_all_the_same(config_file):
+    # ruamel.yaml's guess of the indentation fails on a bare "-" line (valid YAML: a list
+    # holding null); the file is then edited without the guess.
+    path = config_file("version: '1.0'\nnotes:\n-\n")
+    CredentialsFile().save("shop", CREDENTIALS)
+    loaded = yaml.safe_load(path.read_text())
+    assert loaded["notes"] == [None] and loaded["shop"] == VALUES
+
+
 def test_an_empty_account_is_filled(config_file):
     path = config_file("version: '1.0'\ndefault:\n")
     result = CredentialsFile().save("default", CREDENTIALS)
