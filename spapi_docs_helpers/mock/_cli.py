@@ -257,7 +257,7 @@ def _error(text: str) -> None:
 class _Output:
     """Standard output that records its first failure instead of raising it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.failure: OSError | None = None
 
     def print(self, text: str) -> bool:
