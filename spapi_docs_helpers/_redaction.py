@@ -122,15 +122,29 @@ def _json_escaped(value: str, *, ascii_only: bool, slash: bool) -> str:
     return "".join(out)
 
 
-_FORMS: dict[str, frozenset[str]] = {}
+# What URL-encoding (quote, quote_plus) and JSON escaping leave as it is: ASCII letters,
+# digits and "_.-~".
+_KEPT_AS_IS = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
-def _forms(secret: str) -> frozenset[str]:
-    """The forms ``secret`` travels in: raw, URL-encoded and JSON-escaped.
+def _anchor_of(secret: str) -> str:
+    """The longest run of ``secret`` that URL-encoding and JSON escaping leave as it is."""
+    return max(_KEPT_AS_IS.findall(secret), key=len, default="")
+
+
+_FORMS: dict[str, tuple[str, frozenset[str]]] = {}
+
+
+def _forms(secret: str) -> tuple[str, frozenset[str]]:
+    """The forms ``secret`` travels in (raw, URL-encoded and JSON-escaped), and its anchor:
+    the longest run of it that every one of those forms holds unchanged.
 
     A token's ``|``, ``/`` and ``+`` change when a form body or a query string carries it
     (``%7C``, ``%2F``, ``+`` for a space...), and JSON may escape ``/`` and non-ASCII; a
-    page that echoes the request shows one of these, never the raw value.
+    page that echoes the request shows one of these, never the raw value. Letters, digits
+    and ``_.-~`` stay as they are in every form, so a text without the anchor holds no form:
+    one search tells it, instead of one per form. (A secret without such characters has the
+    empty anchor, which every text holds: its forms are always searched.)
     """
     known = _FORMS.get(secret)
     if known is None:
@@ -149,15 +163,15 @@ def _forms(secret: str) -> frozenset[str]:
             encodings = ()
         for encoded in encodings:
             forms.add(encoded)
-            # Percent-escapes in lower case are the same bytes to a server.
+            # Percent-escapes in lower case are the same bytes to a server (only an escape's
+            # own two digits change: the anchor's characters are never escaped).
             forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), encoded))
         for ascii_only in (False, True):
             for slash in (False, True):
                 forms.add(_json_escaped(secret, ascii_only=ascii_only, slash=slash))
-        kept = frozenset(form for form in forms if len(form) >= 4)
+        known = (_anchor_of(secret), frozenset(form for form in forms if len(form) >= 4))
         if len(_FORMS) < 4096:  # a cache, not a leak of memory
-            _FORMS[secret] = kept
-        return kept
+            _FORMS[secret] = known
     return known
 
 
@@ -208,7 +222,9 @@ def redact_text(text: str, secrets: Iterable[object] = ()) -> str:
     candidates = {s for s in secrets if isinstance(s, str) and len(s) >= 4}
     known: set[str] = set()
     for secret in candidates:
-        known.update(form for form in _forms(secret) if form in text)
+        anchor, forms = _forms(secret)
+        if anchor in text:  # else no form of it is there
+            known.update(form for form in forms if form in text)
     pattern = _SECRET_SHAPES
     if known:
         # One pass over the text: a masked secret is never masked a second time. The
@@ -273,10 +289,14 @@ _GUARDED_LOGGERS = (
     "werkzeug",
     "spapi_docs_helpers",
 )
-# Grows in place (under the lock): a fleet registers a few secrets per account, and a copy
-# per new secret made thousands of accounts quadratic. A record takes a snapshot under the
-# lock (only records of an enabled level are built: nothing is copied unless DEBUG is on).
+# Every registered secret with its anchor (see _forms), in the order of registration. Grows
+# in place, under the lock: a fleet registers a few secrets per account, and a copy per new
+# secret made thousands of accounts quadratic. A record reads it without the lock and
+# without a copy (a list that only grows can be read while another thread appends): it
+# sees every secret registered before it was made. Only records of an enabled level are
+# built, so nothing is read unless DEBUG is on.
 _registered: set[str] = set()
+_anchored: list[tuple[str, str]] = []
 _install_lock = allocate_lock()
 _previous_factory: Callable[..., LogRecord] | None = None
 
@@ -290,9 +310,12 @@ def _redacting_record_factory(*args: Any, **kwargs: Any) -> LogRecord:
             message = record.getMessage()
         except Exception:  # a broken format is the logger's problem, not a leak
             return record
-        with _install_lock:
-            secrets = tuple(_registered)
-        redacted = redact_text(message, secrets)
+        # One substring search per secret picks the few whose forms can be in the message
+        # (most records hold none); redact_text then masks exactly what it would with all.
+        # (Its masking of URLs, done first, only puts "***" where text was: no anchor that
+        # was not in the message can appear.)
+        present = [secret for anchor, secret in _anchored if anchor in message]
+        redacted = redact_text(message, present)
         if redacted != message:
             record.msg, record.args = redacted, None
     return record
@@ -312,7 +335,9 @@ def protect_logs(secrets: Iterable[object] = ()) -> None:
 
     fresh = {s for s in secrets if isinstance(s, str) and len(s) >= 8}
     with _install_lock:
-        _registered.update(fresh)
+        for secret in fresh - _registered:
+            _registered.add(secret)
+            _anchored.append((_anchor_of(secret), secret))
         if _previous_factory is None:
             _previous_factory = logging.getLogRecordFactory()
             logging.setLogRecordFactory(_redacting_record_factory)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import re
+from urllib.parse import quote, quote_plus
 
 import pytest
 from _values import CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN
 from _values import EXAMPLE_ACCESS_KEY as ACCESS_KEY
 from _values import EXAMPLE_SECRET_KEY as SECRET_KEY
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spapi_docs_helpers import mask, redact_text
+from spapi_docs_helpers._redaction import protect_logs
 
 ACCESS_TOKEN = "Atza|IwEBIFakeAccessTokenForTestsOnly-" + "QrStUvWxYz" * 8
 
@@ -215,3 +222,85 @@ def test_long_values_are_cut_with_their_length():
 
     assert shown_value("x" * 1000, 10) == "'xxxxxxxxxx'…(1000 chars)"
     assert shown_value("ab\x1b") == "'ab\\x1b'"
+
+
+# --------------------------------------------------------------------------- the anchor
+
+
+@given(st.text(min_size=4, max_size=40) | st.text(alphabet='|/+%"\\ é\udcff\U0001f600-_.~aZ9'))
+@settings(max_examples=300)
+def test_every_form_of_a_secret_holds_its_anchor(secret):
+    # What makes skipping a secret whose anchor a text lacks safe: none of its forms is there.
+    from spapi_docs_helpers._redaction import _forms
+
+    anchor, forms = _forms(secret)
+    assert anchor in secret
+    for form in forms:
+        assert anchor in form, (secret, form)
+
+
+def test_a_secret_without_an_anchor_is_searched_in_every_text():
+    from spapi_docs_helpers._redaction import _forms
+
+    only_marks = "|/+|/+|/+|"
+    assert _forms(only_marks)[0] == ""
+    assert "|/+|/+" not in redact_text(f"said {only_marks}!", [only_marks])
+    assert "%7C%2F%2B" not in redact_text(f"said {quote(only_marks, safe='')}", [only_marks])
+
+
+# --------------------------------------------------------------------------- log records
+
+
+@pytest.fixture
+def debug_records():
+    """The records a guarded logger (this package's) and an unguarded one emit at DEBUG, as
+    the handler receives them: ``(guarded logger, unguarded logger, list of messages)``."""
+    messages = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    loggers = [logging.getLogger(name) for name in GUARDED_AND_NOT]
+    kept = [(logger.level, logger.propagate) for logger in loggers]
+    handler = Keep(logging.DEBUG)
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+    try:
+        yield loggers[0], loggers[1], messages
+    finally:
+        for logger, (level, propagate) in zip(loggers, kept, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+GUARDED_AND_NOT = ("spapi_docs_helpers.test_redaction", "canary.test_redaction")
+
+
+def test_log_records_mask_every_form_of_every_registered_secret(debug_records, assert_no_leak):
+    guarded, unguarded, messages = debug_records
+    # A fresh value per run: the process's registry keeps what earlier tests registered.
+    first = f"fake-first-pw-{os.getpid()}/+|x"
+    protect_logs([first])
+    guarded.debug("body %s", quote_plus(first))
+    assert_no_leak(messages, first)
+    # Registered after records were made (and after the secrets were read for them).
+    later = f"fake-later-pw-{os.getpid()}/+|y"
+    guarded.debug("before: %s", later)
+    assert messages[-1] == f"before: {later}"  # not yet a secret, not token-shaped
+    protect_logs([later])
+    for form in (later, quote(later, safe=""), quote_plus(later), json.dumps(later)[1:-1]):
+        guarded.debug("echo %s", form)
+        assert_no_leak(messages[-1:], later)
+        assert messages[-1].startswith("echo fake")
+    # A record without a secret is left as it was; an unguarded logger is not masked.
+    guarded.debug("nothing secret in %d", 42)
+    assert messages[-1] == "nothing secret in 42"
+    unguarded.debug("left alone: %s", later)
+    assert messages[-1] == f"left alone: {later}"
+    # Token-shaped runs are masked whether or not they were registered.
+    guarded.debug("token %s", REFRESH_TOKEN)
+    assert messages[-1] == f"token Atzr|IwEB…({len(REFRESH_TOKEN)} chars)"
