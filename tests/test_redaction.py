@@ -12,7 +12,7 @@ import pytest
 from _values import CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN
 from _values import EXAMPLE_ACCESS_KEY as ACCESS_KEY
 from _values import EXAMPLE_SECRET_KEY as SECRET_KEY
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from spapi_docs_helpers import mask, redact_text
@@ -304,3 +304,38 @@ def test_log_records_mask_every_form_of_every_registered_secret(debug_records, a
     # Token-shaped runs are masked whether or not they were registered.
     guarded.debug("token %s", REFRESH_TOKEN)
     assert messages[-1] == f"token Atzr|IwEB…({len(REFRESH_TOKEN)} chars)"
+
+
+# Pieces of every secret shape, and what sits around them (quotes, separators, escapes).
+SHAPE_PIECES = st.sampled_from(
+    [
+        *(
+            "Atzr|",
+            "Atza%7C",
+            "Atc%7c",
+            "Aztr|",
+            "amzn1.oa2-cs.v1.",
+            "amzn1.application-oa2-client.",
+        ),
+        *("AKIA", "ASIA", "SessionToken", "AccessKeyId", "X-Amz-Security-Token", "SecretAccessKey"),
+        *('"', "'", ":", "=", ">", " ", "/", ".", "+", "%", "\\", "=="),
+        *("IwEB", "ABCD1234" * 2, "0123456789abcdef" * 3, "AbCd/+9z" * 5, "Zz09" * 26),
+    ]
+)
+
+
+@given(st.lists(SHAPE_PIECES | st.text(max_size=6), max_size=30).map("".join))
+@settings(max_examples=300)
+# One of each shape, for certain.
+@example("x Atzr%7cIwEBab y")
+@example("x AKIAABCD1234ABCD1234 y")
+@example(f"x {SECRET_KEY} y")
+@example(f"x {LEGACY_SECRET} y")
+@example("x " + "Zz09" * 26 + "== y")
+@example('<SessionToken>"abcdefgh12"')
+def test_a_text_the_quick_search_passes_over_holds_no_secret_shape(text):
+    # redact_text returns a text unchanged when the quick search finds nothing in it.
+    from spapi_docs_helpers._redaction import _MAYBE_SECRET_SHAPED, _SECRET_SHAPES
+
+    if _MAYBE_SECRET_SHAPED.search(text) is None:
+        assert _SECRET_SHAPES.search(text) is None, text
