@@ -22,9 +22,11 @@ it), so that its log records at DEBUG are searched too; a child process proves n
 more about what a command prints, and an exception in one of its threads is written to the
 standard error collected here. The installed script runs in a real process where only a
 process shows it: on a terminal, where it writes its progress lines and where whatever the
-interpreter itself writes, at exit too, ends up. The notebooks share one kernel: each runs
-against its own mock, from its own empty home, the kernel's environment replaced before its
-first cell.
+interpreter itself writes, at exit too, ends up (the one that talks to no one runs alongside
+the rest). The notebooks share one kernel, started first so that it is ready when their turn
+comes: each runs against its own mock, from its own empty home, the kernel's environment
+replaced before its first cell. The legacy path's steps (caller_identity, assume_role) run
+in the scenarios with an AWS part, and in one without (where they fail for want of keys).
 
 Last, once everything is collected, a 12-character piece of one secret is logged at DEBUG
 through a logger the package does not guard, and the log records are written again: the
@@ -118,8 +120,13 @@ def exception_text(error):
     return "".join(traceback.format_exception(error)) + repr(error) + str(error)
 
 
-def run_steps(collect, amazon, home):
-    """The notebook-facing functions, as a notebook would call them, against ``amazon``."""
+def run_steps(collect, amazon, home, *, sts=True):
+    """The notebook-facing functions, as a notebook would call them, against ``amazon``.
+
+    ``sts``: the legacy path's steps too (``caller_identity``, ``assume_role``). Where the
+    scenario has no AWS part they fail the same way each time (no AWS keys): the run calls
+    them in one such scenario, not in each.
+    """
     import spapi_docs_helpers as spapi
 
     # The probes take the access token of the exchange step, as the notebooks pass theirs;
@@ -141,6 +148,8 @@ def run_steps(collect, amazon, home):
             ("assume", lambda: spapi.assume_role()),
         ]:
             if name in ("regions", "roles") and "token" not in exchanged:
+                continue
+            if name in ("identity", "assume") and not sts:
                 continue
             try:
                 result = call()
@@ -170,7 +179,7 @@ def run_cli(collect, amazon, home, *args, env=None, label=None):
     empty, standard output and error captured, argparse's exits as the status and the
     SIGTERM handler put back (tests/conftest.py's ``cli`` fixture does the same). Its log
     records reach the DEBUG buffer with everyone's. What only a process shows:
-    :func:`run_cli_on_a_terminal`.
+    :class:`OnATerminal`.
     """
     wanted = {**(amazon.env if amazon is not None else {}), **(env or {})}
     label = label or f"{amazon.scenario.name} {' '.join(args)}"
@@ -206,43 +215,63 @@ def cli_in_process(args, home, env):
     )
 
 
-def run_cli_on_a_terminal(collect, environ, label, *args):
+class OnATerminal:
     """The installed script in a real process, standard error on a terminal: its progress
-    lines, and whatever the interpreter itself writes there, at exit too."""
-    import pty
-    import select
+    lines, and whatever the interpreter itself writes there, at exit too.
 
-    main, child = pty.openpty()
-    process = subprocess.Popen(
-        [DOCTOR, *args],
-        env=environ,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=child,
-        text=True,
-    )
-    os.close(child)
-    chunks = []
-    try:
+    The process starts at once and runs alongside whatever comes next, until
+    :meth:`collect` reads it to its end (leaving the block kills it if it was not).
+    """
+
+    def __init__(self, environ, *args):
+        import pty
+
+        self.main, child = pty.openpty()
+        try:
+            self.process = subprocess.Popen(
+                [DOCTOR, *args],
+                env=environ,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=child,
+                text=True,
+            )
+        except BaseException:
+            os.close(self.main)
+            raise
+        finally:
+            os.close(child)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        if self.main is not None:
+            os.close(self.main)
+            self.main = None
+
+    def collect(self, collect, label):
+        """Its standard output and its terminal's text, once it has ended, under ``label``."""
+        import select
+
+        chunks = []
         while True:
-            ready, _, _ = select.select([main], [], [], 120)
+            ready, _, _ = select.select([self.main], [], [], 120)
             if not ready:
                 break
             try:
-                chunk = os.read(main, 65536)
+                chunk = os.read(self.main, 65536)
             except OSError:  # EIO: the child closed the terminal
                 break
             if not chunk:
                 break
             chunks.append(chunk)
-        out, _ = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        os.close(main)
-    collect.add(f"cli {label} stdout", out)
-    collect.add(f"cli {label} stderr (terminal)", b"".join(chunks).decode("utf-8", "replace"))
+        out, _ = self.process.communicate(timeout=120)
+        collect.add(f"cli {label} stdout", out)
+        collect.add(f"cli {label} stderr (terminal)", b"".join(chunks).decode("utf-8", "replace"))
 
 
 def run_credential_commands(collect, amazon, home):
@@ -359,14 +388,15 @@ del _json, _os, _file
 """
 
 
-def run_notebooks(collect, paths):
-    """The notebooks executed in one kernel, each against a mock of its own scenario.
+@contextlib.contextmanager
+def notebook_kernel(paths):
+    """The notebooks' one kernel, started now and shut down at the end of the block; yields
+    ``(client, notebooks)`` for :func:`run_notebooks`.
 
-    nbval and ``make notebooks`` start a kernel per notebook in the mock's environment; here
-    one kernel serves them all (a kernel costs a second of CPU to start and to import the
-    package again), and its ``os.environ`` is replaced before each notebook by what that
-    notebook's own kernel would inherit. The cells' outputs are what is searched: a cell that
-    raises where the notebook does not say it may fails the run.
+    Started at the beginning of the run, from the clean machine's environment (the one the
+    notebooks' own kernels inherit before theirs replaces it), so that its start-up, a few
+    seconds in a process of its own, goes on while the scenarios run instead of before the
+    notebooks do.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -384,7 +414,27 @@ def run_notebooks(collect, paths):
         kernel_manager_class=IpcKernelManager,
         resources={"metadata": {"path": str(paths[0].parent)}},
     )
-    with client.setup_kernel():
+    manager = client.km = client.create_kernel_manager()
+    client.start_new_kernel()  # the process only: run_notebooks waits for it to be ready
+    try:
+        yield client, notebooks
+    finally:
+        if manager.has_kernel:  # the run stopped before the notebooks' turn
+            manager.shutdown_kernel(now=True)
+
+
+def run_notebooks(collect, kernel):
+    """The notebooks executed in one kernel (``kernel``: :func:`notebook_kernel`'s), each
+    against a mock of its own scenario.
+
+    nbval and ``make notebooks`` start a kernel per notebook in the mock's environment; here
+    one kernel serves them all (a kernel costs a second of CPU to start and to import the
+    package again), and its ``os.environ`` is replaced before each notebook by what that
+    notebook's own kernel would inherit. The cells' outputs are what is searched: a cell that
+    raises where the notebook does not say it may fails the run.
+    """
+    client, notebooks = kernel
+    with client.setup_kernel():  # waits for the kernel; shuts it down at the end
         collect.add("notebook kernel transport", client.km.transport)
         for path, notebook in notebooks:
             with mock_environment(notebook_scenario(notebook)) as amazon:
@@ -454,7 +504,7 @@ def run_rotation(collect, home):
         rotate("rotate again", "--format", "json")
         # What the mock posted: Amazon's payloads, read back by the package's reader.
         amazon.notifications.paused = True
-        rotate("rotate unarrived", "--wait", "1")
+        rotate("rotate unarrived", "--wait", "0")  # it will not come: no need to wait
         for waiting in amazon.notifications.undelivered:
             inner = waiting.body["payload"].get("applicationOAuthClientNewSecret", {})
             collect.add_secrets([inner.get("newClientSecret")])
@@ -521,57 +571,64 @@ def run_hostile_channels(collect, home):
                 text.encode() in request[3] or text in request[1] for request in hostile.requests
             )
 
-        # LWA answers with the form it was sent: URL-encoded in an HTML page, decoded and
-        # JSON-escaped in an error description.
-        for mode in ("echo", "echo-json"):
-            environ = {**base, "SPAPI_LWA_ENDPOINT": hostile.url(mode, "/auth/o2/token")}
-            collect.add(f"hostile lwa {mode}", render(check(environ=environ, timeout=5, retries=0)))
-            run_cli(
-                collect,
-                amazon,
-                home,
-                "check",
-                "--format",
-                "json",
-                env=environ,
-                label=f"hostile lwa {mode}",
-            )
-        assert received(quote_plus(token)), "the echoing LWA never received the refresh token"
-        # SP-API quoting the request headers, the access token among them.
-        environ = {
-            **base,
-            "SPAPI_LWA_ENDPOINT": hostile.url("token", "/auth/o2/token"),
-            **{f"SPAPI_ENDPOINT_{r}": hostile.url("echo-headers") for r in ("NA", "EU", "FE")},
-        }
-        collect.add(
-            "hostile spapi echo-headers", render(check(environ=environ, timeout=5, retries=0))
-        )
-        assert any(access_token in str(request[2]) for request in hostile.requests)
         # A secret as the password and as a query value of an endpoint URL (the mock's LWA
         # answers; the URL shows in the world line, the progress lines and the stages), and
         # of a refused one (in the findings and the step functions' exceptions).
         userinfo = amazon.lwa_url.replace("http://", f"http://user:{quote(secret, safe='')}@")
-        for label, url in (
-            (
-                "answering",
-                f"{userinfo}?client_secret={quote(secret, safe='')}&token={quote(token, safe='')}",
+        endpoints = {
+            "answering": (
+                f"{userinfo}?client_secret={quote(secret, safe='')}&token={quote(token, safe='')}"
             ),
-            (
-                "refused",
-                f"http://user:{quote(secret, safe='')}@127.0.0.1:9/t?client_secret={secret}",
-            ),
-        ):
-            environ = {**base, "SPAPI_LWA_ENDPOINT": url}
+            "refused": f"http://user:{quote(secret, safe='')}@127.0.0.1:9/t?client_secret={secret}",
+        }
+        # The refused endpoint's process talks to no one, the mock included: it runs on its
+        # terminal alongside what comes next, and is read when its turn comes.
+        with OnATerminal({**base, "SPAPI_LWA_ENDPOINT": endpoints["refused"]}, "check") as refused:
+            # LWA answers with the form it was sent: URL-encoded in an HTML page, decoded and
+            # JSON-escaped in an error description.
+            for mode in ("echo", "echo-json"):
+                environ = {**base, "SPAPI_LWA_ENDPOINT": hostile.url(mode, "/auth/o2/token")}
+                report = check(environ=environ, timeout=5, retries=0)
+                collect.add(f"hostile lwa {mode}", render(report))
+                run_cli(
+                    collect,
+                    amazon,
+                    home,
+                    "check",
+                    "--format",
+                    "json",
+                    env=environ,
+                    label=f"hostile lwa {mode}",
+                )
+            assert received(quote_plus(token)), "the echoing LWA never received the refresh token"
+            # SP-API quoting the request headers, the access token among them.
+            environ = {
+                **base,
+                "SPAPI_LWA_ENDPOINT": hostile.url("token", "/auth/o2/token"),
+                **{f"SPAPI_ENDPOINT_{r}": hostile.url("echo-headers") for r in ("NA", "EU", "FE")},
+            }
             collect.add(
-                f"hostile endpoint userinfo {label}",
-                render(check(environ=environ, timeout=5, retries=0)),
+                "hostile spapi echo-headers", render(check(environ=environ, timeout=5, retries=0))
             )
-            run_cli_on_a_terminal(collect, environ, f"hostile endpoint userinfo {label}", "check")
-            with isolated_home(home, env=environ):
-                try:
-                    spapi.exchange_refresh_token(endpoint=url, timeout=5)
-                except Exception as error:  # the point: what an exception shows
-                    collect.add(f"hostile endpoint userinfo {label} raised", exception_text(error))
+            assert any(access_token in str(request[2]) for request in hostile.requests)
+            for label, url in endpoints.items():
+                environ = {**base, "SPAPI_LWA_ENDPOINT": url}
+                collect.add(
+                    f"hostile endpoint userinfo {label}",
+                    render(check(environ=environ, timeout=5, retries=0)),
+                )
+                if label == "refused":
+                    refused.collect(collect, f"hostile endpoint userinfo {label}")
+                else:  # the mock answers it: alone, as every other command here
+                    with OnATerminal(environ, "check") as answering:
+                        answering.collect(collect, f"hostile endpoint userinfo {label}")
+                with isolated_home(home, env=environ):
+                    try:
+                        spapi.exchange_refresh_token(endpoint=url, timeout=5)
+                    except Exception as error:  # the point: what an exception shows
+                        collect.add(
+                            f"hostile endpoint userinfo {label} raised", exception_text(error)
+                        )
         # A proxy whose URL carries a secret, and names no host.
         environ = {
             **base,
@@ -633,7 +690,10 @@ def main(argv) -> int:
 
     assert set(SCENARIOS) <= set(ALL_SCENARIOS), set(SCENARIOS) - set(ALL_SCENARIOS)
     # The whole run on a clean machine: no credential of this one's, an empty home.
-    with isolated_home() as home_path:
+    with (
+        isolated_home() as home_path,
+        notebook_kernel([ROOT / "notebooks" / notebook for notebook in NOTEBOOKS]) as kernel,
+    ):
         home = str(home_path)
         for name in SCENARIOS:
             scenario = ALL_SCENARIOS[name]
@@ -642,7 +702,7 @@ def main(argv) -> int:
                 collect.add_secrets(values)
                 environ = {**os.environ, **amazon.env}
                 collect.add(f"{name} offline", render(check_offline(environ=environ)))
-                run_steps(collect, amazon, home)
+                run_steps(collect, amazon, home, sts=scenario.needs_aws or name == "happy")
                 run_cli(collect, amazon, home, "check")
                 if name == "happy":
                     run_credential_commands(collect, amazon, home)
@@ -651,7 +711,7 @@ def main(argv) -> int:
                     run_cli(collect, amazon, home, "check", "--offline")
                     # Its mock talks to all three services: the faults need no other.
                     run_faults(collect, amazon, FAULT_KINDS)
-        run_notebooks(collect, [ROOT / "notebooks" / notebook for notebook in NOTEBOOKS])
+        run_notebooks(collect, kernel)
         run_rotation(collect, home)
         run_hostile_channels(collect, home)
     collect.add("log records at DEBUG", log_buffer.getvalue())
