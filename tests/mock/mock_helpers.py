@@ -7,6 +7,8 @@ import this module never talk to AWS (a third of a second per worker saved)."""
 
 from __future__ import annotations
 
+import weakref
+
 import requests
 
 # Every client call in these tests has a timeout, so no fault can hang the suite.
@@ -222,6 +224,30 @@ def operation_key(name: str) -> str:
     return role_model().operation(name).key
 
 
+# mock -> the helpers' HTTP client for it (see client()).
+_CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def client(amazon) -> requests.Session:
+    """The helpers' HTTP client for ``amazon``: one session per mock, whose connections are
+    kept alive between calls, and which reads nothing from the environment (trust_env off).
+
+    What the mock answers does not depend on the connection a request came over
+    (test_malformed.py and test_burst.py cover kept-alive connections themselves), and the
+    mock is on loopback: no proxy, ~/.netrc entry or CA bundle of the environment applies.
+    A fresh session per call cost more than the call itself: a new connection (and a new
+    thread in the mock), and requests' scans of the environment on every call. The session
+    is closed when its mock is collected; a test that needs a fresh connection uses
+    ``requests`` directly."""
+    session = _CLIENTS.get(amazon)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False
+        weakref.finalize(amazon, session.close)
+        _CLIENTS[amazon] = session
+    return session
+
+
 def partner_of(amazon, credentials=None):
     """The selling partner the credentials' refresh token was issued for."""
     refresh_token = (credentials or amazon.credentials)["refresh_token"]
@@ -287,7 +313,7 @@ def lwa_form(credentials, **overrides) -> dict:
 def lwa_exchange(amazon, credentials=None, *, timeout=TIMEOUT_S, **overrides):
     """POST the refresh-token grant to the mock's LWA; returns the requests Response."""
     form = lwa_form(credentials or amazon.credentials, **overrides)
-    return requests.post(amazon.lwa_url, data=form, timeout=timeout)
+    return client(amazon).post(amazon.lwa_url, data=form, timeout=timeout)
 
 
 def access_token(amazon, **overrides) -> str:
@@ -298,7 +324,7 @@ def access_token(amazon, **overrides) -> str:
 
 def grantless_token(amazon, scope=ROTATION_SCOPE, *, client_id=None, client_secret=None) -> str:
     values = amazon.credentials
-    answer = requests.post(
+    answer = client(amazon).post(
         amazon.lwa_url,
         timeout=TIMEOUT_S,
         data={
@@ -315,10 +341,12 @@ def grantless_token(amazon, scope=ROTATION_SCOPE, *, client_id=None, client_secr
 def sp_get(amazon, path, token=None, *, region="NA", sandbox=False, params=None, timeout=None):
     base = (amazon.sandbox_urls if sandbox else amazon.spapi_urls)[region]
     headers = {} if token is None else {"x-amz-access-token": token}
-    return requests.get(base + path, headers=headers, params=params, timeout=timeout or TIMEOUT_S)
+    return client(amazon).get(
+        base + path, headers=headers, params=params, timeout=timeout or TIMEOUT_S
+    )
 
 
-def sp_call(amazon, key, token, *, partner, region="NA", sandbox=False, session=None, changes=None):
+def sp_call(amazon, key, token, *, partner, region="NA", sandbox=False, changes=None):
     """Call operation ``key`` (role model key) with its valid call for ``partner``;
     ``changes(path, params, body)`` may return an altered call."""
     from spapi_docs_helpers._roles import role_model
@@ -329,7 +357,7 @@ def sp_call(amazon, key, token, *, partner, region="NA", sandbox=False, session=
         path, params, body = changes(path, dict(params), body)
     base = (amazon.sandbox_urls if sandbox else amazon.spapi_urls)[region]
     headers = {"x-amz-access-token": token} if token is not None else {}
-    return (session or requests).request(
+    return client(amazon).request(
         operation.method,
         base + path,
         headers=headers,

@@ -7,7 +7,6 @@ import re
 
 import botocore.exceptions
 import pytest
-import requests
 from mock_helpers import (
     lwa_exchange,
     no_retries,
@@ -246,10 +245,7 @@ def _scan(amazon, token, partner, sandbox, region_of_token, operations):
     let the token through; in the other regions OTHER_REGION_ROUTES (each answer is
     asserted)."""
 
-    # One kept-alive connection per endpoint for the scan's calls: a fresh connection
-    # (and a fresh requests session) per call cost more than the call itself. What each
-    # answer says does not depend on the connection it came over; tests/mock/test_malformed.py
-    # and tests/mock/test_burst.py cover kept-alive connections themselves.
+    # sp_call's client keeps one connection per endpoint alive (see mock_helpers.client).
     def routes(region):
         if region != (region_of_token or partner.region):
             return OTHER_REGION_ROUTES
@@ -257,22 +253,15 @@ def _scan(amazon, token, partner, sandbox, region_of_token, operations):
             return SELLER_ROUTES
         return [r for r in SELLER_ROUTES if r in SAMPLED_ROUTES or r.key in operations]
 
-    with requests.Session() as session:
-        return {
-            region: {
-                route.key: sp_call(
-                    amazon,
-                    route.key,
-                    token,
-                    partner=partner,
-                    region=region,
-                    sandbox=sandbox,
-                    session=session,
-                )
-                for route in routes(region)
-            }
-            for region in REGION_CODES
+    return {
+        region: {
+            route.key: sp_call(
+                amazon, route.key, token, partner=partner, region=region, sandbox=sandbox
+            )
+            for route in routes(region)
         }
+        for region in REGION_CODES
+    }
 
 
 def _passed(answer) -> bool:
@@ -339,24 +328,17 @@ def test_another_region_refuses_a_token_whatever_the_operation(start_mock, sandb
     token = lwa_exchange(amazon).json()["access_token"]
     partner = partner_of(amazon)
     assert partner.region == "NA"
-    with requests.Session() as session:
-        for region in ("EU", "FE"):
-            refused = set()
-            for route in SELLER_ROUTES:
-                reply = sp_call(
-                    amazon,
-                    route.key,
-                    token,
-                    partner=partner,
-                    region=region,
-                    sandbox=sandbox,
-                    session=session,
-                )
-                assert reply.status_code == 403, (region, route.key)
-                error = reply.json()
-                if error.get("code") == "MissingAuthenticationToken":
-                    continue
-                assert error["errors"][0]["details"] == SCENARIOS["happy"].wire.refusal
-                refused.add(route.key)
-            # The two routes each scenario calls there are among those it answers.
-            assert {route.key for route in OTHER_REGION_ROUTES} <= refused, region
+    for region in ("EU", "FE"):
+        refused = set()
+        for route in SELLER_ROUTES:
+            reply = sp_call(
+                amazon, route.key, token, partner=partner, region=region, sandbox=sandbox
+            )
+            assert reply.status_code == 403, (region, route.key)
+            error = reply.json()
+            if error.get("code") == "MissingAuthenticationToken":
+                continue
+            assert error["errors"][0]["details"] == SCENARIOS["happy"].wire.refusal
+            refused.add(route.key)
+        # The two routes each scenario calls there are among those it answers.
+        assert {route.key for route in OTHER_REGION_ROUTES} <= refused, region
