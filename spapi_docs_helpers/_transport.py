@@ -238,11 +238,16 @@ def ca_bundle_problem(
 _PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
 
 
-def proxy_problem(url: str) -> tuple[str, str, str] | None:
+def proxy_problem(
+    url: str, *, environ_proxies: Callable[[str], Mapping[str, str]] = get_environ_proxies
+) -> tuple[str, str, str] | None:
     """``(variable, shown proxy, why)`` when the proxy requests would use for ``url`` is
-    unusable (it takes it from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY), else None."""
+    unusable (it takes it from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY), else None.
+    ``environ_proxies(url)``: the proxies the environment names for ``url``, as requests'
+    ``get_environ_proxies`` gives them (a settled session passes its own reading, kept per
+    host, which its calls use too)."""
     try:
-        proxy = select_proxy(url, get_environ_proxies(url))
+        proxy = select_proxy(url, environ_proxies(url))
     except ValueError:
         return None  # the URL itself is the problem; it is reported as such
     if not proxy:
@@ -1126,6 +1131,15 @@ class Transport:
                 return f"{name}={path}: {why}"
         return None
 
+    def _proxy_problem(self, url: str) -> tuple[str, str, str] | None:
+        """:func:`proxy_problem` for ``url``; a settled session's reading of the host's proxies
+        is the one its call then uses, so the environment is scanned once per host, not
+        twice (``get_environ_proxies`` scans all of it several times)."""
+        session = self.session
+        if isinstance(session, SettledSession):
+            return proxy_problem(url, environ_proxies=lambda u: session._proxies_of(u, None))
+        return proxy_problem(url)
+
     def _once(
         self, key: str, check: Callable[[], tuple[str, str, str] | None]
     ) -> tuple[str, str, str] | None:
@@ -1160,7 +1174,9 @@ class Transport:
             )
         # The proxy requests picks depends on the scheme and the host: "scheme://host[:port]".
         origin = "/".join(url.split("/", 3)[:3])
-        proxy = self._once(origin, lambda: proxy_problem(url)) if self.session.trust_env else None
+        proxy = (
+            self._once(origin, lambda: self._proxy_problem(url)) if self.session.trust_env else None
+        )
         if proxy is not None:
             name, shown, why = proxy
             return HttpResult(

@@ -16,6 +16,7 @@ import tracemalloc
 
 import _hostile
 import pytest
+import requests
 from _hostile import HostileServer, bounded
 from _servers import refusing_port
 
@@ -221,17 +222,28 @@ def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypat
     checked = []
     real = _transport.proxy_problem
 
-    def counted(url):
+    def counted(url, **options):
         checked.append(url)
-        return real(url)
+        return real(url, **options)
+
+    scanned = []
+    real_scan = requests.utils.get_environ_proxies
+
+    def scan_counted(url, no_proxy=None):
+        scanned.append(url)
+        return real_scan(url, no_proxy=no_proxy)
 
     monkeypatch.setattr(_transport, "proxy_problem", counted)
+    # requests' scan of the environment, as the settled session calls it.
+    monkeypatch.setattr(requests.utils, "get_environ_proxies", scan_counted)
     urls = ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b?x=1", "http://localhost:9/a"] * 2
     with Transport(timeout=0.3, retries=0, settled_environment=True) as transport:
         results = [bounded(transport.request, "GET", url) for url in urls]
-    # Every call still fails on the proxy; each origin was looked at once.
+    # Every call still fails on the proxy; each origin was looked at once, and the
+    # environment scanned once for it (the session's reading serves the proxy check).
     assert [r.failure for r in results] == ["proxy-invalid"] * len(urls)
     assert checked == ["http://127.0.0.1:9/a", "http://localhost:9/a"]
+    assert scanned == checked
     # A single check's transport looks at every call (the environment may change).
     checked.clear()
     with Transport(timeout=0.3, retries=0) as transport:
