@@ -95,34 +95,47 @@ _POOL = sorted(
 )
 
 
+def _drawn(alphabet: str, size: int, max_size: int | None = None):
+    """``size`` (to ``max_size``) characters of ``alphabet``: what ``[alphabet]{size,max}``
+    matches, drawn as bytes, each naming a character (``st.text`` makes a choice per
+    character, three to four times the CPU for values of hundreds of characters;
+    ``st.from_regex`` took some 20 ms a set of credentials, and kept the well-formed test to
+    50 examples). A byte shrinks to 0, so a failing value shrinks to the alphabet's first
+    character."""
+    return st.binary(min_size=size, max_size=size if max_size is None else max_size).map(
+        lambda raw: "".join([alphabet[byte % len(alphabet)] for byte in raw])
+    )
+
+
+# Made once: a strategy made afresh inside every draw cost hypothesis more than drawing it.
+_ALPHABETS = st.lists(st.sampled_from(_POOL), min_size=8, max_size=40, unique=True)
+# The body's characters, each byte naming one of the example's alphabet (see _drawn).
+_BODY_BYTES = st.binary(min_size=12, max_size=300)
+_SECRET_PREFIXES = st.sampled_from(["", "", *PUBLIC_PREFIXES])
+
+
 @st.composite
 def secret_looking(draw):
-    alphabet = draw(st.lists(st.sampled_from(_POOL), min_size=8, max_size=40, unique=True))
-    body = draw(st.text(alphabet=alphabet, min_size=12, max_size=300))
-    prefix = draw(st.sampled_from(["", "", *PUBLIC_PREFIXES]))
-    return prefix + body
+    alphabet = draw(_ALPHABETS)
+    body = "".join([alphabet[byte % len(alphabet)] for byte in draw(_BODY_BYTES)])
+    return draw(_SECRET_PREFIXES) + body
+
+
+_SECRETS = secret_looking()
+_SECRET_KEY_SETS = st.lists(st.sampled_from(SECRET_KEYS), min_size=1, max_size=4, unique=True)
 
 
 @PROPERTY_SETTINGS
 @given(data=st.data(), version=VERSIONS)
 def test_findings_never_show_a_piece_of_a_secret(data, version, assert_no_leak):
-    keys = data.draw(st.lists(st.sampled_from(SECRET_KEYS), min_size=1, max_size=4, unique=True))
-    credentials = {key: data.draw(secret_looking(), label=key) for key in keys}
+    keys = data.draw(_SECRET_KEY_SETS)
+    credentials = {key: data.draw(_SECRETS, label=key) for key in keys}
     findings = check_formats(credentials, sp_api_version=version)
     shown = [[f.message, f.fix, repr(f), f.one_line()] for f in findings]
     assert_no_leak(shown, *credentials.values())
 
 
 # --------------------------------------------------------------------------- well formed
-
-
-def _drawn(alphabet: str, size: int, max_size: int | None = None):
-    """``size`` (to ``max_size``) characters of ``alphabet``: what ``[alphabet]{size,max}``
-    matches, drawn as text (``st.from_regex`` took some 20 ms a set of credentials, and
-    kept the test below to 50 examples)."""
-    return st.text(
-        alphabet=alphabet, min_size=size, max_size=size if max_size is None else max_size
-    )
 
 
 HEX = "0123456789abcdef"
