@@ -35,6 +35,7 @@ import contextlib
 import http.server
 import itertools
 import re
+import selectors
 import socket
 import socketserver
 import struct
@@ -74,7 +75,8 @@ IDLE_TIMEOUT_S = 60
 # takes them (Linux caps it at net.core.somaxconn, 4096 on current kernels, 128 on old
 # ones). socketserver's default of 5 lost connections in a burst of 200.
 LISTEN_BACKLOG = 1024
-# How often a server's accept loop checks whether it must stop.
+# How often moto's accept loop (socketserver's serve_forever) checks whether it must stop;
+# a MockServer's own loop is woken at once instead (MockServer.stop).
 POLL_INTERVAL_S = 0.05
 JOIN_TIMEOUT_S = 5.0
 # The journal keeps the latest entries only: `spapi-doctor mock` may run for days.
@@ -559,12 +561,21 @@ class ConnectionTracking:
 
     def close_connections(self):
         """Shut down every open connection, then join every connection thread."""
+        self.shut_connections_down()
+        self.join_connection_threads()
+
+    def shut_connections_down(self):
+        """Shut down every open connection (a connection registered later is shut down as
+        it registers); their threads end on their own."""
         with self._lock:
             self._closing = True
             connections = list(self._connections)
-            threads = list(self._connection_threads)
         for connection in connections:
             _shutdown_socket(connection)
+
+    def join_connection_threads(self):
+        with self._lock:
+            threads = list(self._connection_threads)
         for thread in threads:
             thread.join(JOIN_TIMEOUT_S)
 
@@ -584,7 +595,13 @@ class MockServer(ConnectionTracking, http.server.HTTPServer):
         self._to_reset = set()
         self._request_counter = itertools.count(1)
         self._serve_thread = None
-        super().__init__((HOST, 0), MockRequestHandler)
+        # stop() writes to one end to wake the accept loop, which watches the other.
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        try:
+            super().__init__((HOST, 0), MockRequestHandler)
+        except BaseException:
+            self._close_wake_sockets()
+            raise
 
     def server_bind(self):
         # HTTPServer.server_bind resolves the host's FQDN, which can take seconds.
@@ -603,12 +620,28 @@ class MockServer(ConnectionTracking, http.server.HTTPServer):
     # ------------------------------------------------------------------ threads
     def start(self):
         self._serve_thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL_S},
-            name=f"mock-amazon {self.label}",
-            daemon=True,
+            target=self._accept_until_stopped, name=f"mock-amazon {self.label}", daemon=True
         )
         self._serve_thread.start()
+
+    def _accept_until_stopped(self):
+        """socketserver's serve_forever, woken by stop() instead of polling: its loop woke
+        every poll interval to look for a stop (CPU for every idle server, all the time),
+        and a stop waited for the next wake."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while True:
+                ready = selector.select()
+                if any(key.fileobj is self._wake_reader for key, _events in ready):
+                    return
+                # What serve_forever calls when the listening socket is ready: accept,
+                # then process_request (a thread for the connection), or handle_error.
+                self._handle_request_noblock()
+
+    def _close_wake_sockets(self):
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def mark_for_reset(self, connection):
         with self._lock:
@@ -625,13 +658,27 @@ class MockServer(ConnectionTracking, http.server.HTTPServer):
 
     def stop(self):
         """Stop accepting, close every connection and join every thread. Idempotent."""
+        if self.begin_stop():
+            self.finish_stop()
+
+    def begin_stop(self) -> bool:
+        """Wake the accept loop to end and shut every connection down, without waiting for
+        either; False when the server was already stopping. Several servers are stopped at
+        once by beginning each, then finishing each (:meth:`finish_stop`)."""
         if not self.begin_closing():
-            return
+            return False
         if self._serve_thread is not None:
-            self.shutdown()
+            self._wake_writer.send(b"x")
+        self.shut_connections_down()
+        return True
+
+    def finish_stop(self):
+        """Join the accept loop, close the port, join every connection's thread."""
+        if self._serve_thread is not None:
             self._serve_thread.join(JOIN_TIMEOUT_S)
         self.server_close()
-        self.close_connections()
+        self._close_wake_sockets()
+        self.join_connection_threads()
 
 
 def _no_delay(connection):
