@@ -32,6 +32,7 @@ import socket
 import stat
 import threading
 import time
+import urllib.request
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
@@ -41,7 +42,6 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.utils import (
-    get_environ_proxies,
     prepend_scheme_if_needed,
     select_proxy,
     urldefragauth,
@@ -236,18 +236,52 @@ def ca_bundle_problem(
 
 
 _PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
+# (scheme, host:port, no_proxy, the proxy variables and their values) -> requests' answer
+_ENVIRON_PROXIES: dict[Any, dict[str, str]] = {}
+_MAX_ENVIRON_PROXIES = 256
+
+
+def environ_proxies(url: str, no_proxy: str | None = None) -> dict[str, str]:
+    """The proxies the environment names for ``url``, as requests'
+    ``get_environ_proxies(url, no_proxy)`` gives them, kept per host and per value of the
+    proxy variables (a fresh dict each time).
+
+    requests scans the whole environment several times per call (a check asks a dozen
+    times; a tenth of its CPU in an environment of some eighty variables). Its answer
+    depends on the URL's scheme and ``host:port``, on ``no_proxy`` and on the variables
+    urllib reads: those whose name ends in ``_proxy`` (in any case) and ``REQUEST_METHOD``;
+    they make the key, so a change of any of them is seen at once. That holds where the
+    environment is urllib's only source of proxies (``getproxies`` is
+    ``getproxies_environment``); on macOS and Windows, whose system settings count too,
+    every call asks requests."""
+    if urllib.request.getproxies is not urllib.request.getproxies_environment:
+        answer: dict[str, str] = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
+        return answer
+    parts = urlsplit(url)
+    names = sorted(
+        name for name in os.environ if name[-6:].lower() == "_proxy" or name == "REQUEST_METHOD"
+    )
+    variables = tuple((name, os.environ.get(name)) for name in names)
+    key = (parts.scheme, parts.netloc, no_proxy, variables)
+    found = _ENVIRON_PROXIES.get(key)
+    if found is None:
+        found = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
+        if len(_ENVIRON_PROXIES) >= _MAX_ENVIRON_PROXIES:
+            _ENVIRON_PROXIES.clear()
+        _ENVIRON_PROXIES[key] = found
+    return dict(found)
 
 
 def proxy_problem(
-    url: str, *, environ_proxies: Callable[[str], Mapping[str, str]] = get_environ_proxies
+    url: str, *, proxies_of: Callable[[str], Mapping[str, str]] = environ_proxies
 ) -> tuple[str, str, str] | None:
     """``(variable, shown proxy, why)`` when the proxy requests would use for ``url`` is
     unusable (it takes it from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY), else None.
-    ``environ_proxies(url)``: the proxies the environment names for ``url``, as requests'
-    ``get_environ_proxies`` gives them (a settled session passes its own reading, kept per
-    host, which its calls use too)."""
+    ``proxies_of(url)``: the proxies the environment names for ``url``
+    (:func:`environ_proxies`; a settled session passes its own reading, kept per host,
+    which its calls use too)."""
     try:
-        proxy = select_proxy(url, environ_proxies(url))
+        proxy = select_proxy(url, proxies_of(url))
     except ValueError:
         return None  # the URL itself is the problem; it is reported as such
     if not proxy:
@@ -756,7 +790,7 @@ class SettledSession(_Session):
 
     Once per host (scheme and ``host:port``): the proxies the environment names
     (``get_environ_proxies`` scans the whole environment, several times per call: a third
-    of a fleet's CPU once), the host's ``~/.netrc`` entry (looked up, files and all, on
+    of a fleet's CPU once; :func:`environ_proxies` keeps its answers too), the host's ``~/.netrc`` entry (looked up, files and all, on
     every call otherwise) and the CA bundle the environment names. Once per URL and query:
     the prepared URL. Per call, requests' own code still prepares what changes (the headers,
     each checked as requests checks them; the body; the authorisation from ``~/.netrc`` or
@@ -799,7 +833,7 @@ class SettledSession(_Session):
         parts = urlsplit(url)
         found: dict[str, str] = self._kept.get(
             ("proxies", parts.scheme, parts.netloc, no_proxy),
-            lambda: requests.utils.get_environ_proxies(url, no_proxy=no_proxy),
+            lambda: environ_proxies(url, no_proxy=no_proxy),
         )
         return found
 
@@ -1134,10 +1168,10 @@ class Transport:
     def _proxy_problem(self, url: str) -> tuple[str, str, str] | None:
         """:func:`proxy_problem` for ``url``; a settled session's reading of the host's proxies
         is the one its call then uses, so the environment is scanned once per host, not
-        twice (``get_environ_proxies`` scans all of it several times)."""
+        twice."""
         session = self.session
         if isinstance(session, SettledSession):
-            return proxy_problem(url, environ_proxies=lambda u: session._proxies_of(u, None))
+            return proxy_problem(url, proxies_of=lambda u: session._proxies_of(u, None))
         return proxy_problem(url)
 
     def _once(

@@ -216,6 +216,8 @@ def test_an_unusable_proxy_is_named(monkeypatch, value, why):
 def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypatch):
     from spapi_docs_helpers import _transport
 
+    # No answer of another test: every scan of this one is counted.
+    monkeypatch.setattr(_transport, "_ENVIRON_PROXIES", {})
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.setenv("HTTP_PROXY", "http://:3128")
@@ -250,6 +252,45 @@ def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypat
         for url in urls:
             bounded(transport.request, "GET", url)
     assert checked == urls
+
+
+def test_the_proxies_kept_per_host_follow_every_change_of_the_proxy_variables(monkeypatch):
+    from spapi_docs_helpers import _transport
+    from spapi_docs_helpers._transport import environ_proxies
+
+    monkeypatch.setattr(_transport, "_ENVIRON_PROXIES", {})
+    scans = []
+    real_scan = requests.utils.get_environ_proxies
+
+    def scan_counted(url, no_proxy=None):
+        scans.append(url)
+        return real_scan(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.utils, "get_environ_proxies", scan_counted)
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    url = "http://sp.example.test:8080/sellers"
+    assert environ_proxies(url) == {}
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example.test:3128")
+    assert environ_proxies(url)["http"] == "http://proxy.example.test:3128"
+    # Another path of the same host, unchanged variables: requests is not asked again.
+    assert environ_proxies(url + "/x?y=1")["http"] == "http://proxy.example.test:3128"
+    assert len(scans) == 2
+    monkeypatch.setenv("http_proxy", "http://other.example.test:3128")
+    assert environ_proxies(url) == real_scan(url)
+    monkeypatch.setenv("no_proxy", "sp.example.test")
+    assert environ_proxies(url) == real_scan(url) == {}
+    assert environ_proxies(url, no_proxy="elsewhere.test") == real_scan(
+        url, no_proxy="elsewhere.test"
+    )
+    monkeypatch.delenv("http_proxy")
+    monkeypatch.delenv("no_proxy")
+    assert "http" in environ_proxies(url)
+    monkeypatch.setenv("REQUEST_METHOD", "GET")  # a CGI script: HTTP_PROXY is not trusted
+    assert environ_proxies(url) == real_scan(url) == {}
+    # The answer is the caller's: changing it changes no later one.
+    environ_proxies(url)["http"] = "changed"
+    assert "changed" not in environ_proxies(url).values()
 
 
 def test_a_bad_port_is_an_endpoint_problem_not_an_unexplained_answer():
