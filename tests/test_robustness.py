@@ -44,15 +44,26 @@ class _Scripted(BaseHTTPRequestHandler):
     do_GET = do_POST = _reply
 
 
+class _ScriptedServer(ThreadingHTTPServer):
+    # Every probe of every region connects at once: with socketserver's backlog of 5 the
+    # kernel dropped some handshakes, and their clients waited a second to send again.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @pytest.fixture
 def scripted():
     """``scripted(answer)``: the URL of a loopback server answering with ``answer``."""
     servers = []
 
     def start(answer):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+        server = _ScriptedServer(("127.0.0.1", 0), _Scripted)
         server.answer = answer
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # shutdown() waits for the loop's next poll: socketserver's default of 0.5 s made
+        # every test's teardown wait about that long per server.
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_port}"
 
