@@ -25,6 +25,7 @@ from spapi_docs_helpers._transport import (
     MAX_BODY_BYTES,
     HttpResult,
     Transport,
+    botocore_session,
     network_failure,
 )
 from spapi_docs_helpers.mock import MockAmazon
@@ -322,3 +323,42 @@ def test_urls_are_shown_with_userinfo_and_query_values_masked():
     http = HttpResult("GET", "http://user:hunter2@127.0.0.1:9/p?client_secret=hunter3&a=1")
     assert http.url == "http://user:***@127.0.0.1:9/p?client_secret=***&a=***"
     assert "hunter" not in repr(http)
+
+
+# --------------------------------------------------------------------------- botocore sessions
+
+
+def _handlers_of(session, event: str) -> list:
+    # botocore lists no handlers publicly; its emitter's prefix trie is what it dispatches from.
+    return list(session.get_component("event_emitter")._emitter._handlers.prefix_search(event))
+
+
+def test_a_session_has_the_built_in_handlers_botocore_gives_its_own():
+    import botocore.handlers
+    import botocore.session
+
+    ours, botocores = botocore_session(), botocore.session.Session()
+    events = {spec[0] for spec in botocore.handlers.BUILTIN_HANDLERS}
+    assert len(events) > 50
+    for event in events:
+        assert _handlers_of(ours, event) == _handlers_of(botocores, event), event
+
+
+def test_what_a_session_registers_stays_in_that_session():
+    event = "before-call.sts.GetCallerIdentity"
+
+    def marker(**kwargs):
+        return None
+
+    first = botocore_session()
+    first.register(event, marker)
+    second = botocore_session()
+    assert marker in _handlers_of(first, event)
+    assert marker not in _handlers_of(second, event)
+    assert marker not in _handlers_of(botocore_session(), event)
+
+
+def test_sessions_share_one_data_loader():
+    first, second = botocore_session(), botocore_session()
+    assert first is not second
+    assert first.get_component("data_loader") is second.get_component("data_loader")
