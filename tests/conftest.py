@@ -84,6 +84,34 @@ _SLOW_FILES = {
 }
 
 
+# `make test` hands whole files to its workers in collection order (pytest-xdist's
+# `--dist loadfile --no-loadscope-reorder`). The longest files go first, so that none of
+# them starts last while the other workers run out of work: the browser tests (they wait for
+# the site build, the longest single step), then these, longest first as measured on the
+# 2-core machine. Only an order: a file missing from here runs after them, in collection
+# order, and a wrong guess costs time, never a result.
+_LONGEST_FIRST = (
+    "tests/browser/test_site.py",
+    "tests/browser/test_site_reader.py",
+    "tests/browser/test_site_screenshots.py",
+    "tests/browser/test_consent_in_browser.py",
+    "tests/test_rotation.py",
+    "tests/test_canary.py",
+    "tests/test_recipes.py",
+    "tests/test_check_online.py",
+    "notebooks/05-troubleshooting-tour.ipynb",
+    "tests/test_roles_check.py",
+    "tests/mock/test_scenarios.py",
+    "tests/test_fleet.py",
+    "tests/test_formats_properties.py",
+    "tests/mock/test_malformed.py",
+    "tests/test_notebooks.py",
+    "notebooks/08-rotation.ipynb",
+    "tests/test_packaging.py",
+)
+_RANK = {ROOT / name: rank for rank, name in enumerate(_LONGEST_FIRST)}
+
+
 def pytest_collection_modifyitems(items):
     slow_paths: dict = {}  # a file's answer, asked once (each worker collects 3,000 items)
     for item in items:
@@ -95,6 +123,8 @@ def pytest_collection_modifyitems(items):
             )
         if slow or not _SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    # A stable sort: a file's own items keep their order (a notebook's cells above all).
+    items.sort(key=lambda item: _RANK.get(item.path, len(_RANK)))
 
 
 @pytest.fixture

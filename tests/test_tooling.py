@@ -162,3 +162,18 @@ def test_make_check_leaves_out_the_browser_nbval_and_the_site_build():
     assert '-m "not browser and not slow"' in command
     assert "-p no:nbval" in command
     assert "mypy" in command and "ruff check" in command
+
+
+# --------------------------------------------------------------------------- test order
+
+
+def test_the_longest_first_order_names_files_that_exist(request):
+    """A renamed file would silently drop out of the order `make test` hands files out in."""
+    here = str(ROOT / "tests" / "conftest.py")
+    [conftest] = [
+        plugin
+        for plugin in request.config.pluginmanager.get_plugins()
+        if getattr(plugin, "__file__", None) == here
+    ]
+    assert len(conftest._LONGEST_FIRST) > 10
+    assert [name for name in conftest._LONGEST_FIRST if not (ROOT / name).is_file()] == []
