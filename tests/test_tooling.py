@@ -177,3 +177,22 @@ def test_the_longest_first_order_names_files_that_exist(request):
     ]
     assert len(conftest._LONGEST_FIRST) > 10
     assert [name for name in conftest._LONGEST_FIRST if not (ROOT / name).is_file()] == []
+
+
+# --------------------------------------------------------------------------- the leak check
+
+
+def test_the_leak_check_finds_a_piece_of_a_secret_in_any_text(assert_no_leak):
+    secret = "Atzr|IwEB-fake-refresh-token-value-0123456789"
+    shown = ["nothing here", {"fix": f"paste …{secret[10:24]}… again"}]
+    with pytest.raises(AssertionError, match="a piece of a secret"):
+        assert_no_leak(shown, secret)
+    assert_no_leak(["nothing here", {"fix": "Atzr|IwEB… (46 characters)"}], secret)
+
+
+def test_the_leak_check_sees_no_piece_across_two_texts(assert_no_leak):
+    # Every 12-character piece of this secret holds the separator the check joins texts with.
+    secret = "xxxxxx\0yyyyyyyyyy"
+    assert_no_leak(["abc xxxxxx", "yyyyyyyyyy def"], secret)
+    with pytest.raises(AssertionError):
+        assert_no_leak(["abc xxxxxx\0yyyyyyyyyy def"], secret)
