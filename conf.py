@@ -77,6 +77,9 @@ extensions = [
     # Local (docs/_ext/spapi_search.py): Sphinx's English search, stemming each word once per
     # build instead of once per page; the same searchindex.js, in less time.
     "spapi_search",
+    # Local (docs/_ext/spapi_navigation.py): furo's sidebar resolved from the pages' titles
+    # alone, instead of every page's whole table of contents on every page; the same HTML.
+    "spapi_navigation",
 ]
 # No sphinx.ext.intersphinx: it fetches inventories over the network at build time, and
 # the build must work offline.

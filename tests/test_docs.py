@@ -7,7 +7,8 @@ section (or a section without its code), a credential missing from the field map
 of ``spapi-doctor check`` missing from the CLI reference, a public name missing from the API
 page, a field of the JSON report missing from its reference. They also hold the site to its
 promises: every page of the table of contents is built, every figure has alt text, and
-nothing is loaded from another host.
+nothing is loaded from another host. The last tests cover a build extension of docs/_ext
+whose check runs inside the build (spapi_navigation: that the check can fail).
 """
 
 from __future__ import annotations
@@ -489,3 +490,81 @@ def test_generated_tables_keep_their_break_points_and_no_paragraph_nests(site):
         if "<p><p>" in path.read_text(encoding="utf-8")
     ]
     assert nested == []
+
+
+# --------------------------------------------------------------------------- build extensions
+
+
+def _navigation_extension():
+    """docs/_ext/spapi_navigation.py, imported as the build imports it (conf.py's path)."""
+    import importlib.util
+
+    path = DOCS / "_ext" / "spapi_navigation.py"
+    spec = importlib.util.spec_from_file_location("spapi_navigation", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _page_toc(title: str, *sections: str):
+    """A page's table of contents as Sphinx collects it: its title, then its sections."""
+    from docutils import nodes
+    from sphinx import addnodes
+
+    def entry(text, *below):
+        reference = nodes.reference("", text, internal=True, refuri=title, anchorname="")
+        item = nodes.list_item("", addnodes.compact_paragraph("", "", reference))
+        if below:
+            item += nodes.bullet_list("", *below)
+        return item
+
+    return nodes.bullet_list("", entry(title, *(entry(section) for section in sections)))
+
+
+class _Environment:
+    """What ``TitlesOnly`` reads of Sphinx's build environment."""
+
+    def __init__(self, **tocs):
+        self.tocs = tocs
+        self.metadata = {docname: {} for docname in tocs}
+
+
+def test_the_navigation_shortcut_falls_back_and_warns_when_sphinx_cuts_differently(caplog):
+    """The build checks its first sidebar against Sphinx's own resolution; here a "Sphinx"
+    that shows every section (it does not cut the tables of contents at all) is told apart,
+    and the sidebars are then resolved its way. The real build's check passes (the strict
+    build would fail on the warning), which is what proves the shortcut right."""
+    navigation = _navigation_extension()
+    env = _Environment(guide=_page_toc("guide", "Install", "Configure"))
+
+    def uncut_sidebar(**options):  # what this "Sphinx" resolves: the tables as they are
+        return "".join(toc.astext() for toc in env.tocs.values())
+
+    cut = navigation.TitlesOnly(env)
+    options = {"titles_only": True}
+    with caplog.at_level("WARNING"):
+        first = cut.resolve(env, uncut_sidebar, "guide", options)
+    assert "Install" in first and "Configure" in first  # Sphinx's answer, not the shortcut's
+    assert "differs from Sphinx's own" in caplog.text
+    assert cut.tocs is None
+    assert cut.resolve(env, uncut_sidebar, "guide", options) == first
+    assert env.tocs["guide"].astext() == first  # the tables of contents are left as they were
+
+
+def test_the_navigation_shortcut_keeps_titles_and_nested_tables_of_contents():
+    from sphinx import addnodes
+
+    navigation = _navigation_extension()
+    page = _page_toc("guide", "Install")
+    nested = addnodes.toctree(entries=[(None, "reference/cli")])
+    page[0][1][0] += nested  # a toctree inside the "Install" section
+    plain = _page_toc("faq")  # a title, nothing to cut
+    env = _Environment(guide=page, faq=plain)
+    cut = navigation.TitlesOnly(env)
+    assert cut.tocs["faq"].pformat() == plain.pformat()
+    guide = cut.tocs["guide"]
+    assert guide.astext().strip() == "guide"
+    assert [node["entries"] for node in guide.findall(addnodes.toctree)] == [
+        [(None, "reference/cli")]
+    ]
+    assert "Install" in page.astext(), "the page's own table of contents was changed"
