@@ -65,21 +65,26 @@ class Page(HTMLParser):
         self.path = path
         self.elements = []  # (tag, attrs, classes of the enclosing elements)
         self.text_parts = []
-        self._stack = []  # (tag, classes)
+        # (tag, the classes of the element and of those enclosing it): an element's
+        # enclosing classes are its parent's entry, not a union over the stack for each.
+        self._stack = []
         self.feed(path.read_text(encoding="utf-8"))
         self.text = " ".join("".join(self.text_parts).split())
 
+    def _enclosing(self) -> frozenset:
+        return self._stack[-1][1] if self._stack else frozenset()
+
     def handle_starttag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
-        enclosing = frozenset(c for _tag, classes in self._stack for c in classes)
+        enclosing = self._enclosing()
         self.elements.append((tag, attributes, enclosing))
         if tag not in self.VOID:
-            self._stack.append((tag, attributes.get("class", "").split()))
+            own = attributes.get("class", "").split()
+            self._stack.append((tag, enclosing.union(own) if own else enclosing))
 
     def handle_startendtag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
-        enclosing = frozenset(c for _tag, classes in self._stack for c in classes)
-        self.elements.append((tag, attributes, enclosing))
+        self.elements.append((tag, attributes, self._enclosing()))
 
     def handle_endtag(self, tag):
         for index in range(len(self._stack) - 1, -1, -1):
