@@ -11,8 +11,9 @@ STAMP  := $(VENV)/.installed
 # mock's timeout or a long poll of its queue), and on a 2-core machine two more workers run
 # tests in those waits (docs/contributing/architecture.md, "Test speed"). The workers
 # share one site build (the `site` fixture of tests/conftest.py); files are handed out in
-# collection order (--no-loadscope-reorder), so that the browser tests, which build it, start
-# first and tests/test_docs.py comes long after, instead of both at once with one worker idle.
+# collection order (--no-loadscope-reorder), which tests/conftest.py sorts longest first:
+# the browser tests, which build the site and run in one worker as if one file, start
+# first, and tests/test_docs.py comes long after.
 TEST_WORKERS ?= 4
 PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 # One strict build command, everywhere (here, CI, Read the Docs).

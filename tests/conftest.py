@@ -113,6 +113,27 @@ _LONGEST_FIRST = (
 _RANK = {ROOT / name: rank for rank, name in enumerate(_LONGEST_FIRST)}
 
 
+# The browser tests share one pytest-xdist worker: one Playwright driver and one Chromium
+# instead of one per file in four workers (each about 1.5 s of CPU to start), and the other
+# workers run the rest of the suite while the site is built, instead of three of them
+# waiting for it. `--dist loadfile` with tests/browser/ as one "file".
+_BROWSER_TESTS = "tests/browser/"
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent when it is disabled
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserTestsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return _BROWSER_TESTS if scope.startswith(_BROWSER_TESTS) else scope
+
+    return BrowserTestsTogether(config, log)
+
+
 # Python's cycle collector, made rarer in every pytest process: the workers hold moto,
 # botocore's models and 3,000 collected items, which each pass over the old generations
 # walks again (2.7 s of CPU in the check-heavy files at the default thresholds, 1.1 s here).

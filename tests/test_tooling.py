@@ -196,3 +196,30 @@ def test_the_leak_check_sees_no_piece_across_two_texts(assert_no_leak):
     assert_no_leak(["abc xxxxxx", "yyyyyyyyyy def"], secret)
     with pytest.raises(AssertionError):
         assert_no_leak(["abc xxxxxx\0yyyyyyyyyy def"], secret)
+
+
+def test_make_test_runs_the_browser_tests_in_one_worker_and_every_other_file_alone(request):
+    """`--dist loadfile`, with tests/browser/ handed out as one file (tests/conftest.py)."""
+
+    class AsMakeTest:  # the options of `make test`, over this session's own
+        def __init__(self, config):
+            self._config = config
+
+        def getvalue(self, name):
+            return {"dist": "loadfile", "tx": ["4*popen"]}.get(name) or self._config.getvalue(name)
+
+        def __getattr__(self, name):
+            return getattr(self._config, name)
+
+    config = AsMakeTest(request.config)
+    scheduler = request.config.hook.pytest_xdist_make_scheduler(config=config, log=None)
+    scope = scheduler._split_scope
+    browser = {
+        scope(f"tests/browser/{name}::test_x")
+        for name in ("test_site.py", "test_site_reader.py", "test_consent_in_browser.py")
+    }
+    assert len(browser) == 1
+    assert scope("tests/test_rotation.py::test_x[a]") == "tests/test_rotation.py"
+    assert scope("notebooks/05-troubleshooting-tour.ipynb::Cell 3") == (
+        "notebooks/05-troubleshooting-tour.ipynb"
+    )

@@ -8,8 +8,8 @@ without alt text, links and anchors that lead nowhere, and a missing icon; then 
 the site, and follows the results with the links the pages were checked with. The other
 browser checks are in test_site_reader.py (the troubleshooting links the CLI prints, the
 site root, the theme switch, the copy buttons) and test_site_screenshots.py (the
-screenshots, and that the checks can fail): three files, so that pytest-xdist can run them
-side by side; all of them read the one site build.
+screenshots, and that the checks can fail). All of them read the one site build, and
+`make test` runs them in one worker, with one browser (tests/conftest.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What a reader does with the built site: follow a troubleshooting link that
 ``spapi-doctor`` printed, open the site's root, switch between light and dark, and copy a
 command with its copy button (part of issue #7; test_site.py loads every page and searches,
-test_site_screenshots.py renders the main pages; pytest-xdist runs the three side by side).
+test_site_screenshots.py renders the main pages).
 
 Every troubleshooting link the CLI prints (``docs_url(code)`` of every catalogue code,
 mapped onto the local site) must name exactly one shown section of its page, and opening
