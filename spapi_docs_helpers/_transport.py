@@ -258,10 +258,14 @@ def environ_proxies(url: str, no_proxy: str | None = None) -> dict[str, str]:
     if urllib.request.getproxies is not urllib.request.getproxies_environment:
         answer: dict[str, str] = requests.utils.get_environ_proxies(url, no_proxy=no_proxy)
         return answer
-    parts = urlsplit(url)
     names = sorted(
         name for name in os.environ if name[-6:].lower() == "_proxy" or name == "REQUEST_METHOD"
     )
+    if not names and not no_proxy:
+        # No proxy variable and no exceptions to apply: requests' answer for any URL (a
+        # check against a new mock, on new ports, would otherwise ask it for every host).
+        return {}
+    parts = urlsplit(url)
     variables = tuple((name, os.environ.get(name)) for name in names)
     key = (parts.scheme, parts.netloc, no_proxy, variables)
     found = _ENVIRON_PROXIES.get(key)

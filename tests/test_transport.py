@@ -271,12 +271,16 @@ def test_the_proxies_kept_per_host_follow_every_change_of_the_proxy_variables(mo
     for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
         monkeypatch.delenv(name)
     url = "http://sp.example.test:8080/sellers"
-    assert environ_proxies(url) == {}
+    # No proxy variable at all: no proxy for any URL, as requests says, without asking it.
+    others = ["https://127.0.0.1:1/x", "http://localhost", "http://[::1]:99999/", "file:///x"]
+    assert [environ_proxies(u) for u in [url, *others]] == [{}] * 5
+    assert scans == []
+    assert [real_scan(u) for u in [url, *others]] == [{}] * 5
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.example.test:3128")
     assert environ_proxies(url)["http"] == "http://proxy.example.test:3128"
     # Another path of the same host, unchanged variables: requests is not asked again.
     assert environ_proxies(url + "/x?y=1")["http"] == "http://proxy.example.test:3128"
-    assert len(scans) == 2
+    assert len(scans) == 1
     monkeypatch.setenv("http_proxy", "http://other.example.test:3128")
     assert environ_proxies(url) == real_scan(url)
     monkeypatch.setenv("no_proxy", "sp.example.test")
