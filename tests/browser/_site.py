@@ -43,6 +43,15 @@ LAUNCH_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 
 
+def expect(*args, **kwargs):
+    """Playwright's ``expect``, imported when first called: every pytest-xdist worker
+    collects the browser tests, and only the one that runs them needs Playwright (about
+    0.4 s of CPU to import)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(*args, **kwargs)
+
+
 def built_pages(site: Path) -> list:
     """Every page of the guide and every notebook page, as paths relative to the site root.
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 import yaml
 from _consent_flow import DOCTOR, listening_authorize
-from playwright.sync_api import expect
+from _site import expect
 
 from spapi_docs_helpers.mock import _consent, _world
 

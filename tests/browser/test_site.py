@@ -20,8 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from _site import VIEWPORT, LinkTargets, PageWatch, built_pages, named_icons, report
-from playwright.sync_api import expect
+from _site import VIEWPORT, LinkTargets, PageWatch, built_pages, expect, named_icons, report
 
 pytestmark = pytest.mark.browser
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from _site import PageWatch, copybutton_settings, expected_copy, report
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from playwright.sync_api import expect
+from _site import PageWatch, copybutton_settings, expect, expected_copy, report
 
 from spapi_docs_helpers._catalogue import CATALOGUE, DOCS_BASE_URL, docs_url
 
@@ -71,6 +69,9 @@ def test_the_troubleshooting_links_the_cli_prints_open_at_their_section(new_cont
     page: it is followed for three sections of each page (the first, the middle and the
     last, which can only land with the page at its end) instead of all 135, which took
     most of a minute of Chromium's time on each run."""
+    # Here, not at the top: only the worker that runs the browser tests needs Playwright.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     page = new_context().new_page()
     watch = PageWatch(page)
     failures = []
