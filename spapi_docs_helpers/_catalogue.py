@@ -1386,6 +1386,22 @@ CATALOGUE = (
         match=("SignatureDoesNotMatch",),
     ),
     Entry(
+        code="sts-keys-missing",
+        severity="error",
+        stage="sts",
+        prevalence="doctor-only",
+        field=None,
+        title="No AWS keys to call STS with",
+        cause="The legacy path signs its STS calls with an IAM user's access key and secret key. "
+        "The credentials hold none, and neither does botocore's own chain (AWS_ACCESS_KEY_ID "
+        "and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws, an instance role), or it holds only "
+        "half of a pair; so nothing was sent to AWS.",
+        fix="Store the IAM user's aws_access_key and aws_secret_key with the other "
+        "credentials, or leave the legacy path: since 2023-10-02 SP-API needs no AWS keys.",
+        texts=("Unable to locate credentials",),
+        sources=(SRC_IAM_REMOVED,),
+    ),
+    Entry(
         code="sts-token-expired",
         severity="error",
         stage="sts",

@@ -650,6 +650,12 @@ def diagnose_sts(
 ) -> Finding:
     """The finding for an exception of an STS call (botocore's ClientError or network)."""
     kind = type(error).__name__
+    if kind in ("NoCredentialsError", "PartialCredentialsError"):
+        # botocore refused to sign: no request was sent, so nothing answered.
+        return entry("sts-keys-missing").finding(
+            f"AWS STS ({operation}) was not called: {kind}: "
+            f"{escape_controls(redact_text(str(error), secrets))[:300]}."
+        )
     network = network_failure(error)
     if network is None and kind.endswith(("ConnectionError", "ConnectionClosedError")):
         # botocore's own wrapper, whose cause was not recognised: no answer came.
@@ -710,6 +716,11 @@ def diagnose_sts(
 def sts_client_finding(error: BaseException, *, secrets: Iterable[str] = ()) -> Finding:
     """Why no STS client could be made: botocore refused the endpoint or a key before
     sending anything."""
+    if type(error).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
+        return entry("sts-keys-missing").finding(
+            f"AWS STS was not called: {type(error).__name__}: "
+            f"{escape_controls(redact_text(str(error), secrets))[:200]}."
+        )
     return entry("endpoint-url-invalid").finding(
         f"No STS client could be made: {type(error).__name__}: "
         f"{redact_text(str(error), secrets)[:200]}."

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import botocore.exceptions
 import pytest
-from _servers import QuietHandler, loopback_server
+from _servers import QuietHandler, loopback_server, refusing_port
 from botocore.stub import Stubber
 
 from spapi_docs_helpers import CATALOGUE, Credentials, _diagnose
@@ -68,6 +68,27 @@ def test_root_keys_are_blamed_on_the_access_key(stubbed):
     assert result.is_root
     assert result.finding.code == "sts-root-keys"
     assert result.finding.field == "aws_access_key"
+
+
+@pytest.mark.parametrize(
+    "held",
+    [
+        {},  # today's credentials: no AWS keys at all
+        {"aws_access_key": "AKIAIOSFODNN7EXAMPLE"},  # half a pair
+    ],
+)
+def test_no_aws_keys_to_sign_with_is_said_and_nothing_is_sent(monkeypatch, held):
+    from spapi_docs_helpers import StsError, caller_identity
+
+    # botocore's chain asks the instance metadata service last: not on this machine.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with refusing_port() as port, pytest.raises(StsError) as raised:
+        caller_identity(Credentials(**held), endpoint_url=f"http://127.0.0.1:{port}", timeout=2)
+    finding = raised.value.finding
+    assert finding.code == "sts-keys-missing"
+    assert finding.message.startswith("AWS STS ") and " was not called: " in finding.message
+    assert "CredentialsError" in finding.message
+    assert "unexpected" not in finding.message
 
 
 def test_assume_role_refused_to_root_is_root_keys(stubbed):
