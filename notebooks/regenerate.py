@@ -101,6 +101,14 @@ def main(argv=None) -> int:
     if not paths:
         paths = sorted(HERE.glob("*.ipynb"))
     for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            print(
+                f"regenerate.py: {path} is not a notebook file; name notebooks "
+                "(notebooks/01-load-credentials.ipynb ...), or none to regenerate them all",
+                file=sys.stderr,
+            )
+            return 2
+    for path in paths:
         print(f"executing {path.name} …", flush=True)
         regenerate(path)
     return 0

@@ -377,3 +377,11 @@ def test_regenerated_outputs_hold_neither_ports_nor_the_run_home(tmp_path):
         committed = path.read_text()
         assert not re.search(r"127\.0\.0\.1:\d", committed), path.name
         assert "spapi-notebook-home" not in committed, path.name
+
+
+@pytest.mark.parametrize("argument", ["--help", "notebooks/no-such.ipynb", "README.md"])
+def test_regenerate_names_what_is_not_a_notebook_and_runs_nothing(argument, capsys):
+    assert regenerate.main([argument]) == 2
+    err = capsys.readouterr().err
+    assert f"{argument} is not a notebook file" in err
+    assert "Traceback" not in err
