@@ -22,6 +22,7 @@ have their own conftest as well.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import gc
@@ -34,6 +35,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -187,6 +189,22 @@ def isolated_machine(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return home
+
+
+@pytest.fixture
+def mock_stops_at_once(monkeypatch):
+    """`spapi-doctor mock` run in this process stops as soon as it has handed its
+    environment over, as if Ctrl-C came at once: its wait for a signal is replaced, so a
+    test cannot hang on it. (The signals themselves are the child-process tests' part.)"""
+    from spapi_docs_helpers.mock import _cli as mock_cli
+
+    @contextlib.contextmanager
+    def stopped_at_once():
+        stop = threading.Event()
+        stop.set()
+        yield stop
+
+    monkeypatch.setattr(mock_cli, "_stop_on_signals", stopped_at_once)
 
 
 # --------------------------------------------------------------------------- credentials.yml

@@ -7,17 +7,14 @@ end-to-end check.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import threading
 
 import pytest
 
 from spapi_docs_helpers._cli import _TerminalProgress
 from spapi_docs_helpers._report import StageResult
 from spapi_docs_helpers.mock import MockAmazon
-from spapi_docs_helpers.mock import _cli as mock_cli
 from spapi_docs_helpers.mock._cli import ENV_FILE_MARKER
 
 # The doctor runs in the isolated environment of conftest (fake HOME, no credential
@@ -90,22 +87,14 @@ def test_mock_subcommand_lists_its_scenarios(cli):
     assert "revoked-refresh-token" in out and "happy-legacy" in out
 
 
-def test_mock_refuses_to_overwrite_a_foreign_env_file(cli, monkeypatch, tmp_path):
+def test_mock_refuses_to_overwrite_a_foreign_env_file(cli, mock_stops_at_once, tmp_path):
     """Through the command's entry point (``_cli.main``): a file the mock did not write is
     left alone.
 
-    Refusing is immediate. A mock that started instead would stop at once (its wait for a
-    signal is replaced here, so the test cannot hang), having written the file: the test
-    fails. The installed script runs the mock in children in tests/test_cli_exits.py.
+    Refusing is immediate. A mock that started instead would stop at once
+    (``mock_stops_at_once``: the test cannot hang), having written the file: the test fails.
+    The installed script runs the mock in children in tests/test_cli_exits.py.
     """
-
-    @contextlib.contextmanager
-    def stopped_at_once():
-        stop = threading.Event()
-        stop.set()
-        yield stop
-
-    monkeypatch.setattr(mock_cli, "_stop_on_signals", stopped_at_once)
     foreign = tmp_path / ".env"
     foreign.write_text("LWA_CLIENT_SECRET=my-real-secret\n")
     code, out, err = cli("mock", "--env-file", str(foreign))

@@ -9,7 +9,6 @@ adversarial review's findings 16, 27 and 19."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import os
 import re
@@ -101,19 +100,10 @@ def _sourced(path, variable) -> str:
     ).stdout
 
 
-def _in_process(capsys, monkeypatch, *args):
+def _in_process(capsys, *args):
     """run() in this process, in the main thread as the command runs it, with ``args``;
-    a mock that starts is stopped as soon as it has handed its environment over (as if
-    Ctrl-C came at once: the signals themselves are the subprocess tests' part).
-    (exit status, stdout, stderr)."""
-
-    @contextlib.contextmanager
-    def stopped_at_once():
-        stop = threading.Event()
-        stop.set()
-        yield stop
-
-    monkeypatch.setattr(_cli, "_stop_on_signals", stopped_at_once)
+    the calling test asks for ``mock_stops_at_once``, so a mock that starts is stopped as
+    soon as it has handed its environment over. (exit status, stdout, stderr)."""
     parser = argparse.ArgumentParser(prog="spapi-doctor mock")
     _cli.add_arguments(parser)
     status = _cli.run(parser.parse_args(list(args)))
@@ -122,9 +112,9 @@ def _in_process(capsys, monkeypatch, *args):
     return status, out, err
 
 
-def test_list_shows_every_scenario_with_its_title(capsys, monkeypatch):
+def test_list_shows_every_scenario_with_its_title(capsys, mock_stops_at_once):
     # In-process: the list on a full or closed standard output runs in a child below.
-    status, out, _err = _in_process(capsys, monkeypatch, "--list")
+    status, out, _err = _in_process(capsys, "--list")
     assert status == 0
     for name, item in SCENARIOS.items():
         assert any(line.startswith(name + " ") and item.title in line for line in out.splitlines())
@@ -166,10 +156,10 @@ def test_env_file_is_sourceable_and_points_at_the_running_mock_until_sigterm(tmp
         socket.create_connection((parts.hostname, parts.port), timeout=1).close()
 
 
-def test_stdout_alone_is_sourceable(capsys, monkeypatch, tmp_path):
+def test_stdout_alone_is_sourceable(capsys, mock_stops_at_once, tmp_path):
     # In-process: what a child prints is the same text (the child above compares its
     # standard output with its env file, and the signals are the children's part).
-    status, out, err = _in_process(capsys, monkeypatch, "--scenario", "secrets-manager")
+    status, out, err = _in_process(capsys, "--scenario", "secrets-manager")
     assert status == 0, err
     saved = tmp_path / "stdout.env"
     saved.write_text(out)
@@ -186,10 +176,10 @@ def test_a_foreign_env_file_is_never_overwritten(capsys, tmp_path):
     assert env_file.read_text() == "LWA_CLIENT_SECRET=my-real-secret\n"
 
 
-def test_the_mocks_own_env_file_is_replaced(capsys, monkeypatch, tmp_path):
+def test_the_mocks_own_env_file_is_replaced(capsys, mock_stops_at_once, tmp_path):
     env_file = tmp_path / "mock.env"
     env_file.write_text(ENV_FILE_MARKER + "\nSPAPI_MOCK_SCENARIO=old\n")
-    status, out, err = _in_process(capsys, monkeypatch, "--env-file", str(env_file))
+    status, out, err = _in_process(capsys, "--env-file", str(env_file))
     assert status == 0, err
     assert out.splitlines()[-1] == "# mock Amazon stopped."
     assert _sourced(env_file, "SPAPI_MOCK_SCENARIO") == "happy"
@@ -197,7 +187,7 @@ def test_the_mocks_own_env_file_is_replaced(capsys, monkeypatch, tmp_path):
     assert _sourced(env_file, "AWS_ENDPOINT_URL_STS").startswith("http://127.0.0.1:")
 
 
-def test_a_moto_failure_is_a_message_not_a_traceback(capsys, monkeypatch):
+def test_a_moto_failure_is_a_message_not_a_traceback(capsys, monkeypatch, mock_stops_at_once):
     """The command, with moto failing while it is seeded."""
     from spapi_docs_helpers.mock import _aws
 
@@ -205,7 +195,7 @@ def test_a_moto_failure_is_a_message_not_a_traceback(capsys, monkeypatch):
         raise RuntimeError("seeding failed near Atzr|IwEBIsecretlookingvalue1234567890")
 
     monkeypatch.setattr(_aws.AwsBackend, "_seed", broken)
-    status, out, err = _in_process(capsys, monkeypatch, "--scenario", "happy-legacy")
+    status, out, err = _in_process(capsys, "--scenario", "happy-legacy")
     assert status == 1
     assert "needs the AWS part of the mock" in err
     assert "moto failed to start: RuntimeError" in err
@@ -500,14 +490,16 @@ def test_the_list_on_a_full_or_closed_standard_output_is_an_io_error():
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
-def test_without_an_env_file_a_full_disk_stops_the_mock_with_an_output_error(capsys, monkeypatch):
+def test_without_an_env_file_a_full_disk_stops_the_mock_with_an_output_error(
+    capsys, monkeypatch, mock_stops_at_once
+):
     """The mock started, could not hand its environment over, and stopped, saying where the
     environment can go instead. In this process: the child above that writes the list to
     /dev/full shows that the same output, once failed, leaves nothing for the interpreter's
     exit to fail on."""
     with open("/dev/full", "w") as full:
         monkeypatch.setattr("sys.stdout", full)
-        status, _out, err = _in_process(capsys, monkeypatch)
+        status, _out, err = _in_process(capsys)
     assert status == 4, err
     assert "cannot write the environment to standard output (No space left on device)" in err
     assert "--env-file" in err
