@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,30 @@ def isolated_machine(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return home
+
+
+class ProxyScans(list):
+    """The URLs requests' ``get_environ_proxies`` (its scan of the environment for proxies)
+    was asked about, in order; ``real`` is requests' own function, unwatched."""
+
+    real: Callable[..., dict]
+
+
+@pytest.fixture
+def proxy_scans(monkeypatch) -> ProxyScans:
+    """Every call of requests' ``get_environ_proxies`` from now on, recorded (it still
+    answers): how often the environment is scanned."""
+    import requests
+
+    scans = ProxyScans()
+    scans.real = real = requests.utils.get_environ_proxies
+
+    def recorded(url, no_proxy=None):
+        scans.append(url)
+        return real(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.utils, "get_environ_proxies", recorded)
+    return scans
 
 
 @pytest.fixture

@@ -85,29 +85,22 @@ def test_a_host_without_a_netrc_entry_gets_no_authorization(recorder, tmp_path, 
     assert recorder.seen == [None, None]
 
 
-def test_the_proxy_of_a_host_is_used_on_every_call_and_read_once(recorder, monkeypatch):
+def test_the_proxy_of_a_host_is_used_on_every_call_and_read_once(
+    recorder, monkeypatch, proxy_scans
+):
     """HTTP_PROXY names the loopback recorder: every call to another host goes through it
     (a proxy is asked for the absolute URL), and the environment is scanned once per host;
     a host NO_PROXY names is called directly."""
-    import requests.utils
 
     host, port = recorder.server_address
     monkeypatch.setenv("HTTP_PROXY", f"http://{host}:{port}")
     monkeypatch.setenv("NO_PROXY", host)
-    scans = []
-    real = requests.utils.get_environ_proxies
-
-    def counted(url, no_proxy=None):
-        scans.append(url)
-        return real(url, no_proxy=no_proxy)
-
-    monkeypatch.setattr(requests.utils, "get_environ_proxies", counted)
     with Transport(timeout=5, settled_environment=True) as transport:
         for _ in range(3):
             assert transport.request("GET", "http://proxied.example/p").status == 200
         assert transport.request("GET", f"http://{host}:{port}/direct").status == 200
     assert recorder.targets == ["http://proxied.example/p"] * 3 + ["/direct"]
-    assert len(scans) == 2  # one per host
+    assert len(proxy_scans) == 2  # one per host
 
 
 def test_the_run_reads_the_peers_once_and_each_environments_endpoints_once(monkeypatch):

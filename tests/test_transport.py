@@ -16,7 +16,6 @@ import tracemalloc
 
 import _hostile
 import pytest
-import requests
 from _hostile import HostileServer, bounded
 from _servers import refusing_port
 
@@ -214,7 +213,7 @@ def test_an_unusable_proxy_is_named(monkeypatch, value, why):
     assert "HTTP_PROXY" in http.failure_detail and why in http.failure_detail
 
 
-def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypatch):
+def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypatch, proxy_scans):
     from spapi_docs_helpers import _transport
 
     # No answer of another test: every scan of this one is counted.
@@ -229,16 +228,7 @@ def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypat
         checked.append(url)
         return real(url, **options)
 
-    scanned = []
-    real_scan = requests.utils.get_environ_proxies
-
-    def scan_counted(url, no_proxy=None):
-        scanned.append(url)
-        return real_scan(url, no_proxy=no_proxy)
-
     monkeypatch.setattr(_transport, "proxy_problem", counted)
-    # requests' scan of the environment, as the settled session calls it.
-    monkeypatch.setattr(requests.utils, "get_environ_proxies", scan_counted)
     urls = ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b?x=1", "http://localhost:9/a"] * 2
     with Transport(timeout=0.3, retries=0, settled_environment=True) as transport:
         results = [bounded(transport.request, "GET", url) for url in urls]
@@ -246,7 +236,7 @@ def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypat
     # environment scanned once for it (the session's reading serves the proxy check).
     assert [r.failure for r in results] == ["proxy-invalid"] * len(urls)
     assert checked == ["http://127.0.0.1:9/a", "http://localhost:9/a"]
-    assert scanned == checked
+    assert proxy_scans == checked
     # A single check's transport looks at every call (the environment may change).
     checked.clear()
     with Transport(timeout=0.3, retries=0) as transport:
@@ -255,19 +245,14 @@ def test_a_settled_transport_checks_the_proxy_once_per_scheme_and_host(monkeypat
     assert checked == urls
 
 
-def test_the_proxies_kept_per_host_follow_every_change_of_the_proxy_variables(monkeypatch):
+def test_the_proxies_kept_per_host_follow_every_change_of_the_proxy_variables(
+    monkeypatch, proxy_scans
+):
     from spapi_docs_helpers import _transport
     from spapi_docs_helpers._transport import environ_proxies
 
     monkeypatch.setattr(_transport, "_ENVIRON_PROXIES", {})
-    scans = []
-    real_scan = requests.utils.get_environ_proxies
-
-    def scan_counted(url, no_proxy=None):
-        scans.append(url)
-        return real_scan(url, no_proxy=no_proxy)
-
-    monkeypatch.setattr(requests.utils, "get_environ_proxies", scan_counted)
+    scans, real_scan = proxy_scans, proxy_scans.real
     for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
         monkeypatch.delenv(name)
     url = "http://sp.example.test:8080/sellers"
