@@ -26,6 +26,7 @@ and botocore's exceptions alike: the transport is where a socket error is unders
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import re
@@ -1354,24 +1355,23 @@ def _aws_verify() -> str | bool:
 # loader of its own.
 _LOADERS: dict[Any, Any] = {}
 _LOADERS_LOCK = threading.Lock()
+
+
 # botocore's built-in event handlers, registered once per process into an emitter that every
 # new session gets a copy of. A session registers some 200 module-level functions at its
 # start (about 18 ms of CPU, more than the rest of a session and a client together); a copy
 # of the registered emitter is what botocore itself gives each client it makes, and no
 # session's or client's own registrations reach the template or another copy.
-_BUILTIN_HANDLERS: list[Any] = []
-
-
+# (Two threads that make the first session at once may each register a template; one is
+# kept, and both are the same handlers.)
+@functools.cache
 def _builtin_handlers() -> Any:
     from botocore.hooks import HierarchicalEmitter
     from botocore.session import Session
 
-    with _LOADERS_LOCK:
-        if not _BUILTIN_HANDLERS:
-            emitter = HierarchicalEmitter()
-            Session(event_hooks=emitter)  # registers the built-in handlers into `emitter`
-            _BUILTIN_HANDLERS.append(emitter)
-        return _BUILTIN_HANDLERS[0]
+    emitter = HierarchicalEmitter()
+    Session(event_hooks=emitter)  # registers the built-in handlers into `emitter`
+    return emitter
 
 
 def botocore_session() -> Any:
