@@ -640,6 +640,18 @@ def clock_findings(http: HttpResult | None) -> list[Finding]:
 # --------------------------------------------------------------------------- AWS STS
 
 
+# botocore's errors when it has no whole key pair to sign with (none in the call, none in
+# its own chain): it refuses before sending, so nothing answered.
+_NO_KEYS_TO_SIGN_WITH = ("NoCredentialsError", "PartialCredentialsError")
+
+
+def _sts_keys_missing(error: BaseException, called: str, secrets: Iterable[str]) -> Finding:
+    return entry("sts-keys-missing").finding(
+        f"{called} was not called: {type(error).__name__}: "
+        f"{escape_controls(redact_text(str(error), secrets))[:300]}."
+    )
+
+
 def diagnose_sts(
     error: BaseException,
     *,
@@ -650,12 +662,8 @@ def diagnose_sts(
 ) -> Finding:
     """The finding for an exception of an STS call (botocore's ClientError or network)."""
     kind = type(error).__name__
-    if kind in ("NoCredentialsError", "PartialCredentialsError"):
-        # botocore refused to sign: no request was sent, so nothing answered.
-        return entry("sts-keys-missing").finding(
-            f"AWS STS ({operation}) was not called: {kind}: "
-            f"{escape_controls(redact_text(str(error), secrets))[:300]}."
-        )
+    if kind in _NO_KEYS_TO_SIGN_WITH:
+        return _sts_keys_missing(error, f"AWS STS ({operation})", secrets)
     network = network_failure(error)
     if network is None and kind.endswith(("ConnectionError", "ConnectionClosedError")):
         # botocore's own wrapper, whose cause was not recognised: no answer came.
@@ -716,11 +724,8 @@ def diagnose_sts(
 def sts_client_finding(error: BaseException, *, secrets: Iterable[str] = ()) -> Finding:
     """Why no STS client could be made: botocore refused the endpoint or a key before
     sending anything."""
-    if type(error).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
-        return entry("sts-keys-missing").finding(
-            f"AWS STS was not called: {type(error).__name__}: "
-            f"{escape_controls(redact_text(str(error), secrets))[:200]}."
-        )
+    if type(error).__name__ in _NO_KEYS_TO_SIGN_WITH:
+        return _sts_keys_missing(error, "AWS STS", secrets)
     return entry("endpoint-url-invalid").finding(
         f"No STS client could be made: {type(error).__name__}: "
         f"{redact_text(str(error), secrets)[:200]}."
