@@ -19,6 +19,7 @@ them (``os.fsencode``), so a salt never fails to encode.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import uuid
@@ -61,6 +62,13 @@ _TOKEN_MARKER = "IwEBIMOCK"
 _UUID_NAMESPACE = uuid.UUID("5f1d3c9e-6b0a-4c55-9a43-2a1f3e0c7d11")
 
 
+# The values of the mock's cast are pure functions of their seed (and of the salt, fixed at
+# import), asked for again by every mock that starts: each is derived once per process (the
+# most recent ones; fleets and new authorisations add seeds without end). Tokens issued per
+# exchange are not kept.
+_once_per_seed = functools.lru_cache(maxsize=8192)
+
+
 def _stream(seed: str, size: int) -> bytes:
     """``size`` pseudo-random bytes that depend only on ``seed``."""
     out = b""
@@ -79,16 +87,19 @@ def _base64url(seed: str, length: int) -> str:
     return base64.urlsafe_b64encode(_stream(seed, length)).decode().rstrip("=")[:length]
 
 
+@_once_per_seed
 def client_id(seed: str) -> str:
     """An LWA client identifier: ``amzn1.application-oa2-client.`` + 32 hex."""
     return "amzn1.application-oa2-client." + _hex(f"{seed}:client-id", 32)
 
 
+@_once_per_seed
 def client_secret(seed: str) -> str:
     """A post-2023 LWA client secret: ``amzn1.oa2-cs.v1.`` + 64 hex."""
     return "amzn1.oa2-cs.v1." + _hex(f"{seed}:client-secret", 64)
 
 
+@_once_per_seed
 def app_id(seed: str) -> str:
     """The App ID Seller Central shows next to the app (not a credential)."""
     return "amzn1.sp.solution." + str(uuid.uuid5(_UUID_NAMESPACE, f"{seed}:app-id"))
@@ -99,6 +110,7 @@ def _token(marker: str, seed: str, length: int) -> str:
     return head + _base64url(seed, length - len(head))
 
 
+@_once_per_seed
 def refresh_token(seed: str) -> str:
     """A refresh token as Authorize app shows it: ``Atzr|IwEBIMOCK…``."""
     return _token("Atzr|", f"{seed}:refresh-token", REFRESH_TOKEN_LENGTH)
@@ -121,6 +133,7 @@ _BASE32_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
+@_once_per_seed
 def selling_partner_id(seed: str) -> str:
     """A selling partner (merchant) identifier, the ``sellerId`` of the Listings Items API:
     14 upper-case letters and digits starting with ``A``, here ``AMOCK`` so that nobody
@@ -129,12 +142,14 @@ def selling_partner_id(seed: str) -> str:
     return "AMOCK" + "".join(_UPPER_ALNUM[byte % 36] for byte in digest)
 
 
+@_once_per_seed
 def order_id(seed: str) -> str:
     """An Amazon order number, ``3-7-7`` digits (``902-3159896-1390916``)."""
     digits = "".join(str(byte % 10) for byte in _stream(f"{seed}:order-id", 17))
     return f"{digits[:3]}-{digits[3:10]}-{digits[10:]}"
 
 
+@_once_per_seed
 def purchase_order_number(seed: str) -> str:
     """A Vendor Central purchase order number: 8 upper-case letters and digits."""
     return "".join(_UPPER_ALNUM[byte % 36] for byte in _stream(f"{seed}:purchase-order", 8))

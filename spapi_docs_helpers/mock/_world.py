@@ -96,19 +96,6 @@ def checked_roles(roles) -> frozenset:
     return names
 
 
-# The sample values are pure functions of their seed (and of the salt, fixed at import):
-# every mock's world derives the same cast's values, so each is derived once per process
-# (the most recent ones; new_authorisation and fleets add seeds without end).
-_once_per_seed = functools.lru_cache(maxsize=8192)
-_client_id = _once_per_seed(_samples.client_id)
-_app_id = _once_per_seed(_samples.app_id)
-_client_secret = _once_per_seed(_samples.client_secret)
-_refresh_token = _once_per_seed(_samples.refresh_token)
-_selling_partner_id = _once_per_seed(_samples.selling_partner_id)
-_order_id = _once_per_seed(_samples.order_id)
-_purchase_order_number = _once_per_seed(_samples.purchase_order_number)
-
-
 @functools.lru_cache(maxsize=256)
 def role_slug(role: str) -> str:
     """A role's name in lower-case words joined by ``-`` ("Product Listing" → product-listing)."""
@@ -158,8 +145,8 @@ class App:
 
     def __post_init__(self):
         self.roles = checked_roles(self.roles)
-        self.client_id = _client_id(self.key)
-        self.app_id = _app_id(self.key)
+        self.client_id = _samples.client_id(self.key)
+        self.app_id = _samples.app_id(self.key)
 
     @property
     def current_secret(self) -> ClientSecret:
@@ -192,11 +179,11 @@ class Partner:
         if self.region not in REGION_CODES:
             raise ValueError(f"region must be one of {REGION_CODES}: {self.region!r}")
         object.__setattr__(self, "marketplaces", tuple(self.marketplaces))
-        object.__setattr__(self, "selling_partner_id", _selling_partner_id(self.key))
+        object.__setattr__(self, "selling_partner_id", _samples.selling_partner_id(self.key))
         order_id = (
-            _order_id(self.key)
+            _samples.order_id(self.key)
             if self.account_type == "seller"
-            else _purchase_order_number(self.key)
+            else _samples.purchase_order_number(self.key)
         )
         object.__setattr__(self, "order_id", order_id)
 
@@ -219,7 +206,7 @@ class Authorization:
 
     def __post_init__(self):
         self.roles = checked_roles(self.roles)
-        self.refresh_token = _refresh_token(self.key)
+        self.refresh_token = _samples.refresh_token(self.key)
 
 
 @dataclass(frozen=True)
@@ -365,7 +352,7 @@ class World:
         """rotateApplicationClientSecret: a new current secret; the old one gets 7 days."""
         with self._lock:
             app.generation += 1
-            fresh = ClientSecret(_client_secret(f"{app.key}#{app.generation}"), self.now)
+            fresh = ClientSecret(_samples.client_secret(f"{app.key}#{app.generation}"), self.now)
             app.current_secret.superseded_at = self.now
             # Only one previous secret stays usable; older ones are gone for good.
             app.secrets = [fresh, app.secrets[0]]
@@ -598,7 +585,7 @@ def _app(
     Every app registered the cast's notification queue unless told otherwise."""
     if rotated_days_ago is None:
         issued = issued_at or MOCK_NOW - timedelta(days=issued_days_ago)
-        secrets = [ClientSecret(_client_secret(f"{key}#0"), issued)]
+        secrets = [ClientSecret(_samples.client_secret(f"{key}#0"), issued)]
         return App(
             key,
             name,
@@ -609,8 +596,10 @@ def _app(
         )
     rotated_at = MOCK_NOW - timedelta(days=rotated_days_ago)
     secrets = [
-        ClientSecret(_client_secret(f"{key}#1"), rotated_at),
-        ClientSecret(_client_secret(f"{key}#0"), MOCK_NOW - PREVIOUS_SECRET_AGE, rotated_at),
+        ClientSecret(_samples.client_secret(f"{key}#1"), rotated_at),
+        ClientSecret(
+            _samples.client_secret(f"{key}#0"), MOCK_NOW - PREVIOUS_SECRET_AGE, rotated_at
+        ),
     ]
     return App(
         key,
