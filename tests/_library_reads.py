@@ -12,11 +12,10 @@ of the secrets it read (aws-secretsmanager-caching), which would outlive the tes
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from collections.abc import Mapping
+
+from _python import python_json
 
 from spapi_docs_helpers.mock._isolation import environ_as
 
@@ -53,13 +52,4 @@ def library_reads(account: str, environ: Mapping[str, str] | None = None) -> dic
 
 
 def _in_a_child(account: str, env: Mapping[str, str]) -> list | None:
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, account],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return python_json(_CHILD, account, env=env)

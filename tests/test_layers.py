@@ -14,13 +14,11 @@
 from __future__ import annotations
 
 import ast
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _python import python_json
 
 import spapi_docs_helpers
 
@@ -62,16 +60,7 @@ def offline_modules() -> frozenset:
         "LWA_APP_ID": "amzn1.application-oa2-client.fake",
         "LWA_CLIENT_SECRET": "x",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return frozenset(json.loads(done.stdout))
+    return frozenset(python_json(PROBE, env=environ))
 
 
 def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from importlib.metadata import version
 
 import pytest
+from _python import python_json
 
 from spapi_docs_helpers._peers import (
     PeerLibrary,
@@ -49,10 +48,7 @@ def test_reading_the_versions_imports_neither_library():
         "peers = installed_peers()\n"
         "json.dump([m for m in ('sp_api', 'spapi') if m in sys.modules], sys.stdout)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert json.loads(done.stdout) == []
+    assert python_json(code) == []
 
 
 @pytest.mark.parametrize(

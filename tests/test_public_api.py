@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import inspect
-import json
 import os
-import subprocess
-import sys
 from importlib.metadata import version
 
 import pytest
+from _python import python_json
 
 import spapi_docs_helpers
 
@@ -70,17 +68,7 @@ json.dump({"loaded": [m for m in heavy if m in sys.modules], "status": status,
 
 
 def _imports(env_extra=None):
-    environ = {**os.environ, **(env_extra or {})}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return python_json(PROBE, env={**os.environ, **(env_extra or {})})
 
 
 def test_offline_check_without_a_file_imports_no_heavy_library():

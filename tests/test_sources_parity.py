@@ -12,11 +12,10 @@ instead, we must not: we report a finding.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib.util import find_spec
 
 import pytest
+from _python import python_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -348,18 +347,12 @@ def _ours(spec, env):
 
 def _theirs(cases):
     """python-amazon-sp-api's outcome for each ``{"env", "account", "credentials"}``."""
-    completed = subprocess.run(
-        [sys.executable, "-c", RUNNER],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
+    return python_json(
+        RUNNER,
+        stdin=json.dumps(cases),
         # The environment the library imports with; each case then replaces os.environ.
         env={"PATH": "/usr/bin:/bin", "HOME": cases[0]["env"]["HOME"]},
-        timeout=60,
-        check=False,
     )
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
 
 
 def _agree(spec, ours, theirs) -> bool:
@@ -525,17 +518,11 @@ IMPORT_VALUES = [
 
 @pytest.fixture(scope="module")
 def import_time(tmp_path_factory):
-    done = subprocess.run(
-        [sys.executable, "-c", IMPORT_RUNNER],
-        input=json.dumps(IMPORT_VALUES),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    return python_json(
+        IMPORT_RUNNER,
+        stdin=json.dumps(IMPORT_VALUES),
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path_factory.mktemp("import"))},
     )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def test_marketplace_names_and_ids_are_python_amazon_sp_apis(import_time):
