@@ -351,3 +351,16 @@ def test_sessions_share_one_data_loader():
     first, second = botocore_session(), botocore_session()
     assert first is not second
     assert first.get_component("data_loader") is second.get_component("data_loader")
+
+
+def test_where_the_system_names_proxies_too_requests_is_asked_every_time(monkeypatch, proxy_scans):
+    """macOS and Windows: urllib reads the system's proxy settings besides the environment,
+    which no key of the environment's can stand for."""
+    import urllib.request
+
+    from spapi_docs_helpers._transport import environ_proxies
+
+    monkeypatch.setattr(urllib.request, "getproxies", lambda: {})
+    url = "http://sp.example.test:8080/sellers"
+    assert environ_proxies(url) == environ_proxies(url) == proxy_scans.real(url)
+    assert proxy_scans == [url, url]
