@@ -108,36 +108,16 @@ def _playwright():
         yield playwright, f"--proxy-server=http://127.0.0.1:{refusing.getsockname()[1]}"
 
 
-def _launch(request, names: tuple):
-    path = _executable(names)
-    playwright, proxy = request.getfixturevalue("_playwright")
-    # Playwright gives every launch a new, empty profile (user data dir) and removes it at
-    # close.
-    return playwright.chromium.launch(
-        executable_path=path, headless=True, args=[*LAUNCH_ARGS, proxy]
-    )
-
-
 @pytest.fixture(scope="session")
 def browser(request):
     """Headless Chromium (the first of BROWSERS on PATH), one for the whole session."""
-    chromium = _launch(request, BROWSERS)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-
-
-@pytest.fixture(scope="session")
-def full_browser(request):
-    """The full ``chromium`` in headless mode, for what only it does (test_consent_in_browser.py).
-
-    A redirect to a host the test routes is not routed by Playwright (it never routes
-    redirects): the request goes to the refusing proxy and fails. The full browser's error
-    page then loads the URL again, as a plain navigation, which the route serves; the
-    headless shell shows no error page and stays on the failure.
-    """
-    chromium = _launch(request, ("chromium",))
+    path = _executable(BROWSERS)  # first: without a browser, the driver is not started
+    playwright, proxy = request.getfixturevalue("_playwright")
+    # Playwright gives every launch a new, empty profile (user data dir) and removes it at
+    # close.
+    chromium = playwright.chromium.launch(
+        executable_path=path, headless=True, args=[*LAUNCH_ARGS, proxy]
+    )
     try:
         yield chromium
     finally:
