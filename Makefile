@@ -1,10 +1,20 @@
 # Thin wrapper: dependencies are declared once, in pyproject.toml extras.
 # Every target bootstraps what it needs; a second run does no needless work.
 
-PYTHON ?= python3
+# The interpreter .venv is made from (PYTHON=... for another): the system's /usr/bin/python3
+# when it is 3.10 or newer and can make a virtual environment (ensurepip), else python3 from
+# PATH. Distributions build CPython with profile-guided and link-time optimisation; pyenv's
+# python-build does not by default (no --enable-optimizations), and on such a build the same
+# `make test` takes about a fifth more CPU (docs/contributing/architecture.md, "Test speed").
+SYSTEM_PYTHON := /usr/bin/python3
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && echo $(SYSTEM_PYTHON) || echo python3)
+endif
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Which interpreter .venv was made with: when PYTHON names another one, .venv is made again.
+MADE_WITH := $(VENV)/.made-with
 # pytest-xdist: four workers, a test file at a time (`--dist loadfile`), so that a notebook's
 # cells stay in one worker, in order, with their kernel and their mock. Four, not one per
 # core: much of a test's time is spent waiting (for a child process, a kernel, Chromium, a
@@ -21,15 +31,22 @@ SPHINXBUILD := $(BIN)/sphinx-build -n -W --keep-going
 SITE   := _build/html
 
 .DEFAULT_GOAL := all
-.PHONY: all install html doctor test check lint clean mock lab notebooks linkcheck bench chromium curl dist
+.PHONY: FORCE all install html doctor test check lint clean mock lab notebooks linkcheck bench chromium curl dist
 
 ## all: the main job: build the site, then run spapi-doctor (mock Amazon when no credentials are set)
 all: html doctor
 
+ifneq ($(shell cat $(MADE_WITH) 2>/dev/null),$(PYTHON))
+$(STAMP): FORCE
+endif
 $(STAMP): pyproject.toml
+	@if [ -d $(VENV) ] && [ "$$(cat $(MADE_WITH) 2>/dev/null)" != "$(PYTHON)" ]; then \
+	  echo "$(VENV) was made with another interpreter than $(PYTHON): making it again"; \
+	  $(PYTHON) -m venv --clear $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[docs,test,lint]' --config-settings editable_mode=compat
+	echo '$(PYTHON)' > $(MADE_WITH)
 	touch $(STAMP)
 
 ## install: create .venv and install the project with its docs, test and lint extras
@@ -132,3 +149,5 @@ bench: $(STAMP)
 clean:
 	rm -rf _build dist build $(VENV) .venv-lab .pytest_cache .hypothesis .mypy_cache .ruff_cache .mock.env test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+FORCE:

@@ -4,6 +4,7 @@ which nothing a developer types installs system packages unasked.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -127,21 +128,70 @@ def test_the_committed_notebooks_and_pages_pass_the_secret_scan(capsys):
 # --------------------------------------------------------------------------- Makefile
 
 
-def _dry_run(target: str) -> str:
-    """What ``make TARGET`` would run, every prerequisite included (nothing runs)."""
+def _make(*arguments: str, environ: dict | None = None) -> str:
+    """What ``make ARGUMENTS`` prints (run with ``-n``, nothing runs)."""
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
     done = subprocess.run(
-        [make, "-n", "-B", target, f"PYTHON={sys.executable}"],
+        [make, *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env=environ,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def _dry_run(target: str) -> str:
+    """What ``make TARGET`` would run, every prerequisite included (nothing runs)."""
+    return _make("-n", "-B", target, f"PYTHON={sys.executable}")
+
+
+def _makes_venvs(system_python: str) -> bool:
+    """The Makefile's rule for its default interpreter, asked of ``system_python`` itself."""
+    try:
+        done = subprocess.run(
+            [
+                system_python,
+                "-c",
+                "import sys, ensurepip, venv; print(sys.version_info >= (3, 10))",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:  # no such interpreter
+        return False
+    return done.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("system_python", ["/usr/bin/python3", "/nonexistent/python3"])
+def test_the_venv_is_made_from_the_system_python_when_it_can_make_one(system_python):
+    """Without PYTHON, .venv comes from the system's (optimised) python3 if it is 3.10 or newer
+    and has venv and ensurepip; else from python3 on PATH."""
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHON"}
+    shown = _make("-n", "-B", "install", f"SYSTEM_PYTHON={system_python}", environ=environ)
+    [made] = [line for line in shown.splitlines() if line.endswith("-m venv .venv")]
+    wanted = system_python if _makes_venvs(system_python) else "python3"
+    assert made == f"{wanted} -m venv .venv"
+
+
+def test_a_venv_made_with_another_interpreter_is_made_again(tmp_path):
+    """The stamp alone is not enough: .venv records which interpreter made it."""
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / ".made-with").write_text("/opt/one/python3\n", encoding="utf-8")
+    (venv / ".installed").touch()  # newer than pyproject.toml
+    same = _make("-n", "install", f"VENV={venv}", "PYTHON=/opt/one/python3")
+    assert "-m venv" not in same, same
+    other = _make("-n", "install", f"VENV={venv}", "PYTHON=/opt/two/python3")
+    assert f"/opt/two/python3 -m venv {venv}" in other
+    assert "--clear" in other
 
 
 @pytest.mark.parametrize(
