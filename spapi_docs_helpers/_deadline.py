@@ -18,7 +18,8 @@ running and waits for none of it, so an interrupted check ends at once and no th
 the process alive (``ThreadPoolExecutor`` joins every worker, at exit too). The threads are
 reused (:class:`_Workers`): a call goes to an idle one, a new one starts only when none is
 idle, so there are never more than the calls in flight at the busiest moment; one idle for
-a second ends, so nothing lingers after a check.
+a second ends, so nothing lingers after a check. A child made by ``fork`` starts with a
+watcher and workers of its own (``os.register_at_fork``).
 
 Only the online check imports this module: it costs threads, never the offline start-up.
 """
@@ -26,6 +27,7 @@ Only the online check imports this module: it costs threads, never the offline s
 from __future__ import annotations
 
 import heapq
+import os
 import socket
 import threading
 import time
@@ -490,6 +492,24 @@ class _Workers:
 
 
 _workers = _Workers()
+
+
+def _forget_threads_after_fork() -> None:
+    """In a child made by ``fork``: the watcher and the worker threads are the parent's.
+
+    Only the forking thread lives on in the child. Without this the child's watcher would
+    believe its thread runs (no deadline would ever end) and its idle workers would hold
+    inboxes nobody reads (a call handed to one would never run), and a lock another thread
+    held at the fork would stay held. What the parent had in flight is the parent's.
+    """
+    # mypy warns that __init__ on an instance may be a subclass's: these are the module's
+    # own singletons, of exactly these classes, and each __init__ makes fresh state.
+    _watcher.__init__()  # type: ignore[misc]
+    _workers.__init__()  # type: ignore[misc]
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_threads_after_fork)
 
 
 def map_concurrently(

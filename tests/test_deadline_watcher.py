@@ -11,8 +11,10 @@ starting again. No test times anything: each waits for an event, with a hang gua
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
+import warnings
 
 import pytest
 
@@ -210,3 +212,58 @@ def test_a_sleep_ends_when_its_deadline_is_cancelled():
     thread.join(HANG_GUARD)
     assert outcome == [False]
     assert not deadline.sleep(1)  # an ended deadline does not sleep at all
+
+
+def _in_a_forked_child(work) -> int:
+    """Run ``work()`` in a child made by ``os.fork`` (this process's threads stay behind);
+    the child's exit status: 0 when ``work`` returned True in time."""
+    pid = os.fork()
+    if pid == 0:  # the child: only this thread exists here
+        status = 1
+        try:
+            done = threading.Event()
+            outcome = []
+
+            def run() -> None:
+                outcome.append(work())
+                done.set()
+
+            threading.Thread(target=run, daemon=True).start()
+            status = 0 if done.wait(HANG_GUARD) and outcome == [True] else 2
+        finally:
+            os._exit(status)
+    _, wait_status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(wait_status)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here (Windows)")
+def test_a_forked_child_gets_deadlines_and_calls_of_its_own():
+    """The parent's watcher and idle workers are threads the child does not have."""
+    # The parent has a watcher thread running and idle workers at the fork.
+    with Concurrently(HANG_GUARD) as calls:
+        for _ in range(3):
+            calls.submit(threading.get_ident)
+        calls.results()
+    with _deadline._workers._lock:
+        assert _deadline._workers._idle, "no idle worker at the fork: the test shows nothing"
+    assert _deadline._watcher._thread is not None, "no watcher at the fork: nothing shown"
+
+    def deadline_ends() -> bool:
+        blocked = _BlockedReader(Deadline(0.01))
+        try:
+            return blocked.returned.wait(HANG_GUARD / 2)
+        finally:
+            blocked.close()
+
+    def calls_run() -> bool:
+        with Concurrently(HANG_GUARD / 2) as calls:
+            for number in range(3):
+                calls.submit(abs, -number)
+            return sorted(calls.results()) == [0, 1, 2]
+
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about fork in a process with threads; the child here runs only
+        # the package's own code, which this test is about.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert _in_a_forked_child(deadline_ends) == 0, "a deadline never ended in the child"
+        assert _in_a_forked_child(calls_run) == 0, "calls never ran in the child"
