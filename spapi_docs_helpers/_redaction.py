@@ -14,6 +14,7 @@ cursor, retitle the window or forge a line; :func:`shown_value` cuts long values
 
 from __future__ import annotations
 
+import os
 import re
 from _thread import allocate_lock  # threading and logging load only when a check goes online
 
@@ -312,6 +313,18 @@ _registered: set[str] = set()
 _anchored: list[tuple[str, str]] = []
 _install_lock = allocate_lock()
 _previous_factory: Callable[..., LogRecord] | None = None
+
+
+def _new_lock_after_fork() -> None:
+    # A child made by fork has only the forking thread: a lock another thread held at the
+    # fork would stay held, and the child's first check would wait on it for ever. The
+    # registered secrets stay registered (the child may log them too).
+    global _install_lock
+    _install_lock = allocate_lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 def _redacting_record_factory(*args: Any, **kwargs: Any) -> LogRecord:

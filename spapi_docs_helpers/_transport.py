@@ -1357,6 +1357,17 @@ _LOADERS: dict[Any, Any] = {}
 _LOADERS_LOCK = threading.Lock()
 
 
+def _new_lock_after_fork() -> None:
+    # A child made by fork has only the forking thread: a lock another thread held at the
+    # fork (while it loaded botocore's models) would stay held in the child for ever.
+    global _LOADERS_LOCK
+    _LOADERS_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
 # botocore's built-in event handlers, registered once per process into an emitter that every
 # new session gets a copy of. A session registers some 200 module-level functions at its
 # start (about 18 ms of CPU, more than the rest of a session and a client together); a copy

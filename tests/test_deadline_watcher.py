@@ -14,9 +14,9 @@ import contextlib
 import os
 import socket
 import threading
-import warnings
 
 import pytest
+from _python import in_a_forked_child
 
 from spapi_docs_helpers import _deadline
 from spapi_docs_helpers._deadline import Concurrently, Deadline
@@ -214,28 +214,6 @@ def test_a_sleep_ends_when_its_deadline_is_cancelled():
     assert not deadline.sleep(1)  # an ended deadline does not sleep at all
 
 
-def _in_a_forked_child(work) -> int:
-    """Run ``work()`` in a child made by ``os.fork`` (this process's threads stay behind);
-    the child's exit status: 0 when ``work`` returned True in time."""
-    pid = os.fork()
-    if pid == 0:  # the child: only this thread exists here
-        status = 1
-        try:
-            done = threading.Event()
-            outcome = []
-
-            def run() -> None:
-                outcome.append(work())
-                done.set()
-
-            threading.Thread(target=run, daemon=True).start()
-            status = 0 if done.wait(HANG_GUARD) and outcome == [True] else 2
-        finally:
-            os._exit(status)
-    _, wait_status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(wait_status)
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here (Windows)")
 def test_a_forked_child_gets_deadlines_and_calls_of_its_own():
     """The parent's watcher and idle workers are threads the child does not have."""
@@ -261,9 +239,5 @@ def test_a_forked_child_gets_deadlines_and_calls_of_its_own():
                 calls.submit(abs, -number)
             return sorted(calls.results()) == [0, 1, 2]
 
-    with warnings.catch_warnings():
-        # Python 3.12+ warns about fork in a process with threads; the child here runs only
-        # the package's own code, which this test is about.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        assert _in_a_forked_child(deadline_ends) == 0, "a deadline never ended in the child"
-        assert _in_a_forked_child(calls_run) == 0, "calls never ran in the child"
+    assert in_a_forked_child(deadline_ends, seconds=HANG_GUARD) == 0, "a deadline never ended"
+    assert in_a_forked_child(calls_run, seconds=HANG_GUARD) == 0, "calls never ran in the child"

@@ -9,6 +9,7 @@ import re
 from urllib.parse import quote, quote_plus
 
 import pytest
+from _python import in_a_child_forked_while_held
 from _values import CLIENT_ID, CLIENT_SECRET, LEGACY_SECRET, REFRESH_TOKEN
 from _values import EXAMPLE_ACCESS_KEY as ACCESS_KEY
 from _values import EXAMPLE_SECRET_KEY as SECRET_KEY
@@ -341,3 +342,15 @@ def test_a_text_the_quick_search_passes_over_holds_no_secret_shape():
         text = "".join(pieces)
         if _MAYBE_SECRET_SHAPED.search(text) is None:
             assert _SECRET_SHAPES.search(text) is None, text
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here (Windows)")
+def test_a_child_forked_while_a_thread_registers_secrets_can_register_its_own():
+    from spapi_docs_helpers import _redaction
+
+    status = in_a_child_forked_while_held(
+        _redaction._install_lock,
+        lambda: protect_logs([REFRESH_TOKEN]) is None and REFRESH_TOKEN in _redaction._registered,
+        seconds=15,
+    )
+    assert status == 0, "the child waited for a lock held by a thread it does not have"

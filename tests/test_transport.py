@@ -17,6 +17,7 @@ import tracemalloc
 import _hostile
 import pytest
 from _hostile import HostileServer, bounded
+from _python import in_a_child_forked_while_held
 from _servers import refusing_port
 
 from spapi_docs_helpers._diagnose import PROBLEM, diagnose_lwa, spapi_answer
@@ -351,6 +352,16 @@ def test_sessions_share_one_data_loader():
     first, second = botocore_session(), botocore_session()
     assert first is not second
     assert first.get_component("data_loader") is second.get_component("data_loader")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here (Windows)")
+def test_a_child_forked_while_a_thread_loads_botocores_models_makes_sessions():
+    from spapi_docs_helpers import _transport
+
+    status = in_a_child_forked_while_held(
+        _transport._LOADERS_LOCK, lambda: botocore_session() is not None, seconds=15
+    )
+    assert status == 0, "the child waited for a lock held by a thread it does not have"
 
 
 def test_where_the_system_names_proxies_too_requests_is_asked_every_time(monkeypatch, proxy_scans):
