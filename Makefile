@@ -71,7 +71,7 @@ test check: export PYTHONDONTWRITEBYTECODE =
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PARALLEL) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-## check: the fast inner loop (15–21 s on an idle 2-core machine): lint (ruff, mypy), then
+## check: the fast inner loop (14–19 s on an idle 2-core machine): lint (ruff, mypy), then
 ## the tests that need no site build, browser, notebook kernel or slow child process (marked slow)
 # These files' tests are all deselected by the markers anyway; not collecting them at all
 # saves each worker a second of imports (Playwright, the mock's test modules).
