@@ -128,11 +128,18 @@ def test_the_committed_notebooks_and_pages_pass_the_secret_scan(capsys):
 # --------------------------------------------------------------------------- Makefile
 
 
-def _make(*arguments: str, environ: dict | None = None) -> str:
-    """What ``make ARGUMENTS`` prints (run with ``-n``, nothing runs)."""
+# What a make that runs these tests (`make test`) hands its children: its command-line
+# variables (`make PYTHON=... test`) would override the ones a test sets or leaves out.
+_MAKE_INHERITED = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+
+
+def _make(*arguments: str, without: tuple = ()) -> str:
+    """What ``make ARGUMENTS`` prints (run with ``-n``, nothing runs), with none of the
+    variables of a make this test runs under, nor those named in ``without``."""
     make = shutil.which("make")
     if make is None:
         pytest.skip("make is not installed")
+    dropped = {*_MAKE_INHERITED, *without}
     done = subprocess.run(
         [make, *arguments],
         cwd=ROOT,
@@ -140,7 +147,7 @@ def _make(*arguments: str, environ: dict | None = None) -> str:
         text=True,
         timeout=60,
         check=False,
-        env=environ,
+        env={key: value for key, value in os.environ.items() if key not in dropped},
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -174,8 +181,7 @@ def _makes_venvs(system_python: str) -> bool:
 def test_the_venv_is_made_from_the_system_python_when_it_can_make_one(system_python):
     """Without PYTHON, .venv comes from the system's (optimised) python3 if it is 3.10 or newer
     and has venv and ensurepip; else from python3 on PATH."""
-    environ = {key: value for key, value in os.environ.items() if key != "PYTHON"}
-    shown = _make("-n", "-B", "install", f"SYSTEM_PYTHON={system_python}", environ=environ)
+    shown = _make("-n", "-B", "install", f"SYSTEM_PYTHON={system_python}", without=("PYTHON",))
     [made] = [line for line in shown.splitlines() if line.endswith("-m venv .venv")]
     wanted = system_python if _makes_venvs(system_python) else "python3"
     assert made == f"{wanted} -m venv .venv"
@@ -250,6 +256,8 @@ def test_the_leak_check_sees_no_piece_across_two_texts(assert_no_leak):
 
 def test_make_test_runs_the_browser_tests_in_one_worker_and_every_other_file_alone(request):
     """`--dist loadfile`, with tests/browser/ handed out as one file (tests/conftest.py)."""
+    if not request.config.pluginmanager.hasplugin("xdist"):
+        pytest.skip("pytest-xdist is off here (-p no:xdist): nothing calls its scheduler hook")
 
     class AsMakeTest:  # the options of `make test`, over this session's own
         def __init__(self, config):
