@@ -26,7 +26,6 @@ and botocore's exceptions alike: the transport is where a socket error is unders
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import os
 import re
@@ -1368,20 +1367,31 @@ if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
     os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
-# botocore's built-in event handlers, registered once per process into an emitter that every
-# new session gets a copy of. A session registers some 200 module-level functions at its
-# start (about 18 ms of CPU, more than the rest of a session and a client together); a copy
-# of the registered emitter is what botocore itself gives each client it makes, and no
-# session's or client's own registrations reach the template or another copy.
-# (Two threads that make the first session at once may each register a template; one is
-# kept, and both are the same handlers.)
-@functools.cache
+# botocore's built-in event handlers, registered once into an emitter that every new session
+# gets a copy of. A session registers some 200 module-level functions at its start (about
+# 18 ms of CPU, more than the rest of a session and a client together); a copy of the
+# registered emitter is what botocore itself gives each client it makes, and no session's or
+# client's own registrations reach the template or another copy. The list is botocore's
+# `BUILTIN_HANDLERS`, which other libraries extend after botocore is imported (moto appends
+# the stub that answers for AWS in a user's tests): the template is made again whenever the
+# list differs from the one it was made from, as botocore reads the list at each session.
+# (Two threads that find it stale at once may each make one; both are the same handlers.)
+_HANDLERS_TEMPLATE: tuple[tuple[Any, ...], Any] | None = None
+
+
 def _builtin_handlers() -> Any:
+    global _HANDLERS_TEMPLATE
+    from botocore.handlers import BUILTIN_HANDLERS
     from botocore.hooks import HierarchicalEmitter
     from botocore.session import Session
 
+    listed = tuple(BUILTIN_HANDLERS)
+    made = _HANDLERS_TEMPLATE
+    if made is not None and made[0] == listed:
+        return made[1]
     emitter = HierarchicalEmitter()
     Session(event_hooks=emitter)  # registers the built-in handlers into `emitter`
+    _HANDLERS_TEMPLATE = (listed, emitter)
     return emitter
 
 

@@ -334,6 +334,24 @@ def test_a_session_has_the_built_in_handlers_botocore_gives_its_own():
         assert _handlers_of(ours, event) == _handlers_of(botocores, event), event
 
 
+def test_a_handler_added_to_botocores_list_later_reaches_new_sessions():
+    """moto appends its stub (which answers for AWS in a user's tests) to botocore's
+    BUILTIN_HANDLERS when it is imported, which may be after the first session was made."""
+    import botocore.handlers
+
+    def marker(**kwargs):
+        return None
+
+    botocore_session()  # the template, made from the list as it is now
+    added = ("before-send", marker)
+    botocore.handlers.BUILTIN_HANDLERS.append(added)  # in place, as moto does
+    try:
+        assert marker in _handlers_of(botocore_session(), "before-send.sts.GetCallerIdentity")
+    finally:
+        botocore.handlers.BUILTIN_HANDLERS.remove(added)
+    assert marker not in _handlers_of(botocore_session(), "before-send.sts.GetCallerIdentity")
+
+
 def test_what_a_session_registers_stays_in_that_session():
     event = "before-call.sts.GetCallerIdentity"
 
