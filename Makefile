@@ -5,7 +5,7 @@
 # when it is 3.10 or newer and can make a virtual environment (ensurepip), else python3 from
 # PATH. Distributions build CPython with profile-guided and link-time optimisation; pyenv's
 # python-build does not by default (no --enable-optimizations), and on such a build the same
-# `make test` takes about a fifth more CPU (docs/contributing/architecture.md, "Test speed").
+# `make test` takes about 15% longer (docs/contributing/architecture.md, "Test speed").
 SYSTEM_PYTHON := /usr/bin/python3
 ifeq ($(origin PYTHON),undefined)
 PYTHON := $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1 && echo $(SYSTEM_PYTHON) || echo python3)
