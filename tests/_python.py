@@ -49,8 +49,10 @@ def in_a_forked_child(work: Callable[[], bool], *, seconds: float = 30) -> int:
             outcome = []
 
             def run() -> None:
-                outcome.append(work())
-                done.set()
+                try:
+                    outcome.append(work())
+                finally:  # an exception ends the wait too (outcome stays empty: status 2)
+                    done.set()
 
             threading.Thread(target=run, daemon=True).start()
             status = 0 if done.wait(seconds) and outcome == [True] else 2
