@@ -277,16 +277,13 @@ def environ_proxies(url: str, no_proxy: str | None = None) -> dict[str, str]:
     return dict(found)
 
 
-def proxy_problem(
-    url: str, *, proxies_of: Callable[[str], Mapping[str, str]] = environ_proxies
-) -> tuple[str, str, str] | None:
+def proxy_problem(url: str) -> tuple[str, str, str] | None:
     """``(variable, shown proxy, why)`` when the proxy requests would use for ``url`` is
     unusable (it takes it from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY), else None.
-    ``proxies_of(url)``: the proxies the environment names for ``url``
-    (:func:`environ_proxies`; a settled session passes its own reading, kept per host,
-    which its calls use too)."""
+    (:func:`environ_proxies` keeps its reading per host: the call that follows reads the
+    same answer without scanning the environment again.)"""
     try:
-        proxy = select_proxy(url, proxies_of(url))
+        proxy = select_proxy(url, environ_proxies(url))
     except ValueError:
         return None  # the URL itself is the problem; it is reported as such
     if not proxy:
@@ -1170,15 +1167,6 @@ class Transport:
                 return f"{name}={path}: {why}"
         return None
 
-    def _proxy_problem(self, url: str) -> tuple[str, str, str] | None:
-        """:func:`proxy_problem` for ``url``; a settled session's reading of the host's proxies
-        is the one its call then uses, so the environment is scanned once per host, not
-        twice."""
-        session = self.session
-        if isinstance(session, SettledSession):
-            return proxy_problem(url, proxies_of=lambda u: session._proxies_of(u, None))
-        return proxy_problem(url)
-
     def _once(
         self, key: str, check: Callable[[], tuple[str, str, str] | None]
     ) -> tuple[str, str, str] | None:
@@ -1213,9 +1201,7 @@ class Transport:
             )
         # The proxy requests picks depends on the scheme and the host: "scheme://host[:port]".
         origin = "/".join(url.split("/", 3)[:3])
-        proxy = (
-            self._once(origin, lambda: self._proxy_problem(url)) if self.session.trust_env else None
-        )
+        proxy = self._once(origin, lambda: proxy_problem(url)) if self.session.trust_env else None
         if proxy is not None:
             name, shown, why = proxy
             return HttpResult(
