@@ -36,14 +36,13 @@ SITE   := _build/html
 ## all: the main job: build the site, then run spapi-doctor (mock Amazon when no credentials are set)
 all: html doctor
 
+# Made with another interpreter (or not made yet): .venv is made anew, whatever the stamp says.
 ifneq ($(shell cat $(MADE_WITH) 2>/dev/null),$(PYTHON))
 $(STAMP): FORCE
+VENV_CLEAR := --clear
 endif
 $(STAMP): pyproject.toml
-	@if [ -d $(VENV) ] && [ "$$(cat $(MADE_WITH) 2>/dev/null)" != "$(PYTHON)" ]; then \
-	  echo "$(VENV) was made with another interpreter than $(PYTHON): making it again"; \
-	  $(PYTHON) -m venv --clear $(VENV); fi
-	$(PYTHON) -m venv $(VENV)
+	$(strip $(PYTHON) -m venv $(VENV_CLEAR) $(VENV))
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[docs,test,lint]' --config-settings editable_mode=compat
 	echo '$(PYTHON)' > $(MADE_WITH)
