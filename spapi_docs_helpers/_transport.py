@@ -13,8 +13,8 @@ decompression, which is done here, piece by piece, so a gzip bomb stops at the c
 genuine answer of LWA, SP-API, STS or Secrets Manager to the doctor's calls comes near it.
 
 429 and 5xx answers and network failures are retried a bounded number of times with
-exponential backoff, honouring Retry-After (capped, so a server asking for an hour does
-not hang the check); 4xx answers are never retried, because they are verdicts. Every call
+exponential backoff (a 429 from its first retry on), honouring Retry-After (capped, so a
+server asking for an hour does not hang the check); 4xx answers are never retried, because they are verdicts. Every call
 returns an :class:`HttpResult` (an answer, or the failure that stood in its way, as a
 catalogue code) and never raises. AWS's clients (botocore) send through the same transport
 (:func:`send_botocore_through`), so STS and Secrets Manager get the same bounds.
@@ -1139,7 +1139,12 @@ class Transport:
                 return None
         elif result.status not in RETRY_STATUSES:
             return None
-        wait = 0.0 if attempts == 1 else self.backoff * 2 ** (attempts - 1)
+        # A dropped connection or a 5xx is often gone at once, so the first retry is
+        # immediate. A 429 is not: Amazon's quotas are token buckets (SP-API's usage
+        # plans), and an empty bucket met again at once refuses again, so a 429 is
+        # always waited for (SP-API sends no Retry-After with it).
+        waited_for = attempts > 1 or result.status == 429
+        wait = self.backoff * 2 ** (attempts - 1) if waited_for else 0.0
         retry_after = result.header("Retry-After")
         if retry_after is not None:
             try:

@@ -18,10 +18,11 @@ import _hostile
 import pytest
 from _hostile import HostileServer, bounded
 from _python import in_a_child_forked_while_held
-from _servers import refusing_port
+from _servers import QuietHandler, loopback_server, refusing_port
 
 from spapi_docs_helpers._diagnose import PROBLEM, diagnose_lwa, spapi_answer
 from spapi_docs_helpers._transport import (
+    DEFAULT_BACKOFF,
     MAX_BODY_BYTES,
     HttpResult,
     Transport,
@@ -154,6 +155,47 @@ def test_retry_after_is_waited_for():
             http = _token_call(amazon, transport)
     assert http.attempts == 2 and http.status != 429
     assert http.waits == [pytest.approx(1.0)]
+
+
+# SP-API's answer when an operation's quota is used up: 429 QuotaExceeded, no Retry-After.
+_QUOTA_EXCEEDED = (
+    b'{"errors":[{"code":"QuotaExceeded",'
+    b'"message":"You exceeded your quota for the requested resource.","details":""}]}'
+)
+
+
+class _RefusesOnce(QuietHandler):
+    """Answers its first request with ``refusal`` (status, body), every later one 200."""
+
+    refusal: tuple = (429, _QUOTA_EXCEEDED)
+    answered = 0
+
+    def do_GET(self):
+        type(self).answered += 1
+        status, body = self.refusal if self.answered == 1 else (200, b'{"payload":[]}')
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize(
+    "refusal, first_wait",
+    [
+        # An empty token bucket refuses again if asked again at once: a wait, from the first.
+        ((429, _QUOTA_EXCEEDED), DEFAULT_BACKOFF),
+        # A dropped answer or a failing host is often gone at once: no wait the first time.
+        ((503, b'{"errors":[]}'), 0.0),
+    ],
+    ids=["429", "503"],
+)
+def test_the_first_retry_waits_only_for_a_quota(refusal, first_wait):
+    handler = type("Refuses", (_RefusesOnce,), {"refusal": refusal, "answered": 0})
+    with loopback_server(handler) as server:
+        http = call(f"http://127.0.0.1:{server.server_port}/sellers", timeout=5, retries=2)
+    assert (http.status, http.attempts) == (200, 2)
+    assert http.waits == [pytest.approx(first_wait)]
 
 
 def test_a_long_retry_after_is_cut_to_the_cap():
