@@ -660,6 +660,27 @@ def test_the_queue_reader_holds_only_what_it_returns(mock_amazon_env):
 
 
 @FIVE_DAYS
+def test_a_release_request_that_fails_counts_its_whole_batch(mock_amazon_env):
+    amazon = mock_amazon_env
+    # No retries: the fault below meets one request, the first.
+    queue = NotificationQueue(the_queue(amazon), retries=0)
+    held = [
+        m["ReceiptHandle"]
+        for m in sqs(amazon).receive_message(
+            QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=60
+        )["Messages"]
+    ]
+    assert len(held) == 5
+    # Two requests: seven stale handles and three held ones, then the last two held. SQS
+    # fails the first (a 500), so every message of it counts as failed and stays hidden;
+    # the second request is still made, and its two messages are visible again.
+    stale = [f"{held[0]}-no-longer-valid-{number}" for number in range(7)]
+    amazon.faults.add("sqs", "server-error", times=1)
+    assert queue._release_all([*stale, *held]) == 10
+    assert queue_counts(amazon) == (2, 3)
+
+
+@FIVE_DAYS
 def test_a_wait_for_arrival_polls_in_whole_seconds(mock_amazon_env):
     """SQS long-polls whole seconds. A wait's last fraction of a second is one receive that
     waits, never a loop of receives that return at once (each one billed)."""
