@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -1310,6 +1311,21 @@ _BOTOCORE_ERRORS = {
 }
 
 
+def _reads_as(body: bytes, written_in: str) -> bool:
+    """Whether ``body`` is empty or a whole document of its format ("JSON" or "XML")."""
+    if not body.strip():
+        return True
+    try:
+        if written_in == "JSON":
+            json.loads(body)
+        else:
+            # What botocore parses the answer with (no external entities are fetched).
+            ElementTree.fromstring(body)
+    except (ValueError, RecursionError, ElementTree.ParseError):
+        return False
+    return True
+
+
 def _botocore_error(http: HttpResult) -> Exception:
     """The botocore exception a failed call stands for, carrying the transport's verdict."""
     from botocore import exceptions
@@ -1462,6 +1478,8 @@ def send_botocore_through(client: Any, transport: Transport) -> None:
     so with ``transport``, so STS and Secrets Manager calls have the same deadline, caps
     and retries as every other call, and a failure is raised as the botocore exception
     that stands for it (with the transport's catalogue code in ``transport_failure``).
+    A 2xx answer that is not a whole document of the service's format (JSON or XML) is
+    ``unexpected-response`` too, and its body is quoted nowhere.
     The client should be made with ``total_max_attempts=1``: the transport retries.
     """
     from botocore.awsrequest import AWSResponse
@@ -1471,6 +1489,14 @@ def send_botocore_through(client: Any, transport: Transport) -> None:
     # load balancer's JSON) is no answer of the service, and botocore could not parse it.
     protocol = client.meta.service_model.protocol
     opening = b"<" if protocol in ("query", "rest-xml", "ec2") else b"{"
+    # What every answer of the service is written in: AWS's JSON protocol (Secrets Manager,
+    # SQS) answers with a JSON object or nothing, the query protocol (STS) with an XML
+    # document. A 2xx body that is not one is no answer, and is not handed to botocore:
+    # botocore reads a JSON body it cannot parse as {"message": body}, so a body cut short
+    # on the way would pass for an answer without its fields (no SecretString, no Messages:
+    # the secret would be blamed, or the queue read as empty); and its error for broken
+    # XML quotes the body, which for AssumeRole holds the temporary keys.
+    written_in = {"json": "JSON", "query": "XML", "rest-xml": "XML", "ec2": "XML"}.get(protocol)
 
     def send(request: Any, **_: Any) -> Any:
         body = request.body
@@ -1498,6 +1524,18 @@ def send_botocore_through(client: Any, transport: Transport) -> None:
                 f"HTTP {http.status} after {http.attempts} attempt(s), "
                 f"{escape_controls(http.content_type or 'no content type')[:60]}: "
                 f"{http.excerpt(limit=120)!r}"
+            )
+        elif (
+            http.failure is None
+            and written_in is not None
+            and 200 <= (http.status or 0) < 300
+            and not _reads_as(http.body, written_in)
+        ):
+            # No excerpt: the body may hold what was asked for (a secret's value, keys).
+            http.failure = "unexpected-response"
+            http.failure_detail = (
+                f"HTTP {http.status}: the body ({len(http.body)} bytes) is not {written_in}, "
+                "as every answer of the service is (cut short on the way?)"
             )
         if http.failure is not None:
             raise _botocore_error(http) from http.error

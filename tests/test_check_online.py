@@ -220,6 +220,22 @@ def test_throttling_that_persists_is_reported_after_bounded_retries(mock, run_ch
     assert not report.ok and report.blamed == []
 
 
+def test_a_secret_cut_short_on_the_way_is_not_blamed_on_the_secret(run_check, assert_no_leak):
+    # botocore reads a 200 body that is not JSON as {"message": body}: an answer without
+    # its SecretString, which would read as a secret that is not a JSON object.
+    with MockAmazon(scenario="secrets-manager") as amazon:
+        amazon.faults.add("secretsmanager", "truncated-json", times=None)
+        report = run_check(amazon, retries=0)
+        secrets = secret_values(amazon)
+    codes = {f.code for f in report.findings}
+    assert "secrets-manager-unavailable" in codes, report.render_text()
+    assert "secrets-manager-invalid" not in codes
+    finding = next(f for f in report.findings if f.code == "secrets-manager-unavailable")
+    assert "is not JSON" in finding.message and "cut short" in finding.message
+    assert report.blamed == []
+    assert_no_leak([rendered(report)], *secrets)
+
+
 def test_an_html_page_from_a_proxy_is_reported_as_what_it_is(mock, run_check):
     mock.faults.add("lwa", "proxy-html", times=None)
     report = run_check(mock, retries=0)

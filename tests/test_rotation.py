@@ -28,7 +28,12 @@ from spapi_docs_helpers import check
 from spapi_docs_helpers._catalogue import entry
 from spapi_docs_helpers._cli import main
 from spapi_docs_helpers._diagnose import known_expiry_findings
-from spapi_docs_helpers._queue import NotificationQueue, parse_notification, queue_url
+from spapi_docs_helpers._queue import (
+    NotificationQueue,
+    QueueProblem,
+    parse_notification,
+    queue_url,
+)
 from spapi_docs_helpers._rotation import (
     ExpiryRecord,
     SecretState,
@@ -678,6 +683,21 @@ def test_a_release_request_that_fails_counts_its_whole_batch(mock_amazon_env):
     amazon.faults.add("sqs", "server-error", times=1)
     assert queue._release_all([*stale, *held]) == 10
     assert queue_counts(amazon) == (2, 3)
+
+
+@FIVE_DAYS
+def test_a_receive_cut_short_is_a_problem_not_an_empty_queue(mock_amazon_env):
+    # botocore reads a 200 body that is not JSON as {"message": body}, with no Messages: a
+    # pass would have ended there, as if the queue held nothing.
+    amazon = mock_amazon_env
+    queue = NotificationQueue(the_queue(amazon), retries=0)
+    amazon.faults.add("sqs", "truncated-json", times=1)
+    with pytest.raises(QueueProblem) as raised:
+        queue.scan(seconds=5)
+    assert raised.value.finding.code == "queue-unreachable"
+    assert "is not JSON" in raised.value.finding.message
+    # SQS did receive them: they stay hidden until their hold ends, and none is deleted.
+    assert queue_counts(amazon) == (0, 5)
 
 
 @FIVE_DAYS

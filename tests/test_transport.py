@@ -26,6 +26,7 @@ from spapi_docs_helpers._transport import (
     MAX_BODY_BYTES,
     HttpResult,
     Transport,
+    aws_client,
     botocore_session,
     network_failure,
 )
@@ -355,6 +356,65 @@ def test_urls_are_shown_with_userinfo_and_query_values_masked():
     http = HttpResult("GET", "http://user:hunter2@127.0.0.1:9/p?client_secret=hunter3&a=1")
     assert http.url == "http://user:***@127.0.0.1:9/p?client_secret=***&a=***"
     assert "hunter" not in repr(http)
+
+
+def _assume_role(amazon):
+    """A client of the legacy path's keys, and its AssumeRole (the answer holds the
+    temporary keys)."""
+    env = {
+        "AWS_ACCESS_KEY_ID": amazon.credentials["aws_access_key"],
+        "AWS_SECRET_ACCESS_KEY": amazon.credentials["aws_secret_key"],
+    }
+    client, _ = aws_client(
+        "sts",
+        env,
+        timeout=5,
+        retries=0,
+        endpoint_url=amazon.env["AWS_ENDPOINT_URL_STS"],
+        region="us-east-1",
+    )
+    return lambda: client.assume_role(
+        RoleArn=amazon.credentials["role_arn"], RoleSessionName="cut-short"
+    )
+
+
+def _get_secret(amazon):
+    """A client of the mock's Secrets Manager, and its GetSecretValue (the answer holds the
+    secret)."""
+    env = amazon.env
+    client, _ = aws_client(
+        "secretsmanager",
+        env,
+        timeout=5,
+        retries=0,
+        endpoint_url=env["AWS_ENDPOINT_URL_SECRETS_MANAGER"],
+        region=env["AWS_DEFAULT_REGION"],
+    )
+    return lambda: client.get_secret_value(SecretId=env["SP_API_AWS_SECRET_ID"])
+
+
+@pytest.mark.parametrize(
+    ("scenario", "service", "call_of"),
+    [
+        ("happy-legacy", "sts", _assume_role),  # the query protocol: XML
+        ("secrets-manager", "secretsmanager", _get_secret),  # AWS's JSON protocol
+    ],
+    ids=["xml", "json"],
+)
+def test_an_aws_answer_cut_short_is_no_answer_and_is_not_quoted(scenario, service, call_of):
+    import botocore.exceptions
+
+    with MockAmazon(scenario=scenario) as amazon:
+        call_it = call_of(amazon)
+        call_it()  # the whole answer is read
+        amazon.faults.add(service, "truncated-json", times=1)
+        with pytest.raises(botocore.exceptions.HTTPClientError) as raised:
+            call_it()
+    assert network_failure(raised.value) == "unexpected-response"
+    text = str(raised.value)
+    assert "HTTP 200: the body (" in text and "cut short" in text
+    # Nothing of the body: neither an element nor a key of it.
+    assert "<" not in text and '"' not in text
 
 
 # --------------------------------------------------------------------------- botocore sessions
