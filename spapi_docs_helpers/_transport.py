@@ -793,8 +793,9 @@ class SettledSession(_Session):
 
     Once per host (scheme and ``host:port``): the proxies the environment names
     (``get_environ_proxies`` scans the whole environment, several times per call: a third
-    of a fleet's CPU once; :func:`environ_proxies` keeps its answers too), the host's ``~/.netrc`` entry (looked up, files and all, on
-    every call otherwise) and the CA bundle the environment names. Once per URL and query:
+    of a fleet's CPU once; :func:`environ_proxies` keeps its answers too), the host's
+    ``~/.netrc`` entry (looked up, files and all, on every call otherwise) and the CA
+    bundle the environment names. Once per URL and query:
     the prepared URL. Per call, requests' own code still prepares what changes (the headers,
     each checked as requests checks them; the body; the authorisation from ``~/.netrc`` or
     the URL's userinfo) and its adapter sends it (proxies, TLS settings and the failures
