@@ -94,14 +94,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {text}\n")
 
 
-def build_parser(*, with_mock_options=True, command=None) -> argparse.ArgumentParser:
+def build_parser(*, command=None) -> argparse.ArgumentParser:
     """The whole command line. ``check``'s options are always there; the other commands'
-    options (each in its own module, some of them heavy to import) only with
-    ``with_mock_options``: those of every command, or, when ``command`` is given, of that
-    command alone (a start-up imports the one module it runs, not five)."""
+    options (each in its own module, some of them heavy to import) are those of every
+    command, or, when ``command`` is given, of that command alone (a start-up imports the
+    one module it runs, not five)."""
 
     def wants_options(name):
-        return with_mock_options and command in (None, name)
+        return command in (None, name)
 
     parser = _Parser(
         prog="spapi-doctor",

@@ -358,7 +358,7 @@ def test_every_mock_scenario_is_listed(page):
 def _check_options() -> set:
     from spapi_docs_helpers._cli import build_parser
 
-    parser = build_parser(with_mock_options=False)
+    parser = build_parser(command="check")
     commands = next(
         action
         for action in parser._actions
