@@ -147,6 +147,22 @@ def field_spec(key: str) -> FieldSpec:
     return _BY_KEY[key]
 
 
+def environment_accounts(variables: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """``{account: {LWA key: value}}`` of the LWA variables among ``variables`` (an
+    environment, or an env file's assignments): the plain names (``LWA_APP_ID``...) are
+    ``default``'s, ``<NAME>_<account>`` the other accounts' (``LWA_APP_ID_`` names none).
+    Accounts come in the order they are first met."""
+    found: dict[str, dict[str, str]] = {}
+    for key in LWA_KEYS:
+        base = _BY_KEY[key].env
+        for name, value in variables.items():
+            if name == base:
+                found.setdefault("default", {})[key] = value
+            elif name.startswith(base + "_") and len(name) > len(base) + 1:
+                found.setdefault(name[len(base) + 1 :], {})[key] = value
+    return found
+
+
 class Credentials:
     """One set of SP-API credentials. Printing it never shows a secret.
 

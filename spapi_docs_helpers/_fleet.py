@@ -51,7 +51,7 @@ from typing import Any
 
 from ._catalogue import Finding
 from ._config_file import CONFIG_FILENAME, config_directory, read_yaml_file
-from ._credentials import FIELD_KEYS, LWA_KEYS, display, field_spec
+from ._credentials import FIELD_KEYS, LWA_KEYS, display, environment_accounts
 from ._doctor import Settled, check
 from ._files import FileProblem, read_regular_file
 from ._options import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
@@ -139,20 +139,6 @@ def _config_path(env: Mapping[str, str]) -> str:
 
     directory, _problem = config_directory(env)
     return os.path.join(directory, CONFIG_FILENAME)
-
-
-def _environment_accounts(env: Mapping[str, str]) -> list[str]:
-    names: list[str] = []
-    for key in LWA_KEYS:
-        base = field_spec(key).env
-        for name in env:
-            if name == base and "default" not in names:
-                names.append("default")
-            elif name.startswith(base + "_"):
-                suffix = name[len(base) + 1 :]
-                if suffix and suffix not in names:
-                    names.append(suffix)
-    return names
 
 
 def _read_accounts_file(path: str) -> list[tuple[str, dict[str, Any] | None]]:
@@ -245,7 +231,7 @@ def fleet_accounts(
     names = {name for name, _values, _source in found}
     found += [
         (name, None, "environment")
-        for name in _environment_accounts(env)
+        for name in environment_accounts(env)
         if name not in names and len(name) <= MAX_ACCOUNT_NAME
     ]
     return found or [("default", None, "environment")]

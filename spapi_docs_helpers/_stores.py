@@ -47,7 +47,14 @@ from typing import Any
 
 from ._catalogue import entry
 from ._config_file import CONFIG_FILENAME, _yaml_load, config_directory
-from ._credentials import LWA_KEYS, SECRET_JSON_KEYS, Credentials, display, field_spec
+from ._credentials import (
+    LWA_KEYS,
+    SECRET_JSON_KEYS,
+    Credentials,
+    display,
+    environment_accounts,
+    field_spec,
+)
 from ._endpoints import endpoints_from_env
 from ._errors import StoreError
 from ._files import FileProblem, read_regular_file
@@ -681,16 +688,7 @@ class EnvFile(_Store):
         return self._accounts_in(text)
 
     def _accounts_in(self, text) -> dict[str, Any]:
-        variables = self._variables(text)
-        found: dict = {}
-        for key in LWA_KEYS:
-            base = field_spec(key).env
-            for name, value in variables.items():
-                if name == base:
-                    found.setdefault("default", {})[key] = value
-                elif name.startswith(base + "_"):
-                    found.setdefault(name[len(base) + 1 :], {})[key] = value
-        return found
+        return environment_accounts(self._variables(text))
 
     def _check_ours(self, raw, text):
         if raw is not None and not self._ours(text) and not self.take_over:

@@ -13,7 +13,7 @@ from _values import (
 )
 
 from spapi_docs_helpers import FIELDS, Credentials, FieldSpec
-from spapi_docs_helpers._credentials import display, field_spec
+from spapi_docs_helpers._credentials import display, environment_accounts, field_spec
 
 ALL = {
     "refresh_token": REFRESH_TOKEN,
@@ -154,3 +154,23 @@ def test_equality_compares_every_field_and_objects_are_unhashable():
 def test_credentials_take_no_other_attribute():
     with pytest.raises(AttributeError):
         Credentials().client_id = CLIENT_ID
+
+
+def test_environment_accounts_are_the_plain_names_and_the_suffixed_ones():
+    variables = {
+        "HOME": "/home/seller",
+        "LWA_CLIENT_SECRET_EU_Shop": "secret-of-eu",
+        "LWA_APP_ID": "id-of-default",
+        "LWA_APP_ID_EU_Shop": "id-of-eu",
+        "SP_API_REFRESH_TOKEN_US": "token-of-us",
+        "LWA_APP_ID_": "an empty account name: no account",
+        "LWA_APP_IDS": "another variable",
+    }
+    accounts = environment_accounts(variables)
+    assert accounts == {
+        "US": {"refresh_token": "token-of-us"},
+        "default": {"lwa_app_id": "id-of-default"},
+        "EU_Shop": {"lwa_app_id": "id-of-eu", "lwa_client_secret": "secret-of-eu"},
+    }
+    # In the order first met: the refresh tokens' names are read first.
+    assert list(accounts) == ["US", "default", "EU_Shop"]
