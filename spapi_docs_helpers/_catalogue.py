@@ -2106,8 +2106,8 @@ CATALOGUE = (
         field=None,
         title="An answer nothing in the catalogue explains",
         cause="The service answered something no known failure produces: an HTML page (often from a "
-        "proxy or a captive portal), truncated or invalid JSON or XML, or an unknown status. It says "
-        "nothing about your credentials.",
+        "proxy or a captive portal), truncated or invalid JSON or XML, or an unknown status. "
+        "It says nothing about your credentials.",
         fix="Look at the status and the excerpt shown; check proxies (HTTPS_PROXY) and the endpoint "
         "URLs, then run the check again.",
     ),

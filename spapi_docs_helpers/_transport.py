@@ -14,10 +14,11 @@ genuine answer of LWA, SP-API, STS or Secrets Manager to the doctor's calls come
 
 429 and 5xx answers and network failures are retried a bounded number of times with
 exponential backoff (a 429 from its first retry on), honouring Retry-After (capped, so a
-server asking for an hour does not hang the check); 4xx answers are never retried, because they are verdicts. Every call
-returns an :class:`HttpResult` (an answer, or the failure that stood in its way, as a
-catalogue code) and never raises. AWS's clients (botocore) send through the same transport
-(:func:`send_botocore_through`), so STS and Secrets Manager get the same bounds.
+server asking for an hour does not hang the check); 4xx answers are never retried,
+because they are verdicts. Every call returns an :class:`HttpResult` (an answer, or the
+failure that stood in its way, as a catalogue code) and never raises. AWS's clients
+(botocore) send through the same transport (:func:`send_botocore_through`), so STS and
+Secrets Manager get the same bounds.
 
 The names of network failures are made here too (:func:`network_failure`), for requests'
 and botocore's exceptions alike: the transport is where a socket error is understood.
@@ -1491,13 +1492,15 @@ def send_botocore_through(client: Any, transport: Transport) -> None:
     protocol = client.meta.service_model.protocol
     opening = b"<" if protocol in ("query", "rest-xml", "ec2") else b"{"
     # What every answer of the service is written in: AWS's JSON protocol (Secrets Manager,
-    # SQS) answers with a JSON object or nothing, the query protocol (STS) with an XML
-    # document. A 2xx body that is not one is no answer, and is not handed to botocore:
+    # SQS) answers with a JSON object or nothing, the query protocols (STS) with an XML
+    # document. (The REST protocols are left out: an operation there may answer with a
+    # payload of its own, as S3's GetObject does.) A 2xx body that is not one is no answer,
+    # and is not handed to botocore:
     # botocore reads a JSON body it cannot parse as {"message": body}, so a body cut short
     # on the way would pass for an answer without its fields (no SecretString, no Messages:
     # the secret would be blamed, or the queue read as empty); and its error for broken
     # XML quotes the body, which for AssumeRole holds the temporary keys.
-    written_in = {"json": "JSON", "query": "XML", "rest-xml": "XML", "ec2": "XML"}.get(protocol)
+    written_in = {"json": "JSON", "query": "XML", "ec2": "XML"}.get(protocol)
 
     def send(request: Any, **_: Any) -> Any:
         body = request.body
