@@ -19,7 +19,7 @@ from ._endpoints import endpoints_from_env
 from ._errors import LwaError, SellingPartnerApiError, StsError, raise_verdict
 from ._lwa import TokenResult, request_token
 from ._sources import credentials_for
-from ._spapi import RegionProbe, RoleTable, search
+from ._spapi import RegionProbe, RoleTable, find_region, search
 from ._sts import (
     IdentityResult,
     RoleResult,
@@ -98,22 +98,34 @@ def _search(
     endpoints = endpoints_from_env(sandbox=sandbox)
     with Transport(timeout=timeout) as transport:
         probe, table = search(transport, endpoints, access_token or "")
+    _raise_unless_found(probe)
+    return probe, table
+
+
+def _raise_unless_found(probe: RegionProbe) -> None:
     if not probe.ok:
         raise_verdict(
             probe.findings[0], SellingPartnerApiError, result=probe, findings=probe.findings
         )
-    return probe, table
 
 
 def probe_regions(
     token: TokenResult | str, *, sandbox: bool = False, timeout: float = 10.0
 ) -> RegionProbe:
     """Which region lets ``token`` (an access token or a TokenResult) through, and the
-    seller's marketplaces.
+    seller's marketplaces, in as few calls as the verdict allows: first
+    ``getMarketplaceParticipations`` in every region, the other region probes only when no
+    region lets that one through (the calls of ``check(roles=False)``). The role probes
+    are :func:`probe_roles`' part; every SP-API call counts against the app's quota for
+    its operation.
 
     Raises :class:`SellingPartnerApiError` or :class:`TransportError` when no region does.
     """
-    probe, _table = _search(token, sandbox, timeout)
+    access_token = token.access_token if isinstance(token, TokenResult) else token
+    endpoints = endpoints_from_env(sandbox=sandbox)
+    with Transport(timeout=timeout) as transport:
+        probe = find_region(transport, endpoints, access_token or "")
+    _raise_unless_found(probe)
     return probe
 
 

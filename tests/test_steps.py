@@ -50,6 +50,20 @@ def test_the_exchange_returns_a_masked_token_that_works(amazon_env, assert_no_le
     assert "may call" in table.summary() and "<table>" in table._repr_html_()
 
 
+def test_the_region_alone_costs_one_call_per_region(amazon_env):
+    # Each SP-API call counts against the app's quota for its operation: the region and the
+    # marketplaces come from getMarketplaceParticipations alone when the roles allow it.
+    amazon = amazon_env("happy", aws=False)
+    token = exchange_refresh_token()
+    before = len(amazon.requests)
+    regions = probe_regions(token)
+    asked = sorted((r.server, r.path) for r in amazon.requests[before:])
+    participations = "/sellers/v1/marketplaceParticipations"
+    assert asked == [(f"spapi-{code}", participations) for code in ("EU", "FE", "NA")]
+    assert regions.region == "NA"
+    assert [m["country_code"] for m in regions.participating] == ["US", "CA", "MX"]
+
+
 def test_a_rejected_refresh_token_raises_an_lwa_error_with_the_verdict(amazon_env, assert_no_leak):
     amazon = amazon_env("revoked-refresh-token", aws=False)
     with pytest.raises(LwaError) as caught:
