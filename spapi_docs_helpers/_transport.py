@@ -1145,7 +1145,8 @@ class Transport:
         # A dropped connection or a 5xx is often gone at once, so the first retry is
         # immediate. A 429 is not: Amazon's quotas are token buckets (SP-API's usage
         # plans), and an empty bucket met again at once refuses again, so a 429 is
-        # always waited for (SP-API sends no Retry-After with it).
+        # always waited for. SP-API's 429 carries no Retry-After (the headers of one are
+        # quoted in amzn/selling-partner-api-docs#86).
         waited_for = attempts > 1 or result.status == 429
         wait = self.backoff * 2 ** (attempts - 1) if waited_for else 0.0
         retry_after = result.header("Retry-After")
