@@ -15,6 +15,7 @@ import stat
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
@@ -350,12 +351,80 @@ def test_a_code_older_than_five_minutes_is_rejected_by_lwa(consent):
     assert finding.field is None  # the code is no credential of the user's
 
 
+def _no_redirect(url):
+    """``(status, Location)`` of a GET of ``url``, its redirect not followed."""
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(url, timeout=10) as answer:
+            return answer.status, answer.headers.get("Location")
+    except urllib.error.HTTPError as answer:
+        return answer.code, answer.headers.get("Location")
+
+
+def _back_from_the_login_uri(request, address):
+    """What the app's Log-in page does: send the partner back to ``amazon_callback_uri``
+    with ``amazon_state`` and its state; returns the redirect Amazon answers with."""
+    params = _query(address)
+    back = (
+        params["amazon_callback_uri"]
+        + "?"
+        + urllib.parse.urlencode({"amazon_state": params["amazon_state"], "state": request.state})
+    )
+    status, location = _no_redirect(back)
+    assert status == 302, status
+    return location
+
+
 def test_a_code_of_another_app_is_rejected(consent):
     # The published app's App ID in the consent URL; the exchange uses the main app's client.
-    _request, redirected = consent(_world.APP_OTHER, draft=False)
+    request, address = consent(_world.APP_OTHER, draft=False)
+    redirected = _back_from_the_login_uri(request, address)
     with pytest.raises(LwaError) as raised:
         complete_authorization(redirected, state_file=consent.state_file)
     assert raised.value.finding.code == "authorization-code-rejected"
+
+
+def test_a_published_apps_consent_goes_through_its_login_uri_and_the_catcher(consent):
+    """The website workflow through the app's OAuth Login URI, end to end: Amazon sends the
+    partner there after the consent, the catcher (both URIs on one address, behind the
+    test's tunnel) sends the partner back to Amazon, and Amazon then redirects with the
+    code, which the published app's client exchanges."""
+    amazon = consent.amazon
+    catcher = _Catcher(timeout=60, state_file=consent.state_file, environ=amazon.env)
+    request, address = consent(_world.APP_OTHER, draft=False)
+    # No code yet: the Log-in URI, with what Amazon documents it sends.
+    assert address.startswith(_consent.LOGIN_URI + "?")
+    params = _query(address)
+    assert set(params) == {"amazon_callback_uri", "amazon_state", "selling_partner_id"}
+    seller = amazon.world.partners[_world.SELLER_NA]
+    assert params["selling_partner_id"] == seller.selling_partner_id
+
+    def tunnel(url):  # the app's https address, forwarded to the catcher on loopback
+        parts = urlsplit(url)
+        return catcher.base.rstrip("/") + parts.path + "?" + parts.query
+
+    status, back = _no_redirect(tunnel(address))
+    assert status == 302 and back.startswith(params["amazon_callback_uri"] + "?")
+    status, redirected = _no_redirect(back)
+    assert status == 302 and redirected.startswith(REDIRECT + "?")
+    assert set(_query(redirected)) == {"state", "selling_partner_id", "spapi_oauth_code"}
+    assert _query(redirected)["state"] == request.state  # the catcher sent its own state on
+    assert _no_redirect(tunnel(redirected))[0] == 200
+    catcher.join()
+    assert catcher.error is None
+    other = amazon.world.apps[_world.APP_OTHER]
+    authorization = complete_authorization(
+        catcher.result,
+        credentials={
+            "lwa_app_id": other.client_id,
+            "lwa_client_secret": other.current_secret.value,
+        },
+        state_file=consent.state_file,
+    )
+    record = amazon.world.authorization(authorization.refresh_token)
+    assert (record.app, record.partner) == (_world.APP_OTHER, _world.SELLER_NA)
+    # Amazon's state for the hop works once.
+    page = urllib.request.urlopen(back, timeout=10).read().decode()
+    assert 'data-error-code="unknown-amazon-state"' in page
 
 
 def test_a_wrong_client_secret_is_blamed_on_the_secret(consent, monkeypatch):

@@ -18,6 +18,16 @@ so one environment variable stands for them all. The host says the region.
   answers 302 to the Redirect URI with ``state``, ``selling_partner_id`` and
   ``spapi_oauth_code``.
 
+An app with an OAuth Login URI (the published one) goes through it first, as Amazon's
+website workflow now does after the partner grants permission ("Amazon sends a request to
+your application's log-in URI … including amazon_callback_uri, amazon_state, and
+selling_partner_id"; the rest as in the Appstore workflow, DG-2021): Confirm answers 302 to
+the Log-in URI with those three (and ``version=beta`` when the consent URL had it); the app
+then sends the browser to ``amazon_callback_uri`` (``GET …/apps/authorize/confirm/<App
+ID>``) with ``amazon_state``, its ``state`` and optionally ``redirect_uri``, which answers
+302 to the Redirect URI with the code, as above. An ``amazon_state`` works once, for five
+minutes (the mock's choice: Amazon states no lifetime), for its own app.
+
 The code lives five minutes on the world's clock (``World.advance`` moves it) and works
 once; LWA's ``authorization_code`` grant redeems it (:mod:`._lwa`) for a new refresh
 token, an :class:`~._world.Authorization` with the roles the app has at that moment.
@@ -63,6 +73,9 @@ CODE_LIFETIME = timedelta(minutes=5)
 # a tunnel, or a browser test's route, stands in for it).
 REDIRECT_URI = "https://app.example.com/sp-api/oauth/callback"
 SECOND_REDIRECT_URI = "https://app.example.com/sp-api/oauth/callback-2"
+# The published app's OAuth Login URI (the same site, as docs/authorise-other-sellers.md
+# advises: spapi-doctor authorize answers both on one address).
+LOGIN_URI = "https://app.example.com/sp-api/oauth/login"
 CONSENT = "/apps/authorize/consent"
 CONFIRM = "/apps/authorize/confirm"
 HTML = "text/html; charset=utf-8"
@@ -77,15 +90,17 @@ class OAuthApp:
     key: str
     draft: bool
     redirect_uris: tuple
+    # The OAuth Login URI Amazon sends the partner to after the consent, or None.
+    login_uri: str | None = None
 
 
 # The main app is a Draft, as an app being built is: its website flow needs version=beta.
-# The second registration is published.
+# The second registration is published, with the Log-in URI a public app registers.
 OAUTH_APPS = {
     app.key: app
     for app in (
         OAuthApp(w.APP_MAIN, draft=True, redirect_uris=(REDIRECT_URI, SECOND_REDIRECT_URI)),
-        OAuthApp(w.APP_OTHER, draft=False, redirect_uris=(REDIRECT_URI,)),
+        OAuthApp(w.APP_OTHER, draft=False, redirect_uris=(REDIRECT_URI,), login_uri=LOGIN_URI),
     )
 }
 
@@ -198,6 +213,11 @@ class ConsentPages(Service):
     def __init__(self, world, codes):
         self.world = world
         self.codes = codes
+        # amazon_state -> _Hop: the consents waiting for their app's Log-in URI to send the
+        # partner back to amazon_callback_uri.
+        self._hops = {}
+        self._hop_numbers = itertools.count(1)
+        self._lock = threading.Lock()
 
     def error_answer(self, status, described, message, headers) -> Response:
         response = _page(described[0], f"<p>{escape(message or described[0])}</p>", status=status)
@@ -208,6 +228,12 @@ class ConsentPages(Service):
     # ------------------------------------------------------------------ routing
     def handle(self, request) -> Response:
         host, _, rest = request.path.lstrip("/").partition("/")
+        if host in HOSTS and ("/" + rest).startswith(CONFIRM + "/"):
+            if request.method not in ("GET", "HEAD"):
+                return self.error(405)
+            app_id = ("/" + rest)[len(CONFIRM) + 1 :]
+            params = {name: values[0] for name, values in request.query.items()}
+            return self._callback(app_id, params)
         if host not in HOSTS or "/" + rest not in (CONSENT, CONFIRM):
             return self.error(404)
         central, region = HOSTS[host]
@@ -226,7 +252,11 @@ class ConsentPages(Service):
             form = parse_qs(request.body.decode("utf-8"), max_num_fields=20)
         except (UnicodeDecodeError, ValueError):
             return self.error(400, "The form does not parse.")
-        return self._confirm(host, central, region, {k: v[0] for k, v in form.items()})
+        # Where the browser reached this server, for the address it is sent back to.
+        served_as = request.header("Host")
+        if not served_as:
+            return self.error(400, "The request has no Host header.")
+        return self._confirm(host, central, region, {k: v[0] for k, v in form.items()}, served_as)
 
     # ------------------------------------------------------------------ the rules
     def _check(self, params):
@@ -315,7 +345,7 @@ class ConsentPages(Service):
         )
         return _page("Authorize an application", body)
 
-    def _confirm(self, host, central, region, form) -> Response:
+    def _confirm(self, host, central, region, form, served_as) -> Response:
         try:
             app, redirect_uri = self._check(form)
         except _Refused as refused:
@@ -324,21 +354,95 @@ class ConsentPages(Service):
         seller = sellers.get(form.get("seller", ""))
         if seller is None:
             return self.error(400, "Choose the account to authorize.")
+        login_uri = OAUTH_APPS[app.key].login_uri
+        if login_uri is None:
+            return self._redirect_with_code(app, seller, region, redirect_uri, form["state"])
+        with self._lock:
+            amazon_state = f"mock-amazon-state-{next(self._hop_numbers)}"
+            self._hops[amazon_state] = _Hop(
+                app.key, seller.key, region, redirect_uri, self.world.now
+            )
+        # Where the app sends the partner back: this server, as the browser reached it.
+        callback = f"http://{served_as}/{host}{CONFIRM}/{app.app_id}"
+        forward = {
+            "amazon_callback_uri": callback,
+            "amazon_state": amazon_state,
+            "selling_partner_id": seller.selling_partner_id,
+        }
+        if form.get("version") == "beta":
+            forward["version"] = "beta"
+        return _found(login_uri, forward)
+
+    def _callback(self, app_id, params) -> Response:
+        """``amazon_callback_uri``: the app sends the partner back after its Log-in URI."""
+        app = next((a for a in self.world.apps.values() if a.app_id == app_id), None)
+        with self._lock:
+            hop = self._hops.get(params.get("amazon_state") or "")
+            if (
+                app is None
+                or hop is None
+                or hop.used
+                or hop.app != app.key
+                or self.world.now - hop.issued_at > CODE_LIFETIME
+            ):
+                return _page(
+                    "This authorization has expired",
+                    "<p>Start the authorization again from the application's website.</p>",
+                    error_code="unknown-amazon-state",
+                )
+            if not params.get("state"):
+                return _page(
+                    "This address is incomplete",
+                    "<p>The authorization request has no state.</p>",
+                    error_code="missing-state",
+                )
+            redirect_uri = params.get("redirect_uri") or hop.redirect_uri
+            if "#" in redirect_uri:
+                return _error_page("MD5110", "The redirect URI must not contain a fragment.")
+            if redirect_uri not in OAUTH_APPS[app.key].redirect_uris:
+                return _error_page(
+                    "MD5101", "The redirect URI does not match the application's redirect URIs."
+                )
+            hop.used = True
+        seller = self.world.partners[hop.seller]
+        return self._redirect_with_code(app, seller, hop.region, redirect_uri, params["state"])
+
+    def _redirect_with_code(self, app, seller, region, redirect_uri, state) -> Response:
         code = self.codes.issue(app.key, seller.key, region, redirect_uri)
-        query = urlencode(
+        return _found(
+            redirect_uri,
             {
-                "state": form["state"],
+                "state": state,
                 "selling_partner_id": seller.selling_partner_id,
                 "spapi_oauth_code": code,
-            }
+            },
         )
-        joiner = "&" if urlsplit(redirect_uri).query else "?"
-        return Response(
-            302,
-            b"",
-            HTML,
-            headers=(("Location", redirect_uri + joiner + query), ("Cache-Control", "no-store")),
-        )
+
+
+@dataclass
+class _Hop:
+    """A consent given, waiting for the app's Log-in URI to send the partner back."""
+
+    app: str
+    seller: str
+    region: str
+    redirect_uri: str
+    issued_at: object
+    used: bool = False
+
+
+def _found(address: str, parameters: dict) -> Response:
+    """302 to ``address`` with ``parameters`` added to its query."""
+    joiner = "&" if urlsplit(address).query else "?"
+    return Response(
+        302,
+        b"",
+        HTML,
+        headers=(
+            ("Location", address + joiner + urlencode(parameters)),
+            ("Cache-Control", "no-store"),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- the seller's click

@@ -225,6 +225,85 @@ def test_a_published_app_needs_no_version_beta(amazon):
     assert answer.status_code == 200 and len(page.forms) == 1
 
 
+# --------------------------------------------------------------------------- the Log-in URI hop
+
+
+def _to_the_login_uri(amazon, **parameters):
+    """The published app's consent, confirmed: the Log-in URI's address and parameters."""
+    _answer, page = open_page(consent_url(amazon, PUBLISHED, **parameters))
+    answer = confirm(amazon, page)
+    assert answer.status_code == 302
+    return redirected(answer)
+
+
+def _back(params, **query):
+    """The app's Log-in page sending the partner back to ``amazon_callback_uri``."""
+    url = params["amazon_callback_uri"] + "?" + urlencode({k: v for k, v in query.items() if v})
+    return requests.get(url, allow_redirects=False, timeout=TIMEOUT_S)
+
+
+def test_an_app_with_a_login_uri_gets_the_partner_there_before_the_code(amazon):
+    location, params = _to_the_login_uri(amazon, version="beta")
+    # Amazon's words: "amazon_callback_uri, amazon_state, and selling_partner_id".
+    assert location.startswith(_consent.LOGIN_URI + "?")
+    seller = amazon.world.partners[_world.SELLER_NA]
+    assert params["selling_partner_id"] == seller.selling_partner_id
+    assert params["version"] == "beta"
+    assert set(params) == {"amazon_callback_uri", "amazon_state", "selling_partner_id", "version"}
+    app = amazon.world.apps[PUBLISHED]
+    assert params["amazon_callback_uri"] == (
+        f"{amazon.consent_url}/sellercentral.amazon.com/apps/authorize/confirm/{app.app_id}"
+    )
+    # The app's own state comes back with the code, to the Redirect URI of the consent URL.
+    answer = _back(params, amazon_state=params["amazon_state"], state="the-apps-state")
+    assert answer.status_code == 302
+    location, query = redirected(answer)
+    assert location.startswith(_consent.REDIRECT_URI + "?")
+    assert query["state"] == "the-apps-state"
+    assert query["selling_partner_id"] == seller.selling_partner_id
+    token = exchange(amazon, query["spapi_oauth_code"], PUBLISHED)
+    assert token.status_code == 200, token.text
+    # Once only.
+    again = _back(params, amazon_state=params["amazon_state"], state="the-apps-state")
+    assert _Page(again.text).error_code == "unknown-amazon-state"
+
+
+def test_an_app_without_a_login_uri_gets_the_code_at_once(amazon):
+    _answer, page = open_page(consent_url(amazon, MAIN_DRAFT, version="beta"))
+    location, query = redirected(confirm(amazon, page))
+    assert location.startswith(_consent.REDIRECT_URI + "?") and "spapi_oauth_code" in query
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"amazon_state": "mock-amazon-state-999"}, "unknown-amazon-state"),
+        ({"state": None}, "missing-state"),
+        ({"redirect_uri": "https://elsewhere.example.com/cb"}, "MD5101"),
+        ({"redirect_uri": _consent.REDIRECT_URI + "#top"}, "MD5110"),
+    ],
+    ids=["unknown-amazon-state", "no-state", "unregistered-uri", "fragment"],
+)
+def test_the_way_back_from_the_login_uri_is_checked(amazon, change, code):
+    _location, params = _to_the_login_uri(amazon)
+    query = {"amazon_state": params["amazon_state"], "state": "s", **change}
+    answer = _back(params, **query)
+    assert answer.status_code == 200 and _Page(answer.text).error_code == code
+
+
+def test_amazons_state_belongs_to_its_app_and_lives_five_minutes(amazon):
+    _location, params = _to_the_login_uri(amazon)
+    main = amazon.world.apps[MAIN_DRAFT]
+    elsewhere = params["amazon_callback_uri"].rsplit("/", 1)[0] + "/" + main.app_id
+    answer = _back(
+        {"amazon_callback_uri": elsewhere}, amazon_state=params["amazon_state"], state="s"
+    )
+    assert _Page(answer.text).error_code == "unknown-amazon-state"
+    amazon.world.advance(timedelta(minutes=5, seconds=1))
+    answer = _back(params, amazon_state=params["amazon_state"], state="s")
+    assert _Page(answer.text).error_code == "unknown-amazon-state"
+
+
 def test_a_client_identifier_as_application_id_and_a_missing_state_get_error_pages(amazon):
     app = amazon.world.apps[MAIN_DRAFT]
     base = f"{amazon.consent_url}/sellercentral.amazon.com/apps/authorize/consent?"
