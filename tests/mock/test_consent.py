@@ -5,6 +5,7 @@ what spapi-doctor authorize happens to send."""
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -289,6 +290,24 @@ def test_the_way_back_from_the_login_uri_is_checked(amazon, change, code):
     query = {"amazon_state": params["amazon_state"], "state": "s", **change}
     answer = _back(params, **query)
     assert answer.status_code == 200 and _Page(answer.text).error_code == code
+
+
+def test_a_confirmation_without_a_host_header_is_refused(amazon):
+    # The way back is built from the address the browser used; HTTP/1.0 may leave it out.
+    _answer, page = open_page(consent_url(amazon, PUBLISHED))
+    fields = {i["name"]: i.get("value", "") for i in page.inputs if i.get("type") == "hidden"}
+    body = urlencode({**fields, "seller": _world.SELLER_NA}).encode()
+    [form] = page.forms
+    parts = urlsplit(amazon.consent_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT_S) as sock:
+        sock.sendall(
+            f"POST {form['action']} HTTP/1.0\r\n".encode()
+            + b"Content-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        status_line = sock.makefile("rb").readline()
+    assert status_line.split()[1] == b"400"
 
 
 def test_amazons_state_belongs_to_its_app_and_lives_five_minutes(amazon):
