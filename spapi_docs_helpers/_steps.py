@@ -91,22 +91,22 @@ def get_grantless_token(
 
 
 def _search(
-    token: TokenResult | str, sandbox: bool, timeout: float
+    token: TokenResult | str, sandbox: bool, timeout: float, *, roles: bool
 ) -> tuple[RegionProbe, RoleTable | None]:
-    """One transport for the whole region search and its role probes."""
-    access_token = token.access_token if isinstance(token, TokenResult) else token
+    """One transport for the region search (and, with ``roles``, its role probes)."""
+    access_token = (token.access_token if isinstance(token, TokenResult) else token) or ""
     endpoints = endpoints_from_env(sandbox=sandbox)
+    table = None
     with Transport(timeout=timeout) as transport:
-        probe, table = search(transport, endpoints, access_token or "")
-    _raise_unless_found(probe)
-    return probe, table
-
-
-def _raise_unless_found(probe: RegionProbe) -> None:
+        if roles:
+            probe, table = search(transport, endpoints, access_token)
+        else:
+            probe = find_region(transport, endpoints, access_token)
     if not probe.ok:
         raise_verdict(
             probe.findings[0], SellingPartnerApiError, result=probe, findings=probe.findings
         )
+    return probe, table
 
 
 def probe_regions(
@@ -121,11 +121,7 @@ def probe_regions(
 
     Raises :class:`SellingPartnerApiError` or :class:`TransportError` when no region does.
     """
-    access_token = token.access_token if isinstance(token, TokenResult) else token
-    endpoints = endpoints_from_env(sandbox=sandbox)
-    with Transport(timeout=timeout) as transport:
-        probe = find_region(transport, endpoints, access_token or "")
-    _raise_unless_found(probe)
+    probe, _table = _search(token, sandbox, timeout, roles=False)
     return probe
 
 
@@ -135,7 +131,7 @@ def probe_roles(
     """Which of the probed operations ``token`` may call in its region, and what that
     proves about the app's roles. Raises like :func:`probe_regions` when no region lets
     the token through."""
-    _probe, table = _search(token, sandbox, timeout)
+    _probe, table = _search(token, sandbox, timeout, roles=True)
     assert table is not None  # a region let the token through: its table was made
     return table
 
