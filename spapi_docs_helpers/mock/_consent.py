@@ -113,14 +113,21 @@ for _table, _central in ((SELLER_CENTRAL_HOSTS, "seller"), (VENDOR_CENTRAL_HOSTS
 
 
 @dataclass
-class _Code:
-    value: str
+class _Consent:
+    """A consent a partner gave, waiting to be taken up once within five minutes: by LWA
+    (an authorization code) or by the app's way back from its Log-in URI (an
+    ``amazon_state``)."""
+
     app: str
     seller: str
     region: str
     redirect_uri: str
     issued_at: object
     used: bool = False
+
+    def open_to(self, app_key, now) -> bool:
+        """Whether ``app_key``'s app may take it up at ``now``."""
+        return not self.used and self.app == app_key and now - self.issued_at <= CODE_LIFETIME
 
 
 class AuthorizationCodes:
@@ -136,9 +143,7 @@ class AuthorizationCodes:
         with self._lock:
             number = next(self._counter)
             value = _samples.authorization_code(f"{app_key}|{seller_key}|{number}")
-            self._codes[value] = _Code(
-                value, app_key, seller_key, region, redirect_uri, self.world.now
-            )
+            self._codes[value] = _Consent(app_key, seller_key, region, redirect_uri, self.world.now)
             return value
 
     def redeem(self, value, app, redirect_uri=None):
@@ -147,9 +152,7 @@ class AuthorizationCodes:
             code = self._codes.get(value)
             if (
                 code is None
-                or code.used
-                or self.world.now - code.issued_at > CODE_LIFETIME
-                or code.app != app.key
+                or not code.open_to(app.key, self.world.now)
                 or (redirect_uri is not None and redirect_uri != code.redirect_uri)
             ):
                 return None
@@ -213,8 +216,8 @@ class ConsentPages(Service):
     def __init__(self, world, codes):
         self.world = world
         self.codes = codes
-        # amazon_state -> _Hop: the consents waiting for their app's Log-in URI to send the
-        # partner back to amazon_callback_uri.
+        # amazon_state -> _Consent: the consents waiting for their app's Log-in URI to send
+        # the partner back to amazon_callback_uri.
         self._hops = {}
         self._hop_numbers = itertools.count(1)
         self._lock = threading.Lock()
@@ -259,11 +262,14 @@ class ConsentPages(Service):
         return self._confirm(host, central, region, {k: v[0] for k, v in form.items()}, served_as)
 
     # ------------------------------------------------------------------ the rules
+    def _app(self, app_id):
+        """The world's app with this App ID, or None."""
+        return next((a for a in self.world.apps.values() if a.app_id == app_id), None)
+
     def _check(self, params):
         """``(app, redirect URI)`` of a request Amazon would serve; raises :class:`_Refused`
         with the page Amazon shows instead."""
-        app_id = params.get("application_id") or ""
-        app = next((a for a in self.world.apps.values() if a.app_id == app_id), None)
+        app = self._app(params.get("application_id") or "")
         if app is None:
             raise _Refused(
                 _page(
@@ -272,14 +278,7 @@ class ConsentPages(Service):
                     error_code="unknown-application",
                 )
             )
-        if not params.get("state"):
-            raise _Refused(
-                _page(
-                    "This address is incomplete",
-                    "<p>The authorization request has no state.</p>",
-                    error_code="missing-state",
-                )
-            )
+        _check_state(params)
         oauth = OAUTH_APPS.get(app.key)
         if oauth is None or not oauth.redirect_uris:
             raise _Refused(
@@ -291,18 +290,7 @@ class ConsentPages(Service):
                     "MD1000", "This application is in Draft and cannot be authorized this way."
                 )
             )
-        redirect_uri = params.get("redirect_uri")
-        if redirect_uri is None:
-            return app, oauth.redirect_uris[0]
-        if "#" in redirect_uri:
-            raise _Refused(_error_page("MD5110", "The redirect URI must not contain a fragment."))
-        if redirect_uri not in oauth.redirect_uris:
-            raise _Refused(
-                _error_page(
-                    "MD5101", "The redirect URI does not match the application's redirect URIs."
-                )
-            )
-        return app, redirect_uri
+        return app, _redirect_uri(oauth, params.get("redirect_uri"), oauth.redirect_uris[0])
 
     def _sellers(self, central, region):
         """The world's accounts a Seller (or Vendor) Central of ``region`` can authorise."""
@@ -359,7 +347,7 @@ class ConsentPages(Service):
             return self._redirect_with_code(app, seller, region, redirect_uri, form["state"])
         with self._lock:
             amazon_state = f"mock-amazon-state-{next(self._hop_numbers)}"
-            self._hops[amazon_state] = _Hop(
+            self._hops[amazon_state] = _Consent(
                 app.key, seller.key, region, redirect_uri, self.world.now
             )
         # Where the app sends the partner back: this server, as the browser reached it.
@@ -375,34 +363,22 @@ class ConsentPages(Service):
 
     def _callback(self, app_id, params) -> Response:
         """``amazon_callback_uri``: the app sends the partner back after its Log-in URI."""
-        app = next((a for a in self.world.apps.values() if a.app_id == app_id), None)
+        app = self._app(app_id)
         with self._lock:
             hop = self._hops.get(params.get("amazon_state") or "")
-            if (
-                app is None
-                or hop is None
-                or hop.used
-                or hop.app != app.key
-                or self.world.now - hop.issued_at > CODE_LIFETIME
-            ):
+            if app is None or hop is None or not hop.open_to(app.key, self.world.now):
                 return _page(
                     "This authorization has expired",
                     "<p>Start the authorization again from the application's website.</p>",
                     error_code="unknown-amazon-state",
                 )
-            if not params.get("state"):
-                return _page(
-                    "This address is incomplete",
-                    "<p>The authorization request has no state.</p>",
-                    error_code="missing-state",
+            try:
+                _check_state(params)
+                redirect_uri = _redirect_uri(
+                    OAUTH_APPS[app.key], params.get("redirect_uri"), hop.redirect_uri
                 )
-            redirect_uri = params.get("redirect_uri") or hop.redirect_uri
-            if "#" in redirect_uri:
-                return _error_page("MD5110", "The redirect URI must not contain a fragment.")
-            if redirect_uri not in OAUTH_APPS[app.key].redirect_uris:
-                return _error_page(
-                    "MD5101", "The redirect URI does not match the application's redirect URIs."
-                )
+            except _Refused as refused:
+                return refused.page
             hop.used = True
         seller = self.world.partners[hop.seller]
         return self._redirect_with_code(app, seller, hop.region, redirect_uri, params["state"])
@@ -419,16 +395,32 @@ class ConsentPages(Service):
         )
 
 
-@dataclass
-class _Hop:
-    """A consent given, waiting for the app's Log-in URI to send the partner back."""
+def _check_state(params) -> None:
+    """Raises :class:`_Refused` when the request has no ``state``."""
+    if not params.get("state"):
+        raise _Refused(
+            _page(
+                "This address is incomplete",
+                "<p>The authorization request has no state.</p>",
+                error_code="missing-state",
+            )
+        )
 
-    app: str
-    seller: str
-    region: str
-    redirect_uri: str
-    issued_at: object
-    used: bool = False
+
+def _redirect_uri(oauth: OAuthApp, given: str | None, otherwise: str) -> str:
+    """The Redirect URI a request names (``otherwise`` when it names none), if the app
+    registered it; raises :class:`_Refused` with MD5110 or MD5101 when not."""
+    if given is None:
+        return otherwise
+    if "#" in given:
+        raise _Refused(_error_page("MD5110", "The redirect URI must not contain a fragment."))
+    if given not in oauth.redirect_uris:
+        raise _Refused(
+            _error_page(
+                "MD5101", "The redirect URI does not match the application's redirect URIs."
+            )
+        )
+    return given
 
 
 def _found(address: str, parameters: dict) -> Response:
