@@ -640,6 +640,15 @@ def test_every_new_code_is_a_rotation_stage_entry():
     )
 
 
+def _hold_every_message(amazon, queue) -> list:
+    """Receive every message of ``queue`` (ten at most), hidden for a minute: their
+    receipt handles."""
+    answer = sqs(amazon).receive_message(
+        QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=60
+    )
+    return [m["ReceiptHandle"] for m in answer["Messages"]]
+
+
 @FIVE_DAYS
 def test_the_queue_reader_holds_only_what_it_returns(mock_amazon_env):
     amazon = mock_amazon_env
@@ -652,12 +661,7 @@ def test_the_queue_reader_holds_only_what_it_returns(mock_amazon_env):
     assert queue_counts(amazon) == (5, 0)
     # A pass's releases go ten a request (SQS's batch); a handle SQS refuses is counted,
     # the others are released all the same.
-    held = [
-        m["ReceiptHandle"]
-        for m in sqs(amazon).receive_message(
-            QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=60
-        )["Messages"]
-    ]
+    held = _hold_every_message(amazon, queue)
     assert len(held) == 5 and queue_counts(amazon) == (0, 5)
     stale = [f"{handle}-no-longer-valid" for handle in held[:3]] * 3
     assert queue._release_all([*stale, *held]) == 9
@@ -669,12 +673,7 @@ def test_a_release_request_that_fails_counts_its_whole_batch(mock_amazon_env):
     amazon = mock_amazon_env
     # No retries: the fault below meets one request, the first.
     queue = NotificationQueue(the_queue(amazon), retries=0)
-    held = [
-        m["ReceiptHandle"]
-        for m in sqs(amazon).receive_message(
-            QueueUrl=queue.url, MaxNumberOfMessages=10, VisibilityTimeout=60
-        )["Messages"]
-    ]
+    held = _hold_every_message(amazon, queue)
     assert len(held) == 5
     # Two requests: seven stale handles and three held ones, then the last two held. SQS
     # fails the first (a 500), so every message of it counts as failed and stays hidden;
