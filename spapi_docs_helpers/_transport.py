@@ -1494,13 +1494,13 @@ def send_botocore_through(client: Any, transport: Transport) -> None:
     opening = b"<" if protocol in ("query", "rest-xml", "ec2") else b"{"
     # What every answer of the service is written in: AWS's JSON protocol (Secrets Manager,
     # SQS) answers with a JSON object or nothing, the query protocols (STS) with an XML
-    # document. (The REST protocols are left out: an operation there may answer with a
-    # payload of its own, as S3's GetObject does.) A 2xx body that is not one is no answer,
-    # and is not handed to botocore:
+    # document. A 2xx body that is not one is no answer, and is not handed to botocore.
     # botocore reads a JSON body it cannot parse as {"message": body}, so a body cut short
     # on the way would pass for an answer without its fields (no SecretString, no Messages:
-    # the secret would be blamed, or the queue read as empty); and its error for broken
-    # XML quotes the body, which for AssumeRole holds the temporary keys.
+    # the secret would be blamed, or the queue read as empty); and its error for broken XML
+    # quotes the body, which for AssumeRole holds the temporary keys. Only the protocols
+    # named here: under the REST ones an operation may answer with a payload of its own
+    # (S3's GetObject), and botocore knows others (CBOR) whose bodies are neither.
     written_in = {"json": "JSON", "query": "XML", "ec2": "XML"}.get(protocol)
 
     def send(request: Any, **_: Any) -> Any:
