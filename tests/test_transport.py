@@ -166,15 +166,18 @@ _QUOTA_EXCEEDED = (
 
 
 class _RefusesOnce(QuietHandler):
-    """Answers its first request with ``refusal`` (status, body), every later one 200."""
+    """Answers its first request with ``refusal`` (status, body[, Retry-After]), every
+    later one 200."""
 
     refusal: tuple = (429, _QUOTA_EXCEEDED)
     answered = 0
 
     def do_GET(self):
         type(self).answered += 1
-        status, body = self.refusal if self.answered == 1 else (200, b'{"payload":[]}')
+        status, body, *retry_after = self.refusal if self.answered == 1 else (200, b"{}")
         self.send_response(status)
+        for seconds in retry_after:
+            self.send_header("Retry-After", seconds)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -188,8 +191,10 @@ class _RefusesOnce(QuietHandler):
         ((429, _QUOTA_EXCEEDED), DEFAULT_BACKOFF),
         # A dropped answer or a failing host is often gone at once: no wait the first time.
         ((503, b'{"errors":[]}'), 0.0),
+        # What the server asks for wins over the back-off, a wait of none too.
+        ((429, _QUOTA_EXCEEDED, "0"), 0.0),
     ],
-    ids=["429", "503"],
+    ids=["429", "503", "429-retry-after-0"],
 )
 def test_the_first_retry_waits_only_for_a_quota(refusal, first_wait):
     handler = type("Refuses", (_RefusesOnce,), {"refusal": refusal, "answered": 0})
